@@ -1,0 +1,24 @@
+//! chokepoint: a Monte Carlo simulator of supply disruptions for economic-security
+//! planning.
+//!
+//! Layers, each depending only on those above it in this list:
+//! - [`model`]: the validated scenario (materials, suppliers, shocks, strategies) and its
+//!   distributions. Pure data.
+//! - [`sim`]: the simulation core of `MODEL.md` §1–§5: shock timelines, the daily step,
+//!   metrics, and the parallel engine. Pure: no I/O, no printing, no global state.
+//! - [`stats`]: statistics over replications (means, intervals, quantiles, CVaR, paired
+//!   comparisons) and the daily bands. Pure.
+//! - [`scenario`]: TOML scenario files → validated [`model::Scenario`], with located,
+//!   actionable errors; parameter paths (`MODEL.md` §6); the JSON Schema.
+//! - [`report`]: turns results into files (JSON, CSV) and terminal tables, written
+//!   atomically.
+//!
+//! The binary (`src/main.rs`, `src/cli/`) is a thin layer of commands on top.
+
+#![warn(missing_docs)]
+
+pub mod model;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+pub mod stats;
