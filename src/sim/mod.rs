@@ -1,1 +1,17 @@
-//! sim (in progress).
+//! The simulation core (MODEL.md §1–§5): shock timelines, the daily step of each material,
+//! per-replication metrics, daily histograms, and the parallel engine.
+//!
+//! Pure: depends on [`crate::model`], `rand`, `rand_distr` and `rayon`; does no I/O,
+//! prints nothing, and holds no global state. Randomness comes only from the streams of
+//! [`rng`], keyed by `(seed, replication)`.
+
+pub mod daily;
+pub mod engine;
+pub mod material;
+pub mod metrics;
+pub mod rng;
+pub mod timeline;
+
+pub use daily::{DailyHist, Series};
+pub use engine::{NoProgress, Progress, RunOptions, RunResult, run};
+pub use metrics::{Metric, MetricsRow, N_METRICS};

@@ -1,0 +1,256 @@
+//! Daily bands for fan charts, computed without holding any replication's daily path.
+//!
+//! Each (strategy, material, series, day) keeps an integer histogram of its value across
+//! replications. Integer counts add associatively, so merging workers or shards gives the
+//! same bits in any order. Bin 0 holds exact zeros (below `1e-9 d`); bins `1..BINS` split
+//! `(0, hi]` evenly, where `hi` is set per series from the material's parameters; larger
+//! values fall in the last bin. Quantiles interpolate linearly within a bin, so their
+//! resolution is one bin width (`hi / (BINS - 1)`), stated in `daily.csv`'s documentation.
+
+use super::material::DayRecorder;
+use crate::model::{MaterialParams, Scenario};
+
+/// Number of bins per histogram (bin 0 = exact zero).
+pub const BINS: usize = 201;
+
+/// The series recorded per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// End-of-day private stock.
+    Private,
+    /// End-of-day strategic stockpile.
+    Stockpile,
+    /// Private stock plus stockpile.
+    TotalStock,
+    /// Supply that arrived that day.
+    Arrived,
+    /// Unmet demand that day.
+    Shortfall,
+}
+
+/// Number of series.
+pub const N_SERIES: usize = 5;
+
+impl Series {
+    /// All series in storage order.
+    pub const ALL: [Series; N_SERIES] = [
+        Series::Private,
+        Series::Stockpile,
+        Series::TotalStock,
+        Series::Arrived,
+        Series::Shortfall,
+    ];
+
+    /// Name used in `daily.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Series::Private => "private_stock",
+            Series::Stockpile => "stockpile",
+            Series::TotalStock => "total_stock",
+            Series::Arrived => "arrived",
+            Series::Shortfall => "shortfall",
+        }
+    }
+}
+
+/// Upper ends of the histogram ranges of the five series, in units, for one
+/// (strategy, material).
+pub fn ranges(scn: &Scenario, p: &MaterialParams, material: usize) -> [f64; N_SERIES] {
+    let d = p.daily_demand;
+    let pdays = p
+        .reaction
+        .as_ref()
+        .map_or(p.private_days, |r| r.private_days.max(p.private_days));
+    let stock_hi = (1.25 * (pdays + p.stockpile_days) + 5.0) * d;
+    // Demand can rise with surges: bound the shortfall range by the largest plausible
+    // multiplier (bounded severities at their maximum, others at three times their mean).
+    let surge: f64 = scn
+        .shocks
+        .iter()
+        .filter(|s| s.demand_targets.contains(&material))
+        .map(|s| {
+            s.severity
+                .upper_bound()
+                .unwrap_or(3.0 * s.severity.mean())
+                .max(0.0)
+        })
+        .sum();
+    let short_hi = (1.0 + surge) * 1.25 * d;
+    let arrived_hi = 4.0 * d;
+    [
+        stock_hi.max(d),
+        (1.25 * p.stockpile_days * d).max(d),
+        stock_hi.max(d),
+        arrived_hi,
+        short_hi,
+    ]
+}
+
+/// Integer histograms of every (strategy, material, series, day).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyHist {
+    horizon: usize,
+    n_strategies: usize,
+    n_materials: usize,
+    /// Upper end of each series' range, per (strategy, material).
+    hi: Vec<[f64; N_SERIES]>,
+    /// Exact-zero threshold per (strategy, material).
+    zero: Vec<f64>,
+    /// Counts, laid out `[(s * M + m) * N_SERIES + series][bin][day]` so that a path
+    /// that stays in one bin touches consecutive memory.
+    counts: Vec<u32>,
+    replications: u64,
+}
+
+impl DailyHist {
+    /// Empty histograms for a scenario.
+    pub fn new(scn: &Scenario) -> Self {
+        let h = scn.horizon_days as usize;
+        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+        let mut hi = Vec::with_capacity(ns * nm);
+        let mut zero = Vec::with_capacity(ns * nm);
+        for s in &scn.strategies {
+            for (m, p) in s.materials.iter().enumerate() {
+                hi.push(ranges(scn, p, m));
+                zero.push(1e-9 * p.daily_demand);
+            }
+        }
+        DailyHist {
+            horizon: h,
+            n_strategies: ns,
+            n_materials: nm,
+            hi,
+            zero,
+            counts: vec![0; ns * nm * N_SERIES * BINS * h],
+            replications: 0,
+        }
+    }
+
+    /// Number of replications recorded.
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    /// Counts one more replication (call once per replication).
+    pub fn add_replication(&mut self) {
+        self.replications += 1;
+    }
+
+    /// Horizon in days.
+    pub fn horizon(&self) -> usize {
+        self.horizon
+    }
+
+    /// A recorder for one (strategy, material).
+    pub fn recorder(&mut self, strategy: usize, material: usize) -> SlotRecorder<'_> {
+        let slot = strategy * self.n_materials + material;
+        let size = N_SERIES * BINS * self.horizon;
+        let hi = self.hi[slot];
+        let mut scale = [0.0; N_SERIES];
+        for (s, h) in scale.iter_mut().zip(hi) {
+            *s = (BINS - 1) as f64 / h;
+        }
+        SlotRecorder {
+            counts: &mut self.counts[slot * size..(slot + 1) * size],
+            scale,
+            zero: self.zero[slot],
+            horizon: self.horizon,
+        }
+    }
+
+    /// Adds another accumulator's counts (same scenario) into this one.
+    ///
+    /// # Panics
+    /// If the two were built for different scenarios (a programming error).
+    pub fn merge(&mut self, other: &DailyHist) {
+        assert_eq!(
+            self.counts.len(),
+            other.counts.len(),
+            "merging unlike histograms"
+        );
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.replications += other.replications;
+    }
+
+    /// Quantiles `qs` (in [0, 1]) of one series on day `t`, in units.
+    pub fn quantiles(
+        &self,
+        strategy: usize,
+        material: usize,
+        series: Series,
+        t: usize,
+        qs: &[f64],
+    ) -> Vec<f64> {
+        let slot = strategy * self.n_materials + material;
+        let si = Series::ALL.iter().position(|&s| s == series).unwrap_or(0);
+        let base = (slot * N_SERIES + si) * BINS * self.horizon;
+        let width = self.hi[slot][si] / (BINS - 1) as f64;
+        let n = self.replications as f64;
+        let count = |b: usize| self.counts[base + b * self.horizon + t] as f64;
+        qs.iter()
+            .map(|&q| {
+                if n == 0.0 {
+                    return f64::NAN;
+                }
+                let target = q * n;
+                let mut cum = 0.0;
+                for b in 0..BINS {
+                    let c = count(b);
+                    if c > 0.0 && cum + c >= target {
+                        if b == 0 {
+                            return 0.0;
+                        }
+                        let frac = ((target - cum) / c).clamp(0.0, 1.0);
+                        return (b as f64 - 1.0 + frac) * width;
+                    }
+                    cum += c;
+                }
+                self.hi[slot][si]
+            })
+            .collect()
+    }
+
+    /// Number of strategies.
+    pub fn n_strategies(&self) -> usize {
+        self.n_strategies
+    }
+
+    /// Number of materials.
+    pub fn n_materials(&self) -> usize {
+        self.n_materials
+    }
+}
+
+/// Records the days of one (strategy, material) into its histograms.
+pub struct SlotRecorder<'a> {
+    counts: &'a mut [u32],
+    scale: [f64; N_SERIES],
+    zero: f64,
+    horizon: usize,
+}
+
+impl SlotRecorder<'_> {
+    #[inline(always)]
+    fn put(&mut self, series: usize, t: usize, v: f64) {
+        let b = if v <= self.zero {
+            0
+        } else {
+            // Values in (0, width] go to bin 1, ..., the top of the range to BINS - 1.
+            ((v * self.scale[series]).ceil() as usize).clamp(1, BINS - 1)
+        };
+        self.counts[(series * BINS + b) * self.horizon + t] += 1;
+    }
+}
+
+impl DayRecorder for SlotRecorder<'_> {
+    #[inline]
+    fn record(&mut self, t: usize, private: f64, stockpile: f64, arrived: f64, shortfall: f64) {
+        self.put(0, t, private);
+        self.put(1, t, stockpile);
+        self.put(2, t, private + stockpile);
+        self.put(3, t, arrived);
+        self.put(4, t, shortfall);
+    }
+}

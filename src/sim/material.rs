@@ -1,0 +1,380 @@
+//! The daily step of one material under one strategy (MODEL.md §4) and the metrics it
+//! records (§5).
+//!
+//! [`simulate`] runs the whole horizon from a [`Frame`] of the replication's timeline.
+//! All buffers live in a reusable [`Workspace`], so the daily loop allocates nothing.
+
+use super::metrics::{Metric, MetricsRow, N_METRICS};
+use super::timeline::Frame;
+use crate::model::MaterialParams;
+
+/// Episodes of shortfall separated by fewer than this many days without shortfall are
+/// one episode for `recovery_days` (MODEL.md §5).
+pub const EPISODE_GAP_DAYS: u32 = 7;
+
+/// Receives each simulated day's state; used for the daily bands. Zero-cost when the
+/// no-op [`NoRecord`] is passed.
+pub trait DayRecorder {
+    /// Called once per day after the day's step, with end-of-day private stock, stockpile,
+    /// the supply that arrived that day and the day's shortfall, all in units.
+    fn record(&mut self, t: usize, private: f64, stockpile: f64, arrived: f64, shortfall: f64);
+}
+
+/// A recorder that records nothing.
+pub struct NoRecord;
+
+impl DayRecorder for NoRecord {
+    #[inline(always)]
+    fn record(&mut self, _: usize, _: f64, _: f64, _: f64, _: f64) {}
+}
+
+/// Reusable buffers of the daily step (one per worker thread).
+#[derive(Debug, Default, Clone)]
+pub struct Workspace {
+    arrivals: Vec<f64>,
+    k: Vec<u32>,
+    cap: Vec<f64>,
+    alloc: Vec<f64>,
+    reacting: Vec<bool>,
+}
+
+/// Stock accounting of one run, for the mass-balance invariant (MODEL.md §8).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Ledger {
+    /// Private stock plus stockpile at the start.
+    pub initial_stock: f64,
+    /// Pipeline at the start.
+    pub initial_pipeline: f64,
+    /// Everything dispatched by suppliers.
+    pub dispatched: f64,
+    /// Private stock plus stockpile at the end.
+    pub final_stock: f64,
+    /// Shipments still in the pipeline at the end.
+    pub final_pipeline: f64,
+    /// Demand served from stock.
+    pub served: f64,
+}
+
+/// Result of one (replication, strategy, material) run.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    /// The metrics.
+    pub row: MetricsRow,
+    /// The stock accounting.
+    pub ledger: Ledger,
+}
+
+/// Simulates the horizon of one material under one strategy.
+///
+/// `noise` holds one standard-normal draw per day (the replication's demand-noise
+/// stream of this material) or is empty when demand is deterministic.
+pub fn simulate<R: DayRecorder>(
+    p: &MaterialParams,
+    frame: &Frame,
+    noise: &[f64],
+    ws: &mut Workspace,
+    rec: &mut R,
+) -> Outcome {
+    let h = frame.demand_mult.len();
+    let n = p.suppliers.len();
+    let d = p.daily_demand;
+    let tol = 1e-9 * d;
+
+    // Regimes: base and reaction (private target, shares, pipeline target).
+    let base_pstar = p.private_days * d;
+    let gstar = p.stockpile_days * d;
+    let pipeline_target = |shares: &mut dyn Iterator<Item = f64>| -> f64 {
+        shares
+            .zip(&p.suppliers)
+            .map(|(w, s)| w * d * s.lead_time_days as f64)
+            .sum()
+    };
+    let base_pipe = pipeline_target(&mut p.suppliers.iter().map(|s| s.share));
+    let (react_pstar, react_pipe) = match &p.reaction {
+        Some(r) => (
+            r.private_days * d,
+            pipeline_target(&mut r.shares.iter().copied()),
+        ),
+        None => (base_pstar, base_pipe),
+    };
+
+    // Buffers.
+    let max_lead = p
+        .suppliers
+        .iter()
+        .map(|s| s.lead_time_days)
+        .max()
+        .unwrap_or(1) as usize;
+    let len = h + max_lead + frame.max_delay as usize + 1;
+    ws.arrivals.clear();
+    ws.arrivals.resize(len, 0.0);
+    ws.k.clear();
+    ws.k.resize(n, 0);
+    ws.cap.clear();
+    ws.cap.resize(n, 0.0);
+    ws.alloc.clear();
+    ws.alloc.resize(n, 0.0);
+    ws.reacting.clear();
+    ws.reacting.resize(h, false);
+    if let Some(r) = &p.reaction {
+        for &(onset, end) in &frame.supply_windows {
+            let a = (onset as usize + r.lag_days as usize).min(h);
+            let b = (end as usize + r.memory_days as usize).min(h);
+            for x in &mut ws.reacting[a..b.max(a)] {
+                *x = true;
+            }
+        }
+    }
+
+    // Initial state (MODEL.md §4).
+    let mut priv_stock = base_pstar;
+    let mut stockpile = gstar;
+    let mut pipeline = 0.0;
+    for s in &p.suppliers {
+        let q = s.share * d;
+        for t in 0..s.lead_time_days as usize {
+            ws.arrivals[t] += q;
+            pipeline += q;
+        }
+    }
+    let mut ledger = Ledger {
+        initial_stock: priv_stock + stockpile,
+        initial_pipeline: pipeline,
+        ..Ledger::default()
+    };
+
+    // Demand noise: lognormal with mean 1 and coefficient of variation `demand_cv`.
+    let (mu, sigma) = if p.demand_cv > 0.0 && !noise.is_empty() {
+        let s2 = (1.0 + p.demand_cv * p.demand_cv).ln();
+        (-0.5 * s2, s2.sqrt())
+    } else {
+        (0.0, 0.0)
+    };
+    let release_cap = p.max_release_rate * d;
+    let max_order = (1.0 + p.refill_rate) * d;
+    let holding_per_unit_day = p.unit_value * p.holding_cost_rate / 365.0;
+
+    // Substitution state.
+    let mut sub_on = false;
+    let mut sub_tau = 0usize;
+    let mut last_short = 0usize;
+
+    // Metric accumulators.
+    let mut total_demand = 0.0;
+    let mut shortfall_units = 0.0;
+    let mut max_daily_pct: f64 = 0.0;
+    let mut days_short = 0u32;
+    let mut tts = f64::NAN;
+    let mut stock_min = f64::INFINITY;
+    let mut holding = 0.0;
+    let mut procurement = 0.0;
+    let mut substituted = 0.0;
+    // Recovery episodes.
+    let mut ep_first: Option<usize> = None;
+    let mut ep_last = 0usize;
+    let mut longest_recovery = 0usize;
+    // Restock.
+    let restock_from = frame.hit_onsets.first().map(|&o| o as usize);
+    let mut dropped = false;
+    let mut restock = f64::NAN;
+
+    let close_episode = |first: usize, last: usize, longest: &mut usize| {
+        // Latest hitting onset at or before the episode's first day.
+        let k = frame.hit_onsets.partition_point(|&o| o as usize <= first);
+        let from = if k > 0 {
+            frame.hit_onsets[k - 1] as usize
+        } else {
+            first
+        };
+        *longest = (*longest).max(last + 1 - from);
+    };
+
+    for t in 0..h {
+        let reacting = ws.reacting[t];
+        let (pstar, pipe_target) = if reacting {
+            (react_pstar, react_pipe)
+        } else {
+            (base_pstar, base_pipe)
+        };
+
+        // 1. Arrivals, then any excess over the private target refills the stockpile.
+        let arrived = ws.arrivals[t];
+        priv_stock += arrived;
+        pipeline -= arrived;
+        if stockpile < gstar && priv_stock > pstar {
+            let x = (priv_stock - pstar).min(gstar - stockpile);
+            priv_stock -= x;
+            stockpile += x;
+        }
+
+        // 2. Demand and substitution.
+        let eps = if sigma > 0.0 {
+            (mu + sigma * noise[t]).exp()
+        } else {
+            1.0
+        };
+        let demand = d * frame.demand_mult[t] * eps;
+        total_demand += demand;
+        if sub_on && t - last_short > p.substitution.as_ref().map_or(0, |s| s.persist_days) as usize
+        {
+            sub_on = false;
+        }
+        let sigma_t = match (&p.substitution, sub_on) {
+            (Some(s), true) if t > sub_tau => {
+                if s.ramp_days > 0.0 {
+                    s.max_fraction * ((t - sub_tau) as f64 / s.ramp_days).min(1.0)
+                } else {
+                    s.max_fraction
+                }
+            }
+            _ => 0.0,
+        };
+        let sub_units = sigma_t * demand;
+        substituted += sub_units;
+        let need = demand - sub_units;
+
+        // 3. Serve from private stock, then from the stockpile up to the release cap.
+        let from_p = need.min(priv_stock);
+        priv_stock -= from_p;
+        let rest = need - from_p;
+        let from_g = rest.min(stockpile).min(release_cap);
+        stockpile -= from_g;
+        let short = rest - from_g;
+        ledger.served += from_p + from_g;
+        shortfall_units += short;
+        if short > tol {
+            days_short += 1;
+            max_daily_pct = max_daily_pct.max(100.0 * short / demand);
+            if tts.is_nan()
+                && let Some(o) = frame.first_supply_onset
+                && t >= o as usize
+            {
+                tts = (t - o as usize) as f64;
+            }
+            if p.substitution.is_some() && !sub_on {
+                sub_on = true;
+                sub_tau = t;
+            }
+            last_short = t;
+            match ep_first {
+                Some(first) if (t - ep_last - 1) as u32 >= EPISODE_GAP_DAYS => {
+                    close_episode(first, ep_last, &mut longest_recovery);
+                    ep_first = Some(t);
+                }
+                None => ep_first = Some(t),
+                _ => {}
+            }
+            ep_last = t;
+        }
+
+        // 4. Order up to the target position.
+        let position = priv_stock + stockpile + pipeline;
+        let q = (pstar + gstar + pipe_target - position).clamp(0.0, max_order);
+
+        // 5. Allocate: shares first, then the remainder to spare capacity.
+        if q > 0.0 {
+            let mut first_total = 0.0;
+            for i in 0..n {
+                let s = &p.suppliers[i];
+                let w = match (&p.reaction, reacting) {
+                    (Some(r), true) => r.shares[i],
+                    _ => s.share,
+                };
+                let ramp = if s.surge_lag_days == 0 {
+                    1.0
+                } else {
+                    (ws.k[i] as f64 / s.surge_lag_days as f64).min(1.0)
+                };
+                let c = frame.avail[t * n + i] * (w + s.surge * ramp) * d;
+                let a = c.min(w * q);
+                ws.cap[i] = c;
+                ws.alloc[i] = a;
+                first_total += a;
+            }
+            let remainder = q - first_total;
+            if remainder > tol {
+                let mut spare_total = 0.0;
+                for i in 0..n {
+                    ws.k[i] += 1;
+                    spare_total += ws.cap[i] - ws.alloc[i];
+                }
+                if spare_total > 0.0 {
+                    let frac = (remainder / spare_total).min(1.0);
+                    for i in 0..n {
+                        ws.alloc[i] += frac * (ws.cap[i] - ws.alloc[i]);
+                    }
+                }
+            } else {
+                ws.k.fill(0);
+            }
+            // 6. Dispatch.
+            for i in 0..n {
+                let a = ws.alloc[i];
+                if a > 0.0 {
+                    let s = &p.suppliers[i];
+                    let due = t + s.lead_time_days as usize + frame.delay[t * n + i] as usize;
+                    ws.arrivals[due] += a;
+                    pipeline += a;
+                    ledger.dispatched += a;
+                    procurement += a * s.unit_cost;
+                }
+            }
+        } else {
+            ws.k.fill(0);
+        }
+
+        // 7. Record.
+        let stock = priv_stock + stockpile;
+        holding += stock * holding_per_unit_day;
+        if gstar > 0.0 {
+            stock_min = stock_min.min(stockpile / gstar);
+            if let Some(from) = restock_from
+                && t >= from
+                && restock.is_nan()
+            {
+                if stockpile < gstar - tol {
+                    dropped = true;
+                } else if dropped {
+                    restock = (t - from) as f64;
+                }
+            }
+        }
+        rec.record(t, priv_stock, stockpile, arrived, short);
+    }
+    if let Some(first) = ep_first {
+        close_episode(first, ep_last, &mut longest_recovery);
+    }
+
+    ledger.final_stock = priv_stock + stockpile;
+    ledger.final_pipeline = ws.arrivals[h..].iter().sum();
+
+    let sub_premium = p.substitution.as_ref().map_or(0.0, |s| s.cost_premium);
+    let substitution_cost = substituted * sub_premium * p.unit_value;
+    let shortage_cost = shortfall_units * p.shortage_cost;
+    let mut v = [0.0; N_METRICS];
+    v[Metric::ShortfallUnits.index()] = shortfall_units;
+    v[Metric::ShortfallPct.index()] = if total_demand > 0.0 {
+        100.0 * shortfall_units / total_demand
+    } else {
+        0.0
+    };
+    v[Metric::MaxDailyShortfallPct.index()] = max_daily_pct;
+    v[Metric::DaysShort.index()] = days_short as f64;
+    v[Metric::TtsDays.index()] = tts;
+    v[Metric::RecoveryDays.index()] = longest_recovery as f64;
+    v[Metric::StockpileMinPct.index()] = if gstar > 0.0 {
+        100.0 * stock_min
+    } else {
+        f64::NAN
+    };
+    v[Metric::RestockDays.index()] = restock;
+    v[Metric::HoldingCost.index()] = holding;
+    v[Metric::ProcurementCost.index()] = procurement;
+    v[Metric::SubstitutionCost.index()] = substitution_cost;
+    v[Metric::ShortageCost.index()] = shortage_cost;
+    v[Metric::TotalCost.index()] = holding + procurement + substitution_cost + shortage_cost;
+    Outcome {
+        row: MetricsRow(v),
+        ledger,
+    }
+}

@@ -1,0 +1,285 @@
+//! Shock timelines (MODEL.md §3): sampled once per replication, shared by all strategies.
+//!
+//! [`Timeline::sample`] draws every shock instance of one replication; [`Frames`] turns
+//! them into what the daily step of each material reads: supplier availability, added
+//! delays, demand multipliers, and the onsets the metrics need.
+
+use super::rng;
+use crate::model::{Onset, Scenario, Shock};
+use rand::rngs::ChaCha8Rng;
+use rand::{Rng, RngExt};
+
+/// Largest number of days a sampled duration, recovery or delay may take; larger draws
+/// are capped (a hundred years, far beyond any horizon).
+const MAX_DAYS: f64 = 36_500.0;
+
+/// One instance of a shock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Instance {
+    /// Index of the shock.
+    pub shock: usize,
+    /// First active day.
+    pub onset: u32,
+    /// Active days (at least 1).
+    pub duration: u32,
+    /// Recovery days after the active phase (at least 0).
+    pub recovery: u32,
+    /// Intensity while active.
+    pub severity: f64,
+    /// Added lead time for shipments dispatched while active (`logistics`).
+    pub delay: u32,
+}
+
+impl Instance {
+    /// First day after the active phase.
+    pub fn end(&self) -> u32 {
+        self.onset.saturating_add(self.duration)
+    }
+
+    /// First day after the recovery.
+    pub fn end_of_recovery(&self) -> u32 {
+        self.end().saturating_add(self.recovery)
+    }
+
+    /// Supply-loss (or demand-surge) intensity on day `t`, 0 outside the instance.
+    #[inline]
+    pub fn intensity(&self, t: u32) -> f64 {
+        if t < self.onset {
+            0.0
+        } else if t < self.end() {
+            self.severity
+        } else if t < self.end_of_recovery() {
+            let k = (t - self.end() + 1) as f64;
+            self.severity * (1.0 - k / (self.recovery as f64 + 1.0))
+        } else {
+            0.0
+        }
+    }
+
+    fn overlaps(&self, other: &Instance) -> bool {
+        self.onset < other.end_of_recovery() && other.onset < self.end_of_recovery()
+    }
+}
+
+/// Incoming trigger edges of every shock, computed once per run.
+#[derive(Debug, Clone)]
+pub struct TriggerGraph {
+    /// For each shock, `(parent shock, trigger index in the parent)` in parent order.
+    incoming: Vec<Vec<(usize, usize)>>,
+}
+
+impl TriggerGraph {
+    /// Builds the graph of a validated scenario.
+    pub fn new(scn: &Scenario) -> Self {
+        let mut incoming = vec![Vec::new(); scn.shocks.len()];
+        for (p, shock) in scn.shocks.iter().enumerate() {
+            for (k, trig) in shock.triggers.iter().enumerate() {
+                incoming[trig.shock].push((p, k));
+            }
+        }
+        TriggerGraph { incoming }
+    }
+}
+
+/// All shock instances of one replication, per shock, sorted by onset.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    /// `per_shock[j]`: instances of shock `j` in onset order, none overlapping another.
+    pub per_shock: Vec<Vec<Instance>>,
+}
+
+fn days(x: f64, min: u32) -> u32 {
+    // Rounded up, at least `min`; NaN (impossible for validated distributions) gives `min`.
+    let c = x.ceil();
+    if c.is_nan() || c < min as f64 {
+        min
+    } else {
+        c.min(MAX_DAYS) as u32
+    }
+}
+
+fn draw_instance<R: Rng + ?Sized>(shock: &Shock, j: usize, onset: u32, rng: &mut R) -> Instance {
+    let duration = days(shock.duration.sample(rng), 1);
+    let raw_sev = shock.severity.sample(rng);
+    let severity = if shock.kind.is_supply() {
+        raw_sev.clamp(0.0, 1.0)
+    } else {
+        raw_sev.max(0.0)
+    };
+    let recovery = days(shock.recovery.sample(rng), 0);
+    let delay = days(shock.delay.sample(rng), 0);
+    Instance {
+        shock: j,
+        onset,
+        duration,
+        recovery,
+        severity: if severity.is_nan() { 0.0 } else { severity },
+        delay,
+    }
+}
+
+impl Timeline {
+    /// Samples the timeline of replication `rep` (MODEL.md §3). Each shock draws from its
+    /// own stream: first its own onsets, then, in the topological order of the trigger
+    /// graph, one coin and one instance per (incoming trigger, parent instance); a
+    /// triggered instance that would overlap one of the same shock is dropped.
+    pub fn sample(&mut self, scn: &Scenario, graph: &TriggerGraph, seed: u64, rep: u64) {
+        let horizon = scn.horizon_days;
+        self.per_shock.resize_with(scn.shocks.len(), Vec::new);
+        for v in &mut self.per_shock {
+            v.clear();
+        }
+        for &j in &scn.shock_order {
+            let shock = &scn.shocks[j];
+            let mut rng: ChaCha8Rng = rng::stream(seed, rep, rng::SUB_SHOCK + j as u64);
+            let mut own = std::mem::take(&mut self.per_shock[j]);
+            match shock.onset {
+                Onset::Rate { rate_per_year } if rate_per_year > 0.0 => {
+                    let mean_wait = 365.0 / rate_per_year;
+                    let mut t = 0.0f64;
+                    loop {
+                        // Exponential wait by inversion: one uniform per onset.
+                        let u: f64 = rng.random();
+                        t += -(1.0 - u).ln() * mean_wait;
+                        if !(t < horizon as f64) {
+                            break;
+                        }
+                        let onset = t.floor() as u32;
+                        let inst = draw_instance(shock, j, onset, &mut rng);
+                        t = inst.end_of_recovery() as f64;
+                        own.push(inst);
+                    }
+                }
+                Onset::Rate { .. } | Onset::Never => {}
+                Onset::Day { day, probability } => {
+                    let u: f64 = rng.random();
+                    let inst = draw_instance(shock, j, day, &mut rng);
+                    if u < probability && day < horizon {
+                        own.push(inst);
+                    }
+                }
+            }
+            for &(p, k) in &graph.incoming[j] {
+                let trig = &scn.shocks[p].triggers[k];
+                for pi in 0..self.per_shock[p].len() {
+                    let parent = self.per_shock[p][pi];
+                    let u: f64 = rng.random();
+                    let onset = parent.onset.saturating_add(trig.lag_days);
+                    let inst = draw_instance(shock, j, onset, &mut rng);
+                    if u < trig.probability
+                        && onset < horizon
+                        && !own.iter().any(|o| o.overlaps(&inst))
+                    {
+                        own.push(inst);
+                    }
+                }
+            }
+            own.sort_by_key(|i| i.onset);
+            self.per_shock[j] = own;
+        }
+    }
+
+    /// Every instance, in (shock, onset) order.
+    pub fn instances(&self) -> impl Iterator<Item = &Instance> {
+        self.per_shock.iter().flatten()
+    }
+}
+
+/// What the daily step of one material reads from the timeline of a replication.
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    /// Number of suppliers.
+    pub n_suppliers: usize,
+    /// Availability `a_i(t)`, indexed `t * n_suppliers + i`.
+    pub avail: Vec<f64>,
+    /// Added delay `delay_i(t)`, indexed `t * n_suppliers + i`.
+    pub delay: Vec<u32>,
+    /// Largest entry of `delay`.
+    pub max_delay: u32,
+    /// Demand multiplier `1 + Σ surges`, per day.
+    pub demand_mult: Vec<f64>,
+    /// Sorted onsets of every instance that hits the material (supply or demand).
+    pub hit_onsets: Vec<u32>,
+    /// First onset of a supply-loss instance that hits the material.
+    pub first_supply_onset: Option<u32>,
+    /// `(onset, end of recovery)` of supply-loss instances hitting the material, by onset.
+    pub supply_windows: Vec<(u32, u32)>,
+    /// Whether any instance touches the material in this replication.
+    pub touched: bool,
+}
+
+/// The frames of every material for one replication.
+#[derive(Debug, Clone, Default)]
+pub struct Frames {
+    /// One per material.
+    pub materials: Vec<Frame>,
+}
+
+impl Frames {
+    /// Fills the frames from a sampled timeline, reusing the buffers.
+    pub fn build(&mut self, scn: &Scenario, timeline: &Timeline) {
+        let h = scn.horizon_days as usize;
+        self.materials
+            .resize_with(scn.materials.len(), Frame::default);
+        for (m, f) in self.materials.iter_mut().enumerate() {
+            let n = scn.materials[m].suppliers.len();
+            f.n_suppliers = n;
+            f.avail.clear();
+            f.avail.resize(h * n, 1.0);
+            f.delay.clear();
+            f.delay.resize(h * n, 0);
+            f.max_delay = 0;
+            f.demand_mult.clear();
+            f.demand_mult.resize(h, 1.0);
+            f.hit_onsets.clear();
+            f.first_supply_onset = None;
+            f.supply_windows.clear();
+            f.touched = false;
+        }
+        for inst in timeline.instances() {
+            let shock = &scn.shocks[inst.shock];
+            let start = inst.onset as usize;
+            let end = (inst.end() as usize).min(h);
+            let rec_end = (inst.end_of_recovery() as usize).min(h);
+            for &(m, i) in &shock.supply_targets {
+                let f = &mut self.materials[m];
+                let n = f.n_suppliers;
+                for t in start..rec_end {
+                    let s = inst.intensity(t as u32);
+                    f.avail[t * n + i] *= 1.0 - s;
+                }
+                if inst.delay > 0 {
+                    for t in start..end {
+                        let d = &mut f.delay[t * n + i];
+                        *d = d.saturating_add(inst.delay);
+                        f.max_delay = f.max_delay.max(*d);
+                    }
+                }
+            }
+            for &m in &shock.demand_targets {
+                let f = &mut self.materials[m];
+                for t in start..rec_end {
+                    f.demand_mult[t] += inst.intensity(t as u32);
+                }
+            }
+            for m in 0..scn.materials.len() {
+                if shock.hits(m) {
+                    let f = &mut self.materials[m];
+                    f.touched = true;
+                    f.hit_onsets.push(inst.onset);
+                    if shock.kind.is_supply() {
+                        f.supply_windows.push((inst.onset, inst.end_of_recovery()));
+                        f.first_supply_onset = Some(
+                            f.first_supply_onset
+                                .map_or(inst.onset, |o| o.min(inst.onset)),
+                        );
+                    }
+                }
+            }
+        }
+        for f in &mut self.materials {
+            f.hit_onsets.sort_unstable();
+            f.supply_windows.sort_unstable();
+        }
+    }
+}
