@@ -2,8 +2,8 @@
 //!
 //! Each (strategy, material, series, day) keeps an integer histogram of its value across
 //! replications. Integer counts add associatively, so merging workers or shards gives the
-//! same bits in any order. Bin 0 holds exact zeros (below `1e-9 d`); bins `1..BINS` split
-//! `(0, hi]` evenly, where `hi` is set per series from the material's parameters; larger
+//! same bits in any order. Bin 0 holds exact zeros (at most `1e-9 d`); bins `1..BINS` split
+//! `(0, hi)` evenly, where `hi` is set per series from the material's parameters; larger
 //! values fall in the last bin. Quantiles interpolate linearly within a bin, so their
 //! resolution is one bin width (`hi / (BINS - 1)`), stated in `daily.csv`'s documentation.
 
@@ -174,6 +174,18 @@ impl DailyHist {
         self.replications += other.replications;
     }
 
+    /// Makes the histograms of `(strategy, material)` a copy of those of
+    /// `(from_strategy, material)`: used when two strategies give a material the same
+    /// parameters, so that it is simulated once.
+    pub fn copy_slot(&mut self, from_strategy: usize, strategy: usize, material: usize) {
+        let size = N_SERIES * BINS * self.horizon;
+        let from = (from_strategy * self.n_materials + material) * size;
+        let to = (strategy * self.n_materials + material) * size;
+        if from != to {
+            self.counts.copy_within(from..from + size, to);
+        }
+    }
+
     /// Quantiles `qs` (in [0, 1]) of one series on day `t`, in units.
     pub fn quantiles(
         &self,
@@ -237,10 +249,19 @@ impl SlotRecorder<'_> {
         let b = if v <= self.zero {
             0
         } else {
-            // Values in (0, width] go to bin 1, ..., the top of the range to BINS - 1.
-            ((v * self.scale[series]).ceil() as usize).clamp(1, BINS - 1)
+            // Values in (0, width) go to bin 1, [width, 2 width) to bin 2, ...; the top of
+            // the range and above to BINS - 1. (`as` saturates, so huge values are safe.)
+            let x = v * self.scale[series];
+            if x < (BINS - 2) as f64 {
+                // Through i32: the cheapest float-to-integer conversion on x86-64.
+                x as i32 as usize + 1
+            } else {
+                BINS - 1
+            }
         };
-        self.counts[(series * BINS + b) * self.horizon + t] += 1;
+        if let Some(c) = self.counts.get_mut((series * BINS + b) * self.horizon + t) {
+            *c += 1;
+        }
     }
 }
 

@@ -30,7 +30,14 @@ pub struct RunOptions {
     pub replications: Range<u64>,
     /// Whether to accumulate the daily histograms.
     pub daily: bool,
+    /// Daily histograms count only replications with an index below this (fan charts
+    /// need far fewer futures than tail statistics; 10,000 give quantile bands whose
+    /// sampling error is well under a histogram bin). `u64::MAX` counts all.
+    pub daily_replications: u64,
 }
+
+/// Default of [`RunOptions::daily_replications`].
+pub const DEFAULT_DAILY_REPLICATIONS: u64 = 10_000;
 
 impl RunOptions {
     /// A whole run of `replications` with `seed`, with daily bands.
@@ -39,6 +46,7 @@ impl RunOptions {
             seed,
             replications: 0..replications,
             daily: true,
+            daily_replications: DEFAULT_DAILY_REPLICATIONS,
         }
     }
 }
@@ -102,23 +110,33 @@ struct Worker {
     frames: Frames,
     ws: Workspace,
     noise: Vec<Vec<f64>>,
+    eps: Vec<Vec<f64>>,
+    eps_cv: Vec<f64>,
     hist: Option<DailyHist>,
 }
 
 /// Runs one replication of every strategy and material, appending its rows.
+#[allow(clippy::too_many_arguments)]
 fn replication(
     scn: &Scenario,
     graph: &TriggerGraph,
     noisy: &[bool],
+    canon: &[usize],
     seed: u64,
     rep: u64,
+    record: bool,
     w: &mut Worker,
     out: &mut Vec<MetricsRow>,
 ) {
+    let nm = scn.materials.len();
+    let first = out.len();
     let h = scn.horizon_days as usize;
     w.timeline.sample(scn, graph, seed, rep);
     w.frames.build(scn, &w.timeline);
-    w.noise.resize_with(scn.materials.len(), Vec::new);
+    w.noise.resize_with(nm, Vec::new);
+    w.eps.resize_with(nm, Vec::new);
+    w.eps_cv.clear();
+    w.eps_cv.resize(nm, f64::NAN);
     for (m, buf) in w.noise.iter_mut().enumerate() {
         buf.clear();
         if noisy[m] {
@@ -128,18 +146,32 @@ fn replication(
     }
     for (s, strat) in scn.strategies.iter().enumerate() {
         for (m, p) in strat.materials.iter().enumerate() {
+            let c = canon[s * nm + m];
+            if c != s {
+                // Same parameters as under strategy `c`: same outcome (common random
+                // numbers), so copy it.
+                let row = out[first + c * nm + m];
+                out.push(row);
+                continue;
+            }
             let frame = &w.frames.materials[m];
-            let noise = &w.noise[m];
+            // The multipliers depend on the strategy's `demand_cv`; most strategies share
+            // it, so reuse the last ones computed.
+            if w.eps_cv[m].to_bits() != p.demand_cv.to_bits() {
+                material::noise_multipliers(p.demand_cv, &w.noise[m], &mut w.eps[m]);
+                w.eps_cv[m] = p.demand_cv;
+            }
+            let noise = &w.eps[m];
             let o: Outcome = match &mut w.hist {
-                Some(hist) => {
+                Some(hist) if record => {
                     material::simulate(p, frame, noise, &mut w.ws, &mut hist.recorder(s, m))
                 }
-                None => material::simulate(p, frame, noise, &mut w.ws, &mut NoRecord),
+                _ => material::simulate(p, frame, noise, &mut w.ws, &mut NoRecord),
             };
             out.push(o.row);
         }
     }
-    if let Some(hist) = &mut w.hist {
+    if record && let Some(hist) = &mut w.hist {
         hist.add_replication();
     }
 }
@@ -155,6 +187,16 @@ pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunRes
         })
         .collect();
     let per_rep = scn.strategies.len() * scn.materials.len();
+    // canon[s * M + m]: the first strategy giving material m the same parameters as s.
+    let nm = scn.materials.len();
+    let mut canon = vec![0; per_rep];
+    for (s, strat) in scn.strategies.iter().enumerate() {
+        for m in 0..nm {
+            canon[s * nm + m] = (0..=s)
+                .find(|&c| scn.strategies[c].materials[m] == strat.materials[m])
+                .unwrap_or(s);
+        }
+    }
     let Range { start, end } = opts.replications.clone();
     let end = end.max(start);
     let n_chunks = (end - start).div_ceil(CHUNK) as usize;
@@ -164,6 +206,8 @@ pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunRes
         frames: Frames::default(),
         ws: Workspace::default(),
         noise: Vec::new(),
+        eps: Vec::new(),
+        eps_cv: Vec::new(),
         hist: opts.daily.then(|| DailyHist::new(scn)),
     };
 
@@ -179,7 +223,10 @@ pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunRes
                 .unwrap_or_else(new_worker);
             let mut out = Vec::with_capacity((b - a) as usize * per_rep);
             for rep in a..b {
-                replication(scn, &graph, &noisy, opts.seed, rep, &mut w, &mut out);
+                let record = opts.daily && rep < opts.daily_replications;
+                replication(
+                    scn, &graph, &noisy, &canon, opts.seed, rep, record, &mut w, &mut out,
+                );
             }
             progress.advance(b - a);
             if let Ok(mut p) = pool.lock() {
@@ -199,6 +246,11 @@ pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunRes
         for w in pool.into_inner().unwrap_or_default() {
             if let Some(h) = &w.hist {
                 total.merge(h);
+            }
+        }
+        for s in 0..scn.strategies.len() {
+            for m in 0..nm {
+                total.copy_slot(canon[s * nm + m], s, m);
             }
         }
         Some(total)

@@ -32,10 +32,22 @@ impl DayRecorder for NoRecord {
 #[derive(Debug, Default, Clone)]
 pub struct Workspace {
     arrivals: Vec<f64>,
-    k: Vec<u32>,
-    cap: Vec<f64>,
-    alloc: Vec<f64>,
     reacting: Vec<bool>,
+    sup: Vec<SupplierState>,
+}
+
+/// Per-supplier constants and state of one run.
+#[derive(Debug, Default, Clone, Copy)]
+struct SupplierState {
+    w_base: f64,
+    w_react: f64,
+    surge_d: f64,
+    inv_lag: f64,
+    lead: usize,
+    unit_cost: f64,
+    k: u32,
+    cap: f64,
+    alloc: f64,
 }
 
 /// Stock accounting of one run, for the mass-balance invariant (MODEL.md §8).
@@ -66,8 +78,8 @@ pub struct Outcome {
 
 /// Simulates the horizon of one material under one strategy.
 ///
-/// `noise` holds one standard-normal draw per day (the replication's demand-noise
-/// stream of this material) or is empty when demand is deterministic.
+/// `noise` holds the day's demand-noise multiplier `ε(t)` (see [`noise_multipliers`]) or
+/// is empty when demand is deterministic.
 pub fn simulate<R: DayRecorder>(
     p: &MaterialParams,
     frame: &Frame,
@@ -108,14 +120,25 @@ pub fn simulate<R: DayRecorder>(
     let len = h + max_lead + frame.max_delay as usize + 1;
     ws.arrivals.clear();
     ws.arrivals.resize(len, 0.0);
-    ws.k.clear();
-    ws.k.resize(n, 0);
-    ws.cap.clear();
-    ws.cap.resize(n, 0.0);
-    ws.alloc.clear();
-    ws.alloc.resize(n, 0.0);
     ws.reacting.clear();
     ws.reacting.resize(h, false);
+    ws.sup.clear();
+    ws.sup
+        .extend(p.suppliers.iter().enumerate().map(|(i, s)| SupplierState {
+            w_base: s.share,
+            w_react: p.reaction.as_ref().map_or(s.share, |r| r.shares[i]),
+            surge_d: s.surge * d,
+            inv_lag: if s.surge_lag_days == 0 {
+                f64::INFINITY
+            } else {
+                1.0 / s.surge_lag_days as f64
+            },
+            lead: s.lead_time_days as usize,
+            unit_cost: s.unit_cost,
+            k: 0,
+            cap: 0.0,
+            alloc: 0.0,
+        }));
     if let Some(r) = &p.reaction {
         for &(onset, end) in &frame.supply_windows {
             let a = (onset as usize + r.lag_days as usize).min(h);
@@ -143,13 +166,7 @@ pub fn simulate<R: DayRecorder>(
         ..Ledger::default()
     };
 
-    // Demand noise: lognormal with mean 1 and coefficient of variation `demand_cv`.
-    let (mu, sigma) = if p.demand_cv > 0.0 && !noise.is_empty() {
-        let s2 = (1.0 + p.demand_cv * p.demand_cv).ln();
-        (-0.5 * s2, s2.sqrt())
-    } else {
-        (0.0, 0.0)
-    };
+    let persist = p.substitution.as_ref().map_or(0, |s| s.persist_days) as usize;
     let release_cap = p.max_release_rate * d;
     let max_order = (1.0 + p.refill_rate) * d;
     let holding_per_unit_day = p.unit_value * p.holding_cost_rate / 365.0;
@@ -202,21 +219,16 @@ pub fn simulate<R: DayRecorder>(
         priv_stock += arrived;
         pipeline -= arrived;
         if stockpile < gstar && priv_stock > pstar {
-            let x = (priv_stock - pstar).min(gstar - stockpile);
+            let x = fmin(priv_stock - pstar, gstar - stockpile);
             priv_stock -= x;
             stockpile += x;
         }
 
         // 2. Demand and substitution.
-        let eps = if sigma > 0.0 {
-            (mu + sigma * noise[t]).exp()
-        } else {
-            1.0
-        };
+        let eps = if noise.is_empty() { 1.0 } else { noise[t] };
         let demand = d * frame.demand_mult[t] * eps;
         total_demand += demand;
-        if sub_on && t - last_short > p.substitution.as_ref().map_or(0, |s| s.persist_days) as usize
-        {
+        if sub_on && t - last_short > persist {
             sub_on = false;
         }
         let sigma_t = match (&p.substitution, sub_on) {
@@ -234,10 +246,10 @@ pub fn simulate<R: DayRecorder>(
         let need = demand - sub_units;
 
         // 3. Serve from private stock, then from the stockpile up to the release cap.
-        let from_p = need.min(priv_stock);
+        let from_p = fmin(need, priv_stock);
         priv_stock -= from_p;
         let rest = need - from_p;
-        let from_g = rest.min(stockpile).min(release_cap);
+        let from_g = fmin(fmin(rest, stockpile), release_cap);
         stockpile -= from_g;
         let short = rest - from_g;
         ledger.served += from_p + from_g;
@@ -269,65 +281,66 @@ pub fn simulate<R: DayRecorder>(
 
         // 4. Order up to the target position.
         let position = priv_stock + stockpile + pipeline;
-        let q = (pstar + gstar + pipe_target - position).clamp(0.0, max_order);
+        let q = fmin(fmax(pstar + gstar + pipe_target - position, 0.0), max_order);
 
         // 5. Allocate: shares first, then the remainder to spare capacity.
         if q > 0.0 {
+            let avail = &frame.avail[t * n..(t + 1) * n];
+            let delay = &frame.delay[t * n..(t + 1) * n];
+            let sups = &mut ws.sup[..n];
             let mut first_total = 0.0;
-            for i in 0..n {
-                let s = &p.suppliers[i];
-                let w = match (&p.reaction, reacting) {
-                    (Some(r), true) => r.shares[i],
-                    _ => s.share,
-                };
-                let ramp = if s.surge_lag_days == 0 {
-                    1.0
+            for (s, &a) in sups.iter_mut().zip(avail) {
+                let w = if reacting { s.w_react } else { s.w_base };
+                // `inv_lag` is infinite when there is no lag: the surge is there at once.
+                let ramp = if s.inv_lag.is_finite() {
+                    fmin(s.k as f64 * s.inv_lag, 1.0)
                 } else {
-                    (ws.k[i] as f64 / s.surge_lag_days as f64).min(1.0)
+                    1.0
                 };
-                let c = frame.avail[t * n + i] * (w + s.surge * ramp) * d;
-                let a = c.min(w * q);
-                ws.cap[i] = c;
-                ws.alloc[i] = a;
-                first_total += a;
+                let c = a * (w * d + s.surge_d * ramp);
+                let x = fmin(c, w * q);
+                s.cap = c;
+                s.alloc = x;
+                first_total += x;
             }
             let remainder = q - first_total;
             if remainder > tol {
                 let mut spare_total = 0.0;
-                for i in 0..n {
-                    ws.k[i] += 1;
-                    spare_total += ws.cap[i] - ws.alloc[i];
+                for s in sups.iter_mut() {
+                    s.k += 1;
+                    spare_total += s.cap - s.alloc;
                 }
                 if spare_total > 0.0 {
-                    let frac = (remainder / spare_total).min(1.0);
-                    for i in 0..n {
-                        ws.alloc[i] += frac * (ws.cap[i] - ws.alloc[i]);
+                    let frac = fmin(remainder / spare_total, 1.0);
+                    for s in sups.iter_mut() {
+                        s.alloc += frac * (s.cap - s.alloc);
                     }
                 }
             } else {
-                ws.k.fill(0);
+                for s in sups.iter_mut() {
+                    s.k = 0;
+                }
             }
             // 6. Dispatch.
-            for i in 0..n {
-                let a = ws.alloc[i];
-                if a > 0.0 {
-                    let s = &p.suppliers[i];
-                    let due = t + s.lead_time_days as usize + frame.delay[t * n + i] as usize;
-                    ws.arrivals[due] += a;
-                    pipeline += a;
-                    ledger.dispatched += a;
-                    procurement += a * s.unit_cost;
+            for (s, &dl) in sups.iter().zip(delay) {
+                if s.alloc > 0.0 {
+                    ws.arrivals[t + s.lead + dl as usize] += s.alloc;
+                    pipeline += s.alloc;
+                    ledger.dispatched += s.alloc;
+                    procurement += s.alloc * s.unit_cost;
                 }
             }
         } else {
-            ws.k.fill(0);
+            for s in ws.sup[..n].iter_mut() {
+                s.k = 0;
+            }
         }
 
         // 7. Record.
         let stock = priv_stock + stockpile;
         holding += stock * holding_per_unit_day;
         if gstar > 0.0 {
-            stock_min = stock_min.min(stockpile / gstar);
+            stock_min = fmin(stock_min, stockpile / gstar);
             if let Some(from) = restock_from
                 && t >= from
                 && restock.is_nan()
@@ -377,4 +390,28 @@ pub fn simulate<R: DayRecorder>(
         row: MetricsRow(v),
         ledger,
     }
+}
+
+/// Fills `out` with the demand-noise multipliers `ε(t)` of MODEL.md §4: lognormal with
+/// mean 1 and coefficient of variation `cv`, from one standard-normal draw `z[t]` per
+/// day. Leaves `out` empty when `cv` is 0 (deterministic demand).
+pub fn noise_multipliers(cv: f64, z: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    if cv > 0.0 && !z.is_empty() {
+        let s2 = (1.0 + cv * cv).ln();
+        let (mu, sigma) = (-0.5 * s2, s2.sqrt());
+        out.extend(z.iter().map(|z| (mu + sigma * z).exp()));
+    }
+}
+
+/// Minimum of two numbers that are never NaN here (one instruction, unlike `f64::min`).
+#[inline(always)]
+fn fmin(a: f64, b: f64) -> f64 {
+    if a < b { a } else { b }
+}
+
+/// Maximum of two numbers that are never NaN here.
+#[inline(always)]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b { a } else { b }
 }

@@ -1,0 +1,134 @@
+//! Builders of small validated scenarios for tests, written directly as model values so
+//! that simulation tests do not depend on the file format.
+#![allow(dead_code)]
+
+use chokepoint::model::*;
+
+/// One supplier with the given share and lead time, no surge.
+pub fn supplier(share: f64, lead: u32) -> SupplierParams {
+    SupplierParams {
+        share,
+        lead_time_days: lead,
+        surge: 0.0,
+        surge_lag_days: 0,
+        unit_cost: 100.0,
+    }
+}
+
+/// A material with daily demand `d`, no noise, the given private and stockpile days.
+pub fn material(
+    d: f64,
+    private_days: f64,
+    stockpile_days: f64,
+    sups: Vec<SupplierParams>,
+) -> MaterialParams {
+    MaterialParams {
+        daily_demand: d,
+        demand_cv: 0.0,
+        unit_value: 100.0,
+        shortage_cost: 1000.0,
+        holding_cost_rate: 0.02,
+        private_days,
+        stockpile_days,
+        max_release_rate: 1.0,
+        refill_rate: 0.1,
+        suppliers: sups,
+        substitution: None,
+        reaction: None,
+    }
+}
+
+/// Identity of a material with `n` suppliers named s0, s1, ...
+pub fn info(id: &str, n: usize) -> MaterialInfo {
+    MaterialInfo {
+        id: id.into(),
+        name: id.into(),
+        unit: "t".into(),
+        bucket: None,
+        suppliers: (0..n)
+            .map(|i| SupplierInfo {
+                id: format!("s{i}"),
+                country: format!("C{i}"),
+                routes: vec![],
+            })
+            .collect(),
+    }
+}
+
+/// A supply-loss shock on the given (material, supplier) pairs.
+pub fn embargo(
+    id: &str,
+    onset: Onset,
+    duration: Dist,
+    severity: Dist,
+    targets: Vec<(usize, usize)>,
+) -> Shock {
+    Shock {
+        id: id.into(),
+        label: id.into(),
+        kind: ShockKind::Embargo,
+        onset,
+        duration,
+        severity,
+        recovery: Dist::Fixed(0.0),
+        delay: Dist::Fixed(0.0),
+        triggers: vec![],
+        supply_targets: targets,
+        demand_targets: vec![],
+    }
+}
+
+/// A scenario from its parts; strategies given as (id, annual cost, material params).
+pub fn scenario(
+    horizon: u32,
+    infos: Vec<MaterialInfo>,
+    shocks: Vec<Shock>,
+    strategies: Vec<(&str, f64, Vec<MaterialParams>)>,
+) -> Scenario {
+    let shock_order = topo(&shocks);
+    Scenario {
+        name: "test".into(),
+        description: String::new(),
+        horizon_days: horizon,
+        replications: 100,
+        seed: 1,
+        materials: infos,
+        shocks,
+        shock_order,
+        strategies: strategies
+            .into_iter()
+            .map(|(id, cost, mats)| Strategy {
+                id: id.into(),
+                label: id.into(),
+                annual_cost: cost,
+                overrides: vec![],
+                materials: mats,
+            })
+            .collect(),
+        reference: 0,
+    }
+}
+
+/// Topological order of the trigger graph (parents first); tests only build acyclic ones.
+pub fn topo(shocks: &[Shock]) -> Vec<usize> {
+    let n = shocks.len();
+    let mut indeg = vec![0; n];
+    for s in shocks {
+        for t in &s.triggers {
+            indeg[t.shock] += 1;
+        }
+    }
+    let mut order = Vec::new();
+    let mut ready: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for t in &shocks[i].triggers {
+            indeg[t.shock] -= 1;
+            if indeg[t.shock] == 0 {
+                ready.push(t.shock);
+            }
+        }
+    }
+    assert_eq!(order.len(), n, "test scenario has a trigger cycle");
+    order
+}
