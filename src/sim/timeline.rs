@@ -283,3 +283,223 @@ impl Frames {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::*;
+
+    fn shock(id: &str, onset: Onset, dur: f64, rec: f64) -> Shock {
+        Shock {
+            id: id.into(),
+            label: id.into(),
+            kind: ShockKind::Outage,
+            onset,
+            duration: Dist::Fixed(dur),
+            severity: Dist::Fixed(1.0),
+            recovery: Dist::Fixed(rec),
+            delay: Dist::Fixed(0.0),
+            triggers: vec![],
+            supply_targets: vec![(0, 0)],
+            demand_targets: vec![],
+        }
+    }
+
+    fn scn(shocks: Vec<Shock>, order: Vec<usize>, horizon: u32) -> Scenario {
+        Scenario {
+            name: String::new(),
+            description: String::new(),
+            horizon_days: horizon,
+            replications: 1,
+            seed: 0,
+            materials: vec![MaterialInfo {
+                id: "m".into(),
+                name: "m".into(),
+                unit: "t".into(),
+                bucket: None,
+                suppliers: vec![SupplierInfo {
+                    id: "s".into(),
+                    country: "X".into(),
+                    routes: vec![],
+                }],
+            }],
+            shocks,
+            shock_order: order,
+            strategies: vec![],
+            reference: 0,
+        }
+    }
+
+    fn sample(s: &Scenario, rep: u64) -> Timeline {
+        let mut t = Timeline::default();
+        t.sample(s, &TriggerGraph::new(s), 42, rep);
+        t
+    }
+
+    #[test]
+    fn a_rate_process_never_overlaps_itself() {
+        let s = scn(
+            vec![shock(
+                "a",
+                Onset::Rate {
+                    rate_per_year: 20.0,
+                },
+                10.0,
+                5.0,
+            )],
+            vec![0],
+            3650,
+        );
+        for rep in 0..50 {
+            let t = sample(&s, rep);
+            let v = &t.per_shock[0];
+            assert!(v.len() > 10);
+            for w in v.windows(2) {
+                assert!(w[1].onset >= w[0].end_of_recovery(), "{w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_certain_trigger_starts_one_instance_after_the_lag() {
+        let mut a = shock(
+            "a",
+            Onset::Day {
+                day: 10,
+                probability: 1.0,
+            },
+            5.0,
+            0.0,
+        );
+        a.triggers = vec![Trigger {
+            shock: 1,
+            probability: 1.0,
+            lag_days: 7,
+        }];
+        let b = shock("b", Onset::Never, 3.0, 0.0);
+        let s = scn(vec![a, b], vec![0, 1], 365);
+        let t = sample(&s, 0);
+        assert_eq!(t.per_shock[1].len(), 1);
+        assert_eq!(t.per_shock[1][0].onset, 17);
+    }
+
+    #[test]
+    fn a_triggered_instance_overlapping_its_own_shock_is_dropped() {
+        // b happens on day 15 for 10 days; a (day 10) triggers b at day 10 + 7 = 17,
+        // inside b's own instance, so the triggered one is dropped.
+        let mut a = shock(
+            "a",
+            Onset::Day {
+                day: 10,
+                probability: 1.0,
+            },
+            5.0,
+            0.0,
+        );
+        a.triggers = vec![Trigger {
+            shock: 1,
+            probability: 1.0,
+            lag_days: 7,
+        }];
+        let b = shock(
+            "b",
+            Onset::Day {
+                day: 15,
+                probability: 1.0,
+            },
+            10.0,
+            0.0,
+        );
+        let s = scn(vec![a, b], vec![0, 1], 365);
+        let t = sample(&s, 0);
+        assert_eq!(t.per_shock[1].len(), 1);
+        assert_eq!(t.per_shock[1][0].onset, 15);
+    }
+
+    #[test]
+    fn trigger_probability_is_honoured() {
+        // 4000 replications of a certain parent and a 0.25 trigger: the share of
+        // replications with a child is binomial with SE sqrt(0.25 * 0.75 / 4000) ≈ 0.0068.
+        let mut a = shock(
+            "a",
+            Onset::Day {
+                day: 0,
+                probability: 1.0,
+            },
+            1.0,
+            0.0,
+        );
+        a.triggers = vec![Trigger {
+            shock: 1,
+            probability: 0.25,
+            lag_days: 0,
+        }];
+        let b = shock("b", Onset::Never, 1.0, 0.0);
+        let s = scn(vec![a, b], vec![0, 1], 100);
+        let n = 4000;
+        let hits = (0..n)
+            .filter(|&r| !sample(&s, r).per_shock[1].is_empty())
+            .count();
+        let share = hits as f64 / n as f64;
+        assert!((share - 0.25).abs() < 4.0 * 0.0069, "{share}");
+    }
+
+    #[test]
+    fn intensity_falls_linearly_during_recovery() {
+        let i = Instance {
+            shock: 0,
+            onset: 10,
+            duration: 5,
+            recovery: 3,
+            severity: 0.8,
+            delay: 0,
+        };
+        assert_eq!(i.intensity(9), 0.0);
+        assert_eq!(i.intensity(10), 0.8);
+        assert_eq!(i.intensity(14), 0.8);
+        // t = end: s (1 - 1/4); end + 2: s (1 - 3/4); end + 3: gone.
+        assert!((i.intensity(15) - 0.6).abs() < 1e-12);
+        assert!((i.intensity(17) - 0.2).abs() < 1e-12);
+        assert_eq!(i.intensity(18), 0.0);
+    }
+
+    #[test]
+    fn frames_multiply_availability_and_add_delays() {
+        let mut a = shock(
+            "a",
+            Onset::Day {
+                day: 2,
+                probability: 1.0,
+            },
+            4.0,
+            0.0,
+        );
+        a.severity = Dist::Fixed(0.5);
+        let mut b = shock(
+            "b",
+            Onset::Day {
+                day: 4,
+                probability: 1.0,
+            },
+            4.0,
+            0.0,
+        );
+        b.severity = Dist::Fixed(0.5);
+        b.kind = ShockKind::Logistics;
+        b.delay = Dist::Fixed(9.0);
+        let s = scn(vec![a, b], vec![0, 1], 20);
+        let t = sample(&s, 0);
+        let mut f = Frames::default();
+        f.build(&s, &t);
+        let fr = &f.materials[0];
+        assert_eq!(fr.avail[1], 1.0);
+        assert_eq!(fr.avail[2], 0.5);
+        assert_eq!(fr.avail[4], 0.25);
+        assert_eq!(fr.avail[7], 0.5);
+        assert_eq!(fr.delay[3], 0);
+        assert_eq!(fr.delay[4], 9);
+        assert_eq!(fr.max_delay, 9);
+        assert_eq!(fr.hit_onsets, vec![2, 4]);
+        assert_eq!(fr.first_supply_onset, Some(2));
+    }
+}
