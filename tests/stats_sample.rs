@@ -219,3 +219,13 @@ fn paired_without_pairs_is_null() {
     let p = Paired::from_pairs(&[1.0], &[3.0]);
     assert_eq!((p.mean_diff, p.ci95), (Some(-2.0), None));
 }
+
+#[test]
+fn paired_rounding_dust_is_a_tie() {
+    // 0.1 + 0.2 = 0.30000000000000004 differs from 0.3 by one ulp: a tie, not "worse";
+    // 1e5 vs 1e5 + 1e-3 is a real difference (1e-8 relative): better.
+    let p = Paired::from_pairs(&[0.1 + 0.2, 1e5], &[0.3, 1e5 + 1e-3]);
+    assert_eq!(p.prob_tied, Some(0.5));
+    assert_eq!(p.prob_better, Some(0.5));
+    assert_eq!(p.prob_worse, Some(0.0));
+}

@@ -16,7 +16,7 @@ pub mod summary;
 
 pub use daily::{BAND_LEVELS, DailyBand, daily_bands};
 pub use named::NamedMap;
-pub use paired::Paired;
+pub use paired::{Paired, TIE_REL};
 pub use sample::{Stats, cvar95_count, cvar95_sorted, quantile_sorted, t_975};
 pub use summary::{
     MaterialSummary, N_TOTAL, StrategySummary, Summary, TOTAL, TotalMetric, TotalSummary, autonomy,

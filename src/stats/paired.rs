@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 
 /// A strategy's metric compared with the reference's, replication by replication.
 ///
-/// Computed over the replications where the metric exists under both. "Better" means
-/// strictly lower (every metric of MODEL.md §5 is a loss, except `tts_days` and
+/// Computed over the replications where the metric exists under both. Two values count
+/// as tied when they differ by at most [`TIE_REL`] of the larger magnitude: sums of the
+/// same amounts in a different order differ by a few ulps, and calling that "better"
+/// would be noise (e.g. procurement cost under two strategies that buy the same units).
+/// `mean_diff` and `ci95` use the raw differences. "Better" means
+/// lower beyond that tolerance (every metric of MODEL.md §5 is a loss, except `tts_days` and
 /// `stockpile_min_pct`, for which higher is better: read `prob_worse` there). Every field
 /// that cannot be computed is `None`: all of them when no pair exists, `ci95` when fewer
 /// than two do.
@@ -30,6 +34,9 @@ pub struct Paired {
     pub n: usize,
 }
 
+/// Relative tolerance under which two values are tied (about 4500 ulps).
+pub const TIE_REL: f64 = 1e-12;
+
 impl Paired {
     /// Compares `strategy` with `reference`, both one value per replication in the same
     /// replication order (`NaN` = absent). Differences are summed in that order.
@@ -48,9 +55,10 @@ impl Paired {
             if a.is_nan() || b.is_nan() {
                 continue;
             }
-            if a < b {
+            let tol = TIE_REL * a.abs().max(b.abs());
+            if a < b - tol {
                 better += 1;
-            } else if a > b {
+            } else if a > b + tol {
                 worse += 1;
             } else {
                 tied += 1;
