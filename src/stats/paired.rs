@@ -24,11 +24,11 @@ pub struct Paired {
     pub mean_diff: Option<f64>,
     /// Paired 95% interval: `mean_diff ± t(0.975, n - 1) · sd(diff) / sqrt(n)`.
     pub ci95: Option<[f64; 2]>,
-    /// Share of pairs where the strategy is strictly lower.
+    /// Share of pairs where the strategy is lower (beyond [`TIE_REL`]).
     pub prob_better: Option<f64>,
-    /// Share of pairs where the strategy is strictly higher.
+    /// Share of pairs where the strategy is higher (beyond [`TIE_REL`]).
     pub prob_worse: Option<f64>,
-    /// Share of pairs where both are exactly equal.
+    /// Share of pairs equal within [`TIE_REL`].
     pub prob_tied: Option<f64>,
     /// Number of replications where both exist.
     pub n: usize,
