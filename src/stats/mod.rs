@@ -1,1 +1,24 @@
-//! stats (in progress).
+//! Statistics over replications (MODEL.md §5): per-metric [`Stats`] (mean, standard
+//! error, Student-t interval, quantiles, CVaR95, probability positive, share present),
+//! [`Paired`] comparisons with the reference strategy, the run [`Summary`] with totals
+//! and autonomy, and the [`DailyBand`]s for fan charts.
+//!
+//! Pure: depends only on [`crate::model`] and [`crate::sim`] (plus `statrs` and
+//! `serde`); no I/O. Determinism: every float sum runs sequentially in replication
+//! order (never a parallel reduction), so given rows merged in replication order the
+//! statistics are the same bits whatever the thread count or shard split.
+
+pub mod daily;
+pub mod named;
+pub mod paired;
+pub mod sample;
+pub mod summary;
+
+pub use daily::{BAND_LEVELS, DailyBand, daily_bands};
+pub use named::NamedMap;
+pub use paired::{Paired, TIE_REL};
+pub use sample::{Stats, cvar95_count, cvar95_sorted, quantile_sorted, t_975};
+pub use summary::{
+    MaterialSummary, N_TOTAL, StrategySummary, Summary, TOTAL, TotalMetric, TotalSummary, autonomy,
+    metric_column, overall_autonomy, strategy_cost, total_column,
+};

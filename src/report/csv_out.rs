@@ -1,0 +1,207 @@
+//! Tidy CSV outputs. Absent values and statistics that cannot be computed are empty
+//! fields (never `NaN`); floats are written shortest-round-trip.
+//!
+//! - `summary.csv`: one row per strategy × material × metric, then per strategy the
+//!   pseudo-material `total` × total metric ([`SUMMARY_CSV_HEADER`]).
+//! - `replications.csv`: one row per replication × strategy × material, every metric
+//!   a column; `replication` is the absolute index (`first_replication + r`).
+//! - `daily.csv`: one row per strategy × material × day × series with the band
+//!   quantiles `p5, p25, p50, p75, p95` (histogram resolution, see
+//!   [`crate::stats::daily`]).
+
+use crate::model::Scenario;
+use crate::sim::{DailyHist, Metric, RunResult};
+use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, daily_bands};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Columns of `summary.csv`, in order.
+pub const SUMMARY_CSV_HEADER: [&str; 19] = [
+    "strategy",
+    "material",
+    "metric",
+    "n",
+    "share",
+    "mean",
+    "se",
+    "ci95_lo",
+    "ci95_hi",
+    "p50",
+    "p90",
+    "p95",
+    "p99",
+    "cvar95",
+    "prob_positive",
+    "mean_diff_vs_ref",
+    "diff_ci95_lo",
+    "diff_ci95_hi",
+    "prob_better",
+];
+
+/// One row of `summary.csv` (field names are the header, see [`SUMMARY_CSV_HEADER`]).
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    strategy: &'a str,
+    material: &'a str,
+    metric: &'a str,
+    n: usize,
+    share: Option<f64>,
+    mean: Option<f64>,
+    se: Option<f64>,
+    ci95_lo: Option<f64>,
+    ci95_hi: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+    p95: Option<f64>,
+    p99: Option<f64>,
+    cvar95: Option<f64>,
+    prob_positive: Option<f64>,
+    mean_diff_vs_ref: Option<f64>,
+    diff_ci95_lo: Option<f64>,
+    diff_ci95_hi: Option<f64>,
+    prob_better: Option<f64>,
+}
+
+impl<'a> SummaryRow<'a> {
+    fn new(
+        strategy: &'a str,
+        material: &'a str,
+        metric: &'a str,
+        st: &Stats,
+        vs: Option<&Paired>,
+    ) -> Self {
+        SummaryRow {
+            strategy,
+            material,
+            metric,
+            n: st.n,
+            share: st.share,
+            mean: st.mean,
+            se: st.se,
+            ci95_lo: st.ci95.map(|c| c[0]),
+            ci95_hi: st.ci95.map(|c| c[1]),
+            p50: st.p50,
+            p90: st.p90,
+            p95: st.p95,
+            p99: st.p99,
+            cvar95: st.cvar95,
+            prob_positive: st.prob_positive,
+            mean_diff_vs_ref: vs.and_then(|p| p.mean_diff),
+            diff_ci95_lo: vs.and_then(|p| p.ci95).map(|c| c[0]),
+            diff_ci95_hi: vs.and_then(|p| p.ci95).map(|c| c[1]),
+            prob_better: vs.and_then(|p| p.prob_better),
+        }
+    }
+}
+
+/// `summary.csv` of a summary: rows follow the summary's order (strategies, their
+/// materials, metrics in map order, then `total` and its metrics). Works on a summary
+/// re-read from JSON as well as a fresh one.
+pub fn summary_csv(summary: &Summary) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(SUMMARY_CSV_HEADER)
+        .expect("writing CSV to memory cannot fail");
+    for s in &summary.strategies {
+        let blocks = s
+            .materials
+            .iter()
+            .map(|m| (m.id.as_str(), &m.metrics))
+            .chain(std::iter::once((TOTAL, &s.total.metrics)));
+        for (material, metrics) in blocks {
+            for (name, st) in metrics.iter() {
+                let vs = s.vs_reference.get(&format!("{material}.{name}"));
+                w.serialize(SummaryRow::new(&s.id, material, name, st, vs))
+                    .expect("flat rows serialise to memory without error");
+            }
+        }
+    }
+    let bytes = w.into_inner().expect("flushing CSV to memory cannot fail");
+    String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
+}
+
+/// Writes `replications.csv` of a run to `out`, streaming row by row (the buffer of the
+/// `csv` writer only): header `replication, strategy, material,` then every metric in
+/// [`Metric::ALL`] order; `R × S × M` rows in replication, strategy, material order.
+///
+/// # Errors
+/// Any I/O error of `out`.
+pub fn write_replications_csv<W: Write>(out: W, scn: &Scenario, res: &RunResult) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    let mut header = vec!["replication", "strategy", "material"];
+    header.extend(Metric::ALL.iter().map(|m| m.name()));
+    w.write_record(&header)?;
+    let ids_s: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
+    let ids_m: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
+    for r in 0..res.n_replications {
+        let rep = res.first_replication + r as u64;
+        for (s, sid) in ids_s.iter().enumerate() {
+            for (m, mid) in ids_m.iter().enumerate() {
+                let v = res.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
+                w.serialize((
+                    rep, sid, mid, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
+                    v[10], v[11], v[12],
+                ))?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Columns of `daily.csv`, in order.
+pub const DAILY_CSV_HEADER: [&str; 9] = [
+    "strategy", "material", "day", "series", "p5", "p25", "p50", "p75", "p95",
+];
+
+/// One row of `daily.csv`.
+#[derive(Serialize)]
+struct DailyRow<'a> {
+    strategy: &'a str,
+    material: &'a str,
+    day: usize,
+    series: &'a str,
+    p5: Option<f64>,
+    p25: Option<f64>,
+    p50: Option<f64>,
+    p75: Option<f64>,
+    p95: Option<f64>,
+}
+
+/// Writes `daily.csv` of the histograms of a run to `out`: header
+/// `strategy, material, day, series, p5, p25, p50, p75, p95`; `S × M × H × 5` rows in
+/// the order of [`daily_bands`].
+///
+/// # Errors
+/// Any I/O error of `out`.
+pub fn write_daily_csv<W: Write>(out: W, scn: &Scenario, hist: &DailyHist) -> io::Result<()> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    w.write_record(DAILY_CSV_HEADER)?;
+    for DailyBand {
+        strategy,
+        material,
+        day,
+        series,
+        q,
+    } in daily_bands(hist)
+    {
+        w.serialize(DailyRow {
+            strategy: &scn.strategies[strategy].id,
+            material: &scn.materials[material].id,
+            day,
+            series: series.name(),
+            p5: q[0],
+            p25: q[1],
+            p50: q[2],
+            p75: q[3],
+            p95: q[4],
+        })?;
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! `run.json`: what was run, with what, and when, so a result can be reproduced and
+//! traced to its inputs.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Version of this crate.
+pub const CHOKEPOINT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Version of `rand` the streams come from (as locked in `Cargo.lock`; keep in step).
+pub const RAND_VERSION: &str = "0.10.4";
+/// Version of `rand_distr` the samplers come from (as locked in `Cargo.lock`).
+pub const RAND_DISTR_VERSION: &str = "0.6.0";
+
+/// Provenance of a run: the content of `run.json`.
+///
+/// Build it with a struct literal; [`sha256_hex`] hashes the scenario bytes and the
+/// version constants fill the version fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// chokepoint version ([`CHOKEPOINT_VERSION`]).
+    pub chokepoint_version: String,
+    /// Git commit of the build, when known.
+    pub git_commit: Option<String>,
+    /// Scenario file path as given.
+    pub scenario_path: String,
+    /// SHA-256 of the scenario file's bytes, lower-case hex.
+    pub scenario_sha256: String,
+    /// Seed.
+    pub seed: u64,
+    /// First replication index (0 unless a shard).
+    pub first_replication: u64,
+    /// Number of replications.
+    pub replications: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall time of the simulation in seconds.
+    pub wall_time_s: f64,
+    /// Command line, program name first.
+    pub command_line: Vec<String>,
+    /// [`RAND_VERSION`].
+    pub rand_version: String,
+    /// [`RAND_DISTR_VERSION`].
+    pub rand_distr_version: String,
+    /// Start of the run, UTC, RFC 3339 (e.g. `2025-01-31T12:00:00Z`).
+    pub started_at: String,
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Pretty JSON of a [`RunInfo`], with a final newline.
+pub fn run_json(info: &RunInfo) -> String {
+    let mut s = serde_json::to_string_pretty(info).expect("RunInfo always serialises");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_abc() {
+        // FIPS 180-2 test vector for "abc".
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn rand_versions_match_lockfile() {
+        let lock = include_str!("../../Cargo.lock");
+        for (name, version) in [("rand", RAND_VERSION), ("rand_distr", RAND_DISTR_VERSION)] {
+            let entry = format!("name = \"{name}\"\nversion = \"{version}\"");
+            assert!(lock.contains(&entry), "Cargo.lock has no {name} {version}");
+        }
+    }
+}

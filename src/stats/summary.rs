@@ -1,0 +1,307 @@
+//! The summary of a run (MODEL.md §5): statistics of every metric per strategy and
+//! material, totals over materials, autonomy, and paired comparisons with the reference.
+//!
+//! [`Summary`] is serialisable both ways so that a later command can re-read
+//! `summary.json`. Maps are [`NamedMap`]s in metric order, so the JSON is byte-stable.
+
+use super::named::NamedMap;
+use super::paired::Paired;
+use super::sample::Stats;
+use crate::model::Scenario;
+use crate::sim::{Metric, RunResult};
+use serde::{Deserialize, Serialize};
+
+/// Key prefix of the totals in [`StrategySummary::vs_reference`] and the pseudo-material
+/// name used for them in tidy CSV output.
+pub const TOTAL: &str = "total";
+
+/// Metrics of a strategy summed over its materials, per replication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TotalMetric {
+    /// Sum of the materials' `total_cost` plus [`TotalMetric::StrategyCost`].
+    TotalCost,
+    /// Sum of the materials' `shortage_cost`.
+    ShortageCost,
+    /// Sum of the materials' `holding_cost`.
+    HoldingCost,
+    /// Sum of the materials' `procurement_cost`.
+    ProcurementCost,
+    /// Sum of the materials' `substitution_cost`.
+    SubstitutionCost,
+    /// Sum of the materials' `shortfall_units` (mixing units when materials differ).
+    ShortfallUnits,
+    /// The strategy's fixed cost over the horizon: `annual_cost * horizon_days / 365`
+    /// (the same in every replication).
+    StrategyCost,
+}
+
+/// Number of total metrics.
+pub const N_TOTAL: usize = 7;
+
+impl TotalMetric {
+    /// All total metrics, in output order.
+    pub const ALL: [TotalMetric; N_TOTAL] = [
+        TotalMetric::TotalCost,
+        TotalMetric::ShortageCost,
+        TotalMetric::HoldingCost,
+        TotalMetric::ProcurementCost,
+        TotalMetric::SubstitutionCost,
+        TotalMetric::ShortfallUnits,
+        TotalMetric::StrategyCost,
+    ];
+
+    /// Name in output files (the same as the per-material metric it sums, where there is
+    /// one).
+    pub fn name(self) -> &'static str {
+        match self {
+            TotalMetric::TotalCost => "total_cost",
+            TotalMetric::ShortageCost => "shortage_cost",
+            TotalMetric::HoldingCost => "holding_cost",
+            TotalMetric::ProcurementCost => "procurement_cost",
+            TotalMetric::SubstitutionCost => "substitution_cost",
+            TotalMetric::ShortfallUnits => "shortfall_units",
+            TotalMetric::StrategyCost => "strategy_cost",
+        }
+    }
+
+    /// The per-material metric this one sums, if any.
+    pub fn material_metric(self) -> Option<Metric> {
+        match self {
+            TotalMetric::TotalCost => Some(Metric::TotalCost),
+            TotalMetric::ShortageCost => Some(Metric::ShortageCost),
+            TotalMetric::HoldingCost => Some(Metric::HoldingCost),
+            TotalMetric::ProcurementCost => Some(Metric::ProcurementCost),
+            TotalMetric::SubstitutionCost => Some(Metric::SubstitutionCost),
+            TotalMetric::ShortfallUnits => Some(Metric::ShortfallUnits),
+            TotalMetric::StrategyCost => None,
+        }
+    }
+}
+
+/// Fixed cost of strategy `s` over the horizon: `annual_cost * horizon_days / 365`.
+pub fn strategy_cost(scn: &Scenario, s: usize) -> f64 {
+    scn.strategies[s].annual_cost * f64::from(scn.horizon_days) / 365.0
+}
+
+/// Values of `metric` for strategy `s` and material `m`, one per replication in
+/// replication order (`NaN` = absent).
+pub fn metric_column(res: &RunResult, s: usize, m: usize, metric: Metric) -> Vec<f64> {
+    (0..res.n_replications)
+        .map(|r| res.row(r, s, m).get(metric))
+        .collect()
+}
+
+/// Values of a total metric for strategy `s`, one per replication in replication order.
+///
+/// Each replication's value is summed sequentially over materials in material order;
+/// `total_cost` then adds [`strategy_cost`] last.
+pub fn total_column(scn: &Scenario, res: &RunResult, s: usize, metric: TotalMetric) -> Vec<f64> {
+    let fixed = strategy_cost(scn, s);
+    (0..res.n_replications)
+        .map(|r| match metric.material_metric() {
+            None => fixed,
+            Some(mm) => {
+                let mut sum = 0.0;
+                for m in 0..res.n_materials {
+                    sum += res.row(r, s, m).get(mm);
+                }
+                if metric == TotalMetric::TotalCost {
+                    sum += fixed;
+                }
+                sum
+            }
+        })
+        .collect()
+}
+
+/// Share of replications in which `no_shortfall(r)` holds; `None` without replications.
+fn share_of(n: usize, no_shortfall: impl Fn(usize) -> bool) -> Option<f64> {
+    (n > 0).then(|| (0..n).filter(|&r| no_shortfall(r)).count() as f64 / n as f64)
+}
+
+/// Autonomy of material `m` under strategy `s`: the share of replications with no
+/// shortfall day (`days_short == 0`).
+pub fn autonomy(res: &RunResult, s: usize, m: usize) -> Option<f64> {
+    share_of(res.n_replications, |r| !res.row(r, s, m).had_shortfall())
+}
+
+/// Overall autonomy of strategy `s`: the share of replications with no shortfall day in
+/// any material.
+pub fn overall_autonomy(res: &RunResult, s: usize) -> Option<f64> {
+    share_of(res.n_replications, |r| {
+        (0..res.n_materials).all(|m| !res.row(r, s, m).had_shortfall())
+    })
+}
+
+/// Summary of a whole run: the content of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Number of replications summarised.
+    pub replications: u64,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// Id of the reference strategy of the paired comparisons.
+    pub reference: String,
+    /// One entry per strategy, in scenario order.
+    pub strategies: Vec<StrategySummary>,
+}
+
+/// Summary of one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrategySummary {
+    /// Strategy id.
+    pub id: String,
+    /// Human label.
+    pub label: String,
+    /// Fixed yearly cost.
+    pub annual_cost: f64,
+    /// One entry per material, in scenario order.
+    pub materials: Vec<MaterialSummary>,
+    /// Totals over materials.
+    pub total: TotalSummary,
+    /// Paired comparison with the reference strategy. Keys: `"<material>.<metric>"` for
+    /// every material (scenario order) and metric (column order of
+    /// [`Metric::ALL`]), then `"total.<metric>"` for every [`TotalMetric`]. The reference
+    /// strategy compares with itself (every pair tied). A material with id `total` would
+    /// make keys ambiguous, so scenario validation should reserve that id.
+    pub vs_reference: NamedMap<Paired>,
+}
+
+/// Summary of one material under one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaterialSummary {
+    /// Material id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Unit of quantities.
+    pub unit: String,
+    /// Share of replications with no shortfall day; `None` without replications.
+    pub autonomy: Option<f64>,
+    /// Statistics of every metric, keyed by [`Metric::name`], in [`Metric::ALL`] order.
+    pub metrics: NamedMap<Stats>,
+}
+
+/// Totals over the materials of one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TotalSummary {
+    /// Share of replications with no shortfall day in any material.
+    pub autonomy: Option<f64>,
+    /// Statistics of every [`TotalMetric`], keyed by its name, in [`TotalMetric::ALL`]
+    /// order.
+    pub metrics: NamedMap<Stats>,
+}
+
+impl Summary {
+    /// Summarises `res`, a run of `scn` with `seed`.
+    ///
+    /// # Panics
+    /// If `res` was not produced from `scn` (different strategy or material counts).
+    pub fn from_run(scn: &Scenario, res: &RunResult, seed: u64) -> Summary {
+        assert_eq!(res.n_strategies, scn.strategies.len(), "strategy count");
+        assert_eq!(res.n_materials, scn.materials.len(), "material count");
+        let reference = scn.reference;
+        let nm = scn.materials.len();
+        // Reference columns, computed once.
+        let ref_mat: Vec<Vec<Vec<f64>>> = (0..nm)
+            .map(|m| {
+                Metric::ALL
+                    .iter()
+                    .map(|&k| metric_column(res, reference, m, k))
+                    .collect()
+            })
+            .collect();
+        let ref_tot: Vec<Vec<f64>> = TotalMetric::ALL
+            .iter()
+            .map(|&k| total_column(scn, res, reference, k))
+            .collect();
+
+        let strategies = scn
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(s, strat)| {
+                let mut vs = Vec::new();
+                let materials = scn
+                    .materials
+                    .iter()
+                    .enumerate()
+                    .map(|(m, info)| {
+                        let mut metrics = Vec::with_capacity(Metric::ALL.len());
+                        for (k, &metric) in Metric::ALL.iter().enumerate() {
+                            let col = metric_column(res, s, m, metric);
+                            vs.push((
+                                format!("{}.{}", info.id, metric.name()),
+                                Paired::from_pairs(&col, &ref_mat[m][k]),
+                            ));
+                            metrics.push((metric.name().to_string(), Stats::from_sample(&col)));
+                        }
+                        MaterialSummary {
+                            id: info.id.clone(),
+                            name: info.name.clone(),
+                            unit: info.unit.clone(),
+                            autonomy: autonomy(res, s, m),
+                            metrics: NamedMap(metrics),
+                        }
+                    })
+                    .collect();
+                let mut tot = Vec::with_capacity(N_TOTAL);
+                for (k, &metric) in TotalMetric::ALL.iter().enumerate() {
+                    let col = total_column(scn, res, s, metric);
+                    vs.push((
+                        format!("{TOTAL}.{}", metric.name()),
+                        Paired::from_pairs(&col, &ref_tot[k]),
+                    ));
+                    tot.push((metric.name().to_string(), Stats::from_sample(&col)));
+                }
+                StrategySummary {
+                    id: strat.id.clone(),
+                    label: strat.label.clone(),
+                    annual_cost: strat.annual_cost,
+                    materials,
+                    total: TotalSummary {
+                        autonomy: overall_autonomy(res, s),
+                        metrics: NamedMap(tot),
+                    },
+                    vs_reference: NamedMap(vs),
+                }
+            })
+            .collect();
+
+        Summary {
+            scenario: scn.name.clone(),
+            replications: res.n_replications as u64,
+            seed,
+            horizon_days: scn.horizon_days,
+            reference: scn.strategies[reference].id.clone(),
+            strategies,
+        }
+    }
+
+    /// The summary of the strategy with id `id`.
+    pub fn strategy(&self, id: &str) -> Option<&StrategySummary> {
+        self.strategies.iter().find(|s| s.id == id)
+    }
+}
+
+impl StrategySummary {
+    /// The summary of the material with id `id`.
+    pub fn material(&self, id: &str) -> Option<&MaterialSummary> {
+        self.materials.iter().find(|m| m.id == id)
+    }
+
+    /// The paired comparison of `metric` of material `material`.
+    pub fn vs_material(&self, material: &str, metric: Metric) -> Option<&Paired> {
+        self.vs_reference
+            .get(&format!("{material}.{}", metric.name()))
+    }
+
+    /// The paired comparison of a total metric.
+    pub fn vs_total(&self, metric: TotalMetric) -> Option<&Paired> {
+        self.vs_reference.get(&format!("{TOTAL}.{}", metric.name()))
+    }
+}
