@@ -1,12 +1,194 @@
-//! The `run` command (in progress).
+//! The `run` command: simulate a scenario and write its results.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Instant, SystemTime};
+
+use chokepoint::model::Scenario;
+use chokepoint::report::{self, RunInfo};
+use chokepoint::scenario::{self, ScenarioError};
+use chokepoint::sim::{self, Progress, RunOptions};
+use chokepoint::stats::Summary;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The flagship scenario, embedded in the binary: what `run` simulates without a file.
+pub const FLAGSHIP_NAME: &str = "tutorial.toml";
+/// Text of the flagship scenario.
+pub const FLAGSHIP: &str = include_str!("../../scenarios/tutorial.toml");
 
 /// Arguments of `run`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Scenario file (TOML). Without it, the flagship scenario built into the binary.
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Number of futures to simulate (default: the scenario's `replications`).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub replications: Option<u64>,
+    /// Seed of the random streams (default: the scenario's `seed`).
+    #[arg(short, long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/<scenario-file-stem>/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: SLURM_CPUS_PER_TASK when set, else all cores). Results do
+    /// not depend on it.
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Daily bands (daily.csv) count the first N replications; 0 counts all.
+    #[arg(long, value_name = "N", default_value_t = sim::engine::DEFAULT_DAILY_REPLICATIONS)]
+    pub daily_replications: u64,
+}
+
+/// Progress on stderr with indicatif; hidden when stderr is not a terminal.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+/// Loads the scenario named on the command line, or the embedded flagship.
+fn load(args: &Args) -> Result<(Scenario, String, Vec<u8>, String), ScenarioError> {
+    match &args.scenario {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| ScenarioError::io(&path.display().to_string(), &e))?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let scn = scenario::parse_scenario(&path.display().to_string(), &text)?;
+            let stem = path
+                .file_stem()
+                .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+            Ok((scn, path.display().to_string(), bytes, stem))
+        }
+        None => {
+            let scn = scenario::parse_scenario(FLAGSHIP_NAME, FLAGSHIP)?;
+            let stem = FLAGSHIP_NAME.trim_end_matches(".toml").to_string();
+            Ok((
+                scn,
+                format!("(built in) scenarios/{FLAGSHIP_NAME}"),
+                FLAGSHIP.as_bytes().to_vec(),
+                stem,
+            ))
+        }
+    }
+}
+
+fn threads(args: &Args) -> usize {
+    args.threads
+        .map(|t| t as usize)
+        .or_else(|| {
+            std::env::var("SLURM_CPUS_PER_TASK")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n: &usize| n > 0)
+        })
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+}
 
 /// Runs the command.
-pub fn run(_args: Args) -> ExitCode {
-    ExitCode::from(super::EXIT_FAILURE)
+pub fn run(args: Args) -> ExitCode {
+    let (scn, scenario_path, bytes, stem) = match load(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            super::validate::render(&e);
+            return ExitCode::from(super::EXIT_BAD_INPUT);
+        }
+    };
+    let replications = args.replications.unwrap_or(scn.replications as u64);
+    let seed = args.seed.unwrap_or(scn.seed);
+    let out: PathBuf = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&stem));
+    let n_threads = threads(&args);
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(n_threads)
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot start {n_threads} worker threads: {e}");
+            return ExitCode::from(super::EXIT_FAILURE);
+        }
+    };
+
+    let bar = ProgressBar::with_draw_target(
+        Some(replications),
+        if args.quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr_with_hz(8)
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:32}] {human_pos}/{human_len} futures, {elapsed} elapsed, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!("{} ", scn.name));
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let t0 = Instant::now();
+    let opts = RunOptions {
+        seed,
+        replications: 0..replications,
+        daily: true,
+        daily_replications: if args.daily_replications == 0 {
+            u64::MAX
+        } else {
+            args.daily_replications
+        },
+    };
+    let progress = Bar(bar.clone());
+    let result = pool.install(|| sim::run(&scn, &opts, &progress));
+    bar.finish_and_clear();
+    let summary = Summary::from_run(&scn, &result, seed);
+    let wall = t0.elapsed().as_secs_f64();
+
+    let info = RunInfo {
+        chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
+        git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(str::to_string),
+        scenario_path,
+        scenario_sha256: report::sha256_hex(&bytes),
+        seed,
+        first_replication: 0,
+        replications,
+        threads: n_threads,
+        wall_time_s: wall,
+        command_line: std::env::args().collect(),
+        rand_version: report::RAND_VERSION.to_string(),
+        rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
+        started_at,
+    };
+    let written = match report::write_run_outputs(&out, &scn, &result, &summary, &info) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(super::EXIT_FAILURE);
+        }
+    };
+    if !args.quiet {
+        println!(
+            "{} — {replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s\n",
+            scn.name, scn.horizon_days
+        );
+        print!("{}", report::terminal_table(&summary));
+        println!("\nWritten to {}/:", out.display());
+        for p in &written {
+            if let Some(name) = p.file_name() {
+                println!("  {}", name.to_string_lossy());
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -256,7 +256,8 @@ pub fn simulate<R: DayRecorder>(
         shortfall_units += short;
         if short > tol {
             days_short += 1;
-            max_daily_pct = max_daily_pct.max(100.0 * short / demand);
+            // short <= demand; dividing first keeps the percentage within 100.
+            max_daily_pct = fmax(max_daily_pct, fmin(100.0 * (short / demand), 100.0));
             if tts.is_nan()
                 && let Some(o) = frame.first_supply_onset
                 && t >= o as usize
