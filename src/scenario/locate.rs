@@ -170,7 +170,9 @@ fn walk_to(t: &DeTable<'_>, at: usize, segs: &mut Vec<Seg>) {
     for (k, v) in t.iter() {
         let hit_value = contains(&v.span(), at);
         let array_hit = match v.get_ref() {
-            DeValue::Array(a) => a.iter().position(|e| contains(&e.span(), at)),
+            DeValue::Array(a) => a.iter().position(|e| {
+                contains(&e.span(), at) || e.get_ref().as_table().is_some_and(|t| deep(t, at))
+            }),
             _ => None,
         };
         if hit_value || array_hit.is_some() || contains(&k.span(), at) {
@@ -190,4 +192,18 @@ fn walk_to(t: &DeTable<'_>, at: usize, segs: &mut Vec<Seg>) {
             return;
         }
     }
+}
+
+fn deep(t: &DeTable<'_>, at: usize) -> bool {
+    t.iter().any(|(k, v)| {
+        contains(&k.span(), at)
+            || contains(&v.span(), at)
+            || match v.get_ref() {
+                DeValue::Table(inner) => deep(inner, at),
+                DeValue::Array(a) => a
+                    .iter()
+                    .any(|e| e.get_ref().as_table().is_some_and(|t| deep(t, at))),
+                _ => false,
+            }
+    })
 }
