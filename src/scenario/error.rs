@@ -97,7 +97,7 @@ pub struct ScenarioError {
     pub source: String,
     /// The problems, in file order where known.
     pub problems: Vec<Problem>,
-    named: NamedSource<String>,
+    named: Box<NamedSource<String>>,
 }
 
 impl ScenarioError {
@@ -109,7 +109,7 @@ impl ScenarioError {
             file_name: file_name.to_string(),
             source: source.to_string(),
             problems,
-            named: NamedSource::new(file_name, source.to_string()).with_language("toml"),
+            named: Box::new(NamedSource::new(file_name, source.to_string()).with_language("toml")),
         }
     }
 
@@ -150,7 +150,7 @@ impl std::error::Error for ScenarioError {}
 
 impl Diagnostic for ScenarioError {
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.named)
+        Some(&*self.named)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {

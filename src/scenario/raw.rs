@@ -476,11 +476,19 @@ pub(crate) fn closest<'a, I>(word: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+    let cands: Vec<&str> = candidates.into_iter().collect();
+    cands
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
         .filter(|(d, c)| *d <= 2.max(word.len() / 3) && *d < c.len().max(1))
         .min_by_key(|(d, _)| *d)
+        .or_else(|| {
+            // A prefix of a known name (`stockpile` for `stockpile_days`).
+            cands
+                .iter()
+                .find(|c| word.len() >= 4 && c.starts_with(word))
+                .map(|c| (0, *c))
+        })
         .map(|(_, c)| c.to_string())
 }
 
