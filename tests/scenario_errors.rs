@@ -178,7 +178,7 @@ fn unknown_ids_in_targets_triggers_reaction_and_strategy_paths() {
         &format!(
             "{MIN}[[strategy]]\nid = \"s\"\nset = {{ \"material.ndpr.stockpile_dayz\" = 5 }}\n"
         ),
-        "t.toml:25:9: strategy.s: set \"material.ndpr.stockpile_dayz\" = 5: unknown `stockpile_dayz` after `material.ndpr`\n  help: did you mean `stockpile_days`?",
+        "t.toml:25:42: strategy.s: set \"material.ndpr.stockpile_dayz\" = 5: unknown `stockpile_dayz` after `material.ndpr`\n  help: did you mean `stockpile_days`?",
     );
 }
 
