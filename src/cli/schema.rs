@@ -1,4 +1,4 @@
-//! The `schema` command (in progress).
+//! The `schema` command: print the JSON Schema (draft-07) of the scenario format.
 
 use std::process::ExitCode;
 
@@ -6,7 +6,16 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
-/// Runs the command.
+/// Prints the schema on stdout.
 pub fn run(_args: Args) -> ExitCode {
-    ExitCode::from(super::EXIT_FAILURE)
+    match serde_json::to_string_pretty(&chokepoint::scenario::json_schema()) {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot serialise the schema: {e}");
+            ExitCode::from(super::EXIT_FAILURE)
+        }
+    }
 }

@@ -1,12 +1,165 @@
-//! The `validate` command (in progress).
+//! The `validate` command: check scenario files, summarise the valid ones, and render
+//! every problem of the invalid ones with miette.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use chokepoint::model::{Onset, Scenario};
+use chokepoint::scenario::{Document, ScenarioError};
 
 /// Arguments of `validate`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Scenario files to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
 
-/// Runs the command.
-pub fn run(_args: Args) -> ExitCode {
-    ExitCode::from(super::EXIT_FAILURE)
+/// Runs the command: exit 0 when every file is valid, 2 when any is not.
+pub fn run(args: Args) -> ExitCode {
+    let mut bad = false;
+    for path in &args.files {
+        match Document::load(path).and_then(|d| d.validate()) {
+            Ok(s) => print!("{}", summary(&path.display().to_string(), &s)),
+            Err(e) => {
+                bad = true;
+                render(&e);
+            }
+        }
+    }
+    if bad {
+        ExitCode::from(super::EXIT_BAD_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Prints every problem of `e` on stderr: a plain header, then one miette diagnostic per
+/// problem with its source snippet.
+fn render(e: &ScenarioError) {
+    let n = e.problems.len();
+    eprintln!(
+        "{}: {n} problem{}",
+        e.file_name,
+        if n == 1 { "" } else { "s" }
+    );
+    let handler = miette::GraphicalReportHandler::new();
+    for p in &e.problems {
+        let located = Located {
+            problem: p.clone(),
+            at: e.location(p),
+            src: miette::NamedSource::new(&e.file_name, e.source.clone()).with_language("toml"),
+        };
+        let mut out = String::new();
+        if handler.render_report(&mut out, &located).is_err() {
+            out = format!("{}: {p}\n", e.location(p));
+        }
+        eprint!("{out}");
+    }
+}
+
+#[derive(Debug)]
+struct Located {
+    problem: chokepoint::scenario::Problem,
+    at: String,
+    src: miette::NamedSource<String>,
+}
+
+impl std::fmt::Display for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.problem)
+    }
+}
+
+impl std::error::Error for Located {}
+
+impl miette::Diagnostic for Located {
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        miette::Diagnostic::help(&self.problem)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        miette::Diagnostic::labels(&self.problem)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.src)
+    }
+}
+
+fn expected_onsets(s: &chokepoint::model::Shock, horizon: f64) -> String {
+    match s.onset {
+        Onset::Rate { rate_per_year } if rate_per_year > 0.0 => {
+            let cycle =
+                365.0 / rate_per_year + s.duration.mean().max(1.0) + s.recovery.mean().max(0.0);
+            format!("≈{:.2} onsets over the horizon", horizon / cycle)
+        }
+        Onset::Rate { .. } => "0 onsets".into(),
+        Onset::Day { day, probability } => format!("p={probability} on day {day}"),
+        Onset::Never => "only when triggered".into(),
+    }
+}
+
+fn summary(file: &str, s: &Scenario) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let base = s.reference_strategy();
+    let _ = writeln!(
+        o,
+        "{file}: valid — {} ({} days, {} replications, seed {})",
+        s.name, s.horizon_days, s.replications, s.seed
+    );
+    let _ = writeln!(o, "  materials:");
+    for (m, p) in s.materials.iter().zip(&base.materials) {
+        let _ = writeln!(
+            o,
+            "    {} ({}): {:.4} {}/day, private {} days, stockpile {} days",
+            m.id, m.name, p.daily_demand, m.unit, p.private_days, p.stockpile_days
+        );
+        let sups: Vec<String> = m
+            .suppliers
+            .iter()
+            .zip(&p.suppliers)
+            .map(|(si, sp)| format!("{} {:.3}", si.id, sp.share))
+            .collect();
+        let _ = writeln!(o, "      suppliers: {}", sups.join(", "));
+    }
+    let _ = writeln!(o, "  shocks:");
+    for sh in &s.shocks {
+        let mut targets: Vec<String> = sh
+            .supply_targets
+            .iter()
+            .map(|&(m, i)| format!("{}.{}", s.materials[m].id, s.materials[m].suppliers[i].id))
+            .collect();
+        targets.extend(
+            sh.demand_targets
+                .iter()
+                .map(|&m| format!("{} demand", s.materials[m].id)),
+        );
+        let _ = writeln!(
+            o,
+            "    {} [{}] → {}; {}",
+            sh.id,
+            sh.kind.as_str(),
+            targets.join(", "),
+            expected_onsets(sh, f64::from(s.horizon_days))
+        );
+    }
+    let _ = writeln!(o, "  strategies:");
+    for (i, st) in s.strategies.iter().enumerate() {
+        let r = if i == s.reference { " (reference)" } else { "" };
+        let changes = if st.overrides.is_empty() {
+            "no changes".to_string()
+        } else {
+            st.overrides
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let _ = writeln!(
+            o,
+            "    {}{r}: {} — {}; annual cost {}",
+            st.id, st.label, changes, st.annual_cost
+        );
+    }
+    o
 }

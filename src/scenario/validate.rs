@@ -1,0 +1,1082 @@
+//! Stage two: [`RawScenario`] → [`model::Scenario`], collecting every problem.
+//!
+//! Ids are checked and resolved to dense indices, defaults filled in (MODEL.md §2–§3),
+//! numbers range-checked, distributions built, targets and triggers resolved, the trigger
+//! graph ordered, and each strategy's `set` applied through the parameter-path mechanism
+//! of `params.rs` and validated again. Problems carry a parameter path and are located in
+//! the source by looking that path up in the spanned TOML tree.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::model::{
+    self, Bucket, Dist, MaterialInfo, MaterialParams, Onset, Reaction, Shock, ShockKind, Strategy,
+    Substitution, SupplierInfo, SupplierParams, Trigger,
+};
+
+use super::error::{Problem, ScenarioError};
+use super::locate::locate_param;
+use super::params::apply_set;
+use super::raw::{RawDist, RawMaterial, RawScenario, RawShock, closest};
+
+/// Largest accepted `horizon_days` (100 years), to protect memory.
+pub const MAX_HORIZON_DAYS: u32 = 36_500;
+/// Largest accepted `replications`.
+pub const MAX_REPLICATIONS: u32 = 100_000_000;
+/// Largest accepted value of any other whole-day field.
+pub const MAX_DAYS: u32 = 36_500;
+/// Tolerance on shares summing to 1.
+pub const SHARE_TOLERANCE: f64 = 1e-6;
+/// Default `replications` when the file gives none.
+pub const DEFAULT_REPLICATIONS: u32 = 10_000;
+
+#[derive(Clone, Copy)]
+enum Rule {
+    NonNeg,
+    Pos,
+    Unit,
+    Whole { min: u32, max: u32 },
+}
+
+/// A problem plus the parameter path that locates it in the source.
+struct Found {
+    problem: Problem,
+    locator: String,
+}
+
+#[derive(Default)]
+struct Ctx {
+    found: Vec<Found>,
+}
+
+fn list(xs: &[&str]) -> String {
+    xs.iter()
+        .map(|x| format!("`{x}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn did_you_mean<'a>(word: &str, cands: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(word, cands).map(|c| format!("did you mean `{c}`?"))
+}
+
+impl Ctx {
+    fn push(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
+        self.found.push(Found {
+            problem: Problem {
+                path: path.to_string(),
+                message: message.into(),
+                help,
+                span: None,
+            },
+            locator: path.to_string(),
+        });
+    }
+
+    fn num(&mut self, path: &str, v: Option<f64>, default: Option<f64>, rule: Rule) -> f64 {
+        let field = path.rsplit('.').next().unwrap_or(path);
+        let Some(x) = v.or(default) else {
+            self.push(
+                path,
+                format!("missing required field `{field}`"),
+                Some(format!("add `{field} = ...`")),
+            );
+            return 0.0;
+        };
+        if !x.is_finite() {
+            self.push(path, format!("must be a finite number, got {x}"), None);
+            return default.unwrap_or(0.0);
+        }
+        let bad = |c: &mut Ctx, m: String, h: Option<String>| {
+            c.push(path, m, h);
+            default.unwrap_or(0.0)
+        };
+        match rule {
+            Rule::NonNeg if x < 0.0 => bad(self, format!("must be >= 0, got {x}"), None),
+            Rule::Pos if x <= 0.0 => bad(self, format!("must be > 0, got {x}"), None),
+            Rule::Unit if !(0.0..=1.0).contains(&x) => bad(
+                self,
+                format!("must be between 0 and 1, got {x}"),
+                Some("fractions, shares and probabilities are written as 0.25, not 25".into()),
+            ),
+            Rule::Whole { .. } if x.fract() != 0.0 => bad(
+                self,
+                format!("must be a whole number of days, got {x}"),
+                Some(format!("write {} or {}", x.floor(), x.ceil())),
+            ),
+            Rule::Whole { min, .. } if x < f64::from(min) => {
+                bad(self, format!("must be >= {min}, got {x}"), None)
+            }
+            Rule::Whole { max, .. } if x > f64::from(max) => bad(
+                self,
+                format!("must be <= {max}, got {x}"),
+                Some("this bound protects memory; split the problem or shorten it".into()),
+            ),
+            _ => x,
+        }
+    }
+
+    fn whole(&mut self, path: &str, v: Option<f64>, default: Option<f64>, min: u32) -> u32 {
+        self.num(path, v, default, Rule::Whole { min, max: MAX_DAYS }) as u32
+    }
+
+    fn id(&mut self, path: &str, id: &Option<String>, what: &str) -> String {
+        match id {
+            None => {
+                self.push(
+                    path,
+                    format!("{what} has no `id`"),
+                    Some("add `id = \"...\"` (lowercase letters, digits, `_`)".into()),
+                );
+                path.to_string()
+            }
+            Some(s) => {
+                if !valid_id(s) {
+                    let fixed: String = s
+                        .to_lowercase()
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    self.push(
+                        &format!("{path}.{s}"),
+                        format!("invalid id `{s}`: ids use lowercase letters, digits and `_`, starting with a letter"),
+                        Some(format!("try `{fixed}`")),
+                    );
+                }
+                s.clone()
+            }
+        }
+    }
+
+    fn dist(&mut self, path: &str, d: &RawDist, nonneg: bool) -> Dist {
+        let built = match d {
+            RawDist::Fixed(v) => Dist::fixed(*v),
+            RawDist::Uniform { min, max } => Dist::uniform(*min, *max),
+            RawDist::Triangular { min, mode, max } => Dist::triangular(*min, *mode, *max),
+            RawDist::Pert { min, mode, max } => Dist::pert(*min, *mode, *max),
+            RawDist::LogNormal { median, p90 } => Dist::lognormal(*median, *p90),
+            RawDist::Exponential { mean } => Dist::exponential(*mean),
+            RawDist::Gamma { shape, scale } => Dist::gamma(*shape, *scale),
+            RawDist::Beta { alpha, beta } => Dist::beta(*alpha, *beta),
+            RawDist::Empirical { values, weights } => {
+                Dist::empirical(values.clone(), weights.clone())
+            }
+        };
+        match built {
+            Err(e) => {
+                self.push(path, format!("{}: {}", d.kind(), e.0), None);
+                Dist::Fixed(0.0)
+            }
+            Ok(dist) => {
+                let lowest = match d {
+                    RawDist::Fixed(v) => *v,
+                    RawDist::Uniform { min, .. }
+                    | RawDist::Triangular { min, .. }
+                    | RawDist::Pert { min, .. } => *min,
+                    RawDist::Empirical { values, .. } => {
+                        values.iter().copied().fold(f64::INFINITY, f64::min)
+                    }
+                    _ => 0.0,
+                };
+                if nonneg && lowest < 0.0 {
+                    self.push(
+                        path,
+                        format!("must be >= 0, but {} can give {lowest}", d.kind()),
+                        None,
+                    );
+                    return Dist::Fixed(0.0);
+                }
+                dist
+            }
+        }
+    }
+}
+
+/// Whether `s` is a valid id: lowercase letters, digits, `_`, starting with a letter.
+pub fn valid_id(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c.is_ascii_lowercase())
+        && cs.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn fmt_num(x: f64) -> String {
+    let r = (x * 1e9).round() / 1e9;
+    format!("{r}")
+}
+
+fn material_ids(raw: &RawScenario) -> Vec<String> {
+    raw.material
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.id.clone().unwrap_or_else(|| format!("#{}", i + 1)))
+        .collect()
+}
+
+fn check_dups(ctx: &mut Ctx, prefix: &str, ids: &[String], what: &str) {
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        if !id.starts_with('#') && !seen.insert(id.as_str()) {
+            ctx.push(
+                &format!("{prefix}.{id}"),
+                format!("duplicate {what} id `{id}`"),
+                Some("ids must be unique; rename one of them".into()),
+            );
+        }
+    }
+}
+
+/// Builds every material's parameters (used for the baseline and for each strategy).
+fn build_materials(ctx: &mut Ctx, raw: &RawScenario) -> (Vec<MaterialInfo>, Vec<MaterialParams>) {
+    let ids = material_ids(raw);
+    let mut infos = Vec::new();
+    let mut params = Vec::new();
+    for (m, id) in raw.material.iter().zip(&ids) {
+        let (i, p) = build_material(ctx, m, id);
+        infos.push(i);
+        params.push(p);
+    }
+    (infos, params)
+}
+
+fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, MaterialParams) {
+    let pre = format!("material.{id}");
+    let f = |name: &str| format!("{pre}.{name}");
+    let annual = ctx.num(&f("annual_demand"), m.annual_demand, None, Rule::Pos);
+    let unit_value = ctx.num(&f("unit_value"), m.unit_value, None, Rule::NonNeg);
+    let bucket = match m.bucket.as_deref() {
+        None => None,
+        Some("green") => Some(Bucket::Green),
+        Some("blue") => Some(Bucket::Blue),
+        Some("red") => Some(Bucket::Red),
+        Some(other) => {
+            let opts = ["green", "blue", "red"];
+            ctx.push(
+                &f("bucket"),
+                format!("unknown bucket `{other}`; expected one of {}", list(&opts)),
+                did_you_mean(other, opts),
+            );
+            None
+        }
+    };
+    let private_days = ctx.num(&f("private_days"), m.private_days, Some(30.0), Rule::NonNeg);
+    let mut sup_infos = Vec::new();
+    let mut sups = Vec::new();
+    let sids: Vec<String> = m
+        .supplier
+        .iter()
+        .enumerate()
+        .map(|(i, s)| s.id.clone().unwrap_or_else(|| format!("#{}", i + 1)))
+        .collect();
+    for (s, sid) in m.supplier.iter().zip(&sids) {
+        if s.id.is_some() {
+            ctx.id(&format!("{pre}.supplier"), &s.id, "supplier");
+        } else {
+            ctx.id(&format!("{pre}.supplier.{sid}"), &None, "supplier");
+        }
+        let sp = format!("{pre}.supplier.{sid}");
+        let g = |name: &str| format!("{sp}.{name}");
+        sups.push(SupplierParams {
+            share: ctx.num(&g("share"), s.share, None, Rule::Unit),
+            lead_time_days: ctx.whole(&g("lead_time_days"), s.lead_time_days, Some(30.0), 1),
+            surge: ctx.num(&g("surge"), s.surge, Some(0.10), Rule::NonNeg),
+            surge_lag_days: ctx.whole(&g("surge_lag_days"), s.surge_lag_days, Some(30.0), 0),
+            unit_cost: ctx.num(&g("unit_cost"), s.unit_cost, Some(unit_value), Rule::NonNeg),
+        });
+        sup_infos.push(SupplierInfo {
+            id: sid.clone(),
+            country: s.country.clone().unwrap_or_default(),
+            routes: s.routes.clone(),
+        });
+    }
+    check_dups(ctx, &format!("{pre}.supplier"), &sids, "supplier");
+    if m.supplier.is_empty() {
+        ctx.push(
+            &pre,
+            format!("material `{id}` has no suppliers"),
+            Some("add at least one `[[material.supplier]]` with a `share`".into()),
+        );
+    } else if m.supplier.iter().all(|s| s.share.is_some()) {
+        let shares: Vec<f64> = sups.iter().map(|s| s.share).collect();
+        check_sum(
+            ctx,
+            &format!("{pre}.supplier.{}.share", sids[0]),
+            &pre,
+            "supplier shares",
+            &sids,
+            &shares,
+        );
+    }
+    let substitution = m.substitution.as_ref().map(|s| {
+        let sp = format!("{pre}.substitution");
+        Substitution {
+            max_fraction: ctx.num(
+                &format!("{sp}.max_fraction"),
+                s.max_fraction,
+                None,
+                Rule::Unit,
+            ),
+            ramp_days: ctx.num(
+                &format!("{sp}.ramp_days"),
+                s.ramp_days,
+                Some(0.0),
+                Rule::NonNeg,
+            ),
+            persist_days: ctx.whole(&format!("{sp}.persist_days"), s.persist_days, Some(0.0), 0),
+            cost_premium: ctx.num(
+                &format!("{sp}.cost_premium"),
+                s.cost_premium,
+                Some(0.0),
+                Rule::NonNeg,
+            ),
+        }
+    });
+    let reaction = m.reaction.as_ref().map(|r| {
+        let rp = format!("{pre}.reaction");
+        let shares = match &r.shares {
+            None => sups.iter().map(|s| s.share).collect(),
+            Some(map) => {
+                let mut v = vec![0.0; sids.len()];
+                for (k, x) in map {
+                    let path = format!("{rp}.shares.{k}");
+                    match sids.iter().position(|s| s == k) {
+                        Some(i) => v[i] = ctx.num(&path, Some(*x), None, Rule::Unit),
+                        None => ctx.push(
+                            &path,
+                            format!("material `{id}` has no supplier `{k}`"),
+                            Some(
+                                did_you_mean(k, sids.iter().map(String::as_str)).unwrap_or_else(
+                                    || {
+                                        format!(
+                                            "suppliers are {}",
+                                            list(
+                                                &sids
+                                                    .iter()
+                                                    .map(String::as_str)
+                                                    .collect::<Vec<_>>()
+                                            )
+                                        )
+                                    },
+                                ),
+                            ),
+                        ),
+                    }
+                }
+                check_sum(
+                    ctx,
+                    &format!("{rp}.shares"),
+                    &format!("{rp}.shares"),
+                    "reaction shares",
+                    &sids,
+                    &v,
+                );
+                v
+            }
+        };
+        Reaction {
+            lag_days: ctx.whole(&format!("{rp}.lag_days"), r.lag_days, Some(0.0), 0),
+            memory_days: ctx.whole(&format!("{rp}.memory_days"), r.memory_days, Some(0.0), 0),
+            private_days: ctx.num(
+                &format!("{rp}.private_days"),
+                r.private_days,
+                Some(private_days),
+                Rule::NonNeg,
+            ),
+            shares,
+        }
+    });
+    let info = MaterialInfo {
+        id: id.to_string(),
+        name: m.name.clone().unwrap_or_else(|| id.to_string()),
+        unit: m.unit.clone().unwrap_or_else(|| "units".to_string()),
+        bucket,
+        suppliers: sup_infos,
+    };
+    let params = MaterialParams {
+        daily_demand: annual / 365.0,
+        demand_cv: ctx.num(&f("demand_cv"), m.demand_cv, Some(0.0), Rule::NonNeg),
+        unit_value,
+        shortage_cost: ctx.num(&f("shortage_cost"), m.shortage_cost, None, Rule::NonNeg),
+        holding_cost_rate: ctx.num(
+            &f("holding_cost_rate"),
+            m.holding_cost_rate,
+            Some(0.02),
+            Rule::NonNeg,
+        ),
+        private_days,
+        stockpile_days: ctx.num(
+            &f("stockpile_days"),
+            m.stockpile_days,
+            Some(0.0),
+            Rule::NonNeg,
+        ),
+        max_release_rate: ctx.num(
+            &f("max_release_rate"),
+            m.max_release_rate,
+            Some(1.0),
+            Rule::NonNeg,
+        ),
+        refill_rate: ctx.num(&f("refill_rate"), m.refill_rate, Some(0.10), Rule::NonNeg),
+        suppliers: sups,
+        substitution,
+        reaction,
+    };
+    (info, params)
+}
+
+fn check_sum(ctx: &mut Ctx, locator: &str, path: &str, what: &str, ids: &[String], v: &[f64]) {
+    let sum: f64 = v.iter().sum();
+    if !sum.is_finite() || (sum - 1.0).abs() <= SHARE_TOLERANCE {
+        return;
+    }
+    let terms: Vec<String> = ids
+        .iter()
+        .zip(v)
+        .map(|(i, x)| format!("{i} {}", fmt_num(*x)))
+        .collect();
+    let help = if sum > 0.0 {
+        format!(
+            "make them sum to 1, e.g. divide each by {}: {}",
+            fmt_num(sum),
+            ids.iter()
+                .zip(v)
+                .map(|(i, x)| format!("{i} = {}", fmt_num(x / sum)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    } else {
+        "give at least one supplier a positive share".to_string()
+    };
+    ctx.found.push(Found {
+        problem: Problem::new(
+            path,
+            format!(
+                "{what} sum to {} ({}); they must sum to 1",
+                fmt_num(sum),
+                terms.join(" + ")
+            ),
+        )
+        .with_help(help),
+        locator: locator.to_string(),
+    });
+}
+
+fn parse_kind(ctx: &mut Ctx, path: &str, k: &Option<String>) -> Option<ShockKind> {
+    let opts = [
+        "embargo",
+        "export_control",
+        "outage",
+        "logistics",
+        "demand_surge",
+    ];
+    match k.as_deref() {
+        None => {
+            ctx.push(
+                path,
+                "missing required field `kind`",
+                Some(format!("add `kind = ...`, one of {}", list(&opts))),
+            );
+            None
+        }
+        Some("embargo") => Some(ShockKind::Embargo),
+        Some("export_control") => Some(ShockKind::ExportControl),
+        Some("outage") => Some(ShockKind::Outage),
+        Some("logistics") => Some(ShockKind::Logistics),
+        Some("demand_surge") => Some(ShockKind::DemandSurge),
+        Some(other) => {
+            let help = did_you_mean(other, opts)
+                .map(|d| format!("{d} "))
+                .unwrap_or_default();
+            ctx.push(
+                path,
+                format!("unknown shock kind `{other}`"),
+                Some(format!("{help}expected one of {}", list(&opts))),
+            );
+            None
+        }
+    }
+}
+
+fn resolve_targets(
+    ctx: &mut Ctx,
+    pre: &str,
+    s: &RawShock,
+    kind: Option<ShockKind>,
+    infos: &[MaterialInfo],
+) -> (Vec<(usize, usize)>, Vec<usize>) {
+    let mut supply = BTreeSet::new();
+    let mut demand = BTreeSet::new();
+    let Some(t) = &s.targets else {
+        ctx.push(
+            pre,
+            "shock has no `targets`",
+            Some("add e.g. `targets = { countries = [\"CN\"] }`".into()),
+        );
+        return (vec![], vec![]);
+    };
+    let mids: Vec<&str> = infos.iter().map(|m| m.id.as_str()).collect();
+    let surge = kind == Some(ShockKind::DemandSurge);
+    let empty = Vec::new();
+    let groups = [
+        ("suppliers", t.suppliers.as_ref()),
+        ("countries", t.countries.as_ref()),
+        ("routes", t.routes.as_ref()),
+        ("materials", t.materials.as_ref()),
+    ];
+    if groups.iter().all(|(_, g)| g.is_none_or(|g| g.is_empty())) {
+        ctx.push(
+            &format!("{pre}.targets"),
+            "targets are empty: the shock would hit nothing",
+            Some("list at least one of `suppliers`, `countries`, `routes`, `materials`".into()),
+        );
+    }
+    for (group, entries) in groups {
+        let entries = entries.unwrap_or(&empty);
+        let path = format!("{pre}.targets.{group}");
+        if surge && group != "materials" && !entries.is_empty() {
+            ctx.push(&path, format!("a `demand_surge` hits demand, not suppliers, so `targets.{group}` does not apply"), Some("use `targets.materials` to name the materials whose demand surges".into()));
+            continue;
+        }
+        for e in entries {
+            let mut hits: Vec<(usize, usize)> = Vec::new();
+            let mut cands: Vec<String> = Vec::new();
+            for (mi, m) in infos.iter().enumerate() {
+                for (si, sup) in m.suppliers.iter().enumerate() {
+                    let matched = match group {
+                        "suppliers" => {
+                            cands.push(sup.id.clone());
+                            cands.push(format!("{}.{}", m.id, sup.id));
+                            *e == sup.id || *e == format!("{}.{}", m.id, sup.id)
+                        }
+                        "countries" => {
+                            cands.push(sup.country.clone());
+                            *e == sup.country
+                        }
+                        "routes" => {
+                            cands.extend(sup.routes.iter().cloned());
+                            sup.routes.contains(e)
+                        }
+                        _ => *e == m.id,
+                    };
+                    if matched {
+                        hits.push((mi, si));
+                    }
+                }
+            }
+            if group == "materials" {
+                cands = mids.iter().map(|s| s.to_string()).collect();
+                if surge {
+                    if let Some(mi) = mids.iter().position(|m| m == e) {
+                        demand.insert(mi);
+                        continue;
+                    }
+                } else if mids.contains(&e.as_str()) && hits.is_empty() {
+                    continue; // a material without suppliers is reported elsewhere
+                }
+            }
+            if hits.is_empty() {
+                let singular = group
+                    .trim_end_matches('s')
+                    .trim_end_matches("ie")
+                    .to_string();
+                let noun = match group {
+                    "countries" => "supplier country",
+                    "routes" => "supplier route",
+                    "materials" => "material",
+                    _ => "supplier",
+                };
+                let _ = singular;
+                let help = did_you_mean(e, cands.iter().map(String::as_str)).unwrap_or_else(|| {
+                    cands.sort();
+                    cands.dedup();
+                    format!(
+                        "known: {}",
+                        list(&cands.iter().map(String::as_str).collect::<Vec<_>>())
+                    )
+                });
+                ctx.push(&path, format!("`{e}` matches no {noun}"), Some(help));
+            }
+            supply.extend(hits);
+        }
+    }
+    (supply.into_iter().collect(), demand.into_iter().collect())
+}
+
+fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
+    // 0 = new, 1 = on stack, 2 = done
+    fn dfs(
+        u: usize,
+        edges: &[Vec<usize>],
+        state: &mut [u8],
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        state[u] = 1;
+        stack.push(u);
+        for &v in &edges[u] {
+            if state[v] == 1 {
+                let start = stack.iter().position(|&x| x == v).unwrap_or(0);
+                let mut c = stack[start..].to_vec();
+                c.push(v);
+                return Some(c);
+            }
+            if state[v] == 0
+                && let Some(c) = dfs(v, edges, state, stack)
+            {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        state[u] = 2;
+        None
+    }
+    let mut state = vec![0u8; edges.len()];
+    for u in 0..edges.len() {
+        if state[u] == 0 {
+            let mut stack = Vec::new();
+            if let Some(c) = dfs(u, edges, &mut state, &mut stack) {
+                return Some(c);
+            }
+        }
+    }
+    None
+}
+
+fn topo_order(edges: &[Vec<usize>]) -> Vec<usize> {
+    let n = edges.len();
+    let mut indeg = vec![0usize; n];
+    for es in edges {
+        for &v in es {
+            indeg[v] += 1;
+        }
+    }
+    let mut order = Vec::with_capacity(n);
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+    while let Some(u) = ready.pop_first() {
+        order.push(u);
+        for &v in &edges[u] {
+            indeg[v] -= 1;
+            if indeg[v] == 0 {
+                ready.insert(v);
+            }
+        }
+    }
+    order
+}
+
+fn build_shocks(
+    ctx: &mut Ctx,
+    raw: &RawScenario,
+    infos: &[MaterialInfo],
+) -> (Vec<Shock>, Vec<usize>) {
+    let ids: Vec<String> = raw
+        .shock
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match &s.id {
+            Some(id) => {
+                ctx.id("shock", &s.id, "shock");
+                id.clone()
+            }
+            None => {
+                let p = format!("shock.#{}", i + 1);
+                ctx.id(&p, &None, "shock");
+                format!("#{}", i + 1)
+            }
+        })
+        .collect();
+    check_dups(ctx, "shock", &ids, "shock");
+    let index: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let mut shocks = Vec::new();
+    let mut edges = vec![Vec::new(); ids.len()];
+    for (j, (s, id)) in raw.shock.iter().zip(&ids).enumerate() {
+        let pre = format!("shock.{id}");
+        let kind = parse_kind(ctx, &format!("{pre}.kind"), &s.kind);
+        let (supply_targets, demand_targets) = resolve_targets(ctx, &pre, s, kind, infos);
+        let onset = match &s.onset {
+            None => Onset::Never,
+            Some(o) => {
+                let op = format!("{pre}.onset");
+                match (o.rate_per_year, o.day) {
+                    (Some(r), None) => {
+                        if o.probability.is_some() {
+                            ctx.push(
+                                &format!("{op}.probability"),
+                                "`probability` only applies to an onset on a fixed `day`",
+                                Some("remove it, or lower `rate_per_year`".into()),
+                            );
+                        }
+                        Onset::Rate {
+                            rate_per_year: ctx.num(
+                                &format!("{op}.rate_per_year"),
+                                Some(r),
+                                None,
+                                Rule::NonNeg,
+                            ),
+                        }
+                    }
+                    (None, Some(d)) => Onset::Day {
+                        day: ctx.whole(&format!("{op}.day"), Some(d), None, 0),
+                        probability: ctx.num(
+                            &format!("{op}.probability"),
+                            o.probability,
+                            Some(1.0),
+                            Rule::Unit,
+                        ),
+                    },
+                    (Some(_), Some(_)) => {
+                        ctx.push(&op, "give either `rate_per_year` or `day`, not both", None);
+                        Onset::Never
+                    }
+                    (None, None) => {
+                        ctx.push(&op, "onset needs `rate_per_year` or `day`", Some("e.g. `onset = { rate_per_year = 0.1 }` or `onset = { day = 30, probability = 0.5 }`".into()));
+                        Onset::Never
+                    }
+                }
+            }
+        };
+        let duration = match &s.duration_days {
+            Some(d) => ctx.dist(&format!("{pre}.duration_days"), d, true),
+            None => {
+                ctx.push(
+                    &format!("{pre}.duration_days"),
+                    "missing required field `duration_days`",
+                    Some(
+                        "add e.g. `duration_days = { lognormal = { median = 60, p90 = 240 } }`"
+                            .into(),
+                    ),
+                );
+                Dist::Fixed(1.0)
+            }
+        };
+        let severity = match (&s.severity, kind) {
+            (Some(d), _) => ctx.dist(&format!("{pre}.severity"), d, true),
+            (None, Some(ShockKind::DemandSurge)) => {
+                ctx.push(
+                    &format!("{pre}.severity"),
+                    "a `demand_surge` needs a `severity` (demand is multiplied by 1 + severity)",
+                    Some("add e.g. `severity = 0.3` for +30%".into()),
+                );
+                Dist::Fixed(0.0)
+            }
+            (None, Some(ShockKind::Logistics)) => Dist::Fixed(0.0),
+            (None, _) => Dist::Fixed(1.0),
+        };
+        let recovery = match &s.recovery_days {
+            Some(d) => ctx.dist(&format!("{pre}.recovery_days"), d, true),
+            None => Dist::Fixed(0.0),
+        };
+        let delay = match (&s.delay_days, kind) {
+            (Some(d), Some(ShockKind::Logistics)) => {
+                ctx.dist(&format!("{pre}.delay_days"), d, true)
+            }
+            (Some(_), Some(k)) => {
+                ctx.push(
+                    &format!("{pre}.delay_days"),
+                    format!(
+                        "`delay_days` only applies to `logistics` shocks, not `{}`",
+                        k.as_str()
+                    ),
+                    Some("remove it, or make the shock `kind = \"logistics\"`".into()),
+                );
+                Dist::Fixed(0.0)
+            }
+            _ => Dist::Fixed(0.0),
+        };
+        let mut triggers = Vec::new();
+        for (ti, t) in s.triggers.iter().enumerate() {
+            let tname = t.shock.clone().unwrap_or_else(|| format!("#{}", ti + 1));
+            let tp = format!("{pre}.triggers.{tname}");
+            let Some(target) = &t.shock else {
+                ctx.push(
+                    &tp,
+                    "trigger has no `shock`",
+                    Some("add `shock = \"<id of the triggered shock>\"`".into()),
+                );
+                continue;
+            };
+            let probability = ctx.num(
+                &format!("{tp}.probability"),
+                t.probability,
+                None,
+                Rule::Unit,
+            );
+            let lag_days = ctx.whole(&format!("{tp}.lag_days"), t.lag_days, Some(0.0), 0);
+            match index.get(target.as_str()) {
+                Some(&k) => {
+                    edges[j].push(k);
+                    triggers.push(Trigger {
+                        shock: k,
+                        probability,
+                        lag_days,
+                    });
+                }
+                None => ctx.push(
+                    &format!("{tp}.shock"),
+                    format!("trigger names unknown shock `{target}`"),
+                    Some(
+                        did_you_mean(target, ids.iter().map(String::as_str)).unwrap_or_else(|| {
+                            format!(
+                                "shocks are {}",
+                                list(&ids.iter().map(String::as_str).collect::<Vec<_>>())
+                            )
+                        }),
+                    ),
+                ),
+            }
+        }
+        shocks.push(Shock {
+            id: id.clone(),
+            label: s.label.clone().unwrap_or_else(|| id.clone()),
+            kind: kind.unwrap_or(ShockKind::Outage),
+            onset,
+            duration,
+            severity,
+            recovery,
+            delay,
+            triggers,
+            supply_targets,
+            demand_targets,
+        });
+    }
+    for (j, s) in shocks.iter().enumerate() {
+        if raw.shock[j].onset.is_none() && !edges.iter().any(|es| es.contains(&j)) {
+            ctx.push(&format!("shock.{}", s.id), format!("shock {} has no onset and nothing triggers it", s.id), Some("add `onset = { rate_per_year = ... }` or `onset = { day = ... }`, or trigger it from another shock".into()));
+        }
+    }
+    if let Some(c) = find_cycle(&edges) {
+        let names: Vec<&str> = c.iter().map(|&i| ids[i].as_str()).collect();
+        ctx.push(
+            &format!("shock.{}.triggers", names[0]),
+            format!("trigger cycle {}", names.join(" → ")),
+            Some("trigger graphs must be acyclic; remove one of these triggers".into()),
+        );
+    }
+    let order = topo_order(&edges);
+    (shocks, order)
+}
+
+fn build_strategies(
+    ctx: &mut Ctx,
+    raw: &RawScenario,
+    base_params: &[MaterialParams],
+    base_keys: &BTreeSet<(String, String)>,
+) -> Vec<Strategy> {
+    if raw.strategy.is_empty() {
+        return vec![Strategy {
+            id: "baseline".into(),
+            label: "Status quo".into(),
+            annual_cost: 0.0,
+            overrides: vec![],
+            materials: base_params.to_vec(),
+        }];
+    }
+    let ids: Vec<String> = raw
+        .strategy
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match &s.id {
+            Some(id) => {
+                ctx.id("strategy", &s.id, "strategy");
+                id.clone()
+            }
+            None => {
+                ctx.id(&format!("strategy.#{}", i + 1), &None, "strategy");
+                format!("#{}", i + 1)
+            }
+        })
+        .collect();
+    check_dups(ctx, "strategy", &ids, "strategy");
+    let mut out = Vec::new();
+    for (s, id) in raw.strategy.iter().zip(&ids) {
+        let pre = format!("strategy.{id}");
+        let annual_cost = ctx.num(
+            &format!("{pre}.annual_cost"),
+            s.annual_cost,
+            Some(0.0),
+            Rule::NonNeg,
+        );
+        let mut variant = raw.clone();
+        let mut ok_entries: Vec<&str> = Vec::new();
+        for (path, value) in &s.set.0 {
+            let loc = format!("{pre}.set.{path}");
+            let err = if path == "shock" || path.starts_with("shock.") {
+                Some((
+                    "strategies cannot change shocks: every strategy faces the same futures"
+                        .to_string(),
+                    Some(format!("to vary `{path}`, run a sweep over it instead")),
+                ))
+            } else if !(path.starts_with("material.")) {
+                Some((
+                    "strategies may only change material parameters (`material.<id>. ...`)"
+                        .to_string(),
+                    None,
+                ))
+            } else {
+                apply_set(&mut variant, path, value)
+                    .err()
+                    .map(|e| (e.message, e.help))
+            };
+            match err {
+                Some((m, h)) => ctx.found.push(Found {
+                    problem: Problem {
+                        path: pre.clone(),
+                        message: format!("set \"{path}\" = {value}: {m}"),
+                        help: h,
+                        span: None,
+                    },
+                    locator: loc,
+                }),
+                None => ok_entries.push(path),
+            }
+        }
+        let mut sub = Ctx::default();
+        let (_, params) = build_materials(&mut sub, &variant);
+        for f in sub.found {
+            if base_keys.contains(&(f.problem.path.clone(), f.problem.message.clone())) {
+                continue;
+            }
+            let p = &f.problem.path;
+            let entry = s
+                .set
+                .0
+                .iter()
+                .find(|(k, _)| {
+                    p == k || p.starts_with(&format!("{k}.")) || k.starts_with(&format!("{p}."))
+                })
+                .or_else(|| {
+                    s.set.0.iter().find(|(k, _)| {
+                        let mat: Vec<&str> = k.splitn(3, '.').take(2).collect();
+                        p.starts_with(&mat.join("."))
+                    })
+                })
+                .or(s.set.0.first());
+            let (msg, loc) = match entry {
+                Some((k, v)) => {
+                    let what = if p == k {
+                        f.problem.message.clone()
+                    } else {
+                        format!("{p}: {}", f.problem.message)
+                    };
+                    (
+                        format!("set \"{k}\" = {v}: {what}"),
+                        format!("{pre}.set.{k}"),
+                    )
+                }
+                None => (f.problem.message.clone(), pre.clone()),
+            };
+            ctx.found.push(Found {
+                problem: Problem {
+                    path: pre.clone(),
+                    message: msg,
+                    help: f.problem.help.clone(),
+                    span: None,
+                },
+                locator: loc,
+            });
+        }
+        out.push(Strategy {
+            id: id.clone(),
+            label: s.label.clone().unwrap_or_else(|| id.clone()),
+            annual_cost,
+            overrides: s
+                .set
+                .0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect(),
+            materials: params,
+        });
+    }
+    out
+}
+
+/// Validates a raw scenario; `src` is used to locate problems and `file_name` to name
+/// them.
+///
+/// # Errors
+/// Every problem found, located, in one [`ScenarioError`].
+pub fn validate(
+    raw: &RawScenario,
+    file_name: &str,
+    src: &str,
+) -> Result<model::Scenario, ScenarioError> {
+    let mut ctx = Ctx::default();
+    let horizon = ctx.num(
+        "horizon_days",
+        raw.horizon_days,
+        None,
+        Rule::Whole {
+            min: 1,
+            max: MAX_HORIZON_DAYS,
+        },
+    ) as u32;
+    let replications = ctx.num(
+        "replications",
+        raw.replications,
+        Some(f64::from(DEFAULT_REPLICATIONS)),
+        Rule::Whole {
+            min: 1,
+            max: MAX_REPLICATIONS,
+        },
+    ) as u32;
+    let mids = material_ids(raw);
+    for (m, id) in raw.material.iter().zip(&mids) {
+        if m.id.is_some() {
+            ctx.id("material", &m.id, "material");
+        } else {
+            ctx.id(&format!("material.{id}"), &None, "material");
+        }
+    }
+    check_dups(&mut ctx, "material", &mids, "material");
+    if raw.material.is_empty() {
+        ctx.push(
+            "material",
+            "the scenario has no materials",
+            Some("add a `[[material]]` table with at least one `[[material.supplier]]`".into()),
+        );
+    }
+    let (infos, params) = build_materials(&mut ctx, raw);
+    let base_keys: BTreeSet<(String, String)> = ctx
+        .found
+        .iter()
+        .map(|f| (f.problem.path.clone(), f.problem.message.clone()))
+        .collect();
+    let (shocks, shock_order) = build_shocks(&mut ctx, raw, &infos);
+    let strategies = build_strategies(&mut ctx, raw, &params, &base_keys);
+    if !ctx.found.is_empty() {
+        let root = toml::de::DeTable::parse_recoverable(src).0;
+        let _ = &root;
+        let problems = ctx
+            .found
+            .into_iter()
+            .map(|f| {
+                let mut p = f.problem;
+                p.span = locate_param(src, &f.locator);
+                p
+            })
+            .collect();
+        return Err(ScenarioError::new(file_name, src, problems));
+    }
+    let reference = strategies
+        .iter()
+        .position(|s| s.id == "baseline")
+        .unwrap_or(0);
+    Ok(model::Scenario {
+        name: raw
+            .name
+            .clone()
+            .unwrap_or_else(|| "unnamed scenario".into()),
+        description: raw.description.clone().unwrap_or_default(),
+        horizon_days: horizon,
+        replications,
+        seed: raw.seed.unwrap_or(0),
+        materials: infos,
+        shocks,
+        shock_order,
+        strategies,
+        reference,
+    })
+}

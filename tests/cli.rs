@@ -1,0 +1,72 @@
+//! The `chokepoint` binary: `validate` exit codes and messages, `schema` output.
+
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+}
+
+#[test]
+fn validate_accepts_the_tutorial() {
+    let out = bin()
+        .args(["validate", "scenarios/tutorial.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cn_embargo [embargo]"), "{text}");
+    assert!(text.contains("≈"), "{text}");
+    assert!(text.contains("baseline (reference)"), "{text}");
+}
+
+#[test]
+fn validate_reports_three_problems_with_exit_2() {
+    let src = std::fs::read_to_string("scenarios/tutorial.toml").unwrap();
+    let bad = src
+        .replace(
+            "share = 0.2                  # assumption (Lynas offtake)",
+            "share = 0.15",
+        )
+        .replace("lead_time_days = 45", "lead_tme_days = 45")
+        .replace("p90 = 240", "p90 = 50");
+    let dir = std::env::temp_dir().join(format!("chokepoint-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    std::fs::write(&file, bad).unwrap();
+    let out = bin()
+        .args(["validate", "scenarios/tutorial.toml"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3 problems"), "{err}");
+    assert!(err.contains("sum to 0.95"), "{err}");
+    assert!(err.contains("unknown field `lead_tme_days`"), "{err}");
+    assert!(err.contains("must be greater than `median`"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn validate_missing_file_is_bad_input() {
+    let out = bin()
+        .args(["validate", "no/such/file.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the file"));
+}
+
+#[test]
+fn schema_prints_json() {
+    let out = bin().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert!(v["definitions"]["Distribution"]["oneOf"].is_array());
+}
