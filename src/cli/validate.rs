@@ -36,7 +36,7 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Prints every problem of `e` on stderr: a plain header, then one miette diagnostic per
 /// problem with its source snippet.
-fn render(e: &ScenarioError) {
+pub(super) fn render(e: &ScenarioError) {
     let n = e.problems.len();
     eprintln!(
         "{}: {n} problem{}",

@@ -46,8 +46,13 @@ struct SupplierState {
     lead: usize,
     unit_cost: f64,
     k: u32,
+    /// `min(1, k / g)`, kept in step with `k`.
+    ramp: f64,
+    /// Ramp after a reset: 1 without a lag, else 0.
+    ramp0: f64,
     cap: f64,
     alloc: f64,
+    dispatched: f64,
 }
 
 /// Stock accounting of one run, for the mass-balance invariant (MODEL.md §8).
@@ -121,7 +126,10 @@ pub fn simulate<R: DayRecorder>(
     ws.arrivals.clear();
     ws.arrivals.resize(len, 0.0);
     ws.reacting.clear();
-    ws.reacting.resize(h, false);
+    let has_reaction = p.reaction.is_some();
+    if has_reaction {
+        ws.reacting.resize(h, false);
+    }
     ws.sup.clear();
     ws.sup
         .extend(p.suppliers.iter().enumerate().map(|(i, s)| SupplierState {
@@ -136,8 +144,11 @@ pub fn simulate<R: DayRecorder>(
             lead: s.lead_time_days as usize,
             unit_cost: s.unit_cost,
             k: 0,
+            ramp: if s.surge_lag_days == 0 { 1.0 } else { 0.0 },
+            ramp0: if s.surge_lag_days == 0 { 1.0 } else { 0.0 },
             cap: 0.0,
             alloc: 0.0,
+            dispatched: 0.0,
         }));
     if let Some(r) = &p.reaction {
         for &(onset, end) in &frame.supply_windows {
@@ -207,7 +218,7 @@ pub fn simulate<R: DayRecorder>(
     };
 
     for t in 0..h {
-        let reacting = ws.reacting[t];
+        let reacting = has_reaction && ws.reacting[t];
         let (pstar, pipe_target) = if reacting {
             (react_pstar, react_pipe)
         } else {
@@ -228,22 +239,23 @@ pub fn simulate<R: DayRecorder>(
         let eps = if noise.is_empty() { 1.0 } else { noise[t] };
         let demand = d * frame.demand_mult[t] * eps;
         total_demand += demand;
-        if sub_on && t - last_short > persist {
-            sub_on = false;
-        }
-        let sigma_t = match (&p.substitution, sub_on) {
-            (Some(s), true) if t > sub_tau => {
-                if s.ramp_days > 0.0 {
-                    s.max_fraction * ((t - sub_tau) as f64 / s.ramp_days).min(1.0)
+        let mut need = demand;
+        if sub_on {
+            if t - last_short > persist {
+                sub_on = false;
+            } else if t > sub_tau
+                && let Some(s) = &p.substitution
+            {
+                let sigma_t = if s.ramp_days > 0.0 {
+                    s.max_fraction * fmin((t - sub_tau) as f64 / s.ramp_days, 1.0)
                 } else {
                     s.max_fraction
-                }
+                };
+                let sub_units = sigma_t * demand;
+                substituted += sub_units;
+                need = demand - sub_units;
             }
-            _ => 0.0,
-        };
-        let sub_units = sigma_t * demand;
-        substituted += sub_units;
-        let need = demand - sub_units;
+        }
 
         // 3. Serve from private stock, then from the stockpile up to the release cap.
         let from_p = fmin(need, priv_stock);
@@ -292,13 +304,7 @@ pub fn simulate<R: DayRecorder>(
             let mut first_total = 0.0;
             for (s, &a) in sups.iter_mut().zip(avail) {
                 let w = if reacting { s.w_react } else { s.w_base };
-                // `inv_lag` is infinite when there is no lag: the surge is there at once.
-                let ramp = if s.inv_lag.is_finite() {
-                    fmin(s.k as f64 * s.inv_lag, 1.0)
-                } else {
-                    1.0
-                };
-                let c = a * (w * d + s.surge_d * ramp);
+                let c = a * (w * d + s.surge_d * s.ramp);
                 let x = fmin(c, w * q);
                 s.cap = c;
                 s.alloc = x;
@@ -309,6 +315,12 @@ pub fn simulate<R: DayRecorder>(
                 let mut spare_total = 0.0;
                 for s in sups.iter_mut() {
                     s.k += 1;
+                    // `inv_lag` is infinite when there is no lag: the surge is there at once.
+                    s.ramp = if s.inv_lag.is_finite() {
+                        fmin(s.k as f64 * s.inv_lag, 1.0)
+                    } else {
+                        1.0
+                    };
                     spare_total += s.cap - s.alloc;
                 }
                 if spare_total > 0.0 {
@@ -320,20 +332,21 @@ pub fn simulate<R: DayRecorder>(
             } else {
                 for s in sups.iter_mut() {
                     s.k = 0;
+                    s.ramp = s.ramp0;
                 }
             }
             // 6. Dispatch.
-            for (s, &dl) in sups.iter().zip(delay) {
-                if s.alloc > 0.0 {
-                    ws.arrivals[t + s.lead + dl as usize] += s.alloc;
-                    pipeline += s.alloc;
-                    ledger.dispatched += s.alloc;
-                    procurement += s.alloc * s.unit_cost;
-                }
+            let mut sent = 0.0;
+            for (s, &dl) in sups.iter_mut().zip(delay) {
+                ws.arrivals[t + s.lead + dl as usize] += s.alloc;
+                s.dispatched += s.alloc;
+                sent += s.alloc;
             }
+            pipeline += sent;
         } else {
             for s in ws.sup[..n].iter_mut() {
                 s.k = 0;
+                s.ramp = s.ramp0;
             }
         }
 
@@ -360,6 +373,10 @@ pub fn simulate<R: DayRecorder>(
     }
 
     ledger.final_stock = priv_stock + stockpile;
+    for s in &ws.sup[..n] {
+        ledger.dispatched += s.dispatched;
+        procurement += s.dispatched * s.unit_cost;
+    }
     ledger.final_pipeline = ws.arrivals[h..].iter().sum();
 
     let sub_premium = p.substitution.as_ref().map_or(0.0, |s| s.cost_premium);

@@ -206,6 +206,8 @@ pub struct Frame {
     pub supply_windows: Vec<(u32, u32)>,
     /// Whether any instance touches the material in this replication.
     pub touched: bool,
+    /// Whether `avail`, `delay` or `demand_mult` hold anything but their neutral values.
+    dirty: bool,
 }
 
 /// The frames of every material for one replication.
@@ -223,14 +225,19 @@ impl Frames {
             .resize_with(scn.materials.len(), Frame::default);
         for (m, f) in self.materials.iter_mut().enumerate() {
             let n = scn.materials[m].suppliers.len();
-            f.n_suppliers = n;
-            f.avail.clear();
-            f.avail.resize(h * n, 1.0);
-            f.delay.clear();
-            f.delay.resize(h * n, 0);
+            // Reset the daily arrays only when the last replication wrote into them: most
+            // replications leave most materials untouched.
+            if f.dirty || f.n_suppliers != n || f.demand_mult.len() != h {
+                f.n_suppliers = n;
+                f.avail.clear();
+                f.avail.resize(h * n, 1.0);
+                f.delay.clear();
+                f.delay.resize(h * n, 0);
+                f.demand_mult.clear();
+                f.demand_mult.resize(h, 1.0);
+                f.dirty = false;
+            }
             f.max_delay = 0;
-            f.demand_mult.clear();
-            f.demand_mult.resize(h, 1.0);
             f.hit_onsets.clear();
             f.first_supply_onset = None;
             f.supply_windows.clear();
@@ -243,6 +250,7 @@ impl Frames {
             let rec_end = (inst.end_of_recovery() as usize).min(h);
             for &(m, i) in &shock.supply_targets {
                 let f = &mut self.materials[m];
+                f.dirty = true;
                 let n = f.n_suppliers;
                 for t in start..rec_end {
                     let s = inst.intensity(t as u32);
@@ -258,6 +266,7 @@ impl Frames {
             }
             for &m in &shock.demand_targets {
                 let f = &mut self.materials[m];
+                f.dirty = true;
                 for t in start..rec_end {
                     f.demand_mult[t] += inst.intensity(t as u32);
                 }
