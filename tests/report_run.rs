@@ -110,6 +110,7 @@ fn run_with(threads: usize, reps: std::ops::Range<u64>) -> RunResult {
         seed: SEED,
         replications: reps,
         daily: true,
+        daily_replications: u64::MAX,
     };
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
