@@ -1,0 +1,88 @@
+//! Benchmarks of the simulation core on `scenarios/bench.toml` (2 materials, 4 suppliers
+//! each, 6 shocks with a trigger and a logistics delay, demand noise, 5 strategies, 730
+//! days): the daily step (one material over the horizon, reported per run of 730 days),
+//! one replication (every strategy and material), and a run of 2,000 replications.
+//! The README's "Performance" section gives the 100,000-replication figure of the CLI.
+
+use chokepoint::model::Scenario;
+use chokepoint::sim::material::{self, NoRecord, Workspace};
+use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
+use chokepoint::sim::{NoProgress, RunOptions, run};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::Path;
+
+fn bench_scenario() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench.toml");
+    chokepoint::scenario::load_scenario(&path).expect("scenarios/bench.toml is valid")
+}
+
+/// A replication index whose timeline touches the first material, so the step is not
+/// the quiet steady state only.
+fn busy_frames(scn: &Scenario) -> Frames {
+    let graph = TriggerGraph::new(scn);
+    let mut tl = Timeline::default();
+    let mut frames = Frames::default();
+    for rep in 0.. {
+        tl.sample(scn, &graph, scn.seed, rep);
+        frames.build(scn, &tl);
+        if frames.materials[0].touched {
+            break;
+        }
+    }
+    frames
+}
+
+fn daily_step(c: &mut Criterion) {
+    let scn = bench_scenario();
+    let frames = busy_frames(&scn);
+    let p = &scn.strategies[0].materials[0];
+    let h = scn.horizon_days as usize;
+    let noise: Vec<f64> = (0..h).map(|t| 1.0 + 0.05 * ((t as f64) * 0.7).sin()).collect();
+    let mut ws = Workspace::default();
+    let mut g = c.benchmark_group("daily_step");
+    g.throughput(Throughput::Elements(h as u64));
+    g.bench_function("one material, 730 days", |b| {
+        b.iter(|| {
+            material::simulate(
+                black_box(p),
+                black_box(&frames.materials[0]),
+                &noise,
+                &mut ws,
+                &mut NoRecord,
+            )
+        })
+    });
+    g.finish();
+}
+
+fn one_replication(c: &mut Criterion) {
+    let scn = bench_scenario();
+    let mut r = 0u64;
+    c.bench_function("one replication (5 strategies x 2 materials, no daily bands)", |b| {
+        b.iter(|| {
+            r += 1;
+            let opts = RunOptions {
+                seed: scn.seed,
+                replications: r..r + 1,
+                daily: false,
+                daily_replications: 0,
+            };
+            run(black_box(&scn), &opts, &NoProgress)
+        })
+    });
+}
+
+fn full_run(c: &mut Criterion) {
+    let scn = bench_scenario();
+    let mut g = c.benchmark_group("full_run");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(2000));
+    g.bench_function("bench.toml, 2000 replications with daily bands", |b| {
+        b.iter(|| run(black_box(&scn), &RunOptions::new(scn.seed, 2000), &NoProgress))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, daily_step, one_replication, full_run);
+criterion_main!(benches);
