@@ -38,7 +38,9 @@ fn daily_step(c: &mut Criterion) {
     let frames = busy_frames(&scn);
     let p = &scn.strategies[0].materials[0];
     let h = scn.horizon_days as usize;
-    let noise: Vec<f64> = (0..h).map(|t| 1.0 + 0.05 * ((t as f64) * 0.7).sin()).collect();
+    let noise: Vec<f64> = (0..h)
+        .map(|t| 1.0 + 0.05 * ((t as f64) * 0.7).sin())
+        .collect();
     let mut ws = Workspace::default();
     let mut g = c.benchmark_group("daily_step");
     g.throughput(Throughput::Elements(h as u64));
@@ -59,18 +61,21 @@ fn daily_step(c: &mut Criterion) {
 fn one_replication(c: &mut Criterion) {
     let scn = bench_scenario();
     let mut r = 0u64;
-    c.bench_function("one replication (5 strategies x 2 materials, no daily bands)", |b| {
-        b.iter(|| {
-            r += 1;
-            let opts = RunOptions {
-                seed: scn.seed,
-                replications: r..r + 1,
-                daily: false,
-                daily_replications: 0,
-            };
-            run(black_box(&scn), &opts, &NoProgress)
-        })
-    });
+    c.bench_function(
+        "one replication (5 strategies x 2 materials, no daily bands)",
+        |b| {
+            b.iter(|| {
+                r += 1;
+                let opts = RunOptions {
+                    seed: scn.seed,
+                    replications: r..r + 1,
+                    daily: false,
+                    daily_replications: 0,
+                };
+                run(black_box(&scn), &opts, &NoProgress)
+            })
+        },
+    );
 }
 
 fn full_run(c: &mut Criterion) {
@@ -79,7 +84,13 @@ fn full_run(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(2000));
     g.bench_function("bench.toml, 2000 replications with daily bands", |b| {
-        b.iter(|| run(black_box(&scn), &RunOptions::new(scn.seed, 2000), &NoProgress))
+        b.iter(|| {
+            run(
+                black_box(&scn),
+                &RunOptions::new(scn.seed, 2000),
+                &NoProgress,
+            )
+        })
     });
     g.finish();
 }

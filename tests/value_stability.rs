@@ -14,7 +14,11 @@ use std::path::Path;
 fn pinned_summary_of_the_stability_scenario() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let scn = load_scenario(&dir.join("data/stability.toml")).expect("valid");
-    let res = run(&scn, &RunOptions::new(scn.seed, scn.replications as u64), &NoProgress);
+    let res = run(
+        &scn,
+        &RunOptions::new(scn.seed, scn.replications as u64),
+        &NoProgress,
+    );
     let got = summary_json(&Summary::from_run(&scn, &res, scn.seed));
     let snap = dir.join("snapshots/stability_summary.json");
     if std::env::var_os("CHOKEPOINT_UPDATE_SNAPSHOTS").is_some() {
