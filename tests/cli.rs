@@ -70,3 +70,32 @@ fn schema_prints_json() {
     assert_eq!(v["$schema"], "http://json-schema.org/draft-07/schema#");
     assert!(v["definitions"]["Distribution"]["oneOf"].is_array());
 }
+
+#[test]
+fn the_shipped_schema_file_matches_the_schema_command() {
+    // docs/scenario.schema.json is what scenario files point editors at; regenerate it
+    // with `chokepoint schema > docs/scenario.schema.json` when the format changes.
+    let out = bin()
+        .arg("schema")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout) == shipped,
+        "docs/scenario.schema.json is stale: run `chokepoint schema > docs/scenario.schema.json`"
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for cmd in ["validate", "schema", "run"] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Example"), "{cmd} --help has no example:\n{text}");
+    }
+}
