@@ -96,6 +96,9 @@ fn every_command_has_help_with_an_example() {
         let out = bin().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains("Example"), "{cmd} --help has no example:\n{text}");
+        assert!(
+            text.contains("Example"),
+            "{cmd} --help has no example:\n{text}"
+        );
     }
 }

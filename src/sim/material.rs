@@ -50,6 +50,7 @@ struct SupplierState {
     ramp: f64,
     /// Ramp after a reset: 1 without a lag, else 0.
     ramp0: f64,
+    /// Spare capacity after the first pass of the day.
     cap: f64,
     alloc: f64,
     dispatched: f64,
@@ -302,18 +303,27 @@ pub fn simulate<R: DayRecorder>(
             let delay = &frame.delay[t * n..(t + 1) * n];
             let sups = &mut ws.sup[..n];
             let mut first_total = 0.0;
+            let mut spare_total = 0.0;
             for (s, &a) in sups.iter_mut().zip(avail) {
                 let w = if reacting { s.w_react } else { s.w_base };
                 let c = a * (w * d + s.surge_d * s.ramp);
                 let x = fmin(c, w * q);
-                s.cap = c;
+                s.cap = c - x; // spare capacity after the first pass
                 s.alloc = x;
                 first_total += x;
+                spare_total += c - x;
             }
             let remainder = q - first_total;
+            // 6. Dispatch, with the second pass folded in.
+            let mut sent = 0.0;
             if remainder > tol {
-                let mut spare_total = 0.0;
-                for s in sups.iter_mut() {
+                // Surge is asked for: every counter grows (after today's capacity).
+                let frac = if spare_total > 0.0 {
+                    fmin(remainder / spare_total, 1.0)
+                } else {
+                    0.0
+                };
+                for (s, &dl) in sups.iter_mut().zip(delay) {
                     s.k += 1;
                     // `inv_lag` is infinite when there is no lag: the surge is there at once.
                     s.ramp = if s.inv_lag.is_finite() {
@@ -321,26 +331,19 @@ pub fn simulate<R: DayRecorder>(
                     } else {
                         1.0
                     };
-                    spare_total += s.cap - s.alloc;
-                }
-                if spare_total > 0.0 {
-                    let frac = fmin(remainder / spare_total, 1.0);
-                    for s in sups.iter_mut() {
-                        s.alloc += frac * (s.cap - s.alloc);
-                    }
+                    let x = s.alloc + frac * s.cap;
+                    ws.arrivals[t + s.lead + dl as usize] += x;
+                    s.dispatched += x;
+                    sent += x;
                 }
             } else {
-                for s in sups.iter_mut() {
+                for (s, &dl) in sups.iter_mut().zip(delay) {
                     s.k = 0;
                     s.ramp = s.ramp0;
+                    ws.arrivals[t + s.lead + dl as usize] += s.alloc;
+                    s.dispatched += s.alloc;
+                    sent += s.alloc;
                 }
-            }
-            // 6. Dispatch.
-            let mut sent = 0.0;
-            for (s, &dl) in sups.iter_mut().zip(delay) {
-                ws.arrivals[t + s.lead + dl as usize] += s.alloc;
-                s.dispatched += s.alloc;
-                sent += s.alloc;
             }
             pipeline += sent;
         } else {
