@@ -43,12 +43,31 @@ pub struct Args {
     pub daily_replications: u64,
 }
 
-/// Progress on stderr with indicatif; hidden when stderr is not a terminal.
-struct Bar(ProgressBar);
+/// Progress on stderr with indicatif, shown only once a run has taken longer than
+/// [`SHOW_AFTER`] (so instant runs print no bar) and only when stderr is a terminal
+/// (indicatif hides it otherwise, which keeps logs clean).
+struct Bar {
+    bar: ProgressBar,
+    start: Instant,
+    quiet: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+/// How long a run must take before its progress bar appears.
+const SHOW_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
 
 impl Progress for Bar {
     fn advance(&self, n: u64) {
-        self.0.inc(n);
+        use std::sync::atomic::Ordering;
+        self.bar.inc(n);
+        if !self.quiet
+            && !self.shown.load(Ordering::Relaxed)
+            && self.start.elapsed() > SHOW_AFTER
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar
+                .set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        }
     }
 }
 
@@ -121,14 +140,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
 
-    let bar = ProgressBar::with_draw_target(
-        Some(replications),
-        if args.quiet {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr_with_hz(8)
-        },
-    );
+    let bar = ProgressBar::with_draw_target(Some(replications), ProgressDrawTarget::hidden());
     bar.set_style(
         ProgressStyle::with_template(
             "{msg} [{bar:32}] {human_pos}/{human_len} futures, {elapsed} elapsed, ETA {eta}",
@@ -149,7 +161,12 @@ pub fn run(args: Args) -> ExitCode {
             args.daily_replications
         },
     };
-    let progress = Bar(bar.clone());
+    let progress = Bar {
+        bar: bar.clone(),
+        start: t0,
+        quiet: args.quiet,
+        shown: std::sync::atomic::AtomicBool::new(false),
+    };
     let result = pool.install(|| sim::run(&scn, &opts, &progress));
     bar.finish_and_clear();
     let summary = Summary::from_run(&scn, &result, seed);
