@@ -488,3 +488,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_material_id_total_is_reserved() {
+    // `total` names the sum over materials in summary.csv and vs_reference keys.
+    let text = has(
+        &MIN.replace("id = \"ndpr\"", "id = \"total\""),
+        "material.total: the material id `total` is reserved",
+    );
+    assert!(text.contains("t.toml:4:"), "{text}");
+}
