@@ -20,6 +20,9 @@ pub fn format_money(x: f64) -> String {
     if !x.is_finite() {
         return NA.to_string();
     }
+    if x == 0.0 {
+        return "0".to_string();
+    }
     let a = x.abs();
     let (div, suffix) = [(1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")]
         .into_iter()
@@ -53,6 +56,19 @@ fn diff(p: Option<&Paired>, f: impl Fn(f64) -> String) -> String {
     }
 }
 
+/// A percentage-like number: two decimals from 1 up, three significant digits below
+/// (so a small difference reads `-0.0123`, not `-0.00`), and exact zero as `0`.
+fn small(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        let decimals = (2 - v.abs().log10().floor() as i32).clamp(2, 8) as usize;
+        format!("{v:.decimals$}")
+    }
+}
+
 fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map_or_else(|| NA.into(), f)
 }
@@ -78,7 +94,7 @@ pub fn terminal_table(summary: &Summary) -> String {
         "shortfall % vs ref [95% CI]",
     ];
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    let num2 = |v: f64| format!("{v:.2}");
+    let num2 = small;
     for s in &summary.strategies {
         let is_ref = s.id == summary.reference;
         let total_cost = stat(&s.total.metrics, TotalMetric::TotalCost.name());
