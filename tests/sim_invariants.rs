@@ -368,11 +368,10 @@ fn results_are_identical_for_1_2_and_7_threads() {
     assert_eq!(a.daily, one.daily);
 }
 
+/// Mean and its standard error as the statistics layer reports them (`summary.json`).
 fn mean_se(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let m = xs.iter().sum::<f64>() / n;
-    let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-    (m, (v / n).sqrt())
+    let st = chokepoint::stats::Stats::from_sample(xs);
+    (st.mean.unwrap(), st.se.unwrap())
 }
 
 #[test]
