@@ -9,6 +9,7 @@ use super::paired::Paired;
 use super::sample::Stats;
 use crate::model::Scenario;
 use crate::sim::{Metric, RunResult};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Key prefix of the totals in [`StrategySummary::vs_reference`] and the pseudo-material
@@ -220,9 +221,11 @@ impl Summary {
             .map(|&k| total_column(scn, res, reference, k))
             .collect();
 
+        // One strategy per task; each is computed sequentially and the indexed collect
+        // keeps strategy order, so the result does not depend on the thread count.
         let strategies = scn
             .strategies
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(s, strat)| {
                 let mut vs = Vec::new();
