@@ -12,9 +12,9 @@ use chokepoint::stats::Summary;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The flagship scenario, embedded in the binary: what `run` simulates without a file.
-pub const FLAGSHIP_NAME: &str = "tutorial.toml";
+pub const FLAGSHIP_NAME: &str = "rare_earth_magnets.toml";
 /// Text of the flagship scenario.
-pub const FLAGSHIP: &str = include_str!("../../scenarios/tutorial.toml");
+pub const FLAGSHIP: &str = include_str!("../../scenarios/rare_earth_magnets.toml");
 
 /// Arguments of `run`.
 #[derive(clap::Args, Debug)]
