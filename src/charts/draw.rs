@@ -55,13 +55,13 @@ impl Default for Axes<'_> {
 /// Builds a linear panel with a titled caption, a light major grid and no minor grid.
 fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
+    s: f64,
     title: &str,
     ax: Axes,
 ) -> Result<Chart<'a, DB>, Box<dyn std::error::Error + Send + Sync>>
 where
     DB::ErrorType: 'static,
 {
-    let s = scale(area);
     let title_style = bold(s, 20.0);
     let w = area.dim_in_pixel().0 as i32;
     let mut chart = ChartBuilder::on(area)
@@ -174,13 +174,14 @@ where
             .collect();
         let ymax = nice_max(
             counts.iter().flatten().copied().fold(0.0, f64::max) * 1.35,
-            1.0,
+            0.2,
         );
         for st in 0..ns {
             let area = &panels[m * ns + st];
             let y_desc = format!("{}: % of futures", data.material_name(m));
             let mut chart = panel(
                 area,
+                s,
                 data.strategy_label(st),
                 Axes {
                     x: 0.0..xmax,
@@ -258,8 +259,8 @@ where
         swatch: Swatch::Dashed(MUTED),
     });
     let notes = vec![
-        "Read across: the share of futures whose shortfall over the horizon exceeds x. Lower \
-         and further left is better. Log scale, so the rare large shortfalls show."
+        "Share of futures whose shortfall over the horizon exceeds x; lower and further left is \
+         better. Log scale, so rare large shortfalls show. Coinciding curves are drawn nested."
             .to_string(),
     ];
     let body = page(root, spec, data, &legend, &notes)?;
@@ -348,9 +349,12 @@ where
                 }
                 i = j;
             }
+            // Earlier strategies are drawn wider, so curves that coincide show as nested
+            // stripes instead of hiding each other.
+            let width = 3.0 + 2.0 * (ns - 1 - st) as f64;
             chart.draw_series(std::iter::once(PathElement::new(
                 pts,
-                strategy_color(st).stroke_width((3.0 * s).max(1.0) as u32),
+                strategy_color(st).stroke_width((width * s).max(1.0) as u32),
             )))?;
         }
         if !never.is_empty() {
@@ -423,6 +427,7 @@ where
             let area = &panels[row * nm + m];
             let mut chart = panel(
                 area,
+                s,
                 &format!("{}: {what}", data.material_name(m)),
                 Axes {
                     x: -0.6..(ns as f64 - 0.4),
@@ -521,6 +526,7 @@ where
         data.material_unit(m)
     )];
     let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
     let cols = if ns <= 3 { ns.max(1) } else { ns.div_ceil(2) };
     let rows = ns.div_ceil(cols).max(1);
     let panels = body.split_evenly((rows, cols));
@@ -547,6 +553,7 @@ where
         let area = &panels[st];
         let mut chart = panel(
             area,
+            s,
             data.strategy_label(st),
             Axes {
                 x: 0.0..horizon,
@@ -567,7 +574,7 @@ where
         }
         chart.draw_series(std::iter::once(PathElement::new(
             b.iter().map(|(d, q)| (*d, q[2])).collect::<Vec<_>>(),
-            c.stroke_width((3.0 * scale(root)).max(1.0) as u32),
+            c.stroke_width((3.0 * s).max(1.0) as u32),
         )))?;
     }
     Ok(())
@@ -598,9 +605,8 @@ where
     ];
     let reference = data.reference;
     let notes = vec![format!(
-        "Shortfall = unmet demand over the horizon as % of demand. Right: mean of the \
-         per-future differences from \"{}\" (same futures for every strategy), with its paired \
-         95% interval; left of 0 is better.",
+        "Right: mean of the per-future differences from \"{}\" (every strategy faces the \
+         same futures), with its paired 95% interval; left of 0 is better.",
         data.strategy_label(reference)
     )];
     let body = page(root, spec, data, &legend, &notes)?;
@@ -637,11 +643,12 @@ where
                 })
                 .fold(0.0, f64::max)
                 * 1.08,
-            1.0,
+            0.01,
         );
         let mid = data.material_name(m);
         let mut chart = panel(
             &lefts[m],
+            s,
             &format!("{mid}: shortfall, % of demand"),
             Axes {
                 x: 0.0..xmax_l,
@@ -713,6 +720,7 @@ where
         let pad = ((hi - lo) * 0.08).max(0.05);
         let mut chart = panel(
             &rights[m],
+            s,
             &format!("{mid}: change from {}", data.strategy_label(reference)),
             Axes {
                 x: (lo - pad)..(hi + pad),
@@ -800,9 +808,11 @@ where
         swatch: Swatch::Dashed(MUTED),
     });
     let notes = vec![
-        "Cost: strategy cost plus holding, buying, substitution and shortage costs of all \
-         materials, mean over futures. Risk: CVaR95, the mean shortfall of the worst 5% of \
-         futures. Frontier: strategies no other beats on both."
+        "Cost: strategy, holding, buying, substitution and shortage costs of all materials, \
+         mean over futures. Risk: CVaR95, the mean shortfall of the worst 5% of futures."
+            .to_string(),
+        "Efficient frontier: the strategies that no other strategy beats on both cost and \
+         risk. Strategies at the same point share one stacked label."
             .to_string(),
     ];
     let body = page(root, spec, data, &legend, &notes)?;
@@ -841,10 +851,11 @@ where
             .collect();
         let ymax = nice_max(
             risk.iter().flatten().copied().fold(0.0, f64::max) * 1.15,
-            1.0,
+            0.01,
         );
         let mut chart = panel(
             &panels[m],
+            s,
             &format!("{}: cost against tail shortfall", data.material_name(m)),
             Axes {
                 x: cmin..cmax,
@@ -877,6 +888,8 @@ where
         }
         let ls = font(s, 16.0);
         let (right_px, _) = chart.backend_coord(&(cmax, 0.0));
+        // Points closer than a label's height share one stacked label.
+        let mut clusters: Vec<((i32, i32), Vec<usize>)> = Vec::new();
         for &(st, c, r) in &pts {
             chart.draw_series(std::iter::once(Circle::new(
                 (c, r),
@@ -884,21 +897,46 @@ where
                 strategy_color(st).filled(),
             )))?;
             let (px, py) = chart.backend_coord(&(c, r));
-            let label = data.strategy_label(st);
-            let lw = text_width(root, label, &ls);
+            // Labels run sideways, so points share one when a label would collide.
+            let (near_x, near_y) = ((110.0 * s) as i32, (22.0 * s) as i32);
+            match clusters
+                .iter_mut()
+                .find(|((x, y), _)| (x - px).abs() < near_x && (y - py).abs() < near_y)
+            {
+                Some((_, members)) => members.push(st),
+                None => clusters.push(((px, py), vec![st])),
+            }
+        }
+        let line_h = (20.0 * s) as i32;
+        for ((px, py), members) in &clusters {
+            let lw = members
+                .iter()
+                .map(|&st| text_width(root, data.strategy_label(st), &ls))
+                .max()
+                .unwrap_or(0);
             let (x, h) = if px + lw + (16.0 * s) as i32 > right_px {
                 (px - (14.0 * s) as i32, HPos::Right)
             } else {
                 (px + (14.0 * s) as i32, HPos::Left)
             };
-            text_at(
-                root,
-                label,
-                &ls,
-                (x, py - (10.0 * s) as i32),
-                h,
-                VPos::Center,
-            )?;
+            // Stack upwards from the point, or downwards when too close to the top.
+            let k = members.len() as i32;
+            let up = *py - k * line_h > 0;
+            for (i, &st) in members.iter().enumerate() {
+                let y = if up {
+                    py - (k - 1 - i as i32) * line_h - (10.0 * s) as i32
+                } else {
+                    py + i as i32 * line_h + (10.0 * s) as i32
+                };
+                text_at(
+                    root,
+                    data.strategy_label(st),
+                    &ls.color(&strategy_color(st)),
+                    (x, y),
+                    h,
+                    VPos::Center,
+                )?;
+            }
         }
     }
     Ok(())
@@ -989,6 +1027,7 @@ where
     let ng = groups.len();
     let mut chart = panel(
         &body,
+        s,
         "",
         Axes {
             x: 0.0..ng as f64,

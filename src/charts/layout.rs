@@ -241,6 +241,8 @@ pub fn nice_max(x: f64, floor: f64) -> f64 {
 /// A number for tick labels: integers without decimals, others with up to 3
 /// significant digits, thousands as `k`, millions as `M`, billions as `bn`.
 pub fn fmt_num(x: f64) -> String {
+    // Avoid "-0" at an axis origin computed as a tiny negative.
+    let x = if x.abs() < 1e-12 { 0.0 } else { x };
     let a = x.abs();
     if a >= 1e9 {
         return format!("{} bn", trim(x / 1e9));
@@ -281,6 +283,10 @@ pub fn fmt_share(p: f64) -> String {
     let pct = 100.0 * p;
     if pct == 0.0 {
         "0%".into()
+    } else if pct > 99.95 && pct < 100.0 {
+        ">99.9%".into()
+    } else if pct >= 99.5 && pct < 100.0 {
+        format!("{pct:.1}%")
     } else if pct < 0.1 {
         "<0.1%".into()
     } else if pct < 10.0 && (pct - pct.round()).abs() > 0.05 {
@@ -311,5 +317,7 @@ mod tests {
         assert_eq!(fmt_share(0.125), "12%");
         assert_eq!(fmt_share(0.025), "2.5%");
         assert_eq!(fmt_share(0.0004), "<0.1%");
+        assert_eq!(fmt_share(0.996), "99.6%");
+        assert_eq!(fmt_share(0.9999), ">99.9%");
     }
 }
