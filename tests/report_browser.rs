@@ -11,7 +11,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report_browser").join(name);
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("report_browser")
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -66,11 +68,18 @@ fn run_writes_charts_report_and_scenario_copy() {
     for c in CHARTS {
         for ext in ["svg", "png"] {
             let p = d.join("charts").join(format!("{c}.{ext}"));
-            assert!(p.metadata().is_ok_and(|m| m.len() > 1000), "{} missing", p.display());
+            assert!(
+                p.metadata().is_ok_and(|m| m.len() > 1000),
+                "{} missing",
+                p.display()
+            );
         }
     }
     let scn = std::fs::read_to_string(d.join("scenario.toml")).unwrap();
-    assert_eq!(scn, std::fs::read_to_string("scenarios/tutorial.toml").unwrap());
+    assert_eq!(
+        scn,
+        std::fs::read_to_string("scenarios/tutorial.toml").unwrap()
+    );
     let html = std::fs::read_to_string(d.join("report.html")).unwrap();
     for needle in [
         "Headline findings",
@@ -91,12 +100,27 @@ fn run_writes_charts_report_and_scenario_copy() {
 fn report_rerenders_the_same_page_from_saved_files() {
     let d = run_dir();
     let copy = tmp("rerender");
-    for f in ["summary.json", "replications.csv", "daily.csv", "run.json", "scenario.toml"] {
+    for f in [
+        "summary.json",
+        "replications.csv",
+        "daily.csv",
+        "run.json",
+        "scenario.toml",
+    ] {
         std::fs::copy(d.join(f), copy.join(f)).unwrap();
     }
-    chokepoint(&["report", copy.to_str().unwrap(), "--format", "svg", "--quiet"]);
+    chokepoint(&[
+        "report",
+        copy.to_str().unwrap(),
+        "--format",
+        "svg",
+        "--quiet",
+    ]);
     assert!(copy.join("charts/exceedance.svg").exists());
-    assert!(!copy.join("charts/exceedance.png").exists(), "--format svg writes no PNG");
+    assert!(
+        !copy.join("charts/exceedance.png").exists(),
+        "--format svg writes no PNG"
+    );
     let a = std::fs::read_to_string(d.join("report.html")).unwrap();
     let b = std::fs::read_to_string(copy.join("report.html")).unwrap();
     assert!(a == b, "report from saved files differs from the run's");
@@ -166,7 +190,10 @@ fn report_opens_in_headless_chromium_without_errors() {
         );
     };
     let d = run_dir();
-    let page = format!("file://{}", d.join("report.html").canonicalize().unwrap().display());
+    let page = format!(
+        "file://{}",
+        d.join("report.html").canonicalize().unwrap().display()
+    );
     let profile = tmp("profile");
 
     let out = headless(&browser, &profile)

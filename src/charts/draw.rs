@@ -1,5 +1,8 @@
 //! The seven charts, each drawn on any plotters backend.
 
+// Strategies and materials index several parallel arrays at once; index loops read best.
+#![allow(clippy::needless_range_loop)]
+
 use super::layout::{
     GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max, scale,
     strategy_legend, text_at, text_width,
@@ -111,8 +114,8 @@ fn alpha(c: RGBColor, a: f64) -> RGBAColor {
 }
 
 /// Paints the legend, notes and caption, and returns the body.
-fn page<'a, DB: DrawingBackend>(
-    root: &'a DrawingArea<DB, Shift>,
+fn page<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     spec: &ChartSpec,
     data: &ChartData,
     legend: &[LegendItem],
@@ -164,7 +167,7 @@ where
         let counts: Vec<Vec<f64>> = sorted
             .iter()
             .map(|v| {
-                let mut c = vec![0.0; BINS];
+                let mut c = [0.0; BINS];
                 for &x in v.iter().filter(|&&x| x > 0.0) {
                     c[((x / width) as usize).min(BINS - 1)] += 1.0;
                 }
@@ -399,7 +402,8 @@ where
     let body = page(root, spec, data, &legend, &notes)?;
     let s = scale(root);
     let panels = body.split_evenly((2, nm.max(1)));
-    let rows: [(&Vec<Vec<Vec<f64>>>, &str, &str); 2] = [
+    type Row<'r> = (&'r Vec<Vec<Vec<f64>>>, &'r str, &'r str);
+    let rows: [Row; 2] = [
         (&data.tts_days, "time to survive", "time to survive, days"),
         (&data.recovery_days, "recovery time", "recovery time, days"),
     ];

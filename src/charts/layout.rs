@@ -285,7 +285,7 @@ pub fn fmt_share(p: f64) -> String {
         "0%".into()
     } else if pct > 99.95 && pct < 100.0 {
         ">99.9%".into()
-    } else if pct >= 99.5 && pct < 100.0 {
+    } else if (99.5..100.0).contains(&pct) {
         format!("{pct:.1}%")
     } else if pct < 0.1 {
         "<0.1%".into()

@@ -55,7 +55,11 @@ const LABELS: [&str; 5] = [
 fn every_chart_has_title_legend_and_caption() {
     let d = data();
     let list = chart_list(d);
-    assert_eq!(list.len(), 6 + d.n_materials(), "six charts plus one fan per material");
+    assert_eq!(
+        list.len(),
+        6 + d.n_materials(),
+        "six charts plus one fan per material"
+    );
     for spec in &list {
         let svg = render_svg(spec, d, DEFAULT_SIZE).expect("renders");
         assert!(svg.starts_with("<svg"), "{} inlines as is", spec.name);
@@ -75,14 +79,24 @@ fn every_chart_has_title_legend_and_caption() {
 fn shortfall_distribution_names_strategies_and_zero_share() {
     let (_, s) = svg(ChartKind::ShortfallDistribution);
     assert_has(&s, &LABELS);
-    assert_has(&s, &["shortfall, % of demand", "no shortfall in", "of futures"]);
+    assert_has(
+        &s,
+        &["shortfall, % of demand", "no shortfall in", "of futures"],
+    );
 }
 
 #[test]
 fn exceedance_marks_one_in_ten_and_twenty() {
     let (_, s) = svg(ChartKind::Exceedance);
     assert_has(&s, &LABELS);
-    assert_has(&s, &["1 in 10", "1 in 20", "share of futures with shortfall &gt; x"]);
+    assert_has(
+        &s,
+        &[
+            "1 in 10",
+            "1 in 20",
+            "share of futures with shortfall &gt; x",
+        ],
+    );
 }
 
 #[test]
@@ -91,7 +105,12 @@ fn durations_say_what_the_whiskers_are() {
     assert_has(&s, &LABELS);
     assert_has(
         &s,
-        &["time to survive, days", "recovery time, days", "P5 to P95", "n = "],
+        &[
+            "time to survive, days",
+            "recovery time, days",
+            "P5 to P95",
+            "n = ",
+        ],
     );
 }
 
@@ -99,7 +118,10 @@ fn durations_say_what_the_whiskers_are() {
 fn fan_chart_has_bands_and_days() {
     let (_, s) = svg(ChartKind::StockFan { material: 0 });
     assert_has(&s, &LABELS);
-    assert_has(&s, &["P5 to P95", "P25 to P75", "median", "day", "stock, t"]);
+    assert_has(
+        &s,
+        &["P5 to P95", "P25 to P75", "median", "day", "stock, t"],
+    );
     assert!(s.contains("<polygon"), "bands are polygons");
 }
 
@@ -109,7 +131,12 @@ fn comparison_shows_levels_and_paired_difference() {
     assert_has(&s, &LABELS);
     assert_has(
         &s,
-        &["mean with 95% interval", "P95", "change from Status quo", "percentage points"],
+        &[
+            "mean with 95% interval",
+            "P95",
+            "change from Status quo",
+            "percentage points",
+        ],
     );
 }
 
@@ -117,14 +144,29 @@ fn comparison_shows_levels_and_paired_difference() {
 fn cost_risk_has_frontier_and_axes() {
     let (_, s) = svg(ChartKind::CostRisk);
     assert_has(&s, &LABELS);
-    assert_has(&s, &["efficient frontier", "expected total cost over 730 days", "CVaR95"]);
+    assert_has(
+        &s,
+        &[
+            "efficient frontier",
+            "expected total cost over 730 days",
+            "CVaR95",
+        ],
+    );
 }
 
 #[test]
 fn autonomy_groups_by_bucket() {
     let (_, s) = svg(ChartKind::Autonomy);
     assert_has(&s, &LABELS);
-    assert_has(&s, &["green bucket", "red bucket", "All materials", "futures with no shortfall"]);
+    assert_has(
+        &s,
+        &[
+            "green bucket",
+            "red bucket",
+            "All materials",
+            "futures with no shortfall",
+        ],
+    );
 }
 
 #[test]
@@ -158,7 +200,12 @@ fn quantile_interval_brackets_the_quantile() {
 
 #[test]
 fn frontier_keeps_undominated_points() {
-    let pts = [(0, 10.0, 5.0), (1, 12.0, 1.0), (2, 11.0, 6.0), (3, 20.0, 1.0)];
+    let pts = [
+        (0, 10.0, 5.0),
+        (1, 12.0, 1.0),
+        (2, 11.0, 6.0),
+        (3, 20.0, 1.0),
+    ];
     let f = draw::efficient_frontier(&pts);
     assert_eq!(f, vec![0, 1]);
 }
