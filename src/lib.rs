@@ -10,8 +10,9 @@
 //!   comparisons) and the daily bands. Pure.
 //! - [`scenario`]: TOML scenario files → validated [`model::Scenario`], with located,
 //!   actionable errors; parameter paths (`MODEL.md` §6); the JSON Schema.
-//! - [`report`]: turns results into files (JSON, CSV) and terminal tables, written
-//!   atomically.
+//! - [`charts`]: charts of a run as SVG strings and PNG bytes (plotters). Pure.
+//! - [`report`]: turns results into files (JSON, CSV, charts, `report.html`) and terminal
+//!   tables, written atomically; reads saved outputs back for `chokepoint report`.
 //!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer of commands on top.
 
@@ -20,6 +21,7 @@
 // the negated form rejects it where `x <= 0.0` would let it through.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod charts;
 pub mod model;
 pub mod report;
 pub mod scenario;

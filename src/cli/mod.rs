@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing (clap) and dispatch to one module per
 //! command. Only this layer prints, renders diagnostics and chooses exit codes.
 
+mod report;
 mod run;
 mod schema;
 mod validate;
@@ -23,7 +24,7 @@ controls, outages, logistics disruptions, demand surges), runs every strategy ag
 futures, and reports shortfall, time to survive, recovery time, stock levels and cost.",
     after_help = "Examples:\n  chokepoint run                          # the flagship scenario\n  \
 chokepoint run scenarios/tutorial.toml --replications 2000 --seed 7\n  \
-chokepoint validate scenarios/*.toml\n  chokepoint schema > scenario.schema.json\n\n\
+chokepoint validate scenarios/*.toml\n  chokepoint report output/tutorial\n  chokepoint schema > scenario.schema.json\n\n\
 Exit codes: 0 success, 1 failure (I/O, target not met), 2 bad input."
 )]
 struct Cli {
@@ -44,6 +45,10 @@ enum Command {
 chokepoint run scenarios/tutorial.toml --replications 2000 --seed 7 --out output/try\n  \
 chokepoint run scenarios/tutorial.toml --threads 1 --quiet")]
     Run(run::Args),
+    /// Re-render the charts and report.html of a run from its saved files, without
+    /// simulating.
+    #[command(after_help = "Example:\n  chokepoint report output/tutorial --format svg")]
+    Report(report::Args),
 }
 
 /// Parses arguments, runs the command, and maps the outcome to an exit code.
@@ -53,5 +58,6 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
+use chokepoint::charts::ChartData;
 use chokepoint::model::Scenario;
-use chokepoint::report::{self, RunInfo};
+use chokepoint::report::{self, ChartFormats, RunInfo};
 use chokepoint::scenario::{self, ScenarioError};
 use chokepoint::sim::{self, Progress, RunOptions};
-use chokepoint::stats::Summary;
+use chokepoint::stats::{Summary, daily_bands};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The flagship scenario, embedded in the binary: what `run` simulates without a file.
@@ -41,6 +42,12 @@ pub struct Args {
     /// Daily bands (daily.csv) count the first N replications; 0 counts all.
     #[arg(long, value_name = "N", default_value_t = sim::engine::DEFAULT_DAILY_REPLICATIONS)]
     pub daily_replications: u64,
+    /// Skip the charts (charts/) and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Chart files to write beside report.html: svg, png, or svg,png.
+    #[arg(long, value_name = "LIST", default_value = "svg,png")]
+    pub format: ChartFormats,
 }
 
 /// Progress on stderr with indicatif, shown only once a run has taken longer than
@@ -111,6 +118,34 @@ fn threads(args: &Args) -> usize {
                 .map(|n| n.get())
                 .unwrap_or(1)
         })
+}
+
+/// Writes every output: data files, the scenario copy, then charts and report.
+fn write_all(
+    out: &Path,
+    scn: &Scenario,
+    result: &sim::RunResult,
+    summary: &Summary,
+    info: &RunInfo,
+    scenario_bytes: &[u8],
+    args: &Args,
+) -> Result<Vec<PathBuf>, report::ReportError> {
+    let mut written = report::write_run_outputs(out, scn, result, summary, info)?;
+    let copy = out.join(report::saved::SCENARIO_COPY);
+    report::write_atomic(&copy, scenario_bytes)?;
+    written.push(copy);
+    if !args.no_charts {
+        let bands = result.daily.as_ref().map(daily_bands).unwrap_or_default();
+        let data = ChartData::from_run(scn, result, summary, &bands);
+        written.extend(report::write_charts_and_report(
+            out,
+            &data,
+            scn,
+            info,
+            args.format,
+        )?);
+    }
+    Ok(written)
 }
 
 /// Runs the command.
@@ -187,7 +222,7 @@ pub fn run(args: Args) -> ExitCode {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written = match report::write_run_outputs(&out, &scn, &result, &summary, &info) {
+    let written = match write_all(&out, &scn, &result, &summary, &info, &bytes, &args) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: {e}");
@@ -202,9 +237,8 @@ pub fn run(args: Args) -> ExitCode {
         print!("{}", report::terminal_table(&summary));
         println!("\nWritten to {}/:", out.display());
         for p in &written {
-            if let Some(name) = p.file_name() {
-                println!("  {}", name.to_string_lossy());
-            }
+            let shown = p.strip_prefix(&out).unwrap_or(p);
+            println!("  {}", shown.display());
         }
     }
     ExitCode::SUCCESS

@@ -1,14 +1,18 @@
 //! Turns results into bytes and files: `summary.json`, `summary.csv`,
-//! `replications.csv`, `daily.csv`, `run.json`, and the terminal table.
+//! `replications.csv`, `daily.csv`, `run.json`, the terminal table, the charts
+//! (`charts/*.svg`, `charts/*.png`) and `report.html`; and reads saved outputs back
+//! ([`saved`]) so the charts and report can be re-rendered without simulating.
 //!
-//! Depends on [`crate::model`], [`crate::sim`] and [`crate::stats`]; nothing below
-//! depends on it. Renderers are pure (results to strings, or to any [`std::io::Write`]
+//! Depends on [`crate::model`], [`crate::sim`], [`crate::stats`], [`crate::charts`] and
+//! [`crate::scenario`] (to re-read the saved scenario); nothing below depends on it. Renderers are pure (results to strings, or to any [`std::io::Write`]
 //! for the large CSVs); only [`write_atomic`], [`write_atomic_with`] and
 //! [`write_run_outputs`] touch the file system, and every file goes through the atomic
 //! writer, so a reader never sees a half-written output.
 
 pub mod csv_out;
+pub mod html;
 pub mod run_info;
+pub mod saved;
 pub mod table;
 
 pub use csv_out::{
@@ -19,9 +23,11 @@ pub use run_info::{
 };
 pub use table::{format_money, terminal_table};
 
+use crate::charts::{self, ChartData, ChartError, ChartSpec};
 use crate::model::Scenario;
 use crate::sim::RunResult;
 use crate::stats::Summary;
+use rayon::prelude::*;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -45,6 +51,9 @@ pub enum ReportError {
         /// The cause.
         source: io::Error,
     },
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
     /// The finished temporary file could not be renamed over the target.
     #[error("could not move the finished file into place at '{}': {source}", path.display())]
     Rename {
@@ -159,5 +168,119 @@ pub fn write_run_outputs(
         put("daily.csv", &mut |w| write_daily_csv(w, scn, hist))?;
     }
     put("run.json", &mut |w| w.write_all(run_json(info).as_bytes()))?;
+    Ok(written)
+}
+
+/// Which chart files to write beside `report.html` (which always inlines SVG).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartFormats {
+    /// Write `charts/<name>.svg`.
+    pub svg: bool,
+    /// Write `charts/<name>.png`.
+    pub png: bool,
+}
+
+impl Default for ChartFormats {
+    fn default() -> Self {
+        ChartFormats {
+            svg: true,
+            png: true,
+        }
+    }
+}
+
+impl std::str::FromStr for ChartFormats {
+    type Err = String;
+
+    /// Parses a comma-separated list of `svg` and `png` (e.g. `svg,png`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut f = ChartFormats {
+            svg: false,
+            png: false,
+        };
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part.to_ascii_lowercase().as_str() {
+                "svg" => f.svg = true,
+                "png" => f.png = true,
+                other => {
+                    return Err(format!(
+                        "unknown chart format '{other}'; use svg, png or svg,png"
+                    ));
+                }
+            }
+        }
+        if !f.svg && !f.png {
+            return Err("no chart format given; use svg, png or svg,png".into());
+        }
+        Ok(f)
+    }
+}
+
+/// Renders every chart of `data` ([`charts::chart_list`]) as SVG, and as PNG when
+/// `png`, in parallel; results in report order.
+///
+/// # Errors
+/// The first [`ChartError`].
+#[allow(clippy::type_complexity)]
+pub fn render_charts(
+    data: &ChartData,
+    png: bool,
+    size: (u32, u32),
+) -> Result<Vec<(ChartSpec, String, Option<Vec<u8>>)>, ChartError> {
+    charts::chart_list(data)
+        .into_par_iter()
+        .map(|spec| {
+            let svg = charts::render_svg(&spec, data, size)?;
+            let png = if png {
+                Some(charts::render_png(&spec, data, size)?)
+            } else {
+                None
+            };
+            Ok((spec, svg, png))
+        })
+        .collect()
+}
+
+/// Writes the charts (`dir/charts/<name>.svg` and/or `.png`, as `formats` says) and
+/// `dir/report.html`, each atomically. Returns the paths written.
+///
+/// # Errors
+/// The first [`ReportError`] (a chart that cannot be drawn or a file that cannot be
+/// written); files written before it stay in place.
+pub fn write_charts_and_report(
+    dir: &Path,
+    data: &ChartData,
+    scn: &Scenario,
+    info: &RunInfo,
+    formats: ChartFormats,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let rendered = render_charts(data, formats.png, charts::DEFAULT_SIZE)?;
+    let mut written = Vec::new();
+    let chart_dir = dir.join("charts");
+    for (spec, svg, png) in &rendered {
+        if formats.svg {
+            let p = chart_dir.join(format!("{}.svg", spec.name));
+            write_atomic(&p, svg.as_bytes())?;
+            written.push(p);
+        }
+        if let Some(png) = png {
+            let p = chart_dir.join(format!("{}.png", spec.name));
+            write_atomic(&p, png)?;
+            written.push(p);
+        }
+    }
+    let inline: Vec<(ChartSpec, String)> = rendered
+        .into_iter()
+        .map(|(spec, svg, _)| (spec, svg))
+        .collect();
+    let html = html::report_html(&html::ReportInput {
+        data,
+        scenario: scn,
+        info,
+        charts: &inline,
+    });
+    let p = dir.join("report.html");
+    write_atomic(&p, html.as_bytes())?;
+    written.push(p);
     Ok(written)
 }

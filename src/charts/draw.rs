@@ -1,0 +1,1109 @@
+//! The seven charts, each drawn on any plotters backend.
+
+// Strategies and materials index several parallel arrays at once; index loops read best.
+#![allow(clippy::needless_range_loop)]
+
+use super::layout::{
+    GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max, scale,
+    strategy_legend, text_at, text_width,
+};
+use super::strategy_color;
+use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
+use crate::model::Bucket;
+use crate::sim::Metric;
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+use std::ops::Range;
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Axis settings of a panel.
+struct Axes<'t> {
+    x: Range<f64>,
+    y: Range<f64>,
+    x_desc: &'t str,
+    y_desc: &'t str,
+    /// Draw numeric x tick labels (false for category axes labelled by hand).
+    x_ticks: bool,
+    /// Draw numeric y tick labels.
+    y_ticks: bool,
+    /// Width of the y label area in design units.
+    y_area: f64,
+    /// Height of the x label area in design units (default: from `x_desc`).
+    x_area: Option<f64>,
+    x_fmt: fn(&f64) -> String,
+    y_fmt: fn(&f64) -> String,
+}
+
+impl Default for Axes<'_> {
+    fn default() -> Self {
+        Axes {
+            x: 0.0..1.0,
+            y: 0.0..1.0,
+            x_desc: "",
+            y_desc: "",
+            x_ticks: true,
+            y_ticks: true,
+            y_area: 80.0,
+            x_area: None,
+            x_fmt: |v| fmt_num(*v),
+            y_fmt: |v| fmt_num(*v),
+        }
+    }
+}
+
+/// Builds a linear panel with a titled caption, a light major grid and no minor grid.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    s: f64,
+    title: &str,
+    ax: Axes,
+) -> Result<Chart<'a, DB>, Box<dyn std::error::Error + Send + Sync>>
+where
+    DB::ErrorType: 'static,
+{
+    let title_style = bold(s, 20.0);
+    let w = area.dim_in_pixel().0 as i32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(fit(area, title, &title_style, w - 10), title_style)
+        .margin_top((4.0 * s) as i32)
+        .margin_right((14.0 * s) as i32)
+        .margin_left((4.0 * s) as i32)
+        .x_label_area_size(
+            (ax.x_area
+                .unwrap_or(if ax.x_desc.is_empty() { 36.0 } else { 62.0 })
+                * s) as i32,
+        )
+        .y_label_area_size((ax.y_area * s) as i32)
+        .build_cartesian_2d(ax.x.clone(), ax.y.clone())?;
+    let mut mesh = chart.configure_mesh();
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(MUTED.stroke_width(1))
+        .label_style(font(s, 17.0))
+        .axis_desc_style(font(s, 19.0))
+        .x_label_formatter(&ax.x_fmt)
+        .y_label_formatter(&ax.y_fmt)
+        .x_labels(if ax.x_ticks { 7 } else { 0 })
+        .y_labels(if ax.y_ticks { 6 } else { 0 });
+    if !ax.x_desc.is_empty() {
+        mesh.x_desc(ax.x_desc);
+    }
+    if !ax.y_desc.is_empty() {
+        mesh.y_desc(ax.y_desc);
+    }
+    if !ax.x_ticks {
+        mesh.disable_x_mesh();
+    }
+    if !ax.y_ticks {
+        mesh.disable_y_mesh();
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
+fn pct_fmt(v: &f64) -> String {
+    format!("{}%", fmt_num(*v))
+}
+
+fn alpha(c: RGBColor, a: f64) -> RGBAColor {
+    c.mix(a)
+}
+
+/// Paints the legend, notes and caption, and returns the body.
+fn page<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+    legend: &[LegendItem],
+    notes: &[String],
+) -> Result<DrawingArea<DB, Shift>, Box<dyn std::error::Error + Send + Sync>>
+where
+    DB::ErrorType: 'static,
+{
+    frame(root, &spec.title, legend, notes, &data.caption())
+}
+
+// ------------------------------------------------------------ 1. shortfall distribution
+
+/// Histograms of shortfall % of demand among the futures with a shortfall, one panel per
+/// material (rows) and strategy (columns), bars as % of all futures; each panel states
+/// the share with no shortfall.
+pub fn shortfall_distribution<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (ns, nm) = (data.n_strategies(), data.n_materials());
+    let legend = strategy_legend(data, |c| Swatch::Fill(c.mix(0.85)));
+    let notes = vec![
+        "Bars: futures with a shortfall, binned by its size, as % of all futures. Futures with \
+         no shortfall are left out of the bars (their share is printed in each panel) so the \
+         tail stays visible."
+            .to_string(),
+    ];
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    let panels = body.split_evenly((nm.max(1), ns.max(1)));
+    const BINS: usize = 24;
+    for m in 0..nm {
+        let sorted: Vec<Vec<f64>> = (0..ns)
+            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
+            .collect();
+        let xmax = nice_max(
+            sorted
+                .iter()
+                .filter_map(|v| v.last().copied())
+                .fold(0.0, f64::max),
+            1.0,
+        );
+        let width = xmax / BINS as f64;
+        let counts: Vec<Vec<f64>> = sorted
+            .iter()
+            .map(|v| {
+                let mut c = [0.0; BINS];
+                for &x in v.iter().filter(|&&x| x > 0.0) {
+                    c[((x / width) as usize).min(BINS - 1)] += 1.0;
+                }
+                let n = v.len().max(1) as f64;
+                c.iter().map(|k| 100.0 * k / n).collect()
+            })
+            .collect();
+        let ymax = nice_max(
+            counts.iter().flatten().copied().fold(0.0, f64::max) * 1.35,
+            0.2,
+        );
+        for st in 0..ns {
+            let area = &panels[m * ns + st];
+            let y_desc = format!("{}: % of futures", data.material_name(m));
+            let mut chart = panel(
+                area,
+                s,
+                data.strategy_label(st),
+                Axes {
+                    x: 0.0..xmax,
+                    y: 0.0..ymax,
+                    x_desc: if m + 1 == nm {
+                        "shortfall, % of demand"
+                    } else {
+                        ""
+                    },
+                    y_desc: if st == 0 { &y_desc } else { "" },
+                    y_area: if st == 0 { 84.0 } else { 52.0 },
+                    x_fmt: pct_fmt,
+                    y_fmt: pct_fmt,
+                    ..Axes::default()
+                },
+            )?;
+            let color = strategy_color(st);
+            chart.draw_series(
+                counts[st]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0.0)
+                    .map(|(b, &c)| {
+                        Rectangle::new(
+                            [(b as f64 * width, 0.0), ((b + 1) as f64 * width, c)],
+                            color.mix(0.85).filled(),
+                        )
+                    }),
+            )?;
+            let v = &sorted[st];
+            let none = if v.is_empty() {
+                "no data".to_string()
+            } else {
+                fmt_share(v.iter().filter(|&&x| x <= 0.0).count() as f64 / v.len() as f64)
+            };
+            let (px, py) = chart.backend_coord(&(xmax, ymax));
+            let ts = font(s, 17.0);
+            text_at(
+                root,
+                "no shortfall in",
+                &ts,
+                (px - (8.0 * s) as i32, py + (6.0 * s) as i32),
+                HPos::Right,
+                VPos::Top,
+            )?;
+            text_at(
+                root,
+                &format!("{none} of futures"),
+                &bold(s, 17.0),
+                (px - (8.0 * s) as i32, py + (28.0 * s) as i32),
+                HPos::Right,
+                VPos::Top,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ 2. exceedance
+
+/// Exceedance curves P(shortfall > x) per strategy on a log scale, one panel per material,
+/// with the 1-in-10 and 1-in-20 levels marked.
+pub fn exceedance<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (ns, nm) = (data.n_strategies(), data.n_materials());
+    let mut legend = strategy_legend(data, Swatch::Line);
+    legend.push(LegendItem {
+        label: "1 in 10 and 1 in 20 futures".into(),
+        swatch: Swatch::Dashed(MUTED),
+    });
+    let notes = vec![
+        "Share of futures whose shortfall over the horizon exceeds x; lower and further left is \
+         better. Log scale, so rare large shortfalls show. Coinciding curves are drawn nested."
+            .to_string(),
+    ];
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    let panels = body.split_evenly((1, nm.max(1)));
+    let n = data.summary.replications.max(1) as f64;
+    let ymin = 10f64.powf((0.5 / n).log10().floor());
+    for m in 0..nm {
+        let sorted: Vec<Vec<f64>> = (0..ns)
+            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
+            .collect();
+        let xmax = nice_max(
+            sorted
+                .iter()
+                .filter_map(|v| v.last().copied())
+                .fold(0.0, f64::max),
+            1.0,
+        );
+        let area = &panels[m];
+        let title = format!("{}: chance the shortfall exceeds x", data.material_name(m));
+        let title_style = bold(s, 20.0);
+        let w = area.dim_in_pixel().0 as i32;
+        let mut chart = ChartBuilder::on(area)
+            .caption(fit(area, &title, &title_style, w - 10), title_style)
+            .margin_top((4.0 * s) as i32)
+            .margin_right((90.0 * s) as i32)
+            .x_label_area_size((62.0 * s) as i32)
+            .y_label_area_size((if m == 0 { 100.0 } else { 70.0 } * s) as i32)
+            .build_cartesian_2d(0.0..xmax, (ymin..1.0).log_scale())?;
+        let mut mesh = chart.configure_mesh();
+        mesh.light_line_style(TRANSPARENT)
+            .bold_line_style(GRID.stroke_width(1))
+            .axis_style(MUTED.stroke_width(1))
+            .label_style(font(s, 17.0))
+            .axis_desc_style(font(s, 19.0))
+            .x_label_formatter(&pct_fmt)
+            .y_label_formatter(&|p: &f64| {
+                let pct = 100.0 * p;
+                if pct >= 1.0 {
+                    format!("{pct:.0}%")
+                } else {
+                    format!("{}%", fmt_num(pct))
+                }
+            })
+            .x_desc("x = shortfall, % of demand over the horizon");
+        if m == 0 {
+            mesh.y_desc("share of futures with shortfall > x");
+        }
+        mesh.draw()?;
+        for (p, label) in [(0.1, "1 in 10"), (0.05, "1 in 20")] {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                vec![(0.0, p), (xmax, p)],
+                (6.0 * s) as i32,
+                (5.0 * s) as i32,
+                MUTED.stroke_width((2.0 * s).max(1.0) as u32),
+            )))?;
+            let (px, py) = chart.backend_coord(&(xmax, p));
+            text_at(
+                root,
+                label,
+                &font(s, 16.0).color(&MUTED),
+                (px + (6.0 * s) as i32, py),
+                HPos::Left,
+                VPos::Center,
+            )?;
+        }
+        let mut never = Vec::new();
+        for (st, v) in sorted.iter().enumerate() {
+            let nv = v.len();
+            let positive_from = v.partition_point(|&x| x <= 0.0);
+            if positive_from == nv {
+                never.push(data.strategy_label(st).to_string());
+                continue;
+            }
+            let mut pts = Vec::new();
+            let mut g = (nv - positive_from) as f64 / nv as f64;
+            pts.push((0.0, g));
+            let mut i = positive_from;
+            while i < nv {
+                let u = v[i];
+                let j = v.partition_point(|&x| x <= u);
+                pts.push((u, g));
+                g = (nv - j) as f64 / nv as f64;
+                if g > 0.0 {
+                    pts.push((u, g));
+                }
+                i = j;
+            }
+            // Earlier strategies are drawn wider, so curves that coincide show as nested
+            // stripes instead of hiding each other.
+            let width = 3.0 + 2.0 * (ns - 1 - st) as f64;
+            chart.draw_series(std::iter::once(PathElement::new(
+                pts,
+                strategy_color(st).stroke_width((width * s).max(1.0) as u32),
+            )))?;
+        }
+        if !never.is_empty() {
+            let (px, py) = chart.backend_coord(&(xmax, 1.0));
+            let ts = font(s, 16.0);
+            let text = format!("No shortfall in any future: {}", never.join(", "));
+            text_at(
+                root,
+                &fit(root, &text, &ts, (w as f64 * 0.8) as i32),
+                &ts,
+                (px - (8.0 * s) as i32, py + (8.0 * s) as i32),
+                HPos::Right,
+                VPos::Top,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ 3. durations
+
+/// Box and whiskers (own P5/P25/P50/P75/P95) of recovery time and time to survive, per
+/// material and strategy, among the futures where each exists.
+pub fn durations<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (ns, nm) = (data.n_strategies(), data.n_materials());
+    let legend = strategy_legend(data, |c| Swatch::Fill(c.mix(0.45)));
+    let notes = vec![
+        "Boxes: P25 to P75, thick line: median, whiskers: P5 to P95 (percentiles, not Tukey \
+         fences), among the futures where the measure exists; n = number of such futures."
+            .to_string(),
+        "Time to survive: from the first supply-loss onset to the first shortfall day. \
+         Recovery: from the onset of the shock behind a shortfall to full service again."
+            .to_string(),
+    ];
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    let panels = body.split_evenly((2, nm.max(1)));
+    type Row<'r> = (&'r Vec<Vec<Vec<f64>>>, &'r str, &'r str);
+    let rows: [Row; 2] = [
+        (&data.tts_days, "time to survive", "time to survive, days"),
+        (&data.recovery_days, "recovery time", "recovery time, days"),
+    ];
+    for (row, (samples, what, y_desc)) in rows.iter().enumerate() {
+        for m in 0..nm {
+            let sorted: Vec<Vec<f64>> = (0..ns)
+                .map(|st| {
+                    let mut v = sorted_present(&samples[st][m]);
+                    // Recovery is 0 when demand was always met: it exists only after a
+                    // shortfall.
+                    if row == 1 {
+                        v.retain(|&x| x > 0.0);
+                    }
+                    v
+                })
+                .collect();
+            let five: Vec<Option<[f64; 5]>> = sorted
+                .iter()
+                .map(|v| (!v.is_empty()).then(|| five_numbers(v)))
+                .collect();
+            let ymax = nice_max(
+                five.iter().flatten().map(|f| f[4]).fold(0.0, f64::max) * 1.15,
+                10.0,
+            );
+            let area = &panels[row * nm + m];
+            let mut chart = panel(
+                area,
+                s,
+                &format!("{}: {what}", data.material_name(m)),
+                Axes {
+                    x: -0.6..(ns as f64 - 0.4),
+                    y: 0.0..ymax,
+                    y_desc,
+                    x_ticks: false,
+                    y_area: 80.0,
+                    ..Axes::default()
+                },
+            )?;
+            let half = 0.3;
+            let sw = (2.0 * s).max(1.0) as u32;
+            for (st, f) in five.iter().enumerate() {
+                let x = st as f64;
+                let c = strategy_color(st);
+                let Some([p5, p25, p50, p75, p95]) = *f else {
+                    let (px, py) = chart.backend_coord(&(x, 0.0));
+                    text_at(
+                        root,
+                        "none",
+                        &font(s, 16.0).color(&MUTED),
+                        (px, py - (6.0 * s) as i32),
+                        HPos::Center,
+                        VPos::Bottom,
+                    )?;
+                    continue;
+                };
+                chart.draw_series([
+                    PathElement::new(vec![(x, p5), (x, p25)], c.stroke_width(sw)),
+                    PathElement::new(vec![(x, p75), (x, p95)], c.stroke_width(sw)),
+                    PathElement::new(
+                        vec![(x - half / 2.0, p5), (x + half / 2.0, p5)],
+                        c.stroke_width(sw),
+                    ),
+                    PathElement::new(
+                        vec![(x - half / 2.0, p95), (x + half / 2.0, p95)],
+                        c.stroke_width(sw),
+                    ),
+                ])?;
+                chart.draw_series([
+                    Rectangle::new([(x - half, p25), (x + half, p75)], c.mix(0.45).filled()),
+                    Rectangle::new([(x - half, p25), (x + half, p75)], c.stroke_width(sw)),
+                ])?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x - half, p50), (x + half, p50)],
+                    BLACK.stroke_width((4.0 * s).max(1.0) as u32),
+                )))?;
+                let (px, py) = chart.backend_coord(&(x, p95));
+                text_at(
+                    root,
+                    &format!("n = {}", sorted[st].len()),
+                    &font(s, 15.0).color(&MUTED),
+                    (px, py - (4.0 * s) as i32),
+                    HPos::Center,
+                    VPos::Bottom,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ 4. stock fan
+
+/// Fan chart of private stock plus stockpile of material `m`: P5–P95 and P25–P75 bands
+/// and the median, one panel per strategy on a shared y axis.
+pub fn stock_fan<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+    m: usize,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let ns = data.n_strategies();
+    let legend = vec![
+        LegendItem {
+            label: "90% of futures (P5 to P95)".into(),
+            swatch: Swatch::Fill(alpha(MUTED, 0.2)),
+        },
+        LegendItem {
+            label: "middle half (P25 to P75)".into(),
+            swatch: Swatch::Fill(alpha(MUTED, 0.45)),
+        },
+        LegendItem {
+            label: "median future".into(),
+            swatch: Swatch::Line(BLACK),
+        },
+    ];
+    let notes = vec![format!(
+        "Private working stock plus strategic stockpile of {} at the end of each day, in {}; \
+         bands read from daily histograms (approximate to one bin). Each panel is one strategy, \
+         in its colour.",
+        data.material_name(m),
+        data.material_unit(m)
+    )];
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    let cols = if ns <= 3 { ns.max(1) } else { ns.div_ceil(2) };
+    let rows = ns.div_ceil(cols).max(1);
+    let panels = body.split_evenly((rows, cols));
+    let bands = |st: usize| -> Vec<(f64, [f64; 5])> {
+        data.stock_bands
+            .get(st)
+            .and_then(|b| b.get(m))
+            .map(|days| {
+                days.iter()
+                    .enumerate()
+                    .filter_map(|(d, q)| Some((d as f64, [q[0]?, q[1]?, q[2]?, q[3]?, q[4]?])))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let all: Vec<Vec<(f64, [f64; 5])>> = (0..ns).map(bands).collect();
+    let ymax = nice_max(
+        all.iter().flatten().map(|(_, q)| q[4]).fold(0.0, f64::max) * 1.05,
+        1.0,
+    );
+    let horizon = f64::from(data.summary.horizon_days.max(1));
+    let y_desc = format!("stock, {}", data.material_unit(m));
+    for (st, b) in all.iter().enumerate() {
+        let area = &panels[st];
+        let mut chart = panel(
+            area,
+            s,
+            data.strategy_label(st),
+            Axes {
+                x: 0.0..horizon,
+                y: 0.0..ymax,
+                x_desc: if st / cols + 1 == rows { "day" } else { "" },
+                y_desc: if st % cols == 0 { &y_desc } else { "" },
+                y_area: if st % cols == 0 { 96.0 } else { 70.0 },
+                ..Axes::default()
+            },
+        )?;
+        let c = strategy_color(st);
+        for (lo, hi, a) in [(0, 4, 0.18), (1, 3, 0.40)] {
+            let mut poly: Vec<(f64, f64)> = b.iter().map(|(d, q)| (*d, q[hi])).collect();
+            poly.extend(b.iter().rev().map(|(d, q)| (*d, q[lo])));
+            if !poly.is_empty() {
+                chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(a).filled())))?;
+            }
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            b.iter().map(|(d, q)| (*d, q[2])).collect::<Vec<_>>(),
+            c.stroke_width((3.0 * s).max(1.0) as u32),
+        )))?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ 5. comparison
+
+/// Per material: mean and P95 shortfall % with 95% intervals per strategy (left), and the
+/// paired difference of the mean from the reference with its interval (right).
+pub fn comparison<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (ns, nm) = (data.n_strategies(), data.n_materials());
+    let legend = vec![
+        LegendItem {
+            label: "mean with 95% interval".into(),
+            swatch: Swatch::Dot(BLACK),
+        },
+        LegendItem {
+            label: "P95 (1-in-20 bad case) with 95% interval".into(),
+            swatch: Swatch::Square(BLACK),
+        },
+    ];
+    let reference = data.reference;
+    let notes = vec![format!(
+        "Right: mean of the per-future differences from \"{}\" (every strategy faces the \
+         same futures), with its paired 95% interval; left of 0 is better.",
+        data.strategy_label(reference)
+    )];
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    let label_style = font(s, 18.0);
+    let label_w = (0..ns)
+        .map(|st| text_width(root, data.strategy_label(st), &label_style))
+        .max()
+        .unwrap_or(0)
+        .min((body.dim_in_pixel().0 as f64 * 0.28) as i32);
+    let (left_cols, right_cols) =
+        body.split_horizontally((body.dim_in_pixel().0 as f64 * 0.58) as i32);
+    let lefts = left_cols.split_evenly((nm.max(1), 1));
+    let rights = right_cols.split_evenly((nm.max(1), 1));
+    let y_of = |st: usize| (ns - 1 - st) as f64;
+    let sw = (2.5 * s).max(1.0) as u32;
+    let cap = 0.12;
+    for m in 0..nm {
+        let mat = |st: usize| &data.summary.strategies[st].materials[m];
+        let stats = |st: usize| mat(st).metrics.get(Metric::ShortfallPct.name()).cloned();
+        let sorted: Vec<Vec<f64>> = (0..ns)
+            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
+            .collect();
+        let p95_ci: Vec<Option<[f64; 2]>> = sorted.iter().map(|v| quantile_ci95(v, 0.95)).collect();
+        let xmax_l = nice_max(
+            (0..ns)
+                .flat_map(|st| {
+                    let st_ = stats(st);
+                    [
+                        st_.as_ref().and_then(|x| x.ci95).map_or(0.0, |c| c[1]),
+                        st_.as_ref().and_then(|x| x.p95).unwrap_or(0.0),
+                        p95_ci[st].map_or(0.0, |c| c[1]),
+                    ]
+                })
+                .fold(0.0, f64::max)
+                * 1.08,
+            0.01,
+        );
+        let mid = data.material_name(m);
+        let mut chart = panel(
+            &lefts[m],
+            s,
+            &format!("{mid}: shortfall, % of demand"),
+            Axes {
+                x: 0.0..xmax_l,
+                y: -0.6..(ns as f64 - 0.4),
+                x_desc: if m + 1 == nm {
+                    "% of demand over the horizon"
+                } else {
+                    ""
+                },
+                y_ticks: false,
+                y_area: f64::from(label_w) / s + 16.0,
+                x_fmt: pct_fmt,
+                ..Axes::default()
+            },
+        )?;
+        for st in 0..ns {
+            let y = y_of(st);
+            let c = strategy_color(st);
+            let (px, py) = chart.backend_coord(&(0.0, y));
+            text_at(
+                root,
+                &fit(root, data.strategy_label(st), &label_style, label_w),
+                &label_style,
+                (px - (10.0 * s) as i32, py),
+                HPos::Right,
+                VPos::Center,
+            )?;
+            let Some(st_) = stats(st) else { continue };
+            let ym = y + 0.16;
+            if let (Some(mean), Some([lo, hi])) = (st_.mean, st_.ci95) {
+                interval(&mut chart, lo, hi, ym, cap, c, sw)?;
+                chart.draw_series(std::iter::once(Circle::new(
+                    (mean, ym),
+                    (8.0 * s) as i32,
+                    c.filled(),
+                )))?;
+            }
+            let yp = y - 0.16;
+            if let (Some(p95), Some([lo, hi])) = (st_.p95, p95_ci[st]) {
+                interval(&mut chart, lo, hi, yp, cap, c, sw)?;
+                let (qx, qy) = chart.backend_coord(&(p95, yp));
+                let h = (8.0 * s) as i32;
+                root.draw(&Rectangle::new(
+                    [(qx - h, qy - h), (qx + h, qy + h)],
+                    WHITE.filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(qx - h, qy - h), (qx + h, qy + h)],
+                    c.stroke_width(sw),
+                ))?;
+            }
+        }
+
+        // Paired difference.
+        let diffs: Vec<Option<(f64, Option<[f64; 2]>)>> = (0..ns)
+            .map(|st| {
+                let p =
+                    data.summary.strategies[st].vs_material(&mat(st).id, Metric::ShortfallPct)?;
+                Some((p.mean_diff?, p.ci95))
+            })
+            .collect();
+        let (lo, hi) = diffs
+            .iter()
+            .flatten()
+            .fold((0.0f64, 0.0f64), |(a, b), (d, ci)| {
+                let (l, h) = ci.map_or((*d, *d), |c| (c[0], c[1]));
+                (a.min(l), b.max(h))
+            });
+        let pad = ((hi - lo) * 0.08).max(0.05);
+        let mut chart = panel(
+            &rights[m],
+            s,
+            &format!("{mid}: change from {}", data.strategy_label(reference)),
+            Axes {
+                x: (lo - pad)..(hi + pad),
+                y: -0.6..(ns as f64 - 0.4),
+                x_desc: if m + 1 == nm {
+                    "percentage points (strategy minus reference)"
+                } else {
+                    ""
+                },
+                y_ticks: false,
+                y_area: 12.0,
+                ..Axes::default()
+            },
+        )?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, -0.6), (0.0, ns as f64 - 0.4)],
+            MUTED.stroke_width((2.0 * s).max(1.0) as u32),
+        )))?;
+        for (st, d) in diffs.iter().enumerate() {
+            let y = y_of(st);
+            let c = strategy_color(st);
+            if st == reference {
+                let (px, py) = chart.backend_coord(&(0.0, y));
+                text_at(
+                    root,
+                    "reference",
+                    &font(s, 16.0).color(&MUTED),
+                    (px + (8.0 * s) as i32, py),
+                    HPos::Left,
+                    VPos::Center,
+                )?;
+                continue;
+            }
+            let Some((mean, ci)) = d else { continue };
+            if let Some([l, h]) = ci {
+                interval(&mut chart, *l, *h, y, cap, c, sw)?;
+            }
+            chart.draw_series(std::iter::once(Circle::new(
+                (*mean, y),
+                (8.0 * s) as i32,
+                c.filled(),
+            )))?;
+        }
+    }
+    Ok(())
+}
+
+/// A horizontal interval with end caps at height `y`.
+fn interval<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    lo: f64,
+    hi: f64,
+    y: f64,
+    cap: f64,
+    c: RGBColor,
+    sw: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    chart.draw_series([
+        PathElement::new(vec![(lo, y), (hi, y)], c.stroke_width(sw)),
+        PathElement::new(vec![(lo, y - cap), (lo, y + cap)], c.stroke_width(sw)),
+        PathElement::new(vec![(hi, y - cap), (hi, y + cap)], c.stroke_width(sw)),
+    ])?;
+    Ok(())
+}
+
+// ------------------------------------------------------------ 6. cost against risk
+
+/// Expected total cost against CVaR95 shortfall %, one labelled point per strategy and
+/// one panel per material, with the efficient frontier.
+pub fn cost_risk<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (ns, nm) = (data.n_strategies(), data.n_materials());
+    let mut legend = strategy_legend(data, Swatch::Dot);
+    legend.push(LegendItem {
+        label: "efficient frontier".into(),
+        swatch: Swatch::Dashed(MUTED),
+    });
+    let notes = vec![
+        "Cost: strategy, holding, buying, substitution and shortage costs of all materials, \
+         mean over futures. Risk: CVaR95, the mean shortfall of the worst 5% of futures."
+            .to_string(),
+        "Efficient frontier: the strategies that no other strategy beats on both cost and \
+         risk. Strategies at the same point share one stacked label."
+            .to_string(),
+    ];
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    let panels = body.split_evenly((1, nm.max(1)));
+    let cost: Vec<Option<f64>> = data
+        .summary
+        .strategies
+        .iter()
+        .map(|st| st.total.metrics.get("total_cost").and_then(|x| x.mean))
+        .collect();
+    let (cmin, cmax) = cost
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &c| {
+            (a.min(c), b.max(c))
+        });
+    let (cmin, cmax) = if cmin.is_finite() {
+        let pad = ((cmax - cmin) * 0.12).max(cmax.abs() * 0.02).max(1.0);
+        (cmin - pad, cmax + pad)
+    } else {
+        (0.0, 1.0)
+    };
+    let x_desc = format!(
+        "expected total cost over {} days (money)",
+        data.summary.horizon_days
+    );
+    for m in 0..nm {
+        let risk: Vec<Option<f64>> = (0..ns)
+            .map(|st| {
+                data.summary.strategies[st].materials[m]
+                    .metrics
+                    .get(Metric::ShortfallPct.name())
+                    .and_then(|x| x.cvar95)
+            })
+            .collect();
+        let ymax = nice_max(
+            risk.iter().flatten().copied().fold(0.0, f64::max) * 1.15,
+            0.01,
+        );
+        let mut chart = panel(
+            &panels[m],
+            s,
+            &format!("{}: cost against tail shortfall", data.material_name(m)),
+            Axes {
+                x: cmin..cmax,
+                y: 0.0..ymax,
+                x_desc: &x_desc,
+                y_desc: if m == 0 {
+                    "CVaR95 shortfall, % of demand"
+                } else {
+                    ""
+                },
+                y_area: 80.0,
+                y_fmt: pct_fmt,
+                ..Axes::default()
+            },
+        )?;
+        let pts: Vec<(usize, f64, f64)> = (0..ns)
+            .filter_map(|st| Some((st, cost[st]?, risk[st]?)))
+            .collect();
+        let frontier = efficient_frontier(&pts);
+        if frontier.len() > 1 {
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                frontier
+                    .iter()
+                    .map(|&i| (pts[i].1, pts[i].2))
+                    .collect::<Vec<_>>(),
+                (8.0 * s) as i32,
+                (6.0 * s) as i32,
+                MUTED.stroke_width((2.0 * s).max(1.0) as u32),
+            )))?;
+        }
+        let ls = font(s, 16.0);
+        let (right_px, _) = chart.backend_coord(&(cmax, 0.0));
+        // Points closer than a label's height share one stacked label.
+        let mut clusters: Vec<((i32, i32), Vec<usize>)> = Vec::new();
+        for &(st, c, r) in &pts {
+            chart.draw_series(std::iter::once(Circle::new(
+                (c, r),
+                (9.0 * s) as i32,
+                strategy_color(st).filled(),
+            )))?;
+            let (px, py) = chart.backend_coord(&(c, r));
+            // Labels run sideways, so points share one when a label would collide.
+            let (near_x, near_y) = ((110.0 * s) as i32, (22.0 * s) as i32);
+            match clusters
+                .iter_mut()
+                .find(|((x, y), _)| (x - px).abs() < near_x && (y - py).abs() < near_y)
+            {
+                Some((_, members)) => members.push(st),
+                None => clusters.push(((px, py), vec![st])),
+            }
+        }
+        let line_h = (20.0 * s) as i32;
+        for ((px, py), members) in &clusters {
+            let lw = members
+                .iter()
+                .map(|&st| text_width(root, data.strategy_label(st), &ls))
+                .max()
+                .unwrap_or(0);
+            let (x, h) = if px + lw + (16.0 * s) as i32 > right_px {
+                (px - (14.0 * s) as i32, HPos::Right)
+            } else {
+                (px + (14.0 * s) as i32, HPos::Left)
+            };
+            // Stack upwards from the point, or downwards when too close to the top.
+            let k = members.len() as i32;
+            let up = *py - k * line_h > 0;
+            for (i, &st) in members.iter().enumerate() {
+                let y = if up {
+                    py - (k - 1 - i as i32) * line_h - (10.0 * s) as i32
+                } else {
+                    py + i as i32 * line_h + (10.0 * s) as i32
+                };
+                text_at(
+                    root,
+                    data.strategy_label(st),
+                    &ls.color(&strategy_color(st)),
+                    (x, y),
+                    h,
+                    VPos::Center,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Indices into `pts` (`(strategy, cost, risk)`) of the efficient frontier, by rising
+/// cost: each point has strictly less risk than every cheaper one.
+pub fn efficient_frontier(pts: &[(usize, f64, f64)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..pts.len()).collect();
+    order.sort_by(|&a, &b| {
+        pts[a]
+            .1
+            .total_cmp(&pts[b].1)
+            .then(pts[a].2.total_cmp(&pts[b].2))
+    });
+    let mut out = Vec::new();
+    let mut best = f64::INFINITY;
+    for i in order {
+        if pts[i].2 < best {
+            best = pts[i].2;
+            out.push(i);
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------ 7. autonomy
+
+/// Autonomy (share of futures with no shortfall) per material and strategy as grouped
+/// bars, materials ordered by bucket, then all materials together.
+pub fn autonomy<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
+    data: &ChartData,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (ns, nm) = (data.n_strategies(), data.n_materials());
+    let legend = strategy_legend(data, |c| Swatch::Fill(c.mix(0.85)));
+    let has_buckets = data.buckets.iter().any(Option::is_some);
+    let mut notes = vec![
+        "Autonomy: share of simulated futures in which every day's demand is met over the \
+         whole horizon. Higher is better; \"all materials\" counts futures with no shortfall in \
+         any material."
+            .to_string(),
+    ];
+    if has_buckets {
+        notes.push(
+            "Materials are grouped by bucket: green = autonomy at risk (single-source \
+             dependence), blue = indispensable field, red = emerging technology."
+                .to_string(),
+        );
+    }
+    let body = page(root, spec, data, &legend, &notes)?;
+    let s = scale(root);
+    // Groups: materials by bucket, then the overall.
+    let rank = |b: Option<Bucket>| match b {
+        Some(Bucket::Green) => 0,
+        Some(Bucket::Blue) => 1,
+        Some(Bucket::Red) => 2,
+        None => 3,
+    };
+    let mut order: Vec<usize> = (0..nm).collect();
+    order.sort_by_key(|&m| rank(data.buckets.get(m).copied().flatten()));
+    let mut groups: Vec<(String, String, Vec<Option<f64>>)> = order
+        .iter()
+        .map(|&m| {
+            let sub = match data.buckets.get(m).copied().flatten() {
+                Some(b) => format!("{} bucket", b.as_str()),
+                None => String::new(),
+            };
+            let vals = (0..ns)
+                .map(|st| data.summary.strategies[st].materials[m].autonomy)
+                .collect();
+            (data.material_name(m).to_string(), sub, vals)
+        })
+        .collect();
+    groups.push((
+        "All materials".to_string(),
+        String::new(),
+        data.summary
+            .strategies
+            .iter()
+            .map(|st| st.total.autonomy)
+            .collect(),
+    ));
+    let ng = groups.len();
+    let mut chart = panel(
+        &body,
+        s,
+        "",
+        Axes {
+            x: 0.0..ng as f64,
+            y: 0.0..109.0,
+            x_ticks: false,
+            y_desc: "futures with no shortfall, %",
+            y_area: 96.0,
+            x_area: Some(70.0),
+            y_fmt: |v| {
+                if *v > 100.5 {
+                    String::new()
+                } else {
+                    format!("{}%", fmt_num(*v))
+                }
+            },
+            ..Axes::default()
+        },
+    )?;
+    let bw = 0.8 / ns.max(1) as f64;
+    let bar_px = {
+        let (a, _) = chart.backend_coord(&(0.0, 0.0));
+        let (b, _) = chart.backend_coord(&(bw, 0.0));
+        b - a
+    };
+    let vs = font(s, if bar_px > 60 { 17.0 } else { 14.0 });
+    for (g, (name, sub, vals)) in groups.iter().enumerate() {
+        let g0 = g as f64 + 0.1;
+        for (st, v) in vals.iter().enumerate() {
+            let Some(v) = v else { continue };
+            let x0 = g0 + st as f64 * bw;
+            let c = strategy_color(st);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0 + bw * 0.06, 0.0), (x0 + bw * 0.94, 100.0 * v)],
+                c.mix(0.85).filled(),
+            )))?;
+            if bar_px >= 34 {
+                let (px, py) = chart.backend_coord(&(x0 + bw / 2.0, 100.0 * v));
+                text_at(
+                    root,
+                    &fmt_share(*v),
+                    &vs,
+                    (px, py - (4.0 * s) as i32),
+                    HPos::Center,
+                    VPos::Bottom,
+                )?;
+            }
+        }
+        let (px, py) = chart.backend_coord(&(g as f64 + 0.5, 0.0));
+        text_at(
+            root,
+            name,
+            &bold(s, 19.0),
+            (px, py + (10.0 * s) as i32),
+            HPos::Center,
+            VPos::Top,
+        )?;
+        if !sub.is_empty() {
+            text_at(
+                root,
+                sub,
+                &font(s, 17.0).color(&MUTED),
+                (px, py + (36.0 * s) as i32),
+                HPos::Center,
+                VPos::Top,
+            )?;
+        }
+        if g > 0 {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(g as f64, 0.0), (g as f64, 109.0)],
+                GRID.stroke_width(2),
+            )))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! Page layout shared by every chart: title, legend strip, body, notes and caption;
+//! text fitting and number formatting. Sizes scale with the canvas height (designed at
+//! 900 px).
+
+use super::DrawResult;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Light grey of grids.
+pub const GRID: RGBColor = RGBColor(225, 225, 225);
+/// Grey of captions and secondary text.
+pub const MUTED: RGBColor = RGBColor(90, 90, 90);
+
+/// Pixels per design unit: `height / 900`.
+pub fn scale<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> f64 {
+    f64::from(root.dim_in_pixel().1) / 900.0
+}
+
+/// A font of `size` design units at scale `s`.
+pub fn font(s: f64, size: f64) -> TextStyle<'static> {
+    ("sans-serif", size * s).into_font().color(&BLACK)
+}
+
+/// A bold font of `size` design units at scale `s`.
+pub fn bold(s: f64, size: f64) -> TextStyle<'static> {
+    ("sans-serif", size * s)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&BLACK)
+}
+
+/// How a legend entry is drawn.
+#[derive(Debug, Clone, Copy)]
+pub enum Swatch {
+    /// A filled box.
+    Fill(RGBAColor),
+    /// A thick line.
+    Line(RGBColor),
+    /// A dashed line.
+    Dashed(RGBColor),
+    /// A filled dot.
+    Dot(RGBColor),
+    /// A hollow square.
+    Square(RGBColor),
+}
+
+/// One legend entry.
+#[derive(Debug, Clone)]
+pub struct LegendItem {
+    /// Text.
+    pub label: String,
+    /// Mark.
+    pub swatch: Swatch,
+}
+
+/// Legend entries for every strategy of `data`, in its colour, as `swatch`.
+pub fn strategy_legend(
+    data: &super::ChartData,
+    swatch: impl Fn(RGBColor) -> Swatch,
+) -> Vec<LegendItem> {
+    (0..data.n_strategies())
+        .map(|s| LegendItem {
+            label: data.strategy_label(s).to_string(),
+            swatch: swatch(super::strategy_color(s)),
+        })
+        .collect()
+}
+
+/// Text width in pixels, estimated with the registered font.
+pub fn text_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> i32 {
+    root.estimate_text_size(text, style).map_or(
+        (text.chars().count() as f64 * style.font.get_size() * 0.55) as i32,
+        |(w, _)| w as i32,
+    )
+}
+
+/// `text` shortened with an ellipsis until it fits in `max_w` pixels.
+pub fn fit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_w: i32,
+) -> String {
+    if text_width(root, text, style) <= max_w {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for n in (1..chars.len()).rev() {
+        let t: String = chars[..n].iter().collect::<String>().trim_end().to_string() + "…";
+        if text_width(root, &t, style) <= max_w {
+            return t;
+        }
+    }
+    "…".to_string()
+}
+
+/// Draws the page frame: title, legend strip under it, notes and the caption at the
+/// bottom. Returns the body area left for the panels.
+pub fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[LegendItem],
+    notes: &[String],
+    caption: &str,
+) -> Result<DrawingArea<DB, Shift>, Box<dyn std::error::Error + Send + Sync>>
+where
+    DB::ErrorType: 'static,
+{
+    let s = scale(root);
+    let (w, h) = root.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    let left = (30.0 * s) as i32;
+    let title_style = bold(s, 36.0);
+    root.draw_text(
+        &fit(root, title, &title_style, w - 2 * left),
+        &title_style,
+        (left, (18.0 * s) as i32),
+    )?;
+
+    // Legend strip, wrapping onto more rows when needed.
+    let ls = font(s, 21.0);
+    let sw = (34.0 * s) as i32;
+    let row_h = (30.0 * s) as i32;
+    let mut x = left;
+    let mut y = (72.0 * s) as i32;
+    for item in legend {
+        let tw = text_width(root, &item.label, &ls);
+        let item_w = sw + (8.0 * s) as i32 + tw + (28.0 * s) as i32;
+        if x > left && x + item_w > w - left {
+            x = left;
+            y += row_h;
+        }
+        draw_swatch(root, item.swatch, (x, y + row_h / 2 - (2.0 * s) as i32), s)?;
+        root.draw_text(
+            &item.label,
+            &ls,
+            (x + sw + (8.0 * s) as i32, y + (3.0 * s) as i32),
+        )?;
+        x += item_w;
+    }
+    let top = if legend.is_empty() { y } else { y + row_h } + (8.0 * s) as i32;
+
+    // Notes and caption, bottom up.
+    let cs = font(s, 18.0).color(&MUTED);
+    let line_h = (25.0 * s) as i32;
+    let mut yb = h - (12.0 * s) as i32 - line_h;
+    root.draw_text(&fit(root, caption, &cs, w - 2 * left), &cs, (left, yb))?;
+    for note in notes.iter().rev() {
+        yb -= line_h;
+        root.draw_text(&fit(root, note, &cs, w - 2 * left), &cs, (left, yb))?;
+    }
+    let bottom = h - yb + (6.0 * s) as i32;
+    Ok(root.margin(top, bottom, (10.0 * s) as i32, (24.0 * s) as i32))
+}
+
+/// Draws a legend mark centred vertically on `(x, y)`, starting at `x`.
+pub fn draw_swatch<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    swatch: Swatch,
+    (x, y): (i32, i32),
+    s: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let sw = (34.0 * s) as i32;
+    let half = (9.0 * s) as i32;
+    let stroke = (3.0 * s).max(1.0) as u32;
+    match swatch {
+        Swatch::Fill(c) => {
+            root.draw(&Rectangle::new(
+                [(x, y - half), (x + sw, y + half)],
+                c.filled(),
+            ))?;
+        }
+        Swatch::Line(c) => {
+            root.draw(&PathElement::new(
+                vec![(x, y), (x + sw, y)],
+                c.stroke_width(stroke + 1),
+            ))?;
+        }
+        Swatch::Dashed(c) => {
+            for k in 0..3 {
+                let x0 = x + k * sw / 3;
+                root.draw(&PathElement::new(
+                    vec![(x0, y), (x0 + sw / 5, y)],
+                    c.stroke_width(stroke),
+                ))?;
+            }
+        }
+        Swatch::Dot(c) => {
+            root.draw(&Circle::new((x + sw / 2, y), half, c.filled()))?;
+        }
+        Swatch::Square(c) => {
+            root.draw(&Rectangle::new(
+                [(x + sw / 2 - half, y - half), (x + sw / 2 + half, y + half)],
+                c.stroke_width(stroke),
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws `text` on the canvas at absolute pixel `pos` with the given anchor.
+pub fn text_at<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    pos: (i32, i32),
+    h: HPos,
+    v: VPos,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let style = style.pos(Pos::new(h, v));
+    root.draw_text(text, &style, pos)?;
+    Ok(())
+}
+
+/// A "nice" upper axis bound at or above `x` (1, 2, 2.5, 5 × 10^k), at least `floor`.
+pub fn nice_max(x: f64, floor: f64) -> f64 {
+    let x = if x.is_finite() { x.max(floor) } else { floor };
+    if x <= 0.0 {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    for m in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
+        if m * p >= x * (1.0 - 1e-12) {
+            return m * p;
+        }
+    }
+    10.0 * p
+}
+
+/// A number for tick labels: integers without decimals, others with up to 3
+/// significant digits, thousands as `k`, millions as `M`, billions as `bn`.
+pub fn fmt_num(x: f64) -> String {
+    // Avoid "-0" at an axis origin computed as a tiny negative.
+    let x = if x.abs() < 1e-12 { 0.0 } else { x };
+    let a = x.abs();
+    if a >= 1e9 {
+        return format!("{} bn", trim(x / 1e9));
+    }
+    if a >= 1e6 {
+        return format!("{} M", trim(x / 1e6));
+    }
+    if a >= 1e4 {
+        return format!("{} k", trim(x / 1e3));
+    }
+    trim(x)
+}
+
+fn trim(x: f64) -> String {
+    if x == x.round() && x.abs() < 1e15 {
+        return format!("{}", x as i64);
+    }
+    let a = x.abs();
+    let d = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{x:.d$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A share in `[0, 1]` as a percent for text: `87%`, `0.4%`, `<0.1%` above zero.
+pub fn fmt_share(p: f64) -> String {
+    let pct = 100.0 * p;
+    if pct == 0.0 {
+        "0%".into()
+    } else if pct > 99.95 && pct < 100.0 {
+        ">99.9%".into()
+    } else if (99.5..100.0).contains(&pct) {
+        format!("{pct:.1}%")
+    } else if pct < 0.1 {
+        "<0.1%".into()
+    } else if pct < 10.0 && (pct - pct.round()).abs() > 0.05 {
+        format!("{pct:.1}%")
+    } else {
+        format!("{pct:.0}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_bounds() {
+        assert_eq!(nice_max(7.3, 0.0), 8.0);
+        assert_eq!(nice_max(0.0, 1.0), 1.0);
+        assert_eq!(nice_max(101.0, 0.0), 120.0);
+        assert_eq!(nice_max(f64::NAN, 2.0), 2.0);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(fmt_num(25.0), "25");
+        assert_eq!(fmt_num(2.5), "2.5");
+        assert_eq!(fmt_num(12_000_000.0), "12 M");
+        assert_eq!(fmt_num(45_000.0), "45 k");
+        assert_eq!(fmt_share(0.125), "12%");
+        assert_eq!(fmt_share(0.025), "2.5%");
+        assert_eq!(fmt_share(0.0004), "<0.1%");
+        assert_eq!(fmt_share(0.996), "99.6%");
+        assert_eq!(fmt_share(0.9999), ">99.9%");
+    }
+}

@@ -1,0 +1,396 @@
+//! Charts of a run for briefings: shortfall distributions, exceedance curves, recovery
+//! and time to survive, stock fan charts, the strategy comparison, cost against risk,
+//! and autonomy (see `docs/charts.md`).
+//!
+//! Pure: every chart is a function from a [`ChartData`] to an SVG `String`
+//! ([`render_svg`]) or PNG bytes ([`render_png`]); nothing here touches the file system
+//! (the report layer saves them atomically). Depends on [`crate::model`],
+//! [`crate::sim`], [`crate::stats`], `plotters` (SVG and bitmap backends, `ab_glyph`
+//! text with the vendored DejaVu Sans, no fontconfig) and `png`; never on the CLI.
+//!
+//! [`ChartData`] holds everything the charts read, so the same charts come either from
+//! a fresh run ([`ChartData::from_run`]) or from the files a run saved (built by
+//! `crate::report::saved`), without simulating again.
+
+mod draw;
+mod layout;
+
+use crate::model::{Bucket, Scenario};
+use crate::sim::{Metric, RunResult, Series};
+use crate::stats::{DailyBand, Summary, metric_column, quantile_sorted};
+use plotters::prelude::*;
+use plotters::style::RGBColor;
+use std::sync::Once;
+
+/// Default size of a chart in pixels: 1600 × 900 (16:9, readable on a slide).
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 900);
+
+/// The Okabe–Ito palette (colour-blind safe), in the order strategies take it: strategy
+/// `i` always has colour `i % 8`, in every chart. Yellow comes last (weak on white).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 0, 0),       // black
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// Colour of strategy `s` ([`PALETTE`], cycling).
+pub fn strategy_color(s: usize) -> RGBColor {
+    PALETTE[s % PALETTE.len()]
+}
+
+/// The colour of strategy `s` as CSS hex (`#rrggbb`), for the HTML report.
+pub fn strategy_css_color(s: usize) -> String {
+    let RGBColor(r, g, b) = strategy_color(s);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+static FONTS: Once = Once::new();
+
+/// Registers the vendored DejaVu Sans (regular and bold) as `sans-serif` with plotters.
+/// Idempotent; every renderer calls it before drawing text.
+pub fn register_fonts() {
+    FONTS.call_once(|| {
+        // The bytes are a known-good TTF compiled into the binary: failure is a build bug.
+        plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            include_bytes!("../../assets/fonts/DejaVuSans.ttf"),
+        )
+        .unwrap_or_else(|_| panic!("vendored DejaVuSans.ttf does not parse"));
+        plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Bold,
+            include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf"),
+        )
+        .unwrap_or_else(|_| panic!("vendored DejaVuSans-Bold.ttf does not parse"));
+    });
+}
+
+/// Everything the charts read: the run's summary, the materials' buckets, the
+/// per-replication samples the distributions need, and the daily stock bands.
+///
+/// Per-replication vectors are indexed `[strategy][material][replication]` in
+/// replication order, `NaN` where the metric is absent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartData {
+    /// The run's summary (strategies, materials, statistics, paired comparisons).
+    pub summary: Summary,
+    /// Index of the reference strategy in `summary.strategies`.
+    pub reference: usize,
+    /// Reporting bucket of each material, indexed like the summary's materials.
+    pub buckets: Vec<Option<Bucket>>,
+    /// `shortfall_pct` per replication.
+    pub shortfall_pct: Vec<Vec<Vec<f64>>>,
+    /// `recovery_days` per replication.
+    pub recovery_days: Vec<Vec<Vec<f64>>>,
+    /// `tts_days` per replication.
+    pub tts_days: Vec<Vec<Vec<f64>>>,
+    /// Daily quantiles (P5, P25, P50, P75, P95) of private stock plus stockpile,
+    /// `[strategy][material][day]`; empty when the run kept no daily bands.
+    pub stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>>,
+}
+
+/// The per-replication metrics [`ChartData`] keeps.
+pub const SAMPLE_METRICS: [Metric; 3] =
+    [Metric::ShortfallPct, Metric::RecoveryDays, Metric::TtsDays];
+
+impl ChartData {
+    /// Builds the chart data of a fresh run. `bands` are the run's daily bands
+    /// ([`crate::stats::daily_bands`]), or empty when it kept none.
+    pub fn from_run(
+        scn: &Scenario,
+        res: &RunResult,
+        summary: &Summary,
+        bands: &[DailyBand],
+    ) -> ChartData {
+        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+        let column = |metric: Metric| -> Vec<Vec<Vec<f64>>> {
+            (0..ns)
+                .map(|s| (0..nm).map(|m| metric_column(res, s, m, metric)).collect())
+                .collect()
+        };
+        let mut stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>> = vec![vec![Vec::new(); nm]; ns];
+        for b in bands.iter().filter(|b| b.series == Series::TotalStock) {
+            let v = &mut stock_bands[b.strategy][b.material];
+            if v.len() <= b.day {
+                v.resize(b.day + 1, [None; 5]);
+            }
+            v[b.day] = b.q;
+        }
+        if stock_bands.iter().flatten().all(Vec::is_empty) {
+            stock_bands.clear();
+        }
+        ChartData {
+            summary: summary.clone(),
+            reference: scn.reference,
+            buckets: scn.materials.iter().map(|m| m.bucket).collect(),
+            shortfall_pct: column(Metric::ShortfallPct),
+            recovery_days: column(Metric::RecoveryDays),
+            tts_days: column(Metric::TtsDays),
+            stock_bands,
+        }
+    }
+
+    /// Number of strategies.
+    pub fn n_strategies(&self) -> usize {
+        self.summary.strategies.len()
+    }
+
+    /// Number of materials.
+    pub fn n_materials(&self) -> usize {
+        self.summary
+            .strategies
+            .first()
+            .map_or(0, |s| s.materials.len())
+    }
+
+    /// Label of strategy `s`.
+    pub fn strategy_label(&self, s: usize) -> &str {
+        &self.summary.strategies[s].label
+    }
+
+    /// Name of material `m`.
+    pub fn material_name(&self, m: usize) -> &str {
+        &self.summary.strategies[0].materials[m].name
+    }
+
+    /// Unit of material `m`.
+    pub fn material_unit(&self, m: usize) -> &str {
+        &self.summary.strategies[0].materials[m].unit
+    }
+
+    /// Caption line shared by every chart: scenario, futures, seed.
+    pub fn caption(&self) -> String {
+        format!(
+            "Scenario: {} · {} simulated futures · seed {} · horizon {} days",
+            self.summary.scenario,
+            self.summary.replications,
+            self.summary.seed,
+            self.summary.horizon_days
+        )
+    }
+}
+
+/// The present values of a sample, sorted ascending.
+pub fn sorted_present(values: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Distribution-free 95% interval of the `p`-quantile of an ascending sample: the order
+/// statistics at ranks `n p ± 1.96 sqrt(n p (1 - p))` (normal approximation to the
+/// binomial), clamped to the sample. `None` for an empty sample.
+pub fn quantile_ci95(sorted: &[f64], p: f64) -> Option<[f64; 2]> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let nf = n as f64;
+    let half = 1.96 * (nf * p * (1.0 - p)).sqrt();
+    let lo = ((nf * p - half).floor().max(1.0) as usize - 1).min(n - 1);
+    let hi = ((nf * p + half).ceil().max(1.0) as usize - 1).min(n - 1);
+    Some([sorted[lo], sorted[hi]])
+}
+
+/// Five-number summary P5, P25, P50, P75, P95 of an ascending, non-empty sample.
+pub fn five_numbers(sorted: &[f64]) -> [f64; 5] {
+    [0.05, 0.25, 0.5, 0.75, 0.95].map(|q| quantile_sorted(sorted, q))
+}
+
+/// Which chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Histograms of shortfall % of demand, per material and strategy.
+    ShortfallDistribution,
+    /// P(shortfall > x) per strategy, log scale.
+    Exceedance,
+    /// Recovery time and time to survive, box and whiskers.
+    Durations,
+    /// Fan chart of private stock plus stockpile of one material, per strategy.
+    StockFan {
+        /// Material index.
+        material: usize,
+    },
+    /// Mean and P95 shortfall with intervals, and the paired difference.
+    Comparison,
+    /// Expected total cost against CVaR95 shortfall, with the efficient frontier.
+    CostRisk,
+    /// Autonomy per material and strategy, grouped by bucket.
+    Autonomy,
+}
+
+/// One chart to draw: what, its file stem, and its title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    /// Which chart.
+    pub kind: ChartKind,
+    /// File stem (`charts/<name>.svg`, `.png`), also the HTML anchor.
+    pub name: String,
+    /// Plain-words title.
+    pub title: String,
+}
+
+/// The charts of a run, in report order. Fan charts need daily bands and are left out
+/// without them.
+pub fn chart_list(data: &ChartData) -> Vec<ChartSpec> {
+    let spec = |kind, name: &str, title: String| ChartSpec {
+        kind,
+        name: name.to_string(),
+        title,
+    };
+    let mut v = vec![
+        spec(
+            ChartKind::ShortfallDistribution,
+            "shortfall_distribution",
+            "How large are shortfalls when they happen?".into(),
+        ),
+        spec(
+            ChartKind::Exceedance,
+            "exceedance",
+            "How likely is a shortfall larger than x?".into(),
+        ),
+        spec(
+            ChartKind::Comparison,
+            "comparison",
+            "Strategies compared: expected and bad-case (P95) shortfall".into(),
+        ),
+        spec(
+            ChartKind::CostRisk,
+            "cost_risk",
+            "What does each strategy cost, and how much tail risk is left?".into(),
+        ),
+        spec(
+            ChartKind::Autonomy,
+            "autonomy",
+            "Autonomy: share of futures with no shortfall".into(),
+        ),
+        spec(
+            ChartKind::Durations,
+            "durations",
+            "How long until the shortfall starts, and how long to recover?".into(),
+        ),
+    ];
+    if !data.stock_bands.is_empty() {
+        for m in 0..data.n_materials() {
+            let id = &data.summary.strategies[0].materials[m].id;
+            v.push(spec(
+                ChartKind::StockFan { material: m },
+                &format!("stock_{}", sanitize(id)),
+                format!(
+                    "{}: private stock plus stockpile over time",
+                    data.material_name(m)
+                ),
+            ));
+        }
+    }
+    v
+}
+
+/// `id` with every character outside `[A-Za-z0-9_-]` replaced by `_` (file names).
+fn sanitize(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+#[error("could not draw chart '{chart}': {message}")]
+pub struct ChartError {
+    /// File stem of the chart.
+    pub chart: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+fn draw_any<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    data: &ChartData,
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    match spec.kind {
+        ChartKind::ShortfallDistribution => draw::shortfall_distribution(root, spec, data),
+        ChartKind::Exceedance => draw::exceedance(root, spec, data),
+        ChartKind::Durations => draw::durations(root, spec, data),
+        ChartKind::StockFan { material } => draw::stock_fan(root, spec, data, material),
+        ChartKind::Comparison => draw::comparison(root, spec, data),
+        ChartKind::CostRisk => draw::cost_risk(root, spec, data),
+        ChartKind::Autonomy => draw::autonomy(root, spec, data),
+    }?;
+    root.present()?;
+    Ok(())
+}
+
+fn err(spec: &ChartSpec, e: impl std::fmt::Display) -> ChartError {
+    ChartError {
+        chart: spec.name.clone(),
+        message: e.to_string(),
+    }
+}
+
+/// Renders a chart as an SVG document (starts with `<svg`, so it can be inlined in HTML).
+///
+/// # Errors
+/// [`ChartError`] if plotters fails to draw.
+pub fn render_svg(
+    spec: &ChartSpec,
+    data: &ChartData,
+    size: (u32, u32),
+) -> Result<String, ChartError> {
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw_any(spec, data, &root).map_err(|e| err(spec, e))?;
+    }
+    Ok(out)
+}
+
+/// Renders a chart as PNG bytes (8-bit RGB).
+///
+/// # Errors
+/// [`ChartError`] if plotters fails to draw or the PNG cannot be encoded.
+pub fn render_png(
+    spec: &ChartSpec,
+    data: &ChartData,
+    size: (u32, u32),
+) -> Result<Vec<u8>, ChartError> {
+    register_fonts();
+    let (w, h) = size;
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw_any(spec, data, &root).map_err(|e| err(spec, e))?;
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(|e| err(spec, e))?;
+        writer.write_image_data(&rgb).map_err(|e| err(spec, e))?;
+        writer.finish().map_err(|e| err(spec, e))?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

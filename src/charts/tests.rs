@@ -1,0 +1,211 @@
+//! Unit tests of the charts: each renders to SVG with its title, axis labels, strategy
+//! names and caption; PNGs have the promised size.
+
+use super::*;
+use crate::sim::{NoProgress, RunOptions};
+use crate::stats::daily_bands;
+use std::sync::OnceLock;
+
+/// Chart data of a short run of the tutorial scenario (shared by the tests).
+fn data() -> &'static ChartData {
+    static DATA: OnceLock<ChartData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let scn = crate::scenario::parse_scenario(
+            "tutorial.toml",
+            include_str!("../../scenarios/tutorial.toml"),
+        )
+        .expect("tutorial scenario is valid");
+        let opts = RunOptions {
+            seed: 7,
+            replications: 0..120,
+            daily: true,
+            daily_replications: u64::MAX,
+        };
+        let res = crate::sim::run(&scn, &opts, &NoProgress);
+        let summary = Summary::from_run(&scn, &res, 7);
+        let bands = res.daily.as_ref().map(daily_bands).unwrap_or_default();
+        ChartData::from_run(&scn, &res, &summary, &bands)
+    })
+}
+
+fn svg(kind: ChartKind) -> (ChartSpec, String) {
+    let spec = chart_list(data())
+        .into_iter()
+        .find(|s| s.kind == kind)
+        .expect("chart listed");
+    let svg = render_svg(&spec, data(), DEFAULT_SIZE).expect("renders");
+    (spec, svg)
+}
+
+fn assert_has(svg: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(svg.contains(n), "SVG lacks {n:?}");
+    }
+}
+
+const LABELS: [&str; 5] = [
+    "Status quo",
+    "NdPr stockpile 180 days",
+    "Buy NdPr from the US and Australia",
+    "Keep the reaction permanently",
+    "Qualify substitute chips",
+];
+
+#[test]
+fn every_chart_has_title_legend_and_caption() {
+    let d = data();
+    let list = chart_list(d);
+    assert_eq!(
+        list.len(),
+        6 + d.n_materials(),
+        "six charts plus one fan per material"
+    );
+    for spec in &list {
+        let svg = render_svg(spec, d, DEFAULT_SIZE).expect("renders");
+        assert!(svg.starts_with("<svg"), "{} inlines as is", spec.name);
+        assert_has(
+            &svg,
+            &[
+                &spec.title,
+                "Scenario: Tutorial: magnets and chips",
+                "120 simulated futures",
+                "seed 7",
+            ],
+        );
+    }
+}
+
+#[test]
+fn shortfall_distribution_names_strategies_and_zero_share() {
+    let (_, s) = svg(ChartKind::ShortfallDistribution);
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &["shortfall, % of demand", "no shortfall in", "of futures"],
+    );
+}
+
+#[test]
+fn exceedance_marks_one_in_ten_and_twenty() {
+    let (_, s) = svg(ChartKind::Exceedance);
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &[
+            "1 in 10",
+            "1 in 20",
+            "share of futures with shortfall &gt; x",
+        ],
+    );
+}
+
+#[test]
+fn durations_say_what_the_whiskers_are() {
+    let (_, s) = svg(ChartKind::Durations);
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &[
+            "time to survive, days",
+            "recovery time, days",
+            "P5 to P95",
+            "n = ",
+        ],
+    );
+}
+
+#[test]
+fn fan_chart_has_bands_and_days() {
+    let (_, s) = svg(ChartKind::StockFan { material: 0 });
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &["P5 to P95", "P25 to P75", "median", "day", "stock, t"],
+    );
+    assert!(s.contains("<polygon"), "bands are polygons");
+}
+
+#[test]
+fn comparison_shows_levels_and_paired_difference() {
+    let (_, s) = svg(ChartKind::Comparison);
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &[
+            "mean with 95% interval",
+            "P95",
+            "change from Status quo",
+            "percentage points",
+        ],
+    );
+}
+
+#[test]
+fn cost_risk_has_frontier_and_axes() {
+    let (_, s) = svg(ChartKind::CostRisk);
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &[
+            "efficient frontier",
+            "expected total cost over 730 days",
+            "CVaR95",
+        ],
+    );
+}
+
+#[test]
+fn autonomy_groups_by_bucket() {
+    let (_, s) = svg(ChartKind::Autonomy);
+    assert_has(&s, &LABELS);
+    assert_has(
+        &s,
+        &[
+            "green bucket",
+            "red bucket",
+            "All materials",
+            "futures with no shortfall",
+        ],
+    );
+}
+
+#[test]
+fn png_has_the_promised_size() {
+    let spec = &chart_list(data())[0];
+    for (w, h) in [DEFAULT_SIZE, (800, 450)] {
+        let png = render_png(spec, data(), (w, h)).expect("renders");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(&png[12..16], b"IHDR");
+        let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        assert_eq!((be(&png[16..20]), be(&png[20..24])), (w, h));
+    }
+}
+
+#[test]
+fn strategies_keep_their_colour() {
+    assert_eq!(strategy_css_color(0), "#000000");
+    assert_eq!(strategy_css_color(1), "#e69f00");
+    assert_eq!(strategy_css_color(9), strategy_css_color(1));
+}
+
+#[test]
+fn quantile_interval_brackets_the_quantile() {
+    let v: Vec<f64> = (0..1000).map(f64::from).collect();
+    let [lo, hi] = quantile_ci95(&v, 0.95).unwrap();
+    let q = quantile_sorted(&v, 0.95);
+    assert!(lo < q && q < hi, "{lo} < {q} < {hi}");
+    assert!(quantile_ci95(&[], 0.5).is_none());
+    assert_eq!(quantile_ci95(&[3.0], 0.95), Some([3.0, 3.0]));
+}
+
+#[test]
+fn frontier_keeps_undominated_points() {
+    let pts = [
+        (0, 10.0, 5.0),
+        (1, 12.0, 1.0),
+        (2, 11.0, 6.0),
+        (3, 20.0, 1.0),
+    ];
+    let f = draw::efficient_frontier(&pts);
+    assert_eq!(f, vec![0, 1]);
+}

@@ -1,0 +1,55 @@
+//! The `report` command: re-render the charts and `report.html` of a run from the files
+//! it saved (`summary.json`, `replications.csv`, `daily.csv`, `run.json`,
+//! `scenario.toml`), without simulating.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chokepoint::report::{self, ChartFormats};
+
+/// Arguments of `report`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output folder of a `chokepoint run`.
+    #[arg(value_name = "OUT_DIR")]
+    pub dir: PathBuf,
+    /// Chart files to write beside report.html: svg, png, or svg,png.
+    #[arg(long, value_name = "LIST", default_value = "svg,png")]
+    pub format: ChartFormats,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> ExitCode {
+    let saved = match report::saved::load(&args.dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(super::EXIT_BAD_INPUT);
+        }
+    };
+    match report::write_charts_and_report(
+        &args.dir,
+        &saved.data,
+        &saved.scenario,
+        &saved.info,
+        args.format,
+    ) {
+        Ok(written) => {
+            if !args.quiet {
+                println!("Written to {}/:", args.dir.display());
+                for p in &written {
+                    let shown = p.strip_prefix(&args.dir).unwrap_or(p);
+                    println!("  {}", shown.display());
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(super::EXIT_FAILURE)
+        }
+    }
+}

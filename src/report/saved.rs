@@ -1,0 +1,199 @@
+//! Reads a run's saved outputs back (`summary.json`, `replications.csv`, `daily.csv`,
+//! `run.json`, `scenario.toml`) into the inputs of the charts and the report, so that
+//! `chokepoint report OUT_DIR` re-renders everything without simulating.
+
+use super::run_info::RunInfo;
+use crate::charts::ChartData;
+use crate::model::Scenario;
+use crate::scenario;
+use crate::sim::Metric;
+use crate::stats::Summary;
+use std::path::{Path, PathBuf};
+
+/// Name of the copy of the scenario that `run` saves beside its outputs.
+pub const SCENARIO_COPY: &str = "scenario.toml";
+
+/// A saved output could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum SavedError {
+    /// A file is missing or unreadable.
+    #[error("could not read '{}': {source}; is this the output folder of a `chokepoint run`?", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is there but its content is not what `run` writes.
+    #[error("'{}' is not a valid output of `chokepoint run`: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Everything re-read from an output folder.
+pub struct SavedRun {
+    /// The scenario as saved by the run.
+    pub scenario: Scenario,
+    /// The SHA-256-checked scenario text.
+    pub scenario_text: String,
+    /// `run.json`.
+    pub info: RunInfo,
+    /// Chart data rebuilt from the summary and the CSVs.
+    pub data: ChartData,
+}
+
+fn read(path: &Path) -> Result<String, SavedError> {
+    std::fs::read_to_string(path).map_err(|source| SavedError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn invalid(path: &Path, message: impl std::fmt::Display) -> SavedError {
+    SavedError::Invalid {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// Reads the output folder `dir` of a run.
+///
+/// # Errors
+/// [`SavedError`] naming the file that is missing or does not match the others.
+pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
+    let p = dir.join("summary.json");
+    let summary: Summary = serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
+    let p = dir.join("run.json");
+    let info: RunInfo = serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
+    let p = dir.join(SCENARIO_COPY);
+    let scenario_text = read(&p)?;
+    let scn = scenario::parse_scenario(SCENARIO_COPY, &scenario_text)
+        .map_err(|e| invalid(&p, format!("{e}")))?;
+    let ids_s: Vec<&str> = summary.strategies.iter().map(|s| s.id.as_str()).collect();
+    let ids_m: Vec<&str> = summary
+        .strategies
+        .first()
+        .map(|s| s.materials.iter().map(|m| m.id.as_str()).collect())
+        .unwrap_or_default();
+    if scn
+        .strategies
+        .iter()
+        .map(|s| s.id.as_str())
+        .ne(ids_s.iter().copied())
+        || scn
+            .materials
+            .iter()
+            .map(|m| m.id.as_str())
+            .ne(ids_m.iter().copied())
+    {
+        return Err(invalid(
+            &p,
+            "its strategies or materials differ from summary.json's",
+        ));
+    }
+    let reference = ids_s
+        .iter()
+        .position(|&s| s == summary.reference)
+        .ok_or_else(|| invalid(&dir.join("summary.json"), "reference strategy not listed"))?;
+    let (ns, nm, n) = (ids_s.len(), ids_m.len(), summary.replications as usize);
+
+    // replications.csv
+    let p = dir.join("replications.csv");
+    let mut samples = vec![vec![vec![Vec::with_capacity(n); nm]; ns]; 3];
+    {
+        let mut rd = csv::Reader::from_path(&p).map_err(|e| invalid(&p, e))?;
+        let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
+        };
+        let (cs, cm) = (col("strategy")?, col("material")?);
+        let cols: Vec<usize> = crate::charts::SAMPLE_METRICS
+            .iter()
+            .map(|m| col(m.name()))
+            .collect::<Result<_, _>>()?;
+        for rec in rd.records() {
+            let rec = rec.map_err(|e| invalid(&p, e))?;
+            let s = ids_s.iter().position(|&x| x == &rec[cs]);
+            let m = ids_m.iter().position(|&x| x == &rec[cm]);
+            let (Some(s), Some(m)) = (s, m) else {
+                return Err(invalid(
+                    &p,
+                    format!("unknown strategy or material in {rec:?}"),
+                ));
+            };
+            for (k, &c) in cols.iter().enumerate() {
+                let f = &rec[c];
+                let v = if f.is_empty() {
+                    f64::NAN
+                } else {
+                    f.parse::<f64>()
+                        .map_err(|e| invalid(&p, format!("'{f}': {e}")))?
+                };
+                samples[k][s][m].push(v);
+            }
+        }
+    }
+    let [shortfall_pct, recovery_days, tts_days]: [Vec<Vec<Vec<f64>>>; 3] =
+        samples.try_into().expect("three sample metrics");
+    debug_assert_eq!(crate::charts::SAMPLE_METRICS[0], Metric::ShortfallPct);
+
+    // daily.csv (optional: runs without daily bands have none)
+    let p = dir.join("daily.csv");
+    let mut stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>> = Vec::new();
+    if p.exists() {
+        stock_bands = vec![vec![Vec::new(); nm]; ns];
+        let mut rd = csv::Reader::from_path(&p).map_err(|e| invalid(&p, e))?;
+        for rec in rd.records() {
+            let rec = rec.map_err(|e| invalid(&p, e))?;
+            if rec.get(3) != Some("total_stock") {
+                continue;
+            }
+            let s = ids_s.iter().position(|&x| Some(x) == rec.get(0));
+            let m = ids_m.iter().position(|&x| Some(x) == rec.get(1));
+            let day: Option<usize> = rec.get(2).and_then(|d| d.parse().ok());
+            let (Some(s), Some(m), Some(day)) = (s, m, day) else {
+                return Err(invalid(&p, format!("bad row {rec:?}")));
+            };
+            let mut q = [None; 5];
+            for (k, slot) in q.iter_mut().enumerate() {
+                let f = rec.get(4 + k).unwrap_or("");
+                if !f.is_empty() {
+                    *slot = Some(
+                        f.parse::<f64>()
+                            .map_err(|e| invalid(&p, format!("'{f}': {e}")))?,
+                    );
+                }
+            }
+            let v = &mut stock_bands[s][m];
+            if v.len() <= day {
+                v.resize(day + 1, [None; 5]);
+            }
+            v[day] = q;
+        }
+        if stock_bands.iter().flatten().all(Vec::is_empty) {
+            stock_bands.clear();
+        }
+    }
+    let data = ChartData {
+        summary,
+        reference,
+        buckets: scn.materials.iter().map(|m| m.bucket).collect(),
+        shortfall_pct,
+        recovery_days,
+        tts_days,
+        stock_bands,
+    };
+    Ok(SavedRun {
+        scenario: scn,
+        scenario_text,
+        info,
+        data,
+    })
+}

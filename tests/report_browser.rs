@@ -1,0 +1,233 @@
+//! End to end: `chokepoint run` writes the charts and `report.html`; `chokepoint report`
+//! re-renders them from the saved files alone; the report opens in headless Chromium
+//! with every chart present at a non-zero size and no script error, and a screenshot is
+//! saved (`target/tmp/report_browser/report.png`).
+//!
+//! Needs Debian's `chromium` (`.ci/run` installs it). Without it the browser test fails
+//! with instructions, unless `CHOKEPOINT_SKIP_BROWSER=1` is set.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("report_browser")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn chokepoint(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .output()
+        .expect("chokepoint runs");
+    assert!(
+        out.status.success(),
+        "chokepoint {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One small run shared by the tests of this binary.
+fn run_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tmp("run");
+        chokepoint(&[
+            "run",
+            "scenarios/tutorial.toml",
+            "-n",
+            "200",
+            "--seed",
+            "11",
+            "--quiet",
+            "--out",
+            d.to_str().unwrap(),
+        ]);
+        d
+    })
+}
+
+const CHARTS: [&str; 8] = [
+    "shortfall_distribution",
+    "exceedance",
+    "comparison",
+    "cost_risk",
+    "autonomy",
+    "durations",
+    "stock_ndpr",
+    "stock_mcu",
+];
+
+#[test]
+fn run_writes_charts_report_and_scenario_copy() {
+    let d = run_dir();
+    for c in CHARTS {
+        for ext in ["svg", "png"] {
+            let p = d.join("charts").join(format!("{c}.{ext}"));
+            assert!(
+                p.metadata().is_ok_and(|m| m.len() > 1000),
+                "{} missing",
+                p.display()
+            );
+        }
+    }
+    let scn = std::fs::read_to_string(d.join("scenario.toml")).unwrap();
+    assert_eq!(
+        scn,
+        std::fs::read_to_string("scenarios/tutorial.toml").unwrap()
+    );
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    for needle in [
+        "Headline findings",
+        "Cost-effectiveness",
+        "Export embargo by CN",
+        "SHA-256",
+        "Under <b>Status quo</b>",
+    ] {
+        assert!(html.contains(needle), "report lacks {needle:?}");
+    }
+    // Self-contained: nothing fetched (the SVG namespace URI is only a name).
+    for fetch in ["src=\"http", "href=\"http", "url(http", "@import", "<link"] {
+        assert!(!html.contains(fetch), "report fetches something: {fetch}");
+    }
+}
+
+#[test]
+fn report_rerenders_the_same_page_from_saved_files() {
+    let d = run_dir();
+    let copy = tmp("rerender");
+    for f in [
+        "summary.json",
+        "replications.csv",
+        "daily.csv",
+        "run.json",
+        "scenario.toml",
+    ] {
+        std::fs::copy(d.join(f), copy.join(f)).unwrap();
+    }
+    chokepoint(&[
+        "report",
+        copy.to_str().unwrap(),
+        "--format",
+        "svg",
+        "--quiet",
+    ]);
+    assert!(copy.join("charts/exceedance.svg").exists());
+    assert!(
+        !copy.join("charts/exceedance.png").exists(),
+        "--format svg writes no PNG"
+    );
+    let a = std::fs::read_to_string(d.join("report.html")).unwrap();
+    let b = std::fs::read_to_string(copy.join("report.html")).unwrap();
+    assert!(a == b, "report from saved files differs from the run's");
+}
+
+#[test]
+fn no_charts_skips_them() {
+    let d = tmp("nocharts");
+    chokepoint(&[
+        "run",
+        "scenarios/tutorial.toml",
+        "-n",
+        "20",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert!(d.join("summary.json").exists());
+    assert!(!d.join("report.html").exists() && !d.join("charts").exists());
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHOKEPOINT_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(PathBuf::from)
+}
+
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--virtual-time-budget=5000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn report_opens_in_headless_chromium_without_errors() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CHOKEPOINT_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+            eprintln!("CHOKEPOINT_SKIP_BROWSER=1: browser test skipped");
+            return;
+        }
+        panic!(
+            "chromium not found: install it (`apt-get install chromium`, as .ci/run does), \
+             point CHOKEPOINT_CHROMIUM at a Chromium binary, or set CHOKEPOINT_SKIP_BROWSER=1 \
+             to skip this test"
+        );
+    };
+    let d = run_dir();
+    let page = format!(
+        "file://{}",
+        d.join("report.html").canonicalize().unwrap().display()
+    );
+    let profile = tmp("profile");
+
+    let out = headless(&browser, &profile)
+        .arg("--dump-dom")
+        .arg(&page)
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("data-check=\"ok\""),
+        "page check failed (status {}):\n{}\nstderr:\n{}",
+        out.status,
+        dom.lines()
+            .find(|l| l.contains("data-check"))
+            .unwrap_or("no data-check attribute: the check script did not run"),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(dom.matches("<figure class=\"chart\"").count(), CHARTS.len());
+
+    let shot = tmp("screenshot").join("report.png");
+    let out = headless(&browser, &profile)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1400,4000")
+        .arg(&page)
+        .output()
+        .expect("chromium starts");
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot at {}: {e}\n{}",
+            shot.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    assert_eq!((be(&png[16..20]), be(&png[20..24])), (1400, 4000));
+}
