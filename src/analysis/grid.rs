@@ -66,17 +66,18 @@ impl Vary {
                 "bad --vary `{text}`: write PATH=LO..HI[:STEPS], e.g. material.ndpr.stockpile_days=0..180:7"
             ))
         })?;
-        let (range, steps) = match rest.rsplit_once(':') {
-            Some((r, s)) => {
-                let n = s.trim().parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+        let (range, steps) =
+            match rest.rsplit_once(':') {
+                Some((r, s)) => {
+                    let n = s.trim().parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
                     AnalysisError::Spec(format!(
                         "bad --vary `{text}`: STEPS `{s}` must be a whole number of at least 1"
                     ))
                 })?;
-                (r, Some(n))
-            }
-            None => (rest, None),
-        };
+                    (r, Some(n))
+                }
+                None => (rest, None),
+            };
         let (lo, hi) = parse_range(range)?;
         let v = Vary {
             path: path.trim().to_string(),
@@ -192,9 +193,11 @@ pub fn lhs(vary: &[Vary], n: usize, seed: u64) -> Vec<Vec<f64>> {
     let mut out: Vec<Vec<f64>> = Vec::with_capacity(n);
     for p in 0..n {
         let point: Vec<f64> = cols.iter().map(|c| c[p]).collect();
-        let dup = out
-            .iter()
-            .any(|q| q.iter().zip(&point).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let dup = out.iter().any(|q| {
+            q.iter()
+                .zip(&point)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        });
         if !dup {
             out.push(point);
         }

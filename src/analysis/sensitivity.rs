@@ -145,12 +145,7 @@ pub struct OatRow {
     pub rank: Option<usize>,
 }
 
-fn column(
-    scn: &Scenario,
-    res: &RunResult,
-    subject: Subject,
-    metric: &str,
-) -> Vec<f64> {
+fn column(scn: &Scenario, res: &RunResult, subject: Subject, metric: &str) -> Vec<f64> {
     subject
         .column(scn, res, 0, metric)
         .expect("metric checked before the runs")
@@ -230,12 +225,12 @@ pub fn one_at_a_time(
         let low_minus_base = low_vs.and_then(|p| p.mean_diff);
         let high_minus_base = high_vs.and_then(|p| p.mean_diff);
         let diff = hl.as_ref().and_then(|p| p.mean_diff);
-        let swing = diff.map(f64::abs).or_else(|| {
-            match (low_minus_base, high_minus_base) {
+        let swing = diff
+            .map(f64::abs)
+            .or_else(|| match (low_minus_base, high_minus_base) {
                 (Some(a), Some(b)) => Some(a.abs().max(b.abs())),
                 (a, b) => a.or(b).map(f64::abs),
-            }
-        });
+            });
         rows.push(OatRow {
             metric_low: low_col.as_deref().and_then(mean_present),
             metric_base,
@@ -434,17 +429,21 @@ pub fn sobol(
         .map(|((inp, (s1, st)), bs)| SobolRow {
             input: inp.clone(),
             first: ok.then_some(s1),
-            first_ci95: if ok { interval(bs.iter().map(|x| x.0).collect()) } else { None },
+            first_ci95: if ok {
+                interval(bs.iter().map(|x| x.0).collect())
+            } else {
+                None
+            },
             total: ok.then_some(st),
-            total_ci95: if ok { interval(bs.iter().map(|x| x.1).collect()) } else { None },
+            total_ci95: if ok {
+                interval(bs.iter().map(|x| x.1).collect())
+            } else {
+                None
+            },
             rank: 0,
         })
         .collect();
-    rows.sort_by(|x, y| {
-        y.total
-            .unwrap_or(0.0)
-            .total_cmp(&x.total.unwrap_or(0.0))
-    });
+    rows.sort_by(|x, y| y.total.unwrap_or(0.0).total_cmp(&x.total.unwrap_or(0.0)));
     for (r, row) in rows.iter_mut().enumerate() {
         row.rank = r + 1;
     }

@@ -108,7 +108,9 @@ where
     F: FnMut(f64) -> Result<Vec<Evaluated>, AnalysisError>,
 {
     if spec.scan < 2 {
-        return Err(AnalysisError::Spec("the scan needs at least 2 values".into()));
+        return Err(AnalysisError::Spec(
+            "the scan needs at least 2 values".into(),
+        ));
     }
     if !(spec.lo < spec.hi) {
         return Err(AnalysisError::Spec(format!(
@@ -119,22 +121,23 @@ where
     }
     let whole = spec.kind == ParamKind::WholeDays;
     let mut points: Vec<SizePoint> = Vec::new();
-    let mut at = |v: f64, stage: &'static str, points: &mut Vec<SizePoint>| -> Result<bool, AnalysisError> {
-        if let Some(p) = points.iter().find(|p| p.value.to_bits() == v.to_bits()) {
-            return Ok(p.met);
-        }
-        let clauses = eval(v)?;
-        let met = clauses.iter().all(|c| c.met);
-        let order = points.len();
-        points.push(SizePoint {
-            value: v,
-            stage,
-            order,
-            clauses,
-            met,
-        });
-        Ok(met)
-    };
+    let mut at =
+        |v: f64, stage: &'static str, points: &mut Vec<SizePoint>| -> Result<bool, AnalysisError> {
+            if let Some(p) = points.iter().find(|p| p.value.to_bits() == v.to_bits()) {
+                return Ok(p.met);
+            }
+            let clauses = eval(v)?;
+            let met = clauses.iter().all(|c| c.met);
+            let order = points.len();
+            points.push(SizePoint {
+                value: v,
+                stage,
+                order,
+                clauses,
+                met,
+            });
+            Ok(met)
+        };
 
     // 1. Coarse scan.
     let mut scan: Vec<f64> = Vec::new();
@@ -166,7 +169,11 @@ where
             warnings.push(format!(
                 "{} is not monotone in {} over the scan: the answer is the smallest value \
                  found, not necessarily the smallest that exists",
-                c.stat.name() + &c.metric.as_ref().map(|m| format!("({m})")).unwrap_or_default(),
+                c.stat.name()
+                    + &c.metric
+                        .as_ref()
+                        .map(|m| format!("({m})"))
+                        .unwrap_or_default(),
                 spec.path
             ));
         }
@@ -326,7 +333,11 @@ mod tests {
     fn non_monotone_and_unmet() {
         let t = Target::parse("mean(x) <= 0").unwrap();
         let bump = |v: f64| {
-            let s = if (40.0..50.0).contains(&v) { 0.0 } else { 1.0 + v / 1000.0 };
+            let s = if (40.0..50.0).contains(&v) {
+                0.0
+            } else {
+                1.0 + v / 1000.0
+            };
             Ok(vec![Evaluated {
                 clause: "mean(x) <= 0".into(),
                 value: Some(s),

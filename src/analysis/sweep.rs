@@ -139,8 +139,9 @@ pub fn point_rows(scn: &Scenario, res: &RunResult, index: usize, values: &[f64])
                 Subject::Total => TOTAL.to_string(),
             });
             let aut = subject.no_shortfall(res, s);
-            line.push(opt((!aut.is_empty())
-                .then(|| aut.iter().sum::<f64>() / aut.len() as f64)));
+            line.push(opt(
+                (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64)
+            ));
             for name in &cols {
                 let stats = subject
                     .column(scn, res, s, name)

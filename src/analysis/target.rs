@@ -97,9 +97,7 @@ impl Subject {
         metric: &str,
     ) -> Option<Vec<f64>> {
         match self {
-            Subject::Material(m) => {
-                Metric::from_name(metric).map(|k| metric_column(res, s, m, k))
-            }
+            Subject::Material(m) => Metric::from_name(metric).map(|k| metric_column(res, s, m, k)),
             Subject::Total => TotalMetric::ALL
                 .iter()
                 .find(|t| t.name() == metric)
@@ -262,7 +260,13 @@ impl Clause {
     ///
     /// # Panics
     /// If the metric does not exist for `subject` (check with [`Target::check`]).
-    pub fn evaluate(&self, scn: &Scenario, res: &RunResult, s: usize, subject: Subject) -> Evaluated {
+    pub fn evaluate(
+        &self,
+        scn: &Scenario,
+        res: &RunResult,
+        s: usize,
+        subject: Subject,
+    ) -> Evaluated {
         let (value, ci95) = match self.stat {
             Statistic::Autonomy => {
                 let ind = subject.no_shortfall(res, s);
@@ -477,7 +481,10 @@ fn parse_clause(clause: &str, whole: &str) -> Result<Clause, AnalysisError> {
             let m = rest
                 .strip_suffix(')')
                 .ok_or_else(|| err(format!("`{lhs}` is missing its `)`")))?;
-            (Statistic::parse(s).map_err(|e| err(e.to_string()))?, m.to_string())
+            (
+                Statistic::parse(s).map_err(|e| err(e.to_string()))?,
+                m.to_string(),
+            )
         }
         None => (
             Statistic::parse(&lhs).map_err(|e| err(e.to_string()))?,

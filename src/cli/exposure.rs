@@ -96,7 +96,10 @@ pub fn run(args: Args) -> ExitCode {
         }
         Ok(())
     })();
-    let bytes = match res.map_err(|e| e.to_string()).and_then(|_| w.into_inner().map_err(|e| e.to_string())) {
+    let bytes = match res
+        .map_err(|e| e.to_string())
+        .and_then(|_| w.into_inner().map_err(|e| e.to_string()))
+    {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
@@ -127,7 +130,16 @@ pub fn run(args: Args) -> ExitCode {
         );
         println!(
             "{:>4}  {:<8} {:<22} {:<9} {:>6} {:>7} {:>7} {:>12} {:>7}  {}",
-            "rank", "kind", "entity", "material", "share", "TTS", "TTR", "short units", "short%", "at risk"
+            "rank",
+            "kind",
+            "entity",
+            "material",
+            "share",
+            "TTS",
+            "TTR",
+            "short units",
+            "short%",
+            "at risk"
         );
         for r in &rows {
             println!(
@@ -140,17 +152,27 @@ pub fn run(args: Args) -> ExitCode {
                 r.tts_days
                     .map(|v| format!("{v:.0}"))
                     .unwrap_or_else(|| format!(">{}", r.tts_horizon)),
-                r.ttr_days.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into()),
+                r.ttr_days
+                    .map(|v| format!("{v:.0}"))
+                    .unwrap_or_else(|| "–".into()),
                 common::show(r.shortfall_units),
-                r.shortfall_pct.map(|v| format!("{v:.1}")).unwrap_or_else(|| "–".into()),
+                r.shortfall_pct
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "–".into()),
                 match r.at_risk {
-                    Some(true) => format!("YES (short by {} days)", r.gap_days.map(|g| format!("{g:.0}")).unwrap_or_default()),
+                    Some(true) => format!(
+                        "YES (short by {} days)",
+                        r.gap_days.map(|g| format!("{g:.0}")).unwrap_or_default()
+                    ),
                     Some(false) => "no".into(),
                     None => "no TTR (no shock targets it; give --ttr)".into(),
                 }
             );
         }
-        println!("\nWritten to {}/: exposure.csv, exposure.json", out.display());
+        println!(
+            "\nWritten to {}/: exposure.csv, exposure.json",
+            out.display()
+        );
     }
     ExitCode::SUCCESS
 }

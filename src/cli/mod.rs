@@ -70,8 +70,10 @@ chokepoint sensitivity scenarios/tutorial.toml --material ndpr --paths \
 material.ndpr.stockpile_days,material.ndpr.private_days --sobol 64 -n 200")]
     Sensitivity(sensitivity::Args),
     /// Time to survive vs time to recover for the loss of each supplier, country, route.
-    #[command(after_help = "Examples:\n  chokepoint exposure scenarios/tutorial.toml\n  \
-chokepoint exposure scenarios/tutorial.toml --strategy stockpile_180 --ttr 120")]
+    #[command(
+        after_help = "Examples:\n  chokepoint exposure scenarios/tutorial.toml\n  \
+chokepoint exposure scenarios/tutorial.toml --strategy stockpile_180 --ttr 120"
+    )]
     Exposure(exposure::Args),
 }
 

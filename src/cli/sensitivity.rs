@@ -322,9 +322,13 @@ pub fn run(args: Args) -> ExitCode {
         }
         if let Some(s) = &sobol_result {
             println!("\nSobol indices (N = {}, {} runs):", s.n, s.runs);
-            println!("{:>4}  {:<48} {:>8} {:>19} {:>8} {:>19}", "rank", "path", "first", "95%", "total", "95%");
+            println!(
+                "{:>4}  {:<48} {:>8} {:>19} {:>8} {:>19}",
+                "rank", "path", "first", "95%", "total", "95%"
+            );
             let ci = |c: Option<[f64; 2]>| {
-                c.map(|c| format!("{:.3} – {:.3}", c[0], c[1])).unwrap_or_default()
+                c.map(|c| format!("{:.3} – {:.3}", c[0], c[1]))
+                    .unwrap_or_default()
             };
             for r in &s.rows {
                 println!(
@@ -341,7 +345,11 @@ pub fn run(args: Args) -> ExitCode {
         println!(
             "\nWritten to {}/: sensitivity.csv{}, sensitivity.json",
             out.display(),
-            if sobol_result.is_some() { ", sobol.csv" } else { "" }
+            if sobol_result.is_some() {
+                ", sobol.csv"
+            } else {
+                ""
+            }
         );
     }
     ExitCode::SUCCESS

@@ -65,7 +65,11 @@ fn clause_text(e: &Evaluated) -> String {
         e.clause,
         common::show(e.value),
         e.ci95
-            .map(|c| format!(" (95% interval {} – {})", common::show(Some(c[0])), common::show(Some(c[1]))))
+            .map(|c| format!(
+                " (95% interval {} – {})",
+                common::show(Some(c[0])),
+                common::show(Some(c[1]))
+            ))
             .unwrap_or_default()
     )
 }
@@ -159,7 +163,8 @@ pub fn run(args: Args) -> ExitCode {
     let pb = common::bar(0, "evaluations", args.quiet);
     let result = size::search(&spec, &target, |v| {
         pb.set_message(format!("{} = {}", args.param, fmt_num(v)));
-        let (scn, res) = pool.install(|| ev.run_at(&[(args.param.as_str(), v)], &chokepoint::sim::NoProgress))?;
+        let (scn, res) =
+            pool.install(|| ev.run_at(&[(args.param.as_str(), v)], &chokepoint::sim::NoProgress))?;
         pb.inc(1);
         Ok(target.evaluate(&scn, &res, 0, subject))
     });
@@ -177,7 +182,13 @@ pub fn run(args: Args) -> ExitCode {
     }
     csv.push('\n');
     for p in &result.points {
-        csv.push_str(&format!("{},{},{},{}", fmt_num(p.value), p.stage, p.order, p.met));
+        csv.push_str(&format!(
+            "{},{},{},{}",
+            fmt_num(p.value),
+            p.stage,
+            p.order,
+            p.met
+        ));
         for e in &p.clauses {
             csv.push_str(&format!(
                 ",{},{},{},{}",
@@ -229,7 +240,11 @@ pub fn run(args: Args) -> ExitCode {
                 println!("  {}", clause_text(e));
             }
             if let Some([a, b]) = result.bracket {
-                println!("  bracket: not met at {}, met at {}", fmt_num(a), fmt_num(b));
+                println!(
+                    "  bracket: not met at {}, met at {}",
+                    fmt_num(a),
+                    fmt_num(b)
+                );
             }
         }
         None => {

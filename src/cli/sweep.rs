@@ -125,7 +125,11 @@ pub fn run(args: Args) -> ExitCode {
         let old = std::fs::read_to_string(&spec_file)
             .ok()
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v.get("spec_hash").and_then(|h| h.as_str()).map(String::from));
+            .and_then(|v| {
+                v.get("spec_hash")
+                    .and_then(|h| h.as_str())
+                    .map(String::from)
+            });
         if old.as_deref() != Some(hash.as_str()) {
             if args.fresh {
                 if let Err(e) = std::fs::remove_dir_all(&dir) {
@@ -297,7 +301,13 @@ fn print_table(header: &str, body: &[String], n_paths: usize) {
         }
     }
     let widths: Vec<usize> = (0..idx.len())
-        .map(|j| table.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+        .map(|j| {
+            table
+                .iter()
+                .map(|r| r[j].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let max_rows = 60;
     for (k, r) in table.iter().enumerate() {
