@@ -211,7 +211,7 @@ mod tests {
 
     #[test]
     fn parses_and_rounds_whole_days() {
-        let v = Vary::parse("material.x.stockpile_days=0..10:4").unwrap();
+        let v = Vary::parse("material.x.supplier.a.surge_lag_days=0..10:4").unwrap();
         assert_eq!(v.values(), vec![0.0, 3.0, 7.0, 10.0]);
         let v = Vary::parse("material.x.supplier.a.lead_time_days=1..2:5").unwrap();
         assert_eq!(v.values(), vec![1.0, 2.0]);

@@ -33,7 +33,7 @@ use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 
 /// Stream of the Sobol sample matrices.
-const SOBOL_STREAM: u64 = 0x534f_424f_4c;
+const SOBOL_STREAM: u64 = 0x0053_4f42_4f4c;
 /// Stream of the Sobol bootstrap.
 const BOOT_STREAM: u64 = 0x424f_4f54;
 

@@ -147,7 +147,7 @@ pub fn opt(v: Option<f64>) -> String {
 pub fn show(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
-        Some(v) if v == 0.0 => "0".into(),
+        Some(0.0) => "0".into(),
         Some(v) if v.abs() >= 1e5 || v.abs() < 1e-3 => format!("{v:.3e}"),
         Some(v) => {
             let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;

@@ -129,17 +129,8 @@ pub fn run(args: Args) -> ExitCode {
             scn.name
         );
         println!(
-            "{:>4}  {:<8} {:<22} {:<9} {:>6} {:>7} {:>7} {:>12} {:>7}  {}",
-            "rank",
-            "kind",
-            "entity",
-            "material",
-            "share",
-            "TTS",
-            "TTR",
-            "short units",
-            "short%",
-            "at risk"
+            "{:>4}  {:<8} {:<22} {:<9} {:>6} {:>7} {:>7} {:>12} {:>7}  at risk",
+            "rank", "kind", "entity", "material", "share", "TTS", "TTR", "short units", "short%",
         );
         for r in &rows {
             println!(
