@@ -21,6 +21,7 @@
 // the negated form rejects it where `x <= 0.0` would let it through.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod analysis;
 pub mod charts;
 pub mod model;
 pub mod report;

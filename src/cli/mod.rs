@@ -1,9 +1,14 @@
 //! Command-line interface: argument parsing (clap) and dispatch to one module per
 //! command. Only this layer prints, renders diagnostics and chooses exit codes.
 
+mod analysis_common;
+mod exposure;
 mod report;
 mod run;
 mod schema;
+mod sensitivity;
+mod size;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -24,7 +29,8 @@ controls, outages, logistics disruptions, demand surges), runs every strategy ag
 futures, and reports shortfall, time to survive, recovery time, stock levels and cost.",
     after_help = "Examples:\n  chokepoint run                          # the flagship scenario\n  \
 chokepoint run scenarios/tutorial.toml --replications 2000 --seed 7\n  \
-chokepoint validate scenarios/*.toml\n  chokepoint report output/tutorial\n  chokepoint schema > scenario.schema.json\n\n\
+chokepoint validate scenarios/*.toml\n  chokepoint report output/tutorial\n  chokepoint schema > scenario.schema.json\n  \
+chokepoint exposure scenarios/tutorial.toml\n\n\
 Exit codes: 0 success, 1 failure (I/O, target not met), 2 bad input."
 )]
 struct Cli {
@@ -49,6 +55,31 @@ chokepoint run scenarios/tutorial.toml --threads 1 --quiet")]
     /// simulating.
     #[command(after_help = "Example:\n  chokepoint report output/tutorial --format svg")]
     Report(report::Args),
+    /// Sweep parameter paths over a grid or a Latin hypercube (resumable).
+    #[command(after_help = "Examples:\n  \
+chokepoint sweep scenarios/tutorial.toml --vary material.ndpr.stockpile_days=0..180:7 -n 500\n  \
+chokepoint sweep scenarios/tutorial.toml --vary material.ndpr.stockpile_days=0..180 \
+--vary material.ndpr.private_days=10..90 --lhs 20 --strategy baseline\n\n\
+Interrupted? Run the same command again: finished points are reused.")]
+    Sweep(sweep::Args),
+    /// Find the smallest value of a parameter that meets a target.
+    #[command(after_help = "Example:\n  \
+chokepoint size scenarios/tutorial.toml --param material.ndpr.stockpile_days \
+--target \"p95(shortfall_pct) <= 1\" --material ndpr --range 0..365 -n 500\n\n\
+Exit codes: 0 found, 1 no value in the range meets the target, 2 bad input.")]
+    Size(size::Args),
+    /// Rank parameter paths by their effect on a metric (tornado data; Sobol indices).
+    #[command(after_help = "Examples:\n  \
+chokepoint sensitivity scenarios/tutorial.toml --metric shortfall_pct --material ndpr -n 300\n  \
+chokepoint sensitivity scenarios/tutorial.toml --material ndpr --paths \
+material.ndpr.stockpile_days,material.ndpr.private_days --sobol 64 -n 200")]
+    Sensitivity(sensitivity::Args),
+    /// Time to survive vs time to recover for the loss of each supplier, country, route.
+    #[command(
+        after_help = "Examples:\n  chokepoint exposure scenarios/tutorial.toml\n  \
+chokepoint exposure scenarios/tutorial.toml --strategy stockpile_180 --ttr 120"
+    )]
+    Exposure(exposure::Args),
 }
 
 /// Parses arguments, runs the command, and maps the outcome to an exit code.
@@ -59,5 +90,9 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Size(args) => size::run(args),
+        Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Exposure(args) => exposure::run(args),
     }
 }

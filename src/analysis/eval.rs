@@ -1,0 +1,187 @@
+//! Evaluating a scenario at chosen parameter values: the one mechanism every analysis
+//! uses (set the paths on a copy of the document, validate, run with a fixed seed and
+//! replication count).
+
+use crate::model::Scenario;
+use crate::scenario::{Document, ParamError, ScenarioError};
+use crate::sim::{self, Progress, RunOptions, RunResult};
+
+/// What can go wrong in an analysis. Every message says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// A parameter path is unknown or a value cannot be set there.
+    #[error("{}{}", .0, .0.help.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Param(#[from] ParamError),
+    /// The base scenario is invalid.
+    #[error("{0}")]
+    Scenario(Box<ScenarioError>),
+    /// The scenario becomes invalid at some parameter values.
+    #[error("at {at} the scenario is invalid: {problems}")]
+    InvalidAt {
+        /// The values, as `path = value` pairs.
+        at: String,
+        /// The problems, `path: message`, joined with `; `.
+        problems: String,
+    },
+    /// The analysis itself is misspecified (a range, a target, an option).
+    #[error("{0}")]
+    Spec(String),
+}
+
+impl From<ScenarioError> for AnalysisError {
+    fn from(e: ScenarioError) -> Self {
+        AnalysisError::Scenario(Box::new(e))
+    }
+}
+
+/// Formats a number for CSV and messages: Rust's shortest representation that reads
+/// back to the same `f64` (so files are byte-stable and lossless).
+pub fn fmt_num(v: f64) -> String {
+    format!("{v}")
+}
+
+/// `scn` with only the strategies named in `ids`, in that order (all of them when `ids`
+/// is empty). The reference becomes the original reference if kept, else the first.
+///
+/// # Errors
+/// [`AnalysisError::Spec`] naming an unknown strategy and listing the valid ids.
+pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, AnalysisError> {
+    if ids.is_empty() {
+        return Ok(scn.clone());
+    }
+    let mut out = scn.clone();
+    out.strategies.clear();
+    let ref_id = &scn.strategies[scn.reference].id;
+    for id in ids {
+        let Some(s) = scn.strategies.iter().find(|s| &s.id == id) else {
+            let valid: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
+            return Err(AnalysisError::Spec(format!(
+                "unknown strategy `{id}`; the scenario has {}",
+                valid.join(", ")
+            )));
+        };
+        if !out.strategies.iter().any(|x| &x.id == id) {
+            out.strategies.push(s.clone());
+        }
+    }
+    out.reference = out
+        .strategies
+        .iter()
+        .position(|s| &s.id == ref_id)
+        .unwrap_or(0);
+    Ok(out)
+}
+
+/// Evaluates a scenario document at parameter values, always with the same seed,
+/// replications and strategies (common random numbers across evaluations).
+#[derive(Debug, Clone)]
+pub struct Evaluator {
+    doc: Document,
+    base: Scenario,
+    strategies: Vec<String>,
+    /// Seed of every evaluation.
+    pub seed: u64,
+    /// Replications of every evaluation.
+    pub replications: u64,
+}
+
+impl Evaluator {
+    /// An evaluator of `doc` restricted to `strategies` (all when empty), with the given
+    /// seed and replications (the scenario's when `None`).
+    ///
+    /// # Errors
+    /// The base scenario is invalid, or a strategy is unknown.
+    pub fn new(
+        doc: Document,
+        strategies: &[String],
+        seed: Option<u64>,
+        replications: Option<u64>,
+    ) -> Result<Evaluator, AnalysisError> {
+        let full = doc.validate()?;
+        let base = select_strategies(&full, strategies)?;
+        Ok(Evaluator {
+            seed: seed.unwrap_or(full.seed),
+            replications: replications.unwrap_or(u64::from(full.replications)),
+            doc,
+            base,
+            strategies: strategies.to_vec(),
+        })
+    }
+
+    /// The document evaluated.
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// The base scenario (restricted to the chosen strategies).
+    pub fn base(&self) -> &Scenario {
+        &self.base
+    }
+
+    /// The scenario with `values` set (in order), validated and restricted to the chosen
+    /// strategies.
+    ///
+    /// # Errors
+    /// An unknown path or a value it cannot take ([`AnalysisError::Param`]), the path
+    /// `replications` (set by the analysis, not swept), or an invalid scenario at these
+    /// values ([`AnalysisError::InvalidAt`]).
+    pub fn scenario_at(&self, values: &[(&str, f64)]) -> Result<Scenario, AnalysisError> {
+        let mut doc = self.doc.clone();
+        for &(path, v) in values {
+            if path == "replications" {
+                return Err(AnalysisError::Spec(
+                    "`replications` is chosen with --replications; it cannot be varied".into(),
+                ));
+            }
+            doc.set(path, v)?;
+        }
+        let at = || {
+            values
+                .iter()
+                .map(|(p, v)| format!("{p} = {}", fmt_num(*v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let scn = doc.validate().map_err(|e| AnalysisError::InvalidAt {
+            at: at(),
+            problems: e
+                .problems
+                .iter()
+                .map(|p| {
+                    if p.path.is_empty() {
+                        p.message.clone()
+                    } else {
+                        format!("{}: {}", p.path, p.message)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        })?;
+        select_strategies(&scn, &self.strategies)
+    }
+
+    /// Runs the scenario at `values` (no daily bands).
+    ///
+    /// # Errors
+    /// As [`Evaluator::scenario_at`].
+    pub fn run_at(
+        &self,
+        values: &[(&str, f64)],
+        progress: &dyn Progress,
+    ) -> Result<(Scenario, RunResult), AnalysisError> {
+        let scn = self.scenario_at(values)?;
+        let res = self.run_scenario(&scn, progress);
+        Ok((scn, res))
+    }
+
+    /// Runs an already built scenario with this evaluator's seed and replications.
+    pub fn run_scenario(&self, scn: &Scenario, progress: &dyn Progress) -> RunResult {
+        let opts = RunOptions {
+            seed: self.seed,
+            replications: 0..self.replications,
+            daily: false,
+            daily_replications: 0,
+        };
+        sim::run(scn, &opts, progress)
+    }
+}

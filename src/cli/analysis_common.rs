@@ -1,0 +1,157 @@
+//! Helpers shared by the analysis commands (`sweep`, `size`, `sensitivity`,
+//! `exposure`): loading the scenario document, the thread pool, progress bars, error
+//! rendering and output folders.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chokepoint::analysis::AnalysisError;
+use chokepoint::report::ReportError;
+use chokepoint::scenario::Document;
+use chokepoint::sim::Progress;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A loaded scenario document with its bytes and file stem.
+pub struct Loaded {
+    /// The parsed document.
+    pub doc: Document,
+    /// SHA-256 of the file's bytes (hex).
+    pub sha256: String,
+    /// File stem, for the default output folder.
+    pub stem: String,
+    /// The path as given.
+    pub path: String,
+}
+
+/// Reads and parses `path`; on failure prints the problems and returns exit code 2.
+pub fn load(path: &Path) -> Result<Loaded, ExitCode> {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            super::validate::render(&chokepoint::scenario::ScenarioError::io(&name, &e));
+            return Err(ExitCode::from(super::EXIT_BAD_INPUT));
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let doc = Document::parse(&name, &text).map_err(|e| {
+        super::validate::render(&e);
+        ExitCode::from(super::EXIT_BAD_INPUT)
+    })?;
+    Ok(Loaded {
+        doc,
+        sha256: chokepoint::report::sha256_hex(&bytes),
+        stem: path
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
+        path: name,
+    })
+}
+
+/// Prints an analysis error and returns the exit code for it (2: bad input).
+pub fn fail(e: AnalysisError) -> ExitCode {
+    match e {
+        AnalysisError::Scenario(e) => super::validate::render(&e),
+        e => eprintln!("error: {e}"),
+    }
+    ExitCode::from(super::EXIT_BAD_INPUT)
+}
+
+/// Prints a write error and returns exit code 1.
+pub fn fail_io(e: ReportError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(super::EXIT_FAILURE)
+}
+
+/// The output folder: `--out`, else `output/<stem>/<command>/`.
+pub fn out_dir(out: &Option<PathBuf>, stem: &str, command: &str) -> PathBuf {
+    out.clone()
+        .unwrap_or_else(|| Path::new("output").join(stem).join(command))
+}
+
+/// A rayon pool of `threads` workers (default: SLURM_CPUS_PER_TASK, else all cores).
+pub fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, ExitCode> {
+    let n = threads
+        .map(|t| t as usize)
+        .or_else(|| {
+            std::env::var("SLURM_CPUS_PER_TASK")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|&n: &usize| n > 0)
+        })
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        });
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start {n} worker threads: {e}");
+            ExitCode::from(super::EXIT_FAILURE)
+        })
+}
+
+/// A progress bar on stderr over `len` steps (`len = 0`: a counter without a total),
+/// hidden with `--quiet` and when stderr is not a terminal.
+pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
+    let target = if quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr_with_hz(8)
+    };
+    let pb = ProgressBar::with_draw_target((len > 0).then_some(len), target);
+    let template = if len > 0 {
+        format!("{{msg}} [{{bar:32}}] {{pos}}/{{len}} {what}, {{elapsed}} elapsed, ETA {{eta}}")
+    } else {
+        format!("{{msg}} {{pos}} {what}, {{elapsed}} elapsed")
+    };
+    pb.set_style(
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+/// Advances a bar by one step per unit reported by an analysis.
+pub struct BarProgress<'a>(pub &'a ProgressBar);
+
+impl Progress for BarProgress<'_> {
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+/// Parses a relative move: `20%` or `0.2`.
+pub fn parse_delta(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a relative move; write e.g. 20% or 0.2"))?;
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(format!("the move `{s}` must be above 0"));
+    }
+    Ok(v)
+}
+
+/// `Some(v)` as a number for CSV, `None` as an empty field.
+pub fn opt(v: Option<f64>) -> String {
+    v.map(chokepoint::analysis::fmt_num).unwrap_or_default()
+}
+
+/// `v` with 4 significant digits for terminal tables (empty as `–`).
+pub fn show(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(0.0) => "0".into(),
+        Some(v) if v.abs() >= 1e5 || v.abs() < 1e-3 => format!("{v:.3e}"),
+        Some(v) => {
+            let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+            format!("{v:.digits$}")
+        }
+    }
+}

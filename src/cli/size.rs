@@ -1,0 +1,279 @@
+//! The `size` command: the smallest value of a parameter that meets a target.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::analysis_common as common;
+use chokepoint::analysis::grid::parse_range;
+use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec};
+use chokepoint::analysis::target::{Evaluated, Subject, Target};
+use chokepoint::analysis::{AnalysisError, Evaluator, fmt_num};
+use chokepoint::report;
+use chokepoint::scenario::param_kind;
+
+/// Arguments of `size`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// The parameter path to size, e.g. material.ndpr.stockpile_days.
+    #[arg(long, value_name = "PATH")]
+    pub param: String,
+    /// What must hold, e.g. "p95(shortfall_pct) <= 1 and autonomy >= 0.9". Statistics:
+    /// mean, pNN, cvar95, prob_positive, autonomy; metrics as in summary.csv.
+    #[arg(long, value_name = "TARGET")]
+    pub target: String,
+    /// Range searched, LO..HI (default: 0..max(4 × current, 365) for whole days,
+    /// 0..max(4 × current, 1) for other numbers, 0..1 for probabilities and shares).
+    #[arg(long, value_name = "LO..HI")]
+    pub range: Option<String>,
+    /// Strategy evaluated (default: the reference strategy).
+    #[arg(long, value_name = "ID")]
+    pub strategy: Option<String>,
+    /// Material the target reads, or `total` (default: the only material, else total).
+    #[arg(long, value_name = "ID")]
+    pub material: Option<String>,
+    /// Values in the coarse scan before bisection.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SCAN as u64,
+          value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub scan: u64,
+    /// Bisection tolerance for non-whole-day paths, relative to the range width
+    /// (whole-day paths are searched to the day).
+    #[arg(long, value_name = "REL", default_value_t = DEFAULT_REL_TOL)]
+    pub tol: f64,
+    /// Futures per evaluation (default: the scenario's `replications`).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub replications: Option<u64>,
+    /// Seed of every evaluation (default: the scenario's `seed`).
+    #[arg(short, long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/<scenario-file-stem>/size/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (results do not depend on it).
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Print nothing but errors (and the result line).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn clause_text(e: &Evaluated) -> String {
+    format!(
+        "{} → {}{}",
+        e.clause,
+        common::show(e.value),
+        e.ci95
+            .map(|c| format!(
+                " (95% interval {} – {})",
+                common::show(Some(c[0])),
+                common::show(Some(c[1]))
+            ))
+            .unwrap_or_default()
+    )
+}
+
+/// Column stem of a clause in size.csv: `p95_shortfall_pct`, `autonomy`.
+fn stem(t: &Target, k: usize) -> String {
+    let c = &t.clauses[k];
+    match &c.metric {
+        Some(m) => format!("{}_{m}", c.stat.name()),
+        None => c.stat.name(),
+    }
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> ExitCode {
+    let loaded = match common::load(&args.scenario) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let target = match Target::parse(&args.target) {
+        Ok(t) => t,
+        Err(e) => return common::fail(e),
+    };
+    let current = match loaded.doc.get(&args.param) {
+        Ok(v) => v,
+        Err(e) => return common::fail(e.into()),
+    };
+    let full = match loaded.doc.validate() {
+        Ok(s) => s,
+        Err(e) => return common::fail(e.into()),
+    };
+    let strategy = args
+        .strategy
+        .clone()
+        .unwrap_or_else(|| full.strategies[full.reference].id.clone());
+    let ev = match Evaluator::new(
+        loaded.doc.clone(),
+        std::slice::from_ref(&strategy),
+        args.seed,
+        args.replications,
+    ) {
+        Ok(e) => e,
+        Err(e) => return common::fail(e),
+    };
+    let subject = match Subject::resolve(ev.base(), args.material.as_deref())
+        .and_then(|s| target.check(s).map(|_| s))
+    {
+        Ok(s) => s,
+        Err(e) if args.material.is_none() => {
+            return common::fail(AnalysisError::Spec(format!(
+                "{e}; the scenario has several materials: choose one with --material"
+            )));
+        }
+        Err(e) => return common::fail(e),
+    };
+    let kind = param_kind(&args.param);
+    let (lo, hi) = match &args.range {
+        Some(r) => match parse_range(r) {
+            Ok(x) => x,
+            Err(e) => return common::fail(e),
+        },
+        None => size::default_range(kind, current),
+    };
+    if !(args.tol > 0.0 && args.tol < 1.0) {
+        return common::fail(AnalysisError::Spec("--tol must be between 0 and 1".into()));
+    }
+    let spec = SizeSpec {
+        path: args.param.clone(),
+        kind,
+        lo,
+        hi,
+        scan: args.scan as usize,
+        rel_tol: args.tol,
+    };
+    let pool = match common::pool(args.threads) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if !args.quiet {
+        eprintln!(
+            "{} — sizing {} in {}..{} for \"{target}\" ({}, strategy {strategy}), {} futures, seed {}",
+            ev.base().name,
+            args.param,
+            fmt_num(lo),
+            fmt_num(hi),
+            subject.id(ev.base()),
+            ev.replications,
+            ev.seed
+        );
+    }
+    let pb = common::bar(0, "evaluations", args.quiet);
+    let result = size::search(&spec, &target, |v| {
+        pb.set_message(format!("{} = {}", args.param, fmt_num(v)));
+        let (scn, res) =
+            pool.install(|| ev.run_at(&[(args.param.as_str(), v)], &chokepoint::sim::NoProgress))?;
+        pb.inc(1);
+        Ok(target.evaluate(&scn, &res, 0, subject))
+    });
+    pb.finish_and_clear();
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return common::fail(e),
+    };
+
+    // size.csv: the evaluated points in ascending order of value.
+    let mut csv = String::from("value,stage,order,met");
+    for k in 0..target.clauses.len() {
+        let s = stem(&target, k);
+        csv.push_str(&format!(",{s},{s}_ci95_lo,{s}_ci95_hi,{s}_met"));
+    }
+    csv.push('\n');
+    for p in &result.points {
+        csv.push_str(&format!(
+            "{},{},{},{}",
+            fmt_num(p.value),
+            p.stage,
+            p.order,
+            p.met
+        ));
+        for e in &p.clauses {
+            csv.push_str(&format!(
+                ",{},{},{},{}",
+                common::opt(e.value),
+                common::opt(e.ci95.map(|c| c[0])),
+                common::opt(e.ci95.map(|c| c[1])),
+                e.met
+            ));
+        }
+        csv.push('\n');
+    }
+    let out = common::out_dir(&args.out, &loaded.stem, "size");
+    if let Err(e) = report::write_atomic(&out.join("size.csv"), csv.as_bytes()) {
+        return common::fail_io(e);
+    }
+    let json = serde_json::json!({
+        "command": "size",
+        "scenario": ev.base().name,
+        "scenario_path": loaded.path,
+        "scenario_sha256": loaded.sha256,
+        "strategy": strategy,
+        "material": subject.id(ev.base()),
+        "seed": ev.seed,
+        "replications": ev.replications,
+        "current_value": current,
+        "scan": spec.scan,
+        "rel_tol": spec.rel_tol,
+        "result": result,
+    });
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    text.push('\n');
+    if let Err(e) = report::write_atomic(&out.join("size.json"), text.as_bytes()) {
+        return common::fail_io(e);
+    }
+
+    for w in &result.warnings {
+        eprintln!("warning: {w}");
+    }
+    match result.value {
+        Some(v) => {
+            println!(
+                "{} = {} is the smallest value meeting \"{}\" (current value {})",
+                args.param,
+                fmt_num(v),
+                result.target,
+                fmt_num(current)
+            );
+            for e in &result.at_value {
+                println!("  {}", clause_text(e));
+            }
+            if let Some([a, b]) = result.bracket {
+                println!(
+                    "  bracket: not met at {}, met at {}",
+                    fmt_num(a),
+                    fmt_num(b)
+                );
+            }
+        }
+        None => {
+            println!(
+                "no value of {} in {}..{} meets \"{}\"",
+                args.param,
+                fmt_num(lo),
+                fmt_num(hi),
+                result.target
+            );
+            if let Some(b) = result.best {
+                println!("  best value found: {} = {}", args.param, fmt_num(b));
+                for e in &result.at_value {
+                    println!("  {}", clause_text(e));
+                }
+            }
+            println!("  widen --range, or relax the target");
+        }
+    }
+    if !args.quiet {
+        println!(
+            "{} evaluations. Written to {}/: size.csv, size.json",
+            result.points.len(),
+            out.display()
+        );
+    }
+    if result.met {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(super::EXIT_FAILURE)
+    }
+}

@@ -1,0 +1,325 @@
+//! The `sweep` command: a grid or Latin hypercube over parameter paths, resumable.
+//!
+//! Resumability: each finished point is written atomically to `OUT/points/point-NNNNNN.csv`
+//! (its rows of `sweep.csv`, no header), beside `OUT/points/spec.json` holding the spec
+//! hash. A re-run of the same command skips the points on disk and computes the rest;
+//! `sweep.csv` is then assembled from the point files in index order, so it is
+//! byte-identical to an uninterrupted run. A different spec (scenario bytes, paths,
+//! ranges, points, seed, replications, strategies, chokepoint version) is refused with a
+//! message, unless `--fresh` discards the old points.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::analysis_common as common;
+use chokepoint::analysis::grid::{self, Vary};
+use chokepoint::analysis::sweep::SweepSpec;
+use chokepoint::analysis::{AnalysisError, Evaluator, sweep};
+use chokepoint::report;
+
+/// Environment variable (tests only): stop the process after computing this many points,
+/// as an interruption would.
+pub const STOP_AFTER_ENV: &str = "CHOKEPOINT_TEST_STOP_AFTER";
+
+/// Arguments of `sweep`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// A path and its range, PATH=LO..HI[:STEPS] (grid steps, default 5); repeat for
+    /// several paths (the first varies slowest). Whole-day paths take whole values.
+    #[arg(long, value_name = "PATH=LO..HI[:STEPS]", required = true)]
+    pub vary: Vec<String>,
+    /// A Latin hypercube of N points (seeded) instead of the full grid.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub lhs: Option<u64>,
+    /// Strategies to simulate (default: all); repeat or separate with commas.
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub strategy: Vec<String>,
+    /// Futures per point (default: the scenario's `replications`).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub replications: Option<u64>,
+    /// Seed of every point (default: the scenario's `seed`).
+    #[arg(short, long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/<scenario-file-stem>/sweep/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads (results do not depend on it).
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Discard points left in the output folder by a different sweep.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> ExitCode {
+    let loaded = match common::load(&args.scenario) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let vary: Vec<Vary> = match args
+        .vary
+        .iter()
+        .map(|v| {
+            let v = Vary::parse(v)?;
+            loaded.doc.get(&v.path)?;
+            if v.path == "replications" {
+                return Err(AnalysisError::Spec(
+                    "`replications` is set with --replications; it cannot be varied".into(),
+                ));
+            }
+            Ok(v)
+        })
+        .collect::<Result<_, AnalysisError>>()
+    {
+        Ok(v) => v,
+        Err(e) => return common::fail(e),
+    };
+    if let Some(i) = (1..vary.len()).find(|&i| vary[..i].iter().any(|v| v.path == vary[i].path)) {
+        return common::fail(AnalysisError::Spec(format!(
+            "`{}` is varied twice",
+            vary[i].path
+        )));
+    }
+    let ev = match Evaluator::new(
+        loaded.doc.clone(),
+        &args.strategy,
+        args.seed,
+        args.replications,
+    ) {
+        Ok(e) => e,
+        Err(e) => return common::fail(e),
+    };
+    let points = match args.lhs {
+        Some(n) => grid::lhs(&vary, n as usize, ev.seed),
+        None => grid::grid(&vary),
+    };
+    let spec = SweepSpec {
+        chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
+        scenario: ev.base().name.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+        vary,
+        lhs: args.lhs.map(|n| n as usize),
+        seed: ev.seed,
+        replications: ev.replications,
+        strategies: args.strategy.clone(),
+        points,
+    };
+    // Every point must give a valid scenario: fail before computing anything.
+    for i in 0..spec.points.len() {
+        if let Err(e) = ev.scenario_at(&spec.assignments(i)) {
+            return common::fail(e);
+        }
+    }
+    let hash = spec.hash();
+    let out = common::out_dir(&args.out, &loaded.stem, "sweep");
+    let dir = out.join("points");
+    let spec_file = dir.join("spec.json");
+    if dir.exists() {
+        let old = std::fs::read_to_string(&spec_file)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| {
+                v.get("spec_hash")
+                    .and_then(|h| h.as_str())
+                    .map(String::from)
+            });
+        if old.as_deref() != Some(hash.as_str()) {
+            if args.fresh {
+                if let Err(e) = std::fs::remove_dir_all(&dir) {
+                    eprintln!("error: could not remove '{}': {e}", dir.display());
+                    return ExitCode::from(super::EXIT_FAILURE);
+                }
+            } else {
+                eprintln!(
+                    "error: '{}' holds points of a different sweep (another scenario file, \
+                     paths, ranges, seed, replications, strategies or chokepoint version), \
+                     which must not be mixed with this one.\n  \
+                     Run again with --fresh to discard them, or choose another --out.",
+                    dir.display()
+                );
+                return ExitCode::from(super::EXIT_BAD_INPUT);
+            }
+        }
+    }
+    let spec_json = serde_json::json!({ "spec_hash": hash, "spec": spec });
+    let mut spec_text = serde_json::to_string_pretty(&spec_json).unwrap_or_default();
+    spec_text.push('\n');
+    if let Err(e) = report::write_atomic(&spec_file, spec_text.as_bytes()) {
+        return common::fail_io(e);
+    }
+
+    let pool = match common::pool(args.threads) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let stop_after: Option<usize> = std::env::var(STOP_AFTER_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let n = spec.points.len();
+    let point_file = |i: usize| dir.join(format!("point-{i:06}.csv"));
+    let done = (0..n).filter(|&i| point_file(i).exists()).count();
+    if !args.quiet {
+        eprintln!(
+            "{} — {n} point{} × {} futures, seed {}{}",
+            ev.base().name,
+            if n == 1 { "" } else { "s" },
+            ev.replications,
+            ev.seed,
+            if done > 0 {
+                format!(", resuming: {done} already done")
+            } else {
+                String::new()
+            }
+        );
+    }
+    let pb = common::bar(n as u64, "points", args.quiet);
+    pb.set_position(done as u64);
+    let mut computed = 0usize;
+    for i in 0..n {
+        let path = point_file(i);
+        if path.exists() {
+            continue;
+        }
+        let values = spec.assignments(i);
+        pb.set_message(
+            values
+                .iter()
+                .map(|(p, v)| format!("{}={}", p.rsplit('.').next().unwrap_or(p), v))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let (scn, res) = match pool.install(|| ev.run_at(&values, &chokepoint::sim::NoProgress)) {
+            Ok(x) => x,
+            Err(e) => {
+                pb.finish_and_clear();
+                return common::fail(e);
+            }
+        };
+        let rows = sweep::point_rows(&scn, &res, i, &spec.points[i]);
+        if let Err(e) = report::write_atomic(&path, rows.as_bytes()) {
+            pb.finish_and_clear();
+            return common::fail_io(e);
+        }
+        pb.inc(1);
+        computed += 1;
+        if stop_after == Some(computed) {
+            pb.finish_and_clear();
+            eprintln!("stopped after {computed} points ({STOP_AFTER_ENV})");
+            return ExitCode::from(super::EXIT_FAILURE);
+        }
+    }
+    pb.finish_and_clear();
+
+    // Assemble sweep.csv from the point files in index order.
+    let header = spec.csv_header();
+    let mut body: Vec<String> = Vec::with_capacity(n);
+    for i in 0..n {
+        match std::fs::read_to_string(point_file(i)) {
+            Ok(t) => body.push(t),
+            Err(e) => {
+                eprintln!("error: could not read '{}': {e}", point_file(i).display());
+                return ExitCode::from(super::EXIT_FAILURE);
+            }
+        }
+    }
+    let csv_path = out.join("sweep.csv");
+    if let Err(e) = report::write_atomic_with(&csv_path, |w| {
+        w.write_all(header.as_bytes())?;
+        for t in &body {
+            w.write_all(t.as_bytes())?;
+        }
+        Ok(())
+    }) {
+        return common::fail_io(e);
+    }
+    let json = serde_json::json!({
+        "command": "sweep",
+        "scenario_path": loaded.path,
+        "spec_hash": hash,
+        "spec": spec,
+        "rows": "sweep.csv: one row per point × strategy × material, plus a `total` row per \
+                 point × strategy; columns point, one per varied path, strategy, material, \
+                 autonomy, then <metric>_<stat> for stat in mean, se, ci95_lo, ci95_hi, p50, \
+                 p95, cvar95, prob_positive (empty where it does not apply)",
+    });
+    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
+    text.push('\n');
+    if let Err(e) = report::write_atomic(&out.join("sweep.json"), text.as_bytes()) {
+        return common::fail_io(e);
+    }
+    if !args.quiet {
+        print_table(&header, &body, spec.vary.len());
+        println!(
+            "\n{n} points ({computed} computed now, {} reused). Written to {}/: sweep.csv, sweep.json \
+             (finished points kept in points/)",
+            n - computed,
+            out.display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// A compact terminal view of the sweep: per point, strategy and material, autonomy and
+/// the shortfall and cost statistics planners read first.
+fn print_table(header: &str, body: &[String], n_paths: usize) {
+    let cols: Vec<&str> = header.trim_end().split(',').collect();
+    let want = [
+        "autonomy",
+        "shortfall_pct_mean",
+        "shortfall_pct_p95",
+        "days_short_mean",
+        "total_cost_mean",
+    ];
+    let idx: Vec<usize> = (0..n_paths + 3)
+        .chain(want.iter().filter_map(|w| cols.iter().position(|c| c == w)))
+        .collect();
+    let short = |c: &str| c.rsplit('.').next().unwrap_or(c).to_string();
+    let head: Vec<String> = idx.iter().map(|&i| short(cols[i])).collect();
+    let mut table: Vec<Vec<String>> = vec![head];
+    for t in body {
+        for line in t.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            table.push(
+                idx.iter()
+                    .map(|&i| {
+                        let v = f.get(i).copied().unwrap_or("");
+                        if i <= n_paths || i == n_paths + 1 || i == n_paths + 2 {
+                            v.to_string()
+                        } else {
+                            common::show(v.parse().ok())
+                        }
+                    })
+                    .collect(),
+            );
+        }
+    }
+    let widths: Vec<usize> = (0..idx.len())
+        .map(|j| {
+            table
+                .iter()
+                .map(|r| r[j].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let max_rows = 60;
+    for (k, r) in table.iter().enumerate() {
+        if k == max_rows {
+            println!("… {} more rows in sweep.csv", table.len() - max_rows);
+            break;
+        }
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect();
+        println!("{}", line.join("  "));
+    }
+}

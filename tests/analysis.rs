@@ -1,0 +1,436 @@
+//! The analysis layer and commands: sizing recovers the exact stockpile of MODEL.md §8,
+//! sweeps are monotone in the stockpile and resume byte for byte, Sobol indices find the
+//! one path that matters, and exposure gives TTS = lead time + stock days.
+
+use chokepoint::analysis::exposure::exposure;
+use chokepoint::analysis::sensitivity::{self, SobolInput};
+use chokepoint::analysis::size::{self, SizeSpec};
+use chokepoint::analysis::target::{Subject, Target};
+use chokepoint::analysis::{Evaluator, select_strategies};
+use chokepoint::scenario::{Document, param_kind};
+use chokepoint::sim::{Metric, NoProgress};
+use chokepoint::stats::metric_column;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One material, one supplier (lead `lead`), daily demand 10, no noise, and one embargo
+/// of severity 1 from `onset` with the given duration (a TOML distribution).
+fn single(lead: u32, private: f64, stockpile: f64, duration: &str, cv: f64) -> String {
+    format!(
+        r#"
+name = "single supplier"
+horizon_days = 400
+replications = 40
+seed = 11
+
+[[material]]
+id = "m"
+annual_demand = 3650.0
+demand_cv = {cv}
+unit_value = 100.0
+shortage_cost = 1000.0
+private_days = {private}
+stockpile_days = {stockpile}
+
+[[material.supplier]]
+id = "a"
+country = "AA"
+share = 1.0
+lead_time_days = {lead}
+surge = 0.0
+routes = ["strait"]
+
+[[shock]]
+id = "cut"
+kind = "embargo"
+targets = {{ suppliers = ["m.a"] }}
+onset = {{ day = 50 }}
+duration_days = {duration}
+severity = 1.0
+"#
+    )
+}
+
+fn doc(src: &str) -> Document {
+    Document::parse("test.toml", src).unwrap()
+}
+
+#[test]
+fn sizing_recovers_the_exact_stockpile() {
+    // MODEL.md §8: private_days = 0, fixed duration D: shortfall = max(0, D - S) d, so the
+    // smallest S with mean shortfall <= 0 is D.
+    let d_days = 40.0;
+    let ev = Evaluator::new(doc(&single(5, 0.0, 0.0, "40", 0.0)), &[], None, Some(4)).unwrap();
+    let path = "material.m.stockpile_days";
+    let t = Target::parse("mean(shortfall_units) <= 0").unwrap();
+    let subject = Subject::resolve(ev.base(), None).unwrap();
+    t.check(subject).unwrap();
+    let spec = SizeSpec {
+        path: path.into(),
+        kind: param_kind(path),
+        lo: 0.0,
+        hi: 100.0,
+        scan: 9,
+        rel_tol: 1e-7,
+    };
+    let r = size::search(&spec, &t, |v| {
+        let (scn, res) = ev.run_at(&[(path, v)], &NoProgress)?;
+        Ok(t.evaluate(&scn, &res, 0, subject))
+    })
+    .unwrap();
+    let v = r.value.unwrap();
+    assert!(r.monotone && r.warnings.is_empty(), "{:?}", r.warnings);
+    assert!((v - d_days).abs() < 1e-4, "sized {v}, expected {d_days}");
+    // And the shortfall law itself at S = 25: (40 - 25) days of demand 10.
+    let (_, res) = ev.run_at(&[(path, 25.0)], &NoProgress).unwrap();
+    assert!((res.row(0, 0, 0).get(Metric::ShortfallUnits) - 150.0).abs() < 1e-6);
+
+    // Whole-day paths are exact to the day: size the private stock instead (stockpile 0).
+    let ppath = "material.m.private_days";
+    let spec = SizeSpec {
+        path: ppath.into(),
+        kind: chokepoint::scenario::ParamKind::WholeDays,
+        lo: 0.0,
+        hi: 365.0,
+        scan: 9,
+        rel_tol: 1e-3,
+    };
+    let r = size::search(&spec, &t, |v| {
+        let (scn, res) = ev.run_at(&[(ppath, v)], &NoProgress)?;
+        Ok(t.evaluate(&scn, &res, 0, subject))
+    })
+    .unwrap();
+    assert_eq!(r.value, Some(40.0));
+    assert_eq!(r.bracket, Some([39.0, 40.0]));
+}
+
+#[test]
+fn sweep_of_stockpile_never_increases_shortfall() {
+    // Random durations and demand noise; common random numbers make more stockpile never
+    // worse, replication by replication (MODEL.md §8).
+    let src = single(
+        10,
+        10.0,
+        0.0,
+        "{ lognormal = { median = 40, p90 = 120 } }",
+        0.1,
+    );
+    let ev = Evaluator::new(doc(&src), &[], None, Some(64)).unwrap();
+    let mut prev: Option<Vec<f64>> = None;
+    let mut prev_mean = f64::INFINITY;
+    for s in (0..=150).step_by(15) {
+        let (_, res) = ev
+            .run_at(&[("material.m.stockpile_days", f64::from(s))], &NoProgress)
+            .unwrap();
+        let col = metric_column(&res, 0, 0, Metric::ShortfallUnits);
+        if let Some(p) = &prev {
+            for (r, (a, b)) in p.iter().zip(&col).enumerate() {
+                assert!(
+                    b <= &(a + 1e-9 * a.abs().max(1.0)),
+                    "rep {r} at {s}: {b} > {a}"
+                );
+            }
+        }
+        let mean = col.iter().sum::<f64>() / col.len() as f64;
+        assert!(
+            mean <= prev_mean + 1e-9,
+            "mean at {s}: {mean} > {prev_mean}"
+        );
+        prev_mean = mean;
+        prev = Some(col);
+    }
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("chokepoint-analysis-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sweep(scn: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .arg("sweep")
+        .arg(scn)
+        .args([
+            "--vary",
+            "material.m.stockpile_days=0..100:6",
+            "-n",
+            "40",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn interrupted_sweep_resumes_to_identical_csv() {
+    let dir = temp_dir("resume");
+    let scn = dir.join("s.toml");
+    std::fs::write(
+        &scn,
+        single(10, 10.0, 0.0, "{ uniform = { min = 20, max = 90 } }", 0.05),
+    )
+    .unwrap();
+    let (a, b) = (dir.join("a"), dir.join("b"));
+
+    let full = sweep(&scn, &a, &["--threads", "1"]);
+    assert_eq!(
+        full.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+
+    // Interrupted after 2 of 6 points: those are on disk, the final file is not.
+    let cut = bin()
+        .env("CHOKEPOINT_TEST_STOP_AFTER", "2")
+        .arg("sweep")
+        .arg(&scn)
+        .args([
+            "--vary",
+            "material.m.stockpile_days=0..100:6",
+            "-n",
+            "40",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(cut.status.code(), Some(1));
+    assert!(!b.join("sweep.csv").exists());
+    let n_points = |d: &Path| {
+        std::fs::read_dir(d.join("points"))
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("point-")
+            })
+            .count()
+    };
+    assert_eq!(n_points(&b), 2);
+    // Resume (with another thread count): only the 4 missing points are computed.
+    let rest = bin()
+        .env("CHOKEPOINT_TEST_STOP_AFTER", "5")
+        .arg("sweep")
+        .arg(&scn)
+        .args([
+            "--vary",
+            "material.m.stockpile_days=0..100:6",
+            "-n",
+            "40",
+            "--out",
+        ])
+        .arg(&b)
+        .args(["--threads", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&rest.stdout);
+    assert_eq!(
+        rest.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rest.stderr)
+    );
+    assert!(stdout.contains("4 computed now, 2 reused"), "{stdout}");
+    let csv_a = std::fs::read(a.join("sweep.csv")).unwrap();
+    assert_eq!(csv_a, std::fs::read(b.join("sweep.csv")).unwrap());
+    assert_eq!(
+        std::fs::read(a.join("sweep.json")).unwrap().len(),
+        std::fs::read(b.join("sweep.json")).unwrap().len()
+    );
+
+    // The CSV is tidy: 6 points x (1 material + total), and mean shortfall never rises.
+    let text = String::from_utf8(csv_a).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|c| *c == "shortfall_units_mean")
+        .unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 12);
+    let means: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[3] == "m")
+        .map(|r| r[col].parse().unwrap())
+        .collect();
+    assert!(means.windows(2).all(|w| w[1] <= w[0]), "{means:?}");
+    assert!(means[0] > 0.0);
+
+    // A different spec in the same folder is refused, unless --fresh.
+    let other = sweep(&scn, &b, &["--seed", "99"]);
+    assert_eq!(other.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&other.stderr);
+    assert!(
+        err.contains("different sweep") && err.contains("--fresh"),
+        "{err}"
+    );
+    let fresh = sweep(&scn, &b, &["--seed", "99", "--fresh"]);
+    assert_eq!(fresh.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn size_command_reports_and_exits_1_when_unmet() {
+    let dir = temp_dir("size");
+    let scn = dir.join("s.toml");
+    std::fs::write(&scn, single(5, 0.0, 0.0, "40", 0.0)).unwrap();
+    let run = |range: &str| {
+        bin()
+            .arg("size")
+            .arg(&scn)
+            .args([
+                "--param",
+                "material.m.stockpile_days",
+                "--target",
+                "mean(shortfall_units) <= 0 and autonomy >= 1",
+                "--range",
+                range,
+                "-n",
+                "4",
+                "--tol",
+                "1e-6",
+                "--out",
+            ])
+            .arg(dir.join("out"))
+            .output()
+            .unwrap()
+    };
+    let ok = run("0..100");
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(text.contains("material.m.stockpile_days = 40"), "{text}");
+    let csv = std::fs::read_to_string(dir.join("out/size.csv")).unwrap();
+    assert!(
+        csv.starts_with("value,stage,order,met,mean_shortfall_units,"),
+        "{csv}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/size.json")).unwrap()).unwrap();
+    assert_eq!(json["result"]["met"], true);
+
+    let miss = run("0..30");
+    assert_eq!(miss.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&miss.stdout);
+    assert!(
+        text.contains("best value found: material.m.stockpile_days = 30"),
+        "{text}"
+    );
+
+    let bad = bin()
+        .arg("size")
+        .arg(&scn)
+        .args([
+            "--param",
+            "material.m.stockpile_days",
+            "--target",
+            "p95(shortfal_pct) <= 1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown metric `shortfal_pct`"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sensitivity_and_sobol_find_the_path_that_matters() {
+    // Shortfall depends on the stockpile; the holding cost rate cannot move it.
+    let src = single(5, 0.0, 40.0, "{ uniform = { min = 10, max = 80 } }", 0.0);
+    let ev = Evaluator::new(doc(&src), &[], None, Some(24)).unwrap();
+    let paths = vec![
+        "material.m.holding_cost_rate".to_string(),
+        "material.m.stockpile_days".to_string(),
+    ];
+    let subject = Subject::Material(0);
+    let rows =
+        sensitivity::one_at_a_time(&ev, &paths, 0.2, subject, "shortfall_units", &NoProgress)
+            .unwrap();
+    assert_eq!(rows[0].moved.path, "material.m.stockpile_days");
+    assert_eq!(rows[0].rank, Some(1));
+    assert!(rows[0].diff.unwrap() < 0.0);
+    assert_eq!(rows[1].swing, Some(0.0));
+
+    let inputs: Vec<SobolInput> = rows
+        .iter()
+        .map(|r| SobolInput {
+            path: r.moved.path.clone(),
+            lo: r.moved.low.unwrap(),
+            hi: r.moved.high.unwrap(),
+        })
+        .collect();
+    let s = sensitivity::sobol(
+        &ev,
+        &inputs,
+        32,
+        200,
+        subject,
+        "shortfall_units",
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(s.runs, 32 * 4);
+    assert_eq!(s.rows[0].input.path, "material.m.stockpile_days");
+    let (first, total) = (s.rows[0].first.unwrap(), s.rows[0].total.unwrap());
+    assert!(first > 0.8 && total > 0.8, "{first} {total}");
+    let inert = &s.rows[1];
+    assert!(inert.total.unwrap().abs() < 1e-9, "{:?}", inert.total);
+    let ci = s.rows[0].total_ci95.unwrap();
+    assert!(ci[0] <= total && total <= ci[1]);
+}
+
+#[test]
+fn exposure_tts_is_lead_time_plus_stock_days() {
+    // L = 7, private 10 days, stockpile 20 days: TTS = 37 (MODEL.md §8).
+    let scn = doc(&single(7, 10.0, 20.0, "40", 0.1)).validate().unwrap();
+    let scn = select_strategies(&scn, &[]).unwrap();
+    let rows = exposure(&scn, Some(50.0));
+    // supplier m.a, country AA, route strait: the same loss.
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        assert_eq!(r.tts_days, Some(37.0), "{r:?}");
+        assert_eq!(r.at_risk, Some(true));
+        assert_eq!(r.gap_days, Some(13.0));
+        // Shortfall over TTR: 13 days of demand 10, i.e. 26% of 50 days' demand.
+        assert!((r.shortfall_units.unwrap() - 130.0).abs() < 1e-6, "{r:?}");
+        assert!((r.shortfall_pct.unwrap() - 26.0).abs() < 1e-9);
+    }
+    // TTR from the scenario's shock (fixed 40 days, no recovery) when not given.
+    let rows = exposure(&scn, None);
+    assert_eq!(rows[0].ttr_days, Some(40.0));
+    assert!(rows[0].ttr_source.contains("cut"));
+    assert_eq!(rows[0].shortfall_units, Some(30.0));
+    // No stock and a lead time of 1: the first shortfall is on day 1.
+    let scn = doc(&single(1, 0.0, 0.0, "40", 0.0)).validate().unwrap();
+    assert_eq!(exposure(&scn, None)[0].tts_days, Some(1.0));
+}
+
+#[test]
+fn every_analysis_command_has_help_with_an_example() {
+    for cmd in ["sweep", "size", "sensitivity", "exposure"] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("chokepoint {cmd} scenarios/")),
+            "{cmd}: {text}"
+        );
+    }
+}
