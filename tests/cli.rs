@@ -102,3 +102,28 @@ fn every_command_has_help_with_an_example() {
         );
     }
 }
+
+#[test]
+fn a_closed_stdout_does_not_make_it_panic() {
+    // `chokepoint validate scenarios/*.toml | head -1`: the reader goes away early.
+    use std::io::Read;
+    let files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    // Far more output than a pipe buffers (64 KiB), so writing must hit the closed pipe.
+    let files: Vec<String> = (0..40).flat_map(|_| files.clone()).collect();
+    let mut child = bin()
+        .arg("validate")
+        .args(&files)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // stdout is dropped (closed) here, before the command has printed everything.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}
