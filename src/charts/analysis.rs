@@ -314,9 +314,8 @@ where
         });
     }
     let notes = vec![format!(
-        "Lines: mean of {} ({}) over the simulated futures at each value of {}; bands: its \
-         95% interval. Every point sees the same futures, so differences along the line are \
-         not luck.",
+        "Lines: mean of {} ({}) at each value of {}; bands: its 95% interval. Every point \
+         sees the same futures.",
         metric_words(&d.metric),
         d.subject,
         d.paths[0]
@@ -538,10 +537,16 @@ where
         let area = &panels[k];
         let first_col = k % cols == 0;
         let last_row = k / cols + 1 == rows;
+        let n_met = se.points.iter().filter(|p| p.met == Some(true)).count();
+        let ptitle = if has_target {
+            format!("{}: met at {n_met} of {}", se.label, se.points.len())
+        } else {
+            se.label.clone()
+        };
         let mut c = panel(
             area,
             s,
-            &se.label,
+            &ptitle,
             Axes {
                 x: ex[0]..ex[ex.len() - 1],
                 y: ey[0]..ey[ey.len() - 1],
@@ -625,16 +630,6 @@ where
                     PathElement::new(sg.to_vec(), col.stroke_width((w * s).max(1.0) as u32))
                 }))?;
             }
-            let n_met = met.iter().flatten().filter(|m| **m == Some(true)).count();
-            let (px, py) = c.backend_coord(&(ex[ex.len() - 1], ey[ey.len() - 1]));
-            text_at(
-                root,
-                &format!("target met at {n_met} of {} points", xs.len() * ys.len()),
-                &font(s, 15.0).color(&MUTED),
-                (px, py - (4.0 * s) as i32),
-                HPos::Right,
-                VPos::Bottom,
-            )?;
         }
     }
     // Colour bar.
@@ -1222,6 +1217,10 @@ where
             swatch: Swatch::Fill(ok_c.mix(0.75)),
         },
         LegendItem {
+            label: "no shortfall in the days simulated".into(),
+            swatch: Swatch::Fill(ok_c.mix(0.25)),
+        },
+        LegendItem {
             label: "time to recover (TTR)".into(),
             swatch: Swatch::Fill(ttr_c.mix(0.6)),
         },
@@ -1284,6 +1283,8 @@ where
             [(0.0, y + 0.02), (tts, y + 0.38)],
             if risky {
                 risk_c.mix(0.9).filled()
+            } else if r.tts_days.is_none() {
+                ok_c.mix(0.25).filled()
             } else {
                 ok_c.mix(0.75).filled()
             },
@@ -1298,7 +1299,7 @@ where
         }
         let text = match (r.tts_days, r.at_risk) {
             (None, _) => format!(
-                "TTS > {} d: no shortfall (other suppliers cover)",
+                "no shortfall in {} days simulated (other suppliers cover)",
                 r.tts_horizon
             ),
             (Some(t), Some(true)) => format!(

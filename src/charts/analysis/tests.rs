@@ -341,7 +341,7 @@ fn exposure_marks_nodes_at_risk_in_text() {
             "supplier ndpr.au (ndpr)",
             "AT RISK: TTS 60 d &lt; TTR 180 d",
             "covered: TTS 200 d",
-            "TTS &gt; 400 d",
+            "no shortfall in 400 days simulated",
             "days from the loss",
             "time to recover (TTR)",
         ],
