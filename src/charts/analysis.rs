@@ -758,6 +758,9 @@ where
 
 // ------------------------------------------------------------ size
 
+/// One evaluated value of a sizing: value, statistic, its interval, met.
+type SizeMark = (f64, Option<f64>, Option<[f64; 2]>, bool);
+
 fn op_words(op: Op) -> &'static str {
     match op {
         Op::Le => "≤",
@@ -817,7 +820,7 @@ where
             Some(m) => format!("{}({m})", clause.stat.name()),
             None => clause.stat.name(),
         };
-        let vals: Vec<(f64, Option<f64>, Option<[f64; 2]>, bool)> = r
+        let vals: Vec<SizeMark> = r
             .points
             .iter()
             .filter_map(|p| {

@@ -1,6 +1,6 @@
 //! Charts of a run for briefings: shortfall distributions, exceedance curves, recovery
 //! and time to survive, stock fan charts, the strategy comparison, cost against risk,
-//! and autonomy (see `docs/charts.md`).
+//! and autonomy, and the charts of the analysis commands ([`analysis`]; see `docs/charts.md`).
 //!
 //! Pure: every chart is a function from a [`ChartData`] to an SVG `String`
 //! ([`render_svg`]) or PNG bytes ([`render_png`]); nothing here touches the file system

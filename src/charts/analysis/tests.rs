@@ -108,7 +108,7 @@ fn sweep_line_heatmap_and_scatter() {
             "Where is the target met?",
             "Status quo",
             "material.ndpr.path_1_days",
-            "target met at",
+            "Status quo: met at",
             "edge of the region where the target is met",
         ],
     );
