@@ -434,3 +434,143 @@ fn every_analysis_command_has_help_with_an_example() {
         );
     }
 }
+
+#[test]
+fn every_analysis_command_writes_charts_and_a_report_page() {
+    let dir = temp_dir("pages");
+    let scn = dir.join("single.toml");
+    std::fs::write(&scn, single(10, 5.0, 20.0, "60", 0.0)).unwrap();
+    let s = scn.to_str().unwrap();
+    let run = |args: &[&str], out: &str, charts: &[&str]| {
+        let o = dir.join(out);
+        let st = bin()
+            .args(args)
+            .args(["--quiet", "--out", o.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            st.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        for c in charts {
+            for ext in ["svg", "png"] {
+                let p = o.join("charts").join(format!("{c}.{ext}"));
+                assert!(
+                    p.metadata().is_ok_and(|m| m.len() > 1000),
+                    "{}",
+                    p.display()
+                );
+            }
+        }
+        let html = std::fs::read_to_string(o.join("report.html")).unwrap();
+        assert!(
+            html.contains("Findings") && html.contains("SHA-256"),
+            "{out}"
+        );
+        assert_eq!(html.matches("<figure class=chart").count(), charts.len());
+        html
+    };
+    let p = "material.m.stockpile_days";
+    let html = run(
+        &[
+            "sweep",
+            s,
+            "--vary",
+            &format!("{p}=0..60:4"),
+            "-n",
+            "8",
+            "--target",
+            "mean(shortfall_pct) <= 1",
+        ],
+        "sweep1",
+        &["sweep"],
+    );
+    assert!(html.contains("The smallest swept value meeting"));
+    run(
+        &[
+            "sweep",
+            s,
+            "--vary",
+            &format!("{p}=0..60:3"),
+            "--vary",
+            "material.m.private_days=0..10:3",
+            "-n",
+            "8",
+            "--target",
+            "mean(shortfall_pct) <= 1",
+        ],
+        "sweep2",
+        &["sweep_heatmap"],
+    );
+    run(
+        &[
+            "sweep",
+            s,
+            "--vary",
+            &format!("{p}=0..60"),
+            "--vary",
+            "material.m.private_days=0..10",
+            "--lhs",
+            "5",
+            "-n",
+            "8",
+        ],
+        "sweep3",
+        &["sweep_scatter"],
+    );
+    let html = run(
+        &[
+            "size",
+            s,
+            "--param",
+            p,
+            "--target",
+            "mean(shortfall_pct) <= 0",
+            "--range",
+            "0..100",
+            "-n",
+            "8",
+        ],
+        "size",
+        &["size"],
+    );
+    assert!(html.contains("The smallest material.m.stockpile_days meeting"));
+    let html = run(
+        &[
+            "sensitivity",
+            s,
+            "-n",
+            "8",
+            "--paths",
+            &format!("{p},material.m.private_days"),
+            "--sobol",
+            "4",
+            "--bootstrap",
+            "20",
+        ],
+        "sens",
+        &["tornado", "sobol"],
+    );
+    assert!(html.contains("The largest effect on"));
+    let html = run(&["exposure", s, "--ttr", "100"], "exposure", &["exposure"]);
+    assert!(
+        html.contains("1 of 3 nodes have TTS &lt; TTR") || html.contains("nodes have TTS &lt; TTR")
+    );
+    // --no-charts: CSV and JSON only.
+    let o = dir.join("nocharts");
+    let st = bin()
+        .args([
+            "exposure",
+            s,
+            "--quiet",
+            "--no-charts",
+            "--out",
+            o.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    assert!(o.join("exposure.csv").exists());
+    assert!(!o.join("report.html").exists() && !o.join("charts").exists());
+}

@@ -231,3 +231,59 @@ fn report_opens_in_headless_chromium_without_errors() {
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     assert_eq!((be(&png[16..20]), be(&png[20..24])), (1400, 4000));
 }
+
+#[test]
+fn analysis_page_opens_in_headless_chromium_without_errors() {
+    let Some(browser) = chromium() else {
+        if std::env::var("CHOKEPOINT_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+            eprintln!("CHOKEPOINT_SKIP_BROWSER=1: browser test skipped");
+            return;
+        }
+        panic!(
+            "chromium not found: install it, point CHOKEPOINT_CHROMIUM at a Chromium binary, \
+             or set CHOKEPOINT_SKIP_BROWSER=1 to skip this test"
+        );
+    };
+    // An analysis folder inside the run's folder, so the page links back to its report.
+    let d = run_dir().join("sensitivity");
+    chokepoint(&[
+        "sensitivity",
+        "scenarios/tutorial.toml",
+        "--material",
+        "ndpr",
+        "--paths",
+        "material.ndpr.stockpile_days,material.ndpr.private_days",
+        "--sobol",
+        "4",
+        "--bootstrap",
+        "20",
+        "-n",
+        "20",
+        "--quiet",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    assert!(
+        html.contains("href=\"../report.html\""),
+        "links back to the run"
+    );
+    let page = format!(
+        "file://{}",
+        d.join("report.html").canonicalize().unwrap().display()
+    );
+    let out = headless(&browser, &tmp("profile-analysis"))
+        .arg("--dump-dom")
+        .arg(&page)
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("data-check=\"ok\""),
+        "analysis page check failed:\n{}",
+        dom.lines()
+            .find(|l| l.contains("data-check"))
+            .unwrap_or("no data-check attribute: the check script did not run")
+    );
+    assert_eq!(dom.matches("<figure class=\"chart\"").count(), 2);
+}

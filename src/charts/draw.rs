@@ -18,24 +18,24 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 use std::ops::Range;
 
-type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(super) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Axis settings of a panel.
-struct Axes<'t> {
-    x: Range<f64>,
-    y: Range<f64>,
-    x_desc: &'t str,
-    y_desc: &'t str,
+pub(super) struct Axes<'t> {
+    pub(super) x: Range<f64>,
+    pub(super) y: Range<f64>,
+    pub(super) x_desc: &'t str,
+    pub(super) y_desc: &'t str,
     /// Draw numeric x tick labels (false for category axes labelled by hand).
-    x_ticks: bool,
+    pub(super) x_ticks: bool,
     /// Draw numeric y tick labels.
-    y_ticks: bool,
+    pub(super) y_ticks: bool,
     /// Width of the y label area in design units.
-    y_area: f64,
+    pub(super) y_area: f64,
     /// Height of the x label area in design units (default: from `x_desc`).
-    x_area: Option<f64>,
-    x_fmt: fn(&f64) -> String,
-    y_fmt: fn(&f64) -> String,
+    pub(super) x_area: Option<f64>,
+    pub(super) x_fmt: fn(&f64) -> String,
+    pub(super) y_fmt: fn(&f64) -> String,
 }
 
 impl Default for Axes<'_> {
@@ -56,7 +56,7 @@ impl Default for Axes<'_> {
 }
 
 /// Builds a linear panel with a titled caption, a light major grid and no minor grid.
-fn panel<'a, DB: DrawingBackend>(
+pub(super) fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     s: f64,
     title: &str,
@@ -105,7 +105,7 @@ where
     Ok(chart)
 }
 
-fn pct_fmt(v: &f64) -> String {
+pub(super) fn pct_fmt(v: &f64) -> String {
     format!("{}%", fmt_num(*v))
 }
 
@@ -773,7 +773,7 @@ where
 }
 
 /// A horizontal interval with end caps at height `y`.
-fn interval<DB: DrawingBackend>(
+pub(super) fn interval<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     lo: f64,
     hi: f64,

@@ -1,6 +1,6 @@
 //! Charts of a run for briefings: shortfall distributions, exceedance curves, recovery
 //! and time to survive, stock fan charts, the strategy comparison, cost against risk,
-//! and autonomy (see `docs/charts.md`).
+//! and autonomy, and the charts of the analysis commands ([`analysis`]; see `docs/charts.md`).
 //!
 //! Pure: every chart is a function from a [`ChartData`] to an SVG `String`
 //! ([`render_svg`]) or PNG bytes ([`render_png`]); nothing here touches the file system
@@ -12,6 +12,7 @@
 //! a fresh run ([`ChartData::from_run`]) or from the files a run saved (built by
 //! `crate::report::saved`), without simulating again.
 
+pub mod analysis;
 mod draw;
 mod layout;
 
@@ -339,13 +340,6 @@ where
     Ok(())
 }
 
-fn err(spec: &ChartSpec, e: impl std::fmt::Display) -> ChartError {
-    ChartError {
-        chart: spec.name.clone(),
-        message: e.to_string(),
-    }
-}
-
 /// Renders a chart as an SVG document (starts with `<svg`, so it can be inlined in HTML).
 ///
 /// # Errors
@@ -355,13 +349,7 @@ pub fn render_svg(
     data: &ChartData,
     size: (u32, u32),
 ) -> Result<String, ChartError> {
-    register_fonts();
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        draw_any(spec, data, &root).map_err(|e| err(spec, e))?;
-    }
-    Ok(out)
+    svg_with(&spec.name, size, |root| draw_any(spec, data, root))
 }
 
 /// Renders a chart as PNG bytes (8-bit RGB).
@@ -373,21 +361,53 @@ pub fn render_png(
     data: &ChartData,
     size: (u32, u32),
 ) -> Result<Vec<u8>, ChartError> {
+    png_with(&spec.name, size, |root| draw_any(spec, data, root))
+}
+
+fn named_err(name: &str, e: impl std::fmt::Display) -> ChartError {
+    ChartError {
+        chart: name.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Draws with `draw` on an SVG canvas of `size` and returns the document; `name` names
+/// the chart in errors.
+fn svg_with<F>(name: &str, size: (u32, u32), draw: F) -> Result<String, ChartError>
+where
+    F: for<'a> FnOnce(&DrawingArea<SVGBackend<'a>, plotters::coord::Shift>) -> DrawResult,
+{
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw(&root).map_err(|e| named_err(name, e))?;
+    }
+    Ok(out)
+}
+
+/// Draws with `draw` on an RGB bitmap of `size` and returns it PNG-encoded.
+fn png_with<F>(name: &str, size: (u32, u32), draw: F) -> Result<Vec<u8>, ChartError>
+where
+    F: for<'a> FnOnce(&DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>) -> DrawResult,
+{
     register_fonts();
     let (w, h) = size;
     let mut rgb = vec![0u8; w as usize * h as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-        draw_any(spec, data, &root).map_err(|e| err(spec, e))?;
+        draw(&root).map_err(|e| named_err(name, e))?;
     }
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| err(spec, e))?;
-        writer.write_image_data(&rgb).map_err(|e| err(spec, e))?;
-        writer.finish().map_err(|e| err(spec, e))?;
+        let mut writer = enc.write_header().map_err(|e| named_err(name, e))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| named_err(name, e))?;
+        writer.finish().map_err(|e| named_err(name, e))?;
     }
     Ok(out)
 }

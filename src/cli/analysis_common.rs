@@ -155,3 +155,41 @@ pub fn show(v: Option<f64>) -> String {
         }
     }
 }
+
+/// The footer's provenance of an analysis of `loaded`.
+pub fn provenance(
+    loaded: &Loaded,
+    seed: Option<u64>,
+    replications: Option<u64>,
+) -> chokepoint::report::analysis::Provenance {
+    chokepoint::report::analysis::Provenance {
+        command_line: std::env::args().collect(),
+        version: chokepoint::report::CHOKEPOINT_VERSION.to_string(),
+        seed,
+        replications,
+        scenario_path: loaded.path.clone(),
+        scenario_sha256: loaded.sha256.clone(),
+    }
+}
+
+/// Writes the charts and `report.html` of an analysis into `out` (linking back to the
+/// run's report when one is beside it); prints where unless `quiet`.
+pub fn write_page(
+    out: &Path,
+    charts: &[chokepoint::charts::analysis::AnalysisChart],
+    mut page: chokepoint::report::analysis::AnalysisPage,
+    quiet: bool,
+) -> Result<(), ExitCode> {
+    page.run_report = chokepoint::report::analysis::run_report_link(out);
+    chokepoint::report::analysis::write_analysis_outputs(out, charts, &page).map_err(fail_io)?;
+    if !quiet {
+        let names: Vec<String> = charts.iter().map(|c| c.name.clone()).collect();
+        println!(
+            "Charts ({}) in {}/charts/ (.svg, .png); page: {}/report.html",
+            names.join(", "),
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}

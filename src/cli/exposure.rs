@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use super::analysis_common as common;
 use chokepoint::analysis::exposure;
 use chokepoint::analysis::{AnalysisError, fmt_num, select_strategies};
+use chokepoint::charts::analysis::{AnalysisChart, AnalysisKind, ExposureData};
 use chokepoint::report;
+use chokepoint::report::analysis::AnalysisPage;
 
 /// Arguments of `exposure`.
 #[derive(clap::Args, Debug)]
@@ -25,6 +27,9 @@ pub struct Args {
     /// Output folder (default: output/<scenario-file-stem>/exposure/).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Skip the chart and report.html (CSV and JSON only).
+    #[arg(long)]
+    pub no_charts: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -122,6 +127,43 @@ pub fn run(args: Args) -> ExitCode {
     text.push('\n');
     if let Err(e) = report::write_atomic(&out.join("exposure.json"), text.as_bytes()) {
         return common::fail_io(e);
+    }
+    if !args.no_charts {
+        let chart = AnalysisChart {
+            name: "exposure".into(),
+            title: "Which losses would stocks not outlast? Time to survive against time to recover"
+                .into(),
+            caption: format!(
+                "Scenario: {} · strategy {strategy} · deterministic: one future, total loss from \
+                 day 0, no other shock, no demand noise",
+                scn.name
+            ),
+            kind: AnalysisKind::Exposure(ExposureData {
+                rows: rows.clone(),
+                top: 24,
+            }),
+        };
+        let page = AnalysisPage {
+            title: format!("Exposure — {}", scn.name),
+            subtitle: format!(
+                "Time to survive (TTS) against time to recover (TTR) for the loss of each \
+                 supplier, country and route, strategy {strategy}{}.",
+                args.ttr
+                    .map(|t| format!(", TTR {} days for every node", fmt_num(t)))
+                    .unwrap_or_default()
+            ),
+            findings: report::analysis::exposure_findings(&rows),
+            tables: vec![(
+                "Nodes ranked by exposure".into(),
+                report::analysis::exposure_table(&rows),
+            )],
+            files: vec!["exposure.csv".into(), "exposure.json".into()],
+            provenance: common::provenance(&loaded, None, None),
+            ..AnalysisPage::default()
+        };
+        if let Err(code) = common::write_page(&out, &[chart], page, args.quiet) {
+            return code;
+        }
     }
     if !args.quiet {
         println!(

@@ -8,7 +8,11 @@ use super::analysis_common::{self as common, BarProgress};
 use chokepoint::analysis::sensitivity::{self, SobolInput};
 use chokepoint::analysis::target::Subject;
 use chokepoint::analysis::{Evaluator, fmt_num};
+use chokepoint::charts::analysis::{
+    self as ach, AnalysisChart, AnalysisKind, SobolData, TornadoData,
+};
 use chokepoint::report;
+use chokepoint::report::analysis::AnalysisPage;
 
 /// Arguments of `sensitivity`.
 #[derive(clap::Args, Debug)]
@@ -52,6 +56,9 @@ pub struct Args {
     /// Worker threads (results do not depend on it).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
+    /// Skip the charts and report.html (CSV and JSON only).
+    #[arg(long)]
+    pub no_charts: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -292,6 +299,71 @@ pub fn run(args: Args) -> ExitCode {
     text.push('\n');
     if let Err(e) = report::write_atomic(&out.join("sensitivity.json"), text.as_bytes()) {
         return common::fail_io(e);
+    }
+    if !args.no_charts {
+        let strategy_label = ev.base().strategies[0].label.clone();
+        let caption = ach::caption(&ev.base().name, ev.replications, ev.seed);
+        let tornado = TornadoData {
+            rows: rows.clone(),
+            metric: args.metric.clone(),
+            subject: material.clone(),
+            strategy: strategy_label.clone(),
+            delta: args.delta,
+            top: 15,
+        };
+        let mut charts = vec![AnalysisChart {
+            name: "tornado".into(),
+            title: format!(
+                "Which assumptions move mean {} ({material}) most? Each path ±{}%",
+                ach::metric_words(&args.metric)
+                    .split(',')
+                    .next()
+                    .unwrap_or(&args.metric),
+                fmt_num(args.delta * 100.0)
+            ),
+            caption: caption.clone(),
+            kind: AnalysisKind::Tornado(tornado.clone()),
+        }];
+        let sobol_data = sobol_result.as_ref().map(|r| SobolData {
+            result: r.clone(),
+            metric: args.metric.clone(),
+            subject: material.clone(),
+        });
+        let mut tables = vec![(
+            "Paths ranked by swing".to_string(),
+            report::analysis::tornado_table(&tornado, 30),
+        )];
+        let mut files = vec!["sensitivity.csv".to_string(), "sensitivity.json".into()];
+        if let Some(d) = &sobol_data {
+            charts.push(AnalysisChart {
+                name: "sobol".into(),
+                title: "How much of the variance does each path explain? Sobol indices".into(),
+                caption: caption.clone(),
+                kind: AnalysisKind::Sobol(d.clone()),
+            });
+            tables.push(("Sobol indices".into(), report::analysis::sobol_table(d)));
+            files.push("sobol.csv".into());
+        }
+        let page = AnalysisPage {
+            title: format!("Sensitivity — {}", ev.base().name),
+            subtitle: format!(
+                "Mean {} ({material}) under {strategy_label} as each of {} paths moves ±{}% \
+                 alone; {} simulated futures per run, seed {}.",
+                args.metric,
+                paths.len(),
+                fmt_num(args.delta * 100.0),
+                ev.replications,
+                ev.seed
+            ),
+            findings: report::analysis::sensitivity_findings(&tornado, sobol_data.as_ref()),
+            tables,
+            files,
+            provenance: common::provenance(&loaded, Some(ev.seed), Some(ev.replications)),
+            ..AnalysisPage::default()
+        };
+        if let Err(code) = common::write_page(&out, &charts, page, args.quiet) {
+            return code;
+        }
     }
     if !args.quiet {
         let base = rows.first().and_then(|r| r.metric_base);

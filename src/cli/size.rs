@@ -8,7 +8,9 @@ use chokepoint::analysis::grid::parse_range;
 use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec};
 use chokepoint::analysis::target::{Evaluated, Subject, Target};
 use chokepoint::analysis::{AnalysisError, Evaluator, fmt_num};
+use chokepoint::charts::analysis::{self as ach, AnalysisChart, AnalysisKind, SizeData};
 use chokepoint::report;
+use chokepoint::report::analysis::AnalysisPage;
 use chokepoint::scenario::param_kind;
 
 /// Arguments of `size`.
@@ -54,6 +56,9 @@ pub struct Args {
     /// Worker threads (results do not depend on it).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
+    /// Skip the chart and report.html (CSV and JSON only).
+    #[arg(long)]
+    pub no_charts: bool,
     /// Print nothing but errors (and the result line).
     #[arg(short, long)]
     pub quiet: bool,
@@ -226,6 +231,52 @@ pub fn run(args: Args) -> ExitCode {
 
     for w in &result.warnings {
         eprintln!("warning: {w}");
+    }
+    if !args.no_charts {
+        let material = subject.id(ev.base());
+        let strategy_label = ev.base().strategies[0].label.clone();
+        let data = SizeData {
+            result: result.clone(),
+            target: target.clone(),
+            subject: material.clone(),
+            strategy: strategy_label.clone(),
+        };
+        let chart = AnalysisChart {
+            name: "size".into(),
+            title: format!(
+                "How large must {} be to meet {}?",
+                ach::short_path(&args.param),
+                result.target
+            ),
+            caption: ach::caption(&ev.base().name, ev.replications, ev.seed),
+            kind: AnalysisKind::Size(data.clone()),
+        };
+        let page = AnalysisPage {
+            title: format!("Sizing {} — {}", args.param, ev.base().name),
+            subtitle: format!(
+                "The smallest value of {} in {}..{} meeting \"{}\" for {material} under {}, \
+                 {} simulated futures per value, seed {}.",
+                args.param,
+                fmt_num(lo),
+                fmt_num(hi),
+                result.target,
+                strategy_label,
+                ev.replications,
+                ev.seed
+            ),
+            findings: report::analysis::size_findings(&data, current),
+            warnings: result.warnings.clone(),
+            tables: vec![(
+                "Every value evaluated".into(),
+                report::analysis::size_table(&data),
+            )],
+            files: vec!["size.csv".into(), "size.json".into()],
+            provenance: common::provenance(&loaded, Some(ev.seed), Some(ev.replications)),
+            ..AnalysisPage::default()
+        };
+        if let Err(code) = common::write_page(&out, &[chart], page, args.quiet) {
+            return code;
+        }
     }
     match result.value {
         Some(v) => {

@@ -14,8 +14,13 @@ use std::process::ExitCode;
 use super::analysis_common as common;
 use chokepoint::analysis::grid::{self, Vary};
 use chokepoint::analysis::sweep::SweepSpec;
+use chokepoint::analysis::target::{Op, Statistic, Subject, Target};
 use chokepoint::analysis::{AnalysisError, Evaluator, sweep};
+use chokepoint::charts::analysis::{
+    self as ach, AnalysisChart, AnalysisKind, SweepData, SweepPoint, SweepSeries,
+};
 use chokepoint::report;
+use chokepoint::report::analysis::AnalysisPage;
 
 /// Environment variable (tests only): stop the process after computing this many points,
 /// as an interruption would.
@@ -49,6 +54,21 @@ pub struct Args {
     /// Worker threads (results do not depend on it).
     #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub threads: Option<u64>,
+    /// Metric charted (a sweep.csv metric name; the CSV holds them all).
+    #[arg(long, value_name = "M", default_value = "shortfall_pct")]
+    pub metric: String,
+    /// Material the chart reads, or `total` (default: the only material; with several,
+    /// `total` for total metrics, else the first material).
+    #[arg(long, value_name = "ID")]
+    pub material: Option<String>,
+    /// A target drawn on the charts (with two paths: the contour where it is met), e.g.
+    /// "mean(shortfall_pct) <= 1"; statistics mean, p50, p95, cvar95, prob_positive,
+    /// autonomy.
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Skip the charts and report.html (CSV and JSON only).
+    #[arg(long)]
+    pub no_charts: bool,
     /// Discard points left in the output folder by a different sweep.
     #[arg(long)]
     pub fresh: bool,
@@ -96,6 +116,40 @@ pub fn run(args: Args) -> ExitCode {
         Ok(e) => e,
         Err(e) => return common::fail(e),
     };
+    // What the charts read (not part of the spec: any of them reuses the same points).
+    let mut subject = match Subject::resolve(ev.base(), args.material.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return common::fail(e),
+    };
+    if args.material.is_none() && subject.check_metric(&args.metric).is_err() {
+        subject = Subject::Material(0);
+        if !args.quiet && !args.no_charts {
+            eprintln!(
+                "note: `{}` is per material; charting material `{}` (choose with --material)",
+                args.metric,
+                ev.base().materials[0].id
+            );
+        }
+    }
+    if let Err(e) = subject.check_metric(&args.metric) {
+        return common::fail(e);
+    }
+    let target = match args.target.as_deref().map(Target::parse).transpose() {
+        Ok(t) => t,
+        Err(e) => return common::fail(e),
+    };
+    if let Some(t) = &target {
+        if let Err(e) = t.check(subject) {
+            return common::fail(e);
+        }
+        if let Some(c) = t.clauses.iter().find(|c| stat_column(c.stat).is_none()) {
+            return common::fail(AnalysisError::Spec(format!(
+                "sweep.csv has no column for `{}`; targets of a sweep use mean, p50, p95, \
+                 cvar95, prob_positive or autonomy",
+                c.stat.name()
+            )));
+        }
+    }
     let points = match args.lhs {
         Some(n) => grid::lhs(&vary, n as usize, ev.seed),
         None => grid::grid(&vary),
@@ -254,6 +308,97 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(e) = report::write_atomic(&out.join("sweep.json"), text.as_bytes()) {
         return common::fail_io(e);
     }
+    if !args.no_charts {
+        let material = subject.id(ev.base());
+        let full_ids: Vec<String> = loaded
+            .doc
+            .validate()
+            .map(|s| s.strategies.iter().map(|x| x.id.clone()).collect())
+            .unwrap_or_default();
+        let data = sweep_data(
+            &spec,
+            ev.base(),
+            &header,
+            &body,
+            &args.metric,
+            &material,
+            target.as_ref(),
+            &full_ids,
+        );
+        let metric_short = ach::metric_words(&args.metric)
+            .split(',')
+            .next()
+            .unwrap_or(&args.metric)
+            .to_string();
+        let (name, title, kind) = if spec.vary.len() == 1 {
+            (
+                "sweep",
+                format!(
+                    "How mean {metric_short} ({material}) changes with {}",
+                    ach::short_path(&spec.vary[0].path)
+                ),
+                AnalysisKind::SweepLines(data.clone()),
+            )
+        } else if spec.vary.len() == 2 && spec.lhs.is_none() {
+            (
+                "sweep_heatmap",
+                format!(
+                    "Mean {metric_short} ({material}) over {} and {}",
+                    ach::short_path(&spec.vary[0].path),
+                    ach::short_path(&spec.vary[1].path)
+                ),
+                AnalysisKind::SweepHeatmap(data.clone()),
+            )
+        } else {
+            (
+                "sweep_scatter",
+                format!(
+                    "Mean {metric_short} ({material}) against each of {} varied paths",
+                    spec.vary.len()
+                ),
+                AnalysisKind::SweepScatter(data.clone()),
+            )
+        };
+        let chart = AnalysisChart {
+            name: name.into(),
+            title,
+            caption: ach::caption(&ev.base().name, ev.replications, ev.seed),
+            kind,
+        };
+        let page = AnalysisPage {
+            title: format!("Sweep — {}", ev.base().name),
+            subtitle: format!(
+                "{} {} over {}; {} simulated futures per point, seed {}; chart of mean {} \
+                 ({material}){}.",
+                n,
+                if spec.lhs.is_some() {
+                    "Latin-hypercube points"
+                } else {
+                    "grid points"
+                },
+                spec.vary
+                    .iter()
+                    .map(|v| format!("{} = {}..{}", v.path, v.lo, v.hi))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                ev.replications,
+                ev.seed,
+                args.metric,
+                target
+                    .as_ref()
+                    .map(|t| format!(", target {t}"))
+                    .unwrap_or_default()
+            ),
+            findings: report::analysis::sweep_findings(&data),
+            tables: vec![("Points".into(), report::analysis::sweep_table(&data, 60))],
+            files: vec!["sweep.csv".into(), "sweep.json".into()],
+            provenance: common::provenance(&loaded, Some(ev.seed), Some(ev.replications)),
+            ..AnalysisPage::default()
+        };
+        if let Err(code) = common::write_page(&out, &[chart], page, args.quiet) {
+            return code;
+        }
+    }
     if !args.quiet {
         print_table(&header, &body, spec.vary.len());
         println!(
@@ -321,5 +466,126 @@ fn print_table(header: &str, body: &[String], n_paths: usize) {
             .map(|(c, w)| format!("{c:>w$}"))
             .collect();
         println!("{}", line.join("  "));
+    }
+}
+
+/// The `sweep.csv` statistic column a target statistic reads (`None`: not in the CSV).
+fn stat_column(stat: Statistic) -> Option<&'static str> {
+    match stat {
+        Statistic::Mean => Some("mean"),
+        Statistic::Quantile(50) => Some("p50"),
+        Statistic::Quantile(95) => Some("p95"),
+        Statistic::Quantile(_) => None,
+        Statistic::Cvar95 => Some("cvar95"),
+        Statistic::ProbPositive => Some("prob_positive"),
+        Statistic::Autonomy => Some("autonomy"),
+    }
+}
+
+/// The chart data of a sweep, read back from its CSV rows (so resumed points chart the
+/// same as fresh ones): per strategy, the metric's mean and interval at every point for
+/// `material`, and whether `target` holds there.
+#[allow(clippy::too_many_arguments)]
+fn sweep_data(
+    spec: &SweepSpec,
+    scn: &chokepoint::model::Scenario,
+    header: &str,
+    body: &[String],
+    metric: &str,
+    material: &str,
+    target: Option<&Target>,
+    full_ids: &[String],
+) -> SweepData {
+    let cols: Vec<&str> = header.trim_end().split(',').collect();
+    let col = |name: &str| cols.iter().position(|c| *c == name);
+    let np = spec.vary.len();
+    let (mean_i, lo_i, hi_i) = (
+        col(&format!("{metric}_mean")),
+        col(&format!("{metric}_ci95_lo")),
+        col(&format!("{metric}_ci95_hi")),
+    );
+    let clause_cols: Vec<Option<usize>> = target
+        .map(|t| {
+            t.clauses
+                .iter()
+                .map(|c| {
+                    let stat = stat_column(c.stat)?;
+                    match &c.metric {
+                        Some(m) => col(&format!("{m}_{stat}")),
+                        None => col(stat),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut series: Vec<SweepSeries> = scn
+        .strategies
+        .iter()
+        .map(|st| SweepSeries {
+            label: st.label.clone(),
+            color: 0,
+            points: Vec::new(),
+        })
+        .collect();
+    // Colours follow the strategy's place in the full scenario (as in the run's charts).
+    for (k, st) in scn.strategies.iter().enumerate() {
+        series[k].color = full_ids.iter().position(|x| *x == st.id).unwrap_or(k);
+    }
+    let get = |f: &[&str], i: Option<usize>| -> Option<f64> {
+        i.and_then(|i| f.get(i)).and_then(|v| v.parse::<f64>().ok())
+    };
+    for text in body {
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.get(np + 2) != Some(&material) {
+                continue;
+            }
+            let Some(k) = scn
+                .strategies
+                .iter()
+                .position(|s| Some(&s.id.as_str()) == f.get(np + 1))
+            else {
+                continue;
+            };
+            let values: Vec<f64> = (1..=np).filter_map(|i| get(&f, Some(i))).collect();
+            let met = target.map(|t| {
+                t.clauses
+                    .iter()
+                    .zip(&clause_cols)
+                    .all(|(c, &i)| get(&f, i).is_some_and(|v| c.op.holds(v, c.threshold)))
+            });
+            let ci95 = get(&f, lo_i).zip(get(&f, hi_i)).map(|(a, b)| [a, b]);
+            series[k].points.push(SweepPoint {
+                values,
+                mean: get(&f, mean_i),
+                ci95,
+                met,
+            });
+        }
+    }
+    let thresholds = target
+        .map(|t| {
+            t.clauses
+                .iter()
+                .filter(|c| c.stat == Statistic::Mean && c.metric.as_deref() == Some(metric))
+                .map(|c| {
+                    let op = match c.op {
+                        Op::Le => "≤",
+                        Op::Lt => "<",
+                        Op::Ge => "≥",
+                        Op::Gt => ">",
+                    };
+                    (c.threshold, format!("target: {op} {}", c.threshold))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    SweepData {
+        paths: spec.vary.iter().map(|v| v.path.clone()).collect(),
+        metric: metric.to_string(),
+        subject: material.to_string(),
+        target: target.map(|t| t.to_string()),
+        thresholds,
+        series,
     }
 }

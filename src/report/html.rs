@@ -582,7 +582,7 @@ fn assumptions(scn: &Scenario, out: &mut String) {
     out.push_str("</tbody></table>");
 }
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root { --muted: #5a5a5a; --rule: #d8d8d8; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; color: #111; margin: 0 auto;
@@ -619,7 +619,7 @@ footer code, code { font-size: 12px; word-break: break-all; }
 "#;
 
 /// Collects script errors before anything else runs.
-const HEAD_SCRIPT: &str = r#"
+pub(crate) const HEAD_SCRIPT: &str = r#"
 window.__errors = [];
 window.addEventListener('error', function (e) { window.__errors.push('error: ' + e.message); });
 (function () {
@@ -633,7 +633,7 @@ window.addEventListener('error', function (e) { window.__errors.push('error: ' +
 
 /// Checks every chart once the page has loaded and records the result in
 /// `body[data-check]`.
-const CHECK_SCRIPT: &str = r#"
+pub(crate) const CHECK_SCRIPT: &str = r#"
 (function () {
   function check() {
     var errors = window.__errors.slice();

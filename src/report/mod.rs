@@ -9,6 +9,7 @@
 //! [`write_run_outputs`] touch the file system, and every file goes through the atomic
 //! writer, so a reader never sees a half-written output.
 
+pub mod analysis;
 pub mod csv_out;
 pub mod html;
 pub mod run_info;
