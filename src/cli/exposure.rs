@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis_common as common;
+use super::common;
 use chokepoint::analysis::exposure;
 use chokepoint::analysis::{AnalysisError, fmt_num, select_strategies};
 use chokepoint::charts::analysis::{AnalysisChart, AnalysisKind, ExposureData};

@@ -1,7 +1,7 @@
 //! Command-line interface: argument parsing (clap) and dispatch to one module per
 //! command. Only this layer prints, renders diagnostics and chooses exit codes.
 
-mod analysis_common;
+mod common;
 mod exposure;
 mod report;
 mod run;

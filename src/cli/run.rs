@@ -23,19 +23,11 @@ pub struct Args {
     /// Scenario file (TOML). Without it, the flagship scenario built into the binary.
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<PathBuf>,
-    /// Number of futures to simulate (default: the scenario's `replications`).
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    pub replications: Option<u64>,
-    /// Seed of the random streams (default: the scenario's `seed`).
-    #[arg(short, long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub sim: super::common::SimArgs,
     /// Output folder (default: output/<scenario-file-stem>/).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Worker threads (default: SLURM_CPUS_PER_TASK when set, else all cores). Results do
-    /// not depend on it.
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -104,22 +96,6 @@ fn load(args: &Args) -> Result<(Scenario, String, Vec<u8>, String), ScenarioErro
     }
 }
 
-fn threads(args: &Args) -> usize {
-    args.threads
-        .map(|t| t as usize)
-        .or_else(|| {
-            std::env::var("SLURM_CPUS_PER_TASK")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .filter(|&n: &usize| n > 0)
-        })
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-}
-
 /// Writes every output: data files, the scenario copy, then charts and report.
 fn write_all(
     out: &Path,
@@ -157,22 +133,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(super::EXIT_BAD_INPUT);
         }
     };
-    let replications = args.replications.unwrap_or(scn.replications as u64);
-    let seed = args.seed.unwrap_or(scn.seed);
+    let replications = args.sim.replications.unwrap_or(scn.replications as u64);
+    let seed = args.sim.seed.unwrap_or(scn.seed);
     let out: PathBuf = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&stem));
-    let n_threads = threads(&args);
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(n_threads)
-        .build()
-    {
+    let n_threads = super::common::thread_count(args.sim.threads);
+    let pool = match super::common::pool(args.sim.threads) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: cannot start {n_threads} worker threads: {e}");
-            return ExitCode::from(super::EXIT_FAILURE);
-        }
+        Err(code) => return code,
     };
 
     let bar = ProgressBar::with_draw_target(Some(replications), ProgressDrawTarget::hidden());

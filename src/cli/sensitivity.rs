@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis_common::{self as common, BarProgress};
+use super::common::{self as common, BarProgress};
 use chokepoint::analysis::sensitivity::{self, SobolInput};
 use chokepoint::analysis::target::Subject;
 use chokepoint::analysis::{Evaluator, fmt_num};
@@ -44,18 +44,11 @@ pub struct Args {
     /// Bootstrap resamples of the Sobol intervals.
     #[arg(long, value_name = "B", default_value_t = 500)]
     pub bootstrap: usize,
-    /// Futures per run (default: the scenario's `replications`).
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    pub replications: Option<u64>,
-    /// Seed of every run (default: the scenario's `seed`).
-    #[arg(short, long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub sim: common::SimArgs,
     /// Output folder (default: output/<scenario-file-stem>/sensitivity/).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Worker threads (results do not depend on it).
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
     /// Skip the charts and report.html (CSV and JSON only).
     #[arg(long)]
     pub no_charts: bool,
@@ -98,8 +91,8 @@ pub fn run(args: Args) -> ExitCode {
     let ev = match Evaluator::new(
         loaded.doc.clone(),
         std::slice::from_ref(&strategy),
-        args.seed,
-        args.replications,
+        args.sim.seed,
+        args.sim.replications,
     ) {
         Ok(e) => e,
         Err(e) => return common::fail(e),
@@ -131,7 +124,7 @@ pub fn run(args: Args) -> ExitCode {
             return common::fail(e.into());
         }
     }
-    let pool = match common::pool(args.threads) {
+    let pool = match common::pool(args.sim.threads) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis_common as common;
+use super::common;
 use chokepoint::analysis::grid::parse_range;
 use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec};
 use chokepoint::analysis::target::{Evaluated, Subject, Target};
@@ -44,18 +44,11 @@ pub struct Args {
     /// (whole-day paths are searched to the day).
     #[arg(long, value_name = "REL", default_value_t = DEFAULT_REL_TOL)]
     pub tol: f64,
-    /// Futures per evaluation (default: the scenario's `replications`).
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    pub replications: Option<u64>,
-    /// Seed of every evaluation (default: the scenario's `seed`).
-    #[arg(short, long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub sim: common::SimArgs,
     /// Output folder (default: output/<scenario-file-stem>/size/).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Worker threads (results do not depend on it).
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
     /// Skip the chart and report.html (CSV and JSON only).
     #[arg(long)]
     pub no_charts: bool,
@@ -113,8 +106,8 @@ pub fn run(args: Args) -> ExitCode {
     let ev = match Evaluator::new(
         loaded.doc.clone(),
         std::slice::from_ref(&strategy),
-        args.seed,
-        args.replications,
+        args.sim.seed,
+        args.sim.replications,
     ) {
         Ok(e) => e,
         Err(e) => return common::fail(e),
@@ -149,7 +142,7 @@ pub fn run(args: Args) -> ExitCode {
         scan: args.scan as usize,
         rel_tol: args.tol,
     };
-    let pool = match common::pool(args.threads) {
+    let pool = match common::pool(args.sim.threads) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::analysis_common as common;
+use super::common;
 use chokepoint::analysis::grid::{self, Vary};
 use chokepoint::analysis::sweep::SweepSpec;
 use chokepoint::analysis::target::{Op, Statistic, Subject, Target};
@@ -42,18 +42,11 @@ pub struct Args {
     /// Strategies to simulate (default: all); repeat or separate with commas.
     #[arg(long, value_name = "ID", value_delimiter = ',')]
     pub strategy: Vec<String>,
-    /// Futures per point (default: the scenario's `replications`).
-    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-    pub replications: Option<u64>,
-    /// Seed of every point (default: the scenario's `seed`).
-    #[arg(short, long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub sim: common::SimArgs,
     /// Output folder (default: output/<scenario-file-stem>/sweep/).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Worker threads (results do not depend on it).
-    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    pub threads: Option<u64>,
     /// Metric charted (a sweep.csv metric name; the CSV holds them all).
     #[arg(long, value_name = "M", default_value = "shortfall_pct")]
     pub metric: String,
@@ -110,8 +103,8 @@ pub fn run(args: Args) -> ExitCode {
     let ev = match Evaluator::new(
         loaded.doc.clone(),
         &args.strategy,
-        args.seed,
-        args.replications,
+        args.sim.seed,
+        args.sim.replications,
     ) {
         Ok(e) => e,
         Err(e) => return common::fail(e),
@@ -209,7 +202,7 @@ pub fn run(args: Args) -> ExitCode {
         return common::fail_io(e);
     }
 
-    let pool = match common::pool(args.threads) {
+    let pool = match common::pool(args.sim.threads) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -1,6 +1,6 @@
-//! Helpers shared by the analysis commands (`sweep`, `size`, `sensitivity`,
-//! `exposure`): loading the scenario document, the thread pool, progress bars, error
-//! rendering and output folders.
+//! Helpers shared by the commands that simulate (`run`, `sweep`, `size`, `sensitivity`,
+//! `exposure`): the common simulation options, loading the scenario document, the thread
+//! pool, progress bars, error rendering and output folders.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +10,24 @@ use chokepoint::report::ReportError;
 use chokepoint::scenario::Document;
 use chokepoint::sim::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Options of every command that simulates: how many futures, which seed, how many
+/// threads.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimArgs {
+    /// Futures to simulate (per evaluation for the analysis commands; default: the
+    /// scenario's `replications`).
+    #[arg(short = 'n', long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub replications: Option<u64>,
+    /// Seed of the random streams (default: the scenario's `seed`). Every evaluation of an
+    /// analysis uses the same seed, hence the same futures.
+    #[arg(short, long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: SLURM_CPUS_PER_TASK when set, else all cores). Results do
+    /// not depend on it.
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+}
 
 /// A loaded scenario document with its bytes and file stem.
 pub struct Loaded {
@@ -69,9 +87,9 @@ pub fn out_dir(out: &Option<PathBuf>, stem: &str, command: &str) -> PathBuf {
         .unwrap_or_else(|| Path::new("output").join(stem).join(command))
 }
 
-/// A rayon pool of `threads` workers (default: SLURM_CPUS_PER_TASK, else all cores).
-pub fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, ExitCode> {
-    let n = threads
+/// The number of worker threads: `threads`, else SLURM_CPUS_PER_TASK, else all cores.
+pub fn thread_count(threads: Option<u64>) -> usize {
+    threads
         .map(|t| t as usize)
         .or_else(|| {
             std::env::var("SLURM_CPUS_PER_TASK")
@@ -83,7 +101,12 @@ pub fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, ExitCode> {
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1)
-        });
+        })
+}
+
+/// A rayon pool of [`thread_count`] workers.
+pub fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, ExitCode> {
+    let n = thread_count(threads);
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
