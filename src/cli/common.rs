@@ -216,3 +216,26 @@ pub fn write_page(
     }
     Ok(())
 }
+
+/// The evaluator of one strategy (`strategy`, default the reference) of a loaded
+/// scenario, with the common simulation options; on failure prints why and returns the
+/// exit code.
+pub fn one_strategy(
+    loaded: &Loaded,
+    strategy: Option<&str>,
+    sim: &SimArgs,
+) -> Result<(String, chokepoint::analysis::Evaluator), ExitCode> {
+    let full = loaded.doc.validate().map_err(|e| fail(e.into()))?;
+    let strategy = strategy.map_or_else(
+        || full.strategies[full.reference].id.clone(),
+        str::to_string,
+    );
+    let ev = chokepoint::analysis::Evaluator::new(
+        loaded.doc.clone(),
+        std::slice::from_ref(&strategy),
+        sim.seed,
+        sim.replications,
+    )
+    .map_err(fail)?;
+    Ok((strategy, ev))
+}

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{self as common, BarProgress};
+use chokepoint::analysis::fmt_num;
 use chokepoint::analysis::sensitivity::{self, SobolInput};
 use chokepoint::analysis::target::Subject;
-use chokepoint::analysis::{Evaluator, fmt_num};
 use chokepoint::charts::analysis::{
     self as ach, AnalysisChart, AnalysisKind, SobolData, TornadoData,
 };
@@ -80,22 +80,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let full = match loaded.doc.validate() {
-        Ok(s) => s,
-        Err(e) => return common::fail(e.into()),
-    };
-    let strategy = args
-        .strategy
-        .clone()
-        .unwrap_or_else(|| full.strategies[full.reference].id.clone());
-    let ev = match Evaluator::new(
-        loaded.doc.clone(),
-        std::slice::from_ref(&strategy),
-        args.sim.seed,
-        args.sim.replications,
-    ) {
-        Ok(e) => e,
-        Err(e) => return common::fail(e),
+    let (strategy, ev) = match common::one_strategy(&loaded, args.strategy.as_deref(), &args.sim) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let mut subject = match Subject::resolve(ev.base(), args.material.as_deref()) {
         Ok(s) => s,

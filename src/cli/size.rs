@@ -7,7 +7,7 @@ use super::common;
 use chokepoint::analysis::grid::parse_range;
 use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec};
 use chokepoint::analysis::target::{Evaluated, Subject, Target};
-use chokepoint::analysis::{AnalysisError, Evaluator, fmt_num};
+use chokepoint::analysis::{AnalysisError, fmt_num};
 use chokepoint::charts::analysis::{self as ach, AnalysisChart, AnalysisKind, SizeData};
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
@@ -95,22 +95,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(v) => v,
         Err(e) => return common::fail(e.into()),
     };
-    let full = match loaded.doc.validate() {
-        Ok(s) => s,
-        Err(e) => return common::fail(e.into()),
-    };
-    let strategy = args
-        .strategy
-        .clone()
-        .unwrap_or_else(|| full.strategies[full.reference].id.clone());
-    let ev = match Evaluator::new(
-        loaded.doc.clone(),
-        std::slice::from_ref(&strategy),
-        args.sim.seed,
-        args.sim.replications,
-    ) {
-        Ok(e) => e,
-        Err(e) => return common::fail(e),
+    let (strategy, ev) = match common::one_strategy(&loaded, args.strategy.as_deref(), &args.sim) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let subject = match Subject::resolve(ev.base(), args.material.as_deref())
         .and_then(|s| target.check(s).map(|_| s))
