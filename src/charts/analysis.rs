@@ -285,6 +285,17 @@ where
     Ok(())
 }
 
+/// One legend entry per strategy series, in its colour, with the given swatch shape.
+fn series_legend(series: &[SweepSeries], swatch: impl Fn(RGBColor) -> Swatch) -> Vec<LegendItem> {
+    series
+        .iter()
+        .map(|se| LegendItem {
+            label: se.label.clone(),
+            swatch: swatch(strategy_color(se.color)),
+        })
+        .collect()
+}
+
 // ------------------------------------------------------------ sweep: one path
 
 fn sweep_lines<DB: DrawingBackend>(
@@ -295,14 +306,7 @@ fn sweep_lines<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut legend: Vec<LegendItem> = d
-        .series
-        .iter()
-        .map(|s| LegendItem {
-            label: s.label.clone(),
-            swatch: Swatch::Line(strategy_color(s.color)),
-        })
-        .collect();
+    let mut legend = series_legend(&d.series, Swatch::Line);
     legend.push(LegendItem {
         label: "95% interval of the mean".into(),
         swatch: Swatch::Fill(MUTED.mix(0.2)),
@@ -680,14 +684,7 @@ fn sweep_scatter<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut legend: Vec<LegendItem> = d
-        .series
-        .iter()
-        .map(|s| LegendItem {
-            label: s.label.clone(),
-            swatch: Swatch::Dot(strategy_color(s.color)),
-        })
-        .collect();
+    let mut legend = series_legend(&d.series, Swatch::Dot);
     if d.target.is_some() {
         legend.push(LegendItem {
             label: "hollow: target not met".into(),
