@@ -285,6 +285,33 @@ where
     Ok(())
 }
 
+/// A dashed horizontal reference line at `y` across `xr` in `color`, labelled in `style`
+/// (same colour) above its right end, `dx` design units in from the end.
+fn threshold<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &mut super::draw::Chart<'_, DB>,
+    xr: &std::ops::Range<f64>,
+    (y, label): (f64, &str),
+    style: TextStyle,
+    color: RGBColor,
+    dx: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let s = scale(root);
+    dashed(c, vec![(xr.start, y), (xr.end, y)], color, s)?;
+    let (px, py) = c.backend_coord(&(xr.end, y));
+    text_at(
+        root,
+        label,
+        &style.color(&color),
+        (px - (dx * s) as i32, py - (6.0 * s) as i32),
+        HPos::Right,
+        VPos::Bottom,
+    )
+}
+
 /// One legend entry per strategy series, in its colour, with the given swatch shape.
 fn series_legend(series: &[SweepSeries], swatch: impl Fn(RGBColor) -> Swatch) -> Vec<LegendItem> {
     series
@@ -367,22 +394,16 @@ where
             ..Axes::default()
         },
     )?;
-    let x_end = padded(xlo, xhi).end;
+    let xr = padded(xlo, xhi);
     for (v, label) in &d.thresholds {
-        dashed(
-            &mut c,
-            vec![(padded(xlo, xhi).start, *v), (x_end, *v)],
-            PALETTE[4],
-            s,
-        )?;
-        let (px, py) = c.backend_coord(&(x_end, *v));
-        text_at(
+        threshold(
             root,
-            label,
-            &font(s, 16.0).color(&PALETTE[4]),
-            (px - (6.0 * s) as i32, py - (6.0 * s) as i32),
-            HPos::Right,
-            VPos::Bottom,
+            &mut c,
+            &xr,
+            (*v, label),
+            font(s, 16.0),
+            PALETTE[4],
+            6.0,
         )?;
     }
     for se in &d.series {
@@ -858,25 +879,13 @@ where
         )?;
         let xr = padded(r.range[0], r.range[1]);
         let yr = value_axis(ylo, yhi.max(0.0));
-        dashed(
-            &mut c,
-            vec![(xr.start, clause.threshold), (xr.end, clause.threshold)],
-            MUTED,
-            s,
-        )?;
-        let (px, py) = c.backend_coord(&(xr.end, clause.threshold));
-        text_at(
-            root,
-            &format!(
-                "target: {} {}",
-                op_words(clause.op),
-                fmt_num(clause.threshold)
-            ),
-            &bold(s, 16.0).color(&MUTED),
-            (px - (8.0 * s) as i32, py - (6.0 * s) as i32),
-            HPos::Right,
-            VPos::Bottom,
-        )?;
+        let label = format!(
+            "target: {} {}",
+            op_words(clause.op),
+            fmt_num(clause.threshold)
+        );
+        let t = (clause.threshold, label.as_str());
+        threshold(root, &mut c, &xr, t, bold(s, 16.0), MUTED, 8.0)?;
         if let Some(v) = key {
             c.draw_series(std::iter::once(PathElement::new(
                 vec![(v, yr.start), (v, yr.end)],
