@@ -10,7 +10,7 @@
 // Strategies, points and rows index several parallel arrays at once.
 #![allow(clippy::needless_range_loop)]
 
-use super::draw::{Axes, interval, panel, pct_fmt};
+use super::draw::{Axes, hollow_square, interval, panel, pct_fmt};
 use super::layout::{
     GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, font, frame, nice_max, scale, text_at,
     text_width,
@@ -929,14 +929,7 @@ where
             if *met {
                 root.draw(&Circle::new((qx, qy), h, met_c.filled()))?;
             } else {
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    WHITE.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    not_c.stroke_width((2.5 * s).max(1.0) as u32),
-                ))?;
+                hollow_square(root, (qx, qy), h, not_c, (2.5 * s).max(1.0) as u32)?;
             }
         }
     }

@@ -695,14 +695,7 @@ where
                 interval(&mut chart, lo, hi, yp, cap, c, sw)?;
                 let (qx, qy) = chart.backend_coord(&(p95, yp));
                 let h = (8.0 * s) as i32;
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    WHITE.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    c.stroke_width(sw),
-                ))?;
+                hollow_square(root, (qx, qy), h, c, sw)?;
             }
         }
 
@@ -790,6 +783,24 @@ where
         PathElement::new(vec![(lo, y - cap), (lo, y + cap)], c.stroke_width(sw)),
         PathElement::new(vec![(hi, y - cap), (hi, y + cap)], c.stroke_width(sw)),
     ])?;
+    Ok(())
+}
+
+/// A hollow square marker (white inside, outlined in `c`) of half-size `h` pixels at
+/// pixel position `(x, y)`.
+pub(super) fn hollow_square<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    h: i32,
+    c: RGBColor,
+    sw: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let corners = [(x - h, y - h), (x + h, y + h)];
+    root.draw(&Rectangle::new(corners, WHITE.filled()))?;
+    root.draw(&Rectangle::new(corners, c.stroke_width(sw)))?;
     Ok(())
 }
 
