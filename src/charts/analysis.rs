@@ -938,6 +938,38 @@ where
 
 // ------------------------------------------------------------ tornado
 
+/// The untitled panel of a chart with `n` labelled rows (row `k` from the top at
+/// `y = n - 1 - k`): x ticks only, a `label_area` (design units) wide label column on the
+/// left. Returns the chart and the pixel width a row label may take.
+fn row_panel<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    s: f64,
+    x: std::ops::Range<f64>,
+    n: f64,
+    x_desc: &str,
+    label_area: f64,
+    x_fmt: fn(&f64) -> String,
+) -> Result<(super::draw::Chart<'a, DB>, i32), Box<dyn std::error::Error + Send + Sync>>
+where
+    DB::ErrorType: 'static,
+{
+    let c = panel(
+        body,
+        s,
+        "",
+        Axes {
+            x,
+            y: -0.6..(n - 0.4),
+            x_desc,
+            y_ticks: false,
+            y_area: label_area,
+            x_fmt,
+            ..Axes::default()
+        },
+    )?;
+    Ok((c, ((label_area - 20.0) * s) as i32))
+}
+
 /// Draws right-aligned row labels left of a chart's plot area.
 fn row_label<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -1018,25 +1050,10 @@ where
     } else {
         0.0..1.0
     };
-    let label_area = 400.0;
-    let mut c = panel(
-        &body,
-        s,
-        "",
-        Axes {
-            x: xr.clone(),
-            y: -0.6..(n - 0.4),
-            x_desc: &x_desc,
-            y_ticks: false,
-            y_area: label_area,
-            x_fmt: fmt_axis(&d.metric),
-            ..Axes::default()
-        },
-    )?;
+    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, &x_desc, 400.0, fmt_axis(&d.metric))?;
     let bar_h = 0.34;
     let ls = font(s, 16.0);
     let vs = font(s, 14.0).color(&MUTED);
-    let label_w = ((label_area - 20.0) * s) as i32;
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
         let b = r.metric_base.or(base).unwrap_or(0.0);
@@ -1142,26 +1159,13 @@ where
         .flatten()
         .fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
     let xr = (lo.min(0.0) - 0.02)..(hi * 1.04);
-    let label_area = 400.0;
-    let mut c = panel(
-        &body,
-        s,
-        "",
-        Axes {
-            x: xr.clone(),
-            y: -0.6..(n - 0.4),
-            x_desc: "Sobol index (share of variance)",
-            y_ticks: false,
-            y_area: label_area,
-            ..Axes::default()
-        },
-    )?;
+    let x_desc = "Sobol index (share of variance)";
+    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, x_desc, 400.0, |v| fmt_num(*v))?;
     c.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, -0.6), (0.0, n - 0.4)],
         MUTED.stroke_width(1),
     )))?;
     let ls = font(s, 16.0);
-    let label_w = ((label_area - 20.0) * s) as i32;
     let sw = (2.0 * s).max(1.0) as u32;
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
@@ -1257,23 +1261,10 @@ where
             * 1.25,
         10.0,
     );
-    let label_area = 330.0;
-    let mut c = panel(
-        &body,
-        s,
-        "",
-        Axes {
-            x: 0.0..xmax,
-            y: -0.6..(n - 0.4),
-            x_desc: "days from the loss",
-            y_ticks: false,
-            y_area: label_area,
-            ..Axes::default()
-        },
-    )?;
+    let x_desc = "days from the loss";
+    let (mut c, label_w) = row_panel(&body, s, 0.0..xmax, n, x_desc, 330.0, |v| fmt_num(*v))?;
     let fs = if rows.len() > 16 { 14.0 } else { 16.0 };
     let ls = font(s, fs);
-    let label_w = ((label_area - 20.0) * s) as i32;
     let vs = font(s, fs - 1.0);
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
