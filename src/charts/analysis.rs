@@ -316,10 +316,7 @@ where
 fn series_legend(series: &[SweepSeries], swatch: impl Fn(RGBColor) -> Swatch) -> Vec<LegendItem> {
     series
         .iter()
-        .map(|se| LegendItem {
-            label: se.label.clone(),
-            swatch: swatch(strategy_color(se.color)),
-        })
+        .map(|se| LegendItem::new(se.label.clone(), swatch(strategy_color(se.color))))
         .collect()
 }
 
@@ -334,15 +331,12 @@ where
     DB::ErrorType: 'static,
 {
     let mut legend = series_legend(&d.series, Swatch::Line);
-    legend.push(LegendItem {
-        label: "95% interval of the mean".into(),
-        swatch: Swatch::Fill(MUTED.mix(0.2)),
-    });
+    legend.push(LegendItem::new(
+        "95% interval of the mean",
+        Swatch::Fill(MUTED.mix(0.2)),
+    ));
     if !d.thresholds.is_empty() {
-        legend.push(LegendItem {
-            label: "target".into(),
-            swatch: Swatch::Dashed(PALETTE[4]),
-        });
+        legend.push(LegendItem::new("target", Swatch::Dashed(PALETTE[4])));
     }
     let notes = vec![format!(
         "Lines: mean of {} ({}) at each value of {}; bands: its 95% interval. Every point \
@@ -488,15 +482,15 @@ where
     DB::ErrorType: 'static,
 {
     let has_target = d.target.is_some();
-    let mut legend = vec![LegendItem {
-        label: format!("colour: mean {} (scale at right)", metric_words(&d.metric)),
-        swatch: Swatch::Fill(viridis(0.55).mix(1.0)),
-    }];
+    let mut legend = vec![LegendItem::new(
+        format!("colour: mean {} (scale at right)", metric_words(&d.metric)),
+        Swatch::Fill(viridis(0.55).mix(1.0)),
+    )];
     if has_target {
-        legend.push(LegendItem {
-            label: "edge of the region where the target is met (✓ = met)".into(),
-            swatch: Swatch::Line(RGBColor(0, 0, 0)),
-        });
+        legend.push(LegendItem::new(
+            "edge of the region where the target is met (✓ = met)",
+            Swatch::Line(RGBColor(0, 0, 0)),
+        ));
     }
     let mut notes = vec![format!(
         "Each cell: mean of {} ({}) at one combination of the two paths; darker is higher. {}",
@@ -707,10 +701,10 @@ where
 {
     let mut legend = series_legend(&d.series, Swatch::Dot);
     if d.target.is_some() {
-        legend.push(LegendItem {
-            label: "hollow: target not met".into(),
-            swatch: Swatch::Square(MUTED),
-        });
+        legend.push(LegendItem::new(
+            "hollow: target not met",
+            Swatch::Square(MUTED),
+        ));
     }
     let notes = vec![format!(
         "Each dot: mean of {} ({}) at one sampled point, placed by the value of one path; the \
@@ -799,26 +793,17 @@ where
     let (met_c, not_c, line_c) = (PALETTE[3], PALETTE[4], PALETTE[5]);
     let r = &d.result;
     let legend = vec![
-        LegendItem {
-            label: "target met (filled dot)".into(),
-            swatch: Swatch::Dot(met_c),
-        },
-        LegendItem {
-            label: "not met (hollow square)".into(),
-            swatch: Swatch::Square(not_c),
-        },
-        LegendItem {
-            label: "target threshold".into(),
-            swatch: Swatch::Dashed(MUTED),
-        },
-        LegendItem {
-            label: if r.met {
-                "smallest value meeting the target".into()
+        LegendItem::new("target met (filled dot)", Swatch::Dot(met_c)),
+        LegendItem::new("not met (hollow square)", Swatch::Square(not_c)),
+        LegendItem::new("target threshold", Swatch::Dashed(MUTED)),
+        LegendItem::new(
+            if r.met {
+                "smallest value meeting the target"
             } else {
-                "best value found (target not met)".into()
+                "best value found (target not met)"
             },
-            swatch: Swatch::Line(line_c),
-        },
+            Swatch::Line(line_c),
+        ),
     ];
     let notes = vec![format!(
         "Every value evaluated ({} in all: a coarse scan, then bisection), each with its 95% \
@@ -1011,18 +996,15 @@ where
         .collect();
     let base = d.rows.iter().find_map(|r| r.metric_base);
     let legend = vec![
-        LegendItem {
-            label: format!("path moved down {}%", fmt_num(d.delta * 100.0)),
-            swatch: Swatch::Fill(down_c.mix(0.85)),
-        },
-        LegendItem {
-            label: format!("path moved up {}%", fmt_num(d.delta * 100.0)),
-            swatch: Swatch::Fill(up_c.mix(0.85)),
-        },
-        LegendItem {
-            label: "base value".into(),
-            swatch: Swatch::Line(RGBColor(0, 0, 0)),
-        },
+        LegendItem::new(
+            format!("path moved down {}%", fmt_num(d.delta * 100.0)),
+            Swatch::Fill(down_c.mix(0.85)),
+        ),
+        LegendItem::new(
+            format!("path moved up {}%", fmt_num(d.delta * 100.0)),
+            Swatch::Fill(up_c.mix(0.85)),
+        ),
+        LegendItem::new("base value", Swatch::Line(RGBColor(0, 0, 0))),
     ];
     let ranked = d.rows.iter().filter(|r| r.rank.is_some()).count();
     let notes = vec![format!(
@@ -1119,18 +1101,12 @@ where
 {
     let (first_c, total_c) = (PALETTE[5], PALETTE[1]);
     let legend = vec![
-        LegendItem {
-            label: "first-order index (alone)".into(),
-            swatch: Swatch::Fill(first_c.mix(0.85)),
-        },
-        LegendItem {
-            label: "total index (with interactions)".into(),
-            swatch: Swatch::Fill(total_c.mix(0.85)),
-        },
-        LegendItem {
-            label: "95% bootstrap interval".into(),
-            swatch: Swatch::Line(RGBColor(0, 0, 0)),
-        },
+        LegendItem::new("first-order index (alone)", Swatch::Fill(first_c.mix(0.85))),
+        LegendItem::new(
+            "total index (with interactions)",
+            Swatch::Fill(total_c.mix(0.85)),
+        ),
+        LegendItem::new("95% bootstrap interval", Swatch::Line(RGBColor(0, 0, 0))),
     ];
     let notes = vec![format!(
         "Share of the variance of mean {} ({}) explained by each path over its range, \
@@ -1214,22 +1190,16 @@ where
     let (risk_c, ok_c, ttr_c) = (PALETTE[4], PALETTE[5], RGBColor(120, 120, 120));
     let rows: Vec<&ExposureRow> = d.rows.iter().take(d.top).collect();
     let legend = vec![
-        LegendItem {
-            label: "time to survive (TTS), at risk: TTS < TTR".into(),
-            swatch: Swatch::Fill(risk_c.mix(0.9)),
-        },
-        LegendItem {
-            label: "TTS, covered".into(),
-            swatch: Swatch::Fill(ok_c.mix(0.75)),
-        },
-        LegendItem {
-            label: "no shortfall in the days simulated".into(),
-            swatch: Swatch::Fill(ok_c.mix(0.25)),
-        },
-        LegendItem {
-            label: "time to recover (TTR)".into(),
-            swatch: Swatch::Fill(ttr_c.mix(0.6)),
-        },
+        LegendItem::new(
+            "time to survive (TTS), at risk: TTS < TTR",
+            Swatch::Fill(risk_c.mix(0.9)),
+        ),
+        LegendItem::new("TTS, covered", Swatch::Fill(ok_c.mix(0.75))),
+        LegendItem::new(
+            "no shortfall in the days simulated",
+            Swatch::Fill(ok_c.mix(0.25)),
+        ),
+        LegendItem::new("time to recover (TTR)", Swatch::Fill(ttr_c.mix(0.6))),
     ];
     let at_risk = d.rows.iter().filter(|r| r.at_risk == Some(true)).count();
     let mut notes = vec![format!(

@@ -257,10 +257,10 @@ where
 {
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let mut legend = strategy_legend(data, Swatch::Line);
-    legend.push(LegendItem {
-        label: "1 in 10 and 1 in 20 futures".into(),
-        swatch: Swatch::Dashed(MUTED),
-    });
+    legend.push(LegendItem::new(
+        "1 in 10 and 1 in 20 futures",
+        Swatch::Dashed(MUTED),
+    ));
     let notes = vec![
         "Share of futures whose shortfall over the horizon exceeds x; lower and further left is \
          better. Log scale, so rare large shortfalls show. Coinciding curves are drawn nested."
@@ -509,18 +509,12 @@ where
 {
     let ns = data.n_strategies();
     let legend = vec![
-        LegendItem {
-            label: "90% of futures (P5 to P95)".into(),
-            swatch: Swatch::Fill(alpha(MUTED, 0.2)),
-        },
-        LegendItem {
-            label: "middle half (P25 to P75)".into(),
-            swatch: Swatch::Fill(alpha(MUTED, 0.45)),
-        },
-        LegendItem {
-            label: "median future".into(),
-            swatch: Swatch::Line(BLACK),
-        },
+        LegendItem::new(
+            "90% of futures (P5 to P95)",
+            Swatch::Fill(alpha(MUTED, 0.2)),
+        ),
+        LegendItem::new("middle half (P25 to P75)", Swatch::Fill(alpha(MUTED, 0.45))),
+        LegendItem::new("median future", Swatch::Line(BLACK)),
     ];
     let notes = vec![format!(
         "Private working stock plus strategic stockpile of {} at the end of each day, in {}; \
@@ -598,14 +592,11 @@ where
 {
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let legend = vec![
-        LegendItem {
-            label: "mean with 95% interval".into(),
-            swatch: Swatch::Dot(BLACK),
-        },
-        LegendItem {
-            label: "P95 (1-in-20 bad case) with 95% interval".into(),
-            swatch: Swatch::Square(BLACK),
-        },
+        LegendItem::new("mean with 95% interval", Swatch::Dot(BLACK)),
+        LegendItem::new(
+            "P95 (1-in-20 bad case) with 95% interval",
+            Swatch::Square(BLACK),
+        ),
     ];
     let reference = data.reference;
     let notes = vec![format!(
@@ -818,10 +809,7 @@ where
 {
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let mut legend = strategy_legend(data, Swatch::Dot);
-    legend.push(LegendItem {
-        label: "efficient frontier".into(),
-        swatch: Swatch::Dashed(MUTED),
-    });
+    legend.push(LegendItem::new("efficient frontier", Swatch::Dashed(MUTED)));
     let notes = vec![
         "Cost: strategy, holding, buying, substitution and shortage costs of all materials, \
          mean over futures. Risk: CVaR95, the mean shortfall of the worst 5% of futures."

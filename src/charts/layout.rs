@@ -54,16 +54,23 @@ pub struct LegendItem {
     pub swatch: Swatch,
 }
 
+impl LegendItem {
+    /// An entry with text `label` and mark `swatch`.
+    pub fn new(label: impl Into<String>, swatch: Swatch) -> Self {
+        LegendItem {
+            label: label.into(),
+            swatch,
+        }
+    }
+}
+
 /// Legend entries for every strategy of `data`, in its colour, as `swatch`.
 pub fn strategy_legend(
     data: &super::ChartData,
     swatch: impl Fn(RGBColor) -> Swatch,
 ) -> Vec<LegendItem> {
     (0..data.n_strategies())
-        .map(|s| LegendItem {
-            label: data.strategy_label(s).to_string(),
-            swatch: swatch(super::strategy_color(s)),
-        })
+        .map(|s| LegendItem::new(data.strategy_label(s), swatch(super::strategy_color(s))))
         .collect()
 }
 
