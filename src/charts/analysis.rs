@@ -10,9 +10,9 @@
 // Strategies, points and rows index several parallel arrays at once.
 #![allow(clippy::needless_range_loop)]
 
-use super::draw::{Axes, hollow_square, interval, panel, pct_fmt};
+use super::draw::{Axes, hollow_square, interval, panel, pct_fmt, row_label};
 use super::layout::{
-    GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, font, frame, nice_max, scale, text_at,
+    GRID, LegendItem, MUTED, Swatch, bold, fmt_num, font, frame, nice_max, scale, text_at,
     text_width,
 };
 use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with};
@@ -953,30 +953,6 @@ where
         },
     )?;
     Ok((c, ((label_area - 20.0) * s) as i32))
-}
-
-/// Draws right-aligned row labels left of a chart's plot area.
-fn row_label<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    c: &super::draw::Chart<'_, DB>,
-    text: &str,
-    style: &TextStyle,
-    (x, y): (f64, f64),
-    max_w: i32,
-    s: f64,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let (px, py) = c.backend_coord(&(x, y));
-    text_at(
-        root,
-        &fit(root, text, style, max_w),
-        style,
-        (px - (10.0 * s) as i32, py),
-        HPos::Right,
-        VPos::Center,
-    )
 }
 
 fn tornado<DB: DrawingBackend>(

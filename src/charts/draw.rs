@@ -662,15 +662,8 @@ where
         for st in 0..ns {
             let y = y_of(st);
             let c = strategy_color(st);
-            let (px, py) = chart.backend_coord(&(0.0, y));
-            text_at(
-                root,
-                &fit(root, data.strategy_label(st), &label_style, label_w),
-                &label_style,
-                (px - (10.0 * s) as i32, py),
-                HPos::Right,
-                VPos::Center,
-            )?;
+            let label = data.strategy_label(st);
+            row_label(root, &chart, label, &label_style, (0.0, y), label_w, s)?;
             let Some(st_) = stats(st) else { continue };
             let ym = y + 0.16;
             if let (Some(mean), Some([lo, hi])) = (st_.mean, st_.ci95) {
@@ -754,6 +747,31 @@ where
         }
     }
     Ok(())
+}
+
+/// Draws a row label right-aligned left of `(x, y)` (the plot's left edge), shortened to
+/// `max_w` pixels.
+pub(super) fn row_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &Chart<'_, DB>,
+    text: &str,
+    style: &TextStyle,
+    (x, y): (f64, f64),
+    max_w: i32,
+    s: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (px, py) = c.backend_coord(&(x, y));
+    text_at(
+        root,
+        &fit(root, text, style, max_w),
+        style,
+        (px - (10.0 * s) as i32, py),
+        HPos::Right,
+        VPos::Center,
+    )
 }
 
 /// A horizontal interval with end caps at height `y`.
