@@ -12,8 +12,8 @@
 
 use super::draw::{Axes, hollow_square, interval, panel, pct_fmt, row_label};
 use super::layout::{
-    GRID, LegendItem, MUTED, Swatch, bold, fmt_num, font, frame, nice_max, scale, text_at,
-    text_width,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fmt_num, font, frame, nice_max, scale, text_at,
+    text_width, widen,
 };
 use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with};
 use crate::analysis::exposure::ExposureRow;
@@ -352,11 +352,7 @@ where
         .iter()
         .flat_map(|se| se.points.iter().map(|p| p.values[0]))
         .collect();
-    let (xlo, xhi) = xs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+    let (xlo, xhi) = xs.iter().copied().fold(EMPTY, widen);
     let (ylo, yhi) = d
         .series
         .iter()
@@ -369,9 +365,7 @@ where
         })
         .flatten()
         .chain(d.thresholds.iter().map(|t| t.0))
-        .fold((0.0f64, f64::NEG_INFINITY), |(a, b), y| {
-            (a.min(y), b.max(y))
-        });
+        .fold((0.0, f64::NEG_INFINITY), widen);
     let y_desc = format!("mean {} ({})", metric_words(&d.metric), d.subject);
     let x_desc = d.paths[0].clone();
     let mut c = panel(
@@ -533,9 +527,7 @@ where
     let (vmin, vmax) = d.series[..ns]
         .iter()
         .flat_map(|se| se.points.iter().filter_map(|p| p.mean))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        .fold(EMPTY, widen);
     let (vmin, vmax) = if vmin.is_finite() {
         (vmin, vmax)
     } else {
@@ -722,18 +714,14 @@ where
         .series
         .iter()
         .flat_map(|se| se.points.iter().filter_map(|p| p.mean))
-        .fold((0.0f64, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        .fold((0.0, f64::NEG_INFINITY), widen);
     let y_desc = format!("mean {}", metric_words(&d.metric));
     for k in 0..np {
         let (lo, hi) = d
             .series
             .iter()
             .flat_map(|se| se.points.iter().map(|p| p.values[k]))
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                (a.min(x), b.max(x))
-            });
+            .fold(EMPTY, widen);
         let mut c = panel(
             &panels[k],
             s,
@@ -836,9 +824,7 @@ where
             .flat_map(|v| [v.1, v.2.map(|c| c[0]), v.2.map(|c| c[1])])
             .flatten()
             .chain(std::iter::once(clause.threshold))
-            .fold((0.0f64, f64::NEG_INFINITY), |(a, b), y| {
-                (a.min(y), b.max(y))
-            });
+            .fold((0.0, f64::NEG_INFINITY), widen);
         let y_desc = match &clause.metric {
             Some(m) => format!("{} of {}", clause.stat.name(), metric_words(m)),
             None => "autonomy (share of futures with no shortfall)".into(),
@@ -997,9 +983,7 @@ where
         .iter()
         .flat_map(|r| [r.metric_low, r.metric_high, r.metric_base])
         .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        .fold(EMPTY, widen);
     let n = rows.len().max(1) as f64;
     let x_desc = format!("mean {} ({})", metric_words(&d.metric), d.subject);
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
@@ -1109,7 +1093,7 @@ where
             ]
         })
         .flatten()
-        .fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        .fold((0.0, 1.0), widen);
     let xr = (lo.min(0.0) - 0.02)..(hi * 1.04);
     let x_desc = "Sobol index (share of variance)";
     let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, x_desc, 400.0, |v| fmt_num(*v))?;

@@ -4,8 +4,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::{
-    GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max, scale,
-    strategy_legend, text_at, text_width,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max,
+    scale, strategy_legend, text_at, text_width, widen,
 };
 use super::strategy_color;
 use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
@@ -845,12 +845,7 @@ where
         .iter()
         .map(|st| st.total.metrics.get("total_cost").and_then(|x| x.mean))
         .collect();
-    let (cmin, cmax) = cost
-        .iter()
-        .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &c| {
-            (a.min(c), b.max(c))
-        });
+    let (cmin, cmax) = cost.iter().flatten().copied().fold(EMPTY, widen);
     let (cmin, cmax) = if cmin.is_finite() {
         let pad = ((cmax - cmin) * 0.12).max(cmax.abs() * 0.02).max(1.0);
         (cmin - pad, cmax + pad)

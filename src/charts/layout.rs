@@ -230,6 +230,14 @@ where
     Ok(())
 }
 
+/// The empty extent, to [`widen`] from.
+pub const EMPTY: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
+
+/// The extent `(lo, hi)` widened to take in `v`, for folding over values.
+pub fn widen((lo, hi): (f64, f64), v: f64) -> (f64, f64) {
+    (lo.min(v), hi.max(v))
+}
+
 /// A "nice" upper axis bound at or above `x` (1, 2, 2.5, 5 × 10^k), at least `floor`.
 pub fn nice_max(x: f64, floor: f64) -> f64 {
     let x = if x.is_finite() { x.max(floor) } else { floor };
