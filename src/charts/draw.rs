@@ -11,6 +11,7 @@ use super::strategy_color;
 use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
 use crate::model::Bucket;
 use crate::sim::Metric;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
@@ -55,6 +56,34 @@ impl Default for Axes<'_> {
     }
 }
 
+/// A chart builder on `area` with `title` (shortened to fit) as its caption and the
+/// panels' top margin.
+fn titled<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    s: f64,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let title_style = bold(s, 20.0);
+    let w = area.dim_in_pixel().0 as i32;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(fit(area, title, &title_style, w - 10), title_style)
+        .margin_top((4.0 * s) as i32);
+    builder
+}
+
+/// The panels' mesh look: a light major grid, no minor grid, muted axes, scaled fonts.
+fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    s: f64,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(MUTED.stroke_width(1))
+        .label_style(font(s, 17.0))
+        .axis_desc_style(font(s, 19.0))
+}
+
 /// Builds a linear panel with a titled caption, a light major grid and no minor grid.
 pub(super) fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
@@ -65,11 +94,7 @@ pub(super) fn panel<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let title_style = bold(s, 20.0);
-    let w = area.dim_in_pixel().0 as i32;
-    let mut chart = ChartBuilder::on(area)
-        .caption(fit(area, title, &title_style, w - 10), title_style)
-        .margin_top((4.0 * s) as i32)
+    let mut chart = titled(area, s, title)
         .margin_right((14.0 * s) as i32)
         .margin_left((4.0 * s) as i32)
         .x_label_area_size(
@@ -80,11 +105,7 @@ where
         .y_label_area_size((ax.y_area * s) as i32)
         .build_cartesian_2d(ax.x.clone(), ax.y.clone())?;
     let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(TRANSPARENT)
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(MUTED.stroke_width(1))
-        .label_style(font(s, 17.0))
-        .axis_desc_style(font(s, 19.0))
+    house_style(&mut mesh, s)
         .x_label_formatter(&ax.x_fmt)
         .y_label_formatter(&ax.y_fmt)
         .x_labels(if ax.x_ticks { 7 } else { 0 })
@@ -127,6 +148,22 @@ where
     frame(root, &spec.title, legend, notes, &data.caption())
 }
 
+/// Each strategy's sorted shortfall % of demand of material `m` (futures where it is
+/// known), and a nice axis bound at or above the largest.
+fn sorted_shortfalls(data: &ChartData, m: usize) -> (Vec<Vec<f64>>, f64) {
+    let sorted: Vec<Vec<f64>> = (0..data.n_strategies())
+        .map(|st| sorted_present(&data.shortfall_pct[st][m]))
+        .collect();
+    let xmax = nice_max(
+        sorted
+            .iter()
+            .filter_map(|v| v.last().copied())
+            .fold(0.0, f64::max),
+        1.0,
+    );
+    (sorted, xmax)
+}
+
 // ------------------------------------------------------------ 1. shortfall distribution
 
 /// Histograms of shortfall % of demand among the futures with a shortfall, one panel per
@@ -153,16 +190,7 @@ where
     let panels = body.split_evenly((nm.max(1), ns.max(1)));
     const BINS: usize = 24;
     for m in 0..nm {
-        let sorted: Vec<Vec<f64>> = (0..ns)
-            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-            .collect();
-        let xmax = nice_max(
-            sorted
-                .iter()
-                .filter_map(|v| v.last().copied())
-                .fold(0.0, f64::max),
-            1.0,
-        );
+        let (sorted, xmax) = sorted_shortfalls(data, m);
         let width = xmax / BINS as f64;
         let counts: Vec<Vec<f64>> = sorted
             .iter()
@@ -272,33 +300,17 @@ where
     let n = data.summary.replications.max(1) as f64;
     let ymin = 10f64.powf((0.5 / n).log10().floor());
     for m in 0..nm {
-        let sorted: Vec<Vec<f64>> = (0..ns)
-            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-            .collect();
-        let xmax = nice_max(
-            sorted
-                .iter()
-                .filter_map(|v| v.last().copied())
-                .fold(0.0, f64::max),
-            1.0,
-        );
+        let (sorted, xmax) = sorted_shortfalls(data, m);
         let area = &panels[m];
         let title = format!("{}: chance the shortfall exceeds x", data.material_name(m));
-        let title_style = bold(s, 20.0);
         let w = area.dim_in_pixel().0 as i32;
-        let mut chart = ChartBuilder::on(area)
-            .caption(fit(area, &title, &title_style, w - 10), title_style)
-            .margin_top((4.0 * s) as i32)
+        let mut chart = titled(area, s, &title)
             .margin_right((90.0 * s) as i32)
             .x_label_area_size((62.0 * s) as i32)
             .y_label_area_size((if m == 0 { 100.0 } else { 70.0 } * s) as i32)
             .build_cartesian_2d(0.0..xmax, (ymin..1.0).log_scale())?;
         let mut mesh = chart.configure_mesh();
-        mesh.light_line_style(TRANSPARENT)
-            .bold_line_style(GRID.stroke_width(1))
-            .axis_style(MUTED.stroke_width(1))
-            .label_style(font(s, 17.0))
-            .axis_desc_style(font(s, 19.0))
+        house_style(&mut mesh, s)
             .x_label_formatter(&pct_fmt)
             .y_label_formatter(&|p: &f64| {
                 let pct = 100.0 * p;
@@ -622,9 +634,7 @@ where
     for m in 0..nm {
         let mat = |st: usize| &data.summary.strategies[st].materials[m];
         let stats = |st: usize| mat(st).metrics.get(Metric::ShortfallPct.name()).cloned();
-        let sorted: Vec<Vec<f64>> = (0..ns)
-            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-            .collect();
+        let (sorted, _) = sorted_shortfalls(data, m);
         let p95_ci: Vec<Option<[f64; 2]>> = sorted.iter().map(|v| quantile_ci95(v, 0.95)).collect();
         let xmax_l = nice_max(
             (0..ns)
