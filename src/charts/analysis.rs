@@ -10,10 +10,10 @@
 // Strategies, points and rows index several parallel arrays at once.
 #![allow(clippy::needless_range_loop)]
 
-use super::draw::{Axes, interval, panel, pct_fmt};
+use super::draw::{Axes, hollow_square, interval, panel, pct_fmt, row_label};
 use super::layout::{
-    GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, font, frame, nice_max, scale, text_at,
-    text_width,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fmt_num, font, frame, nice_max, scale, text_at,
+    text_width, widen,
 };
 use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with};
 use crate::analysis::exposure::ExposureRow;
@@ -285,6 +285,41 @@ where
     Ok(())
 }
 
+/// A dashed horizontal reference line at `y` across `xr` in `color`, labelled in `style`
+/// (same colour) above its right end, `dx` design units in from the end.
+fn threshold<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &mut super::draw::Chart<'_, DB>,
+    xr: &std::ops::Range<f64>,
+    (y, label): (f64, &str),
+    style: TextStyle,
+    color: RGBColor,
+    dx: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let s = scale(root);
+    dashed(c, vec![(xr.start, y), (xr.end, y)], color, s)?;
+    let (px, py) = c.backend_coord(&(xr.end, y));
+    text_at(
+        root,
+        label,
+        &style.color(&color),
+        (px - (dx * s) as i32, py - (6.0 * s) as i32),
+        HPos::Right,
+        VPos::Bottom,
+    )
+}
+
+/// One legend entry per strategy series, in its colour, with the given swatch shape.
+fn series_legend(series: &[SweepSeries], swatch: impl Fn(RGBColor) -> Swatch) -> Vec<LegendItem> {
+    series
+        .iter()
+        .map(|se| LegendItem::new(se.label.clone(), swatch(strategy_color(se.color))))
+        .collect()
+}
+
 // ------------------------------------------------------------ sweep: one path
 
 fn sweep_lines<DB: DrawingBackend>(
@@ -295,23 +330,13 @@ fn sweep_lines<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut legend: Vec<LegendItem> = d
-        .series
-        .iter()
-        .map(|s| LegendItem {
-            label: s.label.clone(),
-            swatch: Swatch::Line(strategy_color(s.color)),
-        })
-        .collect();
-    legend.push(LegendItem {
-        label: "95% interval of the mean".into(),
-        swatch: Swatch::Fill(MUTED.mix(0.2)),
-    });
+    let mut legend = series_legend(&d.series, Swatch::Line);
+    legend.push(LegendItem::new(
+        "95% interval of the mean",
+        Swatch::Fill(MUTED.mix(0.2)),
+    ));
     if !d.thresholds.is_empty() {
-        legend.push(LegendItem {
-            label: "target".into(),
-            swatch: Swatch::Dashed(PALETTE[4]),
-        });
+        legend.push(LegendItem::new("target", Swatch::Dashed(PALETTE[4])));
     }
     let notes = vec![format!(
         "Lines: mean of {} ({}) at each value of {}; bands: its 95% interval. Every point \
@@ -327,11 +352,7 @@ where
         .iter()
         .flat_map(|se| se.points.iter().map(|p| p.values[0]))
         .collect();
-    let (xlo, xhi) = xs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
+    let (xlo, xhi) = xs.iter().copied().fold(EMPTY, widen);
     let (ylo, yhi) = d
         .series
         .iter()
@@ -344,9 +365,7 @@ where
         })
         .flatten()
         .chain(d.thresholds.iter().map(|t| t.0))
-        .fold((0.0f64, f64::NEG_INFINITY), |(a, b), y| {
-            (a.min(y), b.max(y))
-        });
+        .fold((0.0, f64::NEG_INFINITY), widen);
     let y_desc = format!("mean {} ({})", metric_words(&d.metric), d.subject);
     let x_desc = d.paths[0].clone();
     let mut c = panel(
@@ -363,22 +382,16 @@ where
             ..Axes::default()
         },
     )?;
-    let x_end = padded(xlo, xhi).end;
+    let xr = padded(xlo, xhi);
     for (v, label) in &d.thresholds {
-        dashed(
-            &mut c,
-            vec![(padded(xlo, xhi).start, *v), (x_end, *v)],
-            PALETTE[4],
-            s,
-        )?;
-        let (px, py) = c.backend_coord(&(x_end, *v));
-        text_at(
+        threshold(
             root,
-            label,
-            &font(s, 16.0).color(&PALETTE[4]),
-            (px - (6.0 * s) as i32, py - (6.0 * s) as i32),
-            HPos::Right,
-            VPos::Bottom,
+            &mut c,
+            &xr,
+            (*v, label),
+            font(s, 16.0),
+            PALETTE[4],
+            6.0,
         )?;
     }
     for se in &d.series {
@@ -463,15 +476,15 @@ where
     DB::ErrorType: 'static,
 {
     let has_target = d.target.is_some();
-    let mut legend = vec![LegendItem {
-        label: format!("colour: mean {} (scale at right)", metric_words(&d.metric)),
-        swatch: Swatch::Fill(viridis(0.55).mix(1.0)),
-    }];
+    let mut legend = vec![LegendItem::new(
+        format!("colour: mean {} (scale at right)", metric_words(&d.metric)),
+        Swatch::Fill(viridis(0.55).mix(1.0)),
+    )];
     if has_target {
-        legend.push(LegendItem {
-            label: "edge of the region where the target is met (✓ = met)".into(),
-            swatch: Swatch::Line(RGBColor(0, 0, 0)),
-        });
+        legend.push(LegendItem::new(
+            "edge of the region where the target is met (✓ = met)",
+            Swatch::Line(RGBColor(0, 0, 0)),
+        ));
     }
     let mut notes = vec![format!(
         "Each cell: mean of {} ({}) at one combination of the two paths; darker is higher. {}",
@@ -514,9 +527,7 @@ where
     let (vmin, vmax) = d.series[..ns]
         .iter()
         .flat_map(|se| se.points.iter().filter_map(|p| p.mean))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        .fold(EMPTY, widen);
     let (vmin, vmax) = if vmin.is_finite() {
         (vmin, vmax)
     } else {
@@ -680,19 +691,12 @@ fn sweep_scatter<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut legend: Vec<LegendItem> = d
-        .series
-        .iter()
-        .map(|s| LegendItem {
-            label: s.label.clone(),
-            swatch: Swatch::Dot(strategy_color(s.color)),
-        })
-        .collect();
+    let mut legend = series_legend(&d.series, Swatch::Dot);
     if d.target.is_some() {
-        legend.push(LegendItem {
-            label: "hollow: target not met".into(),
-            swatch: Swatch::Square(MUTED),
-        });
+        legend.push(LegendItem::new(
+            "hollow: target not met",
+            Swatch::Square(MUTED),
+        ));
     }
     let notes = vec![format!(
         "Each dot: mean of {} ({}) at one sampled point, placed by the value of one path; the \
@@ -710,18 +714,14 @@ where
         .series
         .iter()
         .flat_map(|se| se.points.iter().filter_map(|p| p.mean))
-        .fold((0.0f64, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        .fold((0.0, f64::NEG_INFINITY), widen);
     let y_desc = format!("mean {}", metric_words(&d.metric));
     for k in 0..np {
         let (lo, hi) = d
             .series
             .iter()
             .flat_map(|se| se.points.iter().map(|p| p.values[k]))
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                (a.min(x), b.max(x))
-            });
+            .fold(EMPTY, widen);
         let mut c = panel(
             &panels[k],
             s,
@@ -781,26 +781,17 @@ where
     let (met_c, not_c, line_c) = (PALETTE[3], PALETTE[4], PALETTE[5]);
     let r = &d.result;
     let legend = vec![
-        LegendItem {
-            label: "target met (filled dot)".into(),
-            swatch: Swatch::Dot(met_c),
-        },
-        LegendItem {
-            label: "not met (hollow square)".into(),
-            swatch: Swatch::Square(not_c),
-        },
-        LegendItem {
-            label: "target threshold".into(),
-            swatch: Swatch::Dashed(MUTED),
-        },
-        LegendItem {
-            label: if r.met {
-                "smallest value meeting the target".into()
+        LegendItem::new("target met (filled dot)", Swatch::Dot(met_c)),
+        LegendItem::new("not met (hollow square)", Swatch::Square(not_c)),
+        LegendItem::new("target threshold", Swatch::Dashed(MUTED)),
+        LegendItem::new(
+            if r.met {
+                "smallest value meeting the target"
             } else {
-                "best value found (target not met)".into()
+                "best value found (target not met)"
             },
-            swatch: Swatch::Line(line_c),
-        },
+            Swatch::Line(line_c),
+        ),
     ];
     let notes = vec![format!(
         "Every value evaluated ({} in all: a coarse scan, then bisection), each with its 95% \
@@ -833,9 +824,7 @@ where
             .flat_map(|v| [v.1, v.2.map(|c| c[0]), v.2.map(|c| c[1])])
             .flatten()
             .chain(std::iter::once(clause.threshold))
-            .fold((0.0f64, f64::NEG_INFINITY), |(a, b), y| {
-                (a.min(y), b.max(y))
-            });
+            .fold((0.0, f64::NEG_INFINITY), widen);
         let y_desc = match &clause.metric {
             Some(m) => format!("{} of {}", clause.stat.name(), metric_words(m)),
             None => "autonomy (share of futures with no shortfall)".into(),
@@ -861,25 +850,13 @@ where
         )?;
         let xr = padded(r.range[0], r.range[1]);
         let yr = value_axis(ylo, yhi.max(0.0));
-        dashed(
-            &mut c,
-            vec![(xr.start, clause.threshold), (xr.end, clause.threshold)],
-            MUTED,
-            s,
-        )?;
-        let (px, py) = c.backend_coord(&(xr.end, clause.threshold));
-        text_at(
-            root,
-            &format!(
-                "target: {} {}",
-                op_words(clause.op),
-                fmt_num(clause.threshold)
-            ),
-            &bold(s, 16.0).color(&MUTED),
-            (px - (8.0 * s) as i32, py - (6.0 * s) as i32),
-            HPos::Right,
-            VPos::Bottom,
-        )?;
+        let label = format!(
+            "target: {} {}",
+            op_words(clause.op),
+            fmt_num(clause.threshold)
+        );
+        let t = (clause.threshold, label.as_str());
+        threshold(root, &mut c, &xr, t, bold(s, 16.0), MUTED, 8.0)?;
         if let Some(v) = key {
             c.draw_series(std::iter::once(PathElement::new(
                 vec![(v, yr.start), (v, yr.end)],
@@ -923,14 +900,7 @@ where
             if *met {
                 root.draw(&Circle::new((qx, qy), h, met_c.filled()))?;
             } else {
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    WHITE.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    not_c.stroke_width((2.5 * s).max(1.0) as u32),
-                ))?;
+                hollow_square(root, (qx, qy), h, not_c, (2.5 * s).max(1.0) as u32)?;
             }
         }
     }
@@ -939,28 +909,36 @@ where
 
 // ------------------------------------------------------------ tornado
 
-/// Draws right-aligned row labels left of a chart's plot area.
-fn row_label<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    c: &super::draw::Chart<'_, DB>,
-    text: &str,
-    style: &TextStyle,
-    (x, y): (f64, f64),
-    max_w: i32,
+/// The untitled panel of a chart with `n` labelled rows (row `k` from the top at
+/// `y = n - 1 - k`): x ticks only, a `label_area` (design units) wide label column on the
+/// left. Returns the chart and the pixel width a row label may take.
+fn row_panel<'a, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
     s: f64,
-) -> DrawResult
+    x: std::ops::Range<f64>,
+    n: f64,
+    x_desc: &str,
+    label_area: f64,
+    x_fmt: fn(&f64) -> String,
+) -> Result<(super::draw::Chart<'a, DB>, i32), Box<dyn std::error::Error + Send + Sync>>
 where
     DB::ErrorType: 'static,
 {
-    let (px, py) = c.backend_coord(&(x, y));
-    text_at(
-        root,
-        &fit(root, text, style, max_w),
-        style,
-        (px - (10.0 * s) as i32, py),
-        HPos::Right,
-        VPos::Center,
-    )
+    let c = panel(
+        body,
+        s,
+        "",
+        Axes {
+            x,
+            y: -0.6..(n - 0.4),
+            x_desc,
+            y_ticks: false,
+            y_area: label_area,
+            x_fmt,
+            ..Axes::default()
+        },
+    )?;
+    Ok((c, ((label_area - 20.0) * s) as i32))
 }
 
 fn tornado<DB: DrawingBackend>(
@@ -980,18 +958,15 @@ where
         .collect();
     let base = d.rows.iter().find_map(|r| r.metric_base);
     let legend = vec![
-        LegendItem {
-            label: format!("path moved down {}%", fmt_num(d.delta * 100.0)),
-            swatch: Swatch::Fill(down_c.mix(0.85)),
-        },
-        LegendItem {
-            label: format!("path moved up {}%", fmt_num(d.delta * 100.0)),
-            swatch: Swatch::Fill(up_c.mix(0.85)),
-        },
-        LegendItem {
-            label: "base value".into(),
-            swatch: Swatch::Line(RGBColor(0, 0, 0)),
-        },
+        LegendItem::new(
+            format!("path moved down {}%", fmt_num(d.delta * 100.0)),
+            Swatch::Fill(down_c.mix(0.85)),
+        ),
+        LegendItem::new(
+            format!("path moved up {}%", fmt_num(d.delta * 100.0)),
+            Swatch::Fill(up_c.mix(0.85)),
+        ),
+        LegendItem::new("base value", Swatch::Line(RGBColor(0, 0, 0))),
     ];
     let ranked = d.rows.iter().filter(|r| r.rank.is_some()).count();
     let notes = vec![format!(
@@ -1008,9 +983,7 @@ where
         .iter()
         .flat_map(|r| [r.metric_low, r.metric_high, r.metric_base])
         .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
+        .fold(EMPTY, widen);
     let n = rows.len().max(1) as f64;
     let x_desc = format!("mean {} ({})", metric_words(&d.metric), d.subject);
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
@@ -1019,25 +992,10 @@ where
     } else {
         0.0..1.0
     };
-    let label_area = 400.0;
-    let mut c = panel(
-        &body,
-        s,
-        "",
-        Axes {
-            x: xr.clone(),
-            y: -0.6..(n - 0.4),
-            x_desc: &x_desc,
-            y_ticks: false,
-            y_area: label_area,
-            x_fmt: fmt_axis(&d.metric),
-            ..Axes::default()
-        },
-    )?;
+    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, &x_desc, 400.0, fmt_axis(&d.metric))?;
     let bar_h = 0.34;
     let ls = font(s, 16.0);
     let vs = font(s, 14.0).color(&MUTED);
-    let label_w = ((label_area - 20.0) * s) as i32;
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
         let b = r.metric_base.or(base).unwrap_or(0.0);
@@ -1103,18 +1061,12 @@ where
 {
     let (first_c, total_c) = (PALETTE[5], PALETTE[1]);
     let legend = vec![
-        LegendItem {
-            label: "first-order index (alone)".into(),
-            swatch: Swatch::Fill(first_c.mix(0.85)),
-        },
-        LegendItem {
-            label: "total index (with interactions)".into(),
-            swatch: Swatch::Fill(total_c.mix(0.85)),
-        },
-        LegendItem {
-            label: "95% bootstrap interval".into(),
-            swatch: Swatch::Line(RGBColor(0, 0, 0)),
-        },
+        LegendItem::new("first-order index (alone)", Swatch::Fill(first_c.mix(0.85))),
+        LegendItem::new(
+            "total index (with interactions)",
+            Swatch::Fill(total_c.mix(0.85)),
+        ),
+        LegendItem::new("95% bootstrap interval", Swatch::Line(RGBColor(0, 0, 0))),
     ];
     let notes = vec![format!(
         "Share of the variance of mean {} ({}) explained by each path over its range, \
@@ -1141,28 +1093,15 @@ where
             ]
         })
         .flatten()
-        .fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        .fold((0.0, 1.0), widen);
     let xr = (lo.min(0.0) - 0.02)..(hi * 1.04);
-    let label_area = 400.0;
-    let mut c = panel(
-        &body,
-        s,
-        "",
-        Axes {
-            x: xr.clone(),
-            y: -0.6..(n - 0.4),
-            x_desc: "Sobol index (share of variance)",
-            y_ticks: false,
-            y_area: label_area,
-            ..Axes::default()
-        },
-    )?;
+    let x_desc = "Sobol index (share of variance)";
+    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, x_desc, 400.0, |v| fmt_num(*v))?;
     c.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, -0.6), (0.0, n - 0.4)],
         MUTED.stroke_width(1),
     )))?;
     let ls = font(s, 16.0);
-    let label_w = ((label_area - 20.0) * s) as i32;
     let sw = (2.0 * s).max(1.0) as u32;
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
@@ -1211,22 +1150,16 @@ where
     let (risk_c, ok_c, ttr_c) = (PALETTE[4], PALETTE[5], RGBColor(120, 120, 120));
     let rows: Vec<&ExposureRow> = d.rows.iter().take(d.top).collect();
     let legend = vec![
-        LegendItem {
-            label: "time to survive (TTS), at risk: TTS < TTR".into(),
-            swatch: Swatch::Fill(risk_c.mix(0.9)),
-        },
-        LegendItem {
-            label: "TTS, covered".into(),
-            swatch: Swatch::Fill(ok_c.mix(0.75)),
-        },
-        LegendItem {
-            label: "no shortfall in the days simulated".into(),
-            swatch: Swatch::Fill(ok_c.mix(0.25)),
-        },
-        LegendItem {
-            label: "time to recover (TTR)".into(),
-            swatch: Swatch::Fill(ttr_c.mix(0.6)),
-        },
+        LegendItem::new(
+            "time to survive (TTS), at risk: TTS < TTR",
+            Swatch::Fill(risk_c.mix(0.9)),
+        ),
+        LegendItem::new("TTS, covered", Swatch::Fill(ok_c.mix(0.75))),
+        LegendItem::new(
+            "no shortfall in the days simulated",
+            Swatch::Fill(ok_c.mix(0.25)),
+        ),
+        LegendItem::new("time to recover (TTR)", Swatch::Fill(ttr_c.mix(0.6))),
     ];
     let at_risk = d.rows.iter().filter(|r| r.at_risk == Some(true)).count();
     let mut notes = vec![format!(
@@ -1258,23 +1191,10 @@ where
             * 1.25,
         10.0,
     );
-    let label_area = 330.0;
-    let mut c = panel(
-        &body,
-        s,
-        "",
-        Axes {
-            x: 0.0..xmax,
-            y: -0.6..(n - 0.4),
-            x_desc: "days from the loss",
-            y_ticks: false,
-            y_area: label_area,
-            ..Axes::default()
-        },
-    )?;
+    let x_desc = "days from the loss";
+    let (mut c, label_w) = row_panel(&body, s, 0.0..xmax, n, x_desc, 330.0, |v| fmt_num(*v))?;
     let fs = if rows.len() > 16 { 14.0 } else { 16.0 };
     let ls = font(s, fs);
-    let label_w = ((label_area - 20.0) * s) as i32;
     let vs = font(s, fs - 1.0);
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;

@@ -4,13 +4,14 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::{
-    GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max, scale,
-    strategy_legend, text_at, text_width,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max,
+    scale, strategy_legend, text_at, text_width, widen,
 };
 use super::strategy_color;
 use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
 use crate::model::Bucket;
 use crate::sim::Metric;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
@@ -55,6 +56,34 @@ impl Default for Axes<'_> {
     }
 }
 
+/// A chart builder on `area` with `title` (shortened to fit) as its caption and the
+/// panels' top margin.
+fn titled<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    s: f64,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let title_style = bold(s, 20.0);
+    let w = area.dim_in_pixel().0 as i32;
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(fit(area, title, &title_style, w - 10), title_style)
+        .margin_top((4.0 * s) as i32);
+    builder
+}
+
+/// The panels' mesh look: a light major grid, no minor grid, muted axes, scaled fonts.
+fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+    s: f64,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID.stroke_width(1))
+        .axis_style(MUTED.stroke_width(1))
+        .label_style(font(s, 17.0))
+        .axis_desc_style(font(s, 19.0))
+}
+
 /// Builds a linear panel with a titled caption, a light major grid and no minor grid.
 pub(super) fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
@@ -65,11 +94,7 @@ pub(super) fn panel<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let title_style = bold(s, 20.0);
-    let w = area.dim_in_pixel().0 as i32;
-    let mut chart = ChartBuilder::on(area)
-        .caption(fit(area, title, &title_style, w - 10), title_style)
-        .margin_top((4.0 * s) as i32)
+    let mut chart = titled(area, s, title)
         .margin_right((14.0 * s) as i32)
         .margin_left((4.0 * s) as i32)
         .x_label_area_size(
@@ -80,11 +105,7 @@ where
         .y_label_area_size((ax.y_area * s) as i32)
         .build_cartesian_2d(ax.x.clone(), ax.y.clone())?;
     let mut mesh = chart.configure_mesh();
-    mesh.light_line_style(TRANSPARENT)
-        .bold_line_style(GRID.stroke_width(1))
-        .axis_style(MUTED.stroke_width(1))
-        .label_style(font(s, 17.0))
-        .axis_desc_style(font(s, 19.0))
+    house_style(&mut mesh, s)
         .x_label_formatter(&ax.x_fmt)
         .y_label_formatter(&ax.y_fmt)
         .x_labels(if ax.x_ticks { 7 } else { 0 })
@@ -127,6 +148,22 @@ where
     frame(root, &spec.title, legend, notes, &data.caption())
 }
 
+/// Each strategy's sorted shortfall % of demand of material `m` (futures where it is
+/// known), and a nice axis bound at or above the largest.
+fn sorted_shortfalls(data: &ChartData, m: usize) -> (Vec<Vec<f64>>, f64) {
+    let sorted: Vec<Vec<f64>> = (0..data.n_strategies())
+        .map(|st| sorted_present(&data.shortfall_pct[st][m]))
+        .collect();
+    let xmax = nice_max(
+        sorted
+            .iter()
+            .filter_map(|v| v.last().copied())
+            .fold(0.0, f64::max),
+        1.0,
+    );
+    (sorted, xmax)
+}
+
 // ------------------------------------------------------------ 1. shortfall distribution
 
 /// Histograms of shortfall % of demand among the futures with a shortfall, one panel per
@@ -153,16 +190,7 @@ where
     let panels = body.split_evenly((nm.max(1), ns.max(1)));
     const BINS: usize = 24;
     for m in 0..nm {
-        let sorted: Vec<Vec<f64>> = (0..ns)
-            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-            .collect();
-        let xmax = nice_max(
-            sorted
-                .iter()
-                .filter_map(|v| v.last().copied())
-                .fold(0.0, f64::max),
-            1.0,
-        );
+        let (sorted, xmax) = sorted_shortfalls(data, m);
         let width = xmax / BINS as f64;
         let counts: Vec<Vec<f64>> = sorted
             .iter()
@@ -257,10 +285,10 @@ where
 {
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let mut legend = strategy_legend(data, Swatch::Line);
-    legend.push(LegendItem {
-        label: "1 in 10 and 1 in 20 futures".into(),
-        swatch: Swatch::Dashed(MUTED),
-    });
+    legend.push(LegendItem::new(
+        "1 in 10 and 1 in 20 futures",
+        Swatch::Dashed(MUTED),
+    ));
     let notes = vec![
         "Share of futures whose shortfall over the horizon exceeds x; lower and further left is \
          better. Log scale, so rare large shortfalls show. Coinciding curves are drawn nested."
@@ -272,33 +300,17 @@ where
     let n = data.summary.replications.max(1) as f64;
     let ymin = 10f64.powf((0.5 / n).log10().floor());
     for m in 0..nm {
-        let sorted: Vec<Vec<f64>> = (0..ns)
-            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-            .collect();
-        let xmax = nice_max(
-            sorted
-                .iter()
-                .filter_map(|v| v.last().copied())
-                .fold(0.0, f64::max),
-            1.0,
-        );
+        let (sorted, xmax) = sorted_shortfalls(data, m);
         let area = &panels[m];
         let title = format!("{}: chance the shortfall exceeds x", data.material_name(m));
-        let title_style = bold(s, 20.0);
         let w = area.dim_in_pixel().0 as i32;
-        let mut chart = ChartBuilder::on(area)
-            .caption(fit(area, &title, &title_style, w - 10), title_style)
-            .margin_top((4.0 * s) as i32)
+        let mut chart = titled(area, s, &title)
             .margin_right((90.0 * s) as i32)
             .x_label_area_size((62.0 * s) as i32)
             .y_label_area_size((if m == 0 { 100.0 } else { 70.0 } * s) as i32)
             .build_cartesian_2d(0.0..xmax, (ymin..1.0).log_scale())?;
         let mut mesh = chart.configure_mesh();
-        mesh.light_line_style(TRANSPARENT)
-            .bold_line_style(GRID.stroke_width(1))
-            .axis_style(MUTED.stroke_width(1))
-            .label_style(font(s, 17.0))
-            .axis_desc_style(font(s, 19.0))
+        house_style(&mut mesh, s)
             .x_label_formatter(&pct_fmt)
             .y_label_formatter(&|p: &f64| {
                 let pct = 100.0 * p;
@@ -509,18 +521,12 @@ where
 {
     let ns = data.n_strategies();
     let legend = vec![
-        LegendItem {
-            label: "90% of futures (P5 to P95)".into(),
-            swatch: Swatch::Fill(alpha(MUTED, 0.2)),
-        },
-        LegendItem {
-            label: "middle half (P25 to P75)".into(),
-            swatch: Swatch::Fill(alpha(MUTED, 0.45)),
-        },
-        LegendItem {
-            label: "median future".into(),
-            swatch: Swatch::Line(BLACK),
-        },
+        LegendItem::new(
+            "90% of futures (P5 to P95)",
+            Swatch::Fill(alpha(MUTED, 0.2)),
+        ),
+        LegendItem::new("middle half (P25 to P75)", Swatch::Fill(alpha(MUTED, 0.45))),
+        LegendItem::new("median future", Swatch::Line(BLACK)),
     ];
     let notes = vec![format!(
         "Private working stock plus strategic stockpile of {} at the end of each day, in {}; \
@@ -598,14 +604,11 @@ where
 {
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let legend = vec![
-        LegendItem {
-            label: "mean with 95% interval".into(),
-            swatch: Swatch::Dot(BLACK),
-        },
-        LegendItem {
-            label: "P95 (1-in-20 bad case) with 95% interval".into(),
-            swatch: Swatch::Square(BLACK),
-        },
+        LegendItem::new("mean with 95% interval", Swatch::Dot(BLACK)),
+        LegendItem::new(
+            "P95 (1-in-20 bad case) with 95% interval",
+            Swatch::Square(BLACK),
+        ),
     ];
     let reference = data.reference;
     let notes = vec![format!(
@@ -631,9 +634,7 @@ where
     for m in 0..nm {
         let mat = |st: usize| &data.summary.strategies[st].materials[m];
         let stats = |st: usize| mat(st).metrics.get(Metric::ShortfallPct.name()).cloned();
-        let sorted: Vec<Vec<f64>> = (0..ns)
-            .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-            .collect();
+        let (sorted, _) = sorted_shortfalls(data, m);
         let p95_ci: Vec<Option<[f64; 2]>> = sorted.iter().map(|v| quantile_ci95(v, 0.95)).collect();
         let xmax_l = nice_max(
             (0..ns)
@@ -671,15 +672,8 @@ where
         for st in 0..ns {
             let y = y_of(st);
             let c = strategy_color(st);
-            let (px, py) = chart.backend_coord(&(0.0, y));
-            text_at(
-                root,
-                &fit(root, data.strategy_label(st), &label_style, label_w),
-                &label_style,
-                (px - (10.0 * s) as i32, py),
-                HPos::Right,
-                VPos::Center,
-            )?;
+            let label = data.strategy_label(st);
+            row_label(root, &chart, label, &label_style, (0.0, y), label_w, s)?;
             let Some(st_) = stats(st) else { continue };
             let ym = y + 0.16;
             if let (Some(mean), Some([lo, hi])) = (st_.mean, st_.ci95) {
@@ -695,14 +689,7 @@ where
                 interval(&mut chart, lo, hi, yp, cap, c, sw)?;
                 let (qx, qy) = chart.backend_coord(&(p95, yp));
                 let h = (8.0 * s) as i32;
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    WHITE.filled(),
-                ))?;
-                root.draw(&Rectangle::new(
-                    [(qx - h, qy - h), (qx + h, qy + h)],
-                    c.stroke_width(sw),
-                ))?;
+                hollow_square(root, (qx, qy), h, c, sw)?;
             }
         }
 
@@ -772,6 +759,31 @@ where
     Ok(())
 }
 
+/// Draws a row label right-aligned left of `(x, y)` (the plot's left edge), shortened to
+/// `max_w` pixels.
+pub(super) fn row_label<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &Chart<'_, DB>,
+    text: &str,
+    style: &TextStyle,
+    (x, y): (f64, f64),
+    max_w: i32,
+    s: f64,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (px, py) = c.backend_coord(&(x, y));
+    text_at(
+        root,
+        &fit(root, text, style, max_w),
+        style,
+        (px - (10.0 * s) as i32, py),
+        HPos::Right,
+        VPos::Center,
+    )
+}
+
 /// A horizontal interval with end caps at height `y`.
 pub(super) fn interval<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
@@ -793,6 +805,24 @@ where
     Ok(())
 }
 
+/// A hollow square marker (white inside, outlined in `c`) of half-size `h` pixels at
+/// pixel position `(x, y)`.
+pub(super) fn hollow_square<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    h: i32,
+    c: RGBColor,
+    sw: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let corners = [(x - h, y - h), (x + h, y + h)];
+    root.draw(&Rectangle::new(corners, WHITE.filled()))?;
+    root.draw(&Rectangle::new(corners, c.stroke_width(sw)))?;
+    Ok(())
+}
+
 // ------------------------------------------------------------ 6. cost against risk
 
 /// Expected total cost against CVaR95 shortfall %, one labelled point per strategy and
@@ -807,10 +837,7 @@ where
 {
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let mut legend = strategy_legend(data, Swatch::Dot);
-    legend.push(LegendItem {
-        label: "efficient frontier".into(),
-        swatch: Swatch::Dashed(MUTED),
-    });
+    legend.push(LegendItem::new("efficient frontier", Swatch::Dashed(MUTED)));
     let notes = vec![
         "Cost: strategy, holding, buying, substitution and shortage costs of all materials, \
          mean over futures. Risk: CVaR95, the mean shortfall of the worst 5% of futures."
@@ -828,12 +855,7 @@ where
         .iter()
         .map(|st| st.total.metrics.get("total_cost").and_then(|x| x.mean))
         .collect();
-    let (cmin, cmax) = cost
-        .iter()
-        .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &c| {
-            (a.min(c), b.max(c))
-        });
+    let (cmin, cmax) = cost.iter().flatten().copied().fold(EMPTY, widen);
     let (cmin, cmax) = if cmin.is_finite() {
         let pad = ((cmax - cmin) * 0.12).max(cmax.abs() * 0.02).max(1.0);
         (cmin - pad, cmax + pad)

@@ -54,16 +54,23 @@ pub struct LegendItem {
     pub swatch: Swatch,
 }
 
+impl LegendItem {
+    /// An entry with text `label` and mark `swatch`.
+    pub fn new(label: impl Into<String>, swatch: Swatch) -> Self {
+        LegendItem {
+            label: label.into(),
+            swatch,
+        }
+    }
+}
+
 /// Legend entries for every strategy of `data`, in its colour, as `swatch`.
 pub fn strategy_legend(
     data: &super::ChartData,
     swatch: impl Fn(RGBColor) -> Swatch,
 ) -> Vec<LegendItem> {
     (0..data.n_strategies())
-        .map(|s| LegendItem {
-            label: data.strategy_label(s).to_string(),
-            swatch: swatch(super::strategy_color(s)),
-        })
+        .map(|s| LegendItem::new(data.strategy_label(s), swatch(super::strategy_color(s))))
         .collect()
 }
 
@@ -221,6 +228,14 @@ where
     let style = style.pos(Pos::new(h, v));
     root.draw_text(text, &style, pos)?;
     Ok(())
+}
+
+/// The empty extent, to [`widen`] from.
+pub const EMPTY: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
+
+/// The extent `(lo, hi)` widened to take in `v`, for folding over values.
+pub fn widen((lo, hi): (f64, f64), v: f64) -> (f64, f64) {
+    (lo.min(v), hi.max(v))
 }
 
 /// A "nice" upper axis bound at or above `x` (1, 2, 2.5, 5 × 10^k), at least `floor`.

@@ -209,3 +209,13 @@ fn frontier_keeps_undominated_points() {
     let f = draw::efficient_frontier(&pts);
     assert_eq!(f, vec![0, 1]);
 }
+
+#[test]
+fn widen_folds_the_extent_of_values() {
+    use super::layout::{EMPTY, widen};
+    assert_eq!([3.0, -1.0, 2.0].into_iter().fold(EMPTY, widen), (-1.0, 3.0));
+    // A start other than EMPTY keeps its bounds unless a value passes them.
+    assert_eq!([2.0, 5.0].into_iter().fold((0.0, 1.0), widen), (0.0, 5.0));
+    let (lo, hi) = std::iter::empty().fold(EMPTY, widen);
+    assert!(lo > hi, "an empty fold stays empty");
+}
