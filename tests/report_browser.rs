@@ -158,6 +158,48 @@ fn chromium() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// Runs a headless browser command, killing it after two minutes so that a hung browser
+/// fails the test instead of stalling CI. Stdout is read on a thread so that a large
+/// `--dump-dom` cannot fill the pipe and block the browser.
+fn run_browser(cmd: &mut Command) -> std::process::Output {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stdout.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = stderr.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait for chromium") {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("chromium did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    std::process::Output {
+        status,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    }
+}
+
 fn headless(browser: &Path, profile: &Path) -> Command {
     let mut c = Command::new(browser);
     c.args([
@@ -196,11 +238,7 @@ fn report_opens_in_headless_chromium_without_errors() {
     );
     let profile = tmp("profile");
 
-    let out = headless(&browser, &profile)
-        .arg("--dump-dom")
-        .arg(&page)
-        .output()
-        .expect("chromium starts");
+    let out = run_browser(headless(&browser, &profile).arg("--dump-dom").arg(&page));
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("data-check=\"ok\""),
@@ -214,12 +252,12 @@ fn report_opens_in_headless_chromium_without_errors() {
     assert_eq!(dom.matches("<figure class=\"chart\"").count(), CHARTS.len());
 
     let shot = tmp("screenshot").join("report.png");
-    let out = headless(&browser, &profile)
-        .arg(format!("--screenshot={}", shot.display()))
-        .arg("--window-size=1400,4000")
-        .arg(&page)
-        .output()
-        .expect("chromium starts");
+    let out = run_browser(
+        headless(&browser, &profile)
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg("--window-size=1400,4000")
+            .arg(&page),
+    );
     let png = std::fs::read(&shot).unwrap_or_else(|e| {
         panic!(
             "no screenshot at {}: {e}\n{}",
@@ -272,11 +310,11 @@ fn analysis_page_opens_in_headless_chromium_without_errors() {
         "file://{}",
         d.join("report.html").canonicalize().unwrap().display()
     );
-    let out = headless(&browser, &tmp("profile-analysis"))
-        .arg("--dump-dom")
-        .arg(&page)
-        .output()
-        .expect("chromium starts");
+    let out = run_browser(
+        headless(&browser, &tmp("profile-analysis"))
+            .arg("--dump-dom")
+            .arg(&page),
+    );
     let dom = String::from_utf8_lossy(&out.stdout);
     assert!(
         dom.contains("data-check=\"ok\""),
