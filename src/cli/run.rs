@@ -106,10 +106,13 @@ fn write_all(
     scenario_bytes: &[u8],
     args: &Args,
 ) -> Result<Vec<PathBuf>, report::ReportError> {
-    let mut written = report::write_run_outputs(out, scn, result, summary, info)?;
+    // The scenario copy first and run.json (inside write_run_outputs) last of the data
+    // files, so a run.json always describes the files beside it; charts and the report
+    // come after and can be re-rendered from those files by `chokepoint report`.
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
-    written.push(copy);
+    let mut written = report::write_run_outputs(out, scn, result, summary, info)?;
+    written.insert(0, copy);
     if !args.no_charts {
         let bands = result.daily.as_ref().map(daily_bands).unwrap_or_default();
         let data = ChartData::from_run(scn, result, summary, &bands);
@@ -205,10 +208,20 @@ pub fn run(args: Args) -> ExitCode {
             scn.name, scn.horizon_days
         );
         print!("{}", report::terminal_table(&summary));
-        println!("\nWritten to {}/:", out.display());
+        // Files at the top of the folder by name; chart files counted per folder.
+        let mut top = Vec::new();
+        let mut charts = 0;
         for p in &written {
             let shown = p.strip_prefix(&out).unwrap_or(p);
-            println!("  {}", shown.display());
+            if shown.components().count() > 1 {
+                charts += 1;
+            } else {
+                top.push(shown.display().to_string());
+            }
+        }
+        println!("\nWritten to {}/: {}", out.display(), top.join(", "));
+        if charts > 0 {
+            println!("  and {charts} chart files in charts/ (open report.html to see them all)");
         }
     }
     ExitCode::SUCCESS
