@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing (clap) and dispatch to one module per
-//! command. Only this layer prints, renders diagnostics and chooses exit codes.
+//! command. Only this layer prints, renders diagnostics and chooses exit codes. It may
+//! depend on every library layer; nothing in the library depends on it.
 
 mod common;
 mod exposure;
