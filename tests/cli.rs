@@ -127,3 +127,29 @@ fn a_closed_stdout_does_not_make_it_panic() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn validate_estimates_expected_onsets_from_sampled_timelines() {
+    // tutorial.toml's cn_licensing happens on day 180 with probability 0.3, so its
+    // expected number of onsets is 0.3; the estimate from 4000 timelines has standard
+    // error sqrt(0.3 * 0.7 / 4000) ≈ 0.0072, and the text has two decimals: allow 0.03.
+    let out = bin()
+        .args(["validate", "scenarios/tutorial.toml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("cn_licensing ["))
+        .unwrap_or_else(|| panic!("no cn_licensing line:\n{text}"));
+    let est: f64 = line
+        .split('≈')
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no estimate in {line}"));
+    assert!((est - 0.3).abs() <= 0.03, "{line}");
+    // A shock that only starts when triggered still gets its expected count.
+    assert!(text.contains("only when triggered; ≈"), "{text}");
+}

@@ -85,17 +85,41 @@ impl miette::Diagnostic for Located {
     }
 }
 
-fn expected_onsets(s: &chokepoint::model::Shock, horizon: f64) -> String {
-    match s.onset {
-        Onset::Rate { rate_per_year } if rate_per_year > 0.0 => {
-            let cycle =
-                365.0 / rate_per_year + s.duration.mean().max(1.0) + s.recovery.mean().max(0.0);
-            format!("≈{:.2} onsets over the horizon", horizon / cycle)
+/// Timelines sampled to estimate each shock's expected number of onsets.
+const ONSET_SAMPLES: u64 = 4000;
+
+/// Expected number of instances of each shock over the horizon, own and triggered,
+/// estimated from [`ONSET_SAMPLES`] timelines drawn exactly as a run draws them (the
+/// scenario's seed, replications `0..ONSET_SAMPLES`).
+fn expected_onsets(s: &Scenario) -> Vec<f64> {
+    use chokepoint::sim::timeline::{Timeline, TriggerGraph};
+    let graph = TriggerGraph::new(s);
+    let mut tl = Timeline::default();
+    let mut counts = vec![0u64; s.shocks.len()];
+    for r in 0..ONSET_SAMPLES {
+        tl.sample(s, &graph, s.seed, r);
+        for (c, v) in counts.iter_mut().zip(&tl.per_shock) {
+            *c += v.len() as u64;
         }
-        Onset::Rate { .. } => "0 onsets".into(),
-        Onset::Day { day, probability } => format!("p={probability} on day {day}"),
-        Onset::Never => "only when triggered".into(),
     }
+    counts
+        .iter()
+        .map(|&c| c as f64 / ONSET_SAMPLES as f64)
+        .collect()
+}
+
+fn onset_text(sh: &chokepoint::model::Shock, expected: f64) -> String {
+    let how = match sh.onset {
+        Onset::Rate { rate_per_year } => format!("{rate_per_year}/year"),
+        Onset::Day { day, probability } => format!("day {day}, p = {probability}"),
+        Onset::Never => "only when triggered".into(),
+    };
+    let by_trigger = if sh.triggers.is_empty() {
+        ""
+    } else {
+        ", may trigger others"
+    };
+    format!("{how}{by_trigger}; ≈{expected:.2} onsets expected over the horizon")
 }
 
 fn summary(file: &str, s: &Scenario) -> String {
@@ -122,8 +146,12 @@ fn summary(file: &str, s: &Scenario) -> String {
             .collect();
         let _ = writeln!(o, "      suppliers: {}", sups.join(", "));
     }
-    let _ = writeln!(o, "  shocks:");
-    for sh in &s.shocks {
+    let _ = writeln!(
+        o,
+        "  shocks (expected onsets, own and triggered, from {ONSET_SAMPLES} sampled timelines):"
+    );
+    let expected = expected_onsets(s);
+    for (sh, &e) in s.shocks.iter().zip(&expected) {
         let mut targets: Vec<String> = sh
             .supply_targets
             .iter()
@@ -140,7 +168,7 @@ fn summary(file: &str, s: &Scenario) -> String {
             sh.id,
             sh.kind.as_str(),
             targets.join(", "),
-            expected_onsets(sh, f64::from(s.horizon_days))
+            onset_text(sh, e)
         );
     }
     let _ = writeln!(o, "  strategies:");
