@@ -104,11 +104,14 @@ where
         )
         .y_label_area_size((ax.y_area * s) as i32)
         .build_cartesian_2d(ax.x.clone(), ax.y.clone())?;
+    // Up to 7 x ticks, fewer in narrow panels so that their labels never run together.
+    let plot_w = chart.plotting_area().dim_in_pixel().0 as f64;
+    let x_labels = ((plot_w / (70.0 * s)) as usize).clamp(2, 7);
     let mut mesh = chart.configure_mesh();
     house_style(&mut mesh, s)
         .x_label_formatter(&ax.x_fmt)
         .y_label_formatter(&ax.y_fmt)
-        .x_labels(if ax.x_ticks { 7 } else { 0 })
+        .x_labels(if ax.x_ticks { x_labels } else { 0 })
         .y_labels(if ax.y_ticks { 6 } else { 0 });
     if !ax.x_desc.is_empty() {
         mesh.x_desc(ax.x_desc);
@@ -209,7 +212,21 @@ where
         );
         for st in 0..ns {
             let area = &panels[m * ns + st];
-            let y_desc = format!("{}: % of futures", data.material_name(m));
+            // Axis titles must fit their panel: the unit first, then as much of the
+            // material's name as fits the panel's height; a short x title in narrow
+            // panels, so neighbours' titles do not run together.
+            let (pw, ph) = area.dim_in_pixel();
+            let y_desc = fit(
+                area,
+                &format!("% of futures · {}", data.material_name(m)),
+                &font(s, 19.0),
+                ph as i32 - (70.0 * s) as i32,
+            );
+            let x_desc = if (pw as f64) < 260.0 * s {
+                "shortfall %"
+            } else {
+                "shortfall, % of demand"
+            };
             let mut chart = panel(
                 area,
                 s,
@@ -217,11 +234,7 @@ where
                 Axes {
                     x: 0.0..xmax,
                     y: 0.0..ymax,
-                    x_desc: if m + 1 == nm {
-                        "shortfall, % of demand"
-                    } else {
-                        ""
-                    },
+                    x_desc: if m + 1 == nm { x_desc } else { "" },
                     y_desc: if st == 0 { &y_desc } else { "" },
                     y_area: if st == 0 { 84.0 } else { 52.0 },
                     x_fmt: pct_fmt,
