@@ -59,8 +59,9 @@ const SUPPLIER: &[&str] = &[
     "unit_cost",
     "routes",
 ];
-const SUBSTITUTION: &[&str] = &["max_fraction", "ramp_days", "persist_days", "cost_premium"];
-const REACTION: &[&str] = &["lag_days", "memory_days", "private_days", "shares"];
+pub(super) const SUBSTITUTION: &[&str] =
+    &["max_fraction", "ramp_days", "persist_days", "cost_premium"];
+pub(super) const REACTION: &[&str] = &["lag_days", "memory_days", "private_days", "shares"];
 const SHOCK: &[&str] = &[
     "id",
     "kind",
@@ -74,7 +75,7 @@ const SHOCK: &[&str] = &[
     "triggers",
 ];
 const TARGETS: &[&str] = &["suppliers", "countries", "routes", "materials"];
-const ONSET: &[&str] = &["rate_per_year", "day", "probability"];
+pub(super) const ONSET: &[&str] = &["rate_per_year", "day", "probability"];
 const TRIGGER: &[&str] = &["shock", "probability", "lag_days"];
 const STRATEGY: &[&str] = &["id", "label", "annual_cost", "set"];
 

@@ -22,7 +22,12 @@
 
 use std::collections::BTreeMap;
 
-use super::document::Document;
+// The fields of [substitution], [reaction] and onset tables are all numeric paths, so the
+// lists that name the known fields of those tables serve here too.
+use super::document::{
+    Document, ONSET as ONSET_FIELDS, REACTION as REACTION_FIELDS,
+    SUBSTITUTION as SUBSTITUTION_FIELDS,
+};
 use super::error::ParamError;
 use super::raw::{
     RawDist, RawMaterial, RawReaction, RawScenario, RawSubstitution, SetValue, closest,
@@ -89,8 +94,6 @@ const SUPPLIER_FIELDS: &[&str] = &[
     "surge_lag_days",
     "unit_cost",
 ];
-const SUBSTITUTION_FIELDS: &[&str] = &["max_fraction", "ramp_days", "persist_days", "cost_premium"];
-const REACTION_FIELDS: &[&str] = &["lag_days", "memory_days", "private_days", "shares"];
 const SHOCK_FIELDS: &[&str] = &[
     "onset",
     "duration_days",
@@ -99,7 +102,6 @@ const SHOCK_FIELDS: &[&str] = &[
     "delay_days",
     "triggers",
 ];
-const ONSET_FIELDS: &[&str] = &["rate_per_year", "day", "probability"];
 const TRIGGER_FIELDS: &[&str] = &["probability", "lag_days"];
 
 enum Slot<'a> {
