@@ -327,7 +327,12 @@ fn csv_files_have_headers_and_row_counts() {
     }
 
     let dir = out_dir("report_csv_counts");
-    let written = write_run_outputs(&dir, &scn, &res, &sum, &info()).unwrap();
+    let bands = res
+        .daily
+        .as_ref()
+        .map(chokepoint::stats::daily_bands)
+        .unwrap_or_default();
+    let written = write_run_outputs(&dir, &scn, &res, &sum, &bands, &info()).unwrap();
     let names: Vec<String> = written
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

@@ -111,10 +111,11 @@ fn write_all(
     // come after and can be re-rendered from those files by `chokepoint report`.
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
-    let mut written = report::write_run_outputs(out, scn, result, summary, info)?;
+    // The daily bands feed both daily.csv and the fan charts: computed once.
+    let bands = result.daily.as_ref().map(daily_bands).unwrap_or_default();
+    let mut written = report::write_run_outputs(out, scn, result, summary, &bands, info)?;
     written.insert(0, copy);
     if !args.no_charts {
-        let bands = result.daily.as_ref().map(daily_bands).unwrap_or_default();
         let data = ChartData::from_run(scn, result, summary, &bands);
         written.extend(report::write_charts_and_report(
             out,

@@ -10,8 +10,8 @@
 //!   [`crate::stats::daily`]).
 
 use crate::model::Scenario;
-use crate::sim::{DailyHist, Metric, RunResult};
-use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, daily_bands};
+use crate::sim::{Metric, RunResult};
+use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -171,24 +171,24 @@ struct DailyRow<'a> {
     p95: Option<f64>,
 }
 
-/// Writes `daily.csv` of the histograms of a run to `out`: header
-/// `strategy, material, day, series, p5, p25, p50, p75, p95`; `S × M × H × 5` rows in
-/// the order of [`daily_bands`].
+/// Writes `daily.csv` of a run's daily bands (from [`crate::stats::daily_bands`]) to
+/// `out`: header `strategy, material, day, series, p5, p25, p50, p75, p95`; one row per
+/// band, `S × M × H × 5` rows in their order.
 ///
 /// # Errors
 /// Any I/O error of `out`.
-pub fn write_daily_csv<W: Write>(out: W, scn: &Scenario, hist: &DailyHist) -> io::Result<()> {
+pub fn write_daily_csv<W: Write>(out: W, scn: &Scenario, bands: &[DailyBand]) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
     w.write_record(DAILY_CSV_HEADER)?;
-    for DailyBand {
+    for &DailyBand {
         strategy,
         material,
         day,
         series,
         q,
-    } in daily_bands(hist)
+    } in bands
     {
         w.serialize(DailyRow {
             strategy: &scn.strategies[strategy].id,

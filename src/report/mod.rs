@@ -27,7 +27,7 @@ pub use table::{format_money, terminal_table};
 use crate::charts::{self, ChartData, ChartError, ChartSpec};
 use crate::model::Scenario;
 use crate::sim::RunResult;
-use crate::stats::Summary;
+use crate::stats::{DailyBand, Summary};
 use rayon::prelude::*;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -138,7 +138,9 @@ pub fn summary_json(summary: &Summary) -> String {
 
 /// Writes every output of a run into `dir` (created if missing), each atomically:
 /// `summary.json`, `summary.csv`, `replications.csv`, `daily.csv` (only when `res`
-/// has daily histograms) and `run.json`. Returns the paths written, in that order.
+/// has daily histograms; `bands` are theirs, from [`crate::stats::daily_bands`], computed
+/// once by the caller so the charts can use them too) and `run.json`. Returns the paths
+/// written, in that order.
 ///
 /// # Errors
 /// The first [`ReportError`]; files written before it stay in place.
@@ -147,6 +149,7 @@ pub fn write_run_outputs(
     scn: &Scenario,
     res: &RunResult,
     summary: &Summary,
+    bands: &[DailyBand],
     info: &RunInfo,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
@@ -165,8 +168,8 @@ pub fn write_run_outputs(
     put("replications.csv", &mut |w| {
         write_replications_csv(w, scn, res)
     })?;
-    if let Some(hist) = &res.daily {
-        put("daily.csv", &mut |w| write_daily_csv(w, scn, hist))?;
+    if res.daily.is_some() {
+        put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
     }
     put("run.json", &mut |w| w.write_all(run_json(info).as_bytes()))?;
     Ok(written)
