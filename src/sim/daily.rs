@@ -6,6 +6,11 @@
 //! `(0, hi)` evenly, where `hi` is set per series from the material's parameters; larger
 //! values fall in the last bin. Quantiles interpolate linearly within a bin, so their
 //! resolution is one bin width (`hi / (BINS - 1)`), stated in `daily.csv`'s documentation.
+//!
+//! Beside the counts, each (strategy, material, series, day) keeps the exact smallest and
+//! largest value recorded (min and max are order-independent, so merging stays exact).
+//! Quantiles are cut to that range, and a quantity that is the same in every recorded
+//! future (e.g. a stockpile no shock touches) is reported exactly, not one bin wide.
 
 use super::material::DayRecorder;
 use crate::model::{MaterialParams, Scenario};
@@ -99,6 +104,11 @@ pub struct DailyHist {
     /// Counts, laid out `[(s * M + m) * N_SERIES + series][bin][day]` so that a path
     /// that stays in one bin touches consecutive memory.
     counts: Vec<u32>,
+    /// Smallest value recorded, laid out `[(s * M + m) * N_SERIES + series][day]`
+    /// (`+inf` before any).
+    min: Vec<f64>,
+    /// Largest value recorded, laid out like `min` (`-inf` before any).
+    max: Vec<f64>,
     replications: u64,
 }
 
@@ -122,6 +132,8 @@ impl DailyHist {
             hi,
             zero,
             counts: vec![0; ns * nm * N_SERIES * BINS * h],
+            min: vec![f64::INFINITY; ns * nm * N_SERIES * h],
+            max: vec![f64::NEG_INFINITY; ns * nm * N_SERIES * h],
             replications: 0,
         }
     }
@@ -150,8 +162,11 @@ impl DailyHist {
         for (s, h) in scale.iter_mut().zip(hi) {
             *s = (BINS - 1) as f64 / h;
         }
+        let ext = N_SERIES * self.horizon;
         SlotRecorder {
             counts: &mut self.counts[slot * size..(slot + 1) * size],
+            min: &mut self.min[slot * ext..(slot + 1) * ext],
+            max: &mut self.max[slot * ext..(slot + 1) * ext],
             scale,
             zero: self.zero[slot],
             horizon: self.horizon,
@@ -171,6 +186,12 @@ impl DailyHist {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
+        for (a, &b) in self.min.iter_mut().zip(&other.min) {
+            *a = a.min(b);
+        }
+        for (a, &b) in self.max.iter_mut().zip(&other.max) {
+            *a = a.max(b);
+        }
         self.replications += other.replications;
     }
 
@@ -183,10 +204,35 @@ impl DailyHist {
         let to = (strategy * self.n_materials + material) * size;
         if from != to {
             self.counts.copy_within(from..from + size, to);
+            let ext = N_SERIES * self.horizon;
+            let (from, to) = (
+                (from_strategy * self.n_materials + material) * ext,
+                (strategy * self.n_materials + material) * ext,
+            );
+            self.min.copy_within(from..from + ext, to);
+            self.max.copy_within(from..from + ext, to);
         }
     }
 
-    /// Quantiles `qs` (in [0, 1]) of one series on day `t`, in units.
+    /// Exact smallest and largest value of one series on day `t` over the recorded
+    /// replications; `None` before any.
+    pub fn range(
+        &self,
+        strategy: usize,
+        material: usize,
+        series: Series,
+        t: usize,
+    ) -> Option<(f64, f64)> {
+        let slot = strategy * self.n_materials + material;
+        let si = Series::ALL.iter().position(|&s| s == series).unwrap_or(0);
+        let i = (slot * N_SERIES + si) * self.horizon + t;
+        let (lo, hi) = (self.min[i], self.max[i]);
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// Quantiles `qs` (in [0, 1]) of one series on day `t`, in units: interpolated
+    /// within the histogram's bins, then cut to the exact range recorded (so a value
+    /// that is the same in every replication comes out exactly).
     pub fn quantiles(
         &self,
         strategy: usize,
@@ -198,30 +244,50 @@ impl DailyHist {
         let slot = strategy * self.n_materials + material;
         let si = Series::ALL.iter().position(|&s| s == series).unwrap_or(0);
         let base = (slot * N_SERIES + si) * BINS * self.horizon;
-        let width = self.hi[slot][si] / (BINS - 1) as f64;
         let n = self.replications as f64;
         let count = |b: usize| self.counts[base + b * self.horizon + t] as f64;
+        let range = self.range(strategy, material, series, t);
         qs.iter()
             .map(|&q| {
+                let Some((lo, hi)) = range else {
+                    return f64::NAN;
+                };
                 if n == 0.0 {
                     return f64::NAN;
                 }
-                let target = q * n;
-                let mut cum = 0.0;
-                for b in 0..BINS {
-                    let c = count(b);
-                    if c > 0.0 && cum + c >= target {
-                        if b == 0 {
-                            return 0.0;
-                        }
-                        let frac = ((target - cum) / c).clamp(0.0, 1.0);
-                        return (b as f64 - 1.0 + frac) * width;
-                    }
-                    cum += c;
+                if lo == hi {
+                    return lo;
                 }
-                self.hi[slot][si]
+                self.binned_quantile(q, n, &count, slot, si).clamp(lo, hi)
             })
             .collect()
+    }
+
+    /// The quantile `q` of `n` recorded values read from the histogram of one series
+    /// alone (`count(b)`: its count in bin `b` on the day), to one bin's resolution.
+    fn binned_quantile(
+        &self,
+        q: f64,
+        n: f64,
+        count: &dyn Fn(usize) -> f64,
+        slot: usize,
+        si: usize,
+    ) -> f64 {
+        let width = self.hi[slot][si] / (BINS - 1) as f64;
+        let target = q * n;
+        let mut cum = 0.0;
+        for b in 0..BINS {
+            let c = count(b);
+            if c > 0.0 && cum + c >= target {
+                if b == 0 {
+                    return 0.0;
+                }
+                let frac = ((target - cum) / c).clamp(0.0, 1.0);
+                return (b as f64 - 1.0 + frac) * width;
+            }
+            cum += c;
+        }
+        self.hi[slot][si]
     }
 
     /// Number of strategies.
@@ -238,6 +304,8 @@ impl DailyHist {
 /// Records the days of one (strategy, material) into its histograms.
 pub struct SlotRecorder<'a> {
     counts: &'a mut [u32],
+    min: &'a mut [f64],
+    max: &'a mut [f64],
     scale: [f64; N_SERIES],
     zero: f64,
     horizon: usize,
@@ -261,6 +329,12 @@ impl SlotRecorder<'_> {
         };
         if let Some(c) = self.counts.get_mut((series * BINS + b) * self.horizon + t) {
             *c += 1;
+        }
+        let i = series * self.horizon + t;
+        if let (Some(lo), Some(hi)) = (self.min.get_mut(i), self.max.get_mut(i)) {
+            // Branch-free min/max (values are never NaN).
+            *lo = if v < *lo { v } else { *lo };
+            *hi = if v > *hi { v } else { *hi };
         }
     }
 }
