@@ -543,8 +543,8 @@ where
     ];
     let notes = vec![format!(
         "Private working stock plus strategic stockpile of {} at the end of each day, in {}; \
-         bands read from daily histograms (approximate to one bin). Each panel is one strategy, \
-         in its colour.",
+         bands read from daily histograms (approximate to one bin, exact where every future \
+         agrees). Each panel is one strategy, in its colour.",
         data.material_name(m),
         data.material_unit(m)
     )];

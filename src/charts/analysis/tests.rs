@@ -53,6 +53,7 @@ fn sweep(paths: usize, grid: usize) -> SweepData {
         });
     }
     SweepData {
+        currency: "USD".into(),
         paths: (0..paths)
             .map(|p| format!("material.ndpr.path_{p}_days"))
             .collect(),
@@ -150,6 +151,7 @@ fn size_data() -> SizeData {
         })
         .collect();
     SizeData {
+        currency: "USD".into(),
         result: SizeResult {
             path: "material.ndpr.stockpile_days".into(),
             target: target.to_string(),
@@ -217,6 +219,7 @@ fn oat(path: &str, rank: usize, lo: f64, hi: f64) -> OatRow {
 #[test]
 fn tornado_and_sobol_name_their_paths() {
     let d = TornadoData {
+        currency: "USD".into(),
         rows: vec![
             oat("material.ndpr.stockpile_days", 1, 8.0, 2.0),
             oat("material.ndpr.private_days", 2, 6.0, 4.5),
@@ -262,6 +265,7 @@ fn tornado_and_sobol_name_their_paths() {
         rank,
     };
     let d = SobolData {
+        currency: "USD".into(),
         result: SobolResult {
             n: 32,
             runs: 128,
