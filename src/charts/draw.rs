@@ -433,7 +433,7 @@ where
     let rows: [Row; 2] = [
         (
             &data.tts_days,
-            "time to survive (futures with a shortfall after a supply loss)",
+            "time to survive (futures where it exists)",
             "time to survive, days",
         ),
         (
@@ -543,8 +543,8 @@ where
     ];
     let notes = vec![format!(
         "Private working stock plus strategic stockpile of {} at the end of each day, in {}; \
-         bands read from daily histograms (approximate to one bin, exact where every future \
-         agrees). Each panel is one strategy, in its colour.",
+         bands from daily histograms (to one bin; exact where all futures agree). One panel \
+         per strategy, in its colour.",
         data.material_name(m),
         data.material_unit(m)
     )];
