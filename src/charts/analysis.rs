@@ -384,7 +384,11 @@ where
         .flatten()
         .chain(d.thresholds.iter().map(|t| t.0))
         .fold((0.0, f64::NEG_INFINITY), widen);
-    let y_desc = format!("mean {} ({})", metric_words_in(&d.metric, &d.currency), d.subject);
+    let y_desc = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let x_desc = d.paths[0].clone();
     let mut c = panel(
         &body,
@@ -495,7 +499,10 @@ where
 {
     let has_target = d.target.is_some();
     let mut legend = vec![LegendItem::new(
-        format!("colour: mean {} (scale at right)", metric_words_in(&d.metric, &d.currency)),
+        format!(
+            "colour: mean {} (scale at right)",
+            metric_words_in(&d.metric, &d.currency)
+        ),
         Swatch::Fill(viridis(0.55).mix(1.0)),
     )];
     if has_target {
@@ -1007,7 +1014,11 @@ where
         .flatten()
         .fold(EMPTY, widen);
     let n = rows.len().max(1) as f64;
-    let x_desc = format!("mean {} ({})", metric_words_in(&d.metric, &d.currency), d.subject);
+    let x_desc = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
     let xr = if lo.is_finite() {
         (lo - span * 0.12)..(hi + span * 0.12)

@@ -251,7 +251,11 @@ fn b(s: &str) -> String {
 
 /// Findings of a sweep: how the metric moves per strategy, and where the target holds.
 pub fn sweep_findings(d: &SweepData) -> Vec<String> {
-    let what = format!("mean {} ({})", metric_words_in(&d.metric, &d.currency), d.subject);
+    let what = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let mut out = Vec::new();
     for se in &d.series {
         let pts: Vec<_> = se.points.iter().filter(|p| p.mean.is_some()).collect();
@@ -482,7 +486,11 @@ pub fn size_table(d: &SizeData) -> Table {
 /// Findings of a sensitivity analysis: the path with the largest effect, the next ones,
 /// and the Sobol ranking when computed.
 pub fn sensitivity_findings(d: &TornadoData, sobol: Option<&SobolData>) -> Vec<String> {
-    let what = format!("mean {} ({})", metric_words_in(&d.metric, &d.currency), d.subject);
+    let what = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let ranked: Vec<_> = d.rows.iter().filter(|r| r.rank.is_some()).collect();
     let mut out = Vec::new();
     if let Some(r) = ranked.first() {

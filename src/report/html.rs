@@ -302,7 +302,7 @@ fn table_comparison(data: &ChartData, out: &mut String) {
             let days = |metric: Metric| {
                 mat.metrics
                     .get(metric.name())
-                    .map_or("-".into(), |x| median_days_with_n(x))
+                    .map_or("-".into(), median_days_with_n)
             };
             let mcell = if s == 0 {
                 format!("<td rowspan={ns}><b>{}</b></td>", escape(&mat.name))
@@ -734,11 +734,11 @@ pub fn report_html(input: &ReportInput) -> String {
     for h in headlines(data) {
         let _ = write!(out, "<li>{h}</li>");
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "</ul><p class=sub>Shortfall: demand not met over the horizon, as % of demand. Every \
          strategy faces the same simulated futures, so differences are paired. Money in {}. \
-         {NOTES}</p></section>\n",
+         {NOTES}</p></section>",
         escape(&sum.currency)
     );
     out.push_str("<section id=comparison><h2>Strategies compared</h2>");

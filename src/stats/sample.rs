@@ -55,6 +55,14 @@ impl Stats {
         st
     }
 
+    /// [`Stats::from_bounded_sample`] with the range of the metric named `name` (any
+    /// name of [`crate::sim::Metric`], of the totals, or `recovery_over_<d>_days`; see
+    /// [`metric_bounds`]).
+    pub fn from_metric_sample(name: &str, values: &[f64]) -> Stats {
+        let (lo, hi) = metric_bounds(name);
+        Stats::from_bounded_sample(values, lo, hi)
+    }
+
     /// Statistics of `values` (one per replication, in replication order; `NaN` =
     /// absent).
     pub fn from_sample(values: &[f64]) -> Stats {
@@ -96,6 +104,19 @@ impl Stats {
             n,
         }
     }
+}
+
+/// The range `[lo, hi]` of the output metric named `name`: a per-material metric's
+/// [`crate::sim::Metric::bounds`], `[0, 1]` for the `recovery_over_<d>_days` shares,
+/// and `[0, ∞)` for every other name (the totals are sums of non-negative amounts).
+pub fn metric_bounds(name: &str) -> (f64, f64) {
+    if let Some(m) = crate::sim::Metric::from_name(name) {
+        return m.bounds();
+    }
+    if name.starts_with("recovery_over_") {
+        return (0.0, 1.0);
+    }
+    (0.0, f64::INFINITY)
 }
 
 /// `[a, b]` intersected with `[lo, hi]` (`a <= b`, `lo <= hi`); an interval wholly
