@@ -104,11 +104,10 @@ pub struct DailyHist {
     /// Counts, laid out `[(s * M + m) * N_SERIES + series][bin][day]` so that a path
     /// that stays in one bin touches consecutive memory.
     counts: Vec<u32>,
-    /// Smallest value recorded, laid out `[(s * M + m) * N_SERIES + series][day]`
-    /// (`+inf` before any).
-    min: Vec<f64>,
-    /// Largest value recorded, laid out like `min` (`-inf` before any).
-    max: Vec<f64>,
+    /// `[smallest, largest]` value recorded (`[+inf, -inf]` before any), laid out
+    /// `[s * M + m][day][series]`: one day's five series side by side, so recording a
+    /// day touches two cache lines.
+    ext: Vec<Extremes>,
     replications: u64,
 }
 
@@ -132,8 +131,7 @@ impl DailyHist {
             hi,
             zero,
             counts: vec![0; ns * nm * N_SERIES * BINS * h],
-            min: vec![f64::INFINITY; ns * nm * N_SERIES * h],
-            max: vec![f64::NEG_INFINITY; ns * nm * N_SERIES * h],
+            ext: vec![Extremes::EMPTY; ns * nm * h],
             replications: 0,
         }
     }
@@ -162,11 +160,10 @@ impl DailyHist {
         for (s, h) in scale.iter_mut().zip(hi) {
             *s = (BINS - 1) as f64 / h;
         }
-        let ext = N_SERIES * self.horizon;
+        let h = self.horizon;
         SlotRecorder {
             counts: &mut self.counts[slot * size..(slot + 1) * size],
-            min: &mut self.min[slot * ext..(slot + 1) * ext],
-            max: &mut self.max[slot * ext..(slot + 1) * ext],
+            ext: &mut self.ext[slot * h..(slot + 1) * h],
             scale,
             zero: self.zero[slot],
             horizon: self.horizon,
@@ -186,11 +183,8 @@ impl DailyHist {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
-        for (a, &b) in self.min.iter_mut().zip(&other.min) {
-            *a = a.min(b);
-        }
-        for (a, &b) in self.max.iter_mut().zip(&other.max) {
-            *a = a.max(b);
+        for (a, b) in self.ext.iter_mut().zip(&other.ext) {
+            a.merge(b);
         }
         self.replications += other.replications;
     }
@@ -204,13 +198,12 @@ impl DailyHist {
         let to = (strategy * self.n_materials + material) * size;
         if from != to {
             self.counts.copy_within(from..from + size, to);
-            let ext = N_SERIES * self.horizon;
+            let h = self.horizon;
             let (from, to) = (
-                (from_strategy * self.n_materials + material) * ext,
-                (strategy * self.n_materials + material) * ext,
+                (from_strategy * self.n_materials + material) * h,
+                (strategy * self.n_materials + material) * h,
             );
-            self.min.copy_within(from..from + ext, to);
-            self.max.copy_within(from..from + ext, to);
+            self.ext.copy_within(from..from + h, to);
         }
     }
 
@@ -225,8 +218,8 @@ impl DailyHist {
     ) -> Option<(f64, f64)> {
         let slot = strategy * self.n_materials + material;
         let si = Series::ALL.iter().position(|&s| s == series).unwrap_or(0);
-        let i = (slot * N_SERIES + si) * self.horizon + t;
-        let (lo, hi) = (self.min[i], self.max[i]);
+        let e = &self.ext[slot * self.horizon + t];
+        let (lo, hi) = (e.lo[si], e.hi[si]);
         (lo <= hi).then_some((lo, hi))
     }
 
@@ -301,11 +294,45 @@ impl DailyHist {
     }
 }
 
+/// The smallest and largest value of each series on one day (`+inf` / `-inf` before any
+/// value), as two arrays so that the update is element-wise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Extremes {
+    lo: [f64; N_SERIES],
+    hi: [f64; N_SERIES],
+}
+
+impl Extremes {
+    const EMPTY: Extremes = Extremes {
+        lo: [f64::INFINITY; N_SERIES],
+        hi: [f64::NEG_INFINITY; N_SERIES],
+    };
+
+    /// Takes one day's values into account (never NaN, so the plain comparisons are
+    /// exact min and max).
+    #[inline(always)]
+    fn add(&mut self, v: &[f64; N_SERIES]) {
+        for ((lo, hi), &x) in self.lo.iter_mut().zip(&mut self.hi).zip(v) {
+            *lo = if x < *lo { x } else { *lo };
+            *hi = if x > *hi { x } else { *hi };
+        }
+    }
+
+    /// Merges another accumulator's extremes (order-independent).
+    fn merge(&mut self, o: &Extremes) {
+        for (a, b) in self.lo.iter_mut().zip(&o.lo) {
+            *a = a.min(*b);
+        }
+        for (a, b) in self.hi.iter_mut().zip(&o.hi) {
+            *a = a.max(*b);
+        }
+    }
+}
+
 /// Records the days of one (strategy, material) into its histograms.
 pub struct SlotRecorder<'a> {
     counts: &'a mut [u32],
-    min: &'a mut [f64],
-    max: &'a mut [f64],
+    ext: &'a mut [Extremes],
     scale: [f64; N_SERIES],
     zero: f64,
     horizon: usize,
@@ -330,22 +357,21 @@ impl SlotRecorder<'_> {
         if let Some(c) = self.counts.get_mut((series * BINS + b) * self.horizon + t) {
             *c += 1;
         }
-        let i = series * self.horizon + t;
-        if let (Some(lo), Some(hi)) = (self.min.get_mut(i), self.max.get_mut(i)) {
-            // Branch-free min/max (values are never NaN).
-            *lo = if v < *lo { v } else { *lo };
-            *hi = if v > *hi { v } else { *hi };
-        }
     }
 }
 
 impl DayRecorder for SlotRecorder<'_> {
     #[inline]
     fn record(&mut self, t: usize, private: f64, stockpile: f64, arrived: f64, shortfall: f64) {
+        let total = private + stockpile;
         self.put(0, t, private);
         self.put(1, t, stockpile);
-        self.put(2, t, private + stockpile);
+        self.put(2, t, total);
         self.put(3, t, arrived);
         self.put(4, t, shortfall);
+        let v = [private, stockpile, total, arrived, shortfall];
+        if let Some(e) = self.ext.get_mut(t) {
+            e.add(&v);
+        }
     }
 }
