@@ -145,6 +145,9 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 SchedulerType=sched/backfill
 ReturnToService=2
+# Reject at submission a job this node can never run (say --cpus-per-task above the node's
+# CPUs), instead of leaving it pending for ever with reason PartitionConfig.
+EnforcePartLimits=ALL
 # Trust the node line below even if slurmd counts the hardware differently (containers).
 SlurmdParameters=config_overrides
 StateSaveLocation=$STATE_DIR

@@ -5,7 +5,8 @@
 #      SLURM_ARRAY_TASK_COUNT and write one file;
 #   2. a job with --dependency=afterok:<array> that starts only after every task ended and
 #      concatenates their files in index order;
-#   3. a job with --dependency=afterok on a job that fails, which must never start.
+#   3. a job with --dependency=afterok on a job that fails, which must never start;
+#   4. the templates of deploy/slurm/ through submit.sh, with a stand-in for chokepoint.
 # Exits non-zero, with the jobs' and daemons' logs, on any failure.
 #
 #   scripts/slurm-selftest.sh        starts the cluster if needed (slurm-cluster.sh up) and
@@ -56,13 +57,15 @@ check() {
 show_failure() {
     local f
     say "work folder: $WORK"
-    for f in "$WORK"/logs/*; do
+    for f in "$WORK"/logs/* "$WORK"/template-run/logs/*; do
         [[ -e $f ]] || continue
         printf '\n----- %s -----\n' "$f" >&2
         cat "$f" >&2
     done
     printf '\n----- squeue -----\n' >&2
-    squeue -t all -l -j "$ARRAY_ID,$MERGE_ID,$FAIL_ID,$NEVER_ID" >&2 || true
+    local ids
+    ids=$(echo "$ARRAY_ID $MERGE_ID $FAIL_ID $NEVER_ID" | xargs | tr ' ' ,)
+    squeue -t all -l -j "$ids" >&2 || true
     for f in $ARRAY_ID $MERGE_ID $FAIL_ID $NEVER_ID; do
         scontrol show job "$f" >&2 || true
     done
@@ -186,6 +189,62 @@ check "failing job FAILED" test "$(job_states "$FAIL_ID")" = FAILED
 check "dependant of the failing job never ran" \
     test "$(job_states "$NEVER_ID")" = PENDING -a ! -e "$WORK/must-not-exist"
 scancel "$NEVER_ID" || true
+
+# Part 2: the templates of deploy/slurm/, through submit.sh, with a stand-in for chokepoint
+# that records its arguments (and makes the shard folder, as the real one will), so the
+# index -> --shard mapping, the threads, the paths and the merge call are checked here.
+# The real run and merge are tested byte for byte against an unsplit run by the shard test.
+OUT=$WORK/template-run
+rm -rf "$OUT" "$WORK/calls"
+mkdir -p "$WORK/calls"
+cat >"$WORK/stub-chokepoint" <<EOF
+#!/bin/bash
+set -euo pipefail
+if [[ \$1 == run ]]; then
+    tag=run-\$SLURM_ARRAY_TASK_ID
+    sleep 1
+    mkdir -p "$OUT/shards/\$SLURM_ARRAY_TASK_ID"
+else
+    tag=\$1
+fi
+printf '%s\n' "\$@" >"$WORK/calls/\$tag"
+EOF
+chmod +x "$WORK/stub-chokepoint"
+scenario=$(cd "$HERE/.." && pwd)/scenarios/tutorial.toml
+ids=$(CHOKEPOINT=$WORK/stub-chokepoint \
+    CHOKEPOINT_SHARD_SBATCH="--cpus-per-task=1 --mem=256M" \
+    CHOKEPOINT_MERGE_SBATCH="--cpus-per-task=1 --mem=256M" \
+    "$HERE/../deploy/slurm/submit.sh" "$scenario" "$OUT" $TASKS $THROTTLE -- --seed 7)
+read -r T_ARRAY T_MERGE <<<"$ids"
+# Read now, while the shards (a second each) still run: Slurm clears a job's dependency
+# once it is met, and on this node the scheduler would start the merge after the shards
+# anyway (they were queued first), so its order alone would not show a missing dependency.
+merge_dependency=$(job_field "$T_MERGE" Dependency)
+say "submitted template array $T_ARRAY and merge $T_MERGE"
+ARRAY_ID+=" $T_ARRAY" MERGE_ID+=" $T_MERGE"
+deadline=$((SECONDS + TIMEOUT))
+until all_final "$T_ARRAY" && all_final "$T_MERGE"; do
+    if ((SECONDS >= deadline)); then
+        say "error: template jobs not finished after ${TIMEOUT}s"
+        show_failure
+        scancel "$T_ARRAY" "$T_MERGE" 2>/dev/null || true
+        exit 1
+    fi
+    sleep 1
+done
+check "template: merge job waits on the array (Dependency=$merge_dependency)" \
+    test "$merge_dependency" = "afterok:${T_ARRAY}_*(unfulfilled)"
+check "template: $TASKS shards and the merge COMPLETED" \
+    test "$(job_states "$T_ARRAY" | grep -c '^COMPLETED$') $(job_states "$T_MERGE")" = "$TASKS COMPLETED"
+shard_list=
+for ((i = 0; i < TASKS; i++)); do
+    check "template: shard $i ran 'run SCENARIO --shard $i/$TASKS --out OUT/shards/$i --threads 1 ...'" \
+        test "$(tr '\n' ' ' <"$WORK/calls/run-$i" 2>/dev/null)" \
+        = "run $scenario --shard $i/$TASKS --out $OUT/shards/$i --threads 1 --quiet --seed 7 "
+    shard_list+="$OUT/shards/$i "
+done
+check "template: merge ran 'merge OUT/shards/0..$((TASKS - 1)) --out OUT'" \
+    test "$(tr '\n' ' ' <"$WORK/calls/merge" 2>/dev/null)" = "merge ${shard_list}--out $OUT "
 
 if ((failed > 0)); then
     show_failure
