@@ -5,7 +5,7 @@
 use chokepoint::analysis::exposure::exposure;
 use chokepoint::analysis::sensitivity::{self, SobolInput};
 use chokepoint::analysis::size::{self, SizeSpec};
-use chokepoint::analysis::target::{Subject, Target};
+use chokepoint::analysis::target::{Rule, Subject, Target};
 use chokepoint::analysis::{Evaluator, select_strategies};
 use chokepoint::scenario::{Document, param_kind};
 use chokepoint::sim::{Metric, NoProgress};
@@ -72,10 +72,11 @@ fn sizing_recovers_the_exact_stockpile() {
         hi: 100.0,
         scan: 9,
         rel_tol: 1e-7,
+        rule: Rule::Point,
     };
     let r = size::search(&spec, &t, |v| {
         let (scn, res) = ev.run_at(&[(path, v)], &NoProgress)?;
-        Ok(t.evaluate(&scn, &res, 0, subject))
+        Ok(t.evaluate(&scn, &res, 0, subject, Rule::Point))
     })
     .unwrap();
     let v = r.value.unwrap();
@@ -94,10 +95,11 @@ fn sizing_recovers_the_exact_stockpile() {
         hi: 365.0,
         scan: 9,
         rel_tol: 1e-3,
+        rule: Rule::Point,
     };
     let r = size::search(&spec, &t, |v| {
         let (scn, res) = ev.run_at(&[(ppath, v)], &NoProgress)?;
-        Ok(t.evaluate(&scn, &res, 0, subject))
+        Ok(t.evaluate(&scn, &res, 0, subject, Rule::Point))
     })
     .unwrap();
     assert_eq!(r.value, Some(40.0));

@@ -15,9 +15,10 @@
 mod eval;
 pub mod exposure;
 pub mod grid;
+pub mod interval;
 pub mod sensitivity;
 pub mod size;
 pub mod sweep;
 pub mod target;
 
-pub use eval::{AnalysisError, Evaluator, fmt_num, select_strategies};
+pub use eval::{AnalysisError, Evaluator, fmt_num, fmt_sig, select_strategies};

@@ -19,7 +19,7 @@ use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with}
 use crate::analysis::exposure::ExposureRow;
 use crate::analysis::sensitivity::{OatRow, SobolResult};
 use crate::analysis::size::SizeResult;
-use crate::analysis::target::{Op, Target};
+use crate::analysis::target::{Op, Rule, Target};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -780,9 +780,19 @@ where
 {
     let (met_c, not_c, line_c) = (PALETTE[3], PALETTE[4], PALETTE[5]);
     let r = &d.result;
+    let (met_l, not_l) = match r.rule {
+        Rule::Point => (
+            "target met (filled dot)".to_string(),
+            "not met (hollow square)".to_string(),
+        ),
+        Rule::Confidence(_) => (
+            format!("met with {} confidence (filled dot)", r.rule.level_pct()),
+            "not met with that confidence (hollow square)".to_string(),
+        ),
+    };
     let legend = vec![
-        LegendItem::new("target met (filled dot)", Swatch::Dot(met_c)),
-        LegendItem::new("not met (hollow square)", Swatch::Square(not_c)),
+        LegendItem::new(met_l, Swatch::Dot(met_c)),
+        LegendItem::new(not_l, Swatch::Square(not_c)),
         LegendItem::new("target threshold", Swatch::Dashed(MUTED)),
         LegendItem::new(
             if r.met {
@@ -793,115 +803,191 @@ where
             Swatch::Line(line_c),
         ),
     ];
-    let notes = vec![format!(
-        "Every value evaluated ({} in all: a coarse scan, then bisection), each with its 95% \
-         interval. Strategy {}, {}. Target: {}.",
-        r.points.len(),
-        d.strategy,
-        d.subject,
-        r.target
-    )];
+    let rule = match r.rule {
+        Rule::Point => "met = the point estimate meets the threshold".to_string(),
+        Rule::Confidence(_) => format!(
+            "met = the interval's end on the threshold's side meets it ({} confidence)",
+            r.rule.level_pct()
+        ),
+    };
+    let notes = vec![
+        format!(
+            "Every value evaluated ({} in all: a coarse scan, then bisection), each with its {} \
+             interval; {rule}.",
+            r.points.len(),
+            r.rule.level_pct(),
+        ),
+        format!(
+            "Strategy {}, {}. Target: {}.",
+            d.strategy, d.subject, r.target
+        ),
+    ];
     let body = page(root, chart, &legend, &notes)?;
     let s = scale(root);
     let nc = d.target.clauses.len().max(1);
-    let panels = body.split_evenly((1, nc));
     let key = r.value.or(r.best);
-    for (k, clause) in d.target.clauses.iter().enumerate() {
-        let stat_name = match &clause.metric {
-            Some(m) => format!("{}({m})", clause.stat.name()),
-            None => clause.stat.name(),
-        };
-        let vals: Vec<SizeMark> = r
+    let full = padded(r.range[0], r.range[1]);
+    // A second row zooms in between the scanned values around the answer when they are
+    // close together, so the bisection's values are not drawn on top of each other.
+    let zoom = key.and_then(|v| {
+        let scans: Vec<f64> = r
             .points
             .iter()
-            .filter_map(|p| {
-                let e = p.clauses.get(k)?;
-                Some((p.value, e.value, e.ci95, p.met))
-            })
+            .filter(|p| p.stage == "scan")
+            .map(|p| p.value)
             .collect();
-        let (ylo, yhi) = vals
-            .iter()
-            .flat_map(|v| [v.1, v.2.map(|c| c[0]), v.2.map(|c| c[1])])
-            .flatten()
-            .chain(std::iter::once(clause.threshold))
-            .fold((0.0, f64::NEG_INFINITY), widen);
-        let y_desc = match &clause.metric {
-            Some(m) => format!("{} of {}", clause.stat.name(), metric_words(m)),
-            None => "autonomy (share of futures with no shortfall)".into(),
-        };
-        let x_desc = r.path.clone();
-        let is_pct = clause
-            .metric
-            .as_deref()
-            .is_some_and(|m| m.ends_with("_pct"));
-        let mut c = panel(
-            &panels[k],
-            s,
-            if nc > 1 { &stat_name } else { "" },
-            Axes {
-                x: padded(r.range[0], r.range[1]),
-                y: value_axis(ylo, yhi.max(0.0)),
-                x_desc: &x_desc,
-                y_desc: &y_desc,
-                y_area: 100.0,
-                y_fmt: if is_pct { pct_fmt } else { |v| fmt_num(*v) },
-                ..Axes::default()
-            },
-        )?;
-        let xr = padded(r.range[0], r.range[1]);
-        let yr = value_axis(ylo, yhi.max(0.0));
-        let label = format!(
-            "target: {} {}",
-            op_words(clause.op),
-            fmt_num(clause.threshold)
-        );
-        let t = (clause.threshold, label.as_str());
-        threshold(root, &mut c, &xr, t, bold(s, 16.0), MUTED, 8.0)?;
-        if let Some(v) = key {
-            c.draw_series(std::iter::once(PathElement::new(
-                vec![(v, yr.start), (v, yr.end)],
-                line_c.stroke_width((2.5 * s).max(1.0) as u32),
-            )))?;
-            let (px, py) = c.backend_coord(&(v, yr.end));
-            let label = if r.met {
-                format!("answer: {}", fmt_num(v))
-            } else {
-                format!("best: {}", fmt_num(v))
+        let lo = scans.iter().copied().filter(|&x| x < v).fold(r.range[0], f64::max);
+        let hi = scans.iter().copied().filter(|&x| x > v).fold(r.range[1], f64::min);
+        let inside = r.points.iter().filter(|p| p.value >= lo && p.value <= hi).count();
+        (inside >= 3 && hi - lo < 0.35 * (r.range[1] - r.range[0])).then_some((lo, hi))
+    });
+    let mut rows: Vec<(std::ops::Range<f64>, String)> = vec![(full, "every value tried".into())];
+    if let Some((lo, hi)) = zoom {
+        rows.push((
+            padded(lo, hi),
+            format!("near the answer: {} to {}", fmt_num(lo), fmt_num(hi)),
+        ));
+    }
+    let panels = body.split_evenly((rows.len(), nc));
+    for (row, (xr, row_title)) in rows.iter().enumerate() {
+        for (k, clause) in d.target.clauses.iter().enumerate() {
+            let stat_name = match &clause.metric {
+                Some(m) => format!("{}({m})", clause.stat.name()),
+                None => clause.stat.name(),
             };
-            let mid = c.backend_coord(&((xr.start + xr.end) / 2.0, yr.end)).0;
-            let (x, h) = if px > mid {
-                (px - (8.0 * s) as i32, HPos::Right)
-            } else {
-                (px + (8.0 * s) as i32, HPos::Left)
+            let title = match (nc > 1, rows.len() > 1) {
+                (true, true) => format!("{stat_name}, {row_title}"),
+                (true, false) => stat_name,
+                (false, true) => row_title.clone(),
+                (false, false) => String::new(),
             };
-            text_at(
+            let vals: Vec<SizeMark> = r
+                .points
+                .iter()
+                .filter(|p| p.value >= xr.start && p.value <= xr.end)
+                .filter_map(|p| {
+                    let e = p.clauses.get(k)?;
+                    Some((p.value, e.value, e.ci, p.met))
+                })
+                .collect();
+            size_panel(
                 root,
-                &label,
-                &bold(s, 18.0).color(&line_c),
-                (x, py + (6.0 * s) as i32),
-                h,
-                VPos::Top,
+                &panels[row * nc + k],
+                s,
+                d,
+                clause,
+                &vals,
+                (xr.clone(), &title, row + 1 == rows.len()),
+                key,
+                (met_c, not_c, line_c),
             )?;
         }
-        let cap = (xr.end - xr.start) * 0.004;
-        for (x, v, ci, met) in &vals {
-            if let Some([lo, hi]) = ci {
-                let col = if *met { met_c } else { not_c };
-                let sw = (2.0 * s).max(1.0) as u32;
-                c.draw_series([
-                    PathElement::new(vec![(*x, *lo), (*x, *hi)], col.stroke_width(sw)),
-                    PathElement::new(vec![(x - cap, *lo), (x + cap, *lo)], col.stroke_width(sw)),
-                    PathElement::new(vec![(x - cap, *hi), (x + cap, *hi)], col.stroke_width(sw)),
-                ])?;
-            }
-            let Some(v) = v else { continue };
-            let (qx, qy) = c.backend_coord(&(*x, *v));
-            let h = (7.0 * s) as i32;
-            if *met {
-                root.draw(&Circle::new((qx, qy), h, met_c.filled()))?;
-            } else {
-                hollow_square(root, (qx, qy), h, not_c, (2.5 * s).max(1.0) as u32)?;
-            }
+    }
+    Ok(())
+}
+
+/// One panel of the sizing chart: the values `vals` of one clause over `xr`.
+#[allow(clippy::too_many_arguments)]
+fn size_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
+    s: f64,
+    d: &SizeData,
+    clause: &crate::analysis::target::Clause,
+    vals: &[SizeMark],
+    (xr, title, last_row): (std::ops::Range<f64>, &str, bool),
+    key: Option<f64>,
+    (met_c, not_c, line_c): (RGBColor, RGBColor, RGBColor),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let r = &d.result;
+    let (ylo, yhi) = vals
+        .iter()
+        .flat_map(|v| [v.1, v.2.map(|c| c[0]), v.2.map(|c| c[1])])
+        .flatten()
+        .filter(|v| v.is_finite())
+        .chain(std::iter::once(clause.threshold))
+        .fold((0.0, f64::NEG_INFINITY), widen);
+    let y_desc = match &clause.metric {
+        Some(m) => format!("{} of {}", clause.stat.name(), metric_words(m)),
+        None => "autonomy (share of futures with no shortfall)".into(),
+    };
+    let x_desc = r.path.clone();
+    let is_pct = clause
+        .metric
+        .as_deref()
+        .is_some_and(|m| m.ends_with("_pct"));
+    let yr = value_axis(ylo, yhi.max(0.0));
+    let mut c = panel(
+        area,
+        s,
+        title,
+        Axes {
+            x: xr.clone(),
+            y: yr.clone(),
+            x_desc: if last_row { &x_desc } else { "" },
+            y_desc: &y_desc,
+            y_area: 100.0,
+            y_fmt: if is_pct { pct_fmt } else { |v| fmt_num(*v) },
+            ..Axes::default()
+        },
+    )?;
+    let label = format!(
+        "target: {} {}{}",
+        op_words(clause.op),
+        fmt_num(clause.threshold),
+        if is_pct { "%" } else { "" }
+    );
+    let t = (clause.threshold, label.as_str());
+    threshold(root, &mut c, &xr, t, bold(s, 16.0), MUTED, 8.0)?;
+    if let Some(v) = key.filter(|v| xr.contains(v)) {
+        c.draw_series(std::iter::once(PathElement::new(
+            vec![(v, yr.start), (v, yr.end)],
+            line_c.stroke_width((2.5 * s).max(1.0) as u32),
+        )))?;
+        let (px, py) = c.backend_coord(&(v, yr.end));
+        let label = if r.met {
+            format!("answer: {}", fmt_num(v))
+        } else {
+            format!("best: {}", fmt_num(v))
+        };
+        let mid = c.backend_coord(&((xr.start + xr.end) / 2.0, yr.end)).0;
+        let (x, h) = if px > mid {
+            (px - (8.0 * s) as i32, HPos::Right)
+        } else {
+            (px + (8.0 * s) as i32, HPos::Left)
+        };
+        text_at(
+            root,
+            &label,
+            &bold(s, 18.0).color(&line_c),
+            (x, py + (6.0 * s) as i32),
+            h,
+            VPos::Top,
+        )?;
+    }
+    let cap = (xr.end - xr.start) * 0.004;
+    for (x, v, ci, met) in vals {
+        if let Some([lo, hi]) = ci {
+            // An unbounded end (too few futures for that quantile) reaches the edge.
+            let (lo, hi) = (&lo.max(yr.start), &hi.min(yr.end));
+            let col = if *met { met_c } else { not_c };
+            let sw = (2.0 * s).max(1.0) as u32;
+            c.draw_series([
+                PathElement::new(vec![(*x, *lo), (*x, *hi)], col.stroke_width(sw)),
+                PathElement::new(vec![(x - cap, *lo), (x + cap, *lo)], col.stroke_width(sw)),
+                PathElement::new(vec![(x - cap, *hi), (x + cap, *hi)], col.stroke_width(sw)),
+            ])?;
+        }
+        let Some(v) = v else { continue };
+        let (qx, qy) = c.backend_coord(&(*x, *v));
+        let h = (7.0 * s) as i32;
+        if *met {
+            root.draw(&Circle::new((qx, qy), h, met_c.filled()))?;
+        } else {
+            hollow_square(root, (qx, qy), h, not_c, (2.5 * s).max(1.0) as u32)?;
         }
     }
     Ok(())

@@ -10,6 +10,8 @@
 use super::html::{CHECK_SCRIPT, CSS, HEAD_SCRIPT, escape};
 use super::{ReportError, write_atomic};
 use crate::analysis::exposure::ExposureRow;
+use crate::analysis::fmt_num;
+use crate::analysis::target::{Clause, Evaluated, Rule};
 use crate::charts::analysis::{
     AnalysisChart, SizeData, SobolData, SweepData, TornadoData, metric_words, render_png,
     render_svg,
@@ -374,6 +376,42 @@ pub fn sweep_table(d: &SweepData, max_rows: usize) -> Table {
 
 // ------------------------------------------------------------ size
 
+/// A statistic's value for text, rounded as [`num`] does unless that would read on the
+/// other side of `clause`'s threshold than the value itself (see
+/// [`Clause::agreeing`]); infinite ends as `−∞`/`∞`.
+pub fn num_vs(v: f64, clause: &Clause) -> String {
+    if v == f64::INFINITY {
+        "∞".into()
+    } else if v == f64::NEG_INFINITY {
+        "−∞".into()
+    } else {
+        clause.agreeing(num(v), v)
+    }
+}
+
+/// `value [lo, hi]` of one evaluated clause, every number read the same way against
+/// the threshold as the unrounded value ([`num_vs`]).
+pub fn evaluated_text(e: &Evaluated, clause: &Clause) -> String {
+    let mut s = e.value.map_or("–".into(), |v| num_vs(v, clause));
+    if let Some([a, b]) = e.ci {
+        let _ = write!(s, " [{}, {}]", num_vs(a, clause), num_vs(b, clause));
+    }
+    s
+}
+
+/// How a sizing judged its clauses, in words.
+pub fn rule_words(rule: Rule) -> String {
+    match rule {
+        Rule::Point => "judged on the point estimate (95% intervals in brackets)".into(),
+        Rule::Confidence(_) => format!(
+            "met with {} confidence: the end of the {} interval (in brackets) on the \
+             threshold's side must meet it",
+            rule.level_pct(),
+            rule.level_pct()
+        ),
+    }
+}
+
 /// Findings of a sizing: the answer (or the best value), the statistic there with its
 /// interval, the bracket, and how the answer compares with the current value.
 pub fn size_findings(d: &SizeData, current: f64) -> Vec<String> {
@@ -381,33 +419,40 @@ pub fn size_findings(d: &SizeData, current: f64) -> Vec<String> {
     let at: Vec<String> = r
         .at_value
         .iter()
-        .map(|e| {
+        .zip(&d.target.clauses)
+        .map(|(e, c)| {
             let stat = e
                 .clause
                 .split(['<', '>'])
                 .next()
                 .unwrap_or(&e.clause)
                 .trim();
-            format!("{} at that value {}", escape(stat), num_ci(e.value, e.ci95))
+            format!(
+                "{} at that value {}",
+                escape(stat),
+                escape(&evaluated_text(e, c))
+            )
         })
         .collect();
+    let val = |v: f64| fmt_num(v);
     let mut out = Vec::new();
     match r.value {
         Some(v) => {
             out.push(format!(
-                "The smallest {} meeting {} is {} ({}; strategy {}, {}).",
+                "The smallest {} meeting {} is {} ({}; strategy {}, {}); {}.",
                 escape(&r.path),
                 b(&r.target),
-                b(&num(v)),
+                b(&val(v)),
                 at.join("; "),
                 escape(&d.strategy),
-                escape(&d.subject)
+                escape(&d.subject),
+                escape(&rule_words(r.rule))
             ));
             if let Some([lo, hi]) = r.bracket {
                 out.push(format!(
                     "Not met at {}, met at {}{}.",
-                    num(lo),
-                    num(hi),
+                    val(lo),
+                    val(hi),
                     if r.monotone {
                         " (bisection over the same simulated futures)"
                     } else {
@@ -419,27 +464,28 @@ pub fn size_findings(d: &SizeData, current: f64) -> Vec<String> {
             out.push(if gap > 0.0 {
                 format!(
                     "The scenario's current value is {}: {} short of the target.",
-                    num(current),
-                    num(gap)
+                    val(current),
+                    val(gap)
                 )
             } else {
                 format!(
                     "The scenario's current value {} already meets the target (margin {}).",
-                    num(current),
-                    num(-gap)
+                    val(current),
+                    val(-gap)
                 )
             });
         }
         None => {
             out.push(format!(
-                "No value of {} in {}..{} meets {}.{}",
+                "No value of {} in {}..{} meets {} ({}).{}",
                 escape(&r.path),
-                num(r.range[0]),
-                num(r.range[1]),
+                val(r.range[0]),
+                val(r.range[1]),
                 b(&r.target),
+                escape(&rule_words(r.rule)),
                 r.best.map_or(String::new(), |v| format!(
                     " The best value found is {} ({}); widen --range or relax the target.",
-                    b(&num(v)),
+                    b(&val(v)),
                     at.join("; ")
                 ))
             ));
@@ -453,18 +499,26 @@ pub fn size_table(d: &SizeData) -> Table {
     let mut head = vec!["value".to_string(), "stage".into()];
     let mut numeric = vec![true, false];
     for c in &d.target.clauses {
-        head.push(c.to_string());
+        head.push(format!("{c}  [{} interval]", d.result.rule.level_pct()));
         numeric.push(true);
     }
-    head.push("met".into());
+    head.push(match d.result.rule {
+        Rule::Point => "met (point estimate)".into(),
+        Rule::Confidence(_) => format!("met with {} confidence", d.result.rule.level_pct()),
+    });
     numeric.push(false);
     let rows = d
         .result
         .points
         .iter()
         .map(|p| {
-            let mut r = vec![num(p.value), p.stage.to_string()];
-            r.extend(p.clauses.iter().map(|e| num_ci(e.value, e.ci95)));
+            let mut r = vec![fmt_num(p.value), p.stage.to_string()];
+            r.extend(
+                p.clauses
+                    .iter()
+                    .zip(&d.target.clauses)
+                    .map(|(e, c)| evaluated_text(e, c)),
+            );
             r.push(if p.met { "yes" } else { "no" }.into());
             (r, Some(p.value) == d.result.value)
         })

@@ -5,7 +5,7 @@ use super::*;
 use crate::analysis::exposure::EntityKind;
 use crate::analysis::sensitivity::{Move, SobolInput, SobolRow};
 use crate::analysis::size::SizePoint;
-use crate::analysis::target::Evaluated;
+use crate::analysis::target::Rule;
 use crate::charts::DEFAULT_SIZE;
 
 fn cap() -> String {
@@ -139,12 +139,12 @@ fn size_data() -> SizeData {
                 value: v,
                 stage: "scan",
                 order: k,
-                clauses: vec![Evaluated {
-                    clause: "p95(shortfall_pct) <= 1".into(),
-                    value: Some(st),
-                    ci95: Some([st * 0.8, st * 1.2 + 0.1]),
-                    met: st <= 1.0,
-                }],
+                clauses: vec![target.clauses[0].judge(
+                    Some(st),
+                    Some([st * 0.8, st * 1.2 + 0.1]),
+                    0.95,
+                    Rule::Point,
+                )],
                 met: st <= 1.0,
             }
         })
@@ -153,7 +153,9 @@ fn size_data() -> SizeData {
         result: SizeResult {
             path: "material.ndpr.stockpile_days".into(),
             target: target.to_string(),
+            rule: Rule::Point,
             range: [0.0, 180.0],
+            step: 1.0,
             met: true,
             value: Some(90.0),
             at_value: points[3].clauses.clone(),
@@ -206,10 +208,13 @@ fn oat(path: &str, rank: usize, lo: f64, hi: f64) -> OatRow {
         metric_base: Some(5.0),
         metric_high: Some(hi),
         low_minus_base: Some(lo - 5.0),
+        low_minus_base_ci95: Some([lo - 5.5, lo - 4.5]),
         high_minus_base: Some(hi - 5.0),
+        high_minus_base_ci95: Some([hi - 5.5, hi - 4.5]),
         diff: Some(hi - lo),
         diff_ci95: None,
         swing: Some((hi - lo).abs()),
+        distinguishable: Some(true),
         rank: Some(rank),
     }
 }
@@ -259,13 +264,19 @@ fn tornado_and_sobol_name_their_paths() {
         first_ci95: Some([f - 0.1, f + 0.1]),
         total: Some(f + 0.05),
         total_ci95: Some([f - 0.05, f + 0.15]),
+        converged: true,
+        note: None,
         rank,
     };
     let d = SobolData {
         result: SobolResult {
             n: 32,
             runs: 128,
+            bootstrap: 500,
             variance: 1.0,
+            widest_first_ci: Some(0.2),
+            widest_total_ci: Some(0.2),
+            converged: true,
             rows: vec![
                 row("material.ndpr.stockpile_days", 0.8, 1),
                 row("material.ndpr.private_days", 0.02, 2),
