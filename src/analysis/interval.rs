@@ -301,7 +301,10 @@ mod tests {
         }
         let cov = f64::from(hits) / f64::from(trials);
         let se = (exact * (1.0 - exact) / f64::from(trials)).sqrt();
-        assert!((cov - exact).abs() < 4.0 * se, "coverage {cov}, exact {exact}");
+        assert!(
+            (cov - exact).abs() < 4.0 * se,
+            "coverage {cov}, exact {exact}"
+        );
     }
 
     #[test]

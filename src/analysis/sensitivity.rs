@@ -22,13 +22,19 @@
 //! two `N × k` matrices `A`, `B` from an Owen-scrambled Sobol sequence (`sobol_burley`,
 //! Burley 2020; `A` from dimensions `0..k`, `B` from `k..2k`, seeded), and the `k`
 //! matrices `A_B^(i)` (`A` with column `i` from `B`): `N (k + 2)` runs. Estimators
-//! (Saltelli et al. 2010, "Variance based sensitivity analysis of model output", Comput.
-//! Phys. Commun. 181, Table 2): first order (their (b)) `S_i = mean(f(B) (f(A_B^(i)) −
-//! f(A))) / V`; total (Jansen 1999, their (f)) `ST_i = mean((f(A) − f(A_B^(i)))²) /
-//! (2V)`, with `V` the variance of `f(A)` and `f(B)` pooled. 95% intervals by a
-//! percentile bootstrap over the `N` rows (seeded). An index outside [0, 1] or a
-//! first-order index above the total one is impossible for the true indices: such a row
-//! is flagged "not converged: raise N" and is never reported as a finding.
+//! (both in Saltelli et al. 2010, "Variance based sensitivity analysis of model output.
+//! Design and estimator for the total sensitivity index", Comput. Phys. Commun. 181,
+//! Table 2, recommended there for their small-sample behaviour): first order (Saltelli
+//! 2010) `S_i = mean(f(B) (f(A_B^(i)) − f(A))) / V`; total (Jansen 1999)
+//! `ST_i = mean((f(A) − f(A_B^(i)))²) / (2V)`, with `V` the variance of `f(A)` and `f(B)`
+//! pooled. 95% intervals by a percentile bootstrap over the `N` rows (seeded).
+//!
+//! True indices lie in [0, 1] with first order ≤ total. An estimate that breaks this
+//! beyond noise ([`not_converged`]) is flagged "not converged: raise N" and is never
+//! reported as a finding; one that breaks it within noise is reported projected onto
+//! the possible values (cut to [0, 1]; first order and total both at their mean when the
+//! first exceeds the total), with the raw estimates kept beside. Intervals are cut to
+//! [0, 1] and contain the reported value.
 
 use super::eval::{AnalysisError, Evaluator, fmt_num};
 use super::grid::analysis_kind;
@@ -336,16 +342,25 @@ pub struct SobolRow {
     /// The input.
     #[serde(flatten)]
     pub input: SobolInput,
-    /// First-order index.
+    /// First-order index as reported: for a converged row, the estimate projected onto
+    /// the possible values (see [`SobolRow::first_raw`]); else the raw estimate.
     pub first: Option<f64>,
-    /// Bootstrap 95% interval of the first-order index.
+    /// Bootstrap 95% interval of the first-order index, cut to [0, 1] and containing
+    /// `first`.
     pub first_ci95: Option<[f64; 2]>,
-    /// Total index.
+    /// Total index as reported (as `first`).
     pub total: Option<f64>,
-    /// Bootstrap 95% interval of the total index.
+    /// Bootstrap 95% interval of the total index, cut to [0, 1] and containing `total`.
     pub total_ci95: Option<[f64; 2]>,
+    /// The raw first-order estimate. A converged row's estimates may break the bounds
+    /// by noise (see [`not_converged`]); they are reported projected onto the possible
+    /// set: cut to [0, 1], and both set to their mean when first order exceeds total.
+    pub first_raw: Option<f64>,
+    /// The raw total estimate.
+    pub total_raw: Option<f64>,
     /// Whether the estimates are possible for true indices (both in [0, 1], first
-    /// order not above total): if not, they are not converged and N must grow.
+    /// order not above total), up to noise: if not, they are not converged and N must
+    /// grow.
     pub converged: bool,
     /// Why not converged, in words (`None` when converged).
     pub note: Option<String>,
@@ -423,7 +438,9 @@ pub fn sobol_design(k: usize, n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<Vec<f6
             base.wrapping_add(block.wrapping_mul(0x9e37_79b9)),
         ))
     };
-    let a = (0..n).map(|i| (0..k).map(|j| coord(i, j)).collect()).collect();
+    let a = (0..n)
+        .map(|i| (0..k).map(|j| coord(i, j)).collect())
+        .collect();
     let b = (0..n)
         .map(|i| (0..k).map(|j| coord(i, k + j)).collect())
         .collect();
@@ -629,12 +646,40 @@ pub fn sobol_result(
         .zip(est.indices)
         .map(|(inp, ix)| {
             let note = not_converged(&ix);
+            let (mut first, mut total) = (ix.first, ix.total);
+            if note.is_none()
+                && let (Some(f), Some(t)) = (first, total)
+            {
+                // Noise around a bound: report the nearest possible values.
+                let (f, t) = (f.clamp(0.0, 1.0), t.clamp(0.0, 1.0));
+                let (f, t) = if f > t {
+                    let m = (f + t) / 2.0;
+                    (m, m)
+                } else {
+                    (f, t)
+                };
+                (first, total) = (Some(f), Some(t));
+            }
+            // The indices lie in [0, 1], so their intervals are cut to it (after the
+            // convergence check, which reads the raw bootstrap intervals), and widened
+            // to hold the reported value.
+            let clip = |c: Option<[f64; 2]>, v: Option<f64>| {
+                c.map(|[a, b]| {
+                    let (a, b) = (a.clamp(0.0, 1.0), b.clamp(0.0, 1.0));
+                    match v {
+                        Some(v) if v.is_finite() => [a.min(v), b.max(v)],
+                        _ => [a, b],
+                    }
+                })
+            };
             SobolRow {
                 input: inp.clone(),
-                first: ix.first,
-                first_ci95: ix.first_ci,
-                total: ix.total,
-                total_ci95: ix.total_ci,
+                first,
+                first_ci95: clip(ix.first_ci, first),
+                total,
+                total_ci95: clip(ix.total_ci, total),
+                first_raw: ix.first,
+                total_raw: ix.total,
                 converged: note.is_none(),
                 note,
                 rank: 0,
@@ -690,7 +735,11 @@ mod tests {
 
     #[test]
     fn noise_is_an_interval_containing_zero() {
-        assert!(!distinguishable(&[Some([0.0, 0.0]), None, Some([-0.1, 0.2])]));
+        assert!(!distinguishable(&[
+            Some([0.0, 0.0]),
+            None,
+            Some([-0.1, 0.2])
+        ]));
         assert!(distinguishable(&[Some([-0.1, 0.2]), Some([0.01, 0.3])]));
         assert!(distinguishable(&[Some([-0.3, -0.01])]));
         assert!(!distinguishable(&[None, None]));
@@ -775,7 +824,10 @@ mod tests {
                 (got.first.unwrap(), got.first_ci95.unwrap(), s1),
                 (got.total.unwrap(), got.total_ci95.unwrap(), st),
             ] {
-                assert!(ci[0] <= true_v && true_v <= ci[1], "{p}: {true_v} outside {ci:?}");
+                assert!(
+                    ci[0] <= true_v && true_v <= ci[1],
+                    "{p}: {true_v} outside {ci:?}"
+                );
                 assert!((est - true_v).abs() < 0.01, "{p}: {est} vs {true_v}");
             }
         }
@@ -790,7 +842,11 @@ mod tests {
         let bad: Vec<&SobolRow> = small.rows.iter().filter(|r| !r.converged).collect();
         assert!(!bad.is_empty());
         for r in &bad {
-            assert!(r.note.as_deref().unwrap().contains("raise N"), "{:?}", r.note);
+            assert!(
+                r.note.as_deref().unwrap().contains("raise N"),
+                "{:?}",
+                r.note
+            );
         }
         let first_bad = small.rows.iter().position(|r| !r.converged).unwrap();
         assert!(small.rows[first_bad..].iter().all(|r| !r.converged));
@@ -804,11 +860,25 @@ mod tests {
         let r = estimate(3, 1 << 12, |x| x[0] + 2.0 * x[1]);
         for (p, want) in [("x1", 0.2), ("x2", 0.8), ("x3", 0.0)] {
             let got = row(&r, p);
-            assert!((got.first.unwrap() - want).abs() < 0.01, "{p}: {:?}", got.first);
-            assert!((got.total.unwrap() - want).abs() < 0.01, "{p}: {:?}", got.total);
+            assert!(
+                (got.first.unwrap() - want).abs() < 0.01,
+                "{p}: {:?}",
+                got.first
+            );
+            assert!(
+                (got.total.unwrap() - want).abs() < 0.01,
+                "{p}: {:?}",
+                got.total
+            );
         }
         assert_eq!(row(&r, "x3").total, Some(0.0));
-        assert_eq!(r.rows.iter().map(|r| r.input.path.as_str()).collect::<Vec<_>>(), ["x2", "x1", "x3"]);
+        assert_eq!(
+            r.rows
+                .iter()
+                .map(|r| r.input.path.as_str())
+                .collect::<Vec<_>>(),
+            ["x2", "x1", "x3"]
+        );
     }
 
     #[test]
@@ -820,14 +890,32 @@ mod tests {
             total_ci: Some(tc),
             diff_ci: Some(dc),
         };
-        assert_eq!(not_converged(&ix(0.3, [0.2, 0.4], 0.5, [0.4, 0.6], [-0.3, -0.1])), None);
+        assert_eq!(
+            not_converged(&ix(0.3, [0.2, 0.4], 0.5, [0.4, 0.6], [-0.3, -0.1])),
+            None
+        );
         // Within noise of the boundary: not flagged.
-        assert_eq!(not_converged(&ix(-0.002, [-0.02, 0.03], 0.1, [0.05, 0.2], [-0.2, 0.0])), None);
-        assert_eq!(not_converged(&ix(0.805, [0.78, 0.83], 0.798, [0.78, 0.82], [-0.01, 0.02])), None);
+        assert_eq!(
+            not_converged(&ix(-0.002, [-0.02, 0.03], 0.1, [0.05, 0.2], [-0.2, 0.0])),
+            None
+        );
+        assert_eq!(
+            not_converged(&ix(0.805, [0.78, 0.83], 0.798, [0.78, 0.82], [-0.01, 0.02])),
+            None
+        );
         for (i, why) in [
-            (ix(-0.05, [-0.09, -0.01], 0.1, [0.05, 0.2], [-0.2, -0.1]), "first-order index below 0"),
-            (ix(0.2, [0.1, 0.3], 1.3, [1.1, 1.5], [-1.3, -0.9]), "total index above 1"),
-            (ix(0.6, [0.5, 0.7], 0.4, [0.3, 0.5], [0.1, 0.3]), "first-order index above total"),
+            (
+                ix(-0.05, [-0.09, -0.01], 0.1, [0.05, 0.2], [-0.2, -0.1]),
+                "first-order index below 0",
+            ),
+            (
+                ix(0.2, [0.1, 0.3], 1.3, [1.1, 1.5], [-1.3, -0.9]),
+                "total index above 1",
+            ),
+            (
+                ix(0.6, [0.5, 0.7], 0.4, [0.3, 0.5], [0.1, 0.3]),
+                "first-order index above total",
+            ),
         ] {
             let n = not_converged(&i).unwrap();
             assert!(n.contains(why) && n.contains("raise N"), "{n}");
@@ -841,7 +929,11 @@ mod tests {
             ..SobolIndex::default()
         };
         assert!(not_converged(&bare).is_some());
-        assert!(not_converged(&SobolIndex::default()).unwrap().contains("does not vary"));
+        assert!(
+            not_converged(&SobolIndex::default())
+                .unwrap()
+                .contains("does not vary")
+        );
     }
 
     #[test]

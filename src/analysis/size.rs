@@ -75,9 +75,17 @@ const FRACTION_FIELDS: &[&str] = &[
 ///
 /// # Errors
 /// Another number whose current value is 0 has no natural scale: give `--range`.
-pub fn default_range(path: &str, kind: ParamKind, current: f64) -> Result<(f64, f64), AnalysisError> {
+pub fn default_range(
+    path: &str,
+    kind: ParamKind,
+    current: f64,
+) -> Result<(f64, f64), AnalysisError> {
     let segs: Vec<&str> = path.split('.').collect();
-    let fraction = segs.iter().rev().take(2).any(|s| FRACTION_FIELDS.contains(s));
+    let fraction = segs
+        .iter()
+        .rev()
+        .take(2)
+        .any(|s| FRACTION_FIELDS.contains(s));
     match kind {
         ParamKind::Probability | ParamKind::Share => Ok((0.0, 1.0)),
         ParamKind::WholeDays => Ok((0.0, (4.0 * current).max(DEFAULT_DAYS_HI).round())),
@@ -246,24 +254,26 @@ where
     }
     let grid = Grid::new(spec.kind, lo, hi, spec.rel_tol);
     let mut points: Vec<SizePoint> = Vec::new();
-    let mut at =
-        |i: usize, stage: &'static str, points: &mut Vec<SizePoint>| -> Result<bool, AnalysisError> {
-            let v = grid.value(i);
-            if let Some(p) = points.iter().find(|p| p.value.to_bits() == v.to_bits()) {
-                return Ok(p.met);
-            }
-            let clauses = eval(v)?;
-            let met = clauses.iter().all(|c| c.met);
-            let order = points.len();
-            points.push(SizePoint {
-                value: v,
-                stage,
-                order,
-                clauses,
-                met,
-            });
-            Ok(met)
-        };
+    let mut at = |i: usize,
+                  stage: &'static str,
+                  points: &mut Vec<SizePoint>|
+     -> Result<bool, AnalysisError> {
+        let v = grid.value(i);
+        if let Some(p) = points.iter().find(|p| p.value.to_bits() == v.to_bits()) {
+            return Ok(p.met);
+        }
+        let clauses = eval(v)?;
+        let met = clauses.iter().all(|c| c.met);
+        let order = points.len();
+        points.push(SizePoint {
+            value: v,
+            stage,
+            order,
+            clauses,
+            met,
+        });
+        Ok(met)
+    };
 
     // 1. Coarse scan over grid indices.
     let last = grid.len() - 1;
@@ -376,7 +386,13 @@ where
                 fmt_num(lo)
             )
         });
-        return Ok(finish(points, Some(grid.value(scan[0])), None, None, warnings));
+        return Ok(finish(
+            points,
+            Some(grid.value(scan[0])),
+            None,
+            None,
+            warnings,
+        ));
     }
     if !monotone {
         warnings.insert(
@@ -503,7 +519,10 @@ mod tests {
     #[test]
     fn bisection_is_exact_on_its_grid() {
         let t = Target::parse("mean(shortfall_units) <= 0").unwrap();
-        let r = search(&spec(ParamKind::WholeDays, 0.0, 365.0), &t, |v| Ok(fake(&t, v))).unwrap();
+        let r = search(&spec(ParamKind::WholeDays, 0.0, 365.0), &t, |v| {
+            Ok(fake(&t, v))
+        })
+        .unwrap();
         assert_eq!(r.value, Some(37.0));
         assert_eq!(r.bracket, Some([36.0, 37.0]));
         assert!(r.monotone && r.warnings.is_empty());
@@ -516,13 +535,26 @@ mod tests {
         assert_eq!(r.bracket, Some([36.9, 37.0]));
         // Every value tried prints in at most one decimal.
         for p in &r.points {
-            assert!(fmt_num(p.value).split('.').nth(1).is_none_or(|d| d.len() <= 1));
+            assert!(
+                fmt_num(p.value)
+                    .split('.')
+                    .nth(1)
+                    .is_none_or(|d| d.len() <= 1)
+            );
         }
         // A whole-day range with fractional ends is cut to whole days.
-        let r = search(&spec(ParamKind::WholeDays, 0.5, 80.7), &t, |v| Ok(fake(&t, v))).unwrap();
+        let r = search(&spec(ParamKind::WholeDays, 0.5, 80.7), &t, |v| {
+            Ok(fake(&t, v))
+        })
+        .unwrap();
         assert_eq!(r.range, [1.0, 80.0]);
         assert!(r.points.iter().all(|p| p.value.fract() == 0.0));
-        assert!(search(&spec(ParamKind::WholeDays, 0.2, 0.8), &t, |v| Ok(fake(&t, v))).is_err());
+        assert!(
+            search(&spec(ParamKind::WholeDays, 0.2, 0.8), &t, |v| Ok(fake(
+                &t, v
+            )))
+            .is_err()
+        );
     }
 
     #[test]
@@ -557,8 +589,13 @@ mod tests {
         let f = "material.m.refill_rate";
         assert_eq!(default_range(f, analysis_kind(f), 0.0).unwrap(), (0.0, 1.0));
         let m = "strategy.s.annual_cost";
-        assert_eq!(default_range(m, analysis_kind(m), 5.0).unwrap(), (0.0, 20.0));
-        let e = default_range(m, analysis_kind(m), 0.0).unwrap_err().to_string();
+        assert_eq!(
+            default_range(m, analysis_kind(m), 5.0).unwrap(),
+            (0.0, 20.0)
+        );
+        let e = default_range(m, analysis_kind(m), 0.0)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--range"), "{e}");
     }
 
@@ -579,7 +616,9 @@ mod tests {
         assert_eq!(r.value, Some(32.0));
         // The interval at the answer (2 – 8) straddles 5: a warning says so.
         assert!(
-            r.warnings.iter().any(|w| w.contains("straddles") && w.contains("--confidence")),
+            r.warnings
+                .iter()
+                .any(|w| w.contains("straddles") && w.contains("--confidence")),
             "{:?}",
             r.warnings
         );
@@ -592,7 +631,9 @@ mod tests {
         let r = search(&sp, &t, eval(Rule::Confidence(0.95))).unwrap();
         assert!(!r.met);
         assert!(
-            r.warnings.iter().any(|w| w.contains("point estimates meet")),
+            r.warnings
+                .iter()
+                .any(|w| w.contains("point estimates meet")),
             "{:?}",
             r.warnings
         );

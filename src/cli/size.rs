@@ -65,7 +65,6 @@ pub struct Args {
     pub quiet: bool,
 }
 
-
 /// Column stem of a clause in size.csv: `p95_shortfall_pct`, `autonomy`.
 fn stem(t: &Target, k: usize) -> String {
     let c = &t.clauses[k];
@@ -124,11 +123,10 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return common::fail(e),
     };
     let kind = analysis_kind(&args.param);
-    let (lo, hi) = match args
-        .range
-        .as_deref()
-        .map_or_else(|| size::default_range(&args.param, kind, current), parse_range)
-    {
+    let (lo, hi) = match args.range.as_deref().map_or_else(
+        || size::default_range(&args.param, kind, current),
+        parse_range,
+    ) {
         Ok(x) => x,
         Err(e) => return common::fail(e),
     };

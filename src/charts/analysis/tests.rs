@@ -33,22 +33,30 @@ fn sweep(paths: usize, grid: usize) -> SweepData {
                 for p in 2..paths {
                     values.push((i + j + p) as f64);
                 }
-                let m = (20.0
-                    - values[0] / 10.0
-                    - values.get(1).unwrap_or(&0.0) / 5.0
-                    - 3.0 * k as f64)
+                // The second strategy sets path 0 itself: path 0 does not move it.
+                let x0 = if k == 1 { 90.0 } else { values[0] };
+                let m = (20.0 - x0 / 10.0 - values.get(1).unwrap_or(&0.0) / 5.0 - 3.0 * k as f64)
                     .max(0.0);
                 points.push(SweepPoint {
                     values,
                     mean: Some(m),
                     ci95: Some([m * 0.9, m * 1.1]),
                     met: Some(m <= 5.0),
+                    cost: Some(1e6 + 1e3 * x0),
                 });
             }
         }
         series.push(SweepSeries {
             label: l.to_string(),
             color: k,
+            not_moved_by: if k == 1 {
+                vec![(
+                    "material.ndpr.path_0_days".into(),
+                    "sets this path itself".into(),
+                )]
+            } else {
+                vec![]
+            },
             points,
         });
     }
@@ -93,6 +101,9 @@ fn sweep_line_heatmap_and_scatter() {
             "Scenario: Test scenario",
             "50 simulated futures",
             "seed 7",
+            // The strategy that sets the swept path: a labelled flat dashed line.
+            "Stockpile 180 days (sets this path itself)",
+            "Stockpile 180 days: sets this path itself",
         ],
     );
     assert!(svg.contains("<polygon"), "bands are polygons");
@@ -110,6 +121,7 @@ fn sweep_line_heatmap_and_scatter() {
             "material.ndpr.path_1_days",
             "Status quo: met at",
             "edge of the region where the target is met",
+            "Stockpile 180 days: not moved by ndpr.path_0_days",
         ],
     );
     let c = chart(
@@ -122,7 +134,7 @@ fn sweep_line_heatmap_and_scatter() {
         &svg,
         &[
             "ndpr.path_2_days",
-            "Stockpile 180 days",
+            "Stockpile 180 days (not moved by ndpr.path_0_days)",
             "hollow: target not met",
         ],
     );
@@ -225,6 +237,12 @@ fn tornado_and_sobol_name_their_paths() {
         rows: vec![
             oat("material.ndpr.stockpile_days", 1, 8.0, 2.0),
             oat("material.ndpr.private_days", 2, 6.0, 4.5),
+            OatRow {
+                distinguishable: Some(false),
+                low_minus_base_ci95: Some([-0.5, 0.6]),
+                high_minus_base_ci95: Some([-0.4, 0.5]),
+                ..oat("material.ndpr.refill_rate", 3, 5.05, 4.98)
+            },
         ],
         metric: "shortfall_pct".into(),
         subject: "ndpr".into(),
@@ -252,6 +270,9 @@ fn tornado_and_sobol_name_their_paths() {
             "at 120",
             "base: 5",
             "mean shortfall, % of demand (ndpr)",
+            "paired 95% interval",
+            "indistinguishable from noise",
+            "at 80 · noise",
         ],
     );
     let row = |p: &str, f: f64, rank| SobolRow {
@@ -264,6 +285,8 @@ fn tornado_and_sobol_name_their_paths() {
         first_ci95: Some([f - 0.1, f + 0.1]),
         total: Some(f + 0.05),
         total_ci95: Some([f - 0.05, f + 0.15]),
+        first_raw: Some(f),
+        total_raw: Some(f + 0.05),
         converged: true,
         note: None,
         rank,
@@ -280,6 +303,12 @@ fn tornado_and_sobol_name_their_paths() {
             rows: vec![
                 row("material.ndpr.stockpile_days", 0.8, 1),
                 row("material.ndpr.private_days", 0.02, 2),
+                SobolRow {
+                    first: Some(-0.3),
+                    converged: false,
+                    note: Some("not converged (first-order index below 0): raise N".into()),
+                    ..row("material.ndpr.refill_rate", 0.1, 3)
+                },
             ],
         },
         metric: "shortfall_pct".into(),
@@ -298,6 +327,8 @@ fn tornado_and_sobol_name_their_paths() {
             "total index",
             "Sobol index (share of variance)",
             "N = 32",
+            "not converged: raise N",
+            "Saltelli 2010",
         ],
     );
 }
