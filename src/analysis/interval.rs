@@ -148,6 +148,15 @@ pub fn order_stat_ranks(n: usize, q: f64, level: f64) -> (Option<usize>, Option<
     (l, u)
 }
 
+/// The fewest values for which an order statistic bounds quantile `q` from above at
+/// `level` (two-sided): the smallest `n` with `q^n ≤ (1 − level)/2`, since even the
+/// largest of `n` values lies below the quantile with probability `q^n`. (The lower end
+/// needs `(1 − q)^n ≤ (1 − level)/2` likewise.)
+pub fn min_n_for_upper_bound(q: f64, level: f64) -> usize {
+    let tail = (1.0 - level) / 2.0;
+    (tail.ln() / q.ln()).ceil().max(1.0) as usize
+}
+
 /// Coverage of the order-statistic interval `[x₍l₎, x₍u₎]` for quantile `q` of a
 /// continuous distribution, `P(l ≤ B ≤ u − 1)` with `B ~ Binomial(n, q)`; an unbounded
 /// end (`None`) never misses.
@@ -269,6 +278,10 @@ mod tests {
         // 50 futures cannot bound p99 from above at 95%: even the largest value is below
         // p99 with probability P(B >= 50) = 0.99^50 = 0.605 > 0.025.
         assert_eq!(order_stat_ranks(50, 0.99, 0.95).1, None);
+        // ln(0.025)/ln(0.99) = 367.04: from 368 values on, the maximum bounds p99.
+        let n = min_n_for_upper_bound(0.99, 0.95);
+        assert_eq!(order_stat_ranks(n, 0.99, 0.95).1, Some(n));
+        assert_eq!(order_stat_ranks(n - 1, 0.99, 0.95).1, None);
     }
 
     #[test]

@@ -25,7 +25,7 @@
 
 use super::eval::{AnalysisError, fmt_num, fmt_sig};
 pub use super::grid::analysis_kind;
-use super::target::{Evaluated, Rule, Target};
+use super::target::{Evaluated, Op, Rule, Statistic, Target};
 use crate::scenario::ParamKind;
 use serde::Serialize;
 
@@ -345,20 +345,25 @@ where
 
     let Some(f) = first else {
         // Nothing meets the target: name the value that came closest.
+        // Most clauses met, then the smallest violation by the rule's number, then by the
+        // point estimate (an unbounded interval end violates infinitely everywhere), then
+        // the smallest value.
         let score = |p: &SizePoint| {
             let n_met = p.clauses.iter().filter(|c| c.met).count();
-            let viol: f64 = target
-                .clauses
-                .iter()
-                .zip(&p.clauses)
-                .map(|(c, e)| {
-                    c.violation(match spec.rule {
-                        Rule::Point => e.value,
-                        Rule::Confidence(_) => e.bound,
+            let viol = |point: bool| -> f64 {
+                target
+                    .clauses
+                    .iter()
+                    .zip(&p.clauses)
+                    .map(|(c, e)| {
+                        c.violation(match (spec.rule, point) {
+                            (Rule::Confidence(_), false) => e.bound,
+                            _ => e.value,
+                        })
                     })
-                })
-                .sum();
-            (std::cmp::Reverse(n_met), viol)
+                    .sum()
+            };
+            (std::cmp::Reverse(n_met), viol(false), viol(true))
         };
         let best = points
             .iter()
@@ -366,6 +371,7 @@ where
                 let (ka, kb) = (score(a), score(b));
                 ka.0.cmp(&kb.0)
                     .then(ka.1.total_cmp(&kb.1))
+                    .then(ka.2.total_cmp(&kb.2))
                     .then(a.value.total_cmp(&b.value))
             })
             .map(|p| p.value);
@@ -468,6 +474,26 @@ fn interval_warnings(
             }
         }
         (Rule::Confidence(_), None) => {
+            for (c, e) in target.clauses.iter().zip(at_value) {
+                let unbounded =
+                    e.ci.is_some_and(|[lo, hi]| !lo.is_finite() || !hi.is_finite());
+                if let (true, Statistic::Quantile(p)) = (unbounded, c.stat) {
+                    let q = f64::from(p) / 100.0;
+                    let q = if matches!(c.op, Op::Le | Op::Lt) {
+                        q
+                    } else {
+                        1.0 - q
+                    };
+                    out.push(format!(
+                        "no order statistic of these futures bounds {} at {} confidence: \
+                         that takes at least {} futures (-n {})",
+                        c.to_string().split(' ').next().unwrap_or(""),
+                        spec.rule.level_pct(),
+                        super::interval::min_n_for_upper_bound(q, spec.rule.level()),
+                        super::interval::min_n_for_upper_bound(q, spec.rule.level())
+                    ));
+                }
+            }
             let mut sorted: Vec<&SizePoint> = points.iter().collect();
             sorted.sort_by(|a, b| a.value.total_cmp(&b.value));
             if let Some(p) = sorted
@@ -634,6 +660,29 @@ mod tests {
             r.warnings
                 .iter()
                 .any(|w| w.contains("point estimates meet")),
+            "{:?}",
+            r.warnings
+        );
+    }
+
+    #[test]
+    fn too_few_futures_for_a_confident_quantile() {
+        // p99 of 50 futures has no upper bound at 95% (interval end +∞ everywhere): not
+        // met, the best value is the one whose point estimate comes closest, and a
+        // warning says how many futures a bound needs.
+        let t = Target::parse("p99(shortfall_pct) <= 2").unwrap();
+        let rule = Rule::Confidence(0.95);
+        let mut sp = spec(ParamKind::WholeDays, 0.0, 80.0);
+        sp.rule = rule;
+        let r = search(&sp, &t, |v| {
+            let s = (40.0 - v).max(1.0);
+            Ok(judged(&t, s, Some([s - 0.5, f64::INFINITY]), rule))
+        })
+        .unwrap();
+        assert!(!r.met);
+        assert_eq!(r.best, Some(40.0));
+        assert!(
+            r.warnings.iter().any(|w| w.contains("-n 368")),
             "{:?}",
             r.warnings
         );

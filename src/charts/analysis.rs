@@ -1172,9 +1172,15 @@ where
             d.strategy,
             rows.len()
         ),
-        "Whiskers: paired 95% interval of the change (same futures at every run). Grey: \
-         every interval contains 0, so the effect cannot be told from noise."
-            .to_string(),
+        if n_noise > 0 {
+            "Whiskers: paired 95% interval of the change (same futures at every run). Grey: \
+             every interval contains 0, so the effect cannot be told from noise."
+                .to_string()
+        } else {
+            "Whiskers: paired 95% interval of the change (same futures at every run). Every \
+             path shown has an effect beyond noise."
+                .to_string()
+        },
     ];
     let body = page(root, chart, &legend, &notes)?;
     let s = scale(root);
@@ -1352,14 +1358,20 @@ where
             d.result.runs
         ),
         format!(
-            "Widest interval: {} (first order), {} (total). Grey rows (index outside [0, 1] \
-             or first order above total, beyond noise) are not converged: raise N.",
+            "Widest interval: {} (first order), {} (total). {}",
             d.result
                 .widest_first_ci
                 .map_or("–".into(), |w| fmt_num(round_sig(w))),
             d.result
                 .widest_total_ci
-                .map_or("–".into(), |w| fmt_num(round_sig(w)))
+                .map_or("–".into(), |w| fmt_num(round_sig(w))),
+            if bad > 0 {
+                "Grey rows (index outside [0, 1] or first order above total, beyond noise) \
+                 are not converged: raise N."
+            } else {
+                "Every row converged (indices in [0, 1], first order not above total, up to \
+                 noise)."
+            }
         ),
     ];
     let body = page(root, chart, &legend, &notes)?;

@@ -33,7 +33,8 @@ pub struct Args {
     #[arg(value_name = "SCENARIO")]
     pub scenario: PathBuf,
     /// A path and its range, PATH=LO..HI[:STEPS] (grid steps, default 5); repeat for
-    /// several paths (the first varies slowest). Whole-day paths take whole values.
+    /// several paths (the first varies slowest). Day fields (every *_days path) take
+    /// whole values.
     #[arg(long, value_name = "PATH=LO..HI[:STEPS]", required = true)]
     pub vary: Vec<String>,
     /// A Latin hypercube of N points (seeded) instead of the full grid.

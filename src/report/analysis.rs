@@ -74,15 +74,18 @@ pub struct AnalysisPage {
     pub provenance: Provenance,
 }
 
-/// A number for text: 3 significant figures up to 1000, whole above.
+/// A number for text: whole from 100 (and for whole numbers), one decimal from 10, two
+/// from 0.01, two significant digits below (`0.0031`, never a bare `0.00`).
 pub fn num(v: f64) -> String {
     let a = v.abs();
     if a >= 100.0 || v == v.round() {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
-    } else {
+    } else if a >= 0.01 {
         format!("{v:.2}")
+    } else {
+        crate::analysis::fmt_sig(v, 2)
     }
 }
 
@@ -1223,5 +1226,7 @@ mod tests {
         assert_eq!(num(0.123), "0.12");
         assert_eq!(num(12.34), "12.3");
         assert_eq!(num(1234.4), "1234");
+        assert_eq!(num(0.003_14), "0.0031");
+        assert_eq!(num(-0.000_5), "-0.0005");
     }
 }
