@@ -1,6 +1,8 @@
-//! The analysis layer and commands: sizing recovers the exact stockpile of MODEL.md §8,
-//! sweeps are monotone in the stockpile and resume byte for byte, Sobol indices find the
-//! one path that matters, and exposure gives TTS = lead time + stock days.
+//! The analysis layer and commands: sizing recovers the exact stockpile of MODEL.md §8 and,
+//! with confidence, holds the interval's end to the target; sweeps are monotone in the
+//! stockpile, resume byte for byte, name the cheapest point meeting a target and mark the
+//! strategies a swept path cannot move; sensitivity tells real effects from noise; Sobol
+//! indices find the one path that matters; exposure gives TTS = lead time + stock days.
 
 use chokepoint::analysis::exposure::exposure;
 use chokepoint::analysis::interval;

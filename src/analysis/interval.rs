@@ -18,7 +18,8 @@
 //! non-negative, so a lower end is never below 0 when no value of the sample is
 //! (see [`floor_at_zero`]).
 //!
-//! Pure functions; depends on `statrs` and `rand` only.
+//! Pure functions; depends on [`crate::stats`] (quantiles, the CVaR count), `statrs` and
+//! `rand`.
 
 use crate::stats::{cvar95_count, quantile_sorted};
 use rand::rngs::ChaCha8Rng;
