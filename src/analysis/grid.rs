@@ -1,9 +1,9 @@
 //! Ranges of parameter paths and the points of a sweep: full grids and Latin hypercubes.
 //!
-//! A range is written `PATH=LO..HI[:STEPS]`. Whole-day paths ([`ParamKind::WholeDays`])
-//! take whole values: grid values and hypercube coordinates are rounded to the nearest
-//! whole number and duplicate values (grid) or points (hypercube) are dropped, keeping
-//! the first.
+//! A range is written `PATH=LO..HI[:STEPS]`. Whole-day paths (every `*_days` field,
+//! see [`analysis_kind`]) take whole values: grid values and hypercube coordinates are
+//! rounded to the nearest whole number and duplicate values (grid) or points
+//! (hypercube) are dropped, keeping the first.
 
 use super::eval::{AnalysisError, fmt_num};
 use crate::scenario::{ParamKind, param_kind};
@@ -89,9 +89,9 @@ impl Vary {
         Ok(v)
     }
 
-    /// The kind of the path.
+    /// The kind of the path, as analyses treat it ([`analysis_kind`]).
     pub fn kind(&self) -> ParamKind {
-        param_kind(&self.path)
+        analysis_kind(&self.path)
     }
 
     /// Rejects ranges outside [0, 1] for probabilities and shares.
@@ -135,6 +135,35 @@ impl Vary {
             }
         }
         out
+    }
+}
+
+/// Parameters of a distribution that are in the unit of the value (so in days for a
+/// `*_days` field); `shape`, `alpha` and `beta` are pure numbers.
+const DIST_VALUE_PARAMS: &[&str] = &["min", "mode", "max", "median", "p90", "mean", "scale"];
+
+/// The kind of a path as the analyses treat it: [`param_kind`] (which knows the fields
+/// that must be whole), except that every other day field is searched and swept in whole
+/// days too: a path whose field ends in `_days` (`stockpile_days`, `private_days`,
+/// `ramp_days`, a fixed `duration_days`), or a parameter in days of such a field's
+/// distribution (`shock.x.duration_days.median`). A plan is made in days; a stockpile
+/// sized to the hundredth of a day is a precision no interval supports.
+pub fn analysis_kind(path: &str) -> ParamKind {
+    let kind = param_kind(path);
+    if kind != ParamKind::Real {
+        return kind;
+    }
+    let segs: Vec<&str> = path.split('.').collect();
+    let n = segs.len();
+    let field = match segs.last() {
+        Some(last) if n >= 2 && DIST_VALUE_PARAMS.contains(last) => segs[n - 2],
+        Some(last) => last,
+        None => "",
+    };
+    if field.ends_with("_days") {
+        ParamKind::WholeDays
+    } else {
+        ParamKind::Real
     }
 }
 
@@ -217,6 +246,34 @@ mod tests {
         assert_eq!(v.values(), vec![1.0, 2.0]);
         let v = Vary::parse("material.x.demand_cv=0..0.2:3").unwrap();
         assert_eq!(v.values(), vec![0.0, 0.1, 0.2]);
+    }
+
+    #[test]
+    fn every_day_field_is_whole() {
+        for p in [
+            "material.m.stockpile_days",
+            "material.m.private_days",
+            "material.m.substitution.ramp_days",
+            "material.m.reaction.private_days",
+            "shock.s.duration_days",
+            "shock.s.duration_days.median",
+            "shock.s.recovery_days.scale",
+            "material.m.supplier.a.lead_time_days",
+            "shock.s.onset.day",
+        ] {
+            assert_eq!(analysis_kind(p), ParamKind::WholeDays, "{p}");
+        }
+        for p in [
+            "shock.s.duration_days.shape",
+            "material.m.demand_cv",
+            "shock.s.severity.max",
+        ] {
+            assert_eq!(analysis_kind(p), ParamKind::Real, "{p}");
+        }
+        let v = Vary::parse("material.x.stockpile_days=0..10:6").unwrap();
+        assert_eq!(v.values(), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        let v = Vary::parse("material.x.stockpile_days=0..1:5").unwrap();
+        assert_eq!(v.values(), vec![0.0, 1.0]);
     }
 
     #[test]

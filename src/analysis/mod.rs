@@ -1,6 +1,7 @@
 //! Analyses built on repeated runs: parameter sweeps ([`sweep`]), stockpile sizing
-//! ([`size`]), sensitivity and Sobol indices ([`sensitivity`]), and the time-to-survive
-//! view ([`exposure`]).
+//! ([`size`], on targets of [`target`], optionally met with confidence), sensitivity and
+//! Sobol indices ([`sensitivity`]), and the time-to-survive view ([`exposure`]);
+//! confidence intervals at any level for the statistics targets name ([`interval`]).
 //!
 //! Every analysis evaluates the scenario at chosen values of parameter paths (MODEL.md
 //! §6) with the same seed and replications, so all evaluations share their futures
@@ -9,15 +10,16 @@
 //! the current rayon pool, so results do not depend on the thread count.
 //!
 //! Pure computations: depends on [`crate::model`], [`crate::scenario`], [`crate::sim`]
-//! and [`crate::stats`] (and `sha2`/`serde` for spec hashes); never on `report` or the
-//! CLI. No printing, no files: the CLI turns the results into CSV, JSON and tables.
+//! and [`crate::stats`] (and `sha2`/`serde` for spec hashes, `statrs` for quantiles,
+//! `sobol_burley` for the Sobol design); never on `report` or the CLI. No printing, no files: the CLI turns the results into CSV, JSON and tables.
 
 mod eval;
 pub mod exposure;
 pub mod grid;
+pub mod interval;
 pub mod sensitivity;
 pub mod size;
 pub mod sweep;
 pub mod target;
 
-pub use eval::{AnalysisError, Evaluator, fmt_num, select_strategies};
+pub use eval::{AnalysisError, Evaluator, fmt_num, fmt_sig, select_strategies};

@@ -8,14 +8,11 @@
 //! `autonomy` (share of replications with no shortfall day; it takes no metric). Metrics
 //! are the names of [`Metric`] for a material, or of [`TotalMetric`] for `total`.
 
-use super::eval::{AnalysisError, fmt_num};
+use super::eval::{AnalysisError, fmt_num, fmt_sig};
+use super::interval;
 use crate::model::Scenario;
 use crate::sim::{Metric, RunResult};
-use crate::stats::{
-    Stats, TotalMetric, cvar95_sorted, metric_column, quantile_sorted, total_column,
-};
-use rand::rngs::ChaCha8Rng;
-use rand::{RngExt, SeedableRng};
+use crate::stats::{TotalMetric, cvar95_sorted, metric_column, total_column};
 use serde::Serialize;
 
 /// Which results a statistic reads: one material, or the totals over materials.
@@ -232,31 +229,79 @@ impl std::fmt::Display for Clause {
     }
 }
 
-/// A statistic evaluated on a run: its value, its 95% interval and whether the clause
-/// holds. `value` is `None` when the metric is absent in every replication (the clause
-/// then does not hold).
+/// How clauses are judged: on the point estimate, or with confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "rule", content = "level")]
+pub enum Rule {
+    /// The point estimate must meet the threshold; intervals are at 95%, and one that
+    /// straddles the threshold is worth a warning.
+    Point,
+    /// The end of the two-sided interval at this level that the clause constrains (the
+    /// upper end for `<=`/`<`, the lower for `>=`/`>`) must meet the threshold: "met
+    /// with that confidence" (the end is a one-sided bound at level `(1 + c)/2`).
+    Confidence(f64),
+}
+
+impl Rule {
+    /// Level of the intervals computed under this rule.
+    pub fn level(self) -> f64 {
+        match self {
+            Rule::Point => 0.95,
+            Rule::Confidence(c) => c,
+        }
+    }
+
+    /// The interval's column tag: `ci95`, `ci90`, `ci99.5`.
+    pub fn ci_tag(self) -> String {
+        format!("ci{}", fmt_num(((self.level() * 1000.0).round()) / 10.0))
+    }
+
+    /// "95%", "99.5%".
+    pub fn level_pct(self) -> String {
+        format!("{}%", fmt_num(((self.level() * 1000.0).round()) / 10.0))
+    }
+}
+
+/// A statistic evaluated on a run: its value, its interval and whether the clause holds.
+/// `value` is `None` when the metric is absent in every replication (the clause then
+/// does not hold). Infinite interval ends (an order statistic that does not exist, see
+/// [`super::interval`]) are `null` in JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluated {
     /// The clause, as text.
     pub clause: String,
-    /// The statistic's value.
+    /// The statistic's value (point estimate).
     pub value: Option<f64>,
-    /// 95% interval of the statistic (see [`Clause::evaluate`]).
-    pub ci95: Option<[f64; 2]>,
-    /// Whether the clause holds.
+    /// Two-sided interval of the statistic at `level` (see [`Clause::evaluate`]);
+    /// `None` when fewer than two values are present.
+    pub ci: Option<[f64; 2]>,
+    /// Level of `ci` (0.95 unless `--confidence` chose another).
+    pub level: f64,
+    /// The end of `ci` the clause constrains (upper for `<=`/`<`, lower for `>=`/`>`).
+    pub bound: Option<f64>,
+    /// Whether the point estimate meets the threshold.
+    pub point_met: bool,
+    /// Whether `bound` meets the threshold ("met with `level` confidence").
+    pub bound_met: bool,
+    /// The verdict under the rule used: `point_met` or `bound_met`.
     pub met: bool,
 }
 
-/// Bootstrap resamples for the CVaR interval.
-const CVAR_BOOTSTRAP: usize = 400;
+impl Evaluated {
+    /// Whether the interval has ends on both sides of the threshold (the point estimate
+    /// alone cannot settle the clause).
+    pub fn straddles(&self, clause: &Clause) -> bool {
+        self.ci.is_some_and(|[lo, hi]| {
+            clause.op.holds(lo, clause.threshold) != clause.op.holds(hi, clause.threshold)
+        })
+    }
+}
 
 impl Clause {
-    /// Evaluates the clause for strategy `s` and `subject` of a run.
-    ///
-    /// Intervals: `mean`, the Student-t interval; `pNN`, the distribution-free interval of
-    /// order statistics (ranks `nq ± 1.96 sqrt(nq(1-q))`); `prob_positive` and
-    /// `autonomy`, the Wilson score interval; `cvar95`, a percentile bootstrap (400
-    /// resamples, fixed seed, so the interval is reproducible).
+    /// Evaluates the clause for strategy `s` and `subject` of a run, with intervals at
+    /// the rule's level: `mean`, Student-t; `pNN`, the distribution-free interval of
+    /// order statistics; `prob_positive` and `autonomy`, Wilson; `cvar95`, a percentile
+    /// bootstrap (fixed seed). See [`super::interval`].
     ///
     /// # Panics
     /// If the metric does not exist for `subject` (check with [`Target::check`]).
@@ -266,26 +311,51 @@ impl Clause {
         res: &RunResult,
         s: usize,
         subject: Subject,
+        rule: Rule,
     ) -> Evaluated {
-        let (value, ci95) = match self.stat {
+        let level = rule.level();
+        let (value, ci) = match self.stat {
             Statistic::Autonomy => {
                 let ind = subject.no_shortfall(res, s);
-                share_with_interval(&ind)
+                share_with_interval(&ind, level)
             }
             stat => {
                 let metric = self.metric.as_deref().unwrap_or("");
                 let col = subject
                     .column(scn, res, s, metric)
                     .expect("metric checked by Target::check");
-                statistic(stat, &col)
+                statistic(stat, &col, level)
             }
         };
-        let met = value.is_some_and(|v| self.op.holds(v, self.threshold));
+        self.judge(value, ci, level, rule)
+    }
+
+    /// The verdicts on a statistic `value` with its interval `ci` at `level`.
+    pub fn judge(
+        &self,
+        value: Option<f64>,
+        ci: Option<[f64; 2]>,
+        level: f64,
+        rule: Rule,
+    ) -> Evaluated {
+        let bound = ci.map(|[lo, hi]| match self.op {
+            Op::Le | Op::Lt => hi,
+            Op::Ge | Op::Gt => lo,
+        });
+        let point_met = value.is_some_and(|v| self.op.holds(v, self.threshold));
+        let bound_met = bound.is_some_and(|b| self.op.holds(b, self.threshold));
         Evaluated {
             clause: self.to_string(),
             value,
-            ci95,
-            met,
+            ci,
+            level,
+            bound,
+            point_met,
+            bound_met,
+            met: match rule {
+                Rule::Point => point_met,
+                Rule::Confidence(_) => bound_met,
+            },
         }
     }
 
@@ -304,82 +374,77 @@ impl Clause {
             d.max(0.0) / scale
         }
     }
+
+    /// `text` (a rounded display of `v`) unless it would read on the other side of the
+    /// threshold than `v` itself does, e.g. `0.996` shown as `1.00` against `< 1`: then
+    /// `v` with as many significant digits as it takes to read right. So a value shown
+    /// beside this clause never contradicts its verdict.
+    pub fn agreeing(&self, text: String, v: f64) -> String {
+        agreeing(text, v, self.op, self.threshold)
+    }
 }
 
-/// A statistic of a column (NaN = absent) with its 95% interval.
-pub fn statistic(stat: Statistic, col: &[f64]) -> (Option<f64>, Option<[f64; 2]>) {
+/// See [`Clause::agreeing`].
+pub fn agreeing(text: String, v: f64, op: Op, threshold: f64) -> String {
+    if !v.is_finite() {
+        return text;
+    }
+    let truth = op.holds(v, threshold);
+    let reads = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .map_or(true, |r| op.holds(r, threshold) == truth)
+    };
+    if reads(&text) {
+        return text;
+    }
+    (2..=17)
+        .map(|sig| fmt_sig(v, sig))
+        .find(|t| reads(t))
+        .unwrap_or_else(|| fmt_num(v))
+}
+
+/// A statistic of a column (NaN = absent) with its two-sided interval at `level` (see
+/// [`super::interval`]).
+pub fn statistic(stat: Statistic, col: &[f64], level: f64) -> (Option<f64>, Option<[f64; 2]>) {
     let mut present: Vec<f64> = col.iter().copied().filter(|v| !v.is_nan()).collect();
     if present.is_empty() {
         return (None, None);
     }
     match stat {
         Statistic::Mean => {
-            let s = Stats::from_sample(&present);
-            (s.mean, s.ci95)
+            let (m, ci) = interval::mean_interval(&present, level);
+            (Some(m), ci)
         }
         Statistic::ProbPositive | Statistic::Autonomy => {
             let ind: Vec<f64> = present
                 .iter()
                 .map(|&v| if v > 0.0 { 1.0 } else { 0.0 })
                 .collect();
-            share_with_interval(&ind)
+            share_with_interval(&ind, level)
         }
         Statistic::Quantile(p) => {
             present.sort_by(f64::total_cmp);
-            let q = f64::from(p) / 100.0;
-            let n = present.len() as f64;
-            let half = 1.96 * (n * q * (1.0 - q)).sqrt();
-            let last = present.len() - 1;
-            let lo = ((n * q - half).floor().max(1.0) as usize - 1).min(last);
-            let hi = ((n * q + half).ceil().max(1.0) as usize - 1).min(last);
-            (
-                Some(quantile_sorted(&present, q)),
-                Some([present[lo], present[hi]]),
-            )
+            let (v, ci) = interval::quantile_interval(&present, f64::from(p) / 100.0, level);
+            (Some(v), (present.len() >= 2).then_some(ci))
         }
         Statistic::Cvar95 => {
             present.sort_by(f64::total_cmp);
             let v = cvar95_sorted(&present);
-            let mut rng = ChaCha8Rng::seed_from_u64(0x0c0a_0095);
-            let n = present.len();
-            let mut boots = Vec::with_capacity(CVAR_BOOTSTRAP);
-            let mut buf = vec![0.0; n];
-            for _ in 0..CVAR_BOOTSTRAP {
-                for b in buf.iter_mut() {
-                    let u: f64 = rng.random();
-                    *b = present[((u * n as f64) as usize).min(n - 1)];
-                }
-                buf.sort_by(f64::total_cmp);
-                boots.push(cvar95_sorted(&buf));
-            }
-            boots.sort_by(f64::total_cmp);
-            (
-                Some(v),
-                Some([
-                    quantile_sorted(&boots, 0.025),
-                    quantile_sorted(&boots, 0.975),
-                ]),
-            )
+            let ci = (present.len() >= 2).then(|| interval::cvar95_interval(&present, v, level));
+            (Some(v), ci)
         }
     }
 }
 
-/// Share of ones in a 0/1 column with its Wilson score 95% interval.
-fn share_with_interval(ind: &[f64]) -> (Option<f64>, Option<[f64; 2]>) {
+/// Share of ones in a 0/1 column with its Wilson score interval at `level`.
+fn share_with_interval(ind: &[f64], level: f64) -> (Option<f64>, Option<[f64; 2]>) {
     if ind.is_empty() {
         return (None, None);
     }
-    let n = ind.len() as f64;
-    let k = ind.iter().filter(|&&v| v > 0.0).count() as f64;
-    let p = k / n;
-    let z: f64 = 1.959_963_984_540_054;
-    let z2 = z * z;
-    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    (
-        Some(p),
-        Some([(centre - half).max(0.0), (centre + half).min(1.0)]),
-    )
+    let k = ind.iter().filter(|&&v| v > 0.0).count();
+    let (p, ci) = interval::wilson(k, ind.len(), level);
+    (Some(p), Some(ci))
 }
 
 /// A target: clauses that must all hold.
@@ -433,17 +498,18 @@ impl Target {
         Ok(())
     }
 
-    /// Evaluates every clause.
+    /// Evaluates every clause under `rule`.
     pub fn evaluate(
         &self,
         scn: &Scenario,
         res: &RunResult,
         s: usize,
         subject: Subject,
+        rule: Rule,
     ) -> Vec<Evaluated> {
         self.clauses
             .iter()
-            .map(|c| c.evaluate(scn, res, s, subject))
+            .map(|c| c.evaluate(scn, res, s, subject, rule))
             .collect()
     }
 }
@@ -553,15 +619,46 @@ mod tests {
     #[test]
     fn statistics_and_intervals() {
         let col: Vec<f64> = (1..=100).map(f64::from).collect();
-        let (v, ci) = statistic(Statistic::Quantile(50), &col);
+        let (v, ci) = statistic(Statistic::Quantile(50), &col, 0.95);
         assert_eq!(v, Some(50.5));
-        let ci = ci.unwrap();
-        assert!(ci[0] < 50.5 && ci[1] > 50.5);
-        let (v, ci) = statistic(Statistic::ProbPositive, &[0.0, 1.0, 2.0, 0.0]);
+        // Order statistics x(40) and x(61) for n = 100 at 95% (binomial ranks).
+        assert_eq!(ci, Some([40.0, 61.0]));
+        let (v, ci) = statistic(Statistic::ProbPositive, &[0.0, 1.0, 2.0, 0.0], 0.95);
         assert_eq!(v, Some(0.5));
         assert!(ci.unwrap()[0] > 0.0);
-        let (v, _) = statistic(Statistic::Cvar95, &col);
+        let (v, _) = statistic(Statistic::Cvar95, &col, 0.95);
         assert_eq!(v, Some(98.0));
-        assert_eq!(statistic(Statistic::Mean, &[f64::NAN]), (None, None));
+        assert_eq!(statistic(Statistic::Mean, &[f64::NAN], 0.95), (None, None));
+    }
+
+    #[test]
+    fn confidence_rule_judges_the_bound_not_the_point() {
+        let c = &Target::parse("p95(x) <= 1").unwrap().clauses[0];
+        let e = c.judge(Some(0.9), Some([0.7, 1.2]), 0.95, Rule::Point);
+        assert!(e.met && e.point_met && !e.bound_met && e.straddles(c));
+        assert_eq!(e.bound, Some(1.2));
+        let e = c.judge(Some(0.9), Some([0.7, 1.2]), 0.95, Rule::Confidence(0.95));
+        assert!(!e.met);
+        let g = &Target::parse("autonomy >= 0.9").unwrap().clauses[0];
+        let e = g.judge(Some(0.95), Some([0.91, 0.98]), 0.9, Rule::Confidence(0.9));
+        assert!(e.met && e.bound == Some(0.91) && !e.straddles(g));
+        assert_eq!(Rule::Confidence(0.995).ci_tag(), "ci99.5");
+        assert_eq!(Rule::Point.ci_tag(), "ci95");
+    }
+
+    #[test]
+    fn displayed_values_never_contradict_the_verdict() {
+        let le = &Target::parse("p95(x) <= 1").unwrap().clauses[0];
+        let lt = &Target::parse("p95(x) < 1").unwrap().clauses[0];
+        // 1.004 rounds to "1.00", which reads as met against <= 1: more digits.
+        assert_eq!(le.agreeing("1.00".into(), 1.004), "1.004");
+        // 0.996 rounds to "1.00": fine against <= 1 (met, reads met), not against < 1.
+        assert_eq!(le.agreeing("1.00".into(), 0.996), "1.00");
+        assert_eq!(lt.agreeing("1.00".into(), 0.996), "0.996");
+        assert_eq!(lt.agreeing("1.0".into(), 0.999_96), "0.99996");
+        // A value far from the threshold keeps its short form.
+        assert_eq!(le.agreeing("0.5".into(), 0.5004), "0.5");
+        // Exactly at the threshold of a strict clause: "1" reads as not met, as it is.
+        assert_eq!(lt.agreeing("1".into(), 1.0), "1");
     }
 }

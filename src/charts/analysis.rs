@@ -19,7 +19,7 @@ use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with}
 use crate::analysis::exposure::ExposureRow;
 use crate::analysis::sensitivity::{OatRow, SobolResult};
 use crate::analysis::size::SizeResult;
-use crate::analysis::target::{Op, Target};
+use crate::analysis::target::{Op, Rule, Target};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -77,8 +77,21 @@ pub struct SweepSeries {
     pub label: String,
     /// Colour index (the strategy's index in the scenario, as in the run's charts).
     pub color: usize,
+    /// The varied paths that cannot move this strategy's results, each with why (e.g.
+    /// "sets this path itself"; see [`crate::analysis::sweep::not_moved_by`]).
+    pub not_moved_by: Vec<(String, String)>,
     /// The points, in sweep order.
     pub points: Vec<SweepPoint>,
+}
+
+impl SweepSeries {
+    /// Why path `k` of the sweep cannot move this strategy, if it cannot.
+    pub fn not_moved_reason(&self, path: &str) -> Option<&str> {
+        self.not_moved_by
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, r)| r.as_str())
+    }
 }
 
 /// One point of a sweep for one strategy.
@@ -92,6 +105,9 @@ pub struct SweepPoint {
     pub ci95: Option<[f64; 2]>,
     /// Whether the target holds here (`None` without a target).
     pub met: Option<bool>,
+    /// Expected total cost of the strategy here (mean `total_cost` of its `total` row:
+    /// all materials plus the strategy's fixed cost).
+    pub cost: Option<f64>,
 }
 
 /// What a sweep chart shows.
@@ -330,14 +346,6 @@ where
     )
 }
 
-/// One legend entry per strategy series, in its colour, with the given swatch shape.
-fn series_legend(series: &[SweepSeries], swatch: impl Fn(RGBColor) -> Swatch) -> Vec<LegendItem> {
-    series
-        .iter()
-        .map(|se| LegendItem::new(se.label.clone(), swatch(strategy_color(se.color))))
-        .collect()
-}
-
 // ------------------------------------------------------------ sweep: one path
 
 fn sweep_lines<DB: DrawingBackend>(
@@ -348,13 +356,24 @@ fn sweep_lines<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut legend = series_legend(&d.series, Swatch::Line);
+    let mut legend: Vec<LegendItem> = d
+        .series
+        .iter()
+        .map(|se| {
+            let col = strategy_color(se.color);
+            match se.not_moved_reason(&d.paths[0]) {
+                Some(why) => LegendItem::new(format!("{} ({why})", se.label), Swatch::Dashed(col)),
+                None => LegendItem::new(se.label.clone(), Swatch::Line(col)),
+            }
+        })
+        .collect();
     legend.push(LegendItem::new(
         "95% interval of the mean",
         Swatch::Fill(MUTED.mix(0.2)),
     ));
     if !d.thresholds.is_empty() {
-        legend.push(LegendItem::new("target", Swatch::Dashed(PALETTE[4])));
+        // Grey, not a palette colour: strategies own those.
+        legend.push(LegendItem::new("target", Swatch::Dashed(MUTED)));
     }
     let notes = vec![format!(
         "Lines: mean of {} ({}) at each value of {}; bands: its 95% interval. Every point \
@@ -405,18 +424,15 @@ where
         },
     )?;
     let xr = padded(xlo, xhi);
+    let yr = value_axis(ylo, yhi.max(0.0));
     for (v, label) in &d.thresholds {
-        threshold(
-            root,
-            &mut c,
-            &xr,
-            (*v, label),
-            font(s, 16.0),
-            PALETTE[4],
-            6.0,
-        )?;
+        threshold(root, &mut c, &xr, (*v, label), font(s, 16.0), MUTED, 6.0)?;
     }
-    for se in &d.series {
+    // Series the path cannot move are drawn last, so their dashed line stays visible.
+    let mut order: Vec<&SweepSeries> = d.series.iter().collect();
+    order.sort_by_key(|se| se.not_moved_reason(&d.paths[0]).is_some());
+    let mut flat_labels = 0;
+    for se in order {
         let col = strategy_color(se.color);
         let mut pts: Vec<&SweepPoint> = se.points.iter().collect();
         pts.sort_by(|a, b| a.values[0].total_cmp(&b.values[0]));
@@ -433,6 +449,36 @@ where
             .iter()
             .filter_map(|p| p.mean.map(|m| (p.values[0], m)))
             .collect();
+        if let Some(why) = se.not_moved_reason(&d.paths[0]) {
+            // The path cannot move this strategy: a flat dashed line, labelled, and no
+            // dots that would suggest points were varied.
+            dashed(&mut c, line.clone(), col, s)?;
+            // Labelled in the free space a step above (or below) the line, with a
+            // leader, at 60% of the way along: clear of the target's label at the right
+            // end and of the lines bunched at the left.
+            if let (Some(&(x0, y)), Some(&(x1, _))) = (line.first(), line.last()) {
+                let x = x0 + (x1 - x0) * 0.6;
+                let span = yr.end - yr.start;
+                let step = span * (0.12 + 0.07 * flat_labels as f64);
+                let up = y < yr.start + span / 2.0;
+                let ly = if up { y + step } else { y - step };
+                c.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, y), (x, ly)],
+                    col.stroke_width((1.5 * s).max(1.0) as u32),
+                )))?;
+                let (px, py) = c.backend_coord(&(x, ly));
+                text_at(
+                    root,
+                    &format!("{}: {why}", se.label),
+                    &bold(s, 15.0).color(&col),
+                    (px + (4.0 * s) as i32, py),
+                    HPos::Left,
+                    if up { VPos::Bottom } else { VPos::Top },
+                )?;
+                flat_labels += 1;
+            }
+            continue;
+        }
         c.draw_series(std::iter::once(PathElement::new(
             line.clone(),
             col.stroke_width((3.5 * s).max(1.0) as u32),
@@ -574,10 +620,22 @@ where
         let first_col = k % cols == 0;
         let last_row = k / cols + 1 == rows;
         let n_met = se.points.iter().filter(|p| p.met == Some(true)).count();
-        let ptitle = if has_target {
-            format!("{}: met at {n_met} of {}", se.label, se.points.len())
-        } else {
-            se.label.clone()
+        let fixed: Vec<String> = d
+            .paths
+            .iter()
+            .filter(|p| se.not_moved_reason(p).is_some())
+            .map(|p| short_path(p))
+            .collect();
+        let ptitle = match (has_target, fixed.is_empty()) {
+            (true, false) => format!(
+                "{}: not moved by {}; met at {n_met} of {}",
+                se.label,
+                fixed.join(", "),
+                se.points.len()
+            ),
+            (false, false) => format!("{}: not moved by {}", se.label, fixed.join(", ")),
+            (true, true) => format!("{}: met at {n_met} of {}", se.label, se.points.len()),
+            (false, true) => se.label.clone(),
         };
         let mut c = panel(
             area,
@@ -716,7 +774,24 @@ fn sweep_scatter<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let mut legend = series_legend(&d.series, Swatch::Dot);
+    let mut legend: Vec<LegendItem> = d
+        .series
+        .iter()
+        .map(|se| {
+            let fixed: Vec<String> = d
+                .paths
+                .iter()
+                .filter(|p| se.not_moved_reason(p).is_some())
+                .map(|p| short_path(p))
+                .collect();
+            let label = if fixed.is_empty() {
+                se.label.clone()
+            } else {
+                format!("{} (not moved by {})", se.label, fixed.join(", "))
+            };
+            LegendItem::new(label, Swatch::Dot(strategy_color(se.color)))
+        })
+        .collect();
     if d.target.is_some() {
         legend.push(LegendItem::new(
             "hollow: target not met",
@@ -783,6 +858,11 @@ where
 
 // ------------------------------------------------------------ size
 
+/// `v` to 2 significant digits, for chart text.
+fn round_sig(v: f64) -> f64 {
+    crate::analysis::fmt_sig(v, 2).parse().unwrap_or(v)
+}
+
 /// One evaluated value of a sizing: value, statistic, its interval, met.
 type SizeMark = (f64, Option<f64>, Option<[f64; 2]>, bool);
 
@@ -805,9 +885,19 @@ where
 {
     let (met_c, not_c, line_c) = (PALETTE[3], PALETTE[4], PALETTE[5]);
     let r = &d.result;
+    let (met_l, not_l) = match r.rule {
+        Rule::Point => (
+            "target met (filled dot)".to_string(),
+            "not met (hollow square)".to_string(),
+        ),
+        Rule::Confidence(_) => (
+            format!("met with {} confidence (filled dot)", r.rule.level_pct()),
+            "not met with that confidence (hollow square)".to_string(),
+        ),
+    };
     let legend = vec![
-        LegendItem::new("target met (filled dot)", Swatch::Dot(met_c)),
-        LegendItem::new("not met (hollow square)", Swatch::Square(not_c)),
+        LegendItem::new(met_l, Swatch::Dot(met_c)),
+        LegendItem::new(not_l, Swatch::Square(not_c)),
         LegendItem::new("target threshold", Swatch::Dashed(MUTED)),
         LegendItem::new(
             if r.met {
@@ -818,119 +908,207 @@ where
             Swatch::Line(line_c),
         ),
     ];
-    let notes = vec![format!(
-        "Every value evaluated ({} in all: a coarse scan, then bisection), each with its 95% \
-         interval. Strategy {}, {}. Target: {}.",
-        r.points.len(),
-        d.strategy,
-        d.subject,
-        r.target
-    )];
+    let rule = match r.rule {
+        Rule::Point => "met = the point estimate meets the threshold".to_string(),
+        Rule::Confidence(_) => format!(
+            "met = the interval's end on the threshold's side meets it ({} confidence)",
+            r.rule.level_pct()
+        ),
+    };
+    let notes = vec![
+        format!(
+            "Every value evaluated ({} in all: a coarse scan, then bisection), each with its {} \
+             interval; {rule}.",
+            r.points.len(),
+            r.rule.level_pct(),
+        ),
+        format!(
+            "Strategy {}, {}. Target: {}.",
+            d.strategy, d.subject, r.target
+        ),
+    ];
     let body = page(root, chart, &legend, &notes)?;
     let s = scale(root);
     let nc = d.target.clauses.len().max(1);
-    let panels = body.split_evenly((1, nc));
     let key = r.value.or(r.best);
-    for (k, clause) in d.target.clauses.iter().enumerate() {
-        let stat_name = match &clause.metric {
-            Some(m) => format!("{}({m})", clause.stat.name()),
-            None => clause.stat.name(),
-        };
-        let vals: Vec<SizeMark> = r
+    let full = padded(r.range[0], r.range[1]);
+    // A second row zooms in between the scanned values around the answer when they are
+    // close together, so the bisection's values are not drawn on top of each other.
+    let zoom = key.and_then(|v| {
+        let scans: Vec<f64> = r
             .points
             .iter()
-            .filter_map(|p| {
-                let e = p.clauses.get(k)?;
-                Some((p.value, e.value, e.ci95, p.met))
-            })
+            .filter(|p| p.stage == "scan")
+            .map(|p| p.value)
             .collect();
-        let (ylo, yhi) = vals
+        let lo = scans
             .iter()
-            .flat_map(|v| [v.1, v.2.map(|c| c[0]), v.2.map(|c| c[1])])
-            .flatten()
-            .chain(std::iter::once(clause.threshold))
-            .fold((0.0, f64::NEG_INFINITY), widen);
-        let y_desc = match &clause.metric {
-            Some(m) => format!(
-                "{} of {}",
-                clause.stat.name(),
-                metric_words_in(m, &d.currency)
-            ),
-            None => "autonomy (share of futures with no shortfall)".into(),
-        };
-        let x_desc = r.path.clone();
-        let is_pct = clause
-            .metric
-            .as_deref()
-            .is_some_and(|m| m.ends_with("_pct"));
-        let mut c = panel(
-            &panels[k],
-            s,
-            if nc > 1 { &stat_name } else { "" },
-            Axes {
-                x: padded(r.range[0], r.range[1]),
-                y: value_axis(ylo, yhi.max(0.0)),
-                x_desc: &x_desc,
-                y_desc: &y_desc,
-                y_area: 100.0,
-                y_fmt: if is_pct { pct_fmt } else { |v| fmt_num(*v) },
-                ..Axes::default()
-            },
-        )?;
-        let xr = padded(r.range[0], r.range[1]);
-        let yr = value_axis(ylo, yhi.max(0.0));
-        let label = format!(
-            "target: {} {}",
-            op_words(clause.op),
-            fmt_num(clause.threshold)
-        );
-        let t = (clause.threshold, label.as_str());
-        threshold(root, &mut c, &xr, t, bold(s, 16.0), MUTED, 8.0)?;
-        if let Some(v) = key {
-            c.draw_series(std::iter::once(PathElement::new(
-                vec![(v, yr.start), (v, yr.end)],
-                line_c.stroke_width((2.5 * s).max(1.0) as u32),
-            )))?;
-            let (px, py) = c.backend_coord(&(v, yr.end));
-            let label = if r.met {
-                format!("answer: {}", fmt_num(v))
-            } else {
-                format!("best: {}", fmt_num(v))
+            .copied()
+            .filter(|&x| x < v)
+            .fold(r.range[0], f64::max);
+        let hi = scans
+            .iter()
+            .copied()
+            .filter(|&x| x > v)
+            .fold(r.range[1], f64::min);
+        let inside = r
+            .points
+            .iter()
+            .filter(|p| p.value >= lo && p.value <= hi)
+            .count();
+        (inside >= 3 && hi - lo < 0.35 * (r.range[1] - r.range[0])).then_some((lo, hi))
+    });
+    let mut rows: Vec<(std::ops::Range<f64>, String)> = vec![(full, "every value tried".into())];
+    if let Some((lo, hi)) = zoom {
+        rows.push((
+            padded(lo, hi),
+            format!("near the answer: {} to {}", fmt_num(lo), fmt_num(hi)),
+        ));
+    }
+    let panels = body.split_evenly((rows.len(), nc));
+    for (row, (xr, row_title)) in rows.iter().enumerate() {
+        for (k, clause) in d.target.clauses.iter().enumerate() {
+            let stat_name = match &clause.metric {
+                Some(m) => format!("{}({m})", clause.stat.name()),
+                None => clause.stat.name(),
             };
-            let mid = c.backend_coord(&((xr.start + xr.end) / 2.0, yr.end)).0;
-            let (x, h) = if px > mid {
-                (px - (8.0 * s) as i32, HPos::Right)
-            } else {
-                (px + (8.0 * s) as i32, HPos::Left)
+            let title = match (nc > 1, rows.len() > 1) {
+                (true, true) => format!("{stat_name}, {row_title}"),
+                (true, false) => stat_name,
+                (false, true) => row_title.clone(),
+                (false, false) => String::new(),
             };
-            text_at(
+            let vals: Vec<SizeMark> = r
+                .points
+                .iter()
+                .filter(|p| p.value >= xr.start && p.value <= xr.end)
+                .filter_map(|p| {
+                    let e = p.clauses.get(k)?;
+                    Some((p.value, e.value, e.ci, p.met))
+                })
+                .collect();
+            size_panel(
                 root,
-                &label,
-                &bold(s, 18.0).color(&line_c),
-                (x, py + (6.0 * s) as i32),
-                h,
-                VPos::Top,
+                &panels[row * nc + k],
+                s,
+                d,
+                clause,
+                &vals,
+                (xr.clone(), &title, row + 1 == rows.len()),
+                key,
+                (met_c, not_c, line_c),
             )?;
         }
-        let cap = (xr.end - xr.start) * 0.004;
-        for (x, v, ci, met) in &vals {
-            if let Some([lo, hi]) = ci {
-                let col = if *met { met_c } else { not_c };
-                let sw = (2.0 * s).max(1.0) as u32;
-                c.draw_series([
-                    PathElement::new(vec![(*x, *lo), (*x, *hi)], col.stroke_width(sw)),
-                    PathElement::new(vec![(x - cap, *lo), (x + cap, *lo)], col.stroke_width(sw)),
-                    PathElement::new(vec![(x - cap, *hi), (x + cap, *hi)], col.stroke_width(sw)),
-                ])?;
-            }
-            let Some(v) = v else { continue };
-            let (qx, qy) = c.backend_coord(&(*x, *v));
-            let h = (7.0 * s) as i32;
-            if *met {
-                root.draw(&Circle::new((qx, qy), h, met_c.filled()))?;
-            } else {
-                hollow_square(root, (qx, qy), h, not_c, (2.5 * s).max(1.0) as u32)?;
-            }
+    }
+    Ok(())
+}
+
+/// One panel of the sizing chart: the values `vals` of one clause over `xr`.
+#[allow(clippy::too_many_arguments)]
+fn size_panel<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    area: &DrawingArea<DB, Shift>,
+    s: f64,
+    d: &SizeData,
+    clause: &crate::analysis::target::Clause,
+    vals: &[SizeMark],
+    (xr, title, last_row): (std::ops::Range<f64>, &str, bool),
+    key: Option<f64>,
+    (met_c, not_c, line_c): (RGBColor, RGBColor, RGBColor),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let r = &d.result;
+    let (ylo, yhi) = vals
+        .iter()
+        .flat_map(|v| [v.1, v.2.map(|c| c[0]), v.2.map(|c| c[1])])
+        .flatten()
+        .filter(|v| v.is_finite())
+        .chain(std::iter::once(clause.threshold))
+        .fold((0.0, f64::NEG_INFINITY), widen);
+    let y_desc = match &clause.metric {
+        Some(m) => format!(
+            "{} of {}",
+            clause.stat.name(),
+            metric_words_in(m, &d.currency)
+        ),
+        None => "autonomy (share of futures with no shortfall)".into(),
+    };
+    let x_desc = r.path.clone();
+    let is_pct = clause
+        .metric
+        .as_deref()
+        .is_some_and(|m| m.ends_with("_pct"));
+    let yr = value_axis(ylo, yhi.max(0.0));
+    let mut c = panel(
+        area,
+        s,
+        title,
+        Axes {
+            x: xr.clone(),
+            y: yr.clone(),
+            x_desc: if last_row { &x_desc } else { "" },
+            y_desc: &y_desc,
+            y_area: 100.0,
+            y_fmt: if is_pct { pct_fmt } else { |v| fmt_num(*v) },
+            ..Axes::default()
+        },
+    )?;
+    let label = format!(
+        "target: {} {}{}",
+        op_words(clause.op),
+        fmt_num(clause.threshold),
+        if is_pct { "%" } else { "" }
+    );
+    let t = (clause.threshold, label.as_str());
+    threshold(root, &mut c, &xr, t, bold(s, 16.0), MUTED, 8.0)?;
+    if let Some(v) = key.filter(|v| xr.contains(v)) {
+        c.draw_series(std::iter::once(PathElement::new(
+            vec![(v, yr.start), (v, yr.end)],
+            line_c.stroke_width((2.5 * s).max(1.0) as u32),
+        )))?;
+        let (px, py) = c.backend_coord(&(v, yr.end));
+        let label = if r.met {
+            format!("answer: {}", fmt_num(v))
+        } else {
+            format!("best: {}", fmt_num(v))
+        };
+        let mid = c.backend_coord(&((xr.start + xr.end) / 2.0, yr.end)).0;
+        let (x, h) = if px > mid {
+            (px - (8.0 * s) as i32, HPos::Right)
+        } else {
+            (px + (8.0 * s) as i32, HPos::Left)
+        };
+        text_at(
+            root,
+            &label,
+            &bold(s, 18.0).color(&line_c),
+            (x, py + (6.0 * s) as i32),
+            h,
+            VPos::Top,
+        )?;
+    }
+    let cap = (xr.end - xr.start) * 0.004;
+    for (x, v, ci, met) in vals {
+        if let Some([lo, hi]) = ci {
+            // An unbounded end (too few futures for that quantile) reaches the edge.
+            let (lo, hi) = (&lo.max(yr.start), &hi.min(yr.end));
+            let col = if *met { met_c } else { not_c };
+            let sw = (2.0 * s).max(1.0) as u32;
+            c.draw_series([
+                PathElement::new(vec![(*x, *lo), (*x, *hi)], col.stroke_width(sw)),
+                PathElement::new(vec![(x - cap, *lo), (x + cap, *lo)], col.stroke_width(sw)),
+                PathElement::new(vec![(x - cap, *hi), (x + cap, *hi)], col.stroke_width(sw)),
+            ])?;
+        }
+        let Some(v) = v else { continue };
+        let (qx, qy) = c.backend_coord(&(*x, *v));
+        let h = (7.0 * s) as i32;
+        if *met {
+            root.draw(&Circle::new((qx, qy), h, met_c.filled()))?;
+        } else {
+            hollow_square(root, (qx, qy), h, not_c, (2.5 * s).max(1.0) as u32)?;
         }
     }
     Ok(())
@@ -970,6 +1148,14 @@ where
     Ok((c, ((label_area - 20.0) * s) as i32))
 }
 
+/// The whisker of one tornado bar: the paired 95% interval of the change, placed
+/// around the bar's end `m` (the change's mean `d` sits at `m`); it is an interval of
+/// the metric's mean there, so it stops at 0 for a non-negative metric (`floor`).
+fn whisker(m: f64, d: Option<f64>, ci: Option<[f64; 2]>, floor: f64) -> Option<(f64, f64)> {
+    let (d, [lo, hi]) = (d?, ci?);
+    Some(((m + lo - d).max(floor), (m + hi - d).max(floor)))
+}
+
 fn tornado<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &AnalysisChart,
@@ -978,7 +1164,7 @@ fn tornado<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (down_c, up_c) = (PALETTE[5], PALETTE[1]);
+    let (down_c, up_c, noise_c) = (PALETTE[5], PALETTE[1], RGBColor(190, 190, 190));
     let rows: Vec<&OatRow> = d
         .rows
         .iter()
@@ -986,7 +1172,7 @@ where
         .take(d.top)
         .collect();
     let base = d.rows.iter().find_map(|r| r.metric_base);
-    let legend = vec![
+    let mut legend = vec![
         LegendItem::new(
             format!("path moved down {}%", fmt_num(d.delta * 100.0)),
             Swatch::Fill(down_c.mix(0.85)),
@@ -995,23 +1181,70 @@ where
             format!("path moved up {}%", fmt_num(d.delta * 100.0)),
             Swatch::Fill(up_c.mix(0.85)),
         ),
-        LegendItem::new("base value", Swatch::Line(RGBColor(0, 0, 0))),
+        LegendItem::new("paired 95% interval", Swatch::Line(RGBColor(0, 0, 0))),
     ];
+    let n_noise = rows.iter().filter(|r| r.is_noise()).count();
+    if n_noise > 0 {
+        legend.push(LegendItem::new(
+            "indistinguishable from noise",
+            Swatch::Fill(noise_c.mix(1.0)),
+        ));
+    }
+    legend.push(LegendItem::new("base value", Swatch::Line(MUTED)));
     let ranked = d.rows.iter().filter(|r| r.rank.is_some()).count();
-    let notes = vec![format!(
-        "Bars: mean {} ({}, strategy {}) when one path moves, all else at its base; the \
-         path's values are at the bar ends. Top {} of {ranked} paths by swing.",
-        metric_words_in(&d.metric, &d.currency),
-        d.subject,
-        d.strategy,
-        rows.len()
-    )];
+    let notes = vec![
+        format!(
+            "Bars: mean {} ({}, strategy {}) when one path moves, all else at its base; the \
+             path's values are at the bar ends. Top {} of {ranked} paths.",
+            metric_words_in(&d.metric, &d.currency),
+            d.subject,
+            d.strategy,
+            rows.len()
+        ),
+        if n_noise > 0 {
+            "Whiskers: paired 95% interval of the change (same futures at every run). Grey: \
+             every interval contains 0, so the effect cannot be told from noise."
+                .to_string()
+        } else {
+            "Whiskers: paired 95% interval of the change (same futures at every run). Every \
+             path shown has an effect beyond noise."
+                .to_string()
+        },
+    ];
     let body = page(root, chart, &legend, &notes)?;
     let s = scale(root);
+    // Every metric of MODEL.md §5 is non-negative: then no whisker goes below 0.
+    let floor = if rows
+        .iter()
+        .flat_map(|r| [r.metric_low, r.metric_base, r.metric_high])
+        .flatten()
+        .all(|v| v >= 0.0)
+    {
+        0.0
+    } else {
+        f64::NEG_INFINITY
+    };
     let (lo, hi) = rows
         .iter()
-        .flat_map(|r| [r.metric_low, r.metric_high, r.metric_base])
+        .flat_map(|r| {
+            let wl = r
+                .metric_low
+                .and_then(|m| whisker(m, r.low_minus_base, r.low_minus_base_ci95, floor));
+            let wh = r
+                .metric_high
+                .and_then(|m| whisker(m, r.high_minus_base, r.high_minus_base_ci95, floor));
+            [
+                r.metric_low,
+                r.metric_high,
+                r.metric_base,
+                wl.map(|w| w.0),
+                wl.map(|w| w.1),
+                wh.map(|w| w.0),
+                wh.map(|w| w.1),
+            ]
+        })
         .flatten()
+        .filter(|v| v.is_finite())
         .fold(EMPTY, widen);
     let n = rows.len().max(1) as f64;
     let x_desc = format!(
@@ -1021,21 +1254,50 @@ where
     );
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
     let xr = if lo.is_finite() {
-        (lo - span * 0.12)..(hi + span * 0.12)
+        // Room for the labels at both ends, but no negative axis for a metric that
+        // cannot be negative (beyond the left labels' room).
+        let left = lo - span * 0.12;
+        (if floor == 0.0 && lo >= 0.0 {
+            left.max(-span * 0.12)
+        } else {
+            left
+        })..(hi + span * 0.12)
     } else {
         0.0..1.0
     };
-    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, &x_desc, 400.0, fmt_axis(&d.metric))?;
+    let x_fmt: fn(&f64) -> String = match (floor == 0.0, d.metric.ends_with("_pct")) {
+        // No tick labels below 0 for a non-negative metric (the room is for labels).
+        (true, true) => |v| if *v < 0.0 { String::new() } else { pct_fmt(v) },
+        (true, false) => |v| if *v < 0.0 { String::new() } else { fmt_num(*v) },
+        _ => fmt_axis(&d.metric),
+    };
+    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, &x_desc, 400.0, x_fmt)?;
     let bar_h = 0.34;
     let ls = font(s, 16.0);
     let vs = font(s, 14.0).color(&MUTED);
+    let sw = (2.0 * s).max(1.0) as u32;
     for (k, r) in rows.iter().enumerate() {
         let y = n - 1.0 - k as f64;
         let b = r.metric_base.or(base).unwrap_or(0.0);
+        let noise = r.is_noise();
         row_label(root, &c, &r.moved.path, &ls, (xr.start, y), label_w, s)?;
-        for (m, v, col, side) in [
-            (r.metric_low, r.moved.low, down_c, 0),
-            (r.metric_high, r.moved.high, up_c, 1),
+        for (m, v, dm, ci, col, side) in [
+            (
+                r.metric_low,
+                r.moved.low,
+                r.low_minus_base,
+                r.low_minus_base_ci95,
+                down_c,
+                0,
+            ),
+            (
+                r.metric_high,
+                r.moved.high,
+                r.high_minus_base,
+                r.high_minus_base_ci95,
+                up_c,
+                1,
+            ),
         ] {
             let (Some(m), Some(v)) = (m, v) else { continue };
             // Down above, up below the row centre, so equal moves do not hide each other.
@@ -1044,30 +1306,40 @@ where
             } else {
                 (y - bar_h, y)
             };
+            let fill = if noise { noise_c } else { col };
             c.draw_series(std::iter::once(Rectangle::new(
                 [(b.min(m), ya), (b.max(m), yb)],
-                col.mix(0.85).filled(),
+                fill.mix(0.85).filled(),
             )))?;
-            let (px, py) = c.backend_coord(&(m, (ya + yb) / 2.0));
+            let ym = (ya + yb) / 2.0;
+            let w = whisker(m, dm, ci, floor);
+            if let Some((wl, wh)) = w {
+                interval(&mut c, wl, wh, ym, bar_h * 0.25, BLACK, sw)?;
+            }
+            // The label sits beyond the bar end or its whisker, whichever is further out.
+            let outer = match w {
+                Some((wl, _)) if m < b => m.min(wl),
+                Some((_, wh)) => m.max(wh),
+                None => m,
+            };
+            let (px, py) = c.backend_coord(&(outer, ym));
             let (x, h) = if m < b {
                 (px - (5.0 * s) as i32, HPos::Right)
             } else {
                 (px + (5.0 * s) as i32, HPos::Left)
             };
-            text_at(
-                root,
-                &format!("at {}", fmt_num(v)),
-                &vs,
-                (x, py),
-                h,
-                VPos::Center,
-            )?;
+            let text = if noise {
+                format!("at {} · noise", fmt_num(v))
+            } else {
+                format!("at {}", fmt_num(v))
+            };
+            text_at(root, &text, &vs, (x, py), h, VPos::Center)?;
         }
     }
     if let Some(b) = base {
         c.draw_series(std::iter::once(PathElement::new(
             vec![(b, -0.6), (b, n - 0.4)],
-            BLACK.stroke_width((2.0 * s).max(1.0) as u32),
+            MUTED.stroke_width((2.0 * s).max(1.0) as u32),
         )))?;
         let (px, py) = c.backend_coord(&(b, n - 0.4));
         text_at(
@@ -1092,8 +1364,8 @@ fn sobol<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (first_c, total_c) = (PALETTE[5], PALETTE[1]);
-    let legend = vec![
+    let (first_c, total_c, bad_c) = (PALETTE[5], PALETTE[1], RGBColor(190, 190, 190));
+    let mut legend = vec![
         LegendItem::new("first-order index (alone)", Swatch::Fill(first_c.mix(0.85))),
         LegendItem::new(
             "total index (with interactions)",
@@ -1101,14 +1373,40 @@ where
         ),
         LegendItem::new("95% bootstrap interval", Swatch::Line(RGBColor(0, 0, 0))),
     ];
-    let notes = vec![format!(
-        "Share of the variance of mean {} ({}) explained by each path over its range, \
-         Saltelli sampling with N = {} ({} runs). Indices near zero or below are noise.",
-        metric_words_in(&d.metric, &d.currency),
-        d.subject,
-        d.result.n,
-        d.result.runs
-    )];
+    let bad = d.result.rows.iter().filter(|r| !r.converged).count();
+    if bad > 0 {
+        legend.push(LegendItem::new(
+            "not converged: raise N",
+            Swatch::Fill(RGBColor(190, 190, 190).mix(1.0)),
+        ));
+    }
+    let notes = vec![
+        format!(
+            "Share of the variance of mean {} ({}) explained by each path over its range: \
+             Owen-scrambled Sobol design, N = {} ({} runs); first order Saltelli 2010, total \
+             Jansen 1999.",
+            metric_words_in(&d.metric, &d.currency),
+            d.subject,
+            d.result.n,
+            d.result.runs
+        ),
+        format!(
+            "Widest interval: {} (first order), {} (total). {}",
+            d.result
+                .widest_first_ci
+                .map_or("–".into(), |w| fmt_num(round_sig(w))),
+            d.result
+                .widest_total_ci
+                .map_or("–".into(), |w| fmt_num(round_sig(w))),
+            if bad > 0 {
+                "Grey rows (index outside [0, 1] or first order above total, beyond noise) \
+                 are not converged: raise N."
+            } else {
+                "Every row converged (indices in [0, 1], first order not above total, up to \
+                 noise)."
+            }
+        ),
+    ];
     let body = page(root, chart, &legend, &notes)?;
     let s = scale(root);
     let rows = &d.result.rows;
@@ -1152,6 +1450,22 @@ where
             label_w,
             s,
         )?;
+        let (first_c, total_c) = if r.converged {
+            (first_c, total_c)
+        } else {
+            (bad_c, bad_c)
+        };
+        if !r.converged {
+            let (px, py) = c.backend_coord(&(xr.end, y));
+            text_at(
+                root,
+                "not converged: raise N",
+                &font(s, 14.0).color(&MUTED),
+                (px - (6.0 * s) as i32, py),
+                HPos::Right,
+                VPos::Center,
+            )?;
+        }
         for (v, ci, col, ya, yb) in [
             (r.first, r.first_ci95, first_c, y + 0.02, y + 0.36),
             (r.total, r.total_ci95, total_c, y - 0.36, y - 0.02),

@@ -161,6 +161,22 @@ pub fn parse_delta(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// Parses a confidence level: `0.95` or `95%`, strictly between 0 and 1.
+pub fn parse_level(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    }
+    .map_err(|_| format!("`{s}` is not a confidence level; write e.g. 0.95 or 95%"))?;
+    if !chokepoint::analysis::interval::valid_level(v) {
+        return Err(format!(
+            "the confidence level `{s}` must lie strictly between 0 and 1 (e.g. 0.95)"
+        ));
+    }
+    Ok(v)
+}
+
 /// `Some(v)` as a number for CSV, `None` as an empty field.
 pub fn opt(v: Option<f64>) -> String {
     v.map(chokepoint::analysis::fmt_num).unwrap_or_default()

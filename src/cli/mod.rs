@@ -63,11 +63,15 @@ chokepoint sweep scenarios/tutorial.toml --vary material.ndpr.stockpile_days=0..
 --vary material.ndpr.private_days=10..90 --lhs 20 --strategy baseline\n\n\
 Interrupted? Run the same command again: finished points are reused.")]
     Sweep(sweep::Args),
-    /// Find the smallest value of a parameter that meets a target.
-    #[command(after_help = "Example:\n  \
+    /// Find the smallest value of a parameter that meets a target (optionally with
+    /// confidence).
+    #[command(after_help = "Examples:\n  \
 chokepoint size scenarios/tutorial.toml --param material.ndpr.stockpile_days \
---target \"p95(shortfall_pct) <= 1\" --material ndpr --range 0..365 -n 500\n\n\
-Exit codes: 0 found, 1 no value in the range meets the target, 2 bad input.")]
+--target \"p95(shortfall_pct) <= 1\" --material ndpr --range 0..365 -n 500\n  \
+chokepoint size scenarios/tutorial.toml --param material.ndpr.stockpile_days \
+--target \"p95(shortfall_pct) <= 1\" --material ndpr -n 500 --confidence 0.95\n\n\
+Exit codes: 0 found, 1 no value in the range meets the target (with --confidence: with \
+that confidence), 2 bad input.")]
     Size(size::Args),
     /// Rank parameter paths by their effect on a metric (tornado data; Sobol indices).
     #[command(after_help = "Examples:\n  \

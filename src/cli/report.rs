@@ -23,6 +23,19 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> ExitCode {
+    if !args.dir.is_dir() {
+        eprintln!(
+            "error: '{}' {}; give the output folder of a `chokepoint run` (e.g. \
+             output/tutorial)",
+            args.dir.display(),
+            if args.dir.exists() {
+                "is not a folder"
+            } else {
+                "does not exist"
+            }
+        );
+        return ExitCode::from(super::EXIT_BAD_INPUT);
+    }
     let saved = match report::saved::load(&args.dir) {
         Ok(s) => s,
         Err(e) => {

@@ -5,13 +5,12 @@ use std::process::ExitCode;
 
 use super::common;
 use chokepoint::analysis::grid::parse_range;
-use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec};
-use chokepoint::analysis::target::{Evaluated, Subject, Target};
+use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec, analysis_kind};
+use chokepoint::analysis::target::{Rule, Subject, Target};
 use chokepoint::analysis::{AnalysisError, fmt_num};
 use chokepoint::charts::analysis::{self as ach, AnalysisChart, AnalysisKind, SizeData};
 use chokepoint::report;
-use chokepoint::report::analysis::AnalysisPage;
-use chokepoint::scenario::param_kind;
+use chokepoint::report::analysis::{AnalysisPage, evaluated_text};
 
 /// Arguments of `size`.
 #[derive(clap::Args, Debug)]
@@ -26,10 +25,18 @@ pub struct Args {
     /// mean, pNN, cvar95, prob_positive, autonomy; metrics as in summary.csv.
     #[arg(long, value_name = "TARGET")]
     pub target: String,
-    /// Range searched, LO..HI (default: 0..max(4 × current, 365) for whole days,
-    /// 0..max(4 × current, 1) for other numbers, 0..1 for probabilities and shares).
+    /// Range searched, LO..HI (default: 0..max(4 × current, 365) for day fields, so
+    /// 0..365 when the current value is 0; 0..1 for probabilities and shares;
+    /// 0..max(4 × current, 1) for fractions such as refill_rate; 0..4 × current for
+    /// other numbers, which need --range when they are 0).
     #[arg(long, value_name = "LO..HI")]
     pub range: Option<String>,
+    /// Size for the target met with this confidence (0.95 or 95%): the end of each
+    /// statistic's two-sided interval at this level on the threshold's side must meet
+    /// it, not only the point estimate. Without it, the point estimate decides and a
+    /// warning says when the 95% interval at the answer straddles the threshold.
+    #[arg(long, value_name = "LEVEL", value_parser = common::parse_level)]
+    pub confidence: Option<f64>,
     /// Strategy evaluated (default: the reference strategy).
     #[arg(long, value_name = "ID")]
     pub strategy: Option<String>,
@@ -40,8 +47,9 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SCAN as u64,
           value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub scan: u64,
-    /// Bisection tolerance for non-whole-day paths, relative to the range width
-    /// (whole-day paths are searched to the day).
+    /// Resolution for paths that are not in days, relative to the range width: values
+    /// are multiples of the round step (1, 2 or 5 × 10^k) at most REL × width. Day
+    /// fields (every *_days path) are searched to the whole day.
     #[arg(long, value_name = "REL", default_value_t = DEFAULT_REL_TOL)]
     pub tol: f64,
     #[command(flatten)]
@@ -57,27 +65,31 @@ pub struct Args {
     pub quiet: bool,
 }
 
-fn clause_text(e: &Evaluated) -> String {
-    format!(
-        "{} → {}{}",
-        e.clause,
-        common::show(e.value),
-        e.ci95
-            .map(|c| format!(
-                " (95% interval {} – {})",
-                common::show(Some(c[0])),
-                common::show(Some(c[1]))
-            ))
-            .unwrap_or_default()
-    )
-}
-
 /// Column stem of a clause in size.csv: `p95_shortfall_pct`, `autonomy`.
 fn stem(t: &Target, k: usize) -> String {
     let c = &t.clauses[k];
     match &c.metric {
         Some(m) => format!("{}_{m}", c.stat.name()),
         None => c.stat.name(),
+    }
+}
+
+/// Prints each clause at the answer (or best value): `clause → value [lo, hi]`, the
+/// numbers rounded as in the report, never reading against the verdict.
+fn print_clauses(result: &size::SizeResult, target: &Target) {
+    for (e, c) in result.at_value.iter().zip(&target.clauses) {
+        println!(
+            "  {} → {}  ({} interval in brackets; {})",
+            e.clause,
+            evaluated_text(e, c),
+            result.rule.level_pct(),
+            match (result.rule, e.met) {
+                (Rule::Point, true) => "point estimate meets it",
+                (Rule::Point, false) => "point estimate misses it",
+                (Rule::Confidence(_), true) => "met with that confidence",
+                (Rule::Confidence(_), false) => "not met with that confidence",
+            }
+        );
     }
 }
 
@@ -110,14 +122,15 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(e) => return common::fail(e),
     };
-    let kind = param_kind(&args.param);
-    let (lo, hi) = match &args.range {
-        Some(r) => match parse_range(r) {
-            Ok(x) => x,
-            Err(e) => return common::fail(e),
-        },
-        None => size::default_range(kind, current),
+    let kind = analysis_kind(&args.param);
+    let (lo, hi) = match args.range.as_deref().map_or_else(
+        || size::default_range(&args.param, kind, current),
+        parse_range,
+    ) {
+        Ok(x) => x,
+        Err(e) => return common::fail(e),
     };
+    let rule = args.confidence.map_or(Rule::Point, Rule::Confidence);
     if !(args.tol > 0.0 && args.tol < 1.0) {
         return common::fail(AnalysisError::Spec("--tol must be between 0 and 1".into()));
     }
@@ -128,6 +141,7 @@ pub fn run(args: Args) -> ExitCode {
         hi,
         scan: args.scan as usize,
         rel_tol: args.tol,
+        rule,
     };
     let pool = match common::pool(args.sim.threads) {
         Ok(p) => p,
@@ -135,11 +149,15 @@ pub fn run(args: Args) -> ExitCode {
     };
     if !args.quiet {
         eprintln!(
-            "{} — sizing {} in {}..{} for \"{target}\" ({}, strategy {strategy}), {} futures, seed {}",
+            "{} — sizing {} in {}..{} for \"{target}\"{} ({}, strategy {strategy}), {} futures, seed {}",
             ev.base().name,
             args.param,
             fmt_num(lo),
             fmt_num(hi),
+            match rule {
+                Rule::Point => String::new(),
+                Rule::Confidence(_) => format!(" met with {} confidence", rule.level_pct()),
+            },
             subject.id(ev.base()),
             ev.replications,
             ev.seed
@@ -151,7 +169,7 @@ pub fn run(args: Args) -> ExitCode {
         let (scn, res) =
             pool.install(|| ev.run_at(&[(args.param.as_str(), v)], &chokepoint::sim::NoProgress))?;
         pb.inc(1);
-        Ok(target.evaluate(&scn, &res, 0, subject))
+        Ok(target.evaluate(&scn, &res, 0, subject, rule))
     });
     pb.finish_and_clear();
     let result = match result {
@@ -161,9 +179,12 @@ pub fn run(args: Args) -> ExitCode {
 
     // size.csv: the evaluated points in ascending order of value.
     let mut csv = String::from("value,stage,order,met");
+    let ci = rule.ci_tag();
     for k in 0..target.clauses.len() {
         let s = stem(&target, k);
-        csv.push_str(&format!(",{s},{s}_ci95_lo,{s}_ci95_hi,{s}_met"));
+        csv.push_str(&format!(
+            ",{s},{s}_{ci}_lo,{s}_{ci}_hi,{s}_point_met,{s}_bound_met,{s}_met"
+        ));
     }
     csv.push('\n');
     for p in &result.points {
@@ -176,10 +197,12 @@ pub fn run(args: Args) -> ExitCode {
         ));
         for e in &p.clauses {
             csv.push_str(&format!(
-                ",{},{},{},{}",
+                ",{},{},{},{},{},{}",
                 common::opt(e.value),
-                common::opt(e.ci95.map(|c| c[0])),
-                common::opt(e.ci95.map(|c| c[1])),
+                common::opt(e.ci.map(|c| c[0])),
+                common::opt(e.ci.map(|c| c[1])),
+                e.point_met,
+                e.bound_met,
                 e.met
             ));
         }
@@ -199,6 +222,7 @@ pub fn run(args: Args) -> ExitCode {
         "seed": ev.seed,
         "replications": ev.replications,
         "current_value": current,
+        "confidence": args.confidence,
         "scan": spec.scan,
         "rel_tol": spec.rel_tol,
         "result": result,
@@ -235,12 +259,13 @@ pub fn run(args: Args) -> ExitCode {
         let page = AnalysisPage {
             title: format!("Sizing {} — {}", args.param, ev.base().name),
             subtitle: format!(
-                "The smallest value of {} in {}..{} meeting \"{}\" for {material} under {}, \
-                 {} simulated futures per value, seed {}.",
+                "The smallest value of {} in {}..{} meeting \"{}\" ({}) for {material} under \
+                 {}, {} simulated futures per value, seed {}.",
                 args.param,
                 fmt_num(lo),
                 fmt_num(hi),
                 result.target,
+                report::analysis::rule_words(rule),
                 strategy_label,
                 ev.replications,
                 ev.seed
@@ -262,15 +287,17 @@ pub fn run(args: Args) -> ExitCode {
     match result.value {
         Some(v) => {
             println!(
-                "{} = {} is the smallest value meeting \"{}\" (current value {})",
+                "{} = {} is the smallest value meeting \"{}\"{} (current value {})",
                 args.param,
                 fmt_num(v),
                 result.target,
+                match rule {
+                    Rule::Point => String::new(),
+                    Rule::Confidence(_) => format!(" with {} confidence", rule.level_pct()),
+                },
                 fmt_num(current)
             );
-            for e in &result.at_value {
-                println!("  {}", clause_text(e));
-            }
+            print_clauses(&result, &target);
             if let Some([a, b]) = result.bracket {
                 println!(
                     "  bracket: not met at {}, met at {}",
@@ -289,9 +316,7 @@ pub fn run(args: Args) -> ExitCode {
             );
             if let Some(b) = result.best {
                 println!("  best value found: {} = {}", args.param, fmt_num(b));
-                for e in &result.at_value {
-                    println!("  {}", clause_text(e));
-                }
+                print_clauses(&result, &target);
             }
             println!("  widen --range, or relax the target");
         }

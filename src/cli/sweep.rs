@@ -33,7 +33,8 @@ pub struct Args {
     #[arg(value_name = "SCENARIO")]
     pub scenario: PathBuf,
     /// A path and its range, PATH=LO..HI[:STEPS] (grid steps, default 5); repeat for
-    /// several paths (the first varies slowest). Whole-day paths take whole values.
+    /// several paths (the first varies slowest). Day fields (every *_days path) take
+    /// whole values.
     #[arg(long, value_name = "PATH=LO..HI[:STEPS]", required = true)]
     pub vary: Vec<String>,
     /// A Latin hypercube of N points (seeded) instead of the full grid.
@@ -148,6 +149,7 @@ pub fn run(args: Args) -> ExitCode {
         None => grid::grid(&vary),
     };
     let spec = SweepSpec {
+        csv_format: sweep::CSV_FORMAT,
         chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
         scenario: ev.base().name.clone(),
         scenario_sha256: loaded.sha256.clone(),
@@ -164,6 +166,25 @@ pub fn run(args: Args) -> ExitCode {
             return common::fail(e);
         }
     }
+    // Per strategy simulated, the varied paths that cannot move it.
+    let not_moved: Vec<Vec<(String, String)>> = ev
+        .base()
+        .strategies
+        .iter()
+        .map(|st| {
+            spec.vary
+                .iter()
+                .filter_map(|v| {
+                    sweep::not_moved_by(&loaded.doc, &st.id, &v.path)
+                        .map(|why| (v.path.clone(), why.to_string()))
+                })
+                .collect()
+        })
+        .collect();
+    let not_moved_paths: Vec<Vec<String>> = not_moved
+        .iter()
+        .map(|v| v.iter().map(|(p, _)| p.clone()).collect())
+        .collect();
     let hash = spec.hash();
     let out = common::out_dir(&args.out, &loaded.stem, "sweep");
     let dir = out.join("points");
@@ -249,7 +270,7 @@ pub fn run(args: Args) -> ExitCode {
                 return common::fail(e);
             }
         };
-        let rows = sweep::point_rows(&scn, &res, i, &spec.points[i]);
+        let rows = sweep::point_rows(&scn, &res, i, &spec.points[i], &not_moved_paths);
         if let Err(e) = report::write_atomic(&path, rows.as_bytes()) {
             pb.finish_and_clear();
             return common::fail_io(e);
@@ -293,8 +314,25 @@ pub fn run(args: Args) -> ExitCode {
         "spec": spec,
         "rows": "sweep.csv: one row per point × strategy × material, plus a `total` row per \
                  point × strategy; columns point, one per varied path, strategy, material, \
-                 autonomy, then <metric>_<stat> for stat in mean, se, ci95_lo, ci95_hi, p50, \
-                 p95, cvar95, prob_positive (empty where it does not apply)",
+                 autonomy, not_moved_by (varied paths that cannot move the strategy, \
+                 ;-separated), then <metric>_<stat> for stat in mean, se, ci95_lo, ci95_hi, \
+                 p50, p95, cvar95, prob_positive (empty where it does not apply)",
+        "not_moved_by": ev
+            .base()
+            .strategies
+            .iter()
+            .zip(&not_moved)
+            .map(|(st, v)| {
+                (
+                    st.id.clone(),
+                    serde_json::Value::Array(
+                        v.iter()
+                            .map(|(p, why)| serde_json::json!({ "path": p, "why": why }))
+                            .collect(),
+                    ),
+                )
+            })
+            .collect::<serde_json::Map<String, serde_json::Value>>(),
     });
     let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
     text.push('\n');
@@ -317,6 +355,7 @@ pub fn run(args: Args) -> ExitCode {
             &material,
             target.as_ref(),
             &full_ids,
+            &not_moved,
         );
         let metric_short = ach::metric_words(&args.metric)
             .split(',')
@@ -488,6 +527,7 @@ fn sweep_data(
     material: &str,
     target: Option<&Target>,
     full_ids: &[String],
+    not_moved: &[Vec<(String, String)>],
 ) -> SweepData {
     let cols: Vec<&str> = header.trim_end().split(',').collect();
     let col = |name: &str| cols.iter().position(|c| *c == name);
@@ -514,9 +554,11 @@ fn sweep_data(
     let mut series: Vec<SweepSeries> = scn
         .strategies
         .iter()
-        .map(|st| SweepSeries {
+        .enumerate()
+        .map(|(k, st)| SweepSeries {
             label: st.label.clone(),
             color: 0,
+            not_moved_by: not_moved.get(k).cloned().unwrap_or_default(),
             points: Vec::new(),
         })
         .collect();
@@ -527,6 +569,23 @@ fn sweep_data(
     let get = |f: &[&str], i: Option<usize>| -> Option<f64> {
         i.and_then(|i| f.get(i)).and_then(|v| v.parse::<f64>().ok())
     };
+    // Expected total cost per (point, strategy): `total_cost_mean` of the `total` rows.
+    let cost_i = col(&format!(
+        "{}_mean",
+        chokepoint::stats::TotalMetric::TotalCost.name()
+    ));
+    let mut costs: std::collections::HashMap<(String, String), f64> =
+        std::collections::HashMap::new();
+    for text in body {
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.get(np + 2) == Some(&chokepoint::stats::TOTAL)
+                && let (Some(p), Some(st), Some(c)) = (f.first(), f.get(np + 1), get(&f, cost_i))
+            {
+                costs.insert((p.to_string(), st.to_string()), c);
+            }
+        }
+    }
     for text in body {
         for line in text.lines() {
             let f: Vec<&str> = line.split(',').collect();
@@ -548,11 +607,15 @@ fn sweep_data(
                     .all(|(c, &i)| get(&f, i).is_some_and(|v| c.op.holds(v, c.threshold)))
             });
             let ci95 = get(&f, lo_i).zip(get(&f, hi_i)).map(|(a, b)| [a, b]);
+            let cost = costs
+                .get(&(f[0].to_string(), f[np + 1].to_string()))
+                .copied();
             series[k].points.push(SweepPoint {
                 values,
                 mean: get(&f, mean_i),
                 ci95,
                 met,
+                cost,
             });
         }
     }

@@ -1,7 +1,8 @@
 //! `report.html`: the one-file briefing. Self-contained (inline CSS and SVG, no network),
 //! printable to PDF: headline findings in plain words computed from the numbers, the
-//! comparison and cost-effectiveness tables, every chart, the scenario's assumptions and
-//! a reproducibility footer.
+//! comparison and cost-effectiveness tables, every chart, the scenario's assumptions (with
+//! the sources its description cites, from [`super::sources`]) and a reproducibility
+//! footer.
 //!
 //! Hand-written HTML: every piece of text from the scenario or the run goes through
 //! [`escape`]. The page carries a small inline script that checks, once loaded, that
@@ -480,7 +481,8 @@ fn assumptions(scn: &Scenario, out: &mut String) {
     let _ = write!(
         out,
         "<p class=desc>{}</p>",
-        escape(scn.description.trim()).replace("\n\n", "</p><p class=desc>")
+        super::sources::link_ids(&escape(scn.description.trim()))
+            .replace("\n\n", "</p><p class=desc>")
     );
     let base = scn.reference_strategy();
     let cur = escape(&scn.currency);
@@ -614,6 +616,9 @@ fn assumptions(scn: &Scenario, out: &mut String) {
         );
     }
     out.push_str("</tbody></table>");
+    out.push_str(&super::sources::sources_html(&super::sources::cited_ids(
+        &scn.description,
+    )));
 }
 
 pub(crate) const CSS: &str = r#"

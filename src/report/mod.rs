@@ -14,6 +14,7 @@ pub mod csv_out;
 pub mod html;
 pub mod run_info;
 pub mod saved;
+pub mod sources;
 pub mod table;
 
 pub use csv_out::{

@@ -105,7 +105,8 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
     let p = dir.join("replications.csv");
     let mut samples = vec![vec![vec![Vec::with_capacity(n); nm]; ns]; 3];
     {
-        let mut rd = csv::Reader::from_path(&p).map_err(|e| invalid(&p, e))?;
+        let text = read(&p)?;
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
         let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
         let col = |name: &str| {
             header
@@ -149,7 +150,8 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
     let mut stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>> = Vec::new();
     if p.exists() {
         stock_bands = vec![vec![Vec::new(); nm]; ns];
-        let mut rd = csv::Reader::from_path(&p).map_err(|e| invalid(&p, e))?;
+        let text = read(&p)?;
+        let mut rd = csv::Reader::from_reader(text.as_bytes());
         for rec in rd.records() {
             let rec = rec.map_err(|e| invalid(&p, e))?;
             if rec.get(3) != Some("total_stock") {

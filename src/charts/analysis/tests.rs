@@ -5,7 +5,7 @@ use super::*;
 use crate::analysis::exposure::EntityKind;
 use crate::analysis::sensitivity::{Move, SobolInput, SobolRow};
 use crate::analysis::size::SizePoint;
-use crate::analysis::target::Evaluated;
+use crate::analysis::target::Rule;
 use crate::charts::DEFAULT_SIZE;
 
 fn cap() -> String {
@@ -33,22 +33,30 @@ fn sweep(paths: usize, grid: usize) -> SweepData {
                 for p in 2..paths {
                     values.push((i + j + p) as f64);
                 }
-                let m = (20.0
-                    - values[0] / 10.0
-                    - values.get(1).unwrap_or(&0.0) / 5.0
-                    - 3.0 * k as f64)
+                // The second strategy sets path 0 itself: path 0 does not move it.
+                let x0 = if k == 1 { 90.0 } else { values[0] };
+                let m = (20.0 - x0 / 10.0 - values.get(1).unwrap_or(&0.0) / 5.0 - 3.0 * k as f64)
                     .max(0.0);
                 points.push(SweepPoint {
                     values,
                     mean: Some(m),
                     ci95: Some([m * 0.9, m * 1.1]),
                     met: Some(m <= 5.0),
+                    cost: Some(1e6 + 1e3 * x0),
                 });
             }
         }
         series.push(SweepSeries {
             label: l.to_string(),
             color: k,
+            not_moved_by: if k == 1 {
+                vec![(
+                    "material.ndpr.path_0_days".into(),
+                    "sets this path itself".into(),
+                )]
+            } else {
+                vec![]
+            },
             points,
         });
     }
@@ -94,6 +102,9 @@ fn sweep_line_heatmap_and_scatter() {
             "Scenario: Test scenario",
             "50 simulated futures",
             "seed 7",
+            // The strategy that sets the swept path: a labelled flat dashed line.
+            "Stockpile 180 days (sets this path itself)",
+            "Stockpile 180 days: sets this path itself",
         ],
     );
     assert!(svg.contains("<polygon"), "bands are polygons");
@@ -111,6 +122,7 @@ fn sweep_line_heatmap_and_scatter() {
             "material.ndpr.path_1_days",
             "Status quo: met at",
             "edge of the region where the target is met",
+            "Stockpile 180 days: not moved by ndpr.path_0_days",
         ],
     );
     let c = chart(
@@ -123,7 +135,7 @@ fn sweep_line_heatmap_and_scatter() {
         &svg,
         &[
             "ndpr.path_2_days",
-            "Stockpile 180 days",
+            "Stockpile 180 days (not moved by ndpr.path_0_days)",
             "hollow: target not met",
         ],
     );
@@ -140,12 +152,12 @@ fn size_data() -> SizeData {
                 value: v,
                 stage: "scan",
                 order: k,
-                clauses: vec![Evaluated {
-                    clause: "p95(shortfall_pct) <= 1".into(),
-                    value: Some(st),
-                    ci95: Some([st * 0.8, st * 1.2 + 0.1]),
-                    met: st <= 1.0,
-                }],
+                clauses: vec![target.clauses[0].judge(
+                    Some(st),
+                    Some([st * 0.8, st * 1.2 + 0.1]),
+                    0.95,
+                    Rule::Point,
+                )],
                 met: st <= 1.0,
             }
         })
@@ -155,7 +167,9 @@ fn size_data() -> SizeData {
         result: SizeResult {
             path: "material.ndpr.stockpile_days".into(),
             target: target.to_string(),
+            rule: Rule::Point,
             range: [0.0, 180.0],
+            step: 1.0,
             met: true,
             value: Some(90.0),
             at_value: points[3].clauses.clone(),
@@ -208,10 +222,13 @@ fn oat(path: &str, rank: usize, lo: f64, hi: f64) -> OatRow {
         metric_base: Some(5.0),
         metric_high: Some(hi),
         low_minus_base: Some(lo - 5.0),
+        low_minus_base_ci95: Some([lo - 5.5, lo - 4.5]),
         high_minus_base: Some(hi - 5.0),
+        high_minus_base_ci95: Some([hi - 5.5, hi - 4.5]),
         diff: Some(hi - lo),
         diff_ci95: None,
         swing: Some((hi - lo).abs()),
+        distinguishable: Some(true),
         rank: Some(rank),
     }
 }
@@ -223,6 +240,12 @@ fn tornado_and_sobol_name_their_paths() {
         rows: vec![
             oat("material.ndpr.stockpile_days", 1, 8.0, 2.0),
             oat("material.ndpr.private_days", 2, 6.0, 4.5),
+            OatRow {
+                distinguishable: Some(false),
+                low_minus_base_ci95: Some([-0.5, 0.6]),
+                high_minus_base_ci95: Some([-0.4, 0.5]),
+                ..oat("material.ndpr.refill_rate", 3, 5.05, 4.98)
+            },
         ],
         metric: "shortfall_pct".into(),
         subject: "ndpr".into(),
@@ -250,6 +273,9 @@ fn tornado_and_sobol_name_their_paths() {
             "at 120",
             "base: 5",
             "mean shortfall, % of demand (ndpr)",
+            "paired 95% interval",
+            "indistinguishable from noise",
+            "at 80 · noise",
         ],
     );
     let row = |p: &str, f: f64, rank| SobolRow {
@@ -262,6 +288,10 @@ fn tornado_and_sobol_name_their_paths() {
         first_ci95: Some([f - 0.1, f + 0.1]),
         total: Some(f + 0.05),
         total_ci95: Some([f - 0.05, f + 0.15]),
+        first_raw: Some(f),
+        total_raw: Some(f + 0.05),
+        converged: true,
+        note: None,
         rank,
     };
     let d = SobolData {
@@ -269,10 +299,20 @@ fn tornado_and_sobol_name_their_paths() {
         result: SobolResult {
             n: 32,
             runs: 128,
+            bootstrap: 500,
             variance: 1.0,
+            widest_first_ci: Some(0.2),
+            widest_total_ci: Some(0.2),
+            converged: true,
             rows: vec![
                 row("material.ndpr.stockpile_days", 0.8, 1),
                 row("material.ndpr.private_days", 0.02, 2),
+                SobolRow {
+                    first: Some(-0.3),
+                    converged: false,
+                    note: Some("not converged (first-order index below 0): raise N".into()),
+                    ..row("material.ndpr.refill_rate", 0.1, 3)
+                },
             ],
         },
         metric: "shortfall_pct".into(),
@@ -291,6 +331,8 @@ fn tornado_and_sobol_name_their_paths() {
             "total index",
             "Sobol index (share of variance)",
             "N = 32",
+            "not converged: raise N",
+            "Saltelli 2010",
         ],
     );
 }
