@@ -174,3 +174,139 @@ fn the_flagship_runs_without_a_file() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dir.path().join("summary.json").is_file());
 }
+
+#[test]
+fn warnings_are_shown_without_failing_and_money_carries_the_currency() {
+    // A dormant supplier with surge from the default (MODEL.md §3, v1.1) is a warning:
+    // `validate` and `run` print it and still succeed. The scenario's currency labels
+    // money in the terminal table, the report and the charts.
+    let src = read(&scn_path())
+        .replace(
+            "surge = 0.0                  # and no output until then",
+            "# surge from the default",
+        )
+        .replace("currency = \"USD\"", "currency = \"JPY\"");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("warn.toml");
+    std::fs::write(&file, src).unwrap();
+    let f = file.to_str().unwrap();
+    let o = chokepoint(&["validate", f]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: material.ndpr.supplier.us.surge: supplier `us` is dormant"),
+        "{err}"
+    );
+    let out = dir.path().join("o");
+    let o = chokepoint(&[
+        "run",
+        f,
+        "-n",
+        "60",
+        "--format",
+        "svg",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: material.ndpr.supplier.us.surge"),
+        "{err}"
+    );
+    assert!(text.contains("expected cost, JPY"), "{text}");
+    assert!(text.contains("Money in JPY"), "{text}");
+    assert!(!text.contains("(money)"), "{text}");
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("Annual cost, JPY"), "report");
+    assert!(html.contains("Money in JPY"), "report");
+    let chart = read(&out.join("charts/cost_risk.svg"));
+    assert!(chart.contains("JPY"), "cost_risk chart");
+    assert!(!chart.contains("(money)"), "cost_risk chart");
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    assert_eq!(summary["currency"], "JPY");
+    // --quiet prints nothing, warnings included.
+    let o = chokepoint(&[
+        "run",
+        f,
+        "-n",
+        "20",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success() && o.stderr.is_empty() && o.stdout.is_empty());
+}
+
+#[test]
+fn recovery_is_conditional_and_shown_with_its_count_everywhere() {
+    // recovery_days exists only in futures with a shortfall (MODEL.md §5, v1.1): the
+    // terminal shows its median with n, summary.json's n is the number of futures with
+    // a shortfall, replications.csv leaves it empty elsewhere, the report gives n and the
+    // unconditional shares over 30/90/180 days, and the durations chart says so.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let o = chokepoint(&[
+        "run",
+        SCN,
+        "-n",
+        "200",
+        "--format",
+        "svg",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    let base = &summary["strategies"][0];
+    let mut rd = csv::Reader::from_path(out.join("replications.csv")).unwrap();
+    let header = rd.headers().unwrap().clone();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let (cs, cm, cd, cr) = (
+        col("strategy"),
+        col("material"),
+        col("days_short"),
+        col("recovery_days"),
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    for m in base["materials"].as_array().unwrap() {
+        let id = m["id"].as_str().unwrap();
+        let mine: Vec<&csv::StringRecord> = rows
+            .iter()
+            .filter(|r| &r[cs] == "baseline" && &r[cm] == id)
+            .collect();
+        let short = mine.iter().filter(|r| &r[cd] != "0.0").count();
+        // Empty exactly where there was no shortfall.
+        for r in &mine {
+            assert_eq!(r[cr].is_empty(), &r[cd] == "0.0");
+        }
+        let rec = &m["metrics"]["recovery_days"];
+        assert_eq!(rec["n"], short);
+        assert!(short > 0, "{id}: the test needs futures with a shortfall");
+        let p50 = rec["p50"].as_f64().unwrap();
+        assert!(
+            text.contains(&format!("{p50:.0} (n={short})")),
+            "{id}: {p50:.0} (n={short}) not in\n{text}"
+        );
+        let over = m["metrics"]["recovery_over_90_days"]["mean"]
+            .as_f64()
+            .unwrap();
+        let by_hand = mine
+            .iter()
+            .filter(|r| r[cr].parse::<f64>().is_ok_and(|v| v > 90.0))
+            .count() as f64
+            / 200.0;
+        assert_eq!(over, by_hand);
+    }
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("Recovery longer than 30 / 90 / 180 days"));
+    assert!(html.contains("(n = "));
+    let chart = read(&out.join("charts/durations.svg"));
+    assert!(chart.contains("Conditional"), "durations chart");
+    assert!(chart.contains("n = "), "durations chart");
+}

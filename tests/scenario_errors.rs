@@ -498,3 +498,160 @@ fn the_material_id_total_is_reserved() {
     );
     assert!(text.contains("t.toml:4:"), "{text}");
 }
+
+#[test]
+fn persist_days_defaults_to_180_and_must_be_at_least_one() {
+    // MODEL.md §2: persist_days defaults to 180; 0 would switch substitution off the day
+    // after it starts, so it must be >= 1.
+    let with_sub = |extra: &str| {
+        MIN.replace(
+            "[[material.supplier]]\nid = \"cn\"",
+            &format!("[material.substitution]\nmax_fraction = 0.2\n{extra}\n[[material.supplier]]\nid = \"cn\""),
+        )
+    };
+    let s = parse_scenario("t.toml", &with_sub("")).unwrap();
+    let sub = s.strategies[0].materials[0].substitution.as_ref().unwrap();
+    assert_eq!(sub.persist_days, 180);
+    has(
+        &with_sub("persist_days = 0"),
+        "material.ndpr.substitution.persist_days: must be >= 1, got 0",
+    );
+    // The parameter path reads the same default.
+    let doc = Document::parse("t.toml", &with_sub("")).unwrap();
+    assert_eq!(
+        doc.get("material.ndpr.substitution.persist_days").unwrap(),
+        180.0
+    );
+}
+
+#[test]
+fn supply_loss_severities_must_lie_in_the_unit_interval() {
+    // MODEL.md §3 (v1.1): a supply-loss severity is a fraction; a distribution that can
+    // leave [0, 1] is an error naming the path and the fix, never a silent clamp.
+    let sev = |s: &str| {
+        MIN.replace(
+            "duration_days = 30",
+            &format!("duration_days = 30\nseverity = {s}"),
+        )
+    };
+    for (s, needle) in [
+        ("1.5", "must lie in [0, 1], got 1.5"),
+        (
+            "{ uniform = { min = 0.5, max = 1.2 } }",
+            "must lie in [0, 1], but uniform can give 1.2",
+        ),
+        (
+            "{ pert = { min = 0.5, mode = 0.9, max = 1.1 } }",
+            "but pert can give 1.1",
+        ),
+        (
+            "{ empirical = { values = [0.5, 2.0] } }",
+            "but empirical can give 2",
+        ),
+        (
+            "{ lognormal = { median = 0.5, p90 = 0.8 } }",
+            "but `lognormal` is unbounded above",
+        ),
+        (
+            "{ exponential = { mean = 0.3 } }",
+            "`exponential` is unbounded",
+        ),
+        (
+            "{ gamma = { shape = 2, scale = 0.1 } }",
+            "`gamma` is unbounded",
+        ),
+    ] {
+        let t = has(
+            &sev(s),
+            "shock.emb.severity: a supply-loss severity is a fraction",
+        );
+        assert!(t.contains(needle), "{s}: {t}");
+        assert!(t.contains("help: 1 means all supply lost"), "{t}");
+    }
+    // Bounded within [0, 1]: fine.
+    for s in [
+        "1",
+        "0.7",
+        "{ beta = { alpha = 2, beta = 5 } }",
+        "{ uniform = { min = 0.3, max = 1.0 } }",
+        "{ empirical = { values = [0.2, 1.0] } }",
+    ] {
+        parse_scenario("t.toml", &sev(s)).unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    // A demand surge's severity is only >= 0: unbounded distributions are fine there.
+    let surge = MIN.to_string()
+        + "[[shock]]\nid = \"boom\"\nkind = \"demand_surge\"\ntargets = { materials = [\"ndpr\"] }\n\
+           onset = { rate_per_year = 0.1 }\nduration_days = 30\n\
+           severity = { lognormal = { median = 0.5, p90 = 2.0 } }\n";
+    parse_scenario("t.toml", &surge).unwrap();
+}
+
+#[test]
+fn reaction_shares_give_unlisted_suppliers_zero() {
+    // MODEL.md §3 (v1.1): reaction.shares replaces the shares; unlisted suppliers get 0
+    // and the listed ones must sum to 1.
+    let react = |shares: &str| {
+        MIN.replace(
+            "[[material.supplier]]\nid = \"cn\"",
+            &format!("[material.reaction]\nshares = {shares}\n[[material.supplier]]\nid = \"cn\""),
+        )
+    };
+    let s = parse_scenario("t.toml", &react("{ au = 1.0 }")).unwrap();
+    let r = s.strategies[0].materials[0].reaction.as_ref().unwrap();
+    assert_eq!(r.shares, vec![0.0, 1.0]);
+    has(
+        &react("{ au = 0.6 }"),
+        "reaction shares sum to 0.6 (cn 0 + au 0.6); they must sum to 1",
+    );
+}
+
+#[test]
+fn a_dormant_supplier_with_default_surge_gets_a_warning() {
+    // MODEL.md §3 (v1.1): a dormant supplier (share 0) still offers its surge u d; when
+    // u comes from the default rather than the file, validation warns (it never fails).
+    let three = MIN.replace(
+        "routes = [\"malacca\"]",
+        "routes = [\"malacca\"]\n[[material.supplier]]\nid = \"us\"\ncountry = \"US\"\nshare = 0.0",
+    );
+    let s = parse_scenario("t.toml", &three).unwrap();
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = s.warnings[0].to_string();
+    assert!(
+        w.starts_with("t.toml:18:1: warning: material.ndpr.supplier.us.surge: supplier `us` is dormant (share 0)"),
+        "{w}"
+    );
+    assert!(w.contains("help: write `surge = 0`"), "{w}");
+    // The surge is still the default: the warning changes nothing.
+    assert_eq!(s.strategies[0].materials[0].suppliers[2].surge, 0.10);
+    // Written in the file (even as the default value): no warning.
+    for u in ["0.0", "0.1"] {
+        let src = three.replace("share = 0.0", &format!("share = 0.0\nsurge = {u}"));
+        let s = parse_scenario("t.toml", &src).unwrap();
+        assert!(s.warnings.is_empty(), "{u}: {:?}", s.warnings);
+    }
+    // Active suppliers with the default surge: no warning (MIN itself).
+    assert!(parse_scenario("t.toml", MIN).unwrap().warnings.is_empty());
+    // A strategy that makes a supplier dormant warns under the strategy.
+    let strat = MIN.to_string()
+        + "[[strategy]]\nid = \"onshore\"\nset = { \"material.ndpr.shares\" = { au = 1.0 } }\n";
+    let s = parse_scenario("t.toml", &strat).unwrap();
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    assert_eq!(s.warnings[0].path, "strategy.onshore");
+    assert!(s.warnings[0].message.contains("supplier `cn` is dormant"));
+}
+
+#[test]
+fn currency_defaults_to_usd_and_must_be_a_short_label() {
+    let s = parse_scenario("t.toml", MIN).unwrap();
+    assert_eq!(s.currency, "USD");
+    let s = parse_scenario("t.toml", &format!("currency = \"JPY\"\n{MIN}")).unwrap();
+    assert_eq!(s.currency, "JPY");
+    has(
+        &format!("currency = \"\"\n{MIN}"),
+        "t.toml:1:12: currency: `currency` is the label of money amounts",
+    );
+    has(
+        &format!("currency = \"Japanese yen, 2024\"\n{MIN}"),
+        "1 to 12 characters",
+    );
+}

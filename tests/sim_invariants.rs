@@ -62,7 +62,8 @@ fn no_shocks_no_noise_means_no_shortfall_and_stocks_at_target() {
     );
     assert_eq!(o.row.get(Metric::ShortfallUnits), 0.0);
     assert_eq!(o.row.get(Metric::DaysShort), 0.0);
-    assert_eq!(o.row.get(Metric::RecoveryDays), 0.0);
+    // No shortfall: recovery is absent, like the time to survive (MODEL.md §5, v1.1).
+    assert!(o.row.get(Metric::RecoveryDays).is_nan());
     assert!(o.row.get(Metric::TtsDays).is_nan());
     let d = p.daily_demand;
     for (t, (pv, gv)) in track.0.iter().enumerate() {
@@ -162,7 +163,7 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
     )
         .prop_map(
             |(
-                _seed,
+                seed,
                 sups,
                 (pd, sd, cv, rel, refill),
                 (has_sub, has_react, mf, ramp, persist),
@@ -236,7 +237,10 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
                         s
                     })
                     .collect();
-                scenario(365, vec![info("x", n)], shocks, vec![("b", 0.0, vec![p])])
+                let mut scn = scenario(365, vec![info("x", n)], shocks, vec![("b", 0.0, vec![p])]);
+                // The drawn seed drives the run's random streams (timelines and noise).
+                scn.seed = seed;
+                scn
             },
         )
 }
@@ -248,15 +252,16 @@ proptest! {
     fn mass_balance_holds_on_random_scenarios(scn in arb_scenario(), rep in 0u64..1000) {
         // MODEL.md §8: initial stocks + initial pipeline + dispatched
         //            = final stocks + final pipeline + served demand.
-        let res = run(&scn, &RunOptions { seed: 3, replications: rep..rep + 1, daily: false, daily_replications: 0 }, &NoProgress);
+        let seed = scn.seed;
+        let res = run(&scn, &RunOptions { seed, replications: rep..rep + 1, daily: false, daily_replications: 0 }, &NoProgress);
         prop_assert_eq!(res.rows.len(), 1);
         let graph = TriggerGraph::new(&scn);
         let mut tl = Timeline::default();
-        tl.sample(&scn, &graph, 3, rep);
+        tl.sample(&scn, &graph, seed, rep);
         let mut frames = Frames::default();
         frames.build(&scn, &tl);
         let p = &scn.strategies[0].materials[0];
-        let mut r = chokepoint::sim::rng::stream(3, rep, chokepoint::sim::rng::SUB_DEMAND);
+        let mut r = chokepoint::sim::rng::stream(seed, rep, chokepoint::sim::rng::SUB_DEMAND);
         let noise: Vec<f64> = (0..365).map(|_| rand::RngExt::sample::<f64, _>(&mut r, rand_distr::StandardNormal)).collect();
         let mut eps = Vec::new();
         material::noise_multipliers(p.demand_cv, &noise, &mut eps);
@@ -282,7 +287,7 @@ proptest! {
         more.id = "more".into();
         more.materials[0].stockpile_days += extra;
         scn.strategies.push(more);
-        let res = run(&scn, &RunOptions { seed: 11, replications: 0..40, daily: false, daily_replications: 0 }, &NoProgress);
+        let res = run(&scn, &RunOptions { seed: scn.seed, replications: 0..40, daily: false, daily_replications: 0 }, &NoProgress);
         for r in 0..40 {
             let a = res.row(r, 0, 0).get(Metric::ShortfallUnits);
             let b = res.row(r, 1, 0).get(Metric::ShortfallUnits);
@@ -443,4 +448,398 @@ fn probability_of_any_shortfall_under_a_poisson_embargo_matches_the_exponential_
         (hits - expect).abs() < 4.0 * se,
         "share {hits} vs {expect} (se {se})"
     );
+}
+
+/// Runs `reps` replications of a one-material scenario without shocks, every strategy.
+fn no_shock_run(p: MaterialParams, n_sup: usize, reps: u64) -> chokepoint::sim::RunResult {
+    let scn = scenario(
+        730,
+        vec![info("x", n_sup)],
+        vec![],
+        vec![("b", 0.0, vec![p])],
+    );
+    run(&scn, &RunOptions::new(2026, reps), &NoProgress)
+}
+
+#[test]
+fn demand_noise_that_stocks_absorb_never_makes_a_shortfall() {
+    // MODEL.md §4 (v1.1: serve first, then refill) with no shocks and demand noise ε of
+    // mean 1 and CV c. Derivation for one supplier with lead time L (several suppliers
+    // only spread the same argument over their lead times):
+    // - Each day's order restores the position P + G + pipeline to its target
+    //   P* + G* + L d unless it hits the cap (1 + refill) d; a capped part is ordered the
+    //   next days. So at the start of day t, after the arrivals, the stocks are
+    //   P + G = P* + G* + d - Σ (D(k) - d) - carry, the sum over the L - 1 orders still in
+    //   the pipeline and `carry` what the cap has deferred. Demand D(t) is served in full
+    //   if (a) P + G >= D(t), i.e. P*/d + G*/d >= Σ over the last L days of (ε - 1) plus
+    //   carry/d, and (b) what G must give, at most D(t) - A(t) = d (ε(t) - ε(t - L)) when
+    //   P holds the day's arrival A(t) (it does: serving comes before the refill), stays
+    //   under the release cap, here d.
+    // - With c = 0.1 and L = 30 the window sum has standard deviation 0.1 √30 = 0.55 days
+    //   of demand; the deferred carry is a random walk with drift -0.1 d and step sd 0.1 d
+    //   reflected at 0, with an exponential tail of rate 2 * 0.1 / 0.1² = 20 per day of
+    //   demand (P(carry > 1 day) ~ e^-20). (a) needs 10 days of stock to be exceeded:
+    //   18 standard deviations. (b) needs ε(t) - ε(t - L) > 1, i.e. ε above about 2,
+    //   7 standard deviations of ln ε. Over the 2000 × 730 days run here the chance of
+    //   either is below 1e-6, so with a fixed seed every replication must be free of
+    //   shortfall: any shortfall is a bug, not bad luck. (v1.0 moved arrivals into a
+    //   stockpile below target before serving; then any day with ε > 1 was short:
+    //   more than half of these futures were.)
+    let d = 10.0;
+    // The case: no private stock, a 10-day stockpile, defaults otherwise.
+    let mut sup = supplier(1.0, 30);
+    sup.surge = 0.10;
+    sup.surge_lag_days = 30;
+    let mut a = material(d, 0.0, 10.0, vec![sup.clone()]);
+    a.demand_cv = 0.1;
+    // Several suppliers with different lead times (the longest, 45 days, gives a window
+    // sd of 0.1 √45 = 0.67 days: still 15 sd from 10 days).
+    let mut b = material(
+        d,
+        0.0,
+        10.0,
+        vec![
+            SupplierParams {
+                share: 0.6,
+                lead_time_days: 20,
+                ..sup.clone()
+            },
+            SupplierParams {
+                share: 0.4,
+                lead_time_days: 45,
+                ..sup.clone()
+            },
+        ],
+    );
+    b.demand_cv = 0.1;
+    // Private stock only, noisier demand: 30 days against a window sd of
+    // 0.2 √30 = 1.1 days (27 sd); (b) does not arise without a stockpile, since P alone
+    // serves and (a) covers it.
+    let mut c = material(d, 30.0, 0.0, vec![sup.clone()]);
+    c.demand_cv = 0.2;
+    // Private stock and a stockpile that stays at its target: P absorbs the noise (as in
+    // c), so G is never needed and must read 100% of target in every future.
+    let mut at_target = material(d, 30.0, 10.0, vec![sup.clone()]);
+    at_target.demand_cv = 0.1;
+    for (name, p, n_sup) in [("a", a, 1), ("b", b, 2), ("c", c, 1), ("d", at_target, 1)] {
+        let has_stockpile = p.stockpile_days > 0.0;
+        let res = no_shock_run(p, n_sup, 2000);
+        let mut below_target = 0;
+        for r in 0..res.n_replications {
+            let row = res.row(r, 0, 0);
+            assert_eq!(
+                row.get(Metric::ShortfallUnits),
+                0.0,
+                "case {name}, replication {r}"
+            );
+            assert!(row.get(Metric::RecoveryDays).is_nan());
+            if row.get(Metric::StockpileMinPct) < 100.0 {
+                below_target += 1;
+            }
+        }
+        // Without private stock the stockpile works below its target (the refill path is
+        // exercised) in almost every future; behind 30 days of private stock it never
+        // leaves it.
+        match name {
+            "a" | "b" => assert!(below_target > 1900, "case {name}: {below_target}"),
+            "d" => assert_eq!(below_target, 0, "case d"),
+            _ => assert!(!has_stockpile),
+        }
+    }
+}
+
+#[test]
+fn demand_noise_has_mean_one_and_the_stated_cv() {
+    // MODEL.md §4: ε = exp(μ + σ z), σ² = ln(1 + c²), μ = -σ²/2, so E[ε^k] =
+    // exp(k μ + k² σ² / 2) = (1 + c²)^(k (k - 1) / 2): E[ε] = 1, E[ε²] = 1 + c² (hence
+    // CV = c), E[ε⁴] = (1 + c²)^6. Tolerances are 4 standard errors known in closed form:
+    // sd(ε) / √n = c / √n for the mean, sqrt(E[ε⁴] - E[ε²]²) / √n for the mean of ε².
+    let n = 400_000usize;
+    for c in [0.05, 0.3, 1.0] {
+        let mut r = chokepoint::sim::rng::stream(99, 7, chokepoint::sim::rng::SUB_DEMAND);
+        let z: Vec<f64> = (0..n)
+            .map(|_| rand::RngExt::sample::<f64, _>(&mut r, rand_distr::StandardNormal))
+            .collect();
+        let mut eps = Vec::new();
+        material::noise_multipliers(c, &z, &mut eps);
+        let m1 = eps.iter().sum::<f64>() / n as f64;
+        let m2 = eps.iter().map(|e| e * e).sum::<f64>() / n as f64;
+        let q = 1.0 + c * c;
+        let se1 = c / (n as f64).sqrt();
+        let se2 = (q.powi(6) - q * q).sqrt() / (n as f64).sqrt();
+        assert!((m1 - 1.0).abs() < 4.0 * se1, "c {c}: mean {m1}");
+        assert!((m2 - q).abs() < 4.0 * se2, "c {c}: E[ε²] {m2} vs {q}");
+        let cv = (m2 - m1 * m1).sqrt() / m1;
+        assert!((cv - c).abs() < 0.05 * c, "c {c}: cv {cv}");
+    }
+    // c = 0: no noise at all.
+    let mut eps = vec![1.5];
+    material::noise_multipliers(0.0, &[0.3, -1.0], &mut eps);
+    assert!(eps.is_empty());
+}
+
+#[test]
+fn the_engine_multiplies_demand_by_the_noise_of_its_stream() {
+    // One supplier (L = 1), no stocks, cut off from day 0 for the whole horizon. Day 0
+    // receives the initial pipeline d and nothing arrives after; what day 0 does not use
+    // stays in private stock for the next days. Demand is lost, not backordered, so
+    // exactly d of the horizon's demand Σ D(t) = d Σ ε(t) is served:
+    // shortfall = d (Σ_t ε(t) - 1), with ε from the material's stream
+    // (seed, replication, SUB_DEMAND) as in MODEL.md §1.
+    let d = 4.0;
+    let h = 200u32;
+    let mut p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
+    p.demand_cv = 0.25;
+    let s = embargo(
+        "e",
+        Onset::Day {
+            day: 0,
+            probability: 1.0,
+        },
+        Dist::Fixed(f64::from(h) + 10.0),
+        Dist::Fixed(1.0),
+        vec![(0, 0)],
+    );
+    let scn = scenario(h, vec![info("x", 1)], vec![s], vec![("b", 0.0, vec![p])]);
+    let res = run(&scn, &RunOptions::new(31, 5), &NoProgress);
+    for rep in 0..5u64 {
+        let mut r = chokepoint::sim::rng::stream(31, rep, chokepoint::sim::rng::SUB_DEMAND);
+        let z: Vec<f64> = (0..h)
+            .map(|_| rand::RngExt::sample::<f64, _>(&mut r, rand_distr::StandardNormal))
+            .collect();
+        let mut eps = Vec::new();
+        material::noise_multipliers(0.25, &z, &mut eps);
+        let want = d * (eps.iter().sum::<f64>() - 1.0);
+        let got = res.row(rep as usize, 0, 0).get(Metric::ShortfallUnits);
+        assert!(
+            (got - want).abs() < 1e-9 * want,
+            "rep {rep}: {got} vs {want}"
+        );
+    }
+}
+
+/// A chain A → B → C: A happens on day 10 (a demand surge of severity 0, no effect),
+/// triggers B (also without effect) with `p_ab` after 5 days, which triggers C, an
+/// embargo of 3 days, with `p_bc` after 7 days. Listed C, B, A so that the file order
+/// is not the trigger order.
+fn chain(p_ab: f64, p_bc: f64) -> Scenario {
+    let target = vec![(0, 0)];
+    let mut a = embargo(
+        "a",
+        Onset::Day {
+            day: 10,
+            probability: 1.0,
+        },
+        Dist::Fixed(2.0),
+        Dist::Fixed(0.0),
+        vec![],
+    );
+    a.kind = ShockKind::DemandSurge;
+    a.demand_targets = vec![0];
+    a.triggers = vec![Trigger {
+        shock: 1,
+        probability: p_ab,
+        lag_days: 5,
+    }];
+    let mut b = a.clone();
+    b.id = "b".into();
+    b.onset = Onset::Never;
+    b.triggers = vec![Trigger {
+        shock: 0,
+        probability: p_bc,
+        lag_days: 7,
+    }];
+    let c = embargo(
+        "c",
+        Onset::Never,
+        Dist::Fixed(3.0),
+        Dist::Fixed(1.0),
+        target,
+    );
+    let p = material(2.0, 0.0, 0.0, vec![supplier(1.0, 1)]);
+    scenario(
+        120,
+        vec![info("x", 1)],
+        vec![c, b, a],
+        vec![("b", 0.0, vec![p])],
+    )
+}
+
+#[test]
+fn triggered_shocks_trigger_further_shocks() {
+    // MODEL.md §3: triggered instances may trigger in turn. With both probabilities 1:
+    // A on day 10, B on 10 + 5 = 15, C on 15 + 7 = 22. C is the only supply loss: with
+    // L = 1 and no stocks, days 23..25 are short (3 d = 6 units), tts = 23 - 22 = 1.
+    let scn = chain(1.0, 1.0);
+    let graph = TriggerGraph::new(&scn);
+    let mut tl = Timeline::default();
+    tl.sample(&scn, &graph, 5, 0);
+    let onsets = |j: usize| tl.per_shock[j].iter().map(|i| i.onset).collect::<Vec<_>>();
+    assert_eq!(onsets(2), vec![10]);
+    assert_eq!(onsets(1), vec![15]);
+    assert_eq!(onsets(0), vec![22]);
+    let res = run(&scn, &RunOptions::new(5, 1), &NoProgress);
+    let row = res.row(0, 0, 0);
+    assert!((row.get(Metric::ShortfallUnits) - 6.0).abs() < 1e-12);
+    assert_eq!(row.get(Metric::TtsDays), 1.0);
+    // With probabilities 0.5 and 0.4 each link is an independent coin: P(C) = 0.2.
+    // Share over 20,000 timelines within 4 binomial standard errors sqrt(0.16 / n).
+    let scn = chain(0.5, 0.4);
+    let graph = TriggerGraph::new(&scn);
+    let n = 20_000u64;
+    let mut hits = 0;
+    for rep in 0..n {
+        tl.sample(&scn, &graph, 5, rep);
+        if !tl.per_shock[0].is_empty() {
+            assert_eq!(tl.per_shock[0][0].onset, 22);
+            assert_eq!(tl.per_shock[1].len(), 1, "C without B");
+            hits += 1;
+        }
+    }
+    let share = hits as f64 / n as f64;
+    assert!(
+        (share - 0.2).abs() < 4.0 * (0.16 / n as f64).sqrt(),
+        "{share}"
+    );
+}
+
+#[test]
+fn strategies_with_the_same_parameters_reuse_one_result() {
+    // The engine simulates a (strategy, material) once per distinct parameter set: a
+    // later strategy that gives a material the same parameters copies the earlier one's
+    // row and daily histograms (same futures, same numbers; src/sim/engine.rs). Here
+    // `copy` equals `base` in both materials, and `half` equals `base` in `x` only. Every
+    // row and band must equal what the strategy gives when run alone (no reuse
+    // possible), bit for bit.
+    let mk = |stock: f64| {
+        let mut p = material(5.0, 10.0, stock, vec![supplier(0.7, 20), supplier(0.3, 10)]);
+        p.demand_cv = 0.1;
+        p
+    };
+    let e = embargo(
+        "e",
+        Onset::Rate { rate_per_year: 2.0 },
+        Dist::lognormal(20.0, 60.0).unwrap(),
+        Dist::uniform(0.5, 1.0).unwrap(),
+        vec![(0, 0), (1, 0)],
+    );
+    let strategies = vec![
+        ("base", 0.0, vec![mk(0.0), mk(0.0)]),
+        ("half", 0.0, vec![mk(0.0), mk(30.0)]),
+        ("copy", 5.0, vec![mk(0.0), mk(0.0)]),
+    ];
+    let infos = || vec![info("x", 2), info("y", 2)];
+    let all = scenario(365, infos(), vec![e.clone()], strategies.clone());
+    let opts = RunOptions::new(8, 200);
+    let res = run(&all, &opts, &NoProgress);
+    let hist = res.daily.as_ref().unwrap();
+    for (s, strat) in strategies.iter().enumerate() {
+        let alone = scenario(365, infos(), vec![e.clone()], vec![strat.clone()]);
+        let one = run(&alone, &opts, &NoProgress);
+        let h1 = one.daily.as_ref().unwrap();
+        for r in 0..200 {
+            for m in 0..2 {
+                assert_eq!(
+                    res.row(r, s, m).0.map(f64::to_bits),
+                    one.row(r, 0, m).0.map(f64::to_bits),
+                    "{} rep {r} material {m}",
+                    strat.0
+                );
+            }
+        }
+        for m in 0..2 {
+            for t in [0, 100, 364] {
+                for series in chokepoint::sim::Series::ALL {
+                    let q = [0.05, 0.5, 0.95];
+                    assert_eq!(
+                        hist.quantiles(s, m, series, t, &q),
+                        h1.quantiles(0, m, series, t, &q),
+                        "{} material {m} day {t}",
+                        strat.0
+                    );
+                }
+            }
+        }
+    }
+    // And the reuse did happen where the parameters agree (and not elsewhere).
+    let bits = |s: usize, m: usize| res.row(7, s, m).0.map(f64::to_bits);
+    assert_eq!(bits(2, 1), bits(0, 1));
+    assert_eq!(bits(1, 0), bits(0, 0));
+    assert_ne!(bits(1, 1), bits(0, 1));
+}
+
+#[test]
+fn daily_bands_count_only_the_first_daily_replications() {
+    // RunOptions::daily_replications = N: the histograms count replications 0..N only,
+    // so they equal those of a run of just those N replications.
+    let mut p = material(5.0, 10.0, 20.0, vec![supplier(1.0, 15)]);
+    p.demand_cv = 0.2;
+    let e = embargo(
+        "e",
+        Onset::Rate { rate_per_year: 3.0 },
+        Dist::Fixed(15.0),
+        Dist::Fixed(1.0),
+        vec![(0, 0)],
+    );
+    let scn = scenario(200, vec![info("x", 1)], vec![e], vec![("b", 0.0, vec![p])]);
+    let part = run(
+        &scn,
+        &RunOptions {
+            seed: 4,
+            replications: 0..100,
+            daily: true,
+            daily_replications: 10,
+        },
+        &NoProgress,
+    );
+    let first = run(
+        &scn,
+        &RunOptions {
+            seed: 4,
+            replications: 0..10,
+            daily: true,
+            daily_replications: u64::MAX,
+        },
+        &NoProgress,
+    );
+    let (a, b) = (part.daily.unwrap(), first.daily.unwrap());
+    assert_eq!(a.replications(), 10);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn daily_bands_of_a_quantity_equal_in_every_future_are_exact() {
+    // No shocks and noisy demand with 30 days of private stock: the private stock absorbs
+    // the noise (see `demand_noise_that_stocks_absorb_never_makes_a_shortfall`), so the
+    // stockpile never leaves its target G* = 90 d: every band of `stockpile` must be G*
+    // exactly, not a value interpolated within a histogram bin (bins are
+    // 1.25 × 90 d / 200 wide here). The private stock varies: its bands lie within the
+    // exact smallest and largest value recorded, in order.
+    let d = 13.7;
+    let mut p = material(d, 30.0, 90.0, vec![supplier(0.6, 30), supplier(0.4, 20)]);
+    p.demand_cv = 0.1;
+    let res = no_shock_run(p, 2, 300);
+    let hist = res.daily.as_ref().unwrap();
+    let gstar = 90.0 * d;
+    let levels = chokepoint::stats::BAND_LEVELS;
+    for t in 0..730 {
+        let q = hist.quantiles(0, 0, chokepoint::sim::Series::Stockpile, t, &levels);
+        assert!(q.iter().all(|&x| x == gstar), "day {t}: {q:?} vs {gstar}");
+        let q = hist.quantiles(0, 0, chokepoint::sim::Series::Private, t, &levels);
+        let (lo, hi) = hist
+            .range(0, 0, chokepoint::sim::Series::Private, t)
+            .unwrap();
+        assert!(q.windows(2).all(|w| w[0] <= w[1]), "day {t}: {q:?}");
+        assert!(
+            q[0] >= lo && q[4] <= hi,
+            "day {t}: {q:?} outside [{lo}, {hi}]"
+        );
+    }
+    // The bands in daily.csv are these numbers.
+    let bands = chokepoint::stats::daily_bands(hist);
+    let g = bands
+        .iter()
+        .find(|b| b.series == chokepoint::sim::Series::Stockpile && b.day == 500)
+        .unwrap();
+    assert_eq!(g.q, [Some(gstar); 5]);
 }

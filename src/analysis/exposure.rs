@@ -12,8 +12,8 @@
 //!   days) + 60)` days). `None` when no shortfall comes within that horizon (the other
 //!   suppliers' surge covers the loss).
 //! - **TTR** (time to recover): `--ttr` when given; otherwise the median over the
-//!   scenario's supply shocks that cut supply from the entity (any of its suppliers,
-//!   severity median above 0) of `ceil(median duration) + ceil(median recovery)`;
+//!   scenario's supply shocks that cut or delay supply from the entity (any of its
+//!   suppliers, severity or delay median above 0) of `ceil(median duration) + ceil(median recovery)`;
 //!   `None` when no shock does.
 //! - **Shortfall over TTR**: units and percent of demand, from a run of exactly TTR days.
 //! - **At risk**: TTS < TTR (a shortfall before the entity is back).
@@ -146,8 +146,9 @@ fn ttr_from_shocks(scn: &Scenario, targets: &[(usize, usize)]) -> (Option<f64>, 
     let mut vals = Vec::new();
     let mut ids = Vec::new();
     for sh in &scn.shocks {
+        // A delay-only logistics shock disrupts supply too (MODEL.md §3, v1.1).
         if sh.kind.is_supply()
-            && sh.severity.median() > 0.0
+            && (sh.severity.median() > 0.0 || sh.delay.median() > 0.0)
             && sh.supply_targets.iter().any(|t| targets.contains(t))
         {
             vals.push(sh.duration.median().ceil().max(1.0) + sh.recovery.median().ceil().max(0.0));

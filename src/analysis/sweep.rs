@@ -208,7 +208,7 @@ pub fn point_rows(
             for name in &cols {
                 let stats = subject
                     .column(scn, res, s, name)
-                    .map(|c| Stats::from_sample(&c));
+                    .map(|c| Stats::from_metric_sample(name, &c));
                 push_stats(&mut line, stats.as_ref());
             }
             out.push_str(&line.join(","));

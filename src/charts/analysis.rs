@@ -50,6 +50,16 @@ pub fn metric_words(metric: &str) -> String {
     }
 }
 
+/// [`metric_words`] with money metrics labelled in `currency` (`total_cost` →
+/// `total cost, JPY`).
+pub fn metric_words_in(metric: &str, currency: &str) -> String {
+    if metric.ends_with("_cost") {
+        format!("{}, {currency}", metric.replace('_', " "))
+    } else {
+        metric_words(metric)
+    }
+}
+
 /// The last two segments of a parameter path (`material.ndpr.stockpile_days` →
 /// `ndpr.stockpile_days`), for tight labels.
 pub fn short_path(path: &str) -> String {
@@ -116,6 +126,8 @@ pub struct SweepData {
     pub thresholds: Vec<(f64, String)>,
     /// One series per strategy.
     pub series: Vec<SweepSeries>,
+    /// Currency of money metrics (the scenario's `currency`), for labels.
+    pub currency: String,
 }
 
 /// What a sizing chart shows: the search result and its target.
@@ -129,6 +141,8 @@ pub struct SizeData {
     pub subject: String,
     /// Strategy label.
     pub strategy: String,
+    /// Currency of money metrics (the scenario's `currency`), for labels.
+    pub currency: String,
 }
 
 /// What a tornado chart shows.
@@ -146,6 +160,8 @@ pub struct TornadoData {
     pub delta: f64,
     /// Most bars drawn.
     pub top: usize,
+    /// Currency of money metrics (the scenario's `currency`), for labels.
+    pub currency: String,
 }
 
 /// What a Sobol chart shows.
@@ -157,6 +173,8 @@ pub struct SobolData {
     pub metric: String,
     /// The material it is read for, or `total`.
     pub subject: String,
+    /// Currency of money metrics (the scenario's `currency`), for labels.
+    pub currency: String,
 }
 
 /// What an exposure chart shows.
@@ -360,7 +378,7 @@ where
     let notes = vec![format!(
         "Lines: mean of {} ({}) at each value of {}; bands: its 95% interval. Every point \
          sees the same futures.",
-        metric_words(&d.metric),
+        metric_words_in(&d.metric, &d.currency),
         d.subject,
         d.paths[0]
     )];
@@ -385,7 +403,11 @@ where
         .flatten()
         .chain(d.thresholds.iter().map(|t| t.0))
         .fold((0.0, f64::NEG_INFINITY), widen);
-    let y_desc = format!("mean {} ({})", metric_words(&d.metric), d.subject);
+    let y_desc = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let x_desc = d.paths[0].clone();
     let mut c = panel(
         &body,
@@ -523,7 +545,10 @@ where
 {
     let has_target = d.target.is_some();
     let mut legend = vec![LegendItem::new(
-        format!("colour: mean {} (scale at right)", metric_words(&d.metric)),
+        format!(
+            "colour: mean {} (scale at right)",
+            metric_words_in(&d.metric, &d.currency)
+        ),
         Swatch::Fill(viridis(0.55).mix(1.0)),
     )];
     if has_target {
@@ -534,7 +559,7 @@ where
     }
     let mut notes = vec![format!(
         "Each cell: mean of {} ({}) at one combination of the two paths; darker is higher. {}",
-        metric_words(&d.metric),
+        metric_words_in(&d.metric, &d.currency),
         d.subject,
         match &d.target {
             Some(t) => format!("Target: {t}."),
@@ -776,7 +801,7 @@ where
     let notes = vec![format!(
         "Each dot: mean of {} ({}) at one sampled point, placed by the value of one path; the \
          other paths vary at the same time, so the spread at one value shows their effect.",
-        metric_words(&d.metric),
+        metric_words_in(&d.metric, &d.currency),
         d.subject
     )];
     let body = page(root, chart, &legend, &notes)?;
@@ -790,7 +815,7 @@ where
         .iter()
         .flat_map(|se| se.points.iter().filter_map(|p| p.mean))
         .fold((0.0, f64::NEG_INFINITY), widen);
-    let y_desc = format!("mean {}", metric_words(&d.metric));
+    let y_desc = format!("mean {}", metric_words_in(&d.metric, &d.currency));
     for k in 0..np {
         let (lo, hi) = d
             .series
@@ -1003,7 +1028,11 @@ where
         .chain(std::iter::once(clause.threshold))
         .fold((0.0, f64::NEG_INFINITY), widen);
     let y_desc = match &clause.metric {
-        Some(m) => format!("{} of {}", clause.stat.name(), metric_words(m)),
+        Some(m) => format!(
+            "{} of {}",
+            clause.stat.name(),
+            metric_words_in(m, &d.currency)
+        ),
         None => "autonomy (share of futures with no shortfall)".into(),
     };
     let x_desc = r.path.clone();
@@ -1167,7 +1196,7 @@ where
         format!(
             "Bars: mean {} ({}, strategy {}) when one path moves, all else at its base; the \
              path's values are at the bar ends. Top {} of {ranked} paths.",
-            metric_words(&d.metric),
+            metric_words_in(&d.metric, &d.currency),
             d.subject,
             d.strategy,
             rows.len()
@@ -1218,7 +1247,11 @@ where
         .filter(|v| v.is_finite())
         .fold(EMPTY, widen);
     let n = rows.len().max(1) as f64;
-    let x_desc = format!("mean {} ({})", metric_words(&d.metric), d.subject);
+    let x_desc = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
     let xr = if lo.is_finite() {
         // Room for the labels at both ends, but no negative axis for a metric that
@@ -1352,7 +1385,7 @@ where
             "Share of the variance of mean {} ({}) explained by each path over its range: \
              Owen-scrambled Sobol design, N = {} ({} runs); first order Saltelli 2010, total \
              Jansen 1999.",
-            metric_words(&d.metric),
+            metric_words_in(&d.metric, &d.currency),
             d.subject,
             d.result.n,
             d.result.runs

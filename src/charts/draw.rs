@@ -417,11 +417,13 @@ where
     let (ns, nm) = (data.n_strategies(), data.n_materials());
     let legend = strategy_legend(data, |c| Swatch::Fill(c.mix(0.45)));
     let notes = vec![
-        "Boxes: P25 to P75, thick line: median, whiskers: P5 to P95 (percentiles, not Tukey \
-         fences), among the futures where the measure exists; n = number of such futures."
+        "Conditional: each box is over only the futures where the measure exists (n above \
+         it), not over all futures. Boxes: P25 to P75, thick line: median, whiskers: P5 to \
+         P95 (percentiles, not Tukey fences)."
             .to_string(),
-        "Time to survive: from the first supply-loss onset to the first shortfall day. \
-         Recovery: from the onset of the shock behind a shortfall to full service again."
+        "Time to survive: from the first supply-loss onset to the first shortfall day \
+         (futures with both). Recovery: from the onset of the shock behind a shortfall to \
+         full service again (futures with a shortfall)."
             .to_string(),
     ];
     let body = page(root, spec, data, &legend, &notes)?;
@@ -429,22 +431,20 @@ where
     let panels = body.split_evenly((2, nm.max(1)));
     type Row<'r> = (&'r Vec<Vec<Vec<f64>>>, &'r str, &'r str);
     let rows: [Row; 2] = [
-        (&data.tts_days, "time to survive", "time to survive, days"),
-        (&data.recovery_days, "recovery time", "recovery time, days"),
+        (
+            &data.tts_days,
+            "time to survive (futures where it exists)",
+            "time to survive, days",
+        ),
+        (
+            &data.recovery_days,
+            "recovery time (futures with a shortfall)",
+            "recovery time, days",
+        ),
     ];
     for (row, (samples, what, y_desc)) in rows.iter().enumerate() {
         for m in 0..nm {
-            let sorted: Vec<Vec<f64>> = (0..ns)
-                .map(|st| {
-                    let mut v = sorted_present(&samples[st][m]);
-                    // Recovery is 0 when demand was always met: it exists only after a
-                    // shortfall.
-                    if row == 1 {
-                        v.retain(|&x| x > 0.0);
-                    }
-                    v
-                })
-                .collect();
+            let sorted: Vec<Vec<f64>> = (0..ns).map(|st| sorted_present(&samples[st][m])).collect();
             let five: Vec<Option<[f64; 5]>> = sorted
                 .iter()
                 .map(|v| (!v.is_empty()).then(|| five_numbers(v)))
@@ -476,7 +476,7 @@ where
                     let (px, py) = chart.backend_coord(&(x, 0.0));
                     text_at(
                         root,
-                        "none",
+                        "none (n = 0)",
                         &font(s, 16.0).color(&MUTED),
                         (px, py - (6.0 * s) as i32),
                         HPos::Center,
@@ -543,8 +543,8 @@ where
     ];
     let notes = vec![format!(
         "Private working stock plus strategic stockpile of {} at the end of each day, in {}; \
-         bands read from daily histograms (approximate to one bin). Each panel is one strategy, \
-         in its colour.",
+         bands from daily histograms (to one bin; exact where all futures agree). One panel \
+         per strategy, in its colour.",
         data.material_name(m),
         data.material_unit(m)
     )];
@@ -876,8 +876,8 @@ where
         (0.0, 1.0)
     };
     let x_desc = format!(
-        "expected total cost over {} days (money)",
-        data.summary.horizon_days
+        "expected total cost over {} days, {}",
+        data.summary.horizon_days, data.summary.currency
     );
     for m in 0..nm {
         let risk: Vec<Option<f64>> = (0..ns)

@@ -137,6 +137,9 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(super::EXIT_BAD_INPUT);
         }
     };
+    if !args.quiet {
+        super::validate::print_warnings(&scn);
+    }
     let replications = args.sim.replications.unwrap_or(scn.replications as u64);
     let seed = args.sim.seed.unwrap_or(scn.seed);
     let out: PathBuf = args

@@ -310,6 +310,7 @@ pub fn run(args: Args) -> ExitCode {
             strategy: strategy_label.clone(),
             delta: args.delta,
             top: 15,
+            currency: ev.base().currency.clone(),
         };
         let mut charts = vec![AnalysisChart {
             name: "tornado".into(),
@@ -328,6 +329,7 @@ pub fn run(args: Args) -> ExitCode {
             result: r.clone(),
             metric: args.metric.clone(),
             subject: material.clone(),
+            currency: ev.base().currency.clone(),
         });
         let mut tables = vec![(
             "Paths ranked by swing".to_string(),

@@ -244,6 +244,7 @@ pub fn run(args: Args) -> ExitCode {
             target: target.clone(),
             subject: material.clone(),
             strategy: strategy_label.clone(),
+            currency: ev.base().currency.clone(),
         };
         let chart = AnalysisChart {
             name: "size".into(),

@@ -643,5 +643,6 @@ fn sweep_data(
         target: target.map(|t| t.to_string()),
         thresholds,
         series,
+        currency: scn.currency.clone(),
     }
 }

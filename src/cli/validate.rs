@@ -20,7 +20,10 @@ pub fn run(args: Args) -> ExitCode {
     let mut bad = false;
     for path in &args.files {
         match Document::load(path).and_then(|d| d.validate()) {
-            Ok(s) => print!("{}", summary(&path.display().to_string(), &s)),
+            Ok(s) => {
+                print!("{}", summary(&path.display().to_string(), &s));
+                print_warnings(&s);
+            }
             Err(e) => {
                 bad = true;
                 render(&e);
@@ -31,6 +34,13 @@ pub fn run(args: Args) -> ExitCode {
         ExitCode::from(super::EXIT_BAD_INPUT)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Prints the scenario's validation warnings on stderr (they never fail a command).
+pub(super) fn print_warnings(s: &Scenario) {
+    for w in &s.warnings {
+        eprintln!("{w}");
     }
 }
 

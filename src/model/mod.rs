@@ -33,6 +33,42 @@ pub struct Scenario {
     pub strategies: Vec<Strategy>,
     /// Index of the reference strategy (`baseline` if present, else the first).
     pub reference: usize,
+    /// Currency of every money amount, as written in labels (default `USD`).
+    pub currency: String,
+    /// What validation found legal but probably unintended; shown, never fatal.
+    pub warnings: Vec<Warning>,
+}
+
+/// Default [`Scenario::currency`].
+pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// A located validation warning: something the scenario says that is legal but probably
+/// not what its author meant (e.g. a dormant supplier with surge from the default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Parameter path it concerns.
+    pub path: String,
+    /// `file:line:col` where that path (or its nearest written ancestor) is, or the file
+    /// name when it cannot be located.
+    pub location: String,
+    /// What is probably wrong.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: warning: {}: {}",
+            self.location, self.path, self.message
+        )?;
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Identity and structure of a material, the same under every strategy.
@@ -149,7 +185,7 @@ pub struct Substitution {
     pub max_fraction: f64,
     /// Days to ramp to the full fraction (0 = at once).
     pub ramp_days: f64,
-    /// Days it stays on after the last shortfall day.
+    /// Days it stays on after the last shortfall day (>= 1).
     pub persist_days: u32,
     /// Extra cost per substituted unit as a fraction of unit value.
     pub cost_premium: f64,
@@ -246,7 +282,7 @@ pub struct Shock {
     pub onset: Onset,
     /// Duration in days (rounded up, at least 1).
     pub duration: Dist,
-    /// Severity (clamped to [0, 1] for supply shocks, >= 0 for surges).
+    /// Severity: validated to lie in [0, 1] for supply shocks and >= 0 for surges.
     pub severity: Dist,
     /// Recovery days (rounded up, at least 0).
     pub recovery: Dist,

@@ -14,7 +14,7 @@ use crate::analysis::fmt_num;
 use crate::analysis::sensitivity::SobolResult;
 use crate::analysis::target::{Clause, Evaluated, Rule};
 use crate::charts::analysis::{
-    AnalysisChart, SizeData, SobolData, SweepData, SweepPoint, TornadoData, metric_words,
+    AnalysisChart, SizeData, SobolData, SweepData, SweepPoint, TornadoData, metric_words_in,
     render_png, render_svg,
 };
 use crate::charts::{DEFAULT_SIZE, strategy_css_color};
@@ -317,7 +317,11 @@ fn cost_text(p: &SweepPoint) -> String {
 /// the cheapest point that meets it (by expected total cost), and which strategies the
 /// varied paths cannot move (they set a path themselves).
 pub fn sweep_findings(d: &SweepData) -> Vec<String> {
-    let what = format!("mean {} ({})", metric_words(&d.metric), d.subject);
+    let what = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let mut out = Vec::new();
     for se in &d.series {
         let pts: Vec<_> = se.points.iter().filter(|p| p.mean.is_some()).collect();
@@ -732,7 +736,11 @@ pub fn sensitivity_findings(
     sobol: Option<&SobolData>,
     replications: Option<u64>,
 ) -> Vec<String> {
-    let what = format!("mean {} ({})", metric_words(&d.metric), d.subject);
+    let what = format!(
+        "mean {} ({})",
+        metric_words_in(&d.metric, &d.currency),
+        d.subject
+    );
     let ranked: Vec<_> = d.rows.iter().filter(|r| r.rank.is_some()).collect();
     let real: Vec<_> = ranked.iter().filter(|r| !r.is_noise()).collect();
     let noise: Vec<_> = ranked.iter().filter(|r| r.is_noise()).collect();
@@ -1136,6 +1144,7 @@ mod tests {
             target,
             subject: "m".into(),
             strategy: "Status quo".into(),
+            currency: "USD".into(),
         }
     }
 

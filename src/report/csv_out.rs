@@ -4,14 +4,18 @@
 //! - `summary.csv`: one row per strategy × material × metric, then per strategy the
 //!   pseudo-material `total` × total metric ([`SUMMARY_CSV_HEADER`]).
 //! - `replications.csv`: one row per replication × strategy × material, every metric
-//!   a column; `replication` is the absolute index (`first_replication + r`).
+//!   a column, then `strategy_total_cost`: the strategy's total cost in that
+//!   replication (every material's `total_cost` plus the strategy's fixed cost
+//!   `annual_cost × horizon / 365`), repeated on each material's row, so its mean over
+//!   one material's rows is `summary.json`'s `total.total_cost` mean; `replication` is
+//!   the absolute index (`first_replication + r`).
 //! - `daily.csv`: one row per strategy × material × day × series with the band
 //!   quantiles `p5, p25, p50, p75, p95` (histogram resolution, see
 //!   [`crate::stats::daily`]).
 
 use crate::model::Scenario;
 use crate::sim::{Metric, RunResult};
-use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL};
+use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -121,9 +125,14 @@ pub fn summary_csv(summary: &Summary) -> String {
     String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8")
 }
 
+/// Name of the per-replication strategy total column of `replications.csv`.
+pub const STRATEGY_TOTAL_COLUMN: &str = "strategy_total_cost";
+
 /// Writes `replications.csv` of a run to `out`, streaming row by row (the buffer of the
 /// `csv` writer only): header `replication, strategy, material,` then every metric in
-/// [`Metric::ALL`] order; `R × S × M` rows in replication, strategy, material order.
+/// [`Metric::ALL`] order, then [`STRATEGY_TOTAL_COLUMN`] (the strategy's total cost in
+/// the replication, [`crate::stats::total_value`], the same on every material's row);
+/// `R × S × M` rows in replication, strategy, material order.
 ///
 /// # Errors
 /// Any I/O error of `out`.
@@ -133,18 +142,18 @@ pub fn write_replications_csv<W: Write>(out: W, scn: &Scenario, res: &RunResult)
         .from_writer(out);
     let mut header = vec!["replication", "strategy", "material"];
     header.extend(Metric::ALL.iter().map(|m| m.name()));
+    header.push(STRATEGY_TOTAL_COLUMN);
     w.write_record(&header)?;
     let ids_s: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
     let ids_m: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
     for r in 0..res.n_replications {
         let rep = res.first_replication + r as u64;
         for (s, sid) in ids_s.iter().enumerate() {
+            let total = total_value(scn, res, r, s, TotalMetric::TotalCost);
             for (m, mid) in ids_m.iter().enumerate() {
                 let v = res.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
-                w.serialize((
-                    rep, sid, mid, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
-                    v[10], v[11], v[12],
-                ))?;
+                // The csv serializer flattens the nested array into fields.
+                w.serialize((rep, sid, mid, v, total))?;
             }
         }
     }

@@ -14,7 +14,9 @@ use super::run_info::RunInfo;
 use crate::charts::{ChartData, ChartSpec, strategy_css_color};
 use crate::model::{Onset, Scenario};
 use crate::sim::Metric;
-use crate::stats::{Paired, Stats, TotalMetric, strategy_cost};
+use crate::stats::{
+    Paired, RECOVERY_THRESHOLDS, Stats, TotalMetric, recovery_over_name, strategy_cost,
+};
 use std::fmt::Write as _;
 
 /// Everything the report shows.
@@ -180,13 +182,14 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
             };
             out.push(format!(
                 "For {}, <b>{}</b> does best: it takes the chance of a shortfall from {} to {}{} \
-                 for {} a year.",
+                 for {} {} a year.",
                 escape(&mat.name),
                 escape(&bs.label),
                 one_in(p, n),
                 one_in(pb, n),
                 cut,
-                format_money(bs.annual_cost)
+                format_money(bs.annual_cost),
+                escape(&sum.currency)
             ));
         } else if p > 0.0 && data.n_strategies() > 1 {
             out.push(format!(
@@ -204,6 +207,7 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
             .get(TotalMetric::TotalCost.name())
             .and_then(|x| x.mean)
     };
+    let cur = escape(&sum.currency);
     if let Some(best) = (0..data.n_strategies())
         .filter(|&s| cost(s).is_some())
         .min_by(|&a, &b| cost(a).unwrap_or(0.0).total_cmp(&cost(b).unwrap_or(0.0)))
@@ -212,9 +216,11 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
         if best == r {
             out.push(format!(
                 "Counting shortages at the scenario's shortage costs, <b>{}</b> has the lowest \
-                 expected total cost ({} over {} days): no strategy pays for itself on average.",
+                 expected total cost ({} {} over {} days): no strategy pays for itself on \
+                 average.",
                 escape(&bs.label),
                 format_money(cost(best).unwrap_or(0.0)),
+                escape(&sum.currency),
                 sum.horizon_days
             ));
         } else {
@@ -222,7 +228,7 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
             let sure = d.and_then(|p| p.ci95).is_some_and(|[_, hi]| hi < 0.0);
             out.push(format!(
                 "Counting shortages at the scenario's shortage costs, <b>{}</b> has the lowest \
-                 expected total cost: {} over {} days, {} against {}{}.",
+                 expected total cost: {} {cur} over {} days, {} {cur} against {}{}.",
                 escape(&bs.label),
                 format_money(cost(best).unwrap_or(0.0)),
                 sum.horizon_days,
@@ -243,10 +249,12 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
 fn table_comparison(data: &ChartData, out: &mut String) {
     let sum = &data.summary;
     let r = data.reference;
-    out.push_str(
-        "<table class=cmp><thead><tr><th>Strategy</th><th>Annual cost</th>\
-         <th>No shortfall in any material</th><th>Expected total cost</th>\
-         <th>Change vs reference <span class=ci>[95% CI]</span></th></tr></thead><tbody>",
+    let cur = escape(&sum.currency);
+    let _ = write!(
+        out,
+        "<table class=cmp><thead><tr><th>Strategy</th><th>Annual cost, {cur}</th>\
+         <th>No shortfall in any material</th><th>Expected total cost, {cur}</th>\
+         <th>Change vs reference, {cur} <span class=ci>[95% CI]</span></th></tr></thead><tbody>",
     );
     for (s, st) in sum.strategies.iter().enumerate() {
         let tc = st.total.metrics.get(TotalMetric::TotalCost.name());
@@ -279,7 +287,10 @@ fn table_comparison(data: &ChartData, out: &mut String) {
          <th>Strategy</th><th>Chance of a shortfall</th><th>Mean shortfall \
          <span class=ci>[95% CI]</span></th><th>P95</th><th>CVaR95</th>\
          <th>Mean change vs reference, points <span class=ci>[95% CI]</span></th>\
-         <th>Median time to survive</th><th>Median recovery, futures with a shortfall</th></tr></thead><tbody>",
+         <th>Median time to survive <span class=ci>(n futures)</span></th>\
+         <th>Median recovery, futures with a shortfall <span class=ci>(n)</span></th>\
+         <th>Recovery longer than 30 / 90 / 180 days, share of all futures</th>\
+         </tr></thead><tbody>",
     );
     let nm = data.n_materials();
     let ns = data.n_strategies();
@@ -288,11 +299,11 @@ fn table_comparison(data: &ChartData, out: &mut String) {
             let mat = &sum.strategies[s].materials[m];
             let st = mat.metrics.get(Metric::ShortfallPct.name());
             let d = paired(data, s, m, Metric::ShortfallPct);
+            // Conditional statistics always carry the count they are over.
             let days = |metric: Metric| {
                 mat.metrics
                     .get(metric.name())
-                    .and_then(|x| x.p50)
-                    .map_or("-".into(), |v| format!("{v:.0} d"))
+                    .map_or("-".into(), median_days_with_n)
             };
             let mcell = if s == 0 {
                 format!("<td rowspan={ns}><b>{}</b></td>", escape(&mat.name))
@@ -303,7 +314,7 @@ fn table_comparison(data: &ChartData, out: &mut String) {
                 out,
                 "<tr>{mcell}<td>{}</td><td class=num>{}</td><td class=num>{}{}</td>\
                  <td class=num>{}</td><td class=num>{}</td><td class=num>{}</td>\
-                 <td class=num>{}</td><td class=num>{}</td></tr>",
+                 <td class=num>{}</td><td class=num>{}</td><td class=num>{}</td></tr>",
                 swatch_label(s, &sum.strategies[s].label),
                 mat.autonomy
                     .map_or("-".into(), |a| format!("{:.1}%", 100.0 * (1.0 - a))),
@@ -320,7 +331,8 @@ fn table_comparison(data: &ChartData, out: &mut String) {
                     })
                 },
                 days(Metric::TtsDays),
-                recovery_median(data, s, m),
+                days(Metric::RecoveryDays),
+                recovery_tail(mat),
             );
         }
     }
@@ -340,11 +352,13 @@ fn table_cost_effectiveness(data: &ChartData, scn: &Scenario, out: &mut String) 
         escape(&sum.strategies[r].label),
         sum.horizon_days
     );
-    out.push_str(
-        "<table class=cmp><thead><tr><th>Strategy</th><th>Annual cost</th><th>Material</th>\
-         <th>Expected shortfall avoided <span class=ci>[95% CI]</span></th>\
-         <th>Cost per unit avoided</th><th>P95 shortfall: reference → strategy</th>\
-         <th>Expected shortage cost avoided (all materials)</th></tr></thead><tbody>",
+    let cur = escape(&sum.currency);
+    let _ = write!(
+        out,
+        "<table class=cmp><thead><tr><th>Strategy</th><th>Annual cost, {cur}</th>\
+         <th>Material</th><th>Expected shortfall avoided <span class=ci>[95% CI]</span></th>\
+         <th>Cost per unit avoided, {cur}</th><th>P95 shortfall: reference → strategy</th>\
+         <th>Expected shortage cost avoided (all materials), {cur}</th></tr></thead><tbody>",
     );
     for (s, st) in sum.strategies.iter().enumerate() {
         if s == r {
@@ -416,14 +430,31 @@ fn table_cost_effectiveness(data: &ChartData, scn: &Scenario, out: &mut String) 
     out.push_str("</tbody></table>");
 }
 
-/// Median recovery among the futures with a shortfall (recovery is 0 in the others).
-fn recovery_median(data: &ChartData, s: usize, m: usize) -> String {
-    let v = crate::charts::sorted_present(&data.recovery_days[s][m]);
-    let v: Vec<f64> = v.into_iter().filter(|&x| x > 0.0).collect();
-    if v.is_empty() {
-        return "-".into();
-    }
-    format!("{:.0} d", crate::stats::quantile_sorted(&v, 0.5))
+/// The median of a duration that exists only in some futures, with their count:
+/// `48 d <span class=ci>(n = 1,234)</span>`, or `- (n = 0)`.
+fn median_days_with_n(st: &Stats) -> String {
+    let median = st
+        .p50
+        .map_or_else(|| "-".to_string(), |v| format!("{v:.0} d"));
+    format!(
+        "{median} <span class=ci>(n = {})</span>",
+        group_digits(st.n as u64)
+    )
+}
+
+/// The unconditional shares of futures whose recovery exceeds 30, 90 and 180 days
+/// (`recovery_over_<d>_days`), e.g. `5.1% / 2.0% / 0.40%`.
+fn recovery_tail(mat: &crate::stats::MaterialSummary) -> String {
+    let parts: Vec<String> = RECOVERY_THRESHOLDS
+        .iter()
+        .map(|&d| {
+            mat.metrics
+                .get(&recovery_over_name(d))
+                .and_then(|x| x.mean)
+                .map_or("-".into(), |p| pct1(100.0 * p))
+        })
+        .collect();
+    parts.join(" / ")
 }
 
 fn fmt_units(x: f64) -> String {
@@ -454,10 +485,12 @@ fn assumptions(scn: &Scenario, out: &mut String) {
             .replace("\n\n", "</p><p class=desc>")
     );
     let base = scn.reference_strategy();
-    out.push_str(
+    let cur = escape(&scn.currency);
+    let _ = write!(
+        out,
         "<h3>Materials</h3><table><thead><tr><th>Material</th><th>Bucket</th>\
          <th>Annual demand</th><th>Working stock</th><th>Stockpile</th><th>Suppliers \
-         (share, lead time)</th><th>Shortage cost</th></tr></thead><tbody>",
+         (share, lead time)</th><th>Shortage cost, {cur}</th></tr></thead><tbody>",
     );
     for (m, info) in scn.materials.iter().enumerate() {
         let p = &base.materials[m];
@@ -555,8 +588,9 @@ fn assumptions(scn: &Scenario, out: &mut String) {
     }
     out.push_str("</tbody></table>");
 
-    out.push_str(
-        "<h3>Strategies</h3><table><thead><tr><th>Strategy</th><th>Annual cost</th>\
+    let _ = write!(
+        out,
+        "<h3>Strategies</h3><table><thead><tr><th>Strategy</th><th>Annual cost, {cur}</th>\
          <th>Changes from the status quo</th></tr></thead><tbody>",
     );
     for (s, st) in scn.strategies.iter().enumerate() {
@@ -658,6 +692,15 @@ pub(crate) const CHECK_SCRIPT: &str = r#"
 })();
 "#;
 
+/// How to read the numbers: the conditional durations and the intervals (also in
+/// `docs/model.md`).
+pub const NOTES: &str = "Time to survive and recovery exist only in the futures where \
+     they happen (a supply loss, a shortfall): their medians are over those futures, with \
+     their count n; the recovery shares over 30, 90 and 180 days are of all futures. \
+     Intervals are 95% t intervals of the mean over futures, cut to the range the metric \
+     can take (0 to 100% for shares of demand, 0 and up for days, units and money), so an \
+     interval never shows an impossible value; the cut part held no possible mean.";
+
 /// The whole `report.html`.
 pub fn report_html(input: &ReportInput) -> String {
     let data = input.data;
@@ -696,9 +739,12 @@ pub fn report_html(input: &ReportInput) -> String {
     for h in headlines(data) {
         let _ = write!(out, "<li>{h}</li>");
     }
-    out.push_str(
+    let _ = writeln!(
+        out,
         "</ul><p class=sub>Shortfall: demand not met over the horizon, as % of demand. Every \
-         strategy faces the same simulated futures, so differences are paired.</p></section>\n",
+         strategy faces the same simulated futures, so differences are paired. Money in {}. \
+         {NOTES}</p></section>",
+        escape(&sum.currency)
     );
     out.push_str("<section id=comparison><h2>Strategies compared</h2>");
     table_comparison(data, &mut out);

@@ -6,7 +6,8 @@
 //! shortfall %, autonomy, P50 recovery days, expected material cost and the paired
 //! differences in material cost and shortfall % from the reference. Shortfall % is per
 //! material because percentages of different materials do not add up. Money is a plain
-//! number with `k`, `M`, `bn`, `tn` suffixes (scenarios carry no currency).
+//! number with `k`, `M`, `bn`, `tn` suffixes, in the scenario's currency (named in the
+//! column headers and the legend).
 
 use crate::sim::Metric;
 use crate::stats::{Paired, Stats, Summary, TotalMetric};
@@ -83,17 +84,18 @@ fn stat<'a>(metrics: &'a crate::stats::NamedMap<Stats>, name: &str) -> Option<&'
 
 /// The table for `summary`, columns aligned, ending with a newline and a short legend.
 pub fn terminal_table(summary: &Summary) -> String {
+    let cur = &summary.currency;
     let header = [
-        "strategy / material",
-        "shortfall % mean",
-        "P95",
-        "autonomy",
-        "recovery P50 (d)",
-        "expected cost",
-        "cost vs ref [95% CI]",
-        "shortfall % vs ref [95% CI]",
+        "strategy / material".to_string(),
+        "shortfall % mean".to_string(),
+        "P95".to_string(),
+        "autonomy".to_string(),
+        "recovery P50, d (n)".to_string(),
+        format!("expected cost, {cur}"),
+        format!("cost vs ref, {cur} [95% CI]"),
+        "shortfall % vs ref [95% CI]".to_string(),
     ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let mut rows: Vec<Vec<String>> = vec![header.to_vec()];
     let num2 = small;
     for s in &summary.strategies {
         let is_ref = s.id == summary.reference;
@@ -124,9 +126,7 @@ pub fn terminal_table(summary: &Summary) -> String {
                 opt(short.and_then(|x| x.mean), num2),
                 opt(short.and_then(|x| x.p95), num2),
                 pct(m.autonomy),
-                opt(get(Metric::RecoveryDays).and_then(|x| x.p50), |v| {
-                    format!("{v:.0}")
-                }),
+                recovery_cell(get(Metric::RecoveryDays)),
                 opt(get(Metric::TotalCost).and_then(|x| x.mean), format_money),
                 if is_ref {
                     String::new()
@@ -141,7 +141,7 @@ pub fn terminal_table(summary: &Summary) -> String {
             ]);
         }
     }
-    let ncol = header.len();
+    let ncol = rows[0].len();
     let widths: Vec<usize> = (0..ncol)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
@@ -169,11 +169,20 @@ pub fn terminal_table(summary: &Summary) -> String {
     }
     out.push_str(&format!(
         "{} replications, seed {}, horizon {} days. Strategy rows: all materials, cost \
-         includes the strategy's fixed cost. vs ref: paired mean difference from '{}' \
-         with its 95% interval (negative = lower). Money: k = 1e3, M = 1e6, bn = 1e9.\n",
+         includes the strategy's fixed cost. Recovery: median over the n futures with a \
+         shortfall. vs ref: paired mean difference from '{}' with its 95% interval \
+         (negative = lower). Money in {cur}: k = 1e3, M = 1e6, bn = 1e9.\n",
         summary.replications, summary.seed, summary.horizon_days, summary.reference
     ));
     out
+}
+
+/// Median recovery with the number of futures it is over (those with a shortfall), e.g.
+/// `48 (n=1234)`, or `- (n=0)` when no future had a shortfall.
+fn recovery_cell(st: Option<&Stats>) -> String {
+    let Some(st) = st else { return NA.into() };
+    let median = st.p50.map_or_else(|| NA.to_string(), |v| format!("{v:.0}"));
+    format!("{median} (n={})", st.n)
 }
 
 #[cfg(test)]

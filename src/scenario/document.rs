@@ -27,6 +27,7 @@ const TOP: &[&str] = &[
     "horizon_days",
     "replications",
     "seed",
+    "currency",
     "material",
     "shock",
     "strategy",

@@ -254,7 +254,7 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                     let s = &mut m.supplier[i];
                     Ok(match f {
                         "lead_time_days" => Slot::Num(&mut s.lead_time_days, Some(30.0)),
-                        "surge" => Slot::Num(&mut s.surge, Some(0.10)),
+                        "surge" => Slot::Num(&mut s.surge, Some(super::validate::DEFAULT_SURGE)),
                         "surge_lag_days" => Slot::Num(&mut s.surge_lag_days, Some(30.0)),
                         _ => Slot::Num(&mut s.unit_cost, unit_value),
                     })
@@ -274,7 +274,10 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                     Ok(match f {
                         "max_fraction" => Slot::Num(&mut s.max_fraction, None),
                         "ramp_days" => Slot::Num(&mut s.ramp_days, Some(0.0)),
-                        "persist_days" => Slot::Num(&mut s.persist_days, Some(0.0)),
+                        "persist_days" => Slot::Num(
+                            &mut s.persist_days,
+                            Some(super::validate::DEFAULT_PERSIST_DAYS),
+                        ),
                         _ => Slot::Num(&mut s.cost_premium, Some(0.0)),
                     })
                 }

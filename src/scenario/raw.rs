@@ -30,6 +30,10 @@ pub struct RawScenario {
     pub replications: Option<f64>,
     /// Default seed (non-negative integer; default 0).
     pub seed: Option<u64>,
+    /// Currency of every money amount (`unit_value`, `shortage_cost`, `unit_cost`,
+    /// `annual_cost`), used to label money in outputs; an ISO code such as `USD` or `JPY`
+    /// (default `USD`).
+    pub currency: Option<String>,
     /// Materials (`[[material]]`).
     #[serde(default)]
     pub material: Vec<RawMaterial>,
@@ -111,7 +115,7 @@ pub struct RawSubstitution {
     pub max_fraction: Option<f64>,
     /// Days to ramp to the full fraction (default 0 = at once).
     pub ramp_days: Option<f64>,
-    /// Whole days it stays on after the last shortfall day (default 0).
+    /// Whole days it stays on after the last shortfall day (>= 1, default 180).
     pub persist_days: Option<f64>,
     /// Extra cost per substituted unit as a fraction of unit value (default 0).
     pub cost_premium: Option<f64>,

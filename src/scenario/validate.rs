@@ -28,6 +28,12 @@ pub const MAX_DAYS: u32 = 36_500;
 pub const SHARE_TOLERANCE: f64 = 1e-6;
 /// Default `replications` when the file gives none.
 pub const DEFAULT_REPLICATIONS: u32 = 10_000;
+/// Default `substitution.persist_days` (MODEL.md §2).
+pub const DEFAULT_PERSIST_DAYS: f64 = 180.0;
+/// Default `surge` of a supplier (MODEL.md §2).
+pub const DEFAULT_SURGE: f64 = 0.10;
+/// Longest accepted `currency` label, in characters.
+pub const MAX_CURRENCY_CHARS: usize = 12;
 
 #[derive(Clone, Copy)]
 enum Rule {
@@ -46,6 +52,8 @@ struct Found {
 #[derive(Default)]
 struct Ctx {
     found: Vec<Found>,
+    /// Warnings: legal but probably unintended (shown, never fatal).
+    warned: Vec<Found>,
 }
 
 fn list(xs: &[&str]) -> String {
@@ -62,6 +70,18 @@ fn did_you_mean<'a>(word: &str, cands: impl IntoIterator<Item = &'a str>) -> Opt
 impl Ctx {
     fn push(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
         self.found.push(Found {
+            problem: Problem {
+                path: path.to_string(),
+                message: message.into(),
+                help,
+                span: None,
+            },
+            locator: path.to_string(),
+        });
+    }
+
+    fn warn(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
+        self.warned.push(Found {
             problem: Problem {
                 path: path.to_string(),
                 message: message.into(),
@@ -280,7 +300,7 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
         sups.push(SupplierParams {
             share: ctx.num(&g("share"), s.share, None, Rule::Unit),
             lead_time_days: ctx.whole(&g("lead_time_days"), s.lead_time_days, Some(30.0), 1),
-            surge: ctx.num(&g("surge"), s.surge, Some(0.10), Rule::NonNeg),
+            surge: ctx.num(&g("surge"), s.surge, Some(DEFAULT_SURGE), Rule::NonNeg),
             surge_lag_days: ctx.whole(&g("surge_lag_days"), s.surge_lag_days, Some(30.0), 0),
             unit_cost: ctx.num(&g("unit_cost"), s.unit_cost, Some(unit_value), Rule::NonNeg),
         });
@@ -291,6 +311,25 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
         });
     }
     check_dups(ctx, &format!("{pre}.supplier"), &sids, "supplier");
+    // A dormant supplier still offers its surge (MODEL.md §3, v1.1): warn when that
+    // capacity comes from the default rather than from the file.
+    for (s, sid) in m.supplier.iter().zip(&sids) {
+        if s.share == Some(0.0) && s.surge.is_none() && DEFAULT_SURGE > 0.0 {
+            ctx.warn(
+                &format!("{pre}.supplier.{sid}.surge"),
+                format!(
+                    "supplier `{sid}` is dormant (share 0) but gets the default surge of \
+                     {DEFAULT_SURGE} (extra output of {}% of daily demand), which the model \
+                     counts on in every shortfall",
+                    DEFAULT_SURGE * 100.0
+                ),
+                Some(format!(
+                    "write `surge = 0` under supplier `{sid}` if it cannot deliver until a \
+                     strategy gives it a share, or the surge it has contracted"
+                )),
+            );
+        }
+    }
     if m.supplier.is_empty() {
         ctx.push(
             &pre,
@@ -323,7 +362,12 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
                 Some(0.0),
                 Rule::NonNeg,
             ),
-            persist_days: ctx.whole(&format!("{sp}.persist_days"), s.persist_days, Some(0.0), 0),
+            persist_days: ctx.whole(
+                &format!("{sp}.persist_days"),
+                s.persist_days,
+                Some(DEFAULT_PERSIST_DAYS),
+                1,
+            ),
             cost_premium: ctx.num(
                 &format!("{sp}.cost_premium"),
                 s.cost_premium,
@@ -460,6 +504,42 @@ fn check_sum(ctx: &mut Ctx, locator: &str, path: &str, what: &str, ids: &[String
         .with_help(help),
         locator: locator.to_string(),
     });
+}
+
+/// A supply-loss severity is the fraction of supply lost: its distribution must lie
+/// within [0, 1] (MODEL.md §3, v1.1). One that can leave it is an error, never clamped.
+/// (`>= 0` is checked by [`Ctx::dist`].)
+fn check_fraction(ctx: &mut Ctx, path: &str, raw: &RawDist, dist: &Dist) -> Dist {
+    let fix = "1 means all supply lost; for an uncertain severity use \
+               `{ beta = { alpha, beta } }`, or `uniform`, `triangular` or `pert` with \
+               `max <= 1`";
+    match dist.upper_bound() {
+        Some(hi) if hi <= 1.0 => dist.clone(),
+        Some(hi) => {
+            let what = match raw {
+                RawDist::Fixed(_) => format!("got {hi}"),
+                _ => format!("but {} can give {hi}", raw.kind()),
+            };
+            ctx.push(
+                path,
+                format!("a supply-loss severity is a fraction and must lie in [0, 1], {what}"),
+                Some(fix.to_string()),
+            );
+            Dist::Fixed(1.0)
+        }
+        None => {
+            ctx.push(
+                path,
+                format!(
+                    "a supply-loss severity is a fraction and must lie in [0, 1], but `{}` is \
+                     unbounded above (it can exceed 1)",
+                    raw.kind()
+                ),
+                Some(fix.to_string()),
+            );
+            Dist::Fixed(1.0)
+        }
+    }
 }
 
 fn parse_kind(ctx: &mut Ctx, path: &str, k: &Option<String>) -> Option<ShockKind> {
@@ -755,6 +835,11 @@ fn build_shocks(
             }
         };
         let severity = match (&s.severity, kind) {
+            (Some(d), Some(k)) if k.is_supply() => {
+                let path = format!("{pre}.severity");
+                let dist = ctx.dist(&path, d, true);
+                check_fraction(ctx, &path, d, &dist)
+            }
             (Some(d), _) => ctx.dist(&format!("{pre}.severity"), d, true),
             (None, Some(ShockKind::DemandSurge)) => {
                 ctx.push(
@@ -937,6 +1022,20 @@ fn build_strategies(
         }
         let mut sub = Ctx::default();
         let (_, params) = build_materials(&mut sub, &variant);
+        for w in sub.warned {
+            if base_keys.contains(&(w.problem.path.clone(), w.problem.message.clone())) {
+                continue;
+            }
+            ctx.warned.push(Found {
+                problem: Problem {
+                    path: pre.clone(),
+                    message: format!("{}: {}", w.problem.path, w.problem.message),
+                    help: w.problem.help,
+                    span: None,
+                },
+                locator: pre.clone(),
+            });
+        }
         for f in sub.found {
             if base_keys.contains(&(f.problem.path.clone(), f.problem.message.clone())) {
                 continue;
@@ -1052,8 +1151,29 @@ pub fn validate(
     let base_keys: BTreeSet<(String, String)> = ctx
         .found
         .iter()
+        .chain(&ctx.warned)
         .map(|f| (f.problem.path.clone(), f.problem.message.clone()))
         .collect();
+    let currency = match &raw.currency {
+        None => model::DEFAULT_CURRENCY.to_string(),
+        Some(c) => {
+            let c = c.trim();
+            if c.is_empty()
+                || c.chars().count() > MAX_CURRENCY_CHARS
+                || c.chars().any(char::is_control)
+            {
+                ctx.push(
+                    "currency",
+                    format!(
+                        "`currency` is the label of money amounts: 1 to {MAX_CURRENCY_CHARS} \
+                         characters, no control characters"
+                    ),
+                    Some("write an ISO code such as `currency = \"JPY\"`".into()),
+                );
+            }
+            c.to_string()
+        }
+    };
     let (shocks, shock_order) = build_shocks(&mut ctx, raw, &infos);
     let strategies = build_strategies(&mut ctx, raw, &params, &base_keys);
     if !ctx.found.is_empty() {
@@ -1074,6 +1194,26 @@ pub fn validate(
         .iter()
         .position(|s| s.id == "baseline")
         .unwrap_or(0);
+    let warnings = ctx
+        .warned
+        .into_iter()
+        .map(|f| {
+            let span = locate_param(src, &f.locator);
+            let location = match span {
+                Some(sp) => {
+                    let (l, c) = super::error::line_col(src, sp.start);
+                    format!("{file_name}:{l}:{c}")
+                }
+                None => file_name.to_string(),
+            };
+            model::Warning {
+                path: f.problem.path,
+                location,
+                message: f.problem.message,
+                help: f.problem.help,
+            }
+        })
+        .collect();
     Ok(model::Scenario {
         name: raw
             .name
@@ -1088,5 +1228,7 @@ pub fn validate(
         shock_order,
         strategies,
         reference,
+        currency,
+        warnings,
     })
 }

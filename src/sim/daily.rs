@@ -6,6 +6,11 @@
 //! `(0, hi)` evenly, where `hi` is set per series from the material's parameters; larger
 //! values fall in the last bin. Quantiles interpolate linearly within a bin, so their
 //! resolution is one bin width (`hi / (BINS - 1)`), stated in `daily.csv`'s documentation.
+//!
+//! Beside the counts, each (strategy, material, series, day) keeps the exact smallest and
+//! largest value recorded (min and max are order-independent, so merging stays exact).
+//! Quantiles are cut to that range, and a quantity that is the same in every recorded
+//! future (e.g. a stockpile no shock touches) is reported exactly, not one bin wide.
 
 use super::material::DayRecorder;
 use crate::model::{MaterialParams, Scenario};
@@ -99,6 +104,10 @@ pub struct DailyHist {
     /// Counts, laid out `[(s * M + m) * N_SERIES + series][bin][day]` so that a path
     /// that stays in one bin touches consecutive memory.
     counts: Vec<u32>,
+    /// `[smallest, largest]` value recorded (`[+inf, -inf]` before any), laid out
+    /// `[s * M + m][day][series]`: one day's five series side by side, so recording a
+    /// day touches two cache lines.
+    ext: Vec<Extremes>,
     replications: u64,
 }
 
@@ -122,6 +131,7 @@ impl DailyHist {
             hi,
             zero,
             counts: vec![0; ns * nm * N_SERIES * BINS * h],
+            ext: vec![Extremes::EMPTY; ns * nm * h],
             replications: 0,
         }
     }
@@ -150,8 +160,10 @@ impl DailyHist {
         for (s, h) in scale.iter_mut().zip(hi) {
             *s = (BINS - 1) as f64 / h;
         }
+        let h = self.horizon;
         SlotRecorder {
             counts: &mut self.counts[slot * size..(slot + 1) * size],
+            ext: &mut self.ext[slot * h..(slot + 1) * h],
             scale,
             zero: self.zero[slot],
             horizon: self.horizon,
@@ -171,6 +183,9 @@ impl DailyHist {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
+        for (a, b) in self.ext.iter_mut().zip(&other.ext) {
+            a.merge(b);
+        }
         self.replications += other.replications;
     }
 
@@ -183,10 +198,34 @@ impl DailyHist {
         let to = (strategy * self.n_materials + material) * size;
         if from != to {
             self.counts.copy_within(from..from + size, to);
+            let h = self.horizon;
+            let (from, to) = (
+                (from_strategy * self.n_materials + material) * h,
+                (strategy * self.n_materials + material) * h,
+            );
+            self.ext.copy_within(from..from + h, to);
         }
     }
 
-    /// Quantiles `qs` (in [0, 1]) of one series on day `t`, in units.
+    /// Exact smallest and largest value of one series on day `t` over the recorded
+    /// replications; `None` before any.
+    pub fn range(
+        &self,
+        strategy: usize,
+        material: usize,
+        series: Series,
+        t: usize,
+    ) -> Option<(f64, f64)> {
+        let slot = strategy * self.n_materials + material;
+        let si = Series::ALL.iter().position(|&s| s == series).unwrap_or(0);
+        let e = &self.ext[slot * self.horizon + t];
+        let (lo, hi) = (e.lo[si], e.hi[si]);
+        (lo <= hi).then_some((lo, hi))
+    }
+
+    /// Quantiles `qs` (in [0, 1]) of one series on day `t`, in units: interpolated
+    /// within the histogram's bins, then cut to the exact range recorded (so a value
+    /// that is the same in every replication comes out exactly).
     pub fn quantiles(
         &self,
         strategy: usize,
@@ -198,30 +237,50 @@ impl DailyHist {
         let slot = strategy * self.n_materials + material;
         let si = Series::ALL.iter().position(|&s| s == series).unwrap_or(0);
         let base = (slot * N_SERIES + si) * BINS * self.horizon;
-        let width = self.hi[slot][si] / (BINS - 1) as f64;
         let n = self.replications as f64;
         let count = |b: usize| self.counts[base + b * self.horizon + t] as f64;
+        let range = self.range(strategy, material, series, t);
         qs.iter()
             .map(|&q| {
+                let Some((lo, hi)) = range else {
+                    return f64::NAN;
+                };
                 if n == 0.0 {
                     return f64::NAN;
                 }
-                let target = q * n;
-                let mut cum = 0.0;
-                for b in 0..BINS {
-                    let c = count(b);
-                    if c > 0.0 && cum + c >= target {
-                        if b == 0 {
-                            return 0.0;
-                        }
-                        let frac = ((target - cum) / c).clamp(0.0, 1.0);
-                        return (b as f64 - 1.0 + frac) * width;
-                    }
-                    cum += c;
+                if lo == hi {
+                    return lo;
                 }
-                self.hi[slot][si]
+                self.binned_quantile(q, n, &count, slot, si).clamp(lo, hi)
             })
             .collect()
+    }
+
+    /// The quantile `q` of `n` recorded values read from the histogram of one series
+    /// alone (`count(b)`: its count in bin `b` on the day), to one bin's resolution.
+    fn binned_quantile(
+        &self,
+        q: f64,
+        n: f64,
+        count: &dyn Fn(usize) -> f64,
+        slot: usize,
+        si: usize,
+    ) -> f64 {
+        let width = self.hi[slot][si] / (BINS - 1) as f64;
+        let target = q * n;
+        let mut cum = 0.0;
+        for b in 0..BINS {
+            let c = count(b);
+            if c > 0.0 && cum + c >= target {
+                if b == 0 {
+                    return 0.0;
+                }
+                let frac = ((target - cum) / c).clamp(0.0, 1.0);
+                return (b as f64 - 1.0 + frac) * width;
+            }
+            cum += c;
+        }
+        self.hi[slot][si]
     }
 
     /// Number of strategies.
@@ -235,9 +294,45 @@ impl DailyHist {
     }
 }
 
+/// The smallest and largest value of each series on one day (`+inf` / `-inf` before any
+/// value), as two arrays so that the update is element-wise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Extremes {
+    lo: [f64; N_SERIES],
+    hi: [f64; N_SERIES],
+}
+
+impl Extremes {
+    const EMPTY: Extremes = Extremes {
+        lo: [f64::INFINITY; N_SERIES],
+        hi: [f64::NEG_INFINITY; N_SERIES],
+    };
+
+    /// Takes one day's values into account (never NaN, so the plain comparisons are
+    /// exact min and max).
+    #[inline(always)]
+    fn add(&mut self, v: &[f64; N_SERIES]) {
+        for ((lo, hi), &x) in self.lo.iter_mut().zip(&mut self.hi).zip(v) {
+            *lo = if x < *lo { x } else { *lo };
+            *hi = if x > *hi { x } else { *hi };
+        }
+    }
+
+    /// Merges another accumulator's extremes (order-independent).
+    fn merge(&mut self, o: &Extremes) {
+        for (a, b) in self.lo.iter_mut().zip(&o.lo) {
+            *a = a.min(*b);
+        }
+        for (a, b) in self.hi.iter_mut().zip(&o.hi) {
+            *a = a.max(*b);
+        }
+    }
+}
+
 /// Records the days of one (strategy, material) into its histograms.
 pub struct SlotRecorder<'a> {
     counts: &'a mut [u32],
+    ext: &'a mut [Extremes],
     scale: [f64; N_SERIES],
     zero: f64,
     horizon: usize,
@@ -268,10 +363,15 @@ impl SlotRecorder<'_> {
 impl DayRecorder for SlotRecorder<'_> {
     #[inline]
     fn record(&mut self, t: usize, private: f64, stockpile: f64, arrived: f64, shortfall: f64) {
+        let total = private + stockpile;
         self.put(0, t, private);
         self.put(1, t, stockpile);
-        self.put(2, t, private + stockpile);
+        self.put(2, t, total);
         self.put(3, t, arrived);
         self.put(4, t, shortfall);
+        let v = [private, stockpile, total, arrived, shortfall];
+        if let Some(e) = self.ext.get_mut(t) {
+            e.add(&v);
+        }
     }
 }

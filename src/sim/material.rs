@@ -226,15 +226,10 @@ pub fn simulate<R: DayRecorder>(
             (base_pstar, base_pipe)
         };
 
-        // 1. Arrivals, then any excess over the private target refills the stockpile.
+        // 1. Arrivals.
         let arrived = ws.arrivals[t];
         priv_stock += arrived;
         pipeline -= arrived;
-        if stockpile < gstar && priv_stock > pstar {
-            let x = fmin(priv_stock - pstar, gstar - stockpile);
-            priv_stock -= x;
-            stockpile += x;
-        }
 
         // 2. Demand and substitution.
         let eps = if noise.is_empty() { 1.0 } else { noise[t] };
@@ -266,6 +261,13 @@ pub fn simulate<R: DayRecorder>(
         stockpile -= from_g;
         let short = rest - from_g;
         ledger.served += from_p + from_g;
+        // Then refill (v1.1): private stock above the day's target moves into the
+        // stockpile, after serving, so today's arrivals serve today's demand first.
+        if stockpile < gstar && priv_stock > pstar {
+            let x = fmin(priv_stock - pstar, gstar - stockpile);
+            priv_stock -= x;
+            stockpile += x;
+        }
         shortfall_units += short;
         if short > tol {
             days_short += 1;
@@ -395,7 +397,12 @@ pub fn simulate<R: DayRecorder>(
     v[Metric::MaxDailyShortfallPct.index()] = max_daily_pct;
     v[Metric::DaysShort.index()] = days_short as f64;
     v[Metric::TtsDays.index()] = tts;
-    v[Metric::RecoveryDays.index()] = longest_recovery as f64;
+    // Absent, like tts, when demand was always met (MODEL.md §5, v1.1).
+    v[Metric::RecoveryDays.index()] = if days_short > 0 {
+        longest_recovery as f64
+    } else {
+        f64::NAN
+    };
     v[Metric::StockpileMinPct.index()] = if gstar > 0.0 {
         100.0 * stock_min
     } else {

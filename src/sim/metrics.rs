@@ -13,7 +13,7 @@ pub enum Metric {
     DaysShort,
     /// Time to survive: days from the first supply-loss onset to the first shortfall.
     TtsDays,
-    /// Longest recovery over the shortfall episodes; 0 when demand was always met.
+    /// Longest recovery over the shortfall episodes; absent when demand was always met.
     RecoveryDays,
     /// Lowest end-of-day stockpile as percent of its target.
     StockpileMinPct,
@@ -85,7 +85,7 @@ impl Metric {
     pub fn can_be_absent(self) -> bool {
         matches!(
             self,
-            Metric::TtsDays | Metric::StockpileMinPct | Metric::RestockDays
+            Metric::TtsDays | Metric::RecoveryDays | Metric::StockpileMinPct | Metric::RestockDays
         )
     }
 
@@ -99,6 +99,18 @@ impl Metric {
                 | Metric::ShortageCost
                 | Metric::TotalCost
         )
+    }
+
+    /// The range `[lo, hi]` every value of the metric lies in (`hi` infinite when
+    /// unbounded): percentages are 0 to 100, everything else is non-negative. Intervals
+    /// of the metric's mean are cut to it (see [`crate::stats::Stats::from_bounded_sample`]).
+    pub fn bounds(self) -> (f64, f64) {
+        match self {
+            Metric::ShortfallPct | Metric::MaxDailyShortfallPct | Metric::StockpileMinPct => {
+                (0.0, 100.0)
+            }
+            _ => (0.0, f64::INFINITY),
+        }
     }
 
     /// Unit for labels.

@@ -336,6 +336,8 @@ mod tests {
             shock_order: order,
             strategies: vec![],
             reference: 0,
+            currency: DEFAULT_CURRENCY.into(),
+            warnings: vec![],
         }
     }
 

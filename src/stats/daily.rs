@@ -2,7 +2,8 @@
 //! material, day), read from the engine's integer histograms ([`DailyHist`]).
 //!
 //! Resolution is one histogram bin (see [`crate::sim::daily`]): these are approximate
-//! quantiles, unlike the exact ones of [`super::Stats`].
+//! quantiles, unlike the exact ones of [`super::Stats`], except that they are cut to the
+//! exact daily minimum and maximum, so a quantity equal in every future is exact.
 
 use crate::sim::{DailyHist, Series};
 

@@ -17,8 +17,11 @@ pub mod summary;
 pub use daily::{BAND_LEVELS, DailyBand, daily_bands};
 pub use named::NamedMap;
 pub use paired::{Paired, TIE_REL};
-pub use sample::{Stats, cvar95_count, cvar95_sorted, quantile_sorted, t_975};
+pub use sample::{
+    Stats, clip_interval, cvar95_count, cvar95_sorted, metric_bounds, quantile_sorted, t_975,
+};
 pub use summary::{
-    MaterialSummary, N_TOTAL, StrategySummary, Summary, TOTAL, TotalMetric, TotalSummary, autonomy,
-    metric_column, overall_autonomy, strategy_cost, total_column,
+    MaterialSummary, N_TOTAL, RECOVERY_THRESHOLDS, StrategySummary, Summary, TOTAL, TotalMetric,
+    TotalSummary, autonomy, metric_column, overall_autonomy, recovery_over_column,
+    recovery_over_name, strategy_cost, total_column, total_value,
 };

@@ -43,6 +43,26 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Statistics of `values` of a metric that lies in `[lo, hi]` (use `f64::INFINITY`
+    /// for no upper bound): as [`Stats::from_sample`], with the 95% interval intersected
+    /// with `[lo, hi]`. The mean of such a metric lies in that range too, so cutting off
+    /// the part of the t interval outside it keeps its coverage and only removes values
+    /// the mean cannot take (e.g. a negative lower end when most futures have no
+    /// shortfall). Every other statistic already lies in the range.
+    pub fn from_bounded_sample(values: &[f64], lo: f64, hi: f64) -> Stats {
+        let mut st = Stats::from_sample(values);
+        st.ci95 = st.ci95.map(|[a, b]| clip_interval([a, b], lo, hi));
+        st
+    }
+
+    /// [`Stats::from_bounded_sample`] with the range of the metric named `name` (any
+    /// name of [`crate::sim::Metric`], of the totals, or `recovery_over_<d>_days`; see
+    /// [`metric_bounds`]).
+    pub fn from_metric_sample(name: &str, values: &[f64]) -> Stats {
+        let (lo, hi) = metric_bounds(name);
+        Stats::from_bounded_sample(values, lo, hi)
+    }
+
     /// Statistics of `values` (one per replication, in replication order; `NaN` =
     /// absent).
     pub fn from_sample(values: &[f64]) -> Stats {
@@ -84,6 +104,25 @@ impl Stats {
             n,
         }
     }
+}
+
+/// The range `[lo, hi]` of the output metric named `name`: a per-material metric's
+/// [`crate::sim::Metric::bounds`], `[0, 1]` for the `recovery_over_<d>_days` shares,
+/// and `[0, ∞)` for every other name (the totals are sums of non-negative amounts).
+pub fn metric_bounds(name: &str) -> (f64, f64) {
+    if let Some(m) = crate::sim::Metric::from_name(name) {
+        return m.bounds();
+    }
+    if name.starts_with("recovery_over_") {
+        return (0.0, 1.0);
+    }
+    (0.0, f64::INFINITY)
+}
+
+/// `[a, b]` intersected with `[lo, hi]` (`a <= b`, `lo <= hi`); an interval wholly
+/// outside collapses onto the nearer bound.
+pub fn clip_interval([a, b]: [f64; 2], lo: f64, hi: f64) -> [f64; 2] {
+    [a.clamp(lo, hi), b.clamp(lo, hi)]
 }
 
 /// Mean of a non-empty slice, summed sequentially in slice order.

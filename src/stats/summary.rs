@@ -79,6 +79,28 @@ impl TotalMetric {
     }
 }
 
+/// Recovery thresholds, in days, of the unconditional tail shares
+/// ([`recovery_over_column`]).
+pub const RECOVERY_THRESHOLDS: [u32; 3] = [30, 90, 180];
+
+/// Name of the share of futures whose recovery exceeds `days`:
+/// `recovery_over_<days>_days`.
+pub fn recovery_over_name(days: u32) -> String {
+    format!("recovery_over_{days}_days")
+}
+
+/// Per replication, 1 when material `m` under strategy `s` had a recovery longer than
+/// `days`, else 0 (also when it had no shortfall, so recovery is absent): the mean is
+/// the unconditional share of futures with such a recovery (MODEL.md §5, v1.1).
+pub fn recovery_over_column(res: &RunResult, s: usize, m: usize, days: u32) -> Vec<f64> {
+    (0..res.n_replications)
+        .map(|r| {
+            let v = res.row(r, s, m).get(Metric::RecoveryDays);
+            if v > f64::from(days) { 1.0 } else { 0.0 }
+        })
+        .collect()
+}
+
 /// Fixed cost of strategy `s` over the horizon: `annual_cost * horizon_days / 365`.
 pub fn strategy_cost(scn: &Scenario, s: usize) -> f64 {
     scn.strategies[s].annual_cost * f64::from(scn.horizon_days) / 365.0
@@ -92,26 +114,38 @@ pub fn metric_column(res: &RunResult, s: usize, m: usize, metric: Metric) -> Vec
         .collect()
 }
 
-/// Values of a total metric for strategy `s`, one per replication in replication order.
-///
-/// Each replication's value is summed sequentially over materials in material order;
-/// `total_cost` then adds [`strategy_cost`] last.
-pub fn total_column(scn: &Scenario, res: &RunResult, s: usize, metric: TotalMetric) -> Vec<f64> {
+/// Value of a total metric for replication `r` (counted from the run's first) and
+/// strategy `s`: summed sequentially over materials in material order; `total_cost` then
+/// adds [`strategy_cost`] last. The one definition behind [`total_column`] and the
+/// `strategy_total_cost` column of `replications.csv`.
+pub fn total_value(
+    scn: &Scenario,
+    res: &RunResult,
+    r: usize,
+    s: usize,
+    metric: TotalMetric,
+) -> f64 {
     let fixed = strategy_cost(scn, s);
-    (0..res.n_replications)
-        .map(|r| match metric.material_metric() {
-            None => fixed,
-            Some(mm) => {
-                let mut sum = 0.0;
-                for m in 0..res.n_materials {
-                    sum += res.row(r, s, m).get(mm);
-                }
-                if metric == TotalMetric::TotalCost {
-                    sum += fixed;
-                }
-                sum
+    match metric.material_metric() {
+        None => fixed,
+        Some(mm) => {
+            let mut sum = 0.0;
+            for m in 0..res.n_materials {
+                sum += res.row(r, s, m).get(mm);
             }
-        })
+            if metric == TotalMetric::TotalCost {
+                sum += fixed;
+            }
+            sum
+        }
+    }
+}
+
+/// Values of a total metric for strategy `s`, one per replication in replication order
+/// (see [`total_value`]).
+pub fn total_column(scn: &Scenario, res: &RunResult, s: usize, metric: TotalMetric) -> Vec<f64> {
+    (0..res.n_replications)
+        .map(|r| total_value(scn, res, r, s, metric))
         .collect()
 }
 
@@ -145,10 +179,17 @@ pub struct Summary {
     pub seed: u64,
     /// Horizon in days.
     pub horizon_days: u32,
+    /// Currency of every money amount (the scenario's `currency`).
+    #[serde(default = "default_currency")]
+    pub currency: String,
     /// Id of the reference strategy of the paired comparisons.
     pub reference: String,
     /// One entry per strategy, in scenario order.
     pub strategies: Vec<StrategySummary>,
+}
+
+fn default_currency() -> String {
+    crate::model::DEFAULT_CURRENCY.to_string()
 }
 
 /// Summary of one strategy.
@@ -165,8 +206,8 @@ pub struct StrategySummary {
     /// Totals over materials.
     pub total: TotalSummary,
     /// Paired comparison with the reference strategy. Keys: `"<material>.<metric>"` for
-    /// every material (scenario order) and metric (column order of
-    /// [`Metric::ALL`]), then `"total.<metric>"` for every [`TotalMetric`]. The reference
+    /// every material (scenario order) and metric (the order of
+    /// [`MaterialSummary::metrics`]), then `"total.<metric>"` for every [`TotalMetric`]. The reference
     /// strategy compares with itself (every pair tied). A material with id `total` would
     /// make keys ambiguous, so scenario validation should reserve that id.
     pub vs_reference: NamedMap<Paired>,
@@ -183,7 +224,10 @@ pub struct MaterialSummary {
     pub unit: String,
     /// Share of replications with no shortfall day; `None` without replications.
     pub autonomy: Option<f64>,
-    /// Statistics of every metric, keyed by [`Metric::name`], in [`Metric::ALL`] order.
+    /// Statistics of every metric, keyed by [`Metric::name`], in [`Metric::ALL`] order,
+    /// then of the indicators `recovery_over_<d>_days` for `d` in
+    /// [`RECOVERY_THRESHOLDS`] (their mean is the unconditional share of futures whose
+    /// recovery exceeds `d` days).
     pub metrics: NamedMap<Stats>,
 }
 
@@ -241,7 +285,21 @@ impl Summary {
                                 format!("{}.{}", info.id, metric.name()),
                                 Paired::from_pairs(&col, &ref_mat[m][k]),
                             ));
-                            metrics.push((metric.name().to_string(), Stats::from_sample(&col)));
+                            let (lo, hi) = metric.bounds();
+                            metrics.push((
+                                metric.name().to_string(),
+                                Stats::from_bounded_sample(&col, lo, hi),
+                            ));
+                        }
+                        for &days in &RECOVERY_THRESHOLDS {
+                            let name = recovery_over_name(days);
+                            let col = recovery_over_column(res, s, m, days);
+                            let refc = recovery_over_column(res, reference, m, days);
+                            vs.push((
+                                format!("{}.{name}", info.id),
+                                Paired::from_pairs(&col, &refc),
+                            ));
+                            metrics.push((name, Stats::from_bounded_sample(&col, 0.0, 1.0)));
                         }
                         MaterialSummary {
                             id: info.id.clone(),
@@ -259,7 +317,11 @@ impl Summary {
                         format!("{TOTAL}.{}", metric.name()),
                         Paired::from_pairs(&col, &ref_tot[k]),
                     ));
-                    tot.push((metric.name().to_string(), Stats::from_sample(&col)));
+                    // Every total is a sum of non-negative amounts.
+                    tot.push((
+                        metric.name().to_string(),
+                        Stats::from_bounded_sample(&col, 0.0, f64::INFINITY),
+                    ));
                 }
                 StrategySummary {
                     id: strat.id.clone(),
@@ -280,6 +342,7 @@ impl Summary {
             replications: res.n_replications as u64,
             seed,
             horizon_days: scn.horizon_days,
+            currency: scn.currency.clone(),
             reference: scn.strategies[reference].id.clone(),
             strategies,
         }

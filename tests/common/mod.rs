@@ -106,6 +106,8 @@ pub fn scenario(
             })
             .collect(),
         reference: 0,
+        currency: DEFAULT_CURRENCY.into(),
+        warnings: vec![],
     }
 }
 

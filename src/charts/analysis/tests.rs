@@ -61,6 +61,7 @@ fn sweep(paths: usize, grid: usize) -> SweepData {
         });
     }
     SweepData {
+        currency: "USD".into(),
         paths: (0..paths)
             .map(|p| format!("material.ndpr.path_{p}_days"))
             .collect(),
@@ -162,6 +163,7 @@ fn size_data() -> SizeData {
         })
         .collect();
     SizeData {
+        currency: "USD".into(),
         result: SizeResult {
             path: "material.ndpr.stockpile_days".into(),
             target: target.to_string(),
@@ -234,6 +236,7 @@ fn oat(path: &str, rank: usize, lo: f64, hi: f64) -> OatRow {
 #[test]
 fn tornado_and_sobol_name_their_paths() {
     let d = TornadoData {
+        currency: "USD".into(),
         rows: vec![
             oat("material.ndpr.stockpile_days", 1, 8.0, 2.0),
             oat("material.ndpr.private_days", 2, 6.0, 4.5),
@@ -292,6 +295,7 @@ fn tornado_and_sobol_name_their_paths() {
         rank,
     };
     let d = SobolData {
+        currency: "USD".into(),
         result: SobolResult {
             n: 32,
             runs: 128,
