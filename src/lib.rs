@@ -21,8 +21,8 @@
 // the negated form rejects it where `x <= 0.0` would let it through.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
-pub mod analysis;
 pub mod charts;
+pub mod explore;
 pub mod model;
 pub mod report;
 pub mod scenario;

@@ -601,7 +601,7 @@ fn intervals_of_non_negative_metrics_never_go_below_zero() {
 
 #[test]
 fn money_labels_of_the_analysis_pages_name_the_currency() {
-    use chokepoint::charts::analysis::metric_words_in;
+    use chokepoint::charts::explore::metric_words_in;
     assert_eq!(metric_words_in("total_cost", "JPY"), "total cost, JPY");
     assert_eq!(
         metric_words_in("shortage_cost", "EUR"),

@@ -389,10 +389,10 @@ fn a_delay_only_logistics_shock_is_a_supply_disruption_everywhere() {
     // orders go to the undelayed second supplier, so no shortfall at all.
     assert_eq!(one(&scn, 0).get(Metric::ShortfallUnits), 0.0);
     let scn1 = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
-    let rows = chokepoint::analysis::exposure::exposure(&scn1, None);
+    let rows = chokepoint::explore::exposure::exposure(&scn1, None);
     let sup = rows
         .iter()
-        .find(|r| r.kind == chokepoint::analysis::exposure::EntityKind::Supplier)
+        .find(|r| r.kind == chokepoint::explore::exposure::EntityKind::Supplier)
         .unwrap();
     assert_eq!(sup.ttr_days, Some(8.0), "{}", sup.ttr_source);
     assert!(!sup.ttr_source.contains("no shock"), "{}", sup.ttr_source);

@@ -1,6 +1,6 @@
 //! Charts of a run for briefings: shortfall distributions, exceedance curves, recovery
 //! and time to survive, stock fan charts, the strategy comparison, cost against risk,
-//! and autonomy, and the charts of the analysis commands ([`analysis`]; see `docs/charts.md`).
+//! and autonomy, and the charts of the analysis commands ([`explore`]; see `docs/charts.md`).
 //!
 //! Pure: every chart is a function from a [`ChartData`] to an SVG `String`
 //! ([`render_svg`]) or PNG bytes ([`render_png`]); nothing here touches the file system
@@ -12,8 +12,8 @@
 //! a fresh run ([`ChartData::from_run`]) or from the files a run saved (built by
 //! `crate::report::saved`), without simulating again.
 
-pub mod analysis;
 mod draw;
+pub mod explore;
 mod layout;
 
 use crate::model::{Bucket, Scenario};

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chokepoint::analysis::AnalysisError;
+use chokepoint::explore::AnalysisError;
 use chokepoint::report::ReportError;
 use chokepoint::scenario::Document;
 use chokepoint::sim::Progress;
@@ -169,7 +169,7 @@ pub fn parse_level(s: &str) -> Result<f64, String> {
         None => t.parse::<f64>(),
     }
     .map_err(|_| format!("`{s}` is not a confidence level; write e.g. 0.95 or 95%"))?;
-    if !chokepoint::analysis::interval::valid_level(v) {
+    if !chokepoint::explore::interval::valid_level(v) {
         return Err(format!(
             "the confidence level `{s}` must lie strictly between 0 and 1 (e.g. 0.95)"
         ));
@@ -179,7 +179,7 @@ pub fn parse_level(s: &str) -> Result<f64, String> {
 
 /// `Some(v)` as a number for CSV, `None` as an empty field.
 pub fn opt(v: Option<f64>) -> String {
-    v.map(chokepoint::analysis::fmt_num).unwrap_or_default()
+    v.map(chokepoint::explore::fmt_num).unwrap_or_default()
 }
 
 /// `v` with 4 significant digits for terminal tables (empty as `–`).
@@ -215,7 +215,7 @@ pub fn provenance(
 /// run's report when one is beside it); prints where unless `quiet`.
 pub fn write_page(
     out: &Path,
-    charts: &[chokepoint::charts::analysis::AnalysisChart],
+    charts: &[chokepoint::charts::explore::AnalysisChart],
     mut page: chokepoint::report::analysis::AnalysisPage,
     quiet: bool,
 ) -> Result<(), ExitCode> {
@@ -240,13 +240,13 @@ pub fn one_strategy(
     loaded: &Loaded,
     strategy: Option<&str>,
     sim: &SimArgs,
-) -> Result<(String, chokepoint::analysis::Evaluator), ExitCode> {
+) -> Result<(String, chokepoint::explore::Evaluator), ExitCode> {
     let full = loaded.doc.validate().map_err(|e| fail(e.into()))?;
     let strategy = strategy.map_or_else(
         || full.strategies[full.reference].id.clone(),
         str::to_string,
     );
-    let ev = chokepoint::analysis::Evaluator::new(
+    let ev = chokepoint::explore::Evaluator::new(
         loaded.doc.clone(),
         std::slice::from_ref(&strategy),
         sim.seed,

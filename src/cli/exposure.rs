@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common;
-use chokepoint::analysis::exposure;
-use chokepoint::analysis::{AnalysisError, fmt_num, select_strategies};
-use chokepoint::charts::analysis::{AnalysisChart, AnalysisKind, ExposureData};
+use chokepoint::charts::explore::{AnalysisChart, AnalysisKind, ExposureData};
+use chokepoint::explore::exposure;
+use chokepoint::explore::{AnalysisError, fmt_num, select_strategies};
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
 

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{self as common, BarProgress};
-use chokepoint::analysis::fmt_num;
-use chokepoint::analysis::sensitivity::{self, SobolInput};
-use chokepoint::analysis::target::Subject;
-use chokepoint::charts::analysis::{
+use chokepoint::charts::explore::{
     self as ach, AnalysisChart, AnalysisKind, SobolData, TornadoData,
 };
+use chokepoint::explore::fmt_num;
+use chokepoint::explore::sensitivity::{self, SobolInput};
+use chokepoint::explore::target::Subject;
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
 

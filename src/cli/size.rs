@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common;
-use chokepoint::analysis::grid::parse_range;
-use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec, analysis_kind};
-use chokepoint::analysis::target::{Rule, Subject, Target};
-use chokepoint::analysis::{AnalysisError, fmt_num};
-use chokepoint::charts::analysis::{self as ach, AnalysisChart, AnalysisKind, SizeData};
+use chokepoint::charts::explore::{self as ach, AnalysisChart, AnalysisKind, SizeData};
+use chokepoint::explore::grid::parse_range;
+use chokepoint::explore::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec, analysis_kind};
+use chokepoint::explore::target::{Rule, Subject, Target};
+use chokepoint::explore::{AnalysisError, fmt_num};
 use chokepoint::report;
 use chokepoint::report::analysis::{AnalysisPage, evaluated_text};
 

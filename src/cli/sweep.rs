@@ -12,13 +12,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common;
-use chokepoint::analysis::grid::{self, Vary};
-use chokepoint::analysis::sweep::SweepSpec;
-use chokepoint::analysis::target::{Op, Statistic, Subject, Target};
-use chokepoint::analysis::{AnalysisError, Evaluator, sweep};
-use chokepoint::charts::analysis::{
+use chokepoint::charts::explore::{
     self as ach, AnalysisChart, AnalysisKind, SweepData, SweepPoint, SweepSeries,
 };
+use chokepoint::explore::grid::{self, Vary};
+use chokepoint::explore::sweep::SweepSpec;
+use chokepoint::explore::target::{Op, Statistic, Subject, Target};
+use chokepoint::explore::{AnalysisError, Evaluator, sweep};
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
 

@@ -9,15 +9,15 @@
 
 use super::html::{CHECK_SCRIPT, CSS, HEAD_SCRIPT, escape};
 use super::{ReportError, write_atomic};
-use crate::analysis::exposure::ExposureRow;
-use crate::analysis::fmt_num;
-use crate::analysis::sensitivity::SobolResult;
-use crate::analysis::target::{Clause, Evaluated, Rule};
-use crate::charts::analysis::{
+use crate::charts::explore::{
     AnalysisChart, SizeData, SobolData, SweepData, SweepPoint, TornadoData, metric_words_in,
     render_png, render_svg,
 };
 use crate::charts::{DEFAULT_SIZE, strategy_css_color};
+use crate::explore::exposure::ExposureRow;
+use crate::explore::fmt_num;
+use crate::explore::sensitivity::SobolResult;
+use crate::explore::target::{Clause, Evaluated, Rule};
 use crate::report::table::format_money;
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -85,7 +85,7 @@ pub fn num(v: f64) -> String {
     } else if a >= 0.01 {
         format!("{v:.2}")
     } else {
-        crate::analysis::fmt_sig(v, 2)
+        crate::explore::fmt_sig(v, 2)
     }
 }
 
@@ -305,7 +305,7 @@ fn pval(v: f64) -> String {
     if v.fract() == 0.0 {
         fmt_num(v)
     } else {
-        crate::analysis::fmt_sig(v, 4)
+        crate::explore::fmt_sig(v, 4)
     }
 }
 
@@ -1096,8 +1096,8 @@ mod tests {
     /// A sizing of `p95(x) <= 1` (or `< 1`) whose statistic sits within rounding of the
     /// threshold at several values, judged under `rule`.
     fn near_threshold(rule: Rule, target: &str) -> SizeData {
-        use crate::analysis::size::{SizePoint, SizeResult};
-        let target = crate::analysis::target::Target::parse(target).unwrap();
+        use crate::explore::size::{SizePoint, SizeResult};
+        let target = crate::explore::target::Target::parse(target).unwrap();
         let c = &target.clauses[0];
         // (value, statistic, interval): every number within 0.5% of the threshold 1.
         let cases = [

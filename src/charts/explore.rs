@@ -16,10 +16,10 @@ use super::layout::{
     text_width, widen,
 };
 use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with};
-use crate::analysis::exposure::ExposureRow;
-use crate::analysis::sensitivity::{OatRow, SobolResult};
-use crate::analysis::size::SizeResult;
-use crate::analysis::target::{Op, Rule, Target};
+use crate::explore::exposure::ExposureRow;
+use crate::explore::sensitivity::{OatRow, SobolResult};
+use crate::explore::size::SizeResult;
+use crate::explore::target::{Op, Rule, Target};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -78,7 +78,7 @@ pub struct SweepSeries {
     /// Colour index (the strategy's index in the scenario, as in the run's charts).
     pub color: usize,
     /// The varied paths that cannot move this strategy's results, each with why (e.g.
-    /// "sets this path itself"; see [`crate::analysis::sweep::not_moved_by`]).
+    /// "sets this path itself"; see [`crate::explore::sweep::not_moved_by`]).
     pub not_moved_by: Vec<(String, String)>,
     /// The points, in sweep order.
     pub points: Vec<SweepPoint>,
@@ -860,7 +860,7 @@ where
 
 /// `v` to 2 significant digits, for chart text.
 fn round_sig(v: f64) -> f64 {
-    crate::analysis::fmt_sig(v, 2).parse().unwrap_or(v)
+    crate::explore::fmt_sig(v, 2).parse().unwrap_or(v)
 }
 
 /// One evaluated value of a sizing: value, statistic, its interval, met.
@@ -1010,7 +1010,7 @@ fn size_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     s: f64,
     d: &SizeData,
-    clause: &crate::analysis::target::Clause,
+    clause: &crate::explore::target::Clause,
     vals: &[SizeMark],
     (xr, title, last_row): (std::ops::Range<f64>, &str, bool),
     key: Option<f64>,

@@ -2,11 +2,11 @@
 //! series names and caption; PNGs have the promised size.
 
 use super::*;
-use crate::analysis::exposure::EntityKind;
-use crate::analysis::sensitivity::{Move, SobolInput, SobolRow};
-use crate::analysis::size::SizePoint;
-use crate::analysis::target::Rule;
 use crate::charts::DEFAULT_SIZE;
+use crate::explore::exposure::EntityKind;
+use crate::explore::sensitivity::{Move, SobolInput, SobolRow};
+use crate::explore::size::SizePoint;
+use crate::explore::target::Rule;
 
 fn cap() -> String {
     caption("Test scenario", 50, 7)

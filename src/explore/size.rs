@@ -16,7 +16,7 @@
 //!
 //! "Meets" follows the [`Rule`] of the evaluations: the point estimate, or with
 //! `--confidence c` the end of the statistic's interval at level `c` (see
-//! [`crate::analysis::target::Rule`]). Under the point rule, an interval at the answer
+//! [`crate::explore::target::Rule`]). Under the point rule, an interval at the answer
 //! that straddles the threshold gets a warning.
 //!
 //! When no scanned value meets the target the result is "not met", with the best value
@@ -518,7 +518,7 @@ fn interval_warnings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::target::Target;
+    use crate::explore::target::Target;
 
     /// The single clause of `t` judged on a statistic `s` with interval `ci`.
     fn judged(t: &Target, s: f64, ci: Option<[f64; 2]>, rule: Rule) -> Vec<Evaluated> {

@@ -4,12 +4,12 @@
 //! strategies a swept path cannot move; sensitivity tells real effects from noise; Sobol
 //! indices find the one path that matters; exposure gives TTS = lead time + stock days.
 
-use chokepoint::analysis::exposure::exposure;
-use chokepoint::analysis::interval;
-use chokepoint::analysis::sensitivity::{self, SobolInput};
-use chokepoint::analysis::size::{self, SizeSpec};
-use chokepoint::analysis::target::{Rule, Subject, Target};
-use chokepoint::analysis::{Evaluator, select_strategies};
+use chokepoint::explore::exposure::exposure;
+use chokepoint::explore::interval;
+use chokepoint::explore::sensitivity::{self, SobolInput};
+use chokepoint::explore::size::{self, SizeSpec};
+use chokepoint::explore::target::{Rule, Subject, Target};
+use chokepoint::explore::{Evaluator, select_strategies};
 use chokepoint::scenario::{Document, param_kind};
 use chokepoint::sim::{Metric, NoProgress};
 use chokepoint::stats::metric_column;
@@ -165,7 +165,7 @@ fn confidence_sizing_needs_the_interval_to_meet_the_target() {
     assert!(!p_below.met && p_below.clauses[0].bound.unwrap() > 2.0);
     assert!(conf.warnings.is_empty(), "{:?}", conf.warnings);
     // The interval is the order-statistic one: x(l), x(u) of the sorted column, with
-    // the ranks of the binomial formula (chokepoint::analysis::interval).
+    // the ranks of the binomial formula (chokepoint::explore::interval).
     let (scn, res) = ev.run_at(&[(path, vc)], &NoProgress).unwrap();
     let mut col = metric_column(&res, 0, 0, Metric::ShortfallPct);
     col.sort_by(f64::total_cmp);
