@@ -9,7 +9,7 @@ use chokepoint::explore::interval;
 use chokepoint::explore::sensitivity::{self, SobolInput};
 use chokepoint::explore::size::{self, SizeSpec};
 use chokepoint::explore::target::{Rule, Subject, Target};
-use chokepoint::explore::{Evaluator, select_strategies};
+use chokepoint::explore::{Evaluator, NoObserver, select_strategies};
 use chokepoint::scenario::{Document, param_kind};
 use chokepoint::sim::{Metric, NoProgress};
 use chokepoint::stats::metric_column;
@@ -522,7 +522,7 @@ fn sensitivity_and_sobol_find_the_path_that_matters() {
     ];
     let subject = Subject::Material(0);
     let rows =
-        sensitivity::one_at_a_time(&ev, &paths, 0.2, subject, "shortfall_units", &NoProgress)
+        sensitivity::one_at_a_time(&ev, &paths, 0.2, subject, "shortfall_units", &NoObserver)
             .unwrap();
     assert_eq!(rows[0].moved.path, "material.m.stockpile_days");
     assert_eq!(rows[0].rank, Some(1));
@@ -554,7 +554,7 @@ fn sensitivity_and_sobol_find_the_path_that_matters() {
         200,
         subject,
         "shortfall_units",
-        &NoProgress,
+        &NoObserver,
     )
     .unwrap();
     assert_eq!(s.runs, 32 * 4);

@@ -1,11 +1,12 @@
-//! Charts of the analysis commands: the sweep (lines with 95% bands for one path, a
+//! Charts of the explore commands (`crate::explore`): the sweep (lines with 95% bands for one path, a
 //! heatmap with the target contour for a two-path grid, scatters for more paths or a
 //! Latin hypercube), sizing (statistic against the parameter, target line, answer), the
 //! tornado and Sobol charts of `sensitivity`, and TTS against TTR per node of `exposure`.
 //!
-//! Pure like the rest of [`crate::charts`]: an [`AnalysisChart`] (plain data, built by the
-//! caller from the analysis results) becomes an SVG string ([`render_svg`]) or PNG bytes
-//! ([`render_png`]). Same page layout, palette and helpers as the run's charts.
+//! Pure like the rest of [`crate::charts`]: an [`AnalysisChart`] (plain data, built from
+//! the typed results of [`crate::explore`], e.g. [`SweepData::from_sweep`]) becomes an SVG
+//! string ([`render_svg`]) or PNG bytes ([`render_png`]). Same page layout, palette and
+//! helpers as the run's charts.
 
 // Strategies, points and rows index several parallel arrays at once.
 #![allow(clippy::needless_range_loop)]
@@ -19,11 +20,14 @@ use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with}
 use crate::explore::exposure::ExposureRow;
 use crate::explore::sensitivity::{OatRow, SobolResult};
 use crate::explore::size::SizeResult;
+use crate::explore::sweep::{SweepProblem, SweepResult};
 use crate::explore::target::{Op, Rule, Target};
+use crate::stats::{TOTAL, TotalMetric};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
+use std::collections::HashMap;
 
 /// The caption line of an analysis chart: scenario, futures per evaluation, seed.
 pub fn caption(scenario: &str, replications: u64, seed: u64) -> String {
@@ -128,6 +132,61 @@ pub struct SweepData {
     pub series: Vec<SweepSeries>,
     /// Currency of money metrics (the scenario's `currency`), for labels.
     pub currency: String,
+}
+
+impl SweepData {
+    /// The chart data of a sweep, from its typed rows (fresh and resumed points alike):
+    /// per strategy, the charted metric's mean and 95% interval at every point for the
+    /// charted material, whether the target holds there, and the strategy's expected
+    /// total cost (`total_cost_mean` of its `total` row). Colours follow each strategy's
+    /// place in the full scenario, as in the run's charts.
+    pub fn from_sweep(problem: &SweepProblem, result: &SweepResult) -> SweepData {
+        let scn = problem.base();
+        let view = &problem.view;
+        let material = view.subject.id(scn);
+        let all_ids = problem.evaluator().all_strategy_ids();
+        let mut series: Vec<SweepSeries> = scn
+            .strategies
+            .iter()
+            .enumerate()
+            .map(|(k, st)| SweepSeries {
+                label: st.label.clone(),
+                color: all_ids.iter().position(|x| *x == st.id).unwrap_or(k),
+                not_moved_by: problem.not_moved.get(k).cloned().unwrap_or_default(),
+                points: Vec::new(),
+            })
+            .collect();
+        let cost_column = format!("{}_mean", TotalMetric::TotalCost.name());
+        let costs: HashMap<(usize, &str), f64> = result
+            .rows
+            .iter()
+            .filter(|r| r.material == TOTAL)
+            .filter_map(|r| Some(((r.point, r.strategy.as_str()), r.value(&cost_column)?)))
+            .collect();
+        let column = |stat: &str| format!("{}_{stat}", view.metric);
+        let (mean, lo, hi) = (column("mean"), column("ci95_lo"), column("ci95_hi"));
+        for row in result.rows.iter().filter(|r| r.material == material) {
+            let Some(k) = scn.strategies.iter().position(|s| s.id == row.strategy) else {
+                continue;
+            };
+            series[k].points.push(SweepPoint {
+                values: row.values.clone(),
+                mean: row.value(&mean),
+                ci95: row.value(&lo).zip(row.value(&hi)).map(|(a, b)| [a, b]),
+                met: view.met(row),
+                cost: costs.get(&(row.point, row.strategy.as_str())).copied(),
+            });
+        }
+        SweepData {
+            paths: problem.spec.vary.iter().map(|v| v.path.clone()).collect(),
+            metric: view.metric.clone(),
+            subject: material,
+            target: view.target.as_ref().map(|t| t.to_string()),
+            thresholds: view.thresholds(),
+            series,
+            currency: scn.currency.clone(),
+        }
+    }
 }
 
 /// What a sizing chart shows: the search result and its target.

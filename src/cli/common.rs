@@ -3,12 +3,12 @@
 //! pool, progress bars, error rendering and output folders.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chokepoint::explore::AnalysisError;
-use chokepoint::report::ReportError;
-use chokepoint::scenario::Document;
-use chokepoint::sim::Progress;
+use super::error::CliError;
+use chokepoint::explore::{Flow, Observer, Source, Stage, fmt_num};
+use chokepoint::scenario::{Document, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Options of every command that simulates: how many futures, which seed, how many
@@ -41,21 +41,25 @@ pub struct Loaded {
     pub path: String,
 }
 
-/// Reads and parses `path`; on failure prints the problems and returns exit code 2.
-pub fn load(path: &Path) -> Result<Loaded, ExitCode> {
-    let name = path.display().to_string();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            super::validate::render(&chokepoint::scenario::ScenarioError::io(&name, &e));
-            return Err(ExitCode::from(super::EXIT_BAD_INPUT));
+impl Loaded {
+    /// Where the scenario came from, for the provenance of exported files.
+    pub fn source(&self) -> Source {
+        Source {
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
         }
-    };
+    }
+}
+
+/// Reads and parses `path`.
+///
+/// # Errors
+/// The file cannot be read or parsed (rendered with every problem; exit code 2).
+pub fn load(path: &Path) -> Result<Loaded, CliError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError::io(&name, &e))?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let doc = Document::parse(&name, &text).map_err(|e| {
-        super::validate::render(&e);
-        ExitCode::from(super::EXIT_BAD_INPUT)
-    })?;
+    let doc = Document::parse(&name, &text)?;
     Ok(Loaded {
         doc,
         sha256: chokepoint::report::sha256_hex(&bytes),
@@ -64,21 +68,6 @@ pub fn load(path: &Path) -> Result<Loaded, ExitCode> {
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned()),
         path: name,
     })
-}
-
-/// Prints an analysis error and returns the exit code for it (2: bad input).
-pub fn fail(e: AnalysisError) -> ExitCode {
-    match e {
-        AnalysisError::Scenario(e) => super::validate::render(&e),
-        e => eprintln!("error: {e}"),
-    }
-    ExitCode::from(super::EXIT_BAD_INPUT)
-}
-
-/// Prints a write error and returns exit code 1.
-pub fn fail_io(e: ReportError) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::from(super::EXIT_FAILURE)
 }
 
 /// The output folder: `--out`, else `output/<stem>/<command>/`.
@@ -105,15 +94,12 @@ pub fn thread_count(threads: Option<u64>) -> usize {
 }
 
 /// A rayon pool of [`thread_count`] workers.
-pub fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, ExitCode> {
+pub fn pool(threads: Option<u64>) -> Result<rayon::ThreadPool, CliError> {
     let n = thread_count(threads);
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
         .build()
-        .map_err(|e| {
-            eprintln!("error: cannot start {n} worker threads: {e}");
-            ExitCode::from(super::EXIT_FAILURE)
-        })
+        .map_err(|e| CliError::Failure(format!("cannot start {n} worker threads: {e}")))
 }
 
 /// A progress bar on stderr over `len` steps (`len = 0`: a counter without a total),
@@ -138,12 +124,107 @@ pub fn bar(len: u64, what: &str, quiet: bool) -> ProgressBar {
     pb
 }
 
-/// Advances a bar by one step per unit reported by an analysis.
-pub struct BarProgress<'a>(pub &'a ProgressBar);
+/// The progress of an analysis on stderr: a bar per stage (hidden with `--quiet` and
+/// when stderr is not a terminal), notes when wanted, and the test-only interruption of
+/// a sweep after [`super::sweep::STOP_AFTER_ENV`] points.
+pub struct Bars {
+    quiet: bool,
+    notes: bool,
+    stop_after: Option<usize>,
+    stored: AtomicUsize,
+    /// The current bar, and whether it counts sweep points.
+    bar: Mutex<(ProgressBar, bool)>,
+}
 
-impl Progress for BarProgress<'_> {
+impl Bars {
+    /// Bars shown unless `quiet`; notes printed when `notes`.
+    pub fn new(quiet: bool, notes: bool) -> Bars {
+        Bars {
+            quiet,
+            notes,
+            stop_after: std::env::var(super::sweep::STOP_AFTER_ENV)
+                .ok()
+                .and_then(|v| v.parse().ok()),
+            stored: AtomicUsize::new(0),
+            bar: Mutex::new((ProgressBar::hidden(), false)),
+        }
+    }
+
+    fn with_bar(&self, f: impl FnOnce(&mut (ProgressBar, bool))) {
+        if let Ok(mut b) = self.bar.lock() {
+            f(&mut b);
+        }
+    }
+
+    /// Clears the current bar (call when the analysis returns, before printing).
+    pub fn finish(&self) {
+        self.with_bar(|(b, _)| b.finish_and_clear());
+    }
+}
+
+impl Observer for Bars {
+    fn note(&self, text: &str) {
+        if self.notes {
+            eprintln!("note: {text}");
+        }
+    }
+
+    fn stage(&self, stage: &Stage) {
+        let (new, sweep) = match *stage {
+            Stage::Sweep { points, done } => {
+                let pb = bar(points as u64, "points", self.quiet);
+                pb.set_position(done as u64);
+                (pb, true)
+            }
+            Stage::Size => (bar(0, "evaluations", self.quiet), false),
+            Stage::OneAtATime { runs } => (bar(runs as u64, "runs", self.quiet), false),
+            Stage::Sobol {
+                paths,
+                n,
+                runs,
+                replications,
+            } => {
+                if !self.quiet {
+                    eprintln!(
+                        "Sobol: {paths} paths, N = {n}: {runs} runs of {replications} futures"
+                    );
+                }
+                (bar(runs as u64, "runs", self.quiet), false)
+            }
+        };
+        self.with_bar(|b| {
+            b.0.finish_and_clear();
+            *b = (new, sweep);
+        });
+    }
+
+    fn evaluating(&self, at: &[(&str, f64)]) {
+        self.with_bar(|(b, sweep)| {
+            let msg: Vec<String> = at
+                .iter()
+                .map(|(p, v)| {
+                    if *sweep {
+                        format!("{}={v}", p.rsplit('.').next().unwrap_or(p))
+                    } else {
+                        format!("{p} = {}", fmt_num(*v))
+                    }
+                })
+                .collect();
+            b.set_message(msg.join(" "));
+        });
+    }
+
     fn advance(&self, n: u64) {
-        self.0.inc(n);
+        self.with_bar(|(b, _)| b.inc(n));
+    }
+
+    fn point_stored(&self, _index: usize) -> Flow {
+        let stored = self.stored.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.stop_after == Some(stored) {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
     }
 }
 
@@ -175,11 +256,6 @@ pub fn parse_level(s: &str) -> Result<f64, String> {
         ));
     }
     Ok(v)
-}
-
-/// `Some(v)` as a number for CSV, `None` as an empty field.
-pub fn opt(v: Option<f64>) -> String {
-    v.map(chokepoint::explore::fmt_num).unwrap_or_default()
 }
 
 /// `v` with 4 significant digits for terminal tables (empty as `–`).
@@ -218,9 +294,9 @@ pub fn write_page(
     charts: &[chokepoint::charts::explore::AnalysisChart],
     mut page: chokepoint::report::analysis::AnalysisPage,
     quiet: bool,
-) -> Result<(), ExitCode> {
+) -> Result<(), CliError> {
     page.run_report = chokepoint::report::analysis::run_report_link(out);
-    chokepoint::report::analysis::write_analysis_outputs(out, charts, &page).map_err(fail_io)?;
+    chokepoint::report::analysis::write_analysis_outputs(out, charts, &page)?;
     if !quiet {
         let names: Vec<String> = charts.iter().map(|c| c.name.clone()).collect();
         println!(
@@ -231,27 +307,4 @@ pub fn write_page(
         );
     }
     Ok(())
-}
-
-/// The evaluator of one strategy (`strategy`, default the reference) of a loaded
-/// scenario, with the common simulation options; on failure prints why and returns the
-/// exit code.
-pub fn one_strategy(
-    loaded: &Loaded,
-    strategy: Option<&str>,
-    sim: &SimArgs,
-) -> Result<(String, chokepoint::explore::Evaluator), ExitCode> {
-    let full = loaded.doc.validate().map_err(|e| fail(e.into()))?;
-    let strategy = strategy.map_or_else(
-        || full.strategies[full.reference].id.clone(),
-        str::to_string,
-    );
-    let ev = chokepoint::explore::Evaluator::new(
-        loaded.doc.clone(),
-        std::slice::from_ref(&strategy),
-        sim.seed,
-        sim.replications,
-    )
-    .map_err(fail)?;
-    Ok((strategy, ev))
 }

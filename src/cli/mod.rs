@@ -3,6 +3,7 @@
 //! depend on every library layer; nothing in the library depends on it.
 
 mod common;
+mod error;
 mod exposure;
 mod report;
 mod run;
@@ -15,10 +16,7 @@ mod validate;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Exit code for a failure that is not the user's input (I/O and the like).
-pub const EXIT_FAILURE: u8 = 1;
-/// Exit code for bad input: usage errors and invalid scenario files.
-pub const EXIT_BAD_INPUT: u8 = 2;
+pub use error::CliError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -87,10 +85,12 @@ chokepoint exposure scenarios/tutorial.toml --strategy stockpile_180 --ttr 120"
     Exposure(exposure::Args),
 }
 
-/// Parses arguments, runs the command, and maps the outcome to an exit code.
+/// Parses arguments, runs the command, and maps the outcome to an exit code: the one
+/// place where exit codes are chosen ([`CliError::exit_code`]; usage errors exit 2
+/// through clap).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let outcome = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
@@ -99,5 +99,12 @@ pub fn main() -> ExitCode {
         Command::Size(args) => size::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Exposure(args) => exposure::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            e.report();
+            ExitCode::from(e.exit_code())
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! `scenario.toml`), without simulating.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use super::CliError;
 use chokepoint::report::{self, ChartFormats};
 
 /// Arguments of `report`.
@@ -22,47 +22,32 @@ pub struct Args {
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args) -> Result<(), CliError> {
     if !args.dir.is_dir() {
-        eprintln!(
-            "error: '{}' {}; give the output folder of a `chokepoint run` (e.g. \
-             output/tutorial)",
+        return Err(CliError::BadInput(format!(
+            "'{}' {}; give the output folder of a `chokepoint run` (e.g. output/tutorial)",
             args.dir.display(),
             if args.dir.exists() {
                 "is not a folder"
             } else {
                 "does not exist"
             }
-        );
-        return ExitCode::from(super::EXIT_BAD_INPUT);
+        )));
     }
-    let saved = match report::saved::load(&args.dir) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(super::EXIT_BAD_INPUT);
-        }
-    };
-    match report::write_charts_and_report(
+    let saved = report::saved::load(&args.dir)?;
+    let written = report::write_charts_and_report(
         &args.dir,
         &saved.data,
         &saved.scenario,
         &saved.info,
         args.format,
-    ) {
-        Ok(written) => {
-            if !args.quiet {
-                println!("Written to {}/:", args.dir.display());
-                for p in &written {
-                    let shown = p.strip_prefix(&args.dir).unwrap_or(p);
-                    println!("  {}", shown.display());
-                }
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(super::EXIT_FAILURE)
+    )?;
+    if !args.quiet {
+        println!("Written to {}/:", args.dir.display());
+        for p in &written {
+            let shown = p.strip_prefix(&args.dir).unwrap_or(p);
+            println!("  {}", shown.display());
         }
     }
+    Ok(())
 }

@@ -1,7 +1,6 @@
 //! The `run` command: simulate a scenario and write its results.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::{Instant, SystemTime};
 
 use chokepoint::charts::ChartData;
@@ -11,6 +10,8 @@ use chokepoint::scenario::{self, ScenarioError};
 use chokepoint::sim::{self, Progress, RunOptions};
 use chokepoint::stats::{Summary, daily_bands};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::CliError;
 
 /// The flagship scenario, embedded in the binary: what `run` simulates without a file.
 pub const FLAGSHIP_NAME: &str = "rare_earth_magnets.toml";
@@ -129,14 +130,8 @@ fn write_all(
 }
 
 /// Runs the command.
-pub fn run(args: Args) -> ExitCode {
-    let (scn, scenario_path, bytes, stem) = match load(&args) {
-        Ok(x) => x,
-        Err(e) => {
-            super::validate::render(&e);
-            return ExitCode::from(super::EXIT_BAD_INPUT);
-        }
-    };
+pub fn run(args: Args) -> Result<(), CliError> {
+    let (scn, scenario_path, bytes, stem) = load(&args)?;
     if !args.quiet {
         super::validate::print_warnings(&scn);
     }
@@ -147,10 +142,7 @@ pub fn run(args: Args) -> ExitCode {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&stem));
     let n_threads = super::common::thread_count(args.sim.threads);
-    let pool = match super::common::pool(args.sim.threads) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let pool = super::common::pool(args.sim.threads)?;
 
     let bar = ProgressBar::with_draw_target(Some(replications), ProgressDrawTarget::hidden());
     bar.set_style(
@@ -199,13 +191,7 @@ pub fn run(args: Args) -> ExitCode {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written = match write_all(&out, &scn, &result, &summary, &info, &bytes, &args) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(super::EXIT_FAILURE);
-        }
-    };
+    let written = write_all(&out, &scn, &result, &summary, &info, &bytes, &args)?;
     if !args.quiet {
         println!(
             "{} — {replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s\n",
@@ -228,5 +214,5 @@ pub fn run(args: Args) -> ExitCode {
             println!("  and {charts} chart files in charts/ (open report.html to see them all)");
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -1,16 +1,12 @@
 //! The `size` command: the smallest value of a parameter that meets a target.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use super::common;
-use chokepoint::charts::explore::{self as ach, AnalysisChart, AnalysisKind, SizeData};
-use chokepoint::explore::grid::parse_range;
-use chokepoint::explore::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec, analysis_kind};
-use chokepoint::explore::target::{Rule, Subject, Target};
-use chokepoint::explore::{AnalysisError, fmt_num};
-use chokepoint::report;
-use chokepoint::report::analysis::{AnalysisPage, evaluated_text};
+use super::{CliError, common};
+use chokepoint::explore::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeProblem, SizeRequest};
+use chokepoint::explore::target::Rule;
+use chokepoint::explore::{export, fmt_num};
+use chokepoint::report::{self, analysis::evaluated_text, explore::size_page};
 
 /// Arguments of `size`.
 #[derive(clap::Args, Debug)]
@@ -65,19 +61,10 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Column stem of a clause in size.csv: `p95_shortfall_pct`, `autonomy`.
-fn stem(t: &Target, k: usize) -> String {
-    let c = &t.clauses[k];
-    match &c.metric {
-        Some(m) => format!("{}_{m}", c.stat.name()),
-        None => c.stat.name(),
-    }
-}
-
 /// Prints each clause at the answer (or best value): `clause → value [lo, hi]`, the
 /// numbers rounded as in the report, never reading against the verdict.
-fn print_clauses(result: &size::SizeResult, target: &Target) {
-    for (e, c) in result.at_value.iter().zip(&target.clauses) {
+fn print_clauses(result: &size::SizeResult, problem: &SizeProblem) {
+    for (e, c) in result.at_value.iter().zip(&problem.target.clauses) {
         println!(
             "  {} → {}  ({} interval in brackets; {})",
             e.clause,
@@ -93,211 +80,98 @@ fn print_clauses(result: &size::SizeResult, target: &Target) {
     }
 }
 
-/// Runs the command.
-pub fn run(args: Args) -> ExitCode {
-    let loaded = match common::load(&args.scenario) {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    let target = match Target::parse(&args.target) {
-        Ok(t) => t,
-        Err(e) => return common::fail(e),
-    };
-    let current = match loaded.doc.get(&args.param) {
-        Ok(v) => v,
-        Err(e) => return common::fail(e.into()),
-    };
-    let (strategy, ev) = match common::one_strategy(&loaded, args.strategy.as_deref(), &args.sim) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let subject = match Subject::resolve(ev.base(), args.material.as_deref())
-        .and_then(|s| target.check(s).map(|_| s))
-    {
-        Ok(s) => s,
-        Err(e) if args.material.is_none() => {
-            return common::fail(AnalysisError::Spec(format!(
-                "{e}; the scenario has several materials: choose one with --material"
-            )));
-        }
-        Err(e) => return common::fail(e),
-    };
-    let kind = analysis_kind(&args.param);
-    let (lo, hi) = match args.range.as_deref().map_or_else(
-        || size::default_range(&args.param, kind, current),
-        parse_range,
-    ) {
-        Ok(x) => x,
-        Err(e) => return common::fail(e),
-    };
-    let rule = args.confidence.map_or(Rule::Point, Rule::Confidence);
-    if !(args.tol > 0.0 && args.tol < 1.0) {
-        return common::fail(AnalysisError::Spec("--tol must be between 0 and 1".into()));
-    }
-    let spec = SizeSpec {
-        path: args.param.clone(),
-        kind,
-        lo,
-        hi,
+/// Runs the command: exit 1 when no value in the range meets the target.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let loaded = common::load(&args.scenario)?;
+    let req = SizeRequest {
+        param: args.param.clone(),
+        target: args.target.clone(),
+        range: args.range.clone(),
+        confidence: args.confidence,
+        strategy: args.strategy.clone(),
+        material: args.material.clone(),
         scan: args.scan as usize,
         rel_tol: args.tol,
-        rule,
+        seed: args.sim.seed,
+        replications: args.sim.replications,
+        source: loaded.source(),
     };
-    let pool = match common::pool(args.sim.threads) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let problem = SizeProblem::new(&loaded.doc, &req)?;
+    let pool = common::pool(args.sim.threads)?;
     if !args.quiet {
-        eprintln!(
-            "{} — sizing {} in {}..{} for \"{target}\"{} ({}, strategy {strategy}), {} futures, seed {}",
-            ev.base().name,
-            args.param,
-            fmt_num(lo),
-            fmt_num(hi),
-            match rule {
-                Rule::Point => String::new(),
-                Rule::Confidence(_) => format!(" met with {} confidence", rule.level_pct()),
-            },
-            subject.id(ev.base()),
-            ev.replications,
-            ev.seed
-        );
+        eprintln!("{}", header(&problem));
     }
-    let pb = common::bar(0, "evaluations", args.quiet);
-    let result = size::search(&spec, &target, |v| {
-        pb.set_message(format!("{} = {}", args.param, fmt_num(v)));
-        let (scn, res) =
-            pool.install(|| ev.run_at(&[(args.param.as_str(), v)], &chokepoint::sim::NoProgress))?;
-        pb.inc(1);
-        Ok(target.evaluate(&scn, &res, 0, subject, rule))
-    });
-    pb.finish_and_clear();
-    let result = match result {
-        Ok(r) => r,
-        Err(e) => return common::fail(e),
-    };
-
-    // size.csv: the evaluated points in ascending order of value.
-    let mut csv = String::from("value,stage,order,met");
-    let ci = rule.ci_tag();
-    for k in 0..target.clauses.len() {
-        let s = stem(&target, k);
-        csv.push_str(&format!(
-            ",{s},{s}_{ci}_lo,{s}_{ci}_hi,{s}_point_met,{s}_bound_met,{s}_met"
-        ));
-    }
-    csv.push('\n');
-    for p in &result.points {
-        csv.push_str(&format!(
-            "{},{},{},{}",
-            fmt_num(p.value),
-            p.stage,
-            p.order,
-            p.met
-        ));
-        for e in &p.clauses {
-            csv.push_str(&format!(
-                ",{},{},{},{},{},{}",
-                common::opt(e.value),
-                common::opt(e.ci.map(|c| c[0])),
-                common::opt(e.ci.map(|c| c[1])),
-                e.point_met,
-                e.bound_met,
-                e.met
-            ));
-        }
-        csv.push('\n');
-    }
+    let bars = common::Bars::new(args.quiet, false);
+    let result = pool.install(|| size::run(&problem, &bars));
+    bars.finish();
+    let result = result?;
     let out = common::out_dir(&args.out, &loaded.stem, "size");
-    if let Err(e) = report::write_atomic(&out.join("size.csv"), csv.as_bytes()) {
-        return common::fail_io(e);
-    }
-    let json = serde_json::json!({
-        "command": "size",
-        "scenario": ev.base().name,
-        "scenario_path": loaded.path,
-        "scenario_sha256": loaded.sha256,
-        "strategy": strategy,
-        "material": subject.id(ev.base()),
-        "seed": ev.seed,
-        "replications": ev.replications,
-        "current_value": current,
-        "confidence": args.confidence,
-        "scan": spec.scan,
-        "rel_tol": spec.rel_tol,
-        "result": result,
-    });
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
-    text.push('\n');
-    if let Err(e) = report::write_atomic(&out.join("size.json"), text.as_bytes()) {
-        return common::fail_io(e);
-    }
-
+    report::write_atomic(&out.join("size.csv"), &export::size_csv(&problem, &result)?)?;
+    report::write_atomic(
+        &out.join("size.json"),
+        &export::size_json(&problem, &result),
+    )?;
     for w in &result.warnings {
         eprintln!("warning: {w}");
     }
     if !args.no_charts {
-        let material = subject.id(ev.base());
-        let strategy_label = ev.base().strategies[0].label.clone();
-        let data = SizeData {
-            result: result.clone(),
-            target: target.clone(),
-            subject: material.clone(),
-            strategy: strategy_label.clone(),
-            currency: ev.base().currency.clone(),
-        };
-        let chart = AnalysisChart {
-            name: "size".into(),
-            title: format!(
-                "How large must {} be to meet {}?",
-                ach::short_path(&args.param),
-                result.target
-            ),
-            caption: ach::caption(&ev.base().name, ev.replications, ev.seed),
-            kind: AnalysisKind::Size(data.clone()),
-        };
-        let page = AnalysisPage {
-            title: format!("Sizing {} — {}", args.param, ev.base().name),
-            subtitle: format!(
-                "The smallest value of {} in {}..{} meeting \"{}\" ({}) for {material} under \
-                 {}, {} simulated futures per value, seed {}.",
-                args.param,
-                fmt_num(lo),
-                fmt_num(hi),
-                result.target,
-                report::analysis::rule_words(rule),
-                strategy_label,
-                ev.replications,
-                ev.seed
-            ),
-            findings: report::analysis::size_findings(&data, current),
-            warnings: result.warnings.clone(),
-            tables: vec![(
-                "Every value evaluated".into(),
-                report::analysis::size_table(&data),
-            )],
-            files: vec!["size.csv".into(), "size.json".into()],
-            provenance: common::provenance(&loaded, Some(ev.seed), Some(ev.replications)),
-            ..AnalysisPage::default()
-        };
-        if let Err(code) = common::write_page(&out, &[chart], page, args.quiet) {
-            return code;
-        }
+        let ev = problem.evaluator();
+        let provenance = common::provenance(&loaded, Some(ev.seed), Some(ev.replications));
+        let (charts, page) = size_page(&problem, &result, provenance);
+        common::write_page(&out, &charts, page, args.quiet)?;
     }
+    print_answer(&problem, &result);
+    if !args.quiet {
+        println!(
+            "{} evaluations. Written to {}/: size.csv, size.json",
+            result.points.len(),
+            out.display()
+        );
+    }
+    if result.met {
+        Ok(())
+    } else {
+        Err(CliError::NotMet)
+    }
+}
+
+/// The line announcing the search, on stderr.
+fn header(problem: &SizeProblem) -> String {
+    let (ev, spec) = (problem.evaluator(), &problem.spec);
+    format!(
+        "{} — sizing {} in {}..{} for \"{}\"{} ({}, strategy {}), {} futures, seed {}",
+        ev.base().name,
+        spec.path,
+        fmt_num(spec.lo),
+        fmt_num(spec.hi),
+        problem.target,
+        match spec.rule {
+            Rule::Point => String::new(),
+            Rule::Confidence(_) => format!(" met with {} confidence", spec.rule.level_pct()),
+        },
+        problem.subject.id(ev.base()),
+        problem.strategy,
+        ev.replications,
+        ev.seed
+    )
+}
+
+/// The answer (or the best value found) and each clause there, on stdout.
+fn print_answer(problem: &SizeProblem, result: &size::SizeResult) {
+    let (spec, param) = (&problem.spec, &problem.spec.path);
     match result.value {
         Some(v) => {
             println!(
-                "{} = {} is the smallest value meeting \"{}\"{} (current value {})",
-                args.param,
+                "{param} = {} is the smallest value meeting \"{}\"{} (current value {})",
                 fmt_num(v),
                 result.target,
-                match rule {
+                match spec.rule {
                     Rule::Point => String::new(),
-                    Rule::Confidence(_) => format!(" with {} confidence", rule.level_pct()),
+                    Rule::Confidence(_) => format!(" with {} confidence", spec.rule.level_pct()),
                 },
-                fmt_num(current)
+                fmt_num(problem.current)
             );
-            print_clauses(&result, &target);
+            print_clauses(result, problem);
             if let Some([a, b]) = result.bracket {
                 println!(
                     "  bracket: not met at {}, met at {}",
@@ -308,29 +182,16 @@ pub fn run(args: Args) -> ExitCode {
         }
         None => {
             println!(
-                "no value of {} in {}..{} meets \"{}\"",
-                args.param,
-                fmt_num(lo),
-                fmt_num(hi),
+                "no value of {param} in {}..{} meets \"{}\"",
+                fmt_num(spec.lo),
+                fmt_num(spec.hi),
                 result.target
             );
             if let Some(b) = result.best {
-                println!("  best value found: {} = {}", args.param, fmt_num(b));
-                print_clauses(&result, &target);
+                println!("  best value found: {param} = {}", fmt_num(b));
+                print_clauses(result, problem);
             }
             println!("  widen --range, or relax the target");
         }
-    }
-    if !args.quiet {
-        println!(
-            "{} evaluations. Written to {}/: size.csv, size.json",
-            result.points.len(),
-            out.display()
-        );
-    }
-    if result.met {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(super::EXIT_FAILURE)
     }
 }

@@ -2,8 +2,10 @@
 //! every problem of the invalid ones with miette.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
+use super::CliError;
+
+use chokepoint::explore::onsets::{self, ONSET_SAMPLES};
 use chokepoint::model::{Onset, Scenario};
 use chokepoint::scenario::{Document, ScenarioError};
 
@@ -16,7 +18,7 @@ pub struct Args {
 }
 
 /// Runs the command: exit 0 when every file is valid, 2 when any is not.
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args) -> Result<(), CliError> {
     let mut bad = false;
     for path in &args.files {
         match Document::load(path).and_then(|d| d.validate()) {
@@ -31,9 +33,9 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     if bad {
-        ExitCode::from(super::EXIT_BAD_INPUT)
+        Err(CliError::InvalidFiles)
     } else {
-        ExitCode::SUCCESS
+        Ok(())
     }
 }
 
@@ -95,29 +97,6 @@ impl miette::Diagnostic for Located {
     }
 }
 
-/// Timelines sampled to estimate each shock's expected number of onsets.
-const ONSET_SAMPLES: u64 = 4000;
-
-/// Expected number of instances of each shock over the horizon, own and triggered,
-/// estimated from [`ONSET_SAMPLES`] timelines drawn exactly as a run draws them (the
-/// scenario's seed, replications `0..ONSET_SAMPLES`).
-fn expected_onsets(s: &Scenario) -> Vec<f64> {
-    use chokepoint::sim::timeline::{Timeline, TriggerGraph};
-    let graph = TriggerGraph::new(s);
-    let mut tl = Timeline::default();
-    let mut counts = vec![0u64; s.shocks.len()];
-    for r in 0..ONSET_SAMPLES {
-        tl.sample(s, &graph, s.seed, r);
-        for (c, v) in counts.iter_mut().zip(&tl.per_shock) {
-            *c += v.len() as u64;
-        }
-    }
-    counts
-        .iter()
-        .map(|&c| c as f64 / ONSET_SAMPLES as f64)
-        .collect()
-}
-
 fn onset_text(sh: &chokepoint::model::Shock, expected: f64) -> String {
     let how = match sh.onset {
         Onset::Rate { rate_per_year } => format!("{rate_per_year}/year"),
@@ -160,7 +139,7 @@ fn summary(file: &str, s: &Scenario) -> String {
         o,
         "  shocks (expected onsets, own and triggered, from {ONSET_SAMPLES} sampled timelines):"
     );
-    let expected = expected_onsets(s);
+    let expected = onsets::expected_onsets(s, ONSET_SAMPLES);
     for (sh, &e) in s.shocks.iter().zip(&expected) {
         let mut targets: Vec<String> = sh
             .supply_targets

@@ -2,37 +2,10 @@
 //! uses (set the paths on a copy of the document, validate, run with a fixed seed and
 //! replication count).
 
+use super::ExploreError;
 use crate::model::Scenario;
-use crate::scenario::{Document, ParamError, ScenarioError};
+use crate::scenario::Document;
 use crate::sim::{self, Progress, RunOptions, RunResult};
-
-/// What can go wrong in an analysis. Every message says what to change.
-#[derive(Debug, thiserror::Error)]
-pub enum AnalysisError {
-    /// A parameter path is unknown or a value cannot be set there.
-    #[error("{}{}", .0, .0.help.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
-    Param(#[from] ParamError),
-    /// The base scenario is invalid.
-    #[error("{0}")]
-    Scenario(Box<ScenarioError>),
-    /// The scenario becomes invalid at some parameter values.
-    #[error("at {at} the scenario is invalid: {problems}")]
-    InvalidAt {
-        /// The values, as `path = value` pairs.
-        at: String,
-        /// The problems, `path: message`, joined with `; `.
-        problems: String,
-    },
-    /// The analysis itself is misspecified (a range, a target, an option).
-    #[error("{0}")]
-    Spec(String),
-}
-
-impl From<ScenarioError> for AnalysisError {
-    fn from(e: ScenarioError) -> Self {
-        AnalysisError::Scenario(Box::new(e))
-    }
-}
 
 /// Formats a number for CSV and messages: Rust's shortest representation that reads
 /// back to the same `f64` (so files are byte-stable and lossless).
@@ -55,8 +28,8 @@ pub fn fmt_sig(v: f64, sig: usize) -> String {
 /// is empty). The reference becomes the original reference if kept, else the first.
 ///
 /// # Errors
-/// [`AnalysisError::Spec`] naming an unknown strategy and listing the valid ids.
-pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, AnalysisError> {
+/// [`ExploreError::Spec`] naming an unknown strategy and listing the valid ids.
+pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, ExploreError> {
     if ids.is_empty() {
         return Ok(scn.clone());
     }
@@ -66,7 +39,7 @@ pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, Ana
     for id in ids {
         let Some(s) = scn.strategies.iter().find(|s| &s.id == id) else {
             let valid: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
-            return Err(AnalysisError::Spec(format!(
+            return Err(ExploreError::Spec(format!(
                 "unknown strategy `{id}`; the scenario has {}",
                 valid.join(", ")
             )));
@@ -90,6 +63,7 @@ pub struct Evaluator {
     doc: Document,
     base: Scenario,
     strategies: Vec<String>,
+    all_ids: Vec<String>,
     /// Seed of every evaluation.
     pub seed: u64,
     /// Replications of every evaluation.
@@ -107,16 +81,48 @@ impl Evaluator {
         strategies: &[String],
         seed: Option<u64>,
         replications: Option<u64>,
-    ) -> Result<Evaluator, AnalysisError> {
+    ) -> Result<Evaluator, ExploreError> {
         let full = doc.validate()?;
         let base = select_strategies(&full, strategies)?;
         Ok(Evaluator {
             seed: seed.unwrap_or(full.seed),
             replications: replications.unwrap_or(u64::from(full.replications)),
+            all_ids: full.strategies.iter().map(|s| s.id.clone()).collect(),
             doc,
             base,
             strategies: strategies.to_vec(),
         })
+    }
+
+    /// An evaluator of one strategy of `doc`: `strategy`, or the reference strategy when
+    /// `None`. Returns the strategy's id with it.
+    ///
+    /// # Errors
+    /// The base scenario is invalid, or the strategy is unknown.
+    pub fn one_strategy(
+        doc: &Document,
+        strategy: Option<&str>,
+        seed: Option<u64>,
+        replications: Option<u64>,
+    ) -> Result<(String, Evaluator), ExploreError> {
+        let full = doc.validate()?;
+        let id = strategy.map_or_else(
+            || full.strategies[full.reference].id.clone(),
+            str::to_string,
+        );
+        let ev = Evaluator::new(doc.clone(), std::slice::from_ref(&id), seed, replications)?;
+        Ok((id, ev))
+    }
+
+    /// The ids of every strategy of the scenario, in its order (whatever the evaluator
+    /// keeps): a strategy's colour in the charts follows its place here.
+    pub fn all_strategy_ids(&self) -> &[String] {
+        &self.all_ids
+    }
+
+    /// The strategies simulated, as chosen (all of the scenario's when empty).
+    pub fn strategy_ids(&self) -> &[String] {
+        &self.strategies
     }
 
     /// The document evaluated.
@@ -133,14 +139,14 @@ impl Evaluator {
     /// strategies.
     ///
     /// # Errors
-    /// An unknown path or a value it cannot take ([`AnalysisError::Param`]), the path
+    /// An unknown path or a value it cannot take ([`ExploreError::Param`]), the path
     /// `replications` (set by the analysis, not swept), or an invalid scenario at these
-    /// values ([`AnalysisError::InvalidAt`]).
-    pub fn scenario_at(&self, values: &[(&str, f64)]) -> Result<Scenario, AnalysisError> {
+    /// values ([`ExploreError::InvalidAt`]).
+    pub fn scenario_at(&self, values: &[(&str, f64)]) -> Result<Scenario, ExploreError> {
         let mut doc = self.doc.clone();
         for &(path, v) in values {
             if path == "replications" {
-                return Err(AnalysisError::Spec(
+                return Err(ExploreError::Spec(
                     "`replications` is chosen with --replications; it cannot be varied".into(),
                 ));
             }
@@ -153,7 +159,7 @@ impl Evaluator {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let scn = doc.validate().map_err(|e| AnalysisError::InvalidAt {
+        let scn = doc.validate().map_err(|e| ExploreError::InvalidAt {
             at: at(),
             problems: e
                 .problems
@@ -179,7 +185,7 @@ impl Evaluator {
         &self,
         values: &[(&str, f64)],
         progress: &dyn Progress,
-    ) -> Result<(Scenario, RunResult), AnalysisError> {
+    ) -> Result<(Scenario, RunResult), ExploreError> {
         let scn = self.scenario_at(values)?;
         let res = self.run_scenario(&scn, progress);
         Ok((scn, res))

@@ -21,9 +21,69 @@
 //! With one supplier, lead time `L`, private stock `P` days and stockpile `S` days
 //! (release rate 1), TTS = `L + P + S` (MODEL.md §8).
 
+use super::{ExploreError, Source, select_strategies};
 use crate::model::{Dist, Onset, Scenario, Shock, ShockKind};
+use crate::scenario::Document;
 use crate::sim::{self, Metric, NoProgress, RunOptions};
 use serde::Serialize;
+
+/// A validated exposure question: the scenario restricted to one strategy, and the TTR
+/// to use for every entity, if given.
+#[derive(Debug, Clone)]
+pub struct ExposureProblem {
+    /// Id of the strategy whose stocks and suppliers are used.
+    pub strategy: String,
+    /// Time to recover for every entity, in days (default: from the scenario's shocks).
+    pub ttr: Option<f64>,
+    /// Where the scenario came from.
+    pub source: Source,
+    scn: Scenario,
+}
+
+impl ExposureProblem {
+    /// Checks the scenario, `ttr` (days in 0..=1,000,000) and `strategy` (default: the
+    /// reference strategy), in this order.
+    ///
+    /// # Errors
+    /// The first problem found, saying what to change.
+    pub fn new(
+        doc: &Document,
+        strategy: Option<&str>,
+        ttr: Option<f64>,
+        source: Source,
+    ) -> Result<ExposureProblem, ExploreError> {
+        let full = doc.validate()?;
+        if let Some(t) = ttr
+            && !(t >= 0.0 && t.is_finite() && t <= 1e6)
+        {
+            return Err(ExploreError::Spec(format!(
+                "--ttr {t} must be a number of days between 0 and 1000000"
+            )));
+        }
+        let strategy = strategy.map_or_else(
+            || full.strategies[full.reference].id.clone(),
+            str::to_string,
+        );
+        let scn = select_strategies(&full, std::slice::from_ref(&strategy))?;
+        Ok(ExposureProblem {
+            strategy,
+            ttr,
+            source,
+            scn,
+        })
+    }
+
+    /// The scenario, restricted to the strategy.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scn
+    }
+}
+
+/// The exposure table of `problem` ([`exposure`]): deterministic, one short run per
+/// entity, no progress to report.
+pub fn run(problem: &ExposureProblem) -> Vec<ExposureRow> {
+    exposure(&problem.scn, problem.ttr)
+}
 
 /// What is lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,7 +5,8 @@
 //! rounded to the nearest whole number and duplicate values (grid) or points
 //! (hypercube) are dropped, keeping the first.
 
-use super::eval::{AnalysisError, fmt_num};
+use super::ExploreError;
+use super::eval::fmt_num;
 use crate::scenario::{ParamKind, param_kind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -33,10 +34,10 @@ pub struct Vary {
 /// Parses `LO..HI` into `(lo, hi)`.
 ///
 /// # Errors
-/// [`AnalysisError::Spec`] when the text is not two finite numbers with `LO <= HI`.
-pub fn parse_range(text: &str) -> Result<(f64, f64), AnalysisError> {
+/// [`ExploreError::Spec`] when the text is not two finite numbers with `LO <= HI`.
+pub fn parse_range(text: &str) -> Result<(f64, f64), ExploreError> {
     let bad = |why: &str| {
-        AnalysisError::Spec(format!(
+        ExploreError::Spec(format!(
             "bad range `{text}`: {why}; write LO..HI, e.g. 0..180"
         ))
     };
@@ -59,10 +60,10 @@ impl Vary {
     /// Parses `PATH=LO..HI[:STEPS]`.
     ///
     /// # Errors
-    /// [`AnalysisError::Spec`] with the expected form.
-    pub fn parse(text: &str) -> Result<Vary, AnalysisError> {
+    /// [`ExploreError::Spec`] with the expected form.
+    pub fn parse(text: &str) -> Result<Vary, ExploreError> {
         let (path, rest) = text.split_once('=').ok_or_else(|| {
-            AnalysisError::Spec(format!(
+            ExploreError::Spec(format!(
                 "bad --vary `{text}`: write PATH=LO..HI[:STEPS], e.g. material.ndpr.stockpile_days=0..180:7"
             ))
         })?;
@@ -70,7 +71,7 @@ impl Vary {
             match rest.rsplit_once(':') {
                 Some((r, s)) => {
                     let n = s.trim().parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
-                    AnalysisError::Spec(format!(
+                    ExploreError::Spec(format!(
                         "bad --vary `{text}`: STEPS `{s}` must be a whole number of at least 1"
                     ))
                 })?;
@@ -95,11 +96,11 @@ impl Vary {
     }
 
     /// Rejects ranges outside [0, 1] for probabilities and shares.
-    fn check_kind(&self) -> Result<(), AnalysisError> {
+    fn check_kind(&self) -> Result<(), ExploreError> {
         if matches!(self.kind(), ParamKind::Probability | ParamKind::Share)
             && !(self.lo >= 0.0 && self.hi <= 1.0)
         {
-            return Err(AnalysisError::Spec(format!(
+            return Err(ExploreError::Spec(format!(
                 "`{}` is a probability or share: its range {}..{} must lie within 0..1",
                 self.path,
                 fmt_num(self.lo),

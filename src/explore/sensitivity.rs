@@ -36,12 +36,13 @@
 //! first exceeds the total), with the raw estimates kept beside. Intervals are cut to
 //! [0, 1] and contain the reported value.
 
-use super::eval::{AnalysisError, Evaluator, fmt_num};
+use super::eval::{Evaluator, fmt_num};
 use super::grid::analysis_kind;
 use super::target::Subject;
+use super::{ExploreError, Observer, Source, Stage};
 use crate::model::Scenario;
 use crate::scenario::{Document, ParamKind};
-use crate::sim::{NoProgress, Progress, RunResult};
+use crate::sim::{NoProgress, RunResult};
 use crate::stats::{Paired, quantile_sorted};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -59,6 +60,165 @@ pub fn default_paths(doc: &Document) -> Vec<String> {
         .into_iter()
         .filter(|p| p != "replications" && p != "horizon_days")
         .collect()
+}
+
+/// The user's request for a sensitivity analysis, as given (checked by
+/// [`SensitivityProblem::new`]).
+#[derive(Debug, Clone)]
+pub struct SensitivityRequest {
+    /// Strategy evaluated (default: the reference strategy).
+    pub strategy: Option<String>,
+    /// Metric whose mean is compared.
+    pub metric: String,
+    /// Material the metric is read for, or `total` (default: the only material; with
+    /// several, `total` for total metrics, else the first material, with a note).
+    pub material: Option<String>,
+    /// Relative move of each path, down and up.
+    pub delta: f64,
+    /// Paths to move (default: [`default_paths`]).
+    pub paths: Vec<String>,
+    /// Also Sobol indices, with this many base rows.
+    pub sobol: Option<usize>,
+    /// Bootstrap resamples of the Sobol intervals.
+    pub bootstrap: usize,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Replications per run (default: the scenario's).
+    pub replications: Option<u64>,
+    /// Where the scenario came from.
+    pub source: Source,
+}
+
+/// A validated sensitivity question.
+#[derive(Debug, Clone)]
+pub struct SensitivityProblem {
+    /// Id of the strategy evaluated.
+    pub strategy: String,
+    /// The material (or `total`) the metric is read for.
+    pub subject: Subject,
+    /// The metric whose mean is compared.
+    pub metric: String,
+    /// Relative move of each path.
+    pub delta: f64,
+    /// The paths moved.
+    pub paths: Vec<String>,
+    /// Sobol base rows, if Sobol indices are wanted.
+    pub sobol: Option<usize>,
+    /// Bootstrap resamples of the Sobol intervals.
+    pub bootstrap: usize,
+    /// Where the scenario came from.
+    pub source: Source,
+    ev: Evaluator,
+}
+
+/// The outcome of a sensitivity analysis.
+#[derive(Debug, Clone)]
+pub struct SensitivityResult {
+    /// One-at-a-time rows in rank order, skipped paths last.
+    pub rows: Vec<OatRow>,
+    /// Sobol indices, when asked for.
+    pub sobol: Option<SobolResult>,
+}
+
+impl SensitivityProblem {
+    /// Checks `req` against `doc`, in this order: the strategy, the material and
+    /// metric, the paths. A note goes to `observer` when the metric is per material and
+    /// no material was named.
+    ///
+    /// # Errors
+    /// The first problem found, saying what to change.
+    pub fn new(
+        doc: &Document,
+        req: &SensitivityRequest,
+        observer: &dyn Observer,
+    ) -> Result<SensitivityProblem, ExploreError> {
+        let (strategy, ev) =
+            Evaluator::one_strategy(doc, req.strategy.as_deref(), req.seed, req.replications)?;
+        let mut subject = Subject::resolve(ev.base(), req.material.as_deref())?;
+        if req.material.is_none() && subject.check_metric(&req.metric).is_err() {
+            subject = Subject::Material(0);
+            observer.note(&format!(
+                "`{}` is per material; using material `{}` (choose with --material)",
+                req.metric,
+                ev.base().materials[0].id
+            ));
+        }
+        subject.check_metric(&req.metric)?;
+        let paths = if req.paths.is_empty() {
+            default_paths(doc)
+        } else {
+            req.paths.clone()
+        };
+        for p in &paths {
+            doc.get(p)?;
+        }
+        Ok(SensitivityProblem {
+            strategy,
+            subject,
+            metric: req.metric.clone(),
+            delta: req.delta,
+            paths,
+            sobol: req.sobol,
+            bootstrap: req.bootstrap,
+            source: req.source.clone(),
+            ev,
+        })
+    }
+
+    /// The evaluator (seed, replications, the scenario restricted to the strategy).
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.ev
+    }
+}
+
+/// Runs the one-at-a-time moves ([`one_at_a_time`], stage [`Stage::OneAtATime`]) and,
+/// when asked, Sobol indices over the paths that moved, each over its low..high range
+/// ([`sobol`], stage [`Stage::Sobol`]).
+///
+/// # Errors
+/// As [`one_at_a_time`] and [`sobol`].
+pub fn run(
+    problem: &SensitivityProblem,
+    observer: &dyn Observer,
+) -> Result<SensitivityResult, ExploreError> {
+    let p = problem;
+    observer.stage(&Stage::OneAtATime {
+        runs: 1 + 2 * p.paths.len(),
+    });
+    let rows = one_at_a_time(&p.ev, &p.paths, p.delta, p.subject, &p.metric, observer)?;
+    let Some(n) = p.sobol else {
+        return Ok(SensitivityResult { rows, sobol: None });
+    };
+    let inputs: Vec<SobolInput> = p
+        .paths
+        .iter()
+        .filter_map(|path| rows.iter().find(|r| &r.moved.path == path))
+        .filter(|r| r.rank.is_some())
+        .map(|r| SobolInput {
+            path: r.moved.path.clone(),
+            lo: r.moved.low.unwrap_or(r.moved.base),
+            hi: r.moved.high.unwrap_or(r.moved.base),
+        })
+        .collect();
+    observer.stage(&Stage::Sobol {
+        paths: inputs.len(),
+        n,
+        runs: n * (inputs.len() + 2),
+        replications: p.ev.replications,
+    });
+    let r = sobol(
+        &p.ev,
+        &inputs,
+        n,
+        p.bootstrap,
+        p.subject,
+        &p.metric,
+        observer,
+    )?;
+    Ok(SensitivityResult {
+        rows,
+        sobol: Some(r),
+    })
 }
 
 /// A path's base value and its moved values (or why a side does not move).
@@ -203,7 +363,7 @@ fn mean_present(col: &[f64]) -> Option<f64> {
 }
 
 /// One-at-a-time sensitivity of the mean of `metric` (for `subject`) under the
-/// evaluator's first strategy, moving each of `paths` by `delta`. `progress` advances by
+/// evaluator's first strategy, moving each of `paths` by `delta`. `observer` advances by
 /// one per run (`1 + 2 × paths`). Rows come back in rank order, skipped paths last (in
 /// the order given).
 ///
@@ -215,19 +375,19 @@ pub fn one_at_a_time(
     delta: f64,
     subject: Subject,
     metric: &str,
-    progress: &dyn Progress,
-) -> Result<Vec<OatRow>, AnalysisError> {
+    observer: &dyn Observer,
+) -> Result<Vec<OatRow>, ExploreError> {
     if !(delta > 0.0) {
-        return Err(AnalysisError::Spec("--delta must be above 0".into()));
+        return Err(ExploreError::Spec("--delta must be above 0".into()));
     }
     subject.check_metric(metric)?;
     let doc = ev.document();
     let moves: Vec<Move> = paths
         .iter()
         .map(|p| Ok(move_of(p, doc.get(p)?, delta)))
-        .collect::<Result<_, AnalysisError>>()?;
+        .collect::<Result<_, ExploreError>>()?;
     let (scn, res) = ev.run_at(&[], &NoProgress)?;
-    progress.advance(1);
+    observer.advance(1);
     let base_col = column(&scn, &res, subject, metric);
     let metric_base = mean_present(&base_col);
     let mut rows = Vec::with_capacity(moves.len());
@@ -235,7 +395,7 @@ pub fn one_at_a_time(
         let side = |v: Option<f64>, notes: &mut Vec<String>, which: &str| {
             let v = v?;
             let r = ev.run_at(&[(mv.path.as_str(), v)], &NoProgress);
-            progress.advance(1);
+            observer.advance(1);
             match r {
                 Ok((scn, res)) => Some(column(&scn, &res, subject, metric)),
                 Err(e) => {
@@ -566,7 +726,7 @@ pub fn not_converged(ix: &SobolIndex) -> Option<String> {
 }
 
 /// Sobol indices of the mean of `metric` (for `subject`, first strategy of the
-/// evaluator) over `inputs`, with `n` base rows and `bootstrap` resamples. `progress`
+/// evaluator) over `inputs`, with `n` base rows and `bootstrap` resamples. `observer`
 /// advances by one per run.
 ///
 /// # Errors
@@ -579,10 +739,10 @@ pub fn sobol(
     bootstrap: usize,
     subject: Subject,
     metric: &str,
-    progress: &dyn Progress,
-) -> Result<SobolResult, AnalysisError> {
+    observer: &dyn Observer,
+) -> Result<SobolResult, ExploreError> {
     if !(2..=SOBOL_MAX_N).contains(&n) || inputs.is_empty() {
-        return Err(AnalysisError::Spec(format!(
+        return Err(ExploreError::Spec(format!(
             "Sobol indices need --sobol N with 2 <= N <= {SOBOL_MAX_N} and at least one path"
         )));
     }
@@ -601,16 +761,16 @@ pub fn sobol(
             .collect()
     };
     let (a, b) = (to_values(&ua), to_values(&ub));
-    let f = |row: &[f64]| -> Result<f64, AnalysisError> {
+    let f = |row: &[f64]| -> Result<f64, ExploreError> {
         let values: Vec<(&str, f64)> = inputs
             .iter()
             .zip(row)
             .map(|(i, &v)| (i.path.as_str(), v))
             .collect();
         let (scn, res) = ev.run_at(&values, &NoProgress)?;
-        progress.advance(1);
+        observer.advance(1);
         mean_present(&column(&scn, &res, subject, metric)).ok_or_else(|| {
-            AnalysisError::Spec(format!(
+            ExploreError::Spec(format!(
                 "{metric} is absent in every replication at one sampled point; choose \
                  another --metric"
             ))

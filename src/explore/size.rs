@@ -22,11 +22,19 @@
 //! When no scanned value meets the target the result is "not met", with the best value
 //! found (most clauses met, then the smallest relative violation, then the smallest
 //! value).
+//!
+//! A [`SizeProblem`] holds the validated question; [`run`] searches it (reporting each
+//! evaluation to an [`Observer`]) into a [`SizeResult`]; [`search`] is the search alone,
+//! over any evaluation function.
 
-use super::eval::{AnalysisError, fmt_num, fmt_sig};
+use super::ExploreError;
+use super::eval::{fmt_num, fmt_sig};
 pub use super::grid::analysis_kind;
-use super::target::{Evaluated, Op, Rule, Statistic, Target};
-use crate::scenario::ParamKind;
+use super::grid::parse_range;
+use super::target::{Evaluated, Op, Rule, Statistic, Subject, Target};
+use super::{Evaluator, Observer, Source, Stage};
+use crate::scenario::{Document, ParamKind};
+use crate::sim::NoProgress;
 use serde::Serialize;
 
 /// Default number of values in the coarse scan.
@@ -79,7 +87,7 @@ pub fn default_range(
     path: &str,
     kind: ParamKind,
     current: f64,
-) -> Result<(f64, f64), AnalysisError> {
+) -> Result<(f64, f64), ExploreError> {
     let segs: Vec<&str> = path.split('.').collect();
     let fraction = segs
         .iter()
@@ -91,7 +99,7 @@ pub fn default_range(
         ParamKind::WholeDays => Ok((0.0, (4.0 * current).max(DEFAULT_DAYS_HI).round())),
         ParamKind::Real if fraction => Ok((0.0, (4.0 * current).max(1.0))),
         ParamKind::Real if current > 0.0 => Ok((0.0, 4.0 * current)),
-        ParamKind::Real => Err(AnalysisError::Spec(format!(
+        ParamKind::Real => Err(ExploreError::Spec(format!(
             "`{path}` is {} in the scenario, so there is no scale to search from; give \
              --range LO..HI",
             fmt_num(current)
@@ -225,12 +233,12 @@ pub struct SizeResult {
 ///
 /// # Errors
 /// A bad spec (`scan < 2`, empty range), or the first error of `eval`.
-pub fn search<F>(spec: &SizeSpec, target: &Target, mut eval: F) -> Result<SizeResult, AnalysisError>
+pub fn search<F>(spec: &SizeSpec, target: &Target, mut eval: F) -> Result<SizeResult, ExploreError>
 where
-    F: FnMut(f64) -> Result<Vec<Evaluated>, AnalysisError>,
+    F: FnMut(f64) -> Result<Vec<Evaluated>, ExploreError>,
 {
     if spec.scan < 2 {
-        return Err(AnalysisError::Spec(
+        return Err(ExploreError::Spec(
             "the scan needs at least 2 values".into(),
         ));
     }
@@ -241,7 +249,7 @@ where
         (spec.lo, spec.hi)
     };
     if !(lo < hi) {
-        return Err(AnalysisError::Spec(format!(
+        return Err(ExploreError::Spec(format!(
             "the range {}..{} is empty{}; give --range LO..HI with LO < HI",
             fmt_num(spec.lo),
             fmt_num(spec.hi),
@@ -257,7 +265,7 @@ where
     let mut at = |i: usize,
                   stage: &'static str,
                   points: &mut Vec<SizePoint>|
-     -> Result<bool, AnalysisError> {
+     -> Result<bool, ExploreError> {
         let v = grid.value(i);
         if let Some(p) = points.iter().find(|p| p.value.to_bits() == v.to_bits()) {
             return Ok(p.met);
@@ -438,6 +446,133 @@ where
         None,
         warnings,
     ))
+}
+
+/// The user's request for a sizing, as given (checked by [`SizeProblem::new`]).
+#[derive(Debug, Clone)]
+pub struct SizeRequest {
+    /// The parameter path to size.
+    pub param: String,
+    /// The target, e.g. `p95(shortfall_pct) <= 1`.
+    pub target: String,
+    /// The range searched, `LO..HI` (default: [`default_range`]).
+    pub range: Option<String>,
+    /// Met with this confidence (the interval's end decides) instead of by the point
+    /// estimate.
+    pub confidence: Option<f64>,
+    /// Strategy evaluated (default: the reference strategy).
+    pub strategy: Option<String>,
+    /// Material the target reads, or `total` (default: the only material, else total).
+    pub material: Option<String>,
+    /// Values in the coarse scan.
+    pub scan: usize,
+    /// Resolution of non-whole-day paths, relative to the range width.
+    pub rel_tol: f64,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Replications per evaluation (default: the scenario's).
+    pub replications: Option<u64>,
+    /// Where the scenario came from.
+    pub source: Source,
+}
+
+/// A validated sizing question.
+#[derive(Debug, Clone)]
+pub struct SizeProblem {
+    /// What to search.
+    pub spec: SizeSpec,
+    /// What must hold.
+    pub target: Target,
+    /// The material (or `total`) the target reads.
+    pub subject: Subject,
+    /// Id of the strategy evaluated.
+    pub strategy: String,
+    /// The path's value in the scenario.
+    pub current: f64,
+    /// Where the scenario came from.
+    pub source: Source,
+    ev: Evaluator,
+}
+
+impl SizeProblem {
+    /// Checks `req` against `doc`, in this order: the target, the path, the strategy,
+    /// the material, the range, the tolerance.
+    ///
+    /// # Errors
+    /// The first problem found, saying what to change.
+    pub fn new(doc: &Document, req: &SizeRequest) -> Result<SizeProblem, ExploreError> {
+        let target = Target::parse(&req.target)?;
+        let current = doc.get(&req.param)?;
+        let (strategy, ev) =
+            Evaluator::one_strategy(doc, req.strategy.as_deref(), req.seed, req.replications)?;
+        let subject = match Subject::resolve(ev.base(), req.material.as_deref())
+            .and_then(|s| target.check(s).map(|_| s))
+        {
+            Ok(s) => s,
+            Err(e) if req.material.is_none() => {
+                return Err(ExploreError::Spec(format!(
+                    "{e}; the scenario has several materials: choose one with --material"
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        let kind = analysis_kind(&req.param);
+        let (lo, hi) = match req.range.as_deref() {
+            Some(r) => parse_range(r)?,
+            None => default_range(&req.param, kind, current)?,
+        };
+        if !(req.rel_tol > 0.0 && req.rel_tol < 1.0) {
+            return Err(ExploreError::Spec("--tol must be between 0 and 1".into()));
+        }
+        Ok(SizeProblem {
+            spec: SizeSpec {
+                path: req.param.clone(),
+                kind,
+                lo,
+                hi,
+                scan: req.scan,
+                rel_tol: req.rel_tol,
+                rule: req.confidence.map_or(Rule::Point, Rule::Confidence),
+            },
+            target,
+            subject,
+            strategy,
+            current,
+            source: req.source.clone(),
+            ev,
+        })
+    }
+
+    /// The evaluator (seed, replications, the scenario restricted to the strategy).
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.ev
+    }
+
+    /// The confidence level asked for, if any.
+    pub fn confidence(&self) -> Option<f64> {
+        match self.spec.rule {
+            Rule::Point => None,
+            Rule::Confidence(c) => Some(c),
+        }
+    }
+}
+
+/// Searches `problem` ([`search`]), evaluating the target at each value tried with the
+/// evaluator's seed and replications; announces [`Stage::Size`] and each evaluation.
+///
+/// # Errors
+/// A bad range, or an evaluation that fails.
+pub fn run(problem: &SizeProblem, observer: &dyn Observer) -> Result<SizeResult, ExploreError> {
+    observer.stage(&Stage::Size);
+    let path = problem.spec.path.as_str();
+    search(&problem.spec, &problem.target, |v| {
+        observer.evaluating(&[(path, v)]);
+        let (scn, res) = problem.ev.run_at(&[(path, v)], &NoProgress)?;
+        observer.advance(1);
+        Ok(problem
+            .target
+            .evaluate(&scn, &res, 0, problem.subject, problem.spec.rule))
+    })
 }
 
 /// Warnings about intervals: under the point rule, every clause whose interval at the

@@ -1,29 +1,38 @@
-//! Parameter sweeps: the spec (paths, ranges, points, seed, replications), its hash (so
-//! a resumed sweep never mixes points of another spec), and the tidy CSV rows of one
-//! point.
+//! Parameter sweeps: the problem (paths, ranges, points, seed, replications, strategies,
+//! validated before anything runs), its spec hash (so a resumed sweep never mixes points
+//! of another spec), the executor that evaluates the points into a [`PointStore`], and
+//! the typed rows of the result.
 //!
-//! `sweep.csv` has one row per point × strategy × material, plus one `total` row per
-//! point × strategy (material `total`). Columns: `point` (index, from 0), one column per
-//! varied path (named by the path) with its value at the point, `strategy`, `material`,
-//! `autonomy` (share of replications with no shortfall day; for `total`, in no
-//! material), `not_moved_by` (the varied paths that cannot move this strategy's rows,
-//! `;`-separated, see [`not_moved_by`]: its rows repeat along those paths), then for
-//! every metric `M` (MODEL.md §5 names, then `strategy_cost`) the
-//! statistics `M_mean`, `M_se`, `M_ci95_lo`, `M_ci95_hi`, `M_p50`, `M_p95`, `M_cvar95`,
-//! `M_prob_positive` over replications (absent values skipped, as in `summary.csv`). A
-//! statistic that does not apply (a material-only metric on a `total` row,
-//! `strategy_cost` on a material row, a metric absent in every replication) is empty.
+//! Rows ([`SweepRow`], one line of `sweep.csv` each, see [`super::export`]): one per
+//! point × strategy × material, plus one `total` row per point × strategy (material
+//! `total`). Columns: `point` (index, from 0), one column per varied path (named by the
+//! path) with its value at the point, `strategy`, `material`, `autonomy` (share of
+//! replications with no shortfall day; for `total`, in no material), `not_moved_by` (the
+//! varied paths that cannot move this strategy's rows, `;`-separated, see
+//! [`not_moved_by`]: its rows repeat along those paths), then for every metric `M`
+//! (MODEL.md §5 names, then `strategy_cost`) the statistics `M_mean`, `M_se`,
+//! `M_ci95_lo`, `M_ci95_hi`, `M_p50`, `M_p95`, `M_cvar95`, `M_prob_positive` over
+//! replications (absent values skipped, as in `summary.csv`). A statistic that does not
+//! apply (a material-only metric on a `total` row, `strategy_cost` on a material row, a
+//! metric absent in every replication) is empty.
+//!
+//! Resumability: the executor skips the points its [`PointStore`] already holds and
+//! stores each point as soon as it is finished; the result is then collected from the
+//! store in index order, so a sweep interrupted and run again gives the same rows as an
+//! uninterrupted one. Points are addressed by index (`0..problem.len()`), so a subset can
+//! be computed on its own ([`compute`]) and collected later ([`collect`]).
 
-use super::eval::fmt_num;
-use super::grid::Vary;
-use super::target::Subject;
+use super::grid::{self, Vary};
+use super::target::{Op, Statistic, Subject, Target};
+use super::{Evaluator, ExploreError, Flow, Observer, Source, Stage};
 use crate::model::Scenario;
 use crate::scenario::Document;
 use crate::scenario::raw::SetValue;
-use crate::sim::{Metric, RunResult};
+use crate::sim::{Metric, NoProgress, RunResult};
 use crate::stats::{Stats, TOTAL, TotalMetric};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// Statistics written per metric, in column order (suffixes of the metric name).
 pub const STAT_COLUMNS: [&str; 8] = [
@@ -47,6 +56,19 @@ pub fn metric_columns() -> Vec<&'static str> {
 /// Version of the layout of `sweep.csv` rows (part of the spec, so that a resumed sweep
 /// never mixes point files of two layouts).
 pub const CSV_FORMAT: u32 = 2;
+
+/// The `sweep.csv` statistic column a target statistic reads (`None`: not in the CSV).
+pub fn stat_column(stat: Statistic) -> Option<&'static str> {
+    match stat {
+        Statistic::Mean => Some("mean"),
+        Statistic::Quantile(50) => Some("p50"),
+        Statistic::Quantile(95) => Some("p95"),
+        Statistic::Quantile(_) => None,
+        Statistic::Cvar95 => Some("cvar95"),
+        Statistic::ProbPositive => Some("prob_positive"),
+        Statistic::Autonomy => Some("autonomy"),
+    }
+}
 
 /// Why a varied path cannot move a strategy's results, or `None` when it can: the
 /// strategy sets the path itself (its `set` names the path, or a table that holds it:
@@ -123,8 +145,8 @@ impl SweepSpec {
         h.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// The header line of `sweep.csv` (with a final newline).
-    pub fn csv_header(&self) -> String {
+    /// The column names of `sweep.csv`, in order (see the module docs).
+    pub fn columns(&self) -> Vec<String> {
         let mut cols: Vec<String> = vec!["point".into()];
         cols.extend(self.vary.iter().map(|v| v.path.clone()));
         cols.extend([
@@ -138,9 +160,7 @@ impl SweepSpec {
                 cols.push(format!("{m}_{s}"));
             }
         }
-        let mut line = cols.join(",");
-        line.push('\n');
-        line
+        cols
     }
 
     /// `(path, value)` pairs of point `i`.
@@ -153,69 +173,493 @@ impl SweepSpec {
     }
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map(fmt_num).unwrap_or_default()
-}
+/// The statistics of one metric in one row, in [`STAT_COLUMNS`] order (all `None` where
+/// the metric does not apply).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StatColumns(pub [Option<f64>; 8]);
 
-fn push_stats(line: &mut Vec<String>, s: Option<&Stats>) {
-    match s {
-        None => line.extend(std::iter::repeat_n(String::new(), STAT_COLUMNS.len())),
-        Some(s) => {
-            line.push(opt(s.mean));
-            line.push(opt(s.se));
-            line.push(opt(s.ci95.map(|c| c[0])));
-            line.push(opt(s.ci95.map(|c| c[1])));
-            line.push(opt(s.p50));
-            line.push(opt(s.p95));
-            line.push(opt(s.cvar95));
-            line.push(opt(s.prob_positive));
-        }
+impl StatColumns {
+    /// The columns of `s`.
+    pub fn from_stats(s: &Stats) -> StatColumns {
+        StatColumns([
+            s.mean,
+            s.se,
+            s.ci95.map(|c| c[0]),
+            s.ci95.map(|c| c[1]),
+            s.p50,
+            s.p95,
+            s.cvar95,
+            s.prob_positive,
+        ])
+    }
+
+    /// The statistic named `stat` (a [`STAT_COLUMNS`] name).
+    pub fn get(&self, stat: &str) -> Option<f64> {
+        STAT_COLUMNS
+            .iter()
+            .position(|s| *s == stat)
+            .and_then(|i| self.0[i])
     }
 }
 
-/// The CSV lines (each ending in a newline) of point `index` with values `values`, from
-/// the run `res` of `scn`: strategies in scenario order, each with its materials in order
-/// and then its `total` row. `not_moved[s]` lists the varied paths that cannot move
-/// strategy `s` ([`not_moved_by`]).
+/// One row of `sweep.csv` (see the module docs), typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRow {
+    /// Index of the point.
+    pub point: usize,
+    /// Value of each varied path at the point, in `vary` order.
+    pub values: Vec<f64>,
+    /// Strategy id.
+    pub strategy: String,
+    /// Material id, or `total`.
+    pub material: String,
+    /// Share of replications with no shortfall day (for `total`: in no material).
+    pub autonomy: Option<f64>,
+    /// The varied paths that cannot move this strategy ([`not_moved_by`]).
+    pub not_moved_by: Vec<String>,
+    /// Statistics per metric, in [`metric_columns`] order.
+    pub stats: Vec<StatColumns>,
+}
+
+impl SweepRow {
+    /// The number in the column named `column`: `autonomy`, or `M_S` for a metric `M`
+    /// of [`metric_columns`] and a statistic `S` of [`STAT_COLUMNS`]; `None` when empty
+    /// or when no such column exists.
+    pub fn value(&self, column: &str) -> Option<f64> {
+        if column == "autonomy" {
+            return self.autonomy;
+        }
+        metric_columns()
+            .iter()
+            .zip(&self.stats)
+            .find_map(|(m, st)| {
+                column
+                    .strip_prefix(m)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .filter(|s| STAT_COLUMNS.contains(s))
+                    .map(|s| st.get(s))
+            })
+            .flatten()
+    }
+}
+
+/// The rows of point `index` with values `values`, from the run `res` of `scn`:
+/// strategies in scenario order, each with its materials in order and then its `total`
+/// row. `not_moved[s]` lists the varied paths that cannot move strategy `s`
+/// ([`not_moved_by`]).
 pub fn point_rows(
     scn: &Scenario,
     res: &RunResult,
     index: usize,
     values: &[f64],
     not_moved: &[Vec<String>],
-) -> String {
-    let mut out = String::new();
-    let lead: Vec<String> = std::iter::once(index.to_string())
-        .chain(values.iter().map(|&v| fmt_num(v)))
-        .collect();
+) -> Vec<SweepRow> {
     let cols = metric_columns();
+    let mut out = Vec::new();
     for (s, strat) in scn.strategies.iter().enumerate() {
         let subjects = (0..scn.materials.len())
             .map(Subject::Material)
             .chain(std::iter::once(Subject::Total));
         for subject in subjects {
-            let mut line = lead.clone();
-            line.push(strat.id.clone());
-            line.push(match subject {
-                Subject::Material(m) => scn.materials[m].id.clone(),
-                Subject::Total => TOTAL.to_string(),
-            });
             let aut = subject.no_shortfall(res, s);
-            line.push(opt(
-                (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64)
-            ));
-            line.push(not_moved.get(s).map(|v| v.join(";")).unwrap_or_default());
-            for name in &cols {
-                let stats = subject
-                    .column(scn, res, s, name)
-                    .map(|c| Stats::from_metric_sample(name, &c));
-                push_stats(&mut line, stats.as_ref());
-            }
-            out.push_str(&line.join(","));
-            out.push('\n');
+            out.push(SweepRow {
+                point: index,
+                values: values.to_vec(),
+                strategy: strat.id.clone(),
+                material: match subject {
+                    Subject::Material(m) => scn.materials[m].id.clone(),
+                    Subject::Total => TOTAL.to_string(),
+                },
+                autonomy: (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64),
+                not_moved_by: not_moved.get(s).cloned().unwrap_or_default(),
+                stats: cols
+                    .iter()
+                    .map(|name| {
+                        subject
+                            .column(scn, res, s, name)
+                            .map(|c| StatColumns::from_stats(&Stats::from_metric_sample(name, &c)))
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            });
         }
     }
     out
+}
+
+/// The user's request for a sweep, as given (checked by [`SweepProblem::new`]).
+#[derive(Debug, Clone, Default)]
+pub struct SweepRequest {
+    /// Ranges, `PATH=LO..HI[:STEPS]` each ([`Vary::parse`]).
+    pub vary: Vec<String>,
+    /// A Latin hypercube of this many points instead of the full grid.
+    pub lhs: Option<usize>,
+    /// Strategies to simulate (all when empty).
+    pub strategies: Vec<String>,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Replications per point (default: the scenario's).
+    pub replications: Option<u64>,
+    /// The metric the charts read.
+    pub metric: String,
+    /// The material the charts read, or `total` (default: the only material; with
+    /// several, `total` for total metrics, else the first material, with a note).
+    pub material: Option<String>,
+    /// A target drawn on the charts, e.g. `mean(shortfall_pct) <= 1`.
+    pub target: Option<String>,
+    /// Where the scenario came from.
+    pub source: Source,
+}
+
+/// What the charts of a sweep read: not part of the spec (any of them reuses the same
+/// points).
+#[derive(Debug, Clone)]
+pub struct SweepView {
+    /// Material (or `total`) read.
+    pub subject: Subject,
+    /// Metric read.
+    pub metric: String,
+    /// The target drawn, if any (every clause reads a `sweep.csv` column).
+    pub target: Option<Target>,
+}
+
+/// A validated sweep: every point gives a valid scenario.
+#[derive(Debug, Clone)]
+pub struct SweepProblem {
+    /// What is computed (and hashed).
+    pub spec: SweepSpec,
+    /// What the charts read.
+    pub view: SweepView,
+    /// Per strategy simulated, the varied paths that cannot move it and why.
+    pub not_moved: Vec<Vec<(String, String)>>,
+    /// Where the scenario came from.
+    pub source: Source,
+    hash: String,
+    ev: Evaluator,
+}
+
+impl SweepProblem {
+    /// Checks `req` against `doc` (in this order: the ranges and their paths, the
+    /// strategies, the material and metric charted, the target, then every point) and
+    /// builds the points. A note goes to `observer` when the metric charted is per
+    /// material and no material was named.
+    ///
+    /// # Errors
+    /// The first problem found, saying what to change.
+    pub fn new(
+        doc: &Document,
+        req: &SweepRequest,
+        observer: &dyn Observer,
+    ) -> Result<SweepProblem, ExploreError> {
+        let vary: Vec<Vary> = req
+            .vary
+            .iter()
+            .map(|v| {
+                let v = Vary::parse(v)?;
+                doc.get(&v.path)?;
+                if v.path == "replications" {
+                    return Err(ExploreError::Spec(
+                        "`replications` is set with --replications; it cannot be varied".into(),
+                    ));
+                }
+                Ok(v)
+            })
+            .collect::<Result<_, ExploreError>>()?;
+        if let Some(i) = (1..vary.len()).find(|&i| vary[..i].iter().any(|v| v.path == vary[i].path))
+        {
+            return Err(ExploreError::Spec(format!(
+                "`{}` is varied twice",
+                vary[i].path
+            )));
+        }
+        let ev = Evaluator::new(doc.clone(), &req.strategies, req.seed, req.replications)?;
+        let view = SweepView::new(ev.base(), req, observer)?;
+        let points = match req.lhs {
+            Some(n) => grid::lhs(&vary, n, ev.seed),
+            None => grid::grid(&vary),
+        };
+        let spec = SweepSpec {
+            csv_format: CSV_FORMAT,
+            chokepoint_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: ev.base().name.clone(),
+            scenario_sha256: req.source.sha256.clone(),
+            vary,
+            lhs: req.lhs,
+            seed: ev.seed,
+            replications: ev.replications,
+            strategies: req.strategies.clone(),
+            points,
+        };
+        // Every point must give a valid scenario: fail before computing anything.
+        for i in 0..spec.points.len() {
+            ev.scenario_at(&spec.assignments(i))?;
+        }
+        let not_moved = ev
+            .base()
+            .strategies
+            .iter()
+            .map(|st| {
+                spec.vary
+                    .iter()
+                    .filter_map(|v| {
+                        not_moved_by(doc, &st.id, &v.path)
+                            .map(|why| (v.path.clone(), why.to_string()))
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(SweepProblem {
+            hash: spec.hash(),
+            spec,
+            view,
+            not_moved,
+            source: req.source.clone(),
+            ev,
+        })
+    }
+
+    /// Number of evaluation points.
+    pub fn len(&self) -> usize {
+        self.spec.points.len()
+    }
+
+    /// Whether the sweep has no points (never, for a validated problem).
+    pub fn is_empty(&self) -> bool {
+        self.spec.points.is_empty()
+    }
+
+    /// The spec hash ([`SweepSpec::hash`]).
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The evaluator of the points.
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.ev
+    }
+
+    /// The scenario at its base values, restricted to the strategies simulated.
+    pub fn base(&self) -> &Scenario {
+        self.ev.base()
+    }
+
+    /// Evaluates point `index` (no store involved): its rows.
+    ///
+    /// # Errors
+    /// The scenario is invalid at the point (checked when the problem was built).
+    pub fn evaluate(&self, index: usize) -> Result<Vec<SweepRow>, ExploreError> {
+        let (scn, res) = self.ev.run_at(&self.spec.assignments(index), &NoProgress)?;
+        let paths: Vec<Vec<String>> = self
+            .not_moved
+            .iter()
+            .map(|v| v.iter().map(|(p, _)| p.clone()).collect())
+            .collect();
+        Ok(point_rows(
+            &scn,
+            &res,
+            index,
+            &self.spec.points[index],
+            &paths,
+        ))
+    }
+}
+
+impl SweepView {
+    fn new(
+        base: &Scenario,
+        req: &SweepRequest,
+        observer: &dyn Observer,
+    ) -> Result<SweepView, ExploreError> {
+        let metric = req.metric.as_str();
+        let mut subject = Subject::resolve(base, req.material.as_deref())?;
+        if req.material.is_none() && subject.check_metric(metric).is_err() {
+            subject = Subject::Material(0);
+            observer.note(&format!(
+                "`{metric}` is per material; charting material `{}` (choose with --material)",
+                base.materials[0].id
+            ));
+        }
+        subject.check_metric(metric)?;
+        let target = req.target.as_deref().map(Target::parse).transpose()?;
+        if let Some(t) = &target {
+            t.check(subject)?;
+            if let Some(c) = t.clauses.iter().find(|c| stat_column(c.stat).is_none()) {
+                return Err(ExploreError::Spec(format!(
+                    "sweep.csv has no column for `{}`; targets of a sweep use mean, p50, p95, \
+                     cvar95, prob_positive or autonomy",
+                    c.stat.name()
+                )));
+            }
+        }
+        Ok(SweepView {
+            subject,
+            metric: metric.to_string(),
+            target,
+        })
+    }
+
+    /// Whether `target` holds on `row` (`None` without a target): every clause's column
+    /// meets its threshold.
+    pub fn met(&self, row: &SweepRow) -> Option<bool> {
+        self.target.as_ref().map(|t| {
+            t.clauses.iter().all(|c| {
+                let column = stat_column(c.stat).map(|stat| match &c.metric {
+                    Some(m) => format!("{m}_{stat}"),
+                    None => stat.to_string(),
+                });
+                column
+                    .and_then(|col| row.value(&col))
+                    .is_some_and(|v| c.op.holds(v, c.threshold))
+            })
+        })
+    }
+
+    /// The thresholds of the target's clauses on the mean of the charted metric, with
+    /// their labels (`target: ≤ 1`).
+    pub fn thresholds(&self) -> Vec<(f64, String)> {
+        let Some(t) = &self.target else {
+            return Vec::new();
+        };
+        t.clauses
+            .iter()
+            .filter(|c| c.stat == Statistic::Mean && c.metric.as_deref() == Some(&self.metric))
+            .map(|c| {
+                let op = match c.op {
+                    Op::Le => "≤",
+                    Op::Lt => "<",
+                    Op::Ge => "≥",
+                    Op::Gt => ">",
+                };
+                (c.threshold, format!("target: {op} {}", c.threshold))
+            })
+            .collect()
+    }
+}
+
+/// Where a sweep keeps its finished points, so an interrupted sweep resumes. The
+/// executor reaches files only through this trait: on disk it is `crate::store`'s
+/// point folder; [`MemoryStore`] keeps points in memory.
+pub trait PointStore: Send {
+    /// Whether point `index` is finished and stored.
+    fn contains(&self, index: usize) -> bool;
+    /// The rows of stored point `index`.
+    ///
+    /// # Errors
+    /// The point cannot be read back (the message names where it lives).
+    fn load(&self, index: usize) -> Result<Vec<SweepRow>, ExploreError>;
+    /// Stores the rows of point `index`, atomically (a reader never sees half a point).
+    ///
+    /// # Errors
+    /// The point cannot be written (the message names where).
+    fn save(&mut self, index: usize, rows: &[SweepRow]) -> Result<(), ExploreError>;
+    /// The indices below `points` that are finished, in order.
+    fn done(&self, points: usize) -> Vec<usize> {
+        (0..points).filter(|&i| self.contains(i)).collect()
+    }
+}
+
+/// A [`PointStore`] in memory (tests, and callers that need no resumption).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore(pub BTreeMap<usize, Vec<SweepRow>>);
+
+impl PointStore for MemoryStore {
+    fn contains(&self, index: usize) -> bool {
+        self.0.contains_key(&index)
+    }
+
+    fn load(&self, index: usize) -> Result<Vec<SweepRow>, ExploreError> {
+        self.0
+            .get(&index)
+            .cloned()
+            .ok_or_else(|| ExploreError::Store(format!("point {index} is not stored").into()))
+    }
+
+    fn save(&mut self, index: usize, rows: &[SweepRow]) -> Result<(), ExploreError> {
+        self.0.insert(index, rows.to_vec());
+        Ok(())
+    }
+}
+
+/// The outcome of a sweep: every row, in point order.
+#[derive(Debug, Clone)]
+pub struct SweepResult {
+    /// Rows of every point, in index order.
+    pub rows: Vec<SweepRow>,
+    /// Points computed by this run.
+    pub computed: usize,
+    /// Points found finished in the store.
+    pub reused: usize,
+}
+
+/// Runs the sweep: announces [`Stage::Sweep`], computes every point the store lacks
+/// ([`compute`]) and collects the rows of all ([`collect`]).
+///
+/// # Errors
+/// An evaluation or the store fails, or the observer stops the sweep
+/// ([`ExploreError::Stopped`]; the finished points stay stored).
+pub fn run(
+    problem: &SweepProblem,
+    store: &mut dyn PointStore,
+    observer: &dyn Observer,
+) -> Result<SweepResult, ExploreError> {
+    let n = problem.len();
+    observer.stage(&Stage::Sweep {
+        points: n,
+        done: store.done(n).len(),
+    });
+    let computed = compute(problem, 0..n, store, observer)?;
+    collect(problem, store, computed)
+}
+
+/// Computes and stores the points of `indices` that the store lacks, in the order
+/// given; returns how many were computed. Each point is stored as soon as it is
+/// finished, then the observer hears of it ([`Observer::point_stored`]).
+///
+/// # Errors
+/// An evaluation or the store fails, or the observer stops ([`ExploreError::Stopped`]).
+pub fn compute(
+    problem: &SweepProblem,
+    indices: impl IntoIterator<Item = usize>,
+    store: &mut dyn PointStore,
+    observer: &dyn Observer,
+) -> Result<usize, ExploreError> {
+    let mut computed = 0;
+    for i in indices {
+        if store.contains(i) {
+            continue;
+        }
+        observer.evaluating(&problem.spec.assignments(i));
+        let rows = problem.evaluate(i)?;
+        store.save(i, &rows)?;
+        observer.advance(1);
+        computed += 1;
+        if observer.point_stored(i) == Flow::Stop {
+            return Err(ExploreError::Stopped { computed });
+        }
+    }
+    Ok(computed)
+}
+
+/// The result of a sweep whose points are all stored, read back in index order;
+/// `computed` of them were computed by this run.
+///
+/// # Errors
+/// A point is missing or cannot be read back.
+pub fn collect(
+    problem: &SweepProblem,
+    store: &dyn PointStore,
+    computed: usize,
+) -> Result<SweepResult, ExploreError> {
+    let n = problem.len();
+    let mut rows = Vec::new();
+    for i in 0..n {
+        rows.extend(store.load(i)?);
+    }
+    Ok(SweepResult {
+        rows,
+        computed,
+        reused: n - computed,
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@
 //! `autonomy` (share of replications with no shortfall day; it takes no metric). Metrics
 //! are the names of [`Metric`] for a material, or of [`TotalMetric`] for `total`.
 
-use super::eval::{AnalysisError, fmt_num, fmt_sig};
+use super::ExploreError;
+use super::eval::{fmt_num, fmt_sig};
 use super::interval;
 use crate::model::Scenario;
 use crate::sim::{Metric, RunResult};
@@ -30,7 +31,7 @@ impl Subject {
     ///
     /// # Errors
     /// An unknown material id, listing the valid ones.
-    pub fn resolve(scn: &Scenario, id: Option<&str>) -> Result<Subject, AnalysisError> {
+    pub fn resolve(scn: &Scenario, id: Option<&str>) -> Result<Subject, ExploreError> {
         match id {
             Some("total") => Ok(Subject::Total),
             Some(id) => scn
@@ -40,7 +41,7 @@ impl Subject {
                 .map(Subject::Material)
                 .ok_or_else(|| {
                     let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-                    AnalysisError::Spec(format!(
+                    ExploreError::Spec(format!(
                         "unknown material `{id}`; the scenario has {} (or `total`)",
                         ids.join(", ")
                     ))
@@ -61,8 +62,8 @@ impl Subject {
     /// Checks that `metric` exists for this subject.
     ///
     /// # Errors
-    /// [`AnalysisError::Spec`] listing the valid metric names.
-    pub fn check_metric(self, metric: &str) -> Result<(), AnalysisError> {
+    /// [`ExploreError::Spec`] listing the valid metric names.
+    pub fn check_metric(self, metric: &str) -> Result<(), ExploreError> {
         let ok = match self {
             Subject::Material(_) => Metric::from_name(metric).is_some(),
             Subject::Total => TotalMetric::ALL.iter().any(|t| t.name() == metric),
@@ -74,7 +75,7 @@ impl Subject {
             Subject::Material(_) => Metric::ALL.iter().map(|m| m.name()).collect(),
             Subject::Total => TotalMetric::ALL.iter().map(|m| m.name()).collect(),
         };
-        Err(AnalysisError::Spec(format!(
+        Err(ExploreError::Spec(format!(
             "unknown metric `{metric}` for {}; use one of {}",
             match self {
                 Subject::Material(_) => "a material",
@@ -138,8 +139,8 @@ impl Statistic {
     /// Parses `mean`, `pNN`, `cvar95`, `prob_positive`, `autonomy`.
     ///
     /// # Errors
-    /// [`AnalysisError::Spec`] listing the valid statistics.
-    pub fn parse(s: &str) -> Result<Statistic, AnalysisError> {
+    /// [`ExploreError::Spec`] listing the valid statistics.
+    pub fn parse(s: &str) -> Result<Statistic, ExploreError> {
         let s = s.trim().to_ascii_lowercase();
         match s.as_str() {
             "mean" => return Ok(Statistic::Mean),
@@ -153,7 +154,7 @@ impl Statistic {
         {
             return Ok(Statistic::Quantile(n));
         }
-        Err(AnalysisError::Spec(format!(
+        Err(ExploreError::Spec(format!(
             "unknown statistic `{s}`; use mean, pNN (p50, p90, p95, p99, …), cvar95, \
              prob_positive or autonomy"
         )))
@@ -465,8 +466,8 @@ impl Target {
     /// Parses a target (grammar in the module docs).
     ///
     /// # Errors
-    /// [`AnalysisError::Spec`] saying which clause is wrong and how to write it.
-    pub fn parse(text: &str) -> Result<Target, AnalysisError> {
+    /// [`ExploreError::Spec`] saying which clause is wrong and how to write it.
+    pub fn parse(text: &str) -> Result<Target, ExploreError> {
         let mut clauses = Vec::new();
         let mut current: Vec<&str> = Vec::new();
         let mut parts: Vec<String> = Vec::new();
@@ -489,7 +490,7 @@ impl Target {
     ///
     /// # Errors
     /// The first unknown metric.
-    pub fn check(&self, subject: Subject) -> Result<(), AnalysisError> {
+    pub fn check(&self, subject: Subject) -> Result<(), ExploreError> {
         for c in &self.clauses {
             if let Some(m) = &c.metric {
                 subject.check_metric(m)?;
@@ -514,9 +515,9 @@ impl Target {
     }
 }
 
-fn parse_clause(clause: &str, whole: &str) -> Result<Clause, AnalysisError> {
+fn parse_clause(clause: &str, whole: &str) -> Result<Clause, ExploreError> {
     let err = |why: String| {
-        AnalysisError::Spec(format!(
+        ExploreError::Spec(format!(
             "bad target `{whole}`: {why}; write e.g. \"p95(shortfall_pct) <= 1\" or \
              \"mean(days_short) < 5 and autonomy >= 0.9\""
         ))

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod csv_out;
+pub mod explore;
 pub mod html;
 pub mod run_info;
 pub mod saved;
