@@ -1,7 +1,8 @@
 //! chokepoint: a Monte Carlo simulator of supply disruptions for economic-security
 //! planning.
 //!
-//! Layers, each depending only on those above it in this list:
+//! Layers, each depending only on those above it in this list (`docs/architecture.md`
+//! draws them and follows one scenario file through them to a chart):
 //! - [`model`]: the validated scenario (materials, suppliers, shocks, strategies) and its
 //!   distributions. Pure data.
 //! - [`sim`]: the simulation core of `MODEL.md` §1–§5: shock timelines, the daily step,
@@ -9,12 +10,22 @@
 //! - [`stats`]: statistics over replications (means, intervals, quantiles, CVaR, paired
 //!   comparisons) and the daily bands. Pure.
 //! - [`scenario`]: TOML scenario files → validated [`model::Scenario`], with located,
-//!   actionable errors; parameter paths (`MODEL.md` §6); the JSON Schema.
-//! - [`charts`]: charts of a run as SVG strings and PNG bytes (plotters). Pure.
+//!   actionable errors; parameter paths (`MODEL.md` §6); the JSON Schema. Depends on
+//!   [`model`] only.
+//! - [`explore`]: analyses built on many runs (sweep, size, sensitivity and Sobol,
+//!   exposure, expected shock onsets), each a problem → executor → observer → typed
+//!   result, and pure exporters of those results to CSV and JSON bytes. No files, no
+//!   printing.
+//! - [`charts`]: charts of a run and of the explore results as SVG strings and PNG
+//!   bytes (plotters). Pure.
 //! - [`report`]: turns results into files (JSON, CSV, charts, `report.html`) and terminal
 //!   tables, written atomically; reads saved outputs back for `chokepoint report`.
+//! - [`store`]: work kept on disk so it can resume (the sweep's point folder), behind
+//!   the [`explore::sweep::PointStore`] trait.
 //!
-//! The binary (`src/main.rs`, `src/cli/`) is a thin layer of commands on top.
+//! The binary (`src/main.rs`, `src/cli/`) is a thin layer of commands on top: it parses
+//! arguments, builds a problem, runs it with a progress observer, hands the typed result
+//! to the exporters and the report layer, and maps errors to exit codes in one place.
 
 #![warn(missing_docs)]
 // `!(x > 0.0)` is how this crate writes NaN-proof checks: NaN fails every comparison, so

@@ -5,7 +5,7 @@
 //! Pure: every chart is a function from a [`ChartData`] to an SVG `String`
 //! ([`render_svg`]) or PNG bytes ([`render_png`]); nothing here touches the file system
 //! (the report layer saves them atomically). Depends on [`crate::model`],
-//! [`crate::sim`], [`crate::stats`], `plotters` (SVG and bitmap backends, `ab_glyph`
+//! [`crate::sim`], [`crate::stats`], [`crate::explore`] (the results it charts), `plotters` (SVG and bitmap backends, `ab_glyph`
 //! text with the vendored DejaVu Sans, no fontconfig) and `png`; never on the CLI.
 //!
 //! [`ChartData`] holds everything the charts read, so the same charts come either from

@@ -1,6 +1,9 @@
 //! Command-line interface: argument parsing (clap) and dispatch to one module per
-//! command. Only this layer prints, renders diagnostics and chooses exit codes. It may
-//! depend on every library layer; nothing in the library depends on it.
+//! command. Each command parses its arguments, builds a library problem, runs it with a
+//! progress observer ([`common::Bars`]) and hands the typed result to the exporters and
+//! the report layer; it returns `Result<(), CliError>`. Only this layer prints and
+//! renders diagnostics; exit codes are chosen in one place ([`CliError::exit_code`]). It
+//! may depend on every library layer; nothing in the library depends on it.
 
 mod common;
 mod error;

@@ -53,6 +53,46 @@ struct Bar {
     shown: std::sync::atomic::AtomicBool,
 }
 
+impl Bar {
+    /// A hidden bar over `replications` futures, started at `start`.
+    fn new(name: &str, replications: u64, start: Instant, quiet: bool) -> Bar {
+        let bar = ProgressBar::with_draw_target(Some(replications), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:32}] {human_pos}/{human_len} futures, {elapsed} elapsed, ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(format!("{name} "));
+        Bar {
+            bar,
+            start,
+            quiet,
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+/// Prints the files written: those at the top of the folder by name, chart files
+/// counted.
+fn print_written(out: &Path, written: &[PathBuf]) {
+    let mut top = Vec::new();
+    let mut charts = 0;
+    for p in written {
+        let shown = p.strip_prefix(out).unwrap_or(p);
+        if shown.components().count() > 1 {
+            charts += 1;
+        } else {
+            top.push(shown.display().to_string());
+        }
+    }
+    println!("\nWritten to {}/: {}", out.display(), top.join(", "));
+    if charts > 0 {
+        println!("  and {charts} chart files in charts/ (open report.html to see them all)");
+    }
+}
+
 /// How long a run must take before its progress bar appears.
 const SHOW_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
 
@@ -144,15 +184,6 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let n_threads = super::common::thread_count(args.sim.threads);
     let pool = super::common::pool(args.sim.threads)?;
 
-    let bar = ProgressBar::with_draw_target(Some(replications), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{msg} [{bar:32}] {human_pos}/{human_len} futures, {elapsed} elapsed, ETA {eta}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar.set_message(format!("{} ", scn.name));
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let t0 = Instant::now();
     let opts = RunOptions {
@@ -165,14 +196,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
             args.daily_replications
         },
     };
-    let progress = Bar {
-        bar: bar.clone(),
-        start: t0,
-        quiet: args.quiet,
-        shown: std::sync::atomic::AtomicBool::new(false),
-    };
+    let progress = Bar::new(&scn.name, replications, t0, args.quiet);
     let result = pool.install(|| sim::run(&scn, &opts, &progress));
-    bar.finish_and_clear();
+    progress.bar.finish_and_clear();
     let summary = Summary::from_run(&scn, &result, seed);
     let wall = t0.elapsed().as_secs_f64();
 
@@ -198,21 +224,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             scn.name, scn.horizon_days
         );
         print!("{}", report::terminal_table(&summary));
-        // Files at the top of the folder by name; chart files counted per folder.
-        let mut top = Vec::new();
-        let mut charts = 0;
-        for p in &written {
-            let shown = p.strip_prefix(&out).unwrap_or(p);
-            if shown.components().count() > 1 {
-                charts += 1;
-            } else {
-                top.push(shown.display().to_string());
-            }
-        }
-        println!("\nWritten to {}/: {}", out.display(), top.join(", "));
-        if charts > 0 {
-            println!("  and {charts} chart files in charts/ (open report.html to see them all)");
-        }
+        print_written(&out, &written);
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 //! (`charts/*.svg`, `charts/*.png`) and `report.html`; and reads saved outputs back
 //! ([`saved`]) so the charts and report can be re-rendered without simulating.
 //!
-//! Depends on [`crate::model`], [`crate::sim`], [`crate::stats`], [`crate::charts`] and
-//! [`crate::scenario`] (to re-read the saved scenario); nothing below depends on it. Renderers are pure (results to strings, or to any [`std::io::Write`]
+//! Depends on [`crate::model`], [`crate::sim`], [`crate::stats`], [`crate::explore`],
+//! [`crate::charts`] and [`crate::scenario`] (to re-read the saved scenario); nothing below depends on it. Renderers are pure (results to strings, or to any [`std::io::Write`]
 //! for the large CSVs); only [`write_atomic`], [`write_atomic_with`] and
 //! [`write_run_outputs`] touch the file system, and every file goes through the atomic
 //! writer, so a reader never sees a half-written output.
