@@ -2,7 +2,8 @@
 //! with confidence, holds the interval's end to the target; sweeps are monotone in the
 //! stockpile, resume byte for byte, name the cheapest point meeting a target and mark the
 //! strategies a swept path cannot move; sensitivity tells real effects from noise; Sobol
-//! indices find the one path that matters; exposure gives TTS = lead time + stock days.
+//! indices find the one path that matters; exposure gives TTS = lead time + stock days;
+//! the sweep executor stops when its observer asks and resumes from its point store.
 
 use chokepoint::explore::exposure::exposure;
 use chokepoint::explore::interval;
@@ -793,4 +794,100 @@ fn every_analysis_command_writes_charts_and_a_report_page() {
     assert!(st.status.success());
     assert!(o.join("exposure.csv").exists());
     assert!(!o.join("report.html").exists() && !o.join("charts").exists());
+}
+
+/// Stops a sweep after `after` stored points and counts what it was told.
+struct StopAfter {
+    after: usize,
+    stored: std::sync::atomic::AtomicUsize,
+    advanced: std::sync::atomic::AtomicU64,
+    stages: std::sync::Mutex<Vec<chokepoint::explore::Stage>>,
+}
+
+impl chokepoint::explore::Observer for StopAfter {
+    fn stage(&self, stage: &chokepoint::explore::Stage) {
+        self.stages.lock().unwrap().push(stage.clone());
+    }
+    fn advance(&self, n: u64) {
+        self.advanced
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn point_stored(&self, _index: usize) -> chokepoint::explore::Flow {
+        let n = self
+            .stored
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if n == self.after {
+            chokepoint::explore::Flow::Stop
+        } else {
+            chokepoint::explore::Flow::Continue
+        }
+    }
+}
+
+#[test]
+fn the_sweep_executor_stops_on_request_and_resumes_from_its_store() {
+    use chokepoint::explore::sweep::{self, MemoryStore, SweepProblem, SweepRequest};
+    use chokepoint::explore::{ExploreError, Stage, export};
+    let d = doc(&single(5, 0.0, 0.0, "40", 0.0));
+    let req = SweepRequest {
+        vary: vec!["material.m.stockpile_days=0..60:4".into()],
+        replications: Some(8),
+        metric: "shortfall_units".into(),
+        target: Some("mean(shortfall_units) <= 10".into()),
+        ..SweepRequest::default()
+    };
+    let problem = SweepProblem::new(&d, &req, &NoObserver).unwrap();
+    assert_eq!(problem.len(), 4);
+    // Uninterrupted, in memory.
+    let mut whole = MemoryStore::default();
+    let full = sweep::run(&problem, &mut whole, &NoObserver).unwrap();
+    assert_eq!((full.computed, full.reused), (4, 0));
+    // Stopped after 2 points: an error that says so, with those 2 points stored.
+    let obs = StopAfter {
+        after: 2,
+        stored: 0.into(),
+        advanced: 0.into(),
+        stages: Default::default(),
+    };
+    let mut store = MemoryStore::default();
+    match sweep::run(&problem, &mut store, &obs) {
+        Err(ExploreError::Stopped { computed: 2 }) => {}
+        other => panic!("expected a stop after 2 points, got {other:?}"),
+    }
+    assert_eq!(store.0.keys().copied().collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(
+        obs.advanced.load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "one advance per computed point"
+    );
+    assert_eq!(
+        obs.stages.lock().unwrap()[0],
+        Stage::Sweep { points: 4, done: 0 }
+    );
+    // Resumed: only the 2 missing points are computed; the rows, and the bytes of
+    // sweep.csv, are those of the uninterrupted sweep.
+    let resumed = sweep::run(&problem, &mut store, &NoObserver).unwrap();
+    assert_eq!((resumed.computed, resumed.reused), (2, 2));
+    assert_eq!(resumed.rows, full.rows);
+    assert_eq!(
+        export::sweep_csv(&problem, &resumed).unwrap(),
+        export::sweep_csv(&problem, &full).unwrap()
+    );
+    // Shortfall falls as the stockpile grows (MODEL.md §8: max(0, 40 - S) days × 10).
+    let means: Vec<f64> = full
+        .rows
+        .iter()
+        .filter(|r| r.material == "m")
+        .map(|r| r.value("shortfall_units_mean").unwrap())
+        .collect();
+    assert_eq!(means, vec![400.0, 200.0, 0.0, 0.0]);
+    // The target column is read from the typed row.
+    let met: Vec<Option<bool>> = full
+        .rows
+        .iter()
+        .filter(|r| r.material == "m")
+        .map(|r| problem.view.met(r))
+        .collect();
+    assert_eq!(met, vec![Some(false), Some(false), Some(true), Some(true)]);
 }
