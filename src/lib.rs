@@ -2,6 +2,8 @@
 //! planning.
 //!
 //! Layers, each depending only on those above it in this list:
+//! - [`numfmt`]: numbers as text, one named format per use (tables, CSV, charts, pages,
+//!   messages). Pure; every layer may use it.
 //! - [`model`]: the validated scenario (materials, suppliers, shocks, strategies) and its
 //!   distributions. Pure data.
 //! - [`sim`]: the simulation core of `MODEL.md` §1–§5: shock timelines, the daily step,
@@ -24,6 +26,7 @@
 pub mod analysis;
 pub mod charts;
 pub mod model;
+pub mod numfmt;
 pub mod report;
 pub mod scenario;
 pub mod sim;

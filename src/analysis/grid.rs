@@ -5,7 +5,8 @@
 //! rounded to the nearest whole number and duplicate values (grid) or points
 //! (hypercube) are dropped, keeping the first.
 
-use super::eval::{AnalysisError, fmt_num};
+use super::eval::AnalysisError;
+use crate::numfmt;
 use crate::scenario::{ParamKind, param_kind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -102,8 +103,8 @@ impl Vary {
             return Err(AnalysisError::Spec(format!(
                 "`{}` is a probability or share: its range {}..{} must lie within 0..1",
                 self.path,
-                fmt_num(self.lo),
-                fmt_num(self.hi)
+                numfmt::shortest(self.lo),
+                numfmt::shortest(self.hi)
             )));
         }
         Ok(())

@@ -22,4 +22,4 @@ pub mod size;
 pub mod sweep;
 pub mod target;
 
-pub use eval::{AnalysisError, Evaluator, fmt_num, fmt_sig, select_strategies};
+pub use eval::{AnalysisError, Evaluator, select_strategies};

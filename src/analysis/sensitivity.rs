@@ -36,10 +36,11 @@
 //! first exceeds the total), with the raw estimates kept beside. Intervals are cut to
 //! [0, 1] and contain the reported value.
 
-use super::eval::{AnalysisError, Evaluator, fmt_num};
+use super::eval::{AnalysisError, Evaluator};
 use super::grid::analysis_kind;
 use super::target::Subject;
 use crate::model::Scenario;
+use crate::numfmt;
 use crate::scenario::{Document, ParamKind};
 use crate::sim::{NoProgress, Progress, RunResult};
 use crate::stats::{Paired, quantile_sorted};
@@ -239,7 +240,10 @@ pub fn one_at_a_time(
             match r {
                 Ok((scn, res)) => Some(column(&scn, &res, subject, metric)),
                 Err(e) => {
-                    notes.push(format!("{which} move to {} skipped: {e}", fmt_num(v)));
+                    notes.push(format!(
+                        "{which} move to {} skipped: {e}",
+                        numfmt::shortest(v)
+                    ));
                     None
                 }
             }

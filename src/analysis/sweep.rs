@@ -14,10 +14,10 @@
 //! statistic that does not apply (a material-only metric on a `total` row,
 //! `strategy_cost` on a material row, a metric absent in every replication) is empty.
 
-use super::eval::fmt_num;
 use super::grid::Vary;
 use super::target::Subject;
 use crate::model::Scenario;
+use crate::numfmt;
 use crate::scenario::Document;
 use crate::scenario::raw::SetValue;
 use crate::sim::{Metric, RunResult};
@@ -154,7 +154,7 @@ impl SweepSpec {
 }
 
 fn opt(v: Option<f64>) -> String {
-    v.map(fmt_num).unwrap_or_default()
+    numfmt::shortest_or_empty(v)
 }
 
 fn push_stats(line: &mut Vec<String>, s: Option<&Stats>) {
@@ -186,7 +186,7 @@ pub fn point_rows(
 ) -> String {
     let mut out = String::new();
     let lead: Vec<String> = std::iter::once(index.to_string())
-        .chain(values.iter().map(|&v| fmt_num(v)))
+        .chain(values.iter().map(|&v| numfmt::shortest(v)))
         .collect();
     let cols = metric_columns();
     for (s, strat) in scn.strategies.iter().enumerate() {

@@ -179,20 +179,7 @@ pub fn parse_level(s: &str) -> Result<f64, String> {
 
 /// `Some(v)` as a number for CSV, `None` as an empty field.
 pub fn opt(v: Option<f64>) -> String {
-    v.map(chokepoint::analysis::fmt_num).unwrap_or_default()
-}
-
-/// `v` with 4 significant digits for terminal tables (empty as `–`).
-pub fn show(v: Option<f64>) -> String {
-    match v {
-        None => "–".into(),
-        Some(0.0) => "0".into(),
-        Some(v) if v.abs() >= 1e5 || v.abs() < 1e-3 => format!("{v:.3e}"),
-        Some(v) => {
-            let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-            format!("{v:.digits$}")
-        }
-    }
+    chokepoint::numfmt::shortest_or_empty(v)
 }
 
 /// The footer's provenance of an analysis of `loaded`.

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use super::common;
 use chokepoint::analysis::exposure;
-use chokepoint::analysis::{AnalysisError, fmt_num, select_strategies};
+use chokepoint::analysis::{AnalysisError, select_strategies};
 use chokepoint::charts::analysis::{AnalysisChart, AnalysisKind, ExposureData};
+use chokepoint::numfmt;
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
 
@@ -88,7 +89,7 @@ pub fn run(args: Args) -> ExitCode {
                 r.entity.clone(),
                 r.material.clone(),
                 r.suppliers_lost.join(" "),
-                fmt_num(r.share_lost),
+                numfmt::shortest(r.share_lost),
                 o(r.tts_days),
                 r.tts_horizon.to_string(),
                 o(r.ttr_days),
@@ -149,7 +150,7 @@ pub fn run(args: Args) -> ExitCode {
                 "Time to survive (TTS) against time to recover (TTR) for the loss of each \
                  supplier, country and route, strategy {strategy}{}.",
                 args.ttr
-                    .map(|t| format!(", TTR {} days for every node", fmt_num(t)))
+                    .map(|t| format!(", TTR {} days for every node", numfmt::shortest(t)))
                     .unwrap_or_default()
             ),
             findings: report::analysis::exposure_findings(&rows),
@@ -188,7 +189,7 @@ pub fn run(args: Args) -> ExitCode {
                 r.ttr_days
                     .map(|v| format!("{v:.0}"))
                     .unwrap_or_else(|| "–".into()),
-                common::show(r.shortfall_units),
+                numfmt::sig4(r.shortfall_units),
                 r.shortfall_pct
                     .map(|v| format!("{v:.1}"))
                     .unwrap_or_else(|| "–".into()),

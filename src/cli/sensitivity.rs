@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{self as common, BarProgress};
-use chokepoint::analysis::fmt_num;
 use chokepoint::analysis::sensitivity::{self, SobolInput};
 use chokepoint::analysis::target::Subject;
 use chokepoint::charts::analysis::{
     self as ach, AnalysisChart, AnalysisKind, SobolData, TornadoData,
 };
+use chokepoint::numfmt;
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
 
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> ExitCode {
             ev.base().name,
             args.metric,
             paths.len(),
-            fmt_num(args.delta * 100.0),
+            numfmt::shortest(args.delta * 100.0),
             ev.replications,
             ev.seed
         );
@@ -176,7 +176,7 @@ pub fn run(args: Args) -> ExitCode {
                 r.rank.map(|k| k.to_string()).unwrap_or_default(),
                 r.moved.path.clone(),
                 r.moved.kind.to_string(),
-                fmt_num(r.moved.base),
+                numfmt::shortest(r.moved.base),
                 o(r.moved.low),
                 o(r.moved.high),
                 o(r.metric_low),
@@ -260,8 +260,8 @@ pub fn run(args: Args) -> ExitCode {
                 w.write_record([
                     s.rank.to_string(),
                     s.input.path.clone(),
-                    fmt_num(s.input.lo),
-                    fmt_num(s.input.hi),
+                    numfmt::shortest(s.input.lo),
+                    numfmt::shortest(s.input.hi),
                     o(s.first),
                     o(s.first_ci95.map(|c| c[0])),
                     o(s.first_ci95.map(|c| c[1])),
@@ -320,7 +320,7 @@ pub fn run(args: Args) -> ExitCode {
                     .split(',')
                     .next()
                     .unwrap_or(&args.metric),
-                fmt_num(args.delta * 100.0)
+                numfmt::shortest(args.delta * 100.0)
             ),
             caption: caption.clone(),
             kind: AnalysisKind::Tornado(tornado.clone()),
@@ -353,7 +353,7 @@ pub fn run(args: Args) -> ExitCode {
                  alone; {} simulated futures per run, seed {}.",
                 args.metric,
                 paths.len(),
-                fmt_num(args.delta * 100.0),
+                numfmt::shortest(args.delta * 100.0),
                 ev.replications,
                 ev.seed
             ),
@@ -376,7 +376,7 @@ pub fn run(args: Args) -> ExitCode {
         println!(
             "mean {} ({material}) at the base: {}\n",
             args.metric,
-            common::show(base)
+            numfmt::sig4(base)
         );
         println!(
             "{:>4}  {:<48} {:>10} {:>10} {:>10} {:>10} {:>10}  beyond noise?",
@@ -387,11 +387,11 @@ pub fn run(args: Args) -> ExitCode {
                 "{:>4}  {:<48} {:>10} {:>10} {:>10} {:>10} {:>10}  {}",
                 r.rank.unwrap_or(0),
                 r.moved.path,
-                common::show(r.moved.low),
-                common::show(r.moved.high),
-                common::show(r.metric_low),
-                common::show(r.metric_high),
-                common::show(r.swing),
+                numfmt::sig4(r.moved.low),
+                numfmt::sig4(r.moved.high),
+                numfmt::sig4(r.metric_low),
+                numfmt::sig4(r.metric_high),
+                numfmt::sig4(r.swing),
                 if r.is_noise() {
                     "no (paired 95% intervals contain 0)"
                 } else {

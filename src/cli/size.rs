@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common;
+use chokepoint::analysis::AnalysisError;
 use chokepoint::analysis::grid::parse_range;
 use chokepoint::analysis::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeSpec, analysis_kind};
 use chokepoint::analysis::target::{Rule, Subject, Target};
-use chokepoint::analysis::{AnalysisError, fmt_num};
 use chokepoint::charts::analysis::{self as ach, AnalysisChart, AnalysisKind, SizeData};
+use chokepoint::numfmt;
 use chokepoint::report;
 use chokepoint::report::analysis::{AnalysisPage, evaluated_text};
 
@@ -152,8 +153,8 @@ pub fn run(args: Args) -> ExitCode {
             "{} — sizing {} in {}..{} for \"{target}\"{} ({}, strategy {strategy}), {} futures, seed {}",
             ev.base().name,
             args.param,
-            fmt_num(lo),
-            fmt_num(hi),
+            numfmt::shortest(lo),
+            numfmt::shortest(hi),
             match rule {
                 Rule::Point => String::new(),
                 Rule::Confidence(_) => format!(" met with {} confidence", rule.level_pct()),
@@ -165,7 +166,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     let pb = common::bar(0, "evaluations", args.quiet);
     let result = size::search(&spec, &target, |v| {
-        pb.set_message(format!("{} = {}", args.param, fmt_num(v)));
+        pb.set_message(format!("{} = {}", args.param, numfmt::shortest(v)));
         let (scn, res) =
             pool.install(|| ev.run_at(&[(args.param.as_str(), v)], &chokepoint::sim::NoProgress))?;
         pb.inc(1);
@@ -190,7 +191,7 @@ pub fn run(args: Args) -> ExitCode {
     for p in &result.points {
         csv.push_str(&format!(
             "{},{},{},{}",
-            fmt_num(p.value),
+            numfmt::shortest(p.value),
             p.stage,
             p.order,
             p.met
@@ -262,8 +263,8 @@ pub fn run(args: Args) -> ExitCode {
                 "The smallest value of {} in {}..{} meeting \"{}\" ({}) for {material} under \
                  {}, {} simulated futures per value, seed {}.",
                 args.param,
-                fmt_num(lo),
-                fmt_num(hi),
+                numfmt::shortest(lo),
+                numfmt::shortest(hi),
                 result.target,
                 report::analysis::rule_words(rule),
                 strategy_label,
@@ -289,20 +290,20 @@ pub fn run(args: Args) -> ExitCode {
             println!(
                 "{} = {} is the smallest value meeting \"{}\"{} (current value {})",
                 args.param,
-                fmt_num(v),
+                numfmt::shortest(v),
                 result.target,
                 match rule {
                     Rule::Point => String::new(),
                     Rule::Confidence(_) => format!(" with {} confidence", rule.level_pct()),
                 },
-                fmt_num(current)
+                numfmt::shortest(current)
             );
             print_clauses(&result, &target);
             if let Some([a, b]) = result.bracket {
                 println!(
                     "  bracket: not met at {}, met at {}",
-                    fmt_num(a),
-                    fmt_num(b)
+                    numfmt::shortest(a),
+                    numfmt::shortest(b)
                 );
             }
         }
@@ -310,12 +311,16 @@ pub fn run(args: Args) -> ExitCode {
             println!(
                 "no value of {} in {}..{} meets \"{}\"",
                 args.param,
-                fmt_num(lo),
-                fmt_num(hi),
+                numfmt::shortest(lo),
+                numfmt::shortest(hi),
                 result.target
             );
             if let Some(b) = result.best {
-                println!("  best value found: {} = {}", args.param, fmt_num(b));
+                println!(
+                    "  best value found: {} = {}",
+                    args.param,
+                    numfmt::shortest(b)
+                );
                 print_clauses(&result, &target);
             }
             println!("  widen --range, or relax the target");

@@ -19,6 +19,7 @@ use chokepoint::analysis::{AnalysisError, Evaluator, sweep};
 use chokepoint::charts::analysis::{
     self as ach, AnalysisChart, AnalysisKind, SweepData, SweepPoint, SweepSeries,
 };
+use chokepoint::numfmt;
 use chokepoint::report;
 use chokepoint::report::analysis::AnalysisPage;
 
@@ -470,7 +471,7 @@ fn print_table(header: &str, body: &[String], n_paths: usize) {
                         if i <= n_paths || i == n_paths + 1 || i == n_paths + 2 {
                             v.to_string()
                         } else {
-                            common::show(v.parse().ok())
+                            numfmt::sig4(v.parse().ok())
                         }
                     })
                     .collect(),

@@ -10,7 +10,6 @@
 use super::html::{CHECK_SCRIPT, CSS, HEAD_SCRIPT, escape};
 use super::{ReportError, write_atomic};
 use crate::analysis::exposure::ExposureRow;
-use crate::analysis::fmt_num;
 use crate::analysis::sensitivity::SobolResult;
 use crate::analysis::target::{Clause, Evaluated, Rule};
 use crate::charts::analysis::{
@@ -18,7 +17,8 @@ use crate::charts::analysis::{
     render_png, render_svg,
 };
 use crate::charts::{DEFAULT_SIZE, strategy_css_color};
-use crate::report::table::format_money;
+use crate::numfmt::money as format_money;
+use crate::numfmt::{prose as num, shortest as fmt_num};
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -72,21 +72,6 @@ pub struct AnalysisPage {
     pub run_report: Option<String>,
     /// Provenance for the footer.
     pub provenance: Provenance,
-}
-
-/// A number for text: whole from 100 (and for whole numbers), one decimal from 10, two
-/// from 0.01, two significant digits below (`0.0031`, never a bare `0.00`).
-pub fn num(v: f64) -> String {
-    let a = v.abs();
-    if a >= 100.0 || v == v.round() {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 0.01 {
-        format!("{v:.2}")
-    } else {
-        crate::analysis::fmt_sig(v, 2)
-    }
 }
 
 fn num_ci(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
@@ -305,7 +290,7 @@ fn pval(v: f64) -> String {
     if v.fract() == 0.0 {
         fmt_num(v)
     } else {
-        crate::analysis::fmt_sig(v, 4)
+        crate::numfmt::sig(v, 4)
     }
 }
 

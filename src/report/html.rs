@@ -9,7 +9,13 @@
 //! every chart is present with a non-zero size and that no script error happened, and
 //! records the outcome in `body[data-check]` (`ok`, or `fail: ...`) for the browser test.
 
-use super::format_money;
+use crate::numfmt::{
+    grouped as group_digits, money as format_money, pct as pct1, units as fmt_units,
+};
+
+fn signed(s: String, x: f64) -> String {
+    if x > 0.0 { format!("+{s}") } else { s }
+}
 use super::run_info::RunInfo;
 use crate::charts::{ChartData, ChartSpec, strategy_css_color};
 use crate::model::{Onset, Scenario};
@@ -64,30 +70,6 @@ pub fn one_in(p: f64, n: u64) -> String {
         return format!("about 1 future in {}", group_digits(k));
     }
     format!("1 future in {k}")
-}
-
-fn group_digits(k: u64) -> String {
-    let s = k.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn pct1(x: f64) -> String {
-    if x != 0.0 && x.abs() < 0.05 {
-        format!("{x:.2}%")
-    } else {
-        format!("{x:.1}%")
-    }
-}
-
-fn signed(s: String, x: f64) -> String {
-    if x > 0.0 { format!("+{s}") } else { s }
 }
 
 fn ci_text(ci: Option<[f64; 2]>, f: impl Fn(f64) -> String) -> String {
@@ -455,18 +437,6 @@ fn recovery_tail(mat: &crate::stats::MaterialSummary) -> String {
         })
         .collect();
     parts.join(" / ")
-}
-
-fn fmt_units(x: f64) -> String {
-    let x = if x.abs() < 0.05 { 0.0 } else { x };
-    let a = x.abs();
-    if a >= 1e4 {
-        format_money(x)
-    } else if a >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
 }
 
 fn swatch_label(s: usize, label: &str) -> String {
