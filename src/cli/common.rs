@@ -187,8 +187,8 @@ pub fn provenance(
     loaded: &Loaded,
     seed: Option<u64>,
     replications: Option<u64>,
-) -> chokepoint::report::analysis::Provenance {
-    chokepoint::report::analysis::Provenance {
+) -> chokepoint::report::pages::explore::Provenance {
+    chokepoint::report::pages::explore::Provenance {
         command_line: std::env::args().collect(),
         version: chokepoint::report::CHOKEPOINT_VERSION.to_string(),
         seed,
@@ -203,11 +203,12 @@ pub fn provenance(
 pub fn write_page(
     out: &Path,
     charts: &[chokepoint::charts::analysis::AnalysisChart],
-    mut page: chokepoint::report::analysis::AnalysisPage,
+    mut page: chokepoint::report::pages::explore::AnalysisPage,
     quiet: bool,
 ) -> Result<(), ExitCode> {
-    page.run_report = chokepoint::report::analysis::run_report_link(out);
-    chokepoint::report::analysis::write_analysis_outputs(out, charts, &page).map_err(fail_io)?;
+    page.run_report = chokepoint::report::pages::explore::run_report_link(out);
+    chokepoint::report::pages::explore::write_analysis_outputs(out, charts, &page)
+        .map_err(fail_io)?;
     if !quiet {
         let names: Vec<String> = charts.iter().map(|c| c.name.clone()).collect();
         println!(

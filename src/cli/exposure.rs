@@ -10,7 +10,7 @@ use chokepoint::analysis::{AnalysisError, select_strategies};
 use chokepoint::charts::analysis::{AnalysisChart, AnalysisKind, ExposureData};
 use chokepoint::numfmt;
 use chokepoint::report;
-use chokepoint::report::analysis::AnalysisPage;
+use chokepoint::report::pages::explore::AnalysisPage;
 
 /// Arguments of `exposure`.
 #[derive(clap::Args, Debug)]
@@ -153,10 +153,10 @@ pub fn run(args: Args) -> ExitCode {
                     .map(|t| format!(", TTR {} days for every node", numfmt::shortest(t)))
                     .unwrap_or_default()
             ),
-            findings: report::analysis::exposure_findings(&rows),
+            findings: report::pages::explore::exposure_findings(&rows),
             tables: vec![(
                 "Nodes ranked by exposure".into(),
-                report::analysis::exposure_table(&rows),
+                report::pages::explore::exposure_table(&rows),
             )],
             files: vec!["exposure.csv".into(), "exposure.json".into()],
             provenance: common::provenance(&loaded, None, None),

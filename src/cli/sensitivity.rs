@@ -12,7 +12,7 @@ use chokepoint::charts::analysis::{
 };
 use chokepoint::numfmt;
 use chokepoint::report;
-use chokepoint::report::analysis::AnalysisPage;
+use chokepoint::report::pages::explore::AnalysisPage;
 
 /// Arguments of `sensitivity`.
 #[derive(clap::Args, Debug)]
@@ -333,7 +333,7 @@ pub fn run(args: Args) -> ExitCode {
         });
         let mut tables = vec![(
             "Paths ranked by swing".to_string(),
-            report::analysis::tornado_table(&tornado, 30),
+            report::pages::explore::tornado_table(&tornado, 30),
         )];
         let mut files = vec!["sensitivity.csv".to_string(), "sensitivity.json".into()];
         if let Some(d) = &sobol_data {
@@ -343,7 +343,10 @@ pub fn run(args: Args) -> ExitCode {
                 caption: caption.clone(),
                 kind: AnalysisKind::Sobol(d.clone()),
             });
-            tables.push(("Sobol indices".into(), report::analysis::sobol_table(d)));
+            tables.push((
+                "Sobol indices".into(),
+                report::pages::explore::sobol_table(d),
+            ));
             files.push("sobol.csv".into());
         }
         let page = AnalysisPage {
@@ -357,7 +360,7 @@ pub fn run(args: Args) -> ExitCode {
                 ev.replications,
                 ev.seed
             ),
-            findings: report::analysis::sensitivity_findings(
+            findings: report::pages::explore::sensitivity_findings(
                 &tornado,
                 sobol_data.as_ref(),
                 Some(ev.replications),
@@ -427,7 +430,7 @@ pub fn run(args: Args) -> ExitCode {
             }
             println!(
                 "{}",
-                report::analysis::sobol_precision(s, Some(ev.replications))
+                report::pages::explore::sobol_precision(s, Some(ev.replications))
             );
         }
         println!(

@@ -11,7 +11,7 @@ use chokepoint::analysis::target::{Rule, Subject, Target};
 use chokepoint::charts::analysis::{self as ach, AnalysisChart, AnalysisKind, SizeData};
 use chokepoint::numfmt;
 use chokepoint::report;
-use chokepoint::report::analysis::{AnalysisPage, evaluated_text};
+use chokepoint::report::pages::explore::{AnalysisPage, evaluated_text};
 
 /// Arguments of `size`.
 #[derive(clap::Args, Debug)]
@@ -266,16 +266,16 @@ pub fn run(args: Args) -> ExitCode {
                 numfmt::shortest(lo),
                 numfmt::shortest(hi),
                 result.target,
-                report::analysis::rule_words(rule),
+                report::pages::explore::rule_words(rule),
                 strategy_label,
                 ev.replications,
                 ev.seed
             ),
-            findings: report::analysis::size_findings(&data, current),
+            findings: report::pages::explore::size_findings(&data, current),
             warnings: result.warnings.clone(),
             tables: vec![(
                 "Every value evaluated".into(),
-                report::analysis::size_table(&data),
+                report::pages::explore::size_table(&data),
             )],
             files: vec!["size.csv".into(), "size.json".into()],
             provenance: common::provenance(&loaded, Some(ev.seed), Some(ev.replications)),

@@ -21,7 +21,7 @@ use chokepoint::charts::analysis::{
 };
 use chokepoint::numfmt;
 use chokepoint::report;
-use chokepoint::report::analysis::AnalysisPage;
+use chokepoint::report::pages::explore::AnalysisPage;
 
 /// Environment variable (tests only): stop the process after computing this many points,
 /// as an interruption would.
@@ -422,8 +422,11 @@ pub fn run(args: Args) -> ExitCode {
                     .map(|t| format!(", target {t}"))
                     .unwrap_or_default()
             ),
-            findings: report::analysis::sweep_findings(&data),
-            tables: vec![("Points".into(), report::analysis::sweep_table(&data, 60))],
+            findings: report::pages::explore::sweep_findings(&data),
+            tables: vec![(
+                "Points".into(),
+                report::pages::explore::sweep_table(&data, 60),
+            )],
             files: vec!["sweep.csv".into(), "sweep.json".into()],
             provenance: common::provenance(&loaded, Some(ev.seed), Some(ev.replications)),
             ..AnalysisPage::default()
