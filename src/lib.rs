@@ -3,6 +3,8 @@
 //!
 //! Layers, each depending only on those above it in this list (`docs/architecture.md`
 //! draws them and follows one scenario file through them to a chart):
+//! - [`numfmt`]: numbers as text, one named format per use (tables, CSV, charts, pages,
+//!   messages). Pure; every layer may use it.
 //! - [`model`]: the validated scenario (materials, suppliers, shocks, strategies) and its
 //!   distributions. Pure data.
 //! - [`sim`]: the simulation core of `MODEL.md` §1–§5: shock timelines, the daily step,
@@ -35,6 +37,7 @@
 pub mod charts;
 pub mod explore;
 pub mod model;
+pub mod numfmt;
 pub mod report;
 pub mod scenario;
 pub mod sim;

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chokepoint::report::html::escape;
+use chokepoint::report::pages::escape;
 use chokepoint::report::sources::{self, SOURCES_MD};
 
 fn root() -> PathBuf {

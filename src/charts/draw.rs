@@ -4,12 +4,13 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::{
-    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, fmt_num, fmt_share, font, frame, nice_max,
-    scale, strategy_legend, text_at, text_width, widen,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, font, frame, nice_max, scale,
+    strategy_legend, text_at, text_width, widen,
 };
 use super::strategy_color;
 use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
 use crate::model::Bucket;
+use crate::numfmt::{share, tick, tick_pct};
 use crate::sim::Metric;
 use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
@@ -50,8 +51,8 @@ impl Default for Axes<'_> {
             y_ticks: true,
             y_area: 80.0,
             x_area: None,
-            x_fmt: |v| fmt_num(*v),
-            y_fmt: |v| fmt_num(*v),
+            x_fmt: |v| tick(*v),
+            y_fmt: |v| tick(*v),
         }
     }
 }
@@ -127,10 +128,6 @@ where
     }
     mesh.draw()?;
     Ok(chart)
-}
-
-pub(super) fn pct_fmt(v: &f64) -> String {
-    format!("{}%", fmt_num(*v))
 }
 
 fn alpha(c: RGBColor, a: f64) -> RGBAColor {
@@ -237,8 +234,8 @@ where
                     x_desc: if m + 1 == nm { x_desc } else { "" },
                     y_desc: if st == 0 { &y_desc } else { "" },
                     y_area: if st == 0 { 84.0 } else { 52.0 },
-                    x_fmt: pct_fmt,
-                    y_fmt: pct_fmt,
+                    x_fmt: |v| tick_pct(*v),
+                    y_fmt: |v| tick_pct(*v),
                     ..Axes::default()
                 },
             )?;
@@ -259,7 +256,7 @@ where
             let none = if v.is_empty() {
                 "no data".to_string()
             } else {
-                fmt_share(v.iter().filter(|&&x| x <= 0.0).count() as f64 / v.len() as f64)
+                share(v.iter().filter(|&&x| x <= 0.0).count() as f64 / v.len() as f64)
             };
             let (px, py) = chart.backend_coord(&(xmax, ymax));
             let ts = font(s, 17.0);
@@ -324,13 +321,13 @@ where
             .build_cartesian_2d(0.0..xmax, (ymin..1.0).log_scale())?;
         let mut mesh = chart.configure_mesh();
         house_style(&mut mesh, s)
-            .x_label_formatter(&pct_fmt)
+            .x_label_formatter(&|v| tick_pct(*v))
             .y_label_formatter(&|p: &f64| {
                 let pct = 100.0 * p;
                 if pct >= 1.0 {
                     format!("{pct:.0}%")
                 } else {
-                    format!("{}%", fmt_num(pct))
+                    tick_pct(pct)
                 }
             })
             .x_desc("x = shortfall, % of demand over the horizon");
@@ -678,7 +675,7 @@ where
                 },
                 y_ticks: false,
                 y_area: f64::from(label_w) / s + 16.0,
-                x_fmt: pct_fmt,
+                x_fmt: |v| tick_pct(*v),
                 ..Axes::default()
             },
         )?;
@@ -906,7 +903,7 @@ where
                     ""
                 },
                 y_area: 80.0,
-                y_fmt: pct_fmt,
+                y_fmt: |v| tick_pct(*v),
                 ..Axes::default()
             },
         )?;
@@ -1079,7 +1076,7 @@ where
                 if *v > 100.5 {
                     String::new()
                 } else {
-                    format!("{}%", fmt_num(*v))
+                    tick_pct(*v)
                 }
             },
             ..Axes::default()
@@ -1106,7 +1103,7 @@ where
                 let (px, py) = chart.backend_coord(&(x0 + bw / 2.0, 100.0 * v));
                 text_at(
                     root,
-                    &fmt_share(*v),
+                    &share(*v),
                     &vs,
                     (px, py - (4.0 * s) as i32),
                     HPos::Center,

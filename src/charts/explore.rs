@@ -11,9 +11,9 @@
 // Strategies, points and rows index several parallel arrays at once.
 #![allow(clippy::needless_range_loop)]
 
-use super::draw::{Axes, hollow_square, interval, panel, pct_fmt, row_label};
+use super::draw::{Axes, hollow_square, interval, panel, row_label};
 use super::layout::{
-    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fmt_num, font, frame, nice_max, scale, text_at,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, font, frame, nice_max, scale, text_at,
     text_width, widen,
 };
 use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with};
@@ -22,6 +22,7 @@ use crate::explore::sensitivity::{OatRow, SobolResult};
 use crate::explore::size::SizeResult;
 use crate::explore::sweep::{SweepProblem, SweepResult};
 use crate::explore::target::{Op, Rule, Target};
+use crate::numfmt::{tick, tick_pct};
 use crate::stats::{TOTAL, TotalMetric};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -354,9 +355,9 @@ fn value_axis(lo: f64, hi: f64) -> std::ops::Range<f64> {
 
 fn fmt_axis(metric: &str) -> fn(&f64) -> String {
     if metric.ends_with("_pct") {
-        pct_fmt
+        |v| tick_pct(*v)
     } else {
-        |v| fmt_num(*v)
+        |v| tick(*v)
     }
 }
 
@@ -733,11 +734,7 @@ where
             if cell_px >= (46.0 * s) as i32 {
                 let (px, py) = c.backend_coord(&(xs[i], ys[j]));
                 let dark = t_of(v) > 0.45;
-                let txt = format!(
-                    "{}{}",
-                    fmt_num(v),
-                    if p.met == Some(true) { " ✓" } else { "" }
-                );
+                let txt = format!("{}{}", tick(v), if p.met == Some(true) { " ✓" } else { "" });
                 text_at(
                     root,
                     &txt,
@@ -919,7 +916,7 @@ where
 
 /// `v` to 2 significant digits, for chart text.
 fn round_sig(v: f64) -> f64 {
-    crate::explore::fmt_sig(v, 2).parse().unwrap_or(v)
+    crate::numfmt::sig(v, 2).parse().unwrap_or(v)
 }
 
 /// One evaluated value of a sizing: value, statistic, its interval, met.
@@ -1021,7 +1018,7 @@ where
     if let Some((lo, hi)) = zoom {
         rows.push((
             padded(lo, hi),
-            format!("near the answer: {} to {}", fmt_num(lo), fmt_num(hi)),
+            format!("near the answer: {} to {}", tick(lo), tick(hi)),
         ));
     }
     let panels = body.split_evenly((rows.len(), nc));
@@ -1110,14 +1107,18 @@ where
             x_desc: if last_row { &x_desc } else { "" },
             y_desc: &y_desc,
             y_area: 100.0,
-            y_fmt: if is_pct { pct_fmt } else { |v| fmt_num(*v) },
+            y_fmt: if is_pct {
+                |v| tick_pct(*v)
+            } else {
+                |v| tick(*v)
+            },
             ..Axes::default()
         },
     )?;
     let label = format!(
         "target: {} {}{}",
         op_words(clause.op),
-        fmt_num(clause.threshold),
+        tick(clause.threshold),
         if is_pct { "%" } else { "" }
     );
     let t = (clause.threshold, label.as_str());
@@ -1129,9 +1130,9 @@ where
         )))?;
         let (px, py) = c.backend_coord(&(v, yr.end));
         let label = if r.met {
-            format!("answer: {}", fmt_num(v))
+            format!("answer: {}", tick(v))
         } else {
-            format!("best: {}", fmt_num(v))
+            format!("best: {}", tick(v))
         };
         let mid = c.backend_coord(&((xr.start + xr.end) / 2.0, yr.end)).0;
         let (x, h) = if px > mid {
@@ -1233,11 +1234,11 @@ where
     let base = d.rows.iter().find_map(|r| r.metric_base);
     let mut legend = vec![
         LegendItem::new(
-            format!("path moved down {}%", fmt_num(d.delta * 100.0)),
+            format!("path moved down {}%", tick(d.delta * 100.0)),
             Swatch::Fill(down_c.mix(0.85)),
         ),
         LegendItem::new(
-            format!("path moved up {}%", fmt_num(d.delta * 100.0)),
+            format!("path moved up {}%", tick(d.delta * 100.0)),
             Swatch::Fill(up_c.mix(0.85)),
         ),
         LegendItem::new("paired 95% interval", Swatch::Line(RGBColor(0, 0, 0))),
@@ -1326,8 +1327,14 @@ where
     };
     let x_fmt: fn(&f64) -> String = match (floor == 0.0, d.metric.ends_with("_pct")) {
         // No tick labels below 0 for a non-negative metric (the room is for labels).
-        (true, true) => |v| if *v < 0.0 { String::new() } else { pct_fmt(v) },
-        (true, false) => |v| if *v < 0.0 { String::new() } else { fmt_num(*v) },
+        (true, true) => |v| {
+            if *v < 0.0 {
+                String::new()
+            } else {
+                tick_pct(*v)
+            }
+        },
+        (true, false) => |v| if *v < 0.0 { String::new() } else { tick(*v) },
         _ => fmt_axis(&d.metric),
     };
     let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, &x_desc, 400.0, x_fmt)?;
@@ -1388,9 +1395,9 @@ where
                 (px + (5.0 * s) as i32, HPos::Left)
             };
             let text = if noise {
-                format!("at {} · noise", fmt_num(v))
+                format!("at {} · noise", tick(v))
             } else {
-                format!("at {}", fmt_num(v))
+                format!("at {}", tick(v))
             };
             text_at(root, &text, &vs, (x, py), h, VPos::Center)?;
         }
@@ -1403,7 +1410,7 @@ where
         let (px, py) = c.backend_coord(&(b, n - 0.4));
         text_at(
             root,
-            &format!("base: {}", fmt_num(b)),
+            &format!("base: {}", tick(b)),
             &bold(s, 15.0),
             (px + (6.0 * s) as i32, py + (2.0 * s) as i32),
             HPos::Left,
@@ -1453,10 +1460,10 @@ where
             "Widest interval: {} (first order), {} (total). {}",
             d.result
                 .widest_first_ci
-                .map_or("–".into(), |w| fmt_num(round_sig(w))),
+                .map_or("–".into(), |w| tick(round_sig(w))),
             d.result
                 .widest_total_ci
-                .map_or("–".into(), |w| fmt_num(round_sig(w))),
+                .map_or("–".into(), |w| tick(round_sig(w))),
             if bad > 0 {
                 "Grey rows (index outside [0, 1] or first order above total, beyond noise) \
                  are not converged: raise N."
@@ -1486,7 +1493,7 @@ where
         .fold((0.0, 1.0), widen);
     let xr = (lo.min(0.0) - 0.02)..(hi * 1.04);
     let x_desc = "Sobol index (share of variance)";
-    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, x_desc, 400.0, |v| fmt_num(*v))?;
+    let (mut c, label_w) = row_panel(&body, s, xr.clone(), n, x_desc, 400.0, |v| tick(*v))?;
     c.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, -0.6), (0.0, n - 0.4)],
         MUTED.stroke_width(1),
@@ -1501,8 +1508,8 @@ where
             &format!(
                 "{} ({}–{})",
                 r.input.path,
-                fmt_num(r.input.lo),
-                fmt_num(r.input.hi)
+                tick(r.input.lo),
+                tick(r.input.hi)
             ),
             &ls,
             (xr.start, y),
@@ -1598,7 +1605,7 @@ where
         10.0,
     );
     let x_desc = "days from the loss";
-    let (mut c, label_w) = row_panel(&body, s, 0.0..xmax, n, x_desc, 330.0, |v| fmt_num(*v))?;
+    let (mut c, label_w) = row_panel(&body, s, 0.0..xmax, n, x_desc, 330.0, |v| tick(*v))?;
     let fs = if rows.len() > 16 { 14.0 } else { 16.0 };
     let ls = font(s, fs);
     let vs = font(s, fs - 1.0);
@@ -1633,15 +1640,15 @@ where
             ),
             (Some(t), Some(true)) => format!(
                 "AT RISK: TTS {} d < TTR {} d",
-                fmt_num(t.round()),
-                fmt_num(r.ttr_days.unwrap_or(0.0).round())
+                tick(t.round()),
+                tick(r.ttr_days.unwrap_or(0.0).round())
             ),
             (Some(t), Some(false)) => format!(
                 "covered: TTS {} d ≥ TTR {} d",
-                fmt_num(t.round()),
-                fmt_num(r.ttr_days.unwrap_or(0.0).round())
+                tick(t.round()),
+                tick(r.ttr_days.unwrap_or(0.0).round())
             ),
-            (Some(t), None) => format!("TTS {} d, no TTR (give --ttr)", fmt_num(t.round())),
+            (Some(t), None) => format!("TTS {} d, no TTR (give --ttr)", tick(t.round())),
         };
         let (px, py) = c.backend_coord(&(right, y));
         let style = if risky {

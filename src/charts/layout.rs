@@ -1,6 +1,6 @@
 //! Page layout shared by every chart: title, legend strip, body, notes and caption;
-//! text fitting and number formatting. Sizes scale with the canvas height (designed at
-//! 900 px).
+//! text fitting (numbers are written by [`crate::numfmt`]). Sizes scale with the canvas
+//! height (designed at 900 px).
 
 use super::DrawResult;
 use plotters::coord::Shift;
@@ -253,64 +253,6 @@ pub fn nice_max(x: f64, floor: f64) -> f64 {
     10.0 * p
 }
 
-/// A number for tick labels: integers without decimals, others with up to 3
-/// significant digits, thousands as `k`, millions as `M`, billions as `bn`.
-pub fn fmt_num(x: f64) -> String {
-    // Avoid "-0" at an axis origin computed as a tiny negative.
-    let x = if x.abs() < 1e-12 { 0.0 } else { x };
-    let a = x.abs();
-    if a >= 1e9 {
-        return format!("{} bn", trim(x / 1e9));
-    }
-    if a >= 1e6 {
-        return format!("{} M", trim(x / 1e6));
-    }
-    if a >= 1e4 {
-        return format!("{} k", trim(x / 1e3));
-    }
-    trim(x)
-}
-
-fn trim(x: f64) -> String {
-    if x == x.round() && x.abs() < 1e15 {
-        return format!("{}", x as i64);
-    }
-    let a = x.abs();
-    let d = if a >= 100.0 {
-        0
-    } else if a >= 10.0 {
-        1
-    } else if a >= 1.0 {
-        2
-    } else {
-        3
-    };
-    let s = format!("{x:.d$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// A share in `[0, 1]` as a percent for text: `87%`, `0.4%`, `<0.1%` above zero.
-pub fn fmt_share(p: f64) -> String {
-    let pct = 100.0 * p;
-    if pct == 0.0 {
-        "0%".into()
-    } else if pct > 99.95 && pct < 100.0 {
-        ">99.9%".into()
-    } else if (99.5..100.0).contains(&pct) {
-        format!("{pct:.1}%")
-    } else if pct < 0.1 {
-        "<0.1%".into()
-    } else if pct < 10.0 && (pct - pct.round()).abs() > 0.05 {
-        format!("{pct:.1}%")
-    } else {
-        format!("{pct:.0}%")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,18 +263,5 @@ mod tests {
         assert_eq!(nice_max(0.0, 1.0), 1.0);
         assert_eq!(nice_max(101.0, 0.0), 120.0);
         assert_eq!(nice_max(f64::NAN, 2.0), 2.0);
-    }
-
-    #[test]
-    fn numbers() {
-        assert_eq!(fmt_num(25.0), "25");
-        assert_eq!(fmt_num(2.5), "2.5");
-        assert_eq!(fmt_num(12_000_000.0), "12 M");
-        assert_eq!(fmt_num(45_000.0), "45 k");
-        assert_eq!(fmt_share(0.125), "12%");
-        assert_eq!(fmt_share(0.025), "2.5%");
-        assert_eq!(fmt_share(0.0004), "<0.1%");
-        assert_eq!(fmt_share(0.996), "99.6%");
-        assert_eq!(fmt_share(0.9999), ">99.9%");
     }
 }

@@ -2,12 +2,13 @@
 //! `exposure`): the common simulation options, loading the scenario document, the thread
 //! pool, progress bars, error rendering and output folders.
 
+use chokepoint::numfmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::error::CliError;
-use chokepoint::explore::{Flow, Observer, Source, Stage, fmt_num};
+use chokepoint::explore::{Flow, Observer, Source, Stage};
 use chokepoint::scenario::{Document, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -206,7 +207,7 @@ impl Observer for Bars {
                     if *sweep {
                         format!("{}={v}", p.rsplit('.').next().unwrap_or(p))
                     } else {
-                        format!("{p} = {}", fmt_num(*v))
+                        format!("{p} = {}", numfmt::shortest(*v))
                     }
                 })
                 .collect();
@@ -258,26 +259,13 @@ pub fn parse_level(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-/// `v` with 4 significant digits for terminal tables (empty as `–`).
-pub fn show(v: Option<f64>) -> String {
-    match v {
-        None => "–".into(),
-        Some(0.0) => "0".into(),
-        Some(v) if v.abs() >= 1e5 || v.abs() < 1e-3 => format!("{v:.3e}"),
-        Some(v) => {
-            let digits = (3 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
-            format!("{v:.digits$}")
-        }
-    }
-}
-
 /// The footer's provenance of an analysis of `loaded`.
 pub fn provenance(
     loaded: &Loaded,
     seed: Option<u64>,
     replications: Option<u64>,
-) -> chokepoint::report::analysis::Provenance {
-    chokepoint::report::analysis::Provenance {
+) -> chokepoint::report::pages::explore::Provenance {
+    chokepoint::report::pages::explore::Provenance {
         command_line: std::env::args().collect(),
         version: chokepoint::report::CHOKEPOINT_VERSION.to_string(),
         seed,
@@ -292,11 +280,11 @@ pub fn provenance(
 pub fn write_page(
     out: &Path,
     charts: &[chokepoint::charts::explore::AnalysisChart],
-    mut page: chokepoint::report::analysis::AnalysisPage,
+    mut page: chokepoint::report::pages::explore::AnalysisPage,
     quiet: bool,
 ) -> Result<(), CliError> {
-    page.run_report = chokepoint::report::analysis::run_report_link(out);
-    chokepoint::report::analysis::write_analysis_outputs(out, charts, &page)?;
+    page.run_report = chokepoint::report::pages::explore::run_report_link(out);
+    chokepoint::report::pages::explore::write_analysis_outputs(out, charts, &page)?;
     if !quiet {
         let names: Vec<String> = charts.iter().map(|c| c.name.clone()).collect();
         println!(

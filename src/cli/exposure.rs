@@ -1,6 +1,7 @@
 //! The `exposure` command: time to survive (TTS) against time to recover (TTR) for the
 //! loss of each supplier, country and route.
 
+use chokepoint::numfmt;
 use std::path::PathBuf;
 
 use super::{CliError, common};
@@ -88,7 +89,7 @@ fn print_table(problem: &ExposureProblem, rows: &[ExposureRow]) {
             r.ttr_days
                 .map(|v| format!("{v:.0}"))
                 .unwrap_or_else(|| "–".into()),
-            common::show(r.shortfall_units),
+            numfmt::sig4(r.shortfall_units),
             r.shortfall_pct
                 .map(|v| format!("{v:.1}"))
                 .unwrap_or_else(|| "–".into()),

@@ -1,13 +1,14 @@
 //! The `sensitivity` command: one-at-a-time moves of parameter paths (tornado data) and,
 //! with `--sobol N`, Sobol indices.
 
+use chokepoint::numfmt;
 use std::path::PathBuf;
 
 use super::{CliError, common};
+use chokepoint::explore::export;
 use chokepoint::explore::sensitivity::{
     self, SensitivityProblem, SensitivityRequest, SensitivityResult,
 };
-use chokepoint::explore::{export, fmt_num};
 use chokepoint::report::{self, explore::sensitivity_page};
 
 /// Arguments of `sensitivity`.
@@ -82,7 +83,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             problem.subject.id(ev.base()),
             problem.strategy,
             problem.paths.len(),
-            fmt_num(problem.delta * 100.0),
+            numfmt::shortest(problem.delta * 100.0),
             ev.replications,
             ev.seed
         );
@@ -129,7 +130,7 @@ fn print_tables(problem: &SensitivityProblem, result: &SensitivityResult) {
         "mean {} ({}) at the base: {}\n",
         problem.metric,
         problem.subject.id(ev.base()),
-        common::show(base)
+        numfmt::sig4(base)
     );
     println!(
         "{:>4}  {:<48} {:>10} {:>10} {:>10} {:>10} {:>10}  beyond noise?",
@@ -140,11 +141,11 @@ fn print_tables(problem: &SensitivityProblem, result: &SensitivityResult) {
             "{:>4}  {:<48} {:>10} {:>10} {:>10} {:>10} {:>10}  {}",
             r.rank.unwrap_or(0),
             r.moved.path,
-            common::show(r.moved.low),
-            common::show(r.moved.high),
-            common::show(r.metric_low),
-            common::show(r.metric_high),
-            common::show(r.swing),
+            numfmt::sig4(r.moved.low),
+            numfmt::sig4(r.moved.high),
+            numfmt::sig4(r.metric_low),
+            numfmt::sig4(r.metric_high),
+            numfmt::sig4(r.swing),
             if r.is_noise() {
                 "no (paired 95% intervals contain 0)"
             } else {
@@ -180,7 +181,7 @@ fn print_tables(problem: &SensitivityProblem, result: &SensitivityResult) {
         }
         println!(
             "{}",
-            report::analysis::sobol_precision(s, Some(ev.replications))
+            report::pages::explore::sobol_precision(s, Some(ev.replications))
         );
     }
 }

@@ -1,12 +1,13 @@
 //! The `size` command: the smallest value of a parameter that meets a target.
 
+use chokepoint::numfmt;
 use std::path::PathBuf;
 
 use super::{CliError, common};
+use chokepoint::explore::export;
 use chokepoint::explore::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeProblem, SizeRequest};
 use chokepoint::explore::target::Rule;
-use chokepoint::explore::{export, fmt_num};
-use chokepoint::report::{self, analysis::evaluated_text, explore::size_page};
+use chokepoint::report::{self, explore::size_page, pages::explore::evaluated_text};
 
 /// Arguments of `size`.
 #[derive(clap::Args, Debug)]
@@ -142,8 +143,8 @@ fn header(problem: &SizeProblem) -> String {
         "{} — sizing {} in {}..{} for \"{}\"{} ({}, strategy {}), {} futures, seed {}",
         ev.base().name,
         spec.path,
-        fmt_num(spec.lo),
-        fmt_num(spec.hi),
+        numfmt::shortest(spec.lo),
+        numfmt::shortest(spec.hi),
         problem.target,
         match spec.rule {
             Rule::Point => String::new(),
@@ -163,32 +164,32 @@ fn print_answer(problem: &SizeProblem, result: &size::SizeResult) {
         Some(v) => {
             println!(
                 "{param} = {} is the smallest value meeting \"{}\"{} (current value {})",
-                fmt_num(v),
+                numfmt::shortest(v),
                 result.target,
                 match spec.rule {
                     Rule::Point => String::new(),
                     Rule::Confidence(_) => format!(" with {} confidence", spec.rule.level_pct()),
                 },
-                fmt_num(problem.current)
+                numfmt::shortest(problem.current)
             );
             print_clauses(result, problem);
             if let Some([a, b]) = result.bracket {
                 println!(
                     "  bracket: not met at {}, met at {}",
-                    fmt_num(a),
-                    fmt_num(b)
+                    numfmt::shortest(a),
+                    numfmt::shortest(b)
                 );
             }
         }
         None => {
             println!(
                 "no value of {param} in {}..{} meets \"{}\"",
-                fmt_num(spec.lo),
-                fmt_num(spec.hi),
+                numfmt::shortest(spec.lo),
+                numfmt::shortest(spec.hi),
                 result.target
             );
             if let Some(b) = result.best {
-                println!("  best value found: {param} = {}", fmt_num(b));
+                println!("  best value found: {param} = {}", numfmt::shortest(b));
                 print_clauses(result, problem);
             }
             println!("  widen --range, or relax the target");

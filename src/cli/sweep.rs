@@ -4,13 +4,14 @@
 //! its finished points are kept in `OUT/points/` by [`chokepoint::store::PointDir`], so a
 //! re-run of the same command resumes, and a different spec is refused unless `--fresh`.
 
+use chokepoint::numfmt;
 use std::path::PathBuf;
 
 use super::{CliError, common};
+use chokepoint::explore::export;
 use chokepoint::explore::sweep::{
     self, PointStore, STAT_COLUMNS, SweepProblem, SweepRequest, SweepRow, metric_columns,
 };
-use chokepoint::explore::{export, fmt_num};
 use chokepoint::report::{self, explore::sweep_page};
 use chokepoint::store::PointDir;
 
@@ -156,9 +157,9 @@ fn print_table(paths: &[String], rows: &[SweepRow]) {
     let mut table: Vec<Vec<String>> = vec![head];
     for r in rows {
         let mut line = vec![r.point.to_string()];
-        line.extend(r.values.iter().map(|&v| fmt_num(v)));
+        line.extend(r.values.iter().map(|&v| numfmt::shortest(v)));
         line.extend([r.strategy.clone(), r.material.clone()]);
-        line.extend(want.iter().map(|w| common::show(r.value(w))));
+        line.extend(want.iter().map(|w| numfmt::sig4(r.value(w))));
         table.push(line);
     }
     let widths: Vec<usize> = (0..table[0].len())

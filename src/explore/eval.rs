@@ -4,25 +4,9 @@
 
 use super::ExploreError;
 use crate::model::Scenario;
+use crate::numfmt;
 use crate::scenario::Document;
 use crate::sim::{self, Progress, RunOptions, RunResult};
-
-/// Formats a number for CSV and messages: Rust's shortest representation that reads
-/// back to the same `f64` (so files are byte-stable and lossless).
-pub fn fmt_num(v: f64) -> String {
-    format!("{v}")
-}
-
-/// `v` rounded to `sig` significant digits (at least 1), printed in Rust's shortest
-/// form without an exponent for ordinary magnitudes: `fmt_sig(0.012345, 2)` = `0.012`.
-pub fn fmt_sig(v: f64, sig: usize) -> String {
-    if !v.is_finite() || v == 0.0 {
-        return fmt_num(v);
-    }
-    format!("{:.*e}", sig.max(1) - 1, v)
-        .parse::<f64>()
-        .map_or_else(|_| fmt_num(v), fmt_num)
-}
 
 /// `scn` with only the strategies named in `ids`, in that order (all of them when `ids`
 /// is empty). The reference becomes the original reference if kept, else the first.
@@ -155,7 +139,7 @@ impl Evaluator {
         let at = || {
             values
                 .iter()
-                .map(|(p, v)| format!("{p} = {}", fmt_num(*v)))
+                .map(|(p, v)| format!("{p} = {}", numfmt::shortest(*v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

@@ -4,20 +4,21 @@
 //! name. Pure: bytes in, bytes out; the caller writes them (atomically).
 //!
 //! Numbers are written in Rust's shortest form that reads back to the same `f64`
-//! ([`fmt_num`]), so files are byte-stable and lossless; an absent value is an empty
+//! ([`crate::numfmt::shortest`]), so files are byte-stable and lossless; an absent value is an empty
 //! field. CSV goes through the `csv` crate; JSON through `serde_json`, pretty, with a
 //! final newline.
 
+use super::ExploreError;
 use super::exposure::{ExposureProblem, ExposureRow};
 use super::sensitivity::{OatRow, SensitivityProblem, SensitivityResult, SobolResult};
 use super::size::{SizeProblem, SizeResult};
 use super::sweep::{StatColumns, SweepProblem, SweepResult, SweepRow, metric_columns};
-use super::{ExploreError, fmt_num};
+use crate::numfmt;
 use crate::stats::TOTAL;
 
 /// `Some(v)` as a number, `None` as an empty field.
 fn opt(v: Option<f64>) -> String {
-    v.map(fmt_num).unwrap_or_default()
+    v.map(numfmt::shortest).unwrap_or_default()
 }
 
 /// Pretty JSON with a final newline.
@@ -46,7 +47,7 @@ where
 
 fn sweep_record(r: &SweepRow) -> Vec<String> {
     let mut f: Vec<String> = vec![r.point.to_string()];
-    f.extend(r.values.iter().map(|&v| fmt_num(v)));
+    f.extend(r.values.iter().map(|&v| numfmt::shortest(v)));
     f.push(r.strategy.clone());
     f.push(r.material.clone());
     f.push(opt(r.autonomy));
@@ -238,7 +239,7 @@ pub fn size_csv(problem: &SizeProblem, result: &SizeResult) -> Result<Vec<u8>, E
     }
     let rows = result.points.iter().map(|p| {
         let mut f = vec![
-            fmt_num(p.value),
+            numfmt::shortest(p.value),
             p.stage.to_string(),
             p.order.to_string(),
             p.met.to_string(),
@@ -315,7 +316,7 @@ pub fn sensitivity_csv(rows: &[OatRow]) -> Result<Vec<u8>, ExploreError> {
             r.rank.map(|k| k.to_string()).unwrap_or_default(),
             r.moved.path.clone(),
             r.moved.kind.to_string(),
-            fmt_num(r.moved.base),
+            numfmt::shortest(r.moved.base),
             opt(r.moved.low),
             opt(r.moved.high),
             opt(r.metric_low),
@@ -364,8 +365,8 @@ pub fn sobol_csv(r: &SobolResult) -> Result<Vec<u8>, ExploreError> {
         [
             s.rank.to_string(),
             s.input.path.clone(),
-            fmt_num(s.input.lo),
-            fmt_num(s.input.hi),
+            numfmt::shortest(s.input.lo),
+            numfmt::shortest(s.input.hi),
             opt(s.first),
             opt(s.first_ci95.map(|c| c[0])),
             opt(s.first_ci95.map(|c| c[1])),
@@ -433,7 +434,7 @@ pub fn exposure_csv(rows: &[ExposureRow]) -> Result<Vec<u8>, ExploreError> {
             r.entity.clone(),
             r.material.clone(),
             r.suppliers_lost.join(" "),
-            fmt_num(r.share_lost),
+            numfmt::shortest(r.share_lost),
             opt(r.tts_days),
             r.tts_horizon.to_string(),
             opt(r.ttr_days),

@@ -6,7 +6,7 @@
 //! (hypercube) are dropped, keeping the first.
 
 use super::ExploreError;
-use super::eval::fmt_num;
+use crate::numfmt;
 use crate::scenario::{ParamKind, param_kind};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -103,8 +103,8 @@ impl Vary {
             return Err(ExploreError::Spec(format!(
                 "`{}` is a probability or share: its range {}..{} must lie within 0..1",
                 self.path,
-                fmt_num(self.lo),
-                fmt_num(self.hi)
+                numfmt::shortest(self.lo),
+                numfmt::shortest(self.hi)
             )));
         }
         Ok(())

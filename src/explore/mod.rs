@@ -37,7 +37,7 @@ pub mod sweep;
 pub mod target;
 
 pub use error::ExploreError;
-pub use eval::{Evaluator, fmt_num, fmt_sig, select_strategies};
+pub use eval::{Evaluator, select_strategies};
 pub use observer::{Flow, NoObserver, Observer, Stage};
 
 /// Where a scenario came from, for the provenance fields of the exported files.

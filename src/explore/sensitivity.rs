@@ -36,11 +36,12 @@
 //! first exceeds the total), with the raw estimates kept beside. Intervals are cut to
 //! [0, 1] and contain the reported value.
 
-use super::eval::{Evaluator, fmt_num};
+use super::eval::Evaluator;
 use super::grid::analysis_kind;
 use super::target::Subject;
 use super::{ExploreError, Observer, Source, Stage};
 use crate::model::Scenario;
+use crate::numfmt;
 use crate::scenario::{Document, ParamKind};
 use crate::sim::{NoProgress, RunResult};
 use crate::stats::{Paired, quantile_sorted};
@@ -399,7 +400,10 @@ pub fn one_at_a_time(
             match r {
                 Ok((scn, res)) => Some(column(&scn, &res, subject, metric)),
                 Err(e) => {
-                    notes.push(format!("{which} move to {} skipped: {e}", fmt_num(v)));
+                    notes.push(format!(
+                        "{which} move to {} skipped: {e}",
+                        numfmt::shortest(v)
+                    ));
                     None
                 }
             }

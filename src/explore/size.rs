@@ -28,11 +28,11 @@
 //! over any evaluation function.
 
 use super::ExploreError;
-use super::eval::{fmt_num, fmt_sig};
 pub use super::grid::analysis_kind;
 use super::grid::parse_range;
 use super::target::{Evaluated, Op, Rule, Statistic, Subject, Target};
 use super::{Evaluator, Observer, Source, Stage};
+use crate::numfmt;
 use crate::scenario::{Document, ParamKind};
 use crate::sim::NoProgress;
 use serde::Serialize;
@@ -102,7 +102,7 @@ pub fn default_range(
         ParamKind::Real => Err(ExploreError::Spec(format!(
             "`{path}` is {} in the scenario, so there is no scale to search from; give \
              --range LO..HI",
-            fmt_num(current)
+            numfmt::shortest(current)
         ))),
     }
 }
@@ -251,8 +251,8 @@ where
     if !(lo < hi) {
         return Err(ExploreError::Spec(format!(
             "the range {}..{} is empty{}; give --range LO..HI with LO < HI",
-            fmt_num(spec.lo),
-            fmt_num(spec.hi),
+            numfmt::shortest(spec.lo),
+            numfmt::shortest(spec.hi),
             if whole && spec.lo < spec.hi {
                 " of whole days"
             } else {
@@ -397,7 +397,7 @@ where
                 "the target is already met at the lower end of the range ({} = {}); lower \
                  --range LO to look further down",
                 spec.path,
-                fmt_num(lo)
+                numfmt::shortest(lo)
             )
         });
         return Ok(finish(
@@ -416,7 +416,7 @@ where
                  does not act monotonically; reporting the smallest scanned value that \
                  meets it, without bisection",
                 spec.path,
-                fmt_num(grid.value(scan[f])),
+                numfmt::shortest(grid.value(scan[f])),
                 spec.path
             ),
         );
@@ -596,14 +596,14 @@ fn interval_warnings(
                          --confidence {} to size for that, or more futures (-n) to narrow \
                          the interval",
                         spec.path,
-                        fmt_num(v),
+                        numfmt::shortest(v),
                         spec.rule.level_pct(),
                         c.to_string().split([' ']).next().unwrap_or(""),
-                        c.agreeing(fmt_sig(lo, 3), lo),
-                        c.agreeing(fmt_sig(hi, 3), hi),
-                        fmt_num(c.threshold),
+                        c.agreeing(numfmt::sig(lo, 3), lo),
+                        c.agreeing(numfmt::sig(hi, 3), hi),
+                        numfmt::shortest(c.threshold),
                         spec.rule.level_pct(),
-                        fmt_num(spec.rule.level())
+                        numfmt::shortest(spec.rule.level())
                     ));
                 }
             }
@@ -640,7 +640,7 @@ fn interval_warnings(
                      tried), but not with {} confidence: more futures (-n) narrow the \
                      intervals",
                     spec.path,
-                    fmt_num(p.value),
+                    numfmt::shortest(p.value),
                     spec.rule.level_pct()
                 ));
             }
@@ -697,7 +697,7 @@ mod tests {
         // Every value tried prints in at most one decimal.
         for p in &r.points {
             assert!(
-                fmt_num(p.value)
+                numfmt::shortest(p.value)
                     .split('.')
                     .nth(1)
                     .is_none_or(|d| d.len() <= 1)

@@ -9,9 +9,9 @@
 //! are the names of [`Metric`] for a material, or of [`TotalMetric`] for `total`.
 
 use super::ExploreError;
-use super::eval::{fmt_num, fmt_sig};
 use super::interval;
 use crate::model::Scenario;
+use crate::numfmt;
 use crate::sim::{Metric, RunResult};
 use crate::stats::{TotalMetric, cvar95_sorted, metric_column, total_column};
 use serde::Serialize;
@@ -226,7 +226,12 @@ impl std::fmt::Display for Clause {
             Some(m) => write!(f, "{}({m})", self.stat.name())?,
             None => write!(f, "{}", self.stat.name())?,
         }
-        write!(f, " {} {}", self.op.as_str(), fmt_num(self.threshold))
+        write!(
+            f,
+            " {} {}",
+            self.op.as_str(),
+            numfmt::shortest(self.threshold)
+        )
     }
 }
 
@@ -254,12 +259,18 @@ impl Rule {
 
     /// The interval's column tag: `ci95`, `ci90`, `ci99.5`.
     pub fn ci_tag(self) -> String {
-        format!("ci{}", fmt_num(((self.level() * 1000.0).round()) / 10.0))
+        format!(
+            "ci{}",
+            numfmt::shortest(((self.level() * 1000.0).round()) / 10.0)
+        )
     }
 
     /// "95%", "99.5%".
     pub fn level_pct(self) -> String {
-        format!("{}%", fmt_num(((self.level() * 1000.0).round()) / 10.0))
+        format!(
+            "{}%",
+            numfmt::shortest(((self.level() * 1000.0).round()) / 10.0)
+        )
     }
 }
 
@@ -400,9 +411,9 @@ pub fn agreeing(text: String, v: f64, op: Op, threshold: f64) -> String {
         return text;
     }
     (2..=17)
-        .map(|sig| fmt_sig(v, sig))
+        .map(|sig| numfmt::sig(v, sig))
         .find(|t| reads(t))
-        .unwrap_or_else(|| fmt_num(v))
+        .unwrap_or_else(|| numfmt::shortest(v))
 }
 
 /// A statistic of a column (NaN = absent) with its two-sided interval at `level` (see

@@ -1,19 +1,19 @@
 //! The charts and `report.html` content of the explore commands (`sweep`, `size`,
 //! `sensitivity`, `exposure`), assembled from their typed results: titles, captions,
 //! subtitles, findings and tables. Pure: results in, an [`AnalysisPage`] and its
-//! [`AnalysisChart`]s out; [`super::analysis::write_analysis_outputs`] renders and saves
+//! [`AnalysisChart`]s out; [`super::pages::explore::write_analysis_outputs`] renders and saves
 //! them.
 
-use super::analysis::{self as page, AnalysisPage, Provenance};
+use super::pages::explore::{self as page, AnalysisPage, Provenance};
 use crate::charts::explore::{
     AnalysisChart, AnalysisKind, ExposureData, SizeData, SobolData, SweepData, TornadoData,
     caption, metric_words, short_path,
 };
 use crate::explore::exposure::{ExposureProblem, ExposureRow};
-use crate::explore::fmt_num;
 use crate::explore::sensitivity::{SensitivityProblem, SensitivityResult};
 use crate::explore::size::{SizeProblem, SizeResult};
 use crate::explore::sweep::{SweepProblem, SweepResult};
+use crate::numfmt;
 
 /// The first words of a metric's description (`shortfall_pct` → `shortfall`).
 fn metric_short(metric: &str) -> String {
@@ -137,8 +137,8 @@ pub fn size_page(
             "The smallest value of {} in {}..{} meeting \"{}\" ({}) for {material} under \
              {}, {} simulated futures per value, seed {}.",
             spec.path,
-            fmt_num(spec.lo),
-            fmt_num(spec.hi),
+            numfmt::shortest(spec.lo),
+            numfmt::shortest(spec.hi),
             result.target,
             page::rule_words(spec.rule),
             strategy_label,
@@ -167,7 +167,7 @@ pub fn sensitivity_page(
     let (metric, material) = (&problem.metric, problem.subject.id(scn));
     let strategy_label = scn.strategies[0].label.clone();
     let caption = caption(&scn.name, ev.replications, ev.seed);
-    let delta_pct = fmt_num(problem.delta * 100.0);
+    let delta_pct = numfmt::shortest(problem.delta * 100.0);
     let tornado = TornadoData {
         rows: result.rows.clone(),
         metric: metric.clone(),
@@ -253,7 +253,7 @@ pub fn exposure_page(
              supplier, country and route, strategy {strategy}{}.",
             problem
                 .ttr
-                .map(|t| format!(", TTR {} days for every node", fmt_num(t)))
+                .map(|t| format!(", TTR {} days for every node", numfmt::shortest(t)))
                 .unwrap_or_default()
         ),
         findings: page::exposure_findings(rows),

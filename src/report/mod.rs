@@ -1,6 +1,7 @@
 //! Turns results into bytes and files: `summary.json`, `summary.csv`,
 //! `replications.csv`, `daily.csv`, `run.json`, the terminal table, the charts
-//! (`charts/*.svg`, `charts/*.png`) and `report.html`; and reads saved outputs back
+//! (`charts/*.svg`, `charts/*.png`) and the HTML pages ([`pages`]: the run's
+//! `report.html` and an explore command's page); and reads saved outputs back
 //! ([`saved`]) so the charts and report can be re-rendered without simulating.
 //!
 //! Depends on [`crate::model`], [`crate::sim`], [`crate::stats`], [`crate::explore`],
@@ -9,10 +10,9 @@
 //! [`write_run_outputs`] touch the file system, and every file goes through the atomic
 //! writer, so a reader never sees a half-written output.
 
-pub mod analysis;
 pub mod csv_out;
 pub mod explore;
-pub mod html;
+pub mod pages;
 pub mod run_info;
 pub mod saved;
 pub mod sources;
@@ -25,7 +25,7 @@ pub use csv_out::{
 pub use run_info::{
     CHOKEPOINT_VERSION, RAND_DISTR_VERSION, RAND_VERSION, RunInfo, run_json, sha256_hex,
 };
-pub use table::{format_money, terminal_table};
+pub use table::terminal_table;
 
 use crate::charts::{self, ChartData, ChartError, ChartSpec};
 use crate::model::Scenario;
@@ -280,7 +280,7 @@ pub fn write_charts_and_report(
         .into_iter()
         .map(|(spec, svg, _)| (spec, svg))
         .collect();
-    let html = html::report_html(&html::ReportInput {
+    let html = pages::run::report_html(&pages::run::ReportInput {
         data,
         scenario: scn,
         info,

@@ -7,9 +7,9 @@
 //! A fact id is two or three capital letters, a hyphen and two digits (`RE-28`); a range
 //! `RE-16...RE-20` (or with `…`) cites every id between its ends.
 //!
-//! Pure: no I/O; depends only on [`super::html::escape`].
+//! Pure: no I/O; the run briefing ([`super::pages::run`]) lists the cited rows.
 
-use super::html::escape;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 pub const SOURCES_MD: &str = include_str!("../../docs/sources.md");
 
 /// One fact row of `docs/sources.md`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Source {
     /// The fact id, e.g. `RE-28`.
     pub id: String,
@@ -200,45 +200,6 @@ pub fn link_ids(html: &str) -> String {
     out
 }
 
-/// The report's "Sources" list for the fact ids `ids` (those without a shipped row are
-/// named as missing), or nothing when `ids` is empty.
-pub fn sources_html(ids: &[String]) -> String {
-    if ids.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from(
-        "<h3 id=sources>Sources</h3><p class=sub>The facts cited above, as recorded in \
-         <code>docs/sources.md</code> (shipped with chokepoint); the scenario file cites the \
-         facts behind each of its numbers in its comments.</p>\
-         <ul class=sources style=\"overflow-wrap:anywhere;list-style:none;padding-left:0\">",
-    );
-    for id in ids {
-        let _ = write!(out, "<li id=\"src-{}\"><b>{}</b> ", anchor(id), escape(id));
-        match find(id) {
-            Some(s) => {
-                let links: Vec<String> = s
-                    .addresses
-                    .iter()
-                    .map(|a| format!("<a href=\"{0}\">{0}</a>", escape(a)))
-                    .collect();
-                let _ = write!(
-                    out,
-                    "{} <span class=sub>({}; {}; grade {})</span><br>{}",
-                    escape(&s.figure),
-                    escape(&s.date),
-                    escape(&s.publication),
-                    escape(&s.grade),
-                    links.join(" ")
-                );
-            }
-            None => out.push_str("not found in docs/sources.md"),
-        }
-        out.push_str("</li>");
-    }
-    out.push_str("</ul>");
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,9 +251,5 @@ mod tests {
         let s = find("RE-28").expect("RE-28 ships");
         assert!(s.figure.contains("1,943 t"), "{}", s.figure);
         assert!(s.addresses.iter().all(|a| a.starts_with("http")));
-        let html = sources_html(&["RE-28".into(), "ZZ-01".into()]);
-        assert!(html.contains("<li id=\"src-re-28\">"), "{html}");
-        assert!(html.contains("not found in docs/sources.md"), "{html}");
-        assert!(sources_html(&[]).is_empty());
     }
 }

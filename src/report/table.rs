@@ -9,40 +9,12 @@
 //! number with `k`, `M`, `bn`, `tn` suffixes, in the scenario's currency (named in the
 //! column headers and the legend).
 
+use crate::numfmt::{fraction_pct, money, points, signed};
 use crate::sim::Metric;
 use crate::stats::{Paired, Stats, Summary, TotalMetric};
 
 /// Text for a missing value.
 const NA: &str = "-";
-
-/// Money with 3 significant digits and a `k`/`M`/`bn`/`tn` suffix, e.g. `1.23 bn`,
-/// `-45.6 k`, `812`.
-pub fn format_money(x: f64) -> String {
-    if !x.is_finite() {
-        return NA.to_string();
-    }
-    if x == 0.0 {
-        return "0".to_string();
-    }
-    let a = x.abs();
-    let (div, suffix) = [(1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")]
-        .into_iter()
-        .find(|&(d, _)| a >= d)
-        .unwrap_or((1.0, ""));
-    let v = x / div;
-    let decimals = if v.abs() >= 100.0 {
-        0
-    } else if v.abs() >= 10.0 {
-        1
-    } else {
-        2
-    };
-    format!("{v:.decimals$}{suffix}")
-}
-
-fn signed(s: String, x: f64) -> String {
-    if x > 0.0 { format!("+{s}") } else { s }
-}
 
 /// A paired difference as `+d [lo, hi]` with `f` formatting each number.
 fn diff(p: Option<&Paired>, f: impl Fn(f64) -> String) -> String {
@@ -50,23 +22,10 @@ fn diff(p: Option<&Paired>, f: impl Fn(f64) -> String) -> String {
     let Some(m) = p.mean_diff else {
         return NA.into();
     };
-    let fmt = |x: f64| signed(f(x), x);
+    let fmt = |x: f64| signed(x, &f);
     match p.ci95 {
         Some([lo, hi]) => format!("{} [{}, {}]", fmt(m), fmt(lo), fmt(hi)),
         None => fmt(m),
-    }
-}
-
-/// A percentage-like number: two decimals from 1 up, three significant digits below
-/// (so a small difference reads `-0.0123`, not `-0.00`), and exact zero as `0`.
-fn small(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2}")
-    } else {
-        let decimals = (2 - v.abs().log10().floor() as i32).clamp(2, 8) as usize;
-        format!("{v:.decimals$}")
     }
 }
 
@@ -75,7 +34,7 @@ fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
 }
 
 fn pct(x: Option<f64>) -> String {
-    opt(x, |v| format!("{:.1}%", 100.0 * v))
+    opt(x, fraction_pct)
 }
 
 fn stat<'a>(metrics: &'a crate::stats::NamedMap<Stats>, name: &str) -> Option<&'a Stats> {
@@ -96,7 +55,6 @@ pub fn terminal_table(summary: &Summary) -> String {
         "shortfall % vs ref [95% CI]".to_string(),
     ];
     let mut rows: Vec<Vec<String>> = vec![header.to_vec()];
-    let num2 = small;
     for s in &summary.strategies {
         let is_ref = s.id == summary.reference;
         let total_cost = stat(&s.total.metrics, TotalMetric::TotalCost.name());
@@ -110,11 +68,11 @@ pub fn terminal_table(summary: &Summary) -> String {
             String::new(),
             pct(s.total.autonomy),
             String::new(),
-            opt(total_cost.and_then(|t| t.mean), format_money),
+            opt(total_cost.and_then(|t| t.mean), money),
             if is_ref {
                 String::new()
             } else {
-                diff(s.vs_total(TotalMetric::TotalCost), format_money)
+                diff(s.vs_total(TotalMetric::TotalCost), money)
             },
             String::new(),
         ]);
@@ -123,20 +81,20 @@ pub fn terminal_table(summary: &Summary) -> String {
             let short = get(Metric::ShortfallPct);
             rows.push(vec![
                 format!("  {}", m.id),
-                opt(short.and_then(|x| x.mean), num2),
-                opt(short.and_then(|x| x.p95), num2),
+                opt(short.and_then(|x| x.mean), points),
+                opt(short.and_then(|x| x.p95), points),
                 pct(m.autonomy),
                 recovery_cell(get(Metric::RecoveryDays)),
-                opt(get(Metric::TotalCost).and_then(|x| x.mean), format_money),
+                opt(get(Metric::TotalCost).and_then(|x| x.mean), money),
                 if is_ref {
                     String::new()
                 } else {
-                    diff(s.vs_material(&m.id, Metric::TotalCost), format_money)
+                    diff(s.vs_material(&m.id, Metric::TotalCost), money)
                 },
                 if is_ref {
                     String::new()
                 } else {
-                    diff(s.vs_material(&m.id, Metric::ShortfallPct), num2)
+                    diff(s.vs_material(&m.id, Metric::ShortfallPct), points)
                 },
             ]);
         }
@@ -183,19 +141,4 @@ fn recovery_cell(st: Option<&Stats>) -> String {
     let Some(st) = st else { return NA.into() };
     let median = st.p50.map_or_else(|| NA.to_string(), |v| format!("{v:.0}"));
     format!("{median} (n={})", st.n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_suffixes() {
-        assert_eq!(format_money(812.0), "812");
-        assert_eq!(format_money(1_234.0), "1.23 k");
-        assert_eq!(format_money(-45_600.0), "-45.6 k");
-        assert_eq!(format_money(1.234e9), "1.23 bn");
-        assert_eq!(format_money(123.4e6), "123 M");
-        assert_eq!(format_money(f64::NAN), "-");
-    }
 }

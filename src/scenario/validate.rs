@@ -12,6 +12,7 @@ use crate::model::{
     self, Bucket, Dist, MaterialInfo, MaterialParams, Onset, Reaction, Shock, ShockKind, Strategy,
     Substitution, SupplierInfo, SupplierParams, Trigger,
 };
+use crate::numfmt;
 
 use super::error::{Problem, ScenarioError};
 use super::locate::locate_param;
@@ -219,11 +220,6 @@ pub fn valid_id(s: &str) -> bool {
     let mut cs = s.chars();
     cs.next().is_some_and(|c| c.is_ascii_lowercase())
         && cs.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-fn fmt_num(x: f64) -> String {
-    let r = (x * 1e9).round() / 1e9;
-    format!("{r}")
 }
 
 fn material_ids(raw: &RawScenario) -> Vec<String> {
@@ -477,15 +473,15 @@ fn check_sum(ctx: &mut Ctx, locator: &str, path: &str, what: &str, ids: &[String
     let terms: Vec<String> = ids
         .iter()
         .zip(v)
-        .map(|(i, x)| format!("{i} {}", fmt_num(*x)))
+        .map(|(i, x)| format!("{i} {}", numfmt::rounded9(*x)))
         .collect();
     let help = if sum > 0.0 {
         format!(
             "make them sum to 1, e.g. divide each by {}: {}",
-            fmt_num(sum),
+            numfmt::rounded9(sum),
             ids.iter()
                 .zip(v)
-                .map(|(i, x)| format!("{i} = {}", fmt_num(x / sum)))
+                .map(|(i, x)| format!("{i} = {}", numfmt::rounded9(x / sum)))
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -497,7 +493,7 @@ fn check_sum(ctx: &mut Ctx, locator: &str, path: &str, what: &str, ids: &[String
             path,
             format!(
                 "{what} sum to {} ({}); they must sum to 1",
-                fmt_num(sum),
+                numfmt::rounded9(sum),
                 terms.join(" + ")
             ),
         )

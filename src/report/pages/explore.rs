@@ -1,25 +1,26 @@
-//! The `report.html` page of an analysis command (`sweep`, `size`, `sensitivity`,
+//! The `report.html` page of an explore command (`sweep`, `size`, `sensitivity`,
 //! `exposure`): short findings in plain words computed from the numbers, the charts
-//! (inline SVG), the key table and a reproducibility footer, with the run report's CSS
-//! and page check script. Self-contained: no network.
+//! (inline SVG), the key tables and a reproducibility footer, in the layout the run
+//! briefing uses (template `explore.html`). Self-contained: no network.
 //!
 //! Pure functions from results to strings ([`analysis_html`], the `*_findings` and
 //! `*_table` helpers), and one thin writer ([`write_analysis_outputs`]) that saves the
 //! charts and the page atomically.
 
-use super::html::{CHECK_SCRIPT, CSS, HEAD_SCRIPT, escape};
-use super::{ReportError, write_atomic};
+use super::{Figure, escape, render};
 use crate::charts::explore::{
     AnalysisChart, SizeData, SobolData, SweepData, SweepPoint, TornadoData, metric_words_in,
     render_png, render_svg,
 };
 use crate::charts::{DEFAULT_SIZE, strategy_css_color};
 use crate::explore::exposure::ExposureRow;
-use crate::explore::fmt_num;
 use crate::explore::sensitivity::SobolResult;
 use crate::explore::target::{Clause, Evaluated, Rule};
-use crate::report::table::format_money;
+use crate::numfmt::money as format_money;
+use crate::numfmt::{prose as num, shortest as fmt_num};
+use crate::report::{ReportError, write_atomic};
 use rayon::prelude::*;
+use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -74,21 +75,6 @@ pub struct AnalysisPage {
     pub provenance: Provenance,
 }
 
-/// A number for text: whole from 100 (and for whole numbers), one decimal from 10, two
-/// from 0.01, two significant digits below (`0.0031`, never a bare `0.00`).
-pub fn num(v: f64) -> String {
-    let a = v.abs();
-    if a >= 100.0 || v == v.round() {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else if a >= 0.01 {
-        format!("{v:.2}")
-    } else {
-        crate::explore::fmt_sig(v, 2)
-    }
-}
-
 fn num_ci(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
     let mut s = v.map_or("–".into(), num);
     if let Some([a, b]) = ci {
@@ -97,115 +83,107 @@ fn num_ci(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
     s
 }
 
-fn table_html(t: &Table, out: &mut String) {
-    out.push_str("<table><thead><tr>");
-    for (k, h) in t.head.iter().enumerate() {
-        let cls = if t.numeric.get(k) == Some(&true) {
-            " class=num"
-        } else {
-            ""
+/// A header or body cell of a [`Table`] on the page.
+#[derive(Serialize)]
+struct Cell<'a> {
+    text: &'a str,
+    num: bool,
+}
+
+/// A row of a [`Table`] on the page.
+#[derive(Serialize)]
+struct Row<'a> {
+    cells: Vec<Cell<'a>>,
+    hi: bool,
+}
+
+/// A [`Table`] with its heading, as `explore.html` reads it.
+#[derive(Serialize)]
+struct TableView<'a> {
+    heading: &'a str,
+    head: Vec<Cell<'a>>,
+    rows: Vec<Row<'a>>,
+    note: Option<&'a str>,
+}
+
+impl<'a> TableView<'a> {
+    fn new(heading: &'a str, t: &'a Table) -> Self {
+        let cells = |texts: &'a [String]| {
+            texts
+                .iter()
+                .enumerate()
+                .map(|(k, text)| Cell {
+                    text,
+                    num: t.numeric.get(k) == Some(&true),
+                })
+                .collect()
         };
-        let _ = write!(out, "<th{cls}>{}</th>", escape(h));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for (row, hi) in &t.rows {
-        out.push_str(if *hi { "<tr class=hi>" } else { "<tr>" });
-        for (k, c) in row.iter().enumerate() {
-            let cls = if t.numeric.get(k) == Some(&true) {
-                " class=num"
-            } else {
-                ""
-            };
-            let _ = write!(out, "<td{cls}>{}</td>", escape(c));
+        TableView {
+            heading,
+            head: cells(&t.head),
+            rows: t
+                .rows
+                .iter()
+                .map(|(row, hi)| Row {
+                    cells: cells(row),
+                    hi: *hi,
+                })
+                .collect(),
+            note: t.note.as_deref(),
         }
-        out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
-    if let Some(n) = &t.note {
-        let _ = write!(out, "<p class=sub>{}</p>", escape(n));
-    }
+}
+
+/// What `explore.html` (and the layout) reads.
+#[derive(Serialize)]
+struct PageView<'a> {
+    title: &'a str,
+    subtitle: &'a str,
+    run_report: Option<&'a str>,
+    findings: &'a [String],
+    warnings: &'a [String],
+    figures: Vec<Figure<'a>>,
+    tables: Vec<TableView<'a>>,
+    command: String,
+    version: &'a str,
+    seed: Option<u64>,
+    replications: Option<u64>,
+    scenario_path: &'a str,
+    scenario_sha256: &'a str,
+    files: Option<String>,
 }
 
 /// The whole page: `charts` are `(chart, svg)` pairs in page order.
 pub fn analysis_html(page: &AnalysisPage, charts: &[(&AnalysisChart, String)]) -> String {
-    let mut out = String::with_capacity(1 << 18);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} — chokepoint</title><style>{CSS}tr.hi td {{ font-weight: 600; }}\
-         .warn {{ color: #a33c00; }}</style>\
-         <script>{HEAD_SCRIPT}</script></head>\n<body data-expected-charts=\"{}\">\n",
-        escape(&page.title),
-        charts.len()
-    );
-    let _ = writeln!(
-        out,
-        "<header><h1>{}</h1><p class=sub>{}</p></header>",
-        escape(&page.title),
-        escape(&page.subtitle)
-    );
-    if let Some(href) = &page.run_report {
-        let _ = writeln!(
-            out,
-            "<p class=sub>Back to the run's briefing: <a href=\"{}\">{}</a></p>",
-            escape(href),
-            escape(href)
-        );
-    }
-    out.push_str("<section id=findings><h2>Findings</h2><ul class=findings>");
-    for f in &page.findings {
-        let _ = write!(out, "<li>{f}</li>");
-    }
-    for w in &page.warnings {
-        let _ = write!(out, "<li class=warn>Warning: {}</li>", escape(w));
-    }
-    out.push_str("</ul></section>\n");
-    if !charts.is_empty() {
-        out.push_str("<section id=charts><h2>Charts</h2>");
-        for (c, svg) in charts {
-            let _ = writeln!(
-                out,
-                "<figure class=chart id=\"chart-{}\">{}<figcaption>{} — also in \
-                 <code>charts/{}.svg</code> / <code>.png</code></figcaption></figure>",
-                escape(&c.name),
-                svg,
-                escape(&c.title),
-                escape(&c.name)
-            );
-        }
-        out.push_str("</section>\n");
-    }
-    for (k, (heading, t)) in page.tables.iter().enumerate() {
-        let _ = write!(out, "<section id=table-{k}><h2>{}</h2>", escape(heading));
-        table_html(t, &mut out);
-        out.push_str("</section>\n");
-    }
     let p = &page.provenance;
-    let mut runs = String::new();
-    if let Some(s) = p.seed {
-        let _ = write!(runs, " · seed {s}");
-    }
-    if let Some(n) = p.replications {
-        let _ = write!(runs, " · {n} futures per evaluation");
-    }
-    let _ = writeln!(
-        out,
-        "<footer id=reproduce><b>Reproduce.</b> Command: <code>{}</code><br>chokepoint {}{runs} \
-         · scenario <code>{}</code> SHA-256 <code>{}</code>{}. Results do not depend on the \
-         number of threads.</footer>",
-        escape(&p.command_line.join(" ")),
-        escape(&p.version),
-        escape(&p.scenario_path),
-        escape(&p.scenario_sha256),
-        if page.files.is_empty() {
-            String::new()
-        } else {
-            format!(" · files: {}", escape(&page.files.join(", ")))
-        }
-    );
-    let _ = write!(out, "<script>{CHECK_SCRIPT}</script>\n</body></html>\n");
-    out
+    let view = PageView {
+        title: &page.title,
+        subtitle: &page.subtitle,
+        run_report: page.run_report.as_deref(),
+        findings: &page.findings,
+        warnings: &page.warnings,
+        figures: charts
+            .iter()
+            .map(|(c, svg)| Figure {
+                name: &c.name,
+                title: &c.title,
+                svg,
+            })
+            .collect(),
+        tables: page
+            .tables
+            .iter()
+            .map(|(heading, t)| TableView::new(heading, t))
+            .collect(),
+        command: p.command_line.join(" "),
+        version: &p.version,
+        seed: p.seed,
+        replications: p.replications,
+        scenario_path: &p.scenario_path,
+        scenario_sha256: &p.scenario_sha256,
+        files: (!page.files.is_empty()).then(|| page.files.join(", ")),
+    };
+    render("explore.html", &view)
 }
 
 /// Renders `charts` (SVG and PNG, in parallel), writes them to `dir/charts/` and the
@@ -305,7 +283,7 @@ fn pval(v: f64) -> String {
     if v.fract() == 0.0 {
         fmt_num(v)
     } else {
-        crate::explore::fmt_sig(v, 4)
+        crate::numfmt::sig(v, 4)
     }
 }
 
