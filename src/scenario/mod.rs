@@ -12,6 +12,7 @@
 
 mod document;
 pub mod error;
+pub mod fields;
 mod locate;
 pub mod params;
 pub mod raw;
@@ -21,7 +22,8 @@ use std::path::Path;
 
 pub use document::Document;
 pub use error::{ParamError, Problem, ScenarioError, line_col};
-pub use params::{ParamKind, is_whole_days, param_kind};
+pub use fields::{ParamKind, param_kind, sweep_kind};
+pub use params::is_whole_days;
 pub use raw::RawScenario;
 
 use crate::model;
