@@ -163,7 +163,7 @@ impl Ctx {
         match built {
             Err(e) => {
                 self.push(path, format!("{}: {}", d.kind(), e.0), None);
-                Dist::Fixed(0.0)
+                Dist::ZERO
             }
             Ok(dist) => {
                 let lowest = match d {
@@ -182,7 +182,7 @@ impl Ctx {
                         format!("must be >= 0, but {} can give {lowest}", d.kind()),
                         None,
                     );
-                    return Dist::Fixed(0.0);
+                    return Dist::ZERO;
                 }
                 dist
             }
@@ -562,7 +562,7 @@ fn check_fraction(ctx: &mut Ctx, path: &str, raw: &RawDist, dist: &Dist) -> Dist
                 format!("a supply-loss severity is a fraction and must lie in [0, 1], {what}"),
                 Some(fix.to_string()),
             );
-            Dist::Fixed(1.0)
+            Dist::ONE
         }
         None => {
             ctx.push(
@@ -574,7 +574,7 @@ fn check_fraction(ctx: &mut Ctx, path: &str, raw: &RawDist, dist: &Dist) -> Dist
                 ),
                 Some(fix.to_string()),
             );
-            Dist::Fixed(1.0)
+            Dist::ONE
         }
     }
 }
@@ -866,7 +866,7 @@ fn build_shocks(
                             .into(),
                     ),
                 );
-                Dist::Fixed(1.0)
+                Dist::ONE
             }
         };
         let severity = match (&s.severity, kind) {
@@ -882,14 +882,14 @@ fn build_shocks(
                     "a `demand_surge` needs a `severity` (demand is multiplied by 1 + severity)",
                     Some("add e.g. `severity = 0.3` for +30%".into()),
                 );
-                Dist::Fixed(0.0)
+                Dist::ZERO
             }
-            (None, Some(ShockKind::Logistics)) => Dist::Fixed(0.0),
-            (None, _) => Dist::Fixed(1.0),
+            (None, Some(ShockKind::Logistics)) => Dist::ZERO,
+            (None, _) => Dist::ONE,
         };
         let recovery = match &s.recovery_days {
             Some(d) => ctx.dist(&format!("{pre}.recovery_days"), d, true),
-            None => Dist::Fixed(0.0),
+            None => Dist::ZERO,
         };
         let delay = match (&s.delay_days, kind) {
             (Some(d), Some(ShockKind::Logistics)) => {
@@ -904,9 +904,9 @@ fn build_shocks(
                     ),
                     Some("remove it, or make the shock `kind = \"logistics\"`".into()),
                 );
-                Dist::Fixed(0.0)
+                Dist::ZERO
             }
-            _ => Dist::Fixed(0.0),
+            _ => Dist::ZERO,
         };
         let mut triggers = Vec::new();
         for (ti, t) in s.triggers.iter().enumerate() {
