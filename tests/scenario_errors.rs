@@ -409,6 +409,61 @@ fn schema_accepts_shipped_scenarios() {
     // And it rejects an unknown field.
     let bad = serde_json::json!({ "horizon_days": 1, "horizn": 2 });
     assert!(schemas.validate(&bad, id).is_err());
+    // The bounds, whole-number rule and required fields come from the field table.
+    let material = serde_json::json!({
+        "id": "m", "annual_demand": 1.0, "unit_value": 1.0, "shortage_cost": 1.0,
+        "supplier": [{ "id": "s", "share": 1.0, "lead_time_days": 30 }]
+    });
+    let ok = serde_json::json!({ "horizon_days": 10, "material": [material.clone()] });
+    schemas.validate(&ok, id).unwrap();
+    let with = |path: &[&str], v: serde_json::Value| {
+        let mut x = ok.clone();
+        let mut node = &mut x;
+        for seg in &path[..path.len() - 1] {
+            node = match seg.parse::<usize>() {
+                Ok(i) => &mut node[i],
+                Err(_) => &mut node[*seg],
+            };
+        }
+        node[path[path.len() - 1]] = v;
+        x
+    };
+    for (path, v) in [
+        (&["horizon_days"][..], serde_json::json!(0)),
+        (&["horizon_days"][..], serde_json::json!(10.5)),
+        (
+            &["material", "0", "supplier", "0", "share"][..],
+            serde_json::json!(1.5),
+        ),
+        (
+            &["material", "0", "supplier", "0", "lead_time_days"][..],
+            serde_json::json!(0),
+        ),
+        (
+            &["material", "0", "annual_demand"][..],
+            serde_json::json!(0),
+        ),
+    ] {
+        assert!(
+            schemas.validate(&with(path, v.clone()), id).is_err(),
+            "{path:?} = {v}"
+        );
+    }
+    let mut no_share = ok.clone();
+    no_share["material"][0]["supplier"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("share");
+    assert!(
+        schemas.validate(&no_share, id).is_err(),
+        "share is required"
+    );
+    assert!(
+        schemas
+            .validate(&serde_json::json!({ "material": [material] }), id)
+            .is_err(),
+        "horizon_days is required"
+    );
 }
 
 #[test]

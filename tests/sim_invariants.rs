@@ -100,8 +100,8 @@ fn single_embargo_formula_with_lead_times() {
                 day: t0,
                 probability: 1.0,
             },
-            Dist::Fixed(dur),
-            Dist::Fixed(1.0),
+            Dist::fixed(dur).unwrap(),
+            Dist::fixed(1.0).unwrap(),
             vec![(0, 0)],
         );
         let scn = scenario(
@@ -219,16 +219,16 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
                                 rate_per_year: rate,
                             },
                             Dist::lognormal(dur, dur * 3.0).unwrap(),
-                            Dist::Fixed(sev),
+                            Dist::fixed(sev).unwrap(),
                             (0..n)
                                 .filter(|i| (i + j) % 2 == 0)
                                 .map(|i| (0, i))
                                 .collect(),
                         );
                         s.kind = kind;
-                        s.recovery = Dist::Fixed(rec);
+                        s.recovery = Dist::fixed(rec).unwrap();
                         if kind == ShockKind::Logistics {
-                            s.delay = Dist::Fixed(delay);
+                            s.delay = Dist::fixed(delay).unwrap();
                         }
                         if kind == ShockKind::DemandSurge {
                             s.supply_targets.clear();
@@ -395,7 +395,7 @@ fn expected_shortfall_of_a_probable_embargo_matches_the_exact_value() {
             probability: 0.3,
         },
         Dist::empirical(vec![10.0, 20.0, 40.0], Some(vec![1.0, 1.0, 2.0])).unwrap(),
-        Dist::Fixed(1.0),
+        Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
     );
     let scn = scenario(365, vec![info("x", 1)], vec![s], vec![("b", 0.0, vec![p])]);
@@ -429,8 +429,8 @@ fn probability_of_any_shortfall_under_a_poisson_embargo_matches_the_exponential_
         Onset::Rate {
             rate_per_year: lambda,
         },
-        Dist::Fixed(dur),
-        Dist::Fixed(1.0),
+        Dist::fixed(dur).unwrap(),
+        Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
     );
     let scn = scenario(h, vec![info("x", 1)], vec![sh], vec![("b", 0.0, vec![p])]);
@@ -596,8 +596,8 @@ fn the_engine_multiplies_demand_by_the_noise_of_its_stream() {
             day: 0,
             probability: 1.0,
         },
-        Dist::Fixed(f64::from(h) + 10.0),
-        Dist::Fixed(1.0),
+        Dist::fixed(f64::from(h) + 10.0).unwrap(),
+        Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
     );
     let scn = scenario(h, vec![info("x", 1)], vec![s], vec![("b", 0.0, vec![p])]);
@@ -630,8 +630,8 @@ fn chain(p_ab: f64, p_bc: f64) -> Scenario {
             day: 10,
             probability: 1.0,
         },
-        Dist::Fixed(2.0),
-        Dist::Fixed(0.0),
+        Dist::fixed(2.0).unwrap(),
+        Dist::fixed(0.0).unwrap(),
         vec![],
     );
     a.kind = ShockKind::DemandSurge;
@@ -652,8 +652,8 @@ fn chain(p_ab: f64, p_bc: f64) -> Scenario {
     let c = embargo(
         "c",
         Onset::Never,
-        Dist::Fixed(3.0),
-        Dist::Fixed(1.0),
+        Dist::fixed(3.0).unwrap(),
+        Dist::fixed(1.0).unwrap(),
         target,
     );
     let p = material(2.0, 0.0, 0.0, vec![supplier(1.0, 1)]);
@@ -777,8 +777,8 @@ fn daily_bands_count_only_the_first_daily_replications() {
     let e = embargo(
         "e",
         Onset::Rate { rate_per_year: 3.0 },
-        Dist::Fixed(15.0),
-        Dist::Fixed(1.0),
+        Dist::fixed(15.0).unwrap(),
+        Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
     );
     let scn = scenario(200, vec![info("x", 1)], vec![e], vec![("b", 0.0, vec![p])]);

@@ -18,8 +18,8 @@ fn day_shock(kind: ShockKind, day: u32, dur: f64, sev: f64, targets: Vec<(usize,
             day,
             probability: 1.0,
         },
-        Dist::Fixed(dur),
-        Dist::Fixed(sev),
+        Dist::fixed(dur).unwrap(),
+        Dist::fixed(sev).unwrap(),
         targets,
     );
     s.kind = kind;
@@ -163,7 +163,7 @@ fn a_logistics_delay_postpones_arrivals() {
     let d = 3.0;
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 5)]);
     let mut s = day_shock(ShockKind::Logistics, 20, 5.0, 0.0, vec![(0, 0)]);
-    s.delay = Dist::Fixed(10.0);
+    s.delay = Dist::fixed(10.0).unwrap();
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
     assert!(
@@ -369,8 +369,8 @@ fn a_delay_only_logistics_shock_is_a_supply_disruption_everywhere() {
     let d = 3.0;
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 5)]);
     let mut s = day_shock(ShockKind::Logistics, 20, 5.0, 0.0, vec![(0, 0)]);
-    s.delay = Dist::Fixed(10.0);
-    s.recovery = Dist::Fixed(3.0);
+    s.delay = Dist::fixed(10.0).unwrap();
+    s.recovery = Dist::fixed(3.0).unwrap();
     // Reaction (lag 0): shares move to the second supplier only inside the window.
     let mut react = material(d, 0.0, 0.0, vec![supplier(1.0, 5), supplier(0.0, 5)]);
     react.reaction = Some(Reaction {

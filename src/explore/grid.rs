@@ -1,13 +1,13 @@
 //! Ranges of parameter paths and the points of a sweep: full grids and Latin hypercubes.
 //!
-//! A range is written `PATH=LO..HI[:STEPS]`. Whole-day paths (every `*_days` field,
-//! see [`analysis_kind`]) take whole values: grid values and hypercube coordinates are
+//! A range is written `PATH=LO..HI[:STEPS]`. Whole-day paths (every field in days, see
+//! [`analysis_kind`]) take whole values: grid values and hypercube coordinates are
 //! rounded to the nearest whole number and duplicate values (grid) or points
 //! (hypercube) are dropped, keeping the first.
 
 use super::ExploreError;
 use crate::numfmt;
-use crate::scenario::{ParamKind, param_kind};
+use crate::scenario::ParamKind;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -139,33 +139,14 @@ impl Vary {
     }
 }
 
-/// Parameters of a distribution that are in the unit of the value (so in days for a
-/// `*_days` field); `shape`, `alpha` and `beta` are pure numbers.
-const DIST_VALUE_PARAMS: &[&str] = &["min", "mode", "max", "median", "p90", "mean", "scale"];
-
-/// The kind of a path as the analyses treat it: [`param_kind`] (which knows the fields
-/// that must be whole), except that every other day field is searched and swept in whole
-/// days too: a path whose field ends in `_days` (`stockpile_days`, `private_days`,
-/// `ramp_days`, a fixed `duration_days`), or a parameter in days of such a field's
-/// distribution (`shock.x.duration_days.median`). A plan is made in days; a stockpile
-/// sized to the hundredth of a day is a precision no interval supports.
+/// The kind of a path as the analyses treat it, from the scenario's field table
+/// ([`crate::scenario::sweep_kind`]): whole-day fields, and every other number measured
+/// in days (`stockpile_days`, `private_days`, `ramp_days`, a fixed `duration_days`, a
+/// distribution's parameter in days such as `shock.x.duration_days.median`), are swept
+/// and searched in whole days. A plan is made in days; a stockpile sized to the hundredth
+/// of a day is a precision no interval supports.
 pub fn analysis_kind(path: &str) -> ParamKind {
-    let kind = param_kind(path);
-    if kind != ParamKind::Real {
-        return kind;
-    }
-    let segs: Vec<&str> = path.split('.').collect();
-    let n = segs.len();
-    let field = match segs.last() {
-        Some(last) if n >= 2 && DIST_VALUE_PARAMS.contains(last) => segs[n - 2],
-        Some(last) => last,
-        None => "",
-    };
-    if field.ends_with("_days") {
-        ParamKind::WholeDays
-    } else {
-        ParamKind::Real
-    }
+    crate::scenario::sweep_kind(path)
 }
 
 /// `v` rounded as the kind requires: whole-day paths to the nearest whole number.

@@ -64,18 +64,6 @@ pub struct SizeSpec {
     pub rule: Rule,
 }
 
-/// Fields measured as fractions (of daily demand, of unit value, of supply): their
-/// natural range is 0..1 when the current value gives no scale.
-const FRACTION_FIELDS: &[&str] = &[
-    "demand_cv",
-    "holding_cost_rate",
-    "max_release_rate",
-    "refill_rate",
-    "surge",
-    "cost_premium",
-    "severity",
-];
-
 /// The default range of a sized path whose current value is `current`: `0..1` for
 /// probabilities and shares; `0..max(4 × current, 365)` for day fields (so `0..365`
 /// days when the current value is 0); `0..max(4 × current, 1)` for fractions (of
@@ -88,12 +76,9 @@ pub fn default_range(
     kind: ParamKind,
     current: f64,
 ) -> Result<(f64, f64), ExploreError> {
-    let segs: Vec<&str> = path.split('.').collect();
-    let fraction = segs
-        .iter()
-        .rev()
-        .take(2)
-        .any(|s| FRACTION_FIELDS.contains(s));
+    // Fractions of daily demand or unit value, and severities (the field table says
+    // which): their natural range is 0..1 when the current value gives no scale.
+    let fraction = crate::scenario::fields::lookup(path).is_some_and(|p| p.unit_scale());
     match kind {
         ParamKind::Probability | ParamKind::Share => Ok((0.0, 1.0)),
         ParamKind::WholeDays => Ok((0.0, (4.0 * current).max(DEFAULT_DAYS_HI).round())),

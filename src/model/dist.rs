@@ -1,7 +1,8 @@
 //! Random quantities of a scenario: the distributions of MODEL.md §3, built once at
 //! validation into ready samplers.
 //!
-//! Pure: depends only on `rand` and `rand_distr`.
+//! Pure: depends only on `rand` and `rand_distr`, and creates no random generator: every
+//! draw (sampling, a sampled median) uses a generator the caller passes in.
 
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp, Gamma, LogNormal, Pert, Triangular};
@@ -10,16 +11,29 @@ use rand_distr::{Beta, Distribution, Exp, Gamma, LogNormal, Pert, Triangular};
 /// `lognormal { median, p90 }` into `sigma = ln(p90 / median) / Z90`.
 pub const Z90: f64 = 1.281_551_565_544_600_5;
 
-/// Draws used to estimate a median without a closed form (odd, so the middle one is the
-/// sample median; its error is about 1% of the spread at the median).
-pub const MEDIAN_SAMPLES: usize = 20_001;
-
 /// A validated distribution over `f64`, ready to sample.
 ///
-/// Built by the scenario layer from the spec written in a file; every constructor there
-/// has checked its parameters, so sampling cannot fail.
+/// Opaque: built only by the checking constructors ([`Dist::fixed`], [`Dist::uniform`],
+/// ...), which refuse NaN, infinities and inconsistent parameters, so every `Dist` that
+/// exists is valid and sampling cannot fail.
+///
+/// ```
+/// use chokepoint::model::Dist;
+/// assert!(Dist::fixed(f64::NAN).is_err());
+/// assert_eq!(Dist::uniform(2.0, 4.0).unwrap().mean(), 3.0);
+/// ```
+///
+/// There is no way around the constructors:
+///
+/// ```compile_fail
+/// let nan = chokepoint::model::Dist(f64::NAN);
+/// ```
 #[derive(Debug, Clone)]
-pub enum Dist {
+pub struct Dist(Repr);
+
+/// The distributions, with their parameters as checked by the constructors.
+#[derive(Debug, Clone)]
+enum Repr {
     /// Always the same value.
     Fixed(f64),
     /// Uniform on `[min, max)`.
@@ -66,9 +80,14 @@ fn finite(name: &str, v: f64) -> Result<f64, DistError> {
 }
 
 impl Dist {
-    /// A fixed value.
+    /// Always 0.
+    pub const ZERO: Dist = Dist(Repr::Fixed(0.0));
+    /// Always 1.
+    pub const ONE: Dist = Dist(Repr::Fixed(1.0));
+
+    /// A fixed value (finite).
     pub fn fixed(v: f64) -> Result<Self, DistError> {
-        Ok(Dist::Fixed(finite("value", v)?))
+        Ok(Dist(Repr::Fixed(finite("value", v)?)))
     }
 
     /// Uniform on `[min, max]`; `min == max` is allowed and means a fixed value.
@@ -79,7 +98,7 @@ impl Dist {
                 "`min` ({min}) is greater than `max` ({max}); swap them"
             )));
         }
-        Ok(Dist::Uniform { min, max })
+        Ok(Dist(Repr::Uniform { min, max }))
     }
 
     fn check_mode(min: f64, mode: f64, max: f64) -> Result<(), DistError> {
@@ -105,22 +124,22 @@ impl Dist {
     pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, DistError> {
         Self::check_mode(min, mode, max)?;
         if min == max {
-            return Ok(Dist::Fixed(min));
+            return Ok(Dist(Repr::Fixed(min)));
         }
         let t = Triangular::new(min, max, mode).map_err(|e| DistError(e.to_string()))?;
-        Ok(Dist::Triangular(t, [min, mode, max]))
+        Ok(Dist(Repr::Triangular(t, [min, mode, max])))
     }
 
     /// PERT on `[min, max]` with `mode`.
     pub fn pert(min: f64, mode: f64, max: f64) -> Result<Self, DistError> {
         Self::check_mode(min, mode, max)?;
         if min == max {
-            return Ok(Dist::Fixed(min));
+            return Ok(Dist(Repr::Fixed(min)));
         }
         let p = Pert::new(min, max)
             .with_mode(mode)
             .map_err(|e| DistError(e.to_string()))?;
-        Ok(Dist::Pert(p, [min, mode, max]))
+        Ok(Dist(Repr::Pert(p, [min, mode, max])))
     }
 
     /// Lognormal with the given median and 90th percentile (`p90 > median > 0`).
@@ -138,7 +157,7 @@ impl Dist {
         }
         let sigma = (p90 / median).ln() / Z90;
         let d = LogNormal::new(median.ln(), sigma).map_err(|e| DistError(e.to_string()))?;
-        Ok(Dist::LogNormal(d, [median, p90]))
+        Ok(Dist(Repr::LogNormal(d, [median, p90])))
     }
 
     /// Exponential with the given mean (`mean > 0`).
@@ -148,7 +167,7 @@ impl Dist {
             return Err(DistError(format!("`mean` must be positive, got {mean}")));
         }
         let d = Exp::new(1.0 / mean).map_err(|e| DistError(e.to_string()))?;
-        Ok(Dist::Exponential(d, mean))
+        Ok(Dist(Repr::Exponential(d, mean)))
     }
 
     /// Gamma with `shape > 0` and `scale > 0`.
@@ -160,7 +179,7 @@ impl Dist {
             )));
         }
         let d = Gamma::new(shape, scale).map_err(|e| DistError(e.to_string()))?;
-        Ok(Dist::Gamma(d, [shape, scale]))
+        Ok(Dist(Repr::Gamma(d, [shape, scale])))
     }
 
     /// Beta with `alpha > 0` and `beta > 0`.
@@ -172,7 +191,7 @@ impl Dist {
             )));
         }
         let d = Beta::new(alpha, beta).map_err(|e| DistError(e.to_string()))?;
-        Ok(Dist::Beta(d, [alpha, beta]))
+        Ok(Dist(Repr::Beta(d, [alpha, beta])))
     }
 
     /// A discrete distribution over `values` with optional non-negative `weights`
@@ -213,26 +232,26 @@ impl Dist {
             })
             .collect();
         *cumulative.last_mut().expect("non-empty") = 1.0;
-        Ok(Dist::Empirical { values, cumulative })
+        Ok(Dist(Repr::Empirical { values, cumulative }))
     }
 
     /// Draws one value. Every variant consumes a fixed pattern of random numbers for a
     /// given parameter set, so the same generator state gives the same value.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self {
-            Dist::Fixed(v) => *v,
-            Dist::Uniform { min, max } => {
+        match &self.0 {
+            Repr::Fixed(v) => *v,
+            Repr::Uniform { min, max } => {
                 let u: f64 = rng.random();
                 min + (max - min) * u
             }
-            Dist::Triangular(d, _) => d.sample(rng),
-            Dist::Pert(d, _) => d.sample(rng),
-            Dist::LogNormal(d, _) => d.sample(rng),
-            Dist::Exponential(d, _) => d.sample(rng),
-            Dist::Gamma(d, _) => d.sample(rng),
-            Dist::Beta(d, _) => d.sample(rng),
-            Dist::Empirical { values, cumulative } => {
+            Repr::Triangular(d, _) => d.sample(rng),
+            Repr::Pert(d, _) => d.sample(rng),
+            Repr::LogNormal(d, _) => d.sample(rng),
+            Repr::Exponential(d, _) => d.sample(rng),
+            Repr::Gamma(d, _) => d.sample(rng),
+            Repr::Beta(d, _) => d.sample(rng),
+            Repr::Empirical { values, cumulative } => {
                 let u: f64 = rng.random();
                 let i = cumulative
                     .partition_point(|&c| c <= u)
@@ -244,19 +263,19 @@ impl Dist {
 
     /// The distribution's mean (exact for every variant).
     pub fn mean(&self) -> f64 {
-        match self {
-            Dist::Fixed(v) => *v,
-            Dist::Uniform { min, max } => 0.5 * (min + max),
-            Dist::Triangular(_, [a, c, b]) => (a + b + c) / 3.0,
-            Dist::Pert(_, [a, c, b]) => (a + 4.0 * c + b) / 6.0,
-            Dist::LogNormal(_, [median, p90]) => {
+        match &self.0 {
+            Repr::Fixed(v) => *v,
+            Repr::Uniform { min, max } => 0.5 * (min + max),
+            Repr::Triangular(_, [a, c, b]) => (a + b + c) / 3.0,
+            Repr::Pert(_, [a, c, b]) => (a + 4.0 * c + b) / 6.0,
+            Repr::LogNormal(_, [median, p90]) => {
                 let sigma = (p90 / median).ln() / Z90;
                 median * (0.5 * sigma * sigma).exp()
             }
-            Dist::Exponential(_, mean) => *mean,
-            Dist::Gamma(_, [k, theta]) => k * theta,
-            Dist::Beta(_, [a, b]) => a / (a + b),
-            Dist::Empirical { values, cumulative } => {
+            Repr::Exponential(_, mean) => *mean,
+            Repr::Gamma(_, [k, theta]) => k * theta,
+            Repr::Beta(_, [a, b]) => a / (a + b),
+            Repr::Empirical { values, cumulative } => {
                 let mut prev = 0.0;
                 values
                     .iter()
@@ -271,15 +290,14 @@ impl Dist {
         }
     }
 
-    /// The distribution's median: exact where a closed form exists (fixed, uniform,
-    /// triangular, lognormal, exponential, empirical), otherwise (PERT, gamma, beta) the
-    /// middle of [`MEDIAN_SAMPLES`] draws from a fixed ChaCha8 stream, so the same value
-    /// every time. Used for summaries and the exposure view's default recovery time.
-    pub fn median(&self) -> f64 {
-        match self {
-            Dist::Fixed(v) => *v,
-            Dist::Uniform { min, max } => 0.5 * (min + max),
-            Dist::Triangular(_, [a, c, b]) => {
+    /// The distribution's median where a closed form exists (fixed, uniform, triangular,
+    /// lognormal, exponential, empirical); `None` for PERT, gamma and beta, whose median
+    /// [`Dist::median`] estimates by sampling.
+    pub fn exact_median(&self) -> Option<f64> {
+        Some(match &self.0 {
+            Repr::Fixed(v) => *v,
+            Repr::Uniform { min, max } => 0.5 * (min + max),
+            Repr::Triangular(_, [a, c, b]) => {
                 // The CDF reaches 1/2 left of the mode iff (c - a) / (b - a) >= 1/2.
                 if c - a >= 0.5 * (b - a) {
                     a + ((b - a) * (c - a) / 2.0).sqrt()
@@ -287,49 +305,55 @@ impl Dist {
                     b - ((b - a) * (b - c) / 2.0).sqrt()
                 }
             }
-            Dist::LogNormal(_, [median, _]) => *median,
-            Dist::Exponential(_, mean) => mean * std::f64::consts::LN_2,
-            Dist::Empirical { values, cumulative } => {
+            Repr::LogNormal(_, [median, _]) => *median,
+            Repr::Exponential(_, mean) => mean * std::f64::consts::LN_2,
+            Repr::Empirical { values, cumulative } => {
                 let i = cumulative
                     .partition_point(|&c| c < 0.5)
                     .min(values.len() - 1);
                 values[i]
             }
-            other => {
-                use rand::SeedableRng;
-                let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(0x6d65_6469_616e);
-                let mut xs: Vec<f64> = (0..MEDIAN_SAMPLES)
-                    .map(|_| other.sample(&mut rng))
-                    .collect();
-                xs.sort_by(f64::total_cmp);
-                xs[MEDIAN_SAMPLES / 2]
-            }
+            Repr::Pert(..) | Repr::Gamma(..) | Repr::Beta(..) => return None,
+        })
+    }
+
+    /// The distribution's median: [`Dist::exact_median`] when there is one, otherwise the
+    /// middle of `draws` values drawn with `rng` (`draws` odd; at least 1). The model makes
+    /// no random generator of its own: the caller owns the stream, so a fixed seed gives
+    /// the same median every time.
+    pub fn median<R: Rng + ?Sized>(&self, rng: &mut R, draws: usize) -> f64 {
+        if let Some(m) = self.exact_median() {
+            return m;
         }
+        let draws = draws.max(1);
+        let mut xs: Vec<f64> = (0..draws).map(|_| self.sample(rng)).collect();
+        xs.sort_by(f64::total_cmp);
+        xs[draws / 2]
     }
 
     /// Short human description, e.g. `lognormal(median 60, p90 240)`.
     pub fn describe(&self) -> String {
-        match self {
-            Dist::Fixed(v) => format!("{v}"),
-            Dist::Uniform { min, max } => format!("uniform({min}..{max})"),
-            Dist::Triangular(_, [a, c, b]) => format!("triangular({a}, mode {c}, {b})"),
-            Dist::Pert(_, [a, c, b]) => format!("pert({a}, mode {c}, {b})"),
-            Dist::LogNormal(_, [m, p]) => format!("lognormal(median {m}, p90 {p})"),
-            Dist::Exponential(_, m) => format!("exponential(mean {m})"),
-            Dist::Gamma(_, [k, t]) => format!("gamma(shape {k}, scale {t})"),
-            Dist::Beta(_, [a, b]) => format!("beta({a}, {b})"),
-            Dist::Empirical { values, .. } => format!("empirical({} values)", values.len()),
+        match &self.0 {
+            Repr::Fixed(v) => format!("{v}"),
+            Repr::Uniform { min, max } => format!("uniform({min}..{max})"),
+            Repr::Triangular(_, [a, c, b]) => format!("triangular({a}, mode {c}, {b})"),
+            Repr::Pert(_, [a, c, b]) => format!("pert({a}, mode {c}, {b})"),
+            Repr::LogNormal(_, [m, p]) => format!("lognormal(median {m}, p90 {p})"),
+            Repr::Exponential(_, m) => format!("exponential(mean {m})"),
+            Repr::Gamma(_, [k, t]) => format!("gamma(shape {k}, scale {t})"),
+            Repr::Beta(_, [a, b]) => format!("beta({a}, {b})"),
+            Repr::Empirical { values, .. } => format!("empirical({} values)", values.len()),
         }
     }
 
     /// Largest value the distribution can produce, when bounded.
     pub fn upper_bound(&self) -> Option<f64> {
-        match self {
-            Dist::Fixed(v) => Some(*v),
-            Dist::Uniform { max, .. } => Some(*max),
-            Dist::Triangular(_, [_, _, b]) | Dist::Pert(_, [_, _, b]) => Some(*b),
-            Dist::Beta(..) => Some(1.0),
-            Dist::Empirical { values, .. } => values.iter().copied().reduce(f64::max),
+        match &self.0 {
+            Repr::Fixed(v) => Some(*v),
+            Repr::Uniform { max, .. } => Some(*max),
+            Repr::Triangular(_, [_, _, b]) | Repr::Pert(_, [_, _, b]) => Some(*b),
+            Repr::Beta(..) => Some(1.0),
+            Repr::Empirical { values, .. } => values.iter().copied().reduce(f64::max),
             _ => None,
         }
     }
@@ -393,19 +417,32 @@ mod tests {
         // a + sqrt((b - a)(c - a) / 2) = sqrt(40) ≈ 6.3246; by symmetry (0, 2, 10) has
         // 10 - sqrt(40).
         let t = Dist::triangular(0.0, 8.0, 10.0).unwrap();
-        assert!((t.median() - 40f64.sqrt()).abs() < 1e-12);
+        assert!((t.exact_median().unwrap() - 40f64.sqrt()).abs() < 1e-12);
         let t = Dist::triangular(0.0, 2.0, 10.0).unwrap();
-        assert!((t.median() - (10.0 - 40f64.sqrt())).abs() < 1e-12);
-        // Symmetric PERT and Beta(2, 2) have their median at the centre; Gamma(1, θ) is
-        // exponential with median θ ln 2. The sampled medians are within 2% of the spread.
-        assert!((Dist::pert(0.0, 5.0, 10.0).unwrap().median() - 5.0).abs() < 0.2);
-        assert!((Dist::beta(2.0, 2.0).unwrap().median() - 0.5).abs() < 0.02);
-        let g = Dist::gamma(1.0, 30.0).unwrap().median();
-        assert!((g - 30.0 * std::f64::consts::LN_2).abs() < 0.6, "{g}");
-        // The same value every time.
+        assert!((t.exact_median().unwrap() - (10.0 - 40f64.sqrt())).abs() < 1e-12);
+        // Where there is a closed form, the rng is not touched.
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert_eq!(t.median(&mut rng, 20_001), t.exact_median().unwrap());
         assert_eq!(
-            Dist::gamma(2.0, 3.0).unwrap().median(),
-            Dist::gamma(2.0, 3.0).unwrap().median()
+            rng.random::<u64>(),
+            ChaCha8Rng::seed_from_u64(1).random::<u64>()
+        );
+        // Symmetric PERT and Beta(2, 2) have their median at the centre; Gamma(1, θ) is
+        // exponential with median θ ln 2. The sampled medians of 20001 draws are within
+        // 2% of the spread (the sample median's SE is 1 / (2 f(m) sqrt(n)): for Beta(2, 2)
+        // f(1/2) = 1.5, so SE ≈ 0.0024 and 0.02 is 8 SE).
+        let med = |d: Dist| {
+            assert_eq!(d.exact_median(), None);
+            d.median(&mut ChaCha8Rng::seed_from_u64(5), 20_001)
+        };
+        assert!((med(Dist::pert(0.0, 5.0, 10.0).unwrap()) - 5.0).abs() < 0.2);
+        assert!((med(Dist::beta(2.0, 2.0).unwrap()) - 0.5).abs() < 0.02);
+        let g = med(Dist::gamma(1.0, 30.0).unwrap());
+        assert!((g - 30.0 * std::f64::consts::LN_2).abs() < 0.6, "{g}");
+        // The same stream gives the same value every time.
+        assert_eq!(
+            med(Dist::gamma(2.0, 3.0).unwrap()),
+            med(Dist::gamma(2.0, 3.0).unwrap())
         );
     }
 
@@ -415,6 +452,13 @@ mod tests {
         assert!(Dist::triangular(0.0, 5.0, 4.0).is_err());
         assert!(Dist::lognormal(60.0, 60.0).is_err());
         assert!(Dist::lognormal(f64::NAN, 60.0).is_err());
+        // No way around the checks: a fixed NaN or infinity is refused too.
+        assert!(Dist::fixed(f64::NAN).is_err());
+        assert!(Dist::fixed(f64::INFINITY).is_err());
+        assert!(Dist::uniform(0.0, f64::NAN).is_err());
+        assert!(Dist::empirical(vec![1.0, f64::NAN], None).is_err());
+        assert_eq!(Dist::fixed(2.5).unwrap().mean(), 2.5);
+        assert_eq!((Dist::ZERO.mean(), Dist::ONE.mean()), (0.0, 1.0));
         assert!(Dist::exponential(0.0).is_err());
         assert!(Dist::empirical(vec![], None).is_err());
         assert!(Dist::empirical(vec![1.0], Some(vec![0.0])).is_err());

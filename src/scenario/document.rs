@@ -21,67 +21,9 @@ pub struct Document {
     pub(crate) raw: RawScenario,
 }
 
-const TOP: &[&str] = &[
-    "name",
-    "description",
-    "horizon_days",
-    "replications",
-    "seed",
-    "currency",
-    "material",
-    "shock",
-    "strategy",
-];
-const MATERIAL: &[&str] = &[
-    "id",
-    "name",
-    "unit",
-    "annual_demand",
-    "demand_cv",
-    "unit_value",
-    "shortage_cost",
-    "holding_cost_rate",
-    "bucket",
-    "private_days",
-    "stockpile_days",
-    "max_release_rate",
-    "refill_rate",
-    "supplier",
-    "substitution",
-    "reaction",
-];
-const SUPPLIER: &[&str] = &[
-    "id",
-    "country",
-    "share",
-    "lead_time_days",
-    "surge",
-    "surge_lag_days",
-    "unit_cost",
-    "routes",
-];
-pub(super) const SUBSTITUTION: &[&str] =
-    &["max_fraction", "ramp_days", "persist_days", "cost_premium"];
-pub(super) const REACTION: &[&str] = &["lag_days", "memory_days", "private_days", "shares"];
-const SHOCK: &[&str] = &[
-    "id",
-    "kind",
-    "label",
-    "targets",
-    "onset",
-    "duration_days",
-    "severity",
-    "recovery_days",
-    "delay_days",
-    "triggers",
-];
-const TARGETS: &[&str] = &["suppliers", "countries", "routes", "materials"];
-pub(super) const ONSET: &[&str] = &["rate_per_year", "day", "probability"];
-const TRIGGER: &[&str] = &["shock", "probability", "lag_days"];
-const STRATEGY: &[&str] = &["id", "label", "annual_cost", "set"];
-
-/// Known fields of the table at a raw key path (indices dropped).
-pub(crate) fn known_fields(parent: &[Seg]) -> &'static [&'static str] {
+/// Known fields of the table at a raw key path (indices dropped), in the order of the
+/// field table ([`super::fields`]); empty for a path that is no table of the format.
+pub(crate) fn known_fields(parent: &[Seg]) -> Vec<&'static str> {
     let keys: Vec<&str> = parent
         .iter()
         .filter_map(|s| match s {
@@ -89,19 +31,7 @@ pub(crate) fn known_fields(parent: &[Seg]) -> &'static [&'static str] {
             Seg::Index(_) => None,
         })
         .collect();
-    match keys.as_slice() {
-        [] => TOP,
-        ["material"] => MATERIAL,
-        ["material", "supplier"] => SUPPLIER,
-        ["material", "substitution"] => SUBSTITUTION,
-        ["material", "reaction"] => REACTION,
-        ["shock"] => SHOCK,
-        ["shock", "targets"] => TARGETS,
-        ["shock", "onset"] => ONSET,
-        ["shock", "triggers"] => TRIGGER,
-        ["strategy"] => STRATEGY,
-        _ => &[],
-    }
+    super::fields::names(&keys.join("."))
 }
 
 fn segs_of(path: &serde_ignored::Path<'_>, out: &mut Vec<Seg>) {

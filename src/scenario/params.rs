@@ -1,20 +1,12 @@
 //! Parameters by path (MODEL.md §6): one mechanism for strategies, sweeps, sizing and
 //! sensitivity.
 //!
-//! Paths:
-//! - `horizon_days`, `replications`;
-//! - `material.<id>.<field>` for `annual_demand`, `demand_cv`, `unit_value`,
-//!   `shortage_cost`, `holding_cost_rate`, `private_days`, `stockpile_days`,
-//!   `max_release_rate`, `refill_rate`;
-//! - `material.<id>.supplier.<sid>.<field>` for `share`, `lead_time_days`, `surge`,
-//!   `surge_lag_days`, `unit_cost`;
-//! - `material.<id>.substitution.<field>`, `material.<id>.reaction.<field>`,
-//!   `material.<id>.reaction.shares.<sid>`;
-//! - `shock.<id>.onset.<rate_per_year|day|probability>`;
-//! - `shock.<id>.<duration_days|severity|recovery_days|delay_days>` when fixed (setting it
-//!   makes it fixed), or `shock.<id>.<field>.<param>` (e.g. `.median`);
-//! - `shock.<id>.triggers.<target>.<probability|lag_days>`;
-//! - `strategy.<id>.annual_cost`.
+//! Which paths exist, their defaults and their kinds come from the field table
+//! ([`super::fields`]; `docs/scenario-format.md` lists them): every number of the format
+//! is a path, an id following each array of tables (`material.<id>.supplier.<sid>.share`).
+//! A distribution field is a path when fixed (setting it makes it fixed), and each of its
+//! named parameters is one (`shock.<id>.duration_days.median`); a reaction's shares are
+//! `material.<id>.reaction.shares.<sid>`.
 //!
 //! **Share rescaling rule:** setting one supplier's `share` (or one reaction share) to `v`
 //! scales the material's other shares in proportion so that they sum to 1. Operates on
@@ -22,87 +14,27 @@
 
 use std::collections::BTreeMap;
 
-// The fields of [substitution], [reaction] and onset tables are all numeric paths, so the
-// lists that name the known fields of those tables serve here too.
-use super::document::{
-    Document, ONSET as ONSET_FIELDS, REACTION as REACTION_FIELDS,
-    SUBSTITUTION as SUBSTITUTION_FIELDS,
-};
+use super::document::Document;
 use super::error::ParamError;
+use super::fields::{
+    self, Kind, material, onset, reaction, shock, strategy, substitution, supplier, top, trigger,
+};
+pub use super::fields::{ParamKind, param_kind, sweep_kind};
 use super::raw::{
     RawDist, RawMaterial, RawReaction, RawScenario, RawSubstitution, SetValue, closest,
 };
 
-/// What kind of number a parameter is, for sweeps and sensitivity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// Any real number in the parameter's range.
-    Real,
-    /// A whole number of days (or replications).
-    WholeDays,
-    /// A probability or fraction in [0, 1].
-    Probability,
-    /// A supplier share in [0, 1]; setting it rescales the others.
-    Share,
-}
-
-/// The kind of the parameter at `path` (judged from its last segments; the path is not
-/// checked against a scenario).
-pub fn param_kind(path: &str) -> ParamKind {
-    let segs: Vec<&str> = path.split('.').collect();
-    let last = segs.last().copied().unwrap_or("");
-    let prev = if segs.len() >= 2 {
-        segs[segs.len() - 2]
-    } else {
-        ""
-    };
-    match (prev, last) {
-        (_, "share") | ("shares", _) => ParamKind::Share,
-        (
-            _,
-            "horizon_days" | "replications" | "lead_time_days" | "surge_lag_days" | "persist_days"
-            | "lag_days" | "memory_days" | "day",
-        ) => ParamKind::WholeDays,
-        (_, "probability" | "max_fraction") => ParamKind::Probability,
-        _ => ParamKind::Real,
-    }
-}
-
-/// Whether the parameter at `path` must be a whole number.
+/// Whether the parameter at `path` must be a whole number (see [`fields::lookup`]).
 pub fn is_whole_days(path: &str) -> bool {
-    param_kind(path) == ParamKind::WholeDays
+    fields::lookup(path).is_some_and(|p| p.is_whole())
 }
 
-const MATERIAL_FIELDS: &[&str] = &[
-    "annual_demand",
-    "demand_cv",
-    "unit_value",
-    "shortage_cost",
-    "holding_cost_rate",
-    "private_days",
-    "stockpile_days",
-    "max_release_rate",
-    "refill_rate",
-    "supplier",
-    "substitution",
-    "reaction",
-];
-const SUPPLIER_FIELDS: &[&str] = &[
-    "share",
-    "lead_time_days",
-    "surge",
-    "surge_lag_days",
-    "unit_cost",
-];
-const SHOCK_FIELDS: &[&str] = &[
-    "onset",
-    "duration_days",
-    "severity",
-    "recovery_days",
-    "delay_days",
-    "triggers",
-];
-const TRIGGER_FIELDS: &[&str] = &["probability", "lag_days"];
+/// The names of the numeric fields of the table at key path `parent`, in table order.
+fn numbers(parent: &str) -> impl Iterator<Item = &'static str> + '_ {
+    fields::children(parent)
+        .filter(|f| matches!(f.kind, Kind::Number(_)))
+        .map(fields::FieldSpec::name)
+}
 
 enum Slot<'a> {
     Num(&'a mut Option<f64>, Option<f64>),
@@ -206,27 +138,19 @@ fn find_id<'a, T>(
 
 fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamError> {
     let segs: Vec<&str> = path.split('.').collect();
-    match choose(
-        path,
-        &segs,
-        0,
-        &[
-            "horizon_days",
-            "replications",
-            "material",
-            "shock",
-            "strategy",
-        ],
-    )? {
+    match choose(path, &segs, 0, &fields::param_names(""))? {
         "horizon_days" => {
             end(path, &segs, 1)?;
-            Ok(Slot::Num(&mut raw.horizon_days, None))
+            Ok(Slot::Num(
+                &mut raw.horizon_days,
+                top::HORIZON_DAYS.default_value(),
+            ))
         }
         "replications" => {
             end(path, &segs, 1)?;
             Ok(Slot::Num(
                 &mut raw.replications,
-                Some(f64::from(super::validate::DEFAULT_REPLICATIONS)),
+                top::REPLICATIONS.default_value(),
             ))
         }
         "material" => {
@@ -238,29 +162,42 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                 |m| m.id.as_deref(),
                 "material",
             )?;
-            let field = choose(path, &segs, 2, MATERIAL_FIELDS)?;
-            let private = m.private_days.unwrap_or(30.0);
+            let field = choose(path, &segs, 2, &fields::param_names("material"))?;
+            // Derived defaults (see the field table): a reaction's private stock target
+            // is the material's, a supplier's unit cost the material's unit value.
+            let private = m.private_days.or(material::PRIVATE_DAYS.default_value());
             let unit_value = m.unit_value;
             match field {
                 "supplier" => {
                     let sids: Vec<Option<&str>> =
                         m.supplier.iter().map(|s| s.id.as_deref()).collect();
                     let i = find_idx(path, &segs, 3, &sids, "supplier")?;
-                    let f = choose(path, &segs, 4, SUPPLIER_FIELDS)?;
+                    let f = choose(path, &segs, 4, &fields::param_names("material.supplier"))?;
                     end(path, &segs, 5)?;
                     if f == "share" {
                         return Ok(Slot::Share(m, i));
                     }
                     let s = &mut m.supplier[i];
                     Ok(match f {
-                        "lead_time_days" => Slot::Num(&mut s.lead_time_days, Some(30.0)),
-                        "surge" => Slot::Num(&mut s.surge, Some(super::validate::DEFAULT_SURGE)),
-                        "surge_lag_days" => Slot::Num(&mut s.surge_lag_days, Some(30.0)),
+                        "lead_time_days" => Slot::Num(
+                            &mut s.lead_time_days,
+                            supplier::LEAD_TIME_DAYS.default_value(),
+                        ),
+                        "surge" => Slot::Num(&mut s.surge, supplier::SURGE.default_value()),
+                        "surge_lag_days" => Slot::Num(
+                            &mut s.surge_lag_days,
+                            supplier::SURGE_LAG_DAYS.default_value(),
+                        ),
                         _ => Slot::Num(&mut s.unit_cost, unit_value),
                     })
                 }
                 "substitution" => {
-                    let f = choose(path, &segs, 3, SUBSTITUTION_FIELDS)?;
+                    let f = choose(
+                        path,
+                        &segs,
+                        3,
+                        &fields::param_names("material.substitution"),
+                    )?;
                     end(path, &segs, 4)?;
                     let Some(s) = m.substitution.as_mut() else {
                         return Err(ParamError::new(
@@ -272,17 +209,25 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                         ));
                     };
                     Ok(match f {
-                        "max_fraction" => Slot::Num(&mut s.max_fraction, None),
-                        "ramp_days" => Slot::Num(&mut s.ramp_days, Some(0.0)),
+                        "max_fraction" => Slot::Num(
+                            &mut s.max_fraction,
+                            substitution::MAX_FRACTION.default_value(),
+                        ),
+                        "ramp_days" => {
+                            Slot::Num(&mut s.ramp_days, substitution::RAMP_DAYS.default_value())
+                        }
                         "persist_days" => Slot::Num(
                             &mut s.persist_days,
-                            Some(super::validate::DEFAULT_PERSIST_DAYS),
+                            substitution::PERSIST_DAYS.default_value(),
                         ),
-                        _ => Slot::Num(&mut s.cost_premium, Some(0.0)),
+                        _ => Slot::Num(
+                            &mut s.cost_premium,
+                            substitution::COST_PREMIUM.default_value(),
+                        ),
                     })
                 }
                 "reaction" => {
-                    let f = choose(path, &segs, 3, REACTION_FIELDS)?;
+                    let f = choose(path, &segs, 3, &fields::param_names("material.reaction"))?;
                     if m.reaction.is_none() {
                         return Err(ParamError::new(path, "the material has no `reaction` block").with_help("add `[material.reaction]`, or set the whole block in a strategy"));
                     }
@@ -296,39 +241,66 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                     end(path, &segs, 4)?;
                     let r = m.reaction.as_mut().expect("checked above");
                     Ok(match f {
-                        "lag_days" => Slot::Num(&mut r.lag_days, Some(0.0)),
-                        "memory_days" => Slot::Num(&mut r.memory_days, Some(0.0)),
-                        _ => Slot::Num(&mut r.private_days, Some(private)),
+                        "lag_days" => {
+                            Slot::Num(&mut r.lag_days, reaction::LAG_DAYS.default_value())
+                        }
+                        "memory_days" => {
+                            Slot::Num(&mut r.memory_days, reaction::MEMORY_DAYS.default_value())
+                        }
+                        _ => Slot::Num(&mut r.private_days, private),
                     })
                 }
                 f => {
                     end(path, &segs, 3)?;
                     Ok(match f {
-                        "annual_demand" => Slot::Num(&mut m.annual_demand, None),
-                        "demand_cv" => Slot::Num(&mut m.demand_cv, Some(0.0)),
-                        "unit_value" => Slot::Num(&mut m.unit_value, None),
-                        "shortage_cost" => Slot::Num(&mut m.shortage_cost, None),
-                        "holding_cost_rate" => Slot::Num(&mut m.holding_cost_rate, Some(0.02)),
-                        "private_days" => Slot::Num(&mut m.private_days, Some(30.0)),
-                        "stockpile_days" => Slot::Num(&mut m.stockpile_days, Some(0.0)),
-                        "max_release_rate" => Slot::Num(&mut m.max_release_rate, Some(1.0)),
-                        _ => Slot::Num(&mut m.refill_rate, Some(0.10)),
+                        "annual_demand" => Slot::Num(
+                            &mut m.annual_demand,
+                            material::ANNUAL_DEMAND.default_value(),
+                        ),
+                        "demand_cv" => {
+                            Slot::Num(&mut m.demand_cv, material::DEMAND_CV.default_value())
+                        }
+                        "unit_value" => {
+                            Slot::Num(&mut m.unit_value, material::UNIT_VALUE.default_value())
+                        }
+                        "shortage_cost" => Slot::Num(
+                            &mut m.shortage_cost,
+                            material::SHORTAGE_COST.default_value(),
+                        ),
+                        "holding_cost_rate" => Slot::Num(
+                            &mut m.holding_cost_rate,
+                            material::HOLDING_COST_RATE.default_value(),
+                        ),
+                        "private_days" => {
+                            Slot::Num(&mut m.private_days, material::PRIVATE_DAYS.default_value())
+                        }
+                        "stockpile_days" => Slot::Num(
+                            &mut m.stockpile_days,
+                            material::STOCKPILE_DAYS.default_value(),
+                        ),
+                        "max_release_rate" => Slot::Num(
+                            &mut m.max_release_rate,
+                            material::MAX_RELEASE_RATE.default_value(),
+                        ),
+                        _ => Slot::Num(&mut m.refill_rate, material::REFILL_RATE.default_value()),
                     })
                 }
             }
         }
         "shock" => {
             let s = find_id(path, &segs, 1, &mut raw.shock, |s| s.id.as_deref(), "shock")?;
-            let field = choose(path, &segs, 2, SHOCK_FIELDS)?;
+            let field = choose(path, &segs, 2, &fields::param_names("shock"))?;
             match field {
                 "onset" => {
-                    let f = choose(path, &segs, 3, ONSET_FIELDS)?;
+                    let f = choose(path, &segs, 3, &fields::param_names("shock.onset"))?;
                     end(path, &segs, 4)?;
                     let o = s.onset.get_or_insert_with(Default::default);
                     Ok(match f {
-                        "rate_per_year" => Slot::Num(&mut o.rate_per_year, None),
-                        "day" => Slot::Num(&mut o.day, None),
-                        _ => Slot::Num(&mut o.probability, Some(1.0)),
+                        "rate_per_year" => {
+                            Slot::Num(&mut o.rate_per_year, onset::RATE_PER_YEAR.default_value())
+                        }
+                        "day" => Slot::Num(&mut o.day, onset::DAY.default_value()),
+                        _ => Slot::Num(&mut o.probability, onset::PROBABILITY.default_value()),
                     })
                 }
                 "triggers" => {
@@ -340,22 +312,26 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                         |t| t.shock.as_deref(),
                         "triggered shock",
                     )?;
-                    let f = choose(path, &segs, 4, TRIGGER_FIELDS)?;
+                    let f = choose(path, &segs, 4, &fields::param_names("shock.triggers"))?;
                     end(path, &segs, 5)?;
                     Ok(match f {
-                        "probability" => Slot::Num(&mut t.probability, None),
-                        _ => Slot::Num(&mut t.lag_days, Some(0.0)),
+                        "probability" => {
+                            Slot::Num(&mut t.probability, trigger::PROBABILITY.default_value())
+                        }
+                        _ => Slot::Num(&mut t.lag_days, trigger::LAG_DAYS.default_value()),
                     })
                 }
                 f => {
                     let default = match f {
+                        // Derived (see the field table): 0 for logistics, else 1.
                         "severity" => Some(if s.kind.as_deref() == Some("logistics") {
                             0.0
                         } else {
                             1.0
                         }),
-                        "duration_days" => None,
-                        _ => Some(0.0),
+                        "duration_days" => shock::DURATION_DAYS.default_value(),
+                        "recovery_days" => shock::RECOVERY_DAYS.default_value(),
+                        _ => shock::DELAY_DAYS.default_value(),
                     };
                     let slot = match f {
                         "duration_days" => &mut s.duration_days,
@@ -418,9 +394,12 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                 |s| s.id.as_deref(),
                 "strategy",
             )?;
-            choose(path, &segs, 2, &["annual_cost"])?;
+            choose(path, &segs, 2, &fields::param_names("strategy"))?;
             end(path, &segs, 3)?;
-            Ok(Slot::Num(&mut s.annual_cost, Some(0.0)))
+            Ok(Slot::Num(
+                &mut s.annual_cost,
+                strategy::ANNUAL_COST.default_value(),
+            ))
         }
     }
 }
@@ -630,13 +609,13 @@ pub(crate) fn apply_set(
                     set_shares(raw, m, &shares)
                 }
                 ["material", m, "substitution"] => {
-                    let b: RawSubstitution = block(path, t, &["max_fraction", "ramp_days", "persist_days", "cost_premium"])?;
+                    let b: RawSubstitution = block(path, t, &fields::names("material.substitution"))?;
                     let segs2 = ["material", *m];
                     find_id(path, &segs2, 1, &mut raw.material, |x| x.id.as_deref(), "material")?.substitution = Some(b);
                     Ok(())
                 }
                 ["material", m, "reaction"] => {
-                    let b: RawReaction = block(path, t, &["lag_days", "memory_days", "private_days", "shares"])?;
+                    let b: RawReaction = block(path, t, &fields::names("material.reaction"))?;
                     let segs2 = ["material", *m];
                     find_id(path, &segs2, 1, &mut raw.material, |x| x.id.as_deref(), "material")?.reaction = Some(b);
                     Ok(())
@@ -688,22 +667,22 @@ impl Document {
         for m in &r.material {
             let Some(id) = &m.id else { continue };
             let p = format!("material.{id}");
-            for f in &MATERIAL_FIELDS[..9] {
+            for f in numbers("material") {
                 out.push(format!("{p}.{f}"));
             }
             for s in &m.supplier {
                 let Some(sid) = &s.id else { continue };
-                for f in SUPPLIER_FIELDS {
+                for f in numbers("material.supplier") {
                     out.push(format!("{p}.supplier.{sid}.{f}"));
                 }
             }
             if m.substitution.is_some() {
-                for f in SUBSTITUTION_FIELDS {
+                for f in numbers("material.substitution") {
                     out.push(format!("{p}.substitution.{f}"));
                 }
             }
             if m.reaction.is_some() {
-                for f in &REACTION_FIELDS[..3] {
+                for f in numbers("material.reaction") {
                     out.push(format!("{p}.reaction.{f}"));
                 }
                 for s in m.supplier.iter().filter_map(|s| s.id.as_ref()) {
@@ -738,8 +717,9 @@ impl Document {
             }
             for t in &s.triggers {
                 if let Some(sh) = &t.shock {
-                    out.push(format!("{p}.triggers.{sh}.probability"));
-                    out.push(format!("{p}.triggers.{sh}.lag_days"));
+                    for f in numbers("shock.triggers") {
+                        out.push(format!("{p}.triggers.{sh}.{f}"));
+                    }
                 }
             }
         }
@@ -752,7 +732,8 @@ impl Document {
         out
     }
 
-    /// The kind of the parameter at `path` (see [`param_kind`]).
+    /// The kind of the parameter at `path` as the file checks it (see
+    /// [`fields::PathInfo::param_kind`]).
     pub fn param_kind(&self, path: &str) -> ParamKind {
         param_kind(path)
     }

@@ -315,18 +315,14 @@ impl JsonSchema for SetMap {
     }
 }
 
-/// Names of the distribution kinds, as written in files.
-pub const DIST_KINDS: [&str; 9] = [
-    "fixed",
-    "uniform",
-    "triangular",
-    "pert",
-    "lognormal",
-    "exponential",
-    "gamma",
-    "beta",
-    "empirical",
-];
+/// Names of the distribution kinds, as written in files (from the field table).
+fn dist_kinds() -> impl Iterator<Item = &'static str> {
+    super::fields::DISTRIBUTIONS.iter().map(|d| d.name)
+}
+
+fn dist_kinds_list() -> String {
+    dist_kinds().collect::<Vec<_>>().join(", ")
+}
 
 /// A distribution as written: a bare number (fixed) or a one-key table.
 #[derive(Debug, Clone, PartialEq)]
@@ -519,7 +515,7 @@ impl<'de> Deserialize<'de> for RawDist {
                 let Some(kind) = m.next_key::<String>()? else {
                     return Err(de::Error::custom(format!(
                         "empty distribution table; expected one of {}",
-                        DIST_KINDS.join(", ")
+                        dist_kinds_list()
                     )));
                 };
                 let dist = match kind.as_str() {
@@ -580,12 +576,12 @@ impl<'de> Deserialize<'de> for RawDist {
                         }
                     }
                     other => {
-                        let hint = closest(other, DIST_KINDS)
+                        let hint = closest(other, dist_kinds())
                             .map(|c| format!(", did you mean `{c}`?"))
                             .unwrap_or_default();
                         return Err(de::Error::custom(format!(
                             "unknown distribution `{other}`{hint} expected one of {}",
-                            DIST_KINDS.join(", ")
+                            dist_kinds_list()
                         )));
                     }
                 };
@@ -631,48 +627,6 @@ impl JsonSchema for RawDist {
         "Distribution".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        fn obj(props: &[&str], required: &[&str]) -> serde_json::Value {
-            let mut p = serde_json::Map::new();
-            for name in props {
-                let ty = if *name == "values" || *name == "weights" {
-                    serde_json::json!({ "type": "array", "items": { "type": "number" } })
-                } else {
-                    serde_json::json!({ "type": "number" })
-                };
-                p.insert((*name).to_string(), ty);
-            }
-            serde_json::json!({
-                "type": "object", "properties": p, "required": required,
-                "additionalProperties": false
-            })
-        }
-        let one = |kind: &str, inner: serde_json::Value| {
-            serde_json::json!({
-                "type": "object", "properties": { kind: inner }, "required": [kind],
-                "additionalProperties": false
-            })
-        };
-        let alts = vec![
-            serde_json::json!({ "type": "number" }),
-            one("fixed", serde_json::json!({ "type": "number" })),
-            one("uniform", obj(&["min", "max"], &["min", "max"])),
-            one(
-                "triangular",
-                obj(&["min", "mode", "max"], &["min", "mode", "max"]),
-            ),
-            one(
-                "pert",
-                obj(&["min", "mode", "max"], &["min", "mode", "max"]),
-            ),
-            one("lognormal", obj(&["median", "p90"], &["median", "p90"])),
-            one("exponential", obj(&["mean"], &["mean"])),
-            one("gamma", obj(&["shape", "scale"], &["shape", "scale"])),
-            one("beta", obj(&["alpha", "beta"], &["alpha", "beta"])),
-            one("empirical", obj(&["values", "weights"], &["values"])),
-        ];
-        schemars::json_schema!({
-            "description": "A random quantity: a number (fixed) or a one-key table naming the distribution.",
-            "oneOf": alts
-        })
+        schemars::Schema::try_from(super::reference::distribution_schema()).unwrap_or_default()
     }
 }

@@ -15,34 +15,18 @@ use crate::model::{
 use crate::numfmt;
 
 use super::error::{Problem, ScenarioError};
+use super::fields::{
+    FieldDefault, FieldSpec, material, onset, reaction, strategy, substitution, supplier, top,
+    trigger,
+};
 use super::locate::locate_param;
 use super::params::apply_set;
 use super::raw::{RawDist, RawMaterial, RawScenario, RawShock, closest};
 
-/// Largest accepted `horizon_days` (100 years), to protect memory.
-pub const MAX_HORIZON_DAYS: u32 = 36_500;
-/// Largest accepted `replications`.
-pub const MAX_REPLICATIONS: u32 = 100_000_000;
-/// Largest accepted value of any other whole-day field.
-pub const MAX_DAYS: u32 = 36_500;
 /// Tolerance on shares summing to 1.
 pub const SHARE_TOLERANCE: f64 = 1e-6;
-/// Default `replications` when the file gives none.
-pub const DEFAULT_REPLICATIONS: u32 = 10_000;
-/// Default `substitution.persist_days` (MODEL.md §2).
-pub const DEFAULT_PERSIST_DAYS: f64 = 180.0;
-/// Default `surge` of a supplier (MODEL.md §2).
-pub const DEFAULT_SURGE: f64 = 0.10;
 /// Longest accepted `currency` label, in characters.
 pub const MAX_CURRENCY_CHARS: usize = 12;
-
-#[derive(Clone, Copy)]
-enum Rule {
-    NonNeg,
-    Pos,
-    Unit,
-    Whole { min: u32, max: u32 },
-}
 
 /// A problem plus the parameter path that locates it in the source.
 struct Found {
@@ -93,7 +77,21 @@ impl Ctx {
         });
     }
 
-    fn num(&mut self, path: &str, v: Option<f64>, default: Option<f64>, rule: Rule) -> f64 {
+    /// The number at `path` for field `spec`: `v`, or the field's default when absent.
+    /// A missing required value, a non-finite value or one outside the field's bounds is
+    /// a problem (and gives the default, or 0).
+    fn num(&mut self, path: &str, v: Option<f64>, spec: &FieldSpec) -> f64 {
+        self.num_or(path, v, spec.default_value(), spec)
+    }
+
+    /// As [`Ctx::num`] with an explicit default (for defaults derived from other fields).
+    fn num_or(
+        &mut self,
+        path: &str,
+        v: Option<f64>,
+        default: Option<f64>,
+        spec: &FieldSpec,
+    ) -> f64 {
         let field = path.rsplit('.').next().unwrap_or(path);
         let Some(x) = v.or(default) else {
             self.push(
@@ -107,37 +105,18 @@ impl Ctx {
             self.push(path, format!("must be a finite number, got {x}"), None);
             return default.unwrap_or(0.0);
         }
-        let bad = |c: &mut Ctx, m: String, h: Option<String>| {
-            c.push(path, m, h);
-            default.unwrap_or(0.0)
-        };
-        match rule {
-            Rule::NonNeg if x < 0.0 => bad(self, format!("must be >= 0, got {x}"), None),
-            Rule::Pos if x <= 0.0 => bad(self, format!("must be > 0, got {x}"), None),
-            Rule::Unit if !(0.0..=1.0).contains(&x) => bad(
-                self,
-                format!("must be between 0 and 1, got {x}"),
-                Some("fractions, shares and probabilities are written as 0.25, not 25".into()),
-            ),
-            Rule::Whole { .. } if x.fract() != 0.0 => bad(
-                self,
-                format!("must be a whole number of days, got {x}"),
-                Some(format!("write {} or {}", x.floor(), x.ceil())),
-            ),
-            Rule::Whole { min, .. } if x < f64::from(min) => {
-                bad(self, format!("must be >= {min}, got {x}"), None)
+        match out_of_bounds(spec, x) {
+            Some((m, h)) => {
+                self.push(path, m, h);
+                default.unwrap_or(0.0)
             }
-            Rule::Whole { max, .. } if x > f64::from(max) => bad(
-                self,
-                format!("must be <= {max}, got {x}"),
-                Some("this bound protects memory; split the problem or shorten it".into()),
-            ),
-            _ => x,
+            None => x,
         }
     }
 
-    fn whole(&mut self, path: &str, v: Option<f64>, default: Option<f64>, min: u32) -> u32 {
-        self.num(path, v, default, Rule::Whole { min, max: MAX_DAYS }) as u32
+    /// A whole-number field (`spec` is whole; [`Ctx::num`] checks it).
+    fn whole(&mut self, path: &str, v: Option<f64>, spec: &FieldSpec) -> u32 {
+        self.num(path, v, spec) as u32
     }
 
     fn id(&mut self, path: &str, id: &Option<String>, what: &str) -> String {
@@ -185,7 +164,7 @@ impl Ctx {
         match built {
             Err(e) => {
                 self.push(path, format!("{}: {}", d.kind(), e.0), None);
-                Dist::Fixed(0.0)
+                Dist::ZERO
             }
             Ok(dist) => {
                 let lowest = match d {
@@ -204,11 +183,50 @@ impl Ctx {
                         format!("must be >= 0, but {} can give {lowest}", d.kind()),
                         None,
                     );
-                    return Dist::Fixed(0.0);
+                    return Dist::ZERO;
                 }
                 dist
             }
         }
+    }
+}
+
+/// Why finite `x` is not a legal value of field `spec` (message and help), from its
+/// bounds and whether it must be whole.
+fn out_of_bounds(spec: &FieldSpec, x: f64) -> Option<(String, Option<String>)> {
+    let b = spec.bounds;
+    let whole = spec.num().is_some_and(|n| n.is_whole());
+    if whole && x.fract() != 0.0 {
+        return Some((
+            format!("must be a whole number of days, got {x}"),
+            Some(format!("write {} or {}", x.floor(), x.ceil())),
+        ));
+    }
+    if b.contains(x) {
+        return None;
+    }
+    Some(if b.is_unit() {
+        (
+            format!("must be between 0 and 1, got {x}"),
+            Some("fractions, shares and probabilities are written as 0.25, not 25".into()),
+        )
+    } else if x > b.max {
+        let help =
+            whole.then(|| "this bound protects memory; split the problem or shorten it".into());
+        (format!("must be <= {}, got {x}", b.max), help)
+    } else if b.min_exclusive {
+        (format!("must be > {}, got {x}", b.min), None)
+    } else {
+        (format!("must be >= {}, got {x}", b.min), None)
+    })
+}
+
+/// The text `v`, or the field's default text when absent.
+fn text_or_default(v: &Option<String>, spec: &FieldSpec) -> String {
+    match (v, spec.default) {
+        (Some(t), _) => t.clone(),
+        (None, FieldDefault::Text(t)) => t.to_string(),
+        (None, _) => String::new(),
     }
 }
 
@@ -259,8 +277,12 @@ fn build_materials(ctx: &mut Ctx, raw: &RawScenario) -> (Vec<MaterialInfo>, Vec<
 fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, MaterialParams) {
     let pre = format!("material.{id}");
     let f = |name: &str| format!("{pre}.{name}");
-    let annual = ctx.num(&f("annual_demand"), m.annual_demand, None, Rule::Pos);
-    let unit_value = ctx.num(&f("unit_value"), m.unit_value, None, Rule::NonNeg);
+    let annual = ctx.num(
+        &f("annual_demand"),
+        m.annual_demand,
+        &material::ANNUAL_DEMAND,
+    );
+    let unit_value = ctx.num(&f("unit_value"), m.unit_value, &material::UNIT_VALUE);
     let bucket = match m.bucket.as_deref() {
         None => None,
         Some("green") => Some(Bucket::Green),
@@ -276,7 +298,7 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
             None
         }
     };
-    let private_days = ctx.num(&f("private_days"), m.private_days, Some(30.0), Rule::NonNeg);
+    let private_days = ctx.num(&f("private_days"), m.private_days, &material::PRIVATE_DAYS);
     let mut sup_infos = Vec::new();
     let mut sups = Vec::new();
     let sids: Vec<String> = m
@@ -294,15 +316,28 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
         let sp = format!("{pre}.supplier.{sid}");
         let g = |name: &str| format!("{sp}.{name}");
         sups.push(SupplierParams {
-            share: ctx.num(&g("share"), s.share, None, Rule::Unit),
-            lead_time_days: ctx.whole(&g("lead_time_days"), s.lead_time_days, Some(30.0), 1),
-            surge: ctx.num(&g("surge"), s.surge, Some(DEFAULT_SURGE), Rule::NonNeg),
-            surge_lag_days: ctx.whole(&g("surge_lag_days"), s.surge_lag_days, Some(30.0), 0),
-            unit_cost: ctx.num(&g("unit_cost"), s.unit_cost, Some(unit_value), Rule::NonNeg),
+            share: ctx.num(&g("share"), s.share, &supplier::SHARE),
+            lead_time_days: ctx.whole(
+                &g("lead_time_days"),
+                s.lead_time_days,
+                &supplier::LEAD_TIME_DAYS,
+            ),
+            surge: ctx.num(&g("surge"), s.surge, &supplier::SURGE),
+            surge_lag_days: ctx.whole(
+                &g("surge_lag_days"),
+                s.surge_lag_days,
+                &supplier::SURGE_LAG_DAYS,
+            ),
+            unit_cost: ctx.num_or(
+                &g("unit_cost"),
+                s.unit_cost,
+                Some(unit_value),
+                &supplier::UNIT_COST,
+            ),
         });
         sup_infos.push(SupplierInfo {
             id: sid.clone(),
-            country: s.country.clone().unwrap_or_default(),
+            country: text_or_default(&s.country, &supplier::COUNTRY),
             routes: s.routes.clone(),
         });
     }
@@ -310,14 +345,15 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
     // A dormant supplier still offers its surge (MODEL.md §3, v1.1): warn when that
     // capacity comes from the default rather than from the file.
     for (s, sid) in m.supplier.iter().zip(&sids) {
-        if s.share == Some(0.0) && s.surge.is_none() && DEFAULT_SURGE > 0.0 {
+        let default_surge = supplier::SURGE.default_value().unwrap_or(0.0);
+        if s.share == Some(0.0) && s.surge.is_none() && default_surge > 0.0 {
             ctx.warn(
                 &format!("{pre}.supplier.{sid}.surge"),
                 format!(
                     "supplier `{sid}` is dormant (share 0) but gets the default surge of \
-                     {DEFAULT_SURGE} (extra output of {}% of daily demand), which the model \
+                     {default_surge} (extra output of {}% of daily demand), which the model \
                      counts on in every shortfall",
-                    DEFAULT_SURGE * 100.0
+                    default_surge * 100.0
                 ),
                 Some(format!(
                     "write `surge = 0` under supplier `{sid}` if it cannot deliver until a \
@@ -349,26 +385,22 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
             max_fraction: ctx.num(
                 &format!("{sp}.max_fraction"),
                 s.max_fraction,
-                None,
-                Rule::Unit,
+                &substitution::MAX_FRACTION,
             ),
             ramp_days: ctx.num(
                 &format!("{sp}.ramp_days"),
                 s.ramp_days,
-                Some(0.0),
-                Rule::NonNeg,
+                &substitution::RAMP_DAYS,
             ),
             persist_days: ctx.whole(
                 &format!("{sp}.persist_days"),
                 s.persist_days,
-                Some(DEFAULT_PERSIST_DAYS),
-                1,
+                &substitution::PERSIST_DAYS,
             ),
             cost_premium: ctx.num(
                 &format!("{sp}.cost_premium"),
                 s.cost_premium,
-                Some(0.0),
-                Rule::NonNeg,
+                &substitution::COST_PREMIUM,
             ),
         }
     });
@@ -381,7 +413,7 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
                 for (k, x) in map {
                     let path = format!("{rp}.shares.{k}");
                     match sids.iter().position(|s| s == k) {
-                        Some(i) => v[i] = ctx.num(&path, Some(*x), None, Rule::Unit),
+                        Some(i) => v[i] = ctx.num(&path, Some(*x), &reaction::SHARES),
                         None => ctx.push(
                             &path,
                             format!("material `{id}` has no supplier `{k}`"),
@@ -415,13 +447,17 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
             }
         };
         Reaction {
-            lag_days: ctx.whole(&format!("{rp}.lag_days"), r.lag_days, Some(0.0), 0),
-            memory_days: ctx.whole(&format!("{rp}.memory_days"), r.memory_days, Some(0.0), 0),
-            private_days: ctx.num(
+            lag_days: ctx.whole(&format!("{rp}.lag_days"), r.lag_days, &reaction::LAG_DAYS),
+            memory_days: ctx.whole(
+                &format!("{rp}.memory_days"),
+                r.memory_days,
+                &reaction::MEMORY_DAYS,
+            ),
+            private_days: ctx.num_or(
                 &format!("{rp}.private_days"),
                 r.private_days,
                 Some(private_days),
-                Rule::NonNeg,
+                &reaction::PRIVATE_DAYS,
             ),
             shares,
         }
@@ -429,35 +465,36 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
     let info = MaterialInfo {
         id: id.to_string(),
         name: m.name.clone().unwrap_or_else(|| id.to_string()),
-        unit: m.unit.clone().unwrap_or_else(|| "units".to_string()),
+        unit: text_or_default(&m.unit, &material::UNIT),
         bucket,
         suppliers: sup_infos,
     };
     let params = MaterialParams {
         daily_demand: annual / 365.0,
-        demand_cv: ctx.num(&f("demand_cv"), m.demand_cv, Some(0.0), Rule::NonNeg),
+        demand_cv: ctx.num(&f("demand_cv"), m.demand_cv, &material::DEMAND_CV),
         unit_value,
-        shortage_cost: ctx.num(&f("shortage_cost"), m.shortage_cost, None, Rule::NonNeg),
+        shortage_cost: ctx.num(
+            &f("shortage_cost"),
+            m.shortage_cost,
+            &material::SHORTAGE_COST,
+        ),
         holding_cost_rate: ctx.num(
             &f("holding_cost_rate"),
             m.holding_cost_rate,
-            Some(0.02),
-            Rule::NonNeg,
+            &material::HOLDING_COST_RATE,
         ),
         private_days,
         stockpile_days: ctx.num(
             &f("stockpile_days"),
             m.stockpile_days,
-            Some(0.0),
-            Rule::NonNeg,
+            &material::STOCKPILE_DAYS,
         ),
         max_release_rate: ctx.num(
             &f("max_release_rate"),
             m.max_release_rate,
-            Some(1.0),
-            Rule::NonNeg,
+            &material::MAX_RELEASE_RATE,
         ),
-        refill_rate: ctx.num(&f("refill_rate"), m.refill_rate, Some(0.10), Rule::NonNeg),
+        refill_rate: ctx.num(&f("refill_rate"), m.refill_rate, &material::REFILL_RATE),
         suppliers: sups,
         substitution,
         reaction,
@@ -521,7 +558,7 @@ fn check_fraction(ctx: &mut Ctx, path: &str, raw: &RawDist, dist: &Dist) -> Dist
                 format!("a supply-loss severity is a fraction and must lie in [0, 1], {what}"),
                 Some(fix.to_string()),
             );
-            Dist::Fixed(1.0)
+            Dist::ONE
         }
         None => {
             ctx.push(
@@ -533,7 +570,7 @@ fn check_fraction(ctx: &mut Ctx, path: &str, raw: &RawDist, dist: &Dist) -> Dist
                 ),
                 Some(fix.to_string()),
             );
-            Dist::Fixed(1.0)
+            Dist::ONE
         }
     }
 }
@@ -791,18 +828,16 @@ fn build_shocks(
                             rate_per_year: ctx.num(
                                 &format!("{op}.rate_per_year"),
                                 Some(r),
-                                None,
-                                Rule::NonNeg,
+                                &onset::RATE_PER_YEAR,
                             ),
                         }
                     }
                     (None, Some(d)) => Onset::Day {
-                        day: ctx.whole(&format!("{op}.day"), Some(d), None, 0),
+                        day: ctx.whole(&format!("{op}.day"), Some(d), &onset::DAY),
                         probability: ctx.num(
                             &format!("{op}.probability"),
                             o.probability,
-                            Some(1.0),
-                            Rule::Unit,
+                            &onset::PROBABILITY,
                         ),
                     },
                     (Some(_), Some(_)) => {
@@ -827,7 +862,7 @@ fn build_shocks(
                             .into(),
                     ),
                 );
-                Dist::Fixed(1.0)
+                Dist::ONE
             }
         };
         let severity = match (&s.severity, kind) {
@@ -843,14 +878,14 @@ fn build_shocks(
                     "a `demand_surge` needs a `severity` (demand is multiplied by 1 + severity)",
                     Some("add e.g. `severity = 0.3` for +30%".into()),
                 );
-                Dist::Fixed(0.0)
+                Dist::ZERO
             }
-            (None, Some(ShockKind::Logistics)) => Dist::Fixed(0.0),
-            (None, _) => Dist::Fixed(1.0),
+            (None, Some(ShockKind::Logistics)) => Dist::ZERO,
+            (None, _) => Dist::ONE,
         };
         let recovery = match &s.recovery_days {
             Some(d) => ctx.dist(&format!("{pre}.recovery_days"), d, true),
-            None => Dist::Fixed(0.0),
+            None => Dist::ZERO,
         };
         let delay = match (&s.delay_days, kind) {
             (Some(d), Some(ShockKind::Logistics)) => {
@@ -865,9 +900,9 @@ fn build_shocks(
                     ),
                     Some("remove it, or make the shock `kind = \"logistics\"`".into()),
                 );
-                Dist::Fixed(0.0)
+                Dist::ZERO
             }
-            _ => Dist::Fixed(0.0),
+            _ => Dist::ZERO,
         };
         let mut triggers = Vec::new();
         for (ti, t) in s.triggers.iter().enumerate() {
@@ -884,10 +919,9 @@ fn build_shocks(
             let probability = ctx.num(
                 &format!("{tp}.probability"),
                 t.probability,
-                None,
-                Rule::Unit,
+                &trigger::PROBABILITY,
             );
-            let lag_days = ctx.whole(&format!("{tp}.lag_days"), t.lag_days, Some(0.0), 0);
+            let lag_days = ctx.whole(&format!("{tp}.lag_days"), t.lag_days, &trigger::LAG_DAYS);
             match index.get(target.as_str()) {
                 Some(&k) => {
                     edges[j].push(k);
@@ -979,8 +1013,7 @@ fn build_strategies(
         let annual_cost = ctx.num(
             &format!("{pre}.annual_cost"),
             s.annual_cost,
-            Some(0.0),
-            Rule::NonNeg,
+            &strategy::ANNUAL_COST,
         );
         let mut variant = raw.clone();
         let mut ok_entries: Vec<&str> = Vec::new();
@@ -1102,24 +1135,8 @@ pub fn validate(
     src: &str,
 ) -> Result<model::Scenario, ScenarioError> {
     let mut ctx = Ctx::default();
-    let horizon = ctx.num(
-        "horizon_days",
-        raw.horizon_days,
-        None,
-        Rule::Whole {
-            min: 1,
-            max: MAX_HORIZON_DAYS,
-        },
-    ) as u32;
-    let replications = ctx.num(
-        "replications",
-        raw.replications,
-        Some(f64::from(DEFAULT_REPLICATIONS)),
-        Rule::Whole {
-            min: 1,
-            max: MAX_REPLICATIONS,
-        },
-    ) as u32;
+    let horizon = ctx.whole("horizon_days", raw.horizon_days, &top::HORIZON_DAYS);
+    let replications = ctx.whole("replications", raw.replications, &top::REPLICATIONS);
     let mids = material_ids(raw);
     for (m, id) in raw.material.iter().zip(&mids) {
         if m.id.is_some() {
@@ -1151,7 +1168,7 @@ pub fn validate(
         .map(|f| (f.problem.path.clone(), f.problem.message.clone()))
         .collect();
     let currency = match &raw.currency {
-        None => model::DEFAULT_CURRENCY.to_string(),
+        None => text_or_default(&None, &top::CURRENCY),
         Some(c) => {
             let c = c.trim();
             if c.is_empty()
@@ -1211,14 +1228,13 @@ pub fn validate(
         })
         .collect();
     Ok(model::Scenario {
-        name: raw
-            .name
-            .clone()
-            .unwrap_or_else(|| "unnamed scenario".into()),
-        description: raw.description.clone().unwrap_or_default(),
+        name: text_or_default(&raw.name, &top::NAME),
+        description: text_or_default(&raw.description, &top::DESCRIPTION),
         horizon_days: horizon,
         replications,
-        seed: raw.seed.unwrap_or(0),
+        seed: raw
+            .seed
+            .unwrap_or(top::SEED.default_value().unwrap_or(0.0) as u64),
         materials: infos,
         shocks,
         shock_order,

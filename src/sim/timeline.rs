@@ -304,10 +304,10 @@ mod tests {
             label: id.into(),
             kind: ShockKind::Outage,
             onset,
-            duration: Dist::Fixed(dur),
-            severity: Dist::Fixed(1.0),
-            recovery: Dist::Fixed(rec),
-            delay: Dist::Fixed(0.0),
+            duration: Dist::fixed(dur).unwrap(),
+            severity: Dist::fixed(1.0).unwrap(),
+            recovery: Dist::fixed(rec).unwrap(),
+            delay: Dist::fixed(0.0).unwrap(),
             triggers: vec![],
             supply_targets: vec![(0, 0)],
             demand_targets: vec![],
@@ -485,7 +485,7 @@ mod tests {
             4.0,
             0.0,
         );
-        a.severity = Dist::Fixed(0.5);
+        a.severity = Dist::fixed(0.5).unwrap();
         let mut b = shock(
             "b",
             Onset::Day {
@@ -495,9 +495,9 @@ mod tests {
             4.0,
             0.0,
         );
-        b.severity = Dist::Fixed(0.5);
+        b.severity = Dist::fixed(0.5).unwrap();
         b.kind = ShockKind::Logistics;
-        b.delay = Dist::Fixed(9.0);
+        b.delay = Dist::fixed(9.0).unwrap();
         let s = scn(vec![a, b], vec![0, 1], 20);
         let t = sample(&s, 0);
         let mut f = Frames::default();
