@@ -14,6 +14,9 @@
 //! - [`report`]: turns results into files (JSON, CSV, charts, `report.html`) and terminal
 //!   tables, written atomically; reads saved outputs back for `chokepoint report`.
 //!
+//! - [`backtest`]: replays of recorded episodes (`scenarios/backtests/`) against their
+//!   recorded outcomes, and the `docs/backtests.md` page. Uses `scenario`, `sim`, `stats`.
+//!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer of commands on top.
 
 #![warn(missing_docs)]
@@ -22,6 +25,7 @@
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod analysis;
+pub mod backtest;
 pub mod charts;
 pub mod model;
 pub mod report;
