@@ -25,6 +25,9 @@
 //! - [`store`]: work kept on disk so it can resume (the sweep's point folder), behind
 //!   the [`explore::sweep::PointStore`] trait.
 //!
+//! - [`backtest`]: replays of recorded episodes (`scenarios/backtests/`) against their
+//!   recorded outcomes, and the `docs/backtests.md` page. Uses `scenario`, `sim`, `stats`.
+//!
 //! The binary (`src/main.rs`, `src/cli/`) is a thin layer of commands on top: it parses
 //! arguments, builds a problem, runs it with a progress observer, hands the typed result
 //! to the exporters and the report layer, and maps errors to exit codes in one place.
@@ -34,6 +37,7 @@
 // the negated form rejects it where `x <= 0.0` would let it through.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod backtest;
 pub mod charts;
 pub mod explore;
 pub mod model;

@@ -5,6 +5,7 @@
 //! renders diagnostics; exit codes are chosen in one place ([`CliError::exit_code`]). It
 //! may depend on every library layer; nothing in the library depends on it.
 
+mod backtest;
 mod common;
 mod error;
 mod exposure;
@@ -86,6 +87,10 @@ material.ndpr.stockpile_days,material.ndpr.private_days --sobol 64 -n 200")]
 chokepoint exposure scenarios/tutorial.toml --strategy stockpile_180 --ttr 120"
     )]
     Exposure(exposure::Args),
+    /// Replay recorded episodes (scenarios/backtests/) and write docs/backtests.md.
+    #[command(after_help = "Examples:\n  chokepoint backtest\n  \
+chokepoint backtest scenarios/backtests -n 400 --out - --check")]
+    Backtest(backtest::Args),
 }
 
 /// Parses arguments, runs the command, and maps the outcome to an exit code: the one
@@ -102,6 +107,7 @@ pub fn main() -> ExitCode {
         Command::Size(args) => size::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Exposure(args) => exposure::run(args),
+        Command::Backtest(args) => backtest::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
