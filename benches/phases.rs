@@ -158,10 +158,9 @@ fn daily_step(c: &mut Criterion) {
     }
     let mut lf = LaneFrames::default();
     lf.build(&scn, &timelines);
-    let mut noise = vec![V::ZERO; h];
-    for l in 0..LANES {
-        batch::noise_multipliers_lane(p.demand_cv, &z, l, &mut noise);
-    }
+    let zl: Vec<V> = z.iter().map(|&x| V::splat(x)).collect();
+    let mut noise = Vec::new();
+    batch::noise_multipliers(Isa::detect(), p.demand_cv, &zl, &mut noise);
     let mut bws = batch::Workspace::default();
     let mut out = [material::Outcome {
         row: MetricsRow([0.0; N_METRICS]),

@@ -6,7 +6,7 @@
 use chokepoint::model::Scenario;
 use chokepoint::scenario::load_scenario;
 use chokepoint::sim::batch::{self, Isa, LaneFrames};
-use chokepoint::sim::lanes::{LANES, V};
+use chokepoint::sim::lanes::{self, LANES, V};
 use chokepoint::sim::material::{self, DayRecorder, Outcome, Workspace};
 use chokepoint::sim::rng;
 use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
@@ -74,24 +74,26 @@ fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
             .collect();
         for (s, strat) in scn.strategies.iter().enumerate() {
             for (m, p) in strat.materials.iter().enumerate() {
+                // The same noise multipliers for both (the noise itself is compared by the
+                // engine-level test).
+                let mut zl = vec![V::ZERO; h];
+                for (l, z) in z.iter().enumerate() {
+                    for (zt, &x) in zl.iter_mut().zip(&z[m]) {
+                        zt.0[l] = x;
+                    }
+                }
+                let mut noise = Vec::new();
+                batch::noise_multipliers(Isa::Portable, p.demand_cv, &zl, &mut noise);
                 // Scalar: replication by replication.
                 let mut want = Vec::new();
                 for (l, tl) in timelines.iter().enumerate() {
                     frames.build(scn, tl);
-                    let mut eps = Vec::new();
-                    material::noise_multipliers(p.demand_cv, &z[l][m], &mut eps);
+                    let eps: Vec<f64> = noise.iter().map(|v| v.0[l]).collect();
                     let mut days = Days::default();
                     let o = material::simulate(p, &frames.materials[m], &eps, &mut ws, &mut days);
                     want.push((bits(&o), days.0));
                 }
-                // Batched.
-                let mut noise = Vec::new();
-                if p.demand_cv > 0.0 {
-                    noise.resize(h, V::ZERO);
-                    for (l, z) in z.iter().enumerate() {
-                        batch::noise_multipliers_lane(p.demand_cv, &z[m], l, &mut noise);
-                    }
-                }
+                // Batched, in every instruction set.
                 for &isa in &isas {
                     batch::simulate(
                         isa,
@@ -146,5 +148,35 @@ fn batched_step_equals_scalar_step_bit_for_bit_on_every_shipped_scenario() {
         let scn = load_scenario(&f).expect("shipped scenarios are valid");
         let checked = compare(&f.display().to_string(), &scn, 12);
         assert!(checked > 0);
+    }
+}
+
+#[test]
+fn noise_multipliers_are_the_same_bits_in_every_instruction_set() {
+    let h = 4000;
+    let mut r = rng::stream(7, 0, rng::SUB_DEMAND);
+    let z: Vec<V> = (0..h)
+        .map(|_| {
+            V(std::array::from_fn(|_| {
+                3.0 * r.sample::<f64, _>(StandardNormal)
+            }))
+        })
+        .collect();
+    for cv in [0.01, 0.3, 2.0] {
+        let mut want = Vec::new();
+        batch::noise_multipliers(Isa::Portable, cv, &z, &mut want);
+        // Lane by lane, the scalar function of the same operations.
+        let s2 = (1.0f64 + cv * cv).ln();
+        let (mu, sigma) = (-0.5 * s2, s2.sqrt());
+        for (w, z) in want.iter().zip(&z) {
+            for l in 0..LANES {
+                assert_eq!(w.0[l].to_bits(), lanes::exp(mu + sigma * z.0[l]).to_bits());
+            }
+        }
+        for isa in Isa::ALL.into_iter().filter(|i| i.available()) {
+            let mut got = Vec::new();
+            batch::noise_multipliers(isa, cv, &z, &mut got);
+            assert!(got == want, "{isa:?}, cv {cv}");
+        }
     }
 }

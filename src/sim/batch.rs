@@ -17,11 +17,16 @@
 //! Pure; depends on [`crate::model`] and the sibling modules `lanes`, `material`,
 //! `metrics` and `timeline`.
 
+use super::daily::DailyHist;
 use super::lanes::{LANES, M, V};
 use super::material::{DayRecorder, EPISODE_GAP_DAYS, Ledger, Outcome};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
-use super::timeline::{FrameSink, Instance, Timeline, apply};
+use super::rng;
+use super::timeline::{FrameSink, Instance, Timeline, TriggerGraph, apply};
 use crate::model::{MaterialParams, Scenario};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use std::ops::Range;
 
 /// What the daily step reads of the timelines of a block of replications, per material.
 #[derive(Debug, Clone, Default)]
@@ -40,8 +45,11 @@ pub struct LaneFrame {
     pub demand_mult: Vec<V>,
     /// Per lane: what the metrics need of the instances hitting the material.
     pub hits: [Hits; LANES],
-    /// Days `lo..hi` that hold anything but neutral values (reset before the next build).
-    dirty: (usize, usize),
+    /// Entries `t * n_suppliers + i` of `avail` and `delay` written by the last build
+    /// (reset before the next one; repeats are harmless).
+    dirty_sup: Vec<usize>,
+    /// Days of `demand_mult` written by the last build.
+    dirty_days: Vec<usize>,
 }
 
 /// The instances hitting a material in one replication (see [`super::timeline::Frame`]).
@@ -67,35 +75,30 @@ struct LaneSink<'a> {
     lane: usize,
 }
 
-impl LaneSink<'_> {
-    #[inline]
-    fn touch(f: &mut LaneFrame, t: usize) {
-        f.dirty = (f.dirty.0.min(t), f.dirty.1.max(t + 1));
-    }
-}
-
 impl FrameSink for LaneSink<'_> {
     #[inline]
     fn supply_loss(&mut self, m: usize, i: usize, t: usize, factor: f64) {
         let f = &mut self.frames.materials[m];
-        LaneSink::touch(f, t);
-        f.avail[t * f.n_suppliers + i].0[self.lane] *= factor;
+        let k = t * f.n_suppliers + i;
+        f.dirty_sup.push(k);
+        f.avail[k].0[self.lane] *= factor;
     }
 
     #[inline]
     fn delay(&mut self, m: usize, i: usize, t: usize, days: u32) {
         let f = &mut self.frames.materials[m];
-        LaneSink::touch(f, t);
-        let d = &mut f.delay[t * f.n_suppliers + i][self.lane];
+        let k = t * f.n_suppliers + i;
+        f.dirty_sup.push(k);
+        let d = &mut f.delay[k][self.lane];
         *d = d.saturating_add(days);
         f.max_delay = f.max_delay.max(*d);
-        f.delayed[t * f.n_suppliers + i] = true;
+        f.delayed[k] = true;
     }
 
     #[inline]
     fn surge(&mut self, m: usize, t: usize, intensity: f64) {
         let f = &mut self.frames.materials[m];
-        LaneSink::touch(f, t);
+        f.dirty_days.push(t);
         f.demand_mult[t].0[self.lane] += intensity;
     }
 
@@ -132,15 +135,19 @@ impl LaneFrames {
                 f.delayed.resize(h * n, false);
                 f.demand_mult.clear();
                 f.demand_mult.resize(h, V::splat(1.0));
-            } else if f.dirty.0 < f.dirty.1 {
-                // Reset only the days the last block wrote.
-                let (lo, hi) = f.dirty;
-                f.avail[lo * n..hi * n].fill(V::splat(1.0));
-                f.delay[lo * n..hi * n].fill([0; LANES]);
-                f.delayed[lo * n..hi * n].fill(false);
-                f.demand_mult[lo..hi].fill(V::splat(1.0));
+            } else {
+                // Reset only what the last block wrote.
+                for &k in &f.dirty_sup {
+                    f.avail[k] = V::splat(1.0);
+                    f.delay[k] = [0; LANES];
+                    f.delayed[k] = false;
+                }
+                for &t in &f.dirty_days {
+                    f.demand_mult[t] = V::splat(1.0);
+                }
             }
-            f.dirty = (usize::MAX, 0);
+            f.dirty_sup.clear();
+            f.dirty_days.clear();
             f.max_delay = 0;
             for hits in &mut f.hits {
                 hits.onsets.clear();
@@ -160,13 +167,198 @@ impl LaneFrames {
     }
 }
 
-/// Fills `out` with the demand-noise multipliers of one lane (see
-/// [`super::material::noise_multipliers`]), from one standard-normal draw per day.
-pub fn noise_multipliers_lane(cv: f64, z: &[f64], lane: usize, out: &mut [V]) {
-    let s2 = (1.0 + cv * cv).ln();
-    let (mu, sigma) = (-0.5 * s2, s2.sqrt());
-    for (o, z) in out.iter_mut().zip(z) {
-        o.0[lane] = (mu + sigma * z).exp();
+/// Fills `out` with the demand-noise multipliers of every lane (see
+/// [`super::material::noise_multipliers`]: the same operations), from one
+/// standard-normal draw per lane and day in `z`. Leaves `out` empty when `cv` is 0.
+///
+/// # Panics
+/// If `isa` is not [`Isa::available`] on this CPU.
+pub fn noise_multipliers(isa: Isa, cv: f64, z: &[V], out: &mut Vec<V>) {
+    assert!(isa.available(), "{isa:?} is not available on this CPU");
+    out.clear();
+    if cv > 0.0 && !z.is_empty() {
+        let s2 = (1.0 + cv * cv).ln();
+        let (mu, sigma) = (-0.5 * s2, s2.sqrt());
+        out.resize(z.len(), V::ZERO);
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU has AVX2 (checked above).
+            Isa::Avx2 => unsafe { lognormal_avx2(mu, sigma, z, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the CPU has AVX-512 F, VL and DQ (checked above).
+            Isa::Avx512 => unsafe { lognormal_avx512(mu, sigma, z, out) },
+            _ => lognormal(mu, sigma, z, out),
+        }
+    }
+}
+
+/// `out = exp(mu + sigma z)`, lane by lane.
+#[inline(always)]
+fn lognormal(mu: f64, sigma: f64, z: &[V], out: &mut [V]) {
+    let (mu, sigma) = (V::splat(mu), V::splat(sigma));
+    for (o, &z) in out.iter_mut().zip(z) {
+        *o = (mu + sigma * z).exp();
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx,avx2")]
+fn lognormal_avx2(mu: f64, sigma: f64, z: &[V], out: &mut [V]) {
+    lognormal(mu, sigma, z, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx,avx2,avx512f,avx512vl,avx512dq")]
+fn lognormal_avx512(mu: f64, sigma: f64, z: &[V], out: &mut [V]) {
+    lognormal(mu, sigma, z, out)
+}
+
+/// Per-thread state for running blocks of up to [`LANES`] replications through the
+/// batched step: the same streams, frames and rows as the scalar engine, lane by lane.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    isa: Isa,
+    timelines: Box<[Timeline; LANES]>,
+    frames: LaneFrames,
+    ws: Workspace,
+    /// Standard-normal draws of the demand noise per material, in lane layout.
+    z: Vec<Vec<V>>,
+    /// Noise multipliers per material, for the `demand_cv` in `eps_cv`.
+    eps: Vec<Vec<V>>,
+    eps_cv: Vec<f64>,
+    out: [Outcome; LANES],
+}
+
+/// What every block of a run shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// The scenario.
+    pub scn: &'a Scenario,
+    /// Its trigger graph.
+    pub graph: &'a TriggerGraph,
+    /// Per material: whether any strategy gives it demand noise.
+    pub noisy: &'a [bool],
+    /// `canon[s * M + m]`: the first strategy giving material `m` the same parameters as
+    /// strategy `s` (whose outcome is then copied).
+    pub canon: &'a [usize],
+    /// Seed of the random streams.
+    pub seed: u64,
+}
+
+impl Runner {
+    /// A runner using the instruction set `isa` (see [`Isa::detect`]).
+    pub fn new(isa: Isa) -> Self {
+        Runner {
+            isa,
+            timelines: Box::default(),
+            frames: LaneFrames::default(),
+            ws: Workspace::default(),
+            z: Vec::new(),
+            eps: Vec::new(),
+            eps_cv: Vec::new(),
+            out: [Outcome {
+                row: MetricsRow([0.0; N_METRICS]),
+                ledger: Ledger {
+                    initial_stock: 0.0,
+                    initial_pipeline: 0.0,
+                    dispatched: 0.0,
+                    final_stock: 0.0,
+                    final_pipeline: 0.0,
+                    served: 0.0,
+                },
+            }; LANES],
+        }
+    }
+
+    /// Runs the replications `reps` (at most [`LANES`]) of every strategy and material,
+    /// appending their rows to `rows` laid out `[(r * S + s) * M + m]`. With `hist`,
+    /// the replications below `record_below` are recorded into it.
+    ///
+    /// # Panics
+    /// If `reps` holds more than [`LANES`] replications (a programming error).
+    pub fn run(
+        &mut self,
+        plan: &Plan,
+        reps: Range<u64>,
+        mut hist: Option<&mut DailyHist>,
+        record_below: u64,
+        rows: &mut Vec<MetricsRow>,
+    ) {
+        let scn = plan.scn;
+        let k = (reps.end - reps.start) as usize;
+        assert!(k <= LANES, "a block holds at most {LANES} replications");
+        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+        let h = scn.horizon_days as usize;
+        for (l, tl) in self.timelines.iter_mut().enumerate() {
+            if l < k {
+                tl.sample(scn, plan.graph, plan.seed, reps.start + l as u64);
+            } else {
+                // Padding lanes: no shocks (their results are dropped).
+                tl.per_shock.iter_mut().for_each(Vec::clear);
+            }
+        }
+        self.frames.build(scn, &self.timelines);
+        self.z.resize_with(nm, Vec::new);
+        self.eps.resize_with(nm, Vec::new);
+        self.eps_cv.clear();
+        self.eps_cv.resize(nm, f64::NAN);
+        for (m, z) in self.z.iter_mut().enumerate() {
+            if !plan.noisy[m] {
+                continue;
+            }
+            z.resize(h, V::ZERO);
+            for l in 0..k {
+                let rep = reps.start + l as u64;
+                let mut r = rng::stream(plan.seed, rep, rng::SUB_DEMAND + m as u64);
+                for zt in z.iter_mut() {
+                    zt.0[l] = r.sample::<f64, _>(StandardNormal);
+                }
+            }
+        }
+        let recorded = |l: usize| l < k && reps.start + (l as u64) < record_below;
+        let record = hist.is_some() && recorded(0);
+        let first = rows.len();
+        rows.resize(first + k * ns * nm, MetricsRow([0.0; N_METRICS]));
+        let rows = &mut rows[first..];
+        for (s, strat) in scn.strategies.iter().enumerate() {
+            for (m, p) in strat.materials.iter().enumerate() {
+                let c = plan.canon[s * nm + m];
+                if c != s {
+                    // Same parameters as under strategy `c`: same outcome (common random
+                    // numbers), so copy it.
+                    for l in 0..k {
+                        rows[(l * ns + s) * nm + m] = rows[(l * ns + c) * nm + m];
+                    }
+                    continue;
+                }
+                if self.eps_cv[m].to_bits() != p.demand_cv.to_bits() {
+                    noise_multipliers(self.isa, p.demand_cv, &self.z[m], &mut self.eps[m]);
+                    self.eps_cv[m] = p.demand_cv;
+                }
+                simulate(
+                    self.isa,
+                    p,
+                    &self.frames.materials[m],
+                    &self.eps[m],
+                    &mut self.ws,
+                    record,
+                    &mut self.out,
+                );
+                for l in 0..k {
+                    rows[(l * ns + s) * nm + m] = self.out[l].row;
+                }
+                if record && let Some(hist) = hist.as_deref_mut() {
+                    for l in (0..k).filter(|&l| recorded(l)) {
+                        self.ws.replay(l, &mut hist.recorder(s, m));
+                    }
+                }
+            }
+        }
+        if record && let Some(hist) = hist {
+            for _ in (0..k).filter(|&l| recorded(l)) {
+                hist.add_replication();
+            }
+        }
     }
 }
 
