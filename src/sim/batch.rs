@@ -197,7 +197,8 @@ pub fn noise_multipliers(isa: Isa, cv: f64, z: &[V], out: &mut Vec<V>) {
 fn lognormal(mu: f64, sigma: f64, z: &[V], out: &mut [V]) {
     let (mu, sigma) = (V::splat(mu), V::splat(sigma));
     for (o, &z) in out.iter_mut().zip(z) {
-        *o = (mu + sigma * z).exp();
+        // The C library's exp, lane by lane, as the scalar step's noise.
+        *o = V((mu + sigma * z).0.map(f64::exp));
     }
 }
 
@@ -788,21 +789,12 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
             (V::splat(base_pstar), V::splat(base_pipe))
         };
 
-        // 1. Arrivals, then any excess over the private target refills the stockpile.
+        // 1. Arrivals.
         let slot = &mut ws.ring[t & rmask];
         let arrived = *slot;
         *slot = V::ZERO;
         priv_stock += arrived;
         pipeline -= arrived;
-        // (Without a stockpile target, the stockpile stays exactly +0 all along: the
-        // `!STOCKPILE` branches below drop the operations that cannot change a bit,
-        // such as adding +0 to a non-negative number.)
-        if STOCKPILE {
-            let refill = stockpile.lt(gstar_v).and(priv_stock.gt(pstar));
-            let x = (priv_stock - pstar).min(gstar_v - stockpile);
-            priv_stock = refill.select(priv_stock - x, priv_stock);
-            stockpile = refill.select(stockpile + x, stockpile);
-        }
 
         // 2. Demand and substitution.
         let eps = if noise.is_empty() {
@@ -822,10 +814,19 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         let from_p = need.min(priv_stock);
         priv_stock -= from_p;
         let rest = need - from_p;
+        // (Without a stockpile target, the stockpile stays exactly +0 all along: the
+        // `!STOCKPILE` branches drop the operations that cannot change a bit, such as
+        // adding +0 to a non-negative number.)
         let short = if STOCKPILE {
             let from_g = rest.min(stockpile).min(release_cap);
             stockpile -= from_g;
             served += from_p + from_g;
+            // Then refill (v1.1): private stock above the day's target moves into the
+            // stockpile, after serving.
+            let refill = stockpile.lt(gstar_v).and(priv_stock.gt(pstar));
+            let x = (priv_stock - pstar).min(gstar_v - stockpile);
+            priv_stock = refill.select(priv_stock - x, priv_stock);
+            stockpile = refill.select(stockpile + x, stockpile);
             rest - from_g
         } else {
             served += from_p;
@@ -971,7 +972,12 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         v[Metric::MaxDailyShortfallPct.index()] = book.max_daily_pct[l];
         v[Metric::DaysShort.index()] = book.days_short[l] as f64;
         v[Metric::TtsDays.index()] = book.tts[l];
-        v[Metric::RecoveryDays.index()] = longest_recovery as f64;
+        // Absent, like tts, when demand was always met (MODEL.md §5, v1.1).
+        v[Metric::RecoveryDays.index()] = if book.days_short[l] > 0 {
+            longest_recovery as f64
+        } else {
+            f64::NAN
+        };
         v[Metric::StockpileMinPct.index()] = if gstar > 0.0 {
             // min_t (G_t / G*) = (min_t G_t) / G*: division by a positive number is
             // monotone, also after rounding.
