@@ -197,8 +197,7 @@ pub fn noise_multipliers(isa: Isa, cv: f64, z: &[V], out: &mut Vec<V>) {
 fn lognormal(mu: f64, sigma: f64, z: &[V], out: &mut [V]) {
     let (mu, sigma) = (V::splat(mu), V::splat(sigma));
     for (o, &z) in out.iter_mut().zip(z) {
-        // The C library's exp, lane by lane, as the scalar step's noise.
-        *o = V((mu + sigma * z).0.map(f64::exp));
+        *o = (mu + sigma * z).exp();
     }
 }
 
