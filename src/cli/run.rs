@@ -181,7 +181,8 @@ pub fn run(args: Args) -> ExitCode {
     };
     let result = pool.install(|| sim::run(&scn, &opts, &progress));
     bar.finish_and_clear();
-    let summary = Summary::from_run(&scn, &result, seed);
+    // Statistics and outputs run in the same pool: `-j` bounds every phase.
+    let summary = pool.install(|| Summary::from_run(&scn, &result, seed));
     let wall = t0.elapsed().as_secs_f64();
 
     let info = RunInfo {
@@ -199,13 +200,14 @@ pub fn run(args: Args) -> ExitCode {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written = match write_all(&out, &scn, &result, &summary, &info, &bytes, &args) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(super::EXIT_FAILURE);
-        }
-    };
+    let written =
+        match pool.install(|| write_all(&out, &scn, &result, &summary, &info, &bytes, &args)) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(super::EXIT_FAILURE);
+            }
+        };
     if !args.quiet {
         println!(
             "{} — {replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s\n",
