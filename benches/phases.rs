@@ -8,10 +8,10 @@
 //! - `phase/noise_multipliers`: the lognormal multipliers `exp(μ + σz)` of one material;
 //! - `phase/daily_step`, `phase/daily_step_recorded`: one material over 730 days without
 //!   and with the daily histograms (the difference is the cost of recording);
-//! - `phase/statistics`: `Summary::from_run` over 10,000 replications;
+//! - `phase/statistics/{1,2} threads`: `Summary::from_run` over 10,000 replications;
 //! - `phase/daily_bands`: the band quantiles of the daily histograms;
-//! - `phase/output`: the data files of `run` (summary, replications.csv, daily.csv,
-//!   run.json) for 10,000 replications, written to a temporary folder.
+//! - `phase/output/{1,2} threads`: the data files of `run` (summary, replications.csv,
+//!   daily.csv, run.json) for 10,000 replications, written to a temporary folder.
 //!
 //! The whole-replication and whole-run figures are in `benches/engine.rs`.
 
@@ -197,9 +197,23 @@ fn analysis_and_output(c: &mut Criterion) {
     let mut g = c.benchmark_group("phase");
     g.sample_size(10);
     g.throughput(Throughput::Elements(res.n_replications as u64));
-    g.bench_function("statistics", |b| {
-        b.iter(|| Summary::from_run(black_box(&scn), &res, scn.seed))
-    });
+    // Statistics and output run in parallel: timed on 1 thread (the work, what a
+    // regression moves) and on 2 (this machine's cores).
+    let pools: Vec<(usize, rayon::ThreadPool)> = [1, 2]
+        .into_iter()
+        .map(|n| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .expect("a thread pool");
+            (n, pool)
+        })
+        .collect();
+    for (n, pool) in &pools {
+        g.bench_function(format!("statistics/{n} threads"), |b| {
+            b.iter(|| pool.install(|| Summary::from_run(black_box(&scn), &res, scn.seed)))
+        });
+    }
     let hist = res.daily.as_ref().expect("daily histograms were asked for");
     g.bench_function("daily_bands", |b| b.iter(|| daily_bands(black_box(hist))));
     let summary = Summary::from_run(&scn, &res, scn.seed);
@@ -220,12 +234,16 @@ fn analysis_and_output(c: &mut Criterion) {
         rand_distr_version: report::RAND_DISTR_VERSION.into(),
         started_at: String::new(),
     };
-    g.bench_function("output", |b| {
-        b.iter(|| {
-            report::write_run_outputs(dir.path(), &scn, &res, &summary, &bands, &info)
-                .expect("the temporary folder is writable")
-        })
-    });
+    for (n, pool) in &pools {
+        g.bench_function(format!("output/{n} threads"), |b| {
+            b.iter(|| {
+                pool.install(|| {
+                    report::write_run_outputs(dir.path(), &scn, &res, &summary, &bands, &info)
+                        .expect("the temporary folder is writable")
+                })
+            })
+        });
+    }
     g.finish();
 }
 
