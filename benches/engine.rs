@@ -1,16 +1,20 @@
 //! Benchmarks of the simulation core on `scenarios/bench.toml` (2 materials, 4 suppliers
 //! each, 6 shocks with a trigger and a logistics delay, demand noise, 5 strategies, 730
-//! days): the daily step (one material over the horizon, reported per run of 730 days),
-//! one replication (every strategy and material), and a run of 2,000 replications.
-//! The README's "Performance" section gives the 100,000-replication figure of the CLI.
+//! days): the scalar daily step (one material over the horizon, reported per run of 730
+//! days), the cost of one replication (every strategy and material) per kernel, and a run
+//! of 2,000 replications. `benches/phases.rs` times each phase; the README's
+//! "Performance" section and docs/performance.md give the figures.
 
 use chokepoint::model::Scenario;
+use chokepoint::sim::batch::Isa;
+use chokepoint::sim::engine::{Kernel, run_with};
 use chokepoint::sim::material::{self, NoRecord, Workspace};
 use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
 use chokepoint::sim::{NoProgress, RunOptions, run};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
+use std::time::Instant;
 
 fn bench_scenario() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench.toml");
@@ -58,24 +62,41 @@ fn daily_step(c: &mut Criterion) {
     g.finish();
 }
 
+/// The cost of one replication (every strategy and material, no daily bands) within a
+/// run on one thread: each measurement runs the next `iters` replications, so blocks are
+/// full as in a real run. One variant per kernel; the fastest is what `run` uses.
 fn one_replication(c: &mut Criterion) {
     let scn = bench_scenario();
-    let mut r = 0u64;
-    c.bench_function(
-        "one replication (5 strategies x 2 materials, no daily bands)",
-        |b| {
-            b.iter(|| {
-                r += 1;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    let mut kernels = vec![Kernel::Scalar];
+    kernels.extend(
+        Isa::ALL
+            .into_iter()
+            .filter(|i| i.available())
+            .map(Kernel::Batched),
+    );
+    let mut g = c.benchmark_group("one replication (5 strategies x 2 materials, 1 thread)");
+    for kernel in kernels {
+        let mut next = 0u64;
+        g.bench_function(format!("{kernel:?}"), |b| {
+            b.iter_custom(|iters| {
                 let opts = RunOptions {
                     seed: scn.seed,
-                    replications: r..r + 1,
+                    replications: next..next + iters,
                     daily: false,
                     daily_replications: 0,
                 };
-                run(black_box(&scn), &opts, &NoProgress)
+                next += iters;
+                let t = Instant::now();
+                black_box(pool.install(|| run_with(&scn, &opts, &NoProgress, kernel)));
+                t.elapsed()
             })
-        },
-    );
+        });
+    }
+    g.finish();
 }
 
 fn full_run(c: &mut Criterion) {

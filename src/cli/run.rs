@@ -199,7 +199,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let progress = Bar::new(&scn.name, replications, t0, args.quiet);
     let result = pool.install(|| sim::run(&scn, &opts, &progress));
     progress.bar.finish_and_clear();
-    let summary = Summary::from_run(&scn, &result, seed);
+    // Statistics and outputs run in the same pool: `-j` bounds every phase.
+    let summary = pool.install(|| Summary::from_run(&scn, &result, seed));
     let wall = t0.elapsed().as_secs_f64();
 
     let info = RunInfo {
@@ -217,7 +218,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written = write_all(&out, &scn, &result, &summary, &info, &bytes, &args)?;
+    let written =
+        pool.install(|| write_all(&out, &scn, &result, &summary, &info, &bytes, &args))?;
     if !args.quiet {
         println!(
             "{} — {replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s\n",

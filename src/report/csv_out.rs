@@ -16,6 +16,7 @@
 use crate::model::Scenario;
 use crate::sim::{Metric, RunResult};
 use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -128,37 +129,80 @@ pub fn summary_csv(summary: &Summary) -> String {
 /// Name of the per-replication strategy total column of `replications.csv`.
 pub const STRATEGY_TOTAL_COLUMN: &str = "strategy_total_cost";
 
-/// Writes `replications.csv` of a run to `out`, streaming row by row (the buffer of the
-/// `csv` writer only): header `replication, strategy, material,` then every metric in
-/// [`Metric::ALL`] order, then [`STRATEGY_TOTAL_COLUMN`] (the strategy's total cost in
-/// the replication, [`crate::stats::total_value`], the same on every material's row);
-/// `R × S × M` rows in replication, strategy, material order.
+/// Replications per formatting task of [`write_replications_csv`] (about 1 MB of CSV for
+/// `scenarios/bench.toml`).
+const CSV_CHUNK: usize = 2048;
+
+/// Formatting tasks in flight at once in [`write_replications_csv`]: bounds the memory
+/// held (a few tens of MB) whatever the run's size.
+const CSV_WINDOW: usize = 16;
+
+/// Writes `replications.csv` of a run to `out`: header `replication, strategy,
+/// material,` then every metric in [`Metric::ALL`] order, then [`STRATEGY_TOTAL_COLUMN`]
+/// (the strategy's total cost in the replication, [`crate::stats::total_value`], the
+/// same on every material's row); `R × S × M` rows in replication, strategy, material
+/// order.
+///
+/// Rows are formatted in parallel chunks of replications (in the current rayon pool),
+/// at most [`CSV_WINDOW`] chunks at a time, and written in replication order. A row's
+/// bytes depend on that row alone, so the file is the same bytes as one written row by
+/// row, whatever the thread count.
 ///
 /// # Errors
 /// Any I/O error of `out`.
-pub fn write_replications_csv<W: Write>(out: W, scn: &Scenario, res: &RunResult) -> io::Result<()> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(out);
+pub fn write_replications_csv<W: Write>(
+    mut out: W,
+    scn: &Scenario,
+    res: &RunResult,
+) -> io::Result<()> {
     let mut header = vec!["replication", "strategy", "material"];
     header.extend(Metric::ALL.iter().map(|m| m.name()));
     header.push(STRATEGY_TOTAL_COLUMN);
-    w.write_record(&header)?;
-    let ids_s: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
-    let ids_m: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-    for r in 0..res.n_replications {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(&header)
+        .expect("writing CSV to memory cannot fail");
+    out.write_all(&w.into_inner().expect("flushing CSV to memory cannot fail"))?;
+    let n_chunks = res.n_replications.div_ceil(CSV_CHUNK);
+    for window in (0..n_chunks).collect::<Vec<_>>().chunks(CSV_WINDOW) {
+        let bufs: Vec<Vec<u8>> = window
+            .par_iter()
+            .map(|&c| {
+                let a = c * CSV_CHUNK;
+                replication_rows(scn, res, a..(a + CSV_CHUNK).min(res.n_replications))
+            })
+            .collect();
+        for b in &bufs {
+            out.write_all(b)?;
+        }
+    }
+    out.flush()
+}
+
+/// The rows of `replications.csv` for the replications `reps` (counted from the run's
+/// first), without header.
+fn replication_rows(scn: &Scenario, res: &RunResult, reps: std::ops::Range<usize>) -> Vec<u8> {
+    // A row of bench.toml is about 110 bytes.
+    let rows = reps.len() * res.n_strategies * res.n_materials;
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(rows * 128));
+    for r in reps {
         let rep = res.first_replication + r as u64;
-        for (s, sid) in ids_s.iter().enumerate() {
+        for (s, strat) in scn.strategies.iter().enumerate() {
+            let sid = strat.id.as_str();
             let total = total_value(scn, res, r, s, TotalMetric::TotalCost);
-            for (m, mid) in ids_m.iter().enumerate() {
+            for (m, mat) in scn.materials.iter().enumerate() {
+                let mid = mat.id.as_str();
                 let v = res.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
                 // The csv serializer flattens the nested array into fields.
-                w.serialize((rep, sid, mid, v, total))?;
+                w.serialize((rep, sid, mid, v, total))
+                    .expect("flat rows serialise to memory without error");
             }
         }
     }
-    w.flush()?;
-    Ok(())
+    w.into_inner().expect("flushing CSV to memory cannot fail")
 }
 
 /// Columns of `daily.csv`, in order.

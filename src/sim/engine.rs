@@ -5,8 +5,16 @@
 //! histograms are integer counts, so every thread count, schedule and shard split gives
 //! the same bits. Runs in the current rayon pool: the caller chooses the threads with
 //! `ThreadPool::install`.
+//!
+//! Within a chunk, blocks of [`LANES`] replications run through the batched step
+//! ([`super::batch`], SIMD lanes); a block of fewer than [`MIN_BATCH`] replications (the
+//! tail of a run) runs one replication at a time through the scalar step. Both compute the
+//! same bits (a test runs every shipped scenario both ways), so how a run is cut into
+//! blocks never shows in its results.
 
+use super::batch::{Isa, Plan, Runner};
 use super::daily::DailyHist;
+use super::lanes::LANES;
 use super::material::{self, NoRecord, Outcome, Workspace};
 use super::metrics::MetricsRow;
 use super::rng;
@@ -20,6 +28,28 @@ use std::sync::Mutex;
 
 /// Replications per unit of parallel work.
 pub const CHUNK: u64 = 32;
+
+/// Fewest replications worth a batched block: below, the scalar step is cheaper than
+/// running the idle lanes.
+pub const MIN_BATCH: usize = 4;
+
+/// Which implementation of the daily step runs the replications; every choice gives
+/// the same bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// One replication at a time ([`material::simulate`]): the reference.
+    Scalar,
+    /// [`LANES`] replications at a time ([`super::batch::simulate`]) with the given instruction
+    /// set, the tail of a run through the scalar step.
+    Batched(Isa),
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs.
+    pub fn detect() -> Kernel {
+        Kernel::Batched(Isa::detect())
+    }
+}
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -112,6 +142,7 @@ struct Worker {
     noise: Vec<Vec<f64>>,
     eps: Vec<Vec<f64>>,
     eps_cv: Vec<f64>,
+    runner: Option<Runner>,
     hist: Option<DailyHist>,
 }
 
@@ -176,8 +207,25 @@ fn replication(
     }
 }
 
-/// Runs the replications of `opts` for every strategy of `scn`.
+/// Runs the replications of `opts` for every strategy of `scn`, with the fastest kernel
+/// this CPU runs.
 pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunResult {
+    run_with(scn, opts, progress, Kernel::detect())
+}
+
+/// [`run`] with a chosen kernel (every kernel gives the same bits).
+///
+/// # Panics
+/// If `kernel` uses an instruction set this CPU lacks (see [`Isa::available`]).
+pub fn run_with(
+    scn: &Scenario,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+    kernel: Kernel,
+) -> RunResult {
+    if let Kernel::Batched(isa) = kernel {
+        assert!(isa.available(), "{isa:?} is not available on this CPU");
+    }
     let graph = TriggerGraph::new(scn);
     let noisy: Vec<bool> = (0..scn.materials.len())
         .map(|m| {
@@ -208,7 +256,23 @@ pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunRes
         noise: Vec::new(),
         eps: Vec::new(),
         eps_cv: Vec::new(),
+        runner: match kernel {
+            Kernel::Batched(isa) => Some(Runner::new(isa)),
+            Kernel::Scalar => None,
+        },
         hist: opts.daily.then(|| DailyHist::new(scn)),
+    };
+    let plan = Plan {
+        scn,
+        graph: &graph,
+        noisy: &noisy,
+        canon: &canon,
+        seed: opts.seed,
+    };
+    let record_below = if opts.daily {
+        opts.daily_replications
+    } else {
+        0
     };
 
     let chunks: Vec<Vec<MetricsRow>> = (0..n_chunks)
@@ -222,11 +286,24 @@ pub fn run(scn: &Scenario, opts: &RunOptions, progress: &dyn Progress) -> RunRes
                 .and_then(|mut p| p.pop())
                 .unwrap_or_else(new_worker);
             let mut out = Vec::with_capacity((b - a) as usize * per_rep);
-            for rep in a..b {
-                let record = opts.daily && rep < opts.daily_replications;
-                replication(
-                    scn, &graph, &noisy, &canon, opts.seed, rep, record, &mut w, &mut out,
-                );
+            let mut block = a;
+            while block < b {
+                let next = (block + LANES as u64).min(b);
+                match &mut w.runner {
+                    Some(runner) if (next - block) as usize >= MIN_BATCH => {
+                        runner.run(&plan, block..next, w.hist.as_mut(), record_below, &mut out);
+                    }
+                    _ => {
+                        for rep in block..next {
+                            let record = rep < record_below;
+                            replication(
+                                scn, &graph, &noisy, &canon, opts.seed, rep, record, &mut w,
+                                &mut out,
+                            );
+                        }
+                    }
+                }
+                block = next;
             }
             progress.advance(b - a);
             if let Ok(mut p) = pool.lock() {

@@ -423,12 +423,15 @@ pub fn simulate<R: DayRecorder>(
 /// Fills `out` with the demand-noise multipliers `ε(t)` of MODEL.md §4: lognormal with
 /// mean 1 and coefficient of variation `cv`, from one standard-normal draw `z[t]` per
 /// day. Leaves `out` empty when `cv` is 0 (deterministic demand).
+///
+/// The exponential is [`super::lanes::exp`], built from IEEE basic operations: the same
+/// bits on every machine and C library, and in the batched step's SIMD lanes.
 pub fn noise_multipliers(cv: f64, z: &[f64], out: &mut Vec<f64>) {
     out.clear();
     if cv > 0.0 && !z.is_empty() {
         let s2 = (1.0 + cv * cv).ln();
         let (mu, sigma) = (-0.5 * s2, s2.sqrt());
-        out.extend(z.iter().map(|z| (mu + sigma * z).exp()));
+        out.extend(z.iter().map(|z| super::lanes::exp(mu + sigma * z)));
     }
 }
 

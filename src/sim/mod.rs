@@ -5,8 +5,10 @@
 //! prints nothing, and holds no global state. Randomness comes only from the streams of
 //! [`rng`], keyed by `(seed, replication)`.
 
+pub mod batch;
 pub mod daily;
 pub mod engine;
+pub mod lanes;
 pub mod material;
 pub mod metrics;
 pub mod rng;

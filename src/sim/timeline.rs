@@ -243,52 +243,96 @@ impl Frames {
             f.supply_windows.clear();
             f.touched = false;
         }
-        for inst in timeline.instances() {
-            let shock = &scn.shocks[inst.shock];
-            let start = inst.onset as usize;
-            let end = (inst.end() as usize).min(h);
-            let rec_end = (inst.end_of_recovery() as usize).min(h);
-            for &(m, i) in &shock.supply_targets {
-                let f = &mut self.materials[m];
-                f.dirty = true;
-                let n = f.n_suppliers;
-                for t in start..rec_end {
-                    let s = inst.intensity(t as u32);
-                    f.avail[t * n + i] *= 1.0 - s;
-                }
-                if inst.delay > 0 {
-                    for t in start..end {
-                        let d = &mut f.delay[t * n + i];
-                        *d = d.saturating_add(inst.delay);
-                        f.max_delay = f.max_delay.max(*d);
-                    }
-                }
-            }
-            for &m in &shock.demand_targets {
-                let f = &mut self.materials[m];
-                f.dirty = true;
-                for t in start..rec_end {
-                    f.demand_mult[t] += inst.intensity(t as u32);
-                }
-            }
-            for m in 0..scn.materials.len() {
-                if shock.hits(m) {
-                    let f = &mut self.materials[m];
-                    f.touched = true;
-                    f.hit_onsets.push(inst.onset);
-                    if shock.kind.is_supply() {
-                        f.supply_windows.push((inst.onset, inst.end_of_recovery()));
-                        f.first_supply_onset = Some(
-                            f.first_supply_onset
-                                .map_or(inst.onset, |o| o.min(inst.onset)),
-                        );
-                    }
-                }
-            }
-        }
+        apply(scn, timeline, h, &mut ScalarSink(self));
         for f in &mut self.materials {
             f.hit_onsets.sort_unstable();
             f.supply_windows.sort_unstable();
+        }
+    }
+}
+
+/// Receives what the instances of a timeline do to the frames of each material, in the
+/// order [`apply`] visits them. Implemented by [`Frames`] and by the lane frames of the
+/// batched step, so both read the timeline the same way and compute the same bits.
+pub(crate) trait FrameSink {
+    /// Availability of supplier `i` of material `m` on day `t` is multiplied by `factor`.
+    fn supply_loss(&mut self, m: usize, i: usize, t: usize, factor: f64);
+    /// `days` are added to the lead time of supplier `i` of material `m` on day `t`.
+    fn delay(&mut self, m: usize, i: usize, t: usize, days: u32);
+    /// `intensity` is added to the demand multiplier of material `m` on day `t`.
+    fn surge(&mut self, m: usize, t: usize, intensity: f64);
+    /// `inst` hits material `m`; `supply` when it is a supply disruption.
+    fn hit(&mut self, m: usize, inst: &Instance, supply: bool);
+}
+
+/// Visits every effect of the instances of `timeline` on a horizon of `h` days, instance
+/// by instance in (shock, onset) order (MODEL.md §3).
+pub(crate) fn apply<S: FrameSink>(scn: &Scenario, timeline: &Timeline, h: usize, sink: &mut S) {
+    for inst in timeline.instances() {
+        let shock = &scn.shocks[inst.shock];
+        let start = inst.onset as usize;
+        let end = (inst.end() as usize).min(h);
+        let rec_end = (inst.end_of_recovery() as usize).min(h);
+        for &(m, i) in &shock.supply_targets {
+            for t in start..rec_end {
+                sink.supply_loss(m, i, t, 1.0 - inst.intensity(t as u32));
+            }
+            if inst.delay > 0 {
+                for t in start..end {
+                    sink.delay(m, i, t, inst.delay);
+                }
+            }
+        }
+        for &m in &shock.demand_targets {
+            for t in start..rec_end {
+                sink.surge(m, t, inst.intensity(t as u32));
+            }
+        }
+        for m in 0..scn.materials.len() {
+            if shock.hits(m) {
+                sink.hit(m, inst, shock.kind.is_supply());
+            }
+        }
+    }
+}
+
+/// [`FrameSink`] of the scalar [`Frames`].
+struct ScalarSink<'a>(&'a mut Frames);
+
+impl FrameSink for ScalarSink<'_> {
+    #[inline]
+    fn supply_loss(&mut self, m: usize, i: usize, t: usize, factor: f64) {
+        let f = &mut self.0.materials[m];
+        f.dirty = true;
+        f.avail[t * f.n_suppliers + i] *= factor;
+    }
+
+    #[inline]
+    fn delay(&mut self, m: usize, i: usize, t: usize, days: u32) {
+        let f = &mut self.0.materials[m];
+        f.dirty = true;
+        let d = &mut f.delay[t * f.n_suppliers + i];
+        *d = d.saturating_add(days);
+        f.max_delay = f.max_delay.max(*d);
+    }
+
+    #[inline]
+    fn surge(&mut self, m: usize, t: usize, intensity: f64) {
+        let f = &mut self.0.materials[m];
+        f.dirty = true;
+        f.demand_mult[t] += intensity;
+    }
+
+    fn hit(&mut self, m: usize, inst: &Instance, supply: bool) {
+        let f = &mut self.0.materials[m];
+        f.touched = true;
+        f.hit_onsets.push(inst.onset);
+        if supply {
+            f.supply_windows.push((inst.onset, inst.end_of_recovery()));
+            f.first_supply_onset = Some(
+                f.first_supply_onset
+                    .map_or(inst.onset, |o| o.min(inst.onset)),
+            );
         }
     }
 }

@@ -265,63 +265,94 @@ impl Summary {
             .map(|&k| total_column(scn, res, reference, k))
             .collect();
 
-        // One strategy per task; each is computed sequentially and the indexed collect
-        // keeps strategy order, so the result does not depend on the thread count.
+        // One task per column (strategy, material, metric), each computed sequentially;
+        // the indexed collect keeps task order, so the result does not depend on the
+        // thread count. Columns, not strategies, so that 2 threads share the work evenly.
+        let ns = scn.strategies.len();
+        let per_mat = Metric::ALL.len() + RECOVERY_THRESHOLDS.len();
+        let per_strat = nm * per_mat + N_TOTAL;
+        let cells: Vec<(String, Paired, String, Stats)> = (0..ns * per_strat)
+            .into_par_iter()
+            .map(|i| {
+                let (s, j) = (i / per_strat, i % per_strat);
+                if j < nm * per_mat {
+                    let (m, k) = (j / per_mat, j % per_mat);
+                    let id = &scn.materials[m].id;
+                    if let Some(&metric) = Metric::ALL.get(k) {
+                        let col = metric_column(res, s, m, metric);
+                        let (lo, hi) = metric.bounds();
+                        (
+                            format!("{id}.{}", metric.name()),
+                            Paired::from_pairs(&col, &ref_mat[m][k]),
+                            metric.name().to_string(),
+                            Stats::from_bounded_sample(&col, lo, hi),
+                        )
+                    } else {
+                        let days = RECOVERY_THRESHOLDS[k - Metric::ALL.len()];
+                        let name = recovery_over_name(days);
+                        let col = recovery_over_column(res, s, m, days);
+                        let refc = recovery_over_column(res, reference, m, days);
+                        (
+                            format!("{id}.{name}"),
+                            Paired::from_pairs(&col, &refc),
+                            name,
+                            Stats::from_bounded_sample(&col, 0.0, 1.0),
+                        )
+                    }
+                } else {
+                    let k = j - nm * per_mat;
+                    let metric = TotalMetric::ALL[k];
+                    let col = total_column(scn, res, s, metric);
+                    (
+                        format!("{TOTAL}.{}", metric.name()),
+                        Paired::from_pairs(&col, &ref_tot[k]),
+                        metric.name().to_string(),
+                        // Every total is a sum of non-negative amounts.
+                        Stats::from_bounded_sample(&col, 0.0, f64::INFINITY),
+                    )
+                }
+            })
+            .collect();
+        let shares: Vec<(Vec<Option<f64>>, Option<f64>)> = (0..ns)
+            .into_par_iter()
+            .map(|s| {
+                let per_m = (0..nm).map(|m| autonomy(res, s, m)).collect();
+                (per_m, overall_autonomy(res, s))
+            })
+            .collect();
+
+        // Assembly in scenario order: `vs_reference` takes every material's comparisons,
+        // then the totals', as the key order of [`StrategySummary::vs_reference`] says.
+        let mut cells = cells.into_iter();
         let strategies = scn
             .strategies
-            .par_iter()
-            .enumerate()
-            .map(|(s, strat)| {
-                let mut vs = Vec::new();
+            .iter()
+            .zip(shares)
+            .map(|(strat, (autonomies, overall))| {
+                let mut vs = Vec::with_capacity(per_strat);
                 let materials = scn
                     .materials
                     .iter()
-                    .enumerate()
-                    .map(|(m, info)| {
-                        let mut metrics = Vec::with_capacity(Metric::ALL.len());
-                        for (k, &metric) in Metric::ALL.iter().enumerate() {
-                            let col = metric_column(res, s, m, metric);
-                            vs.push((
-                                format!("{}.{}", info.id, metric.name()),
-                                Paired::from_pairs(&col, &ref_mat[m][k]),
-                            ));
-                            let (lo, hi) = metric.bounds();
-                            metrics.push((
-                                metric.name().to_string(),
-                                Stats::from_bounded_sample(&col, lo, hi),
-                            ));
-                        }
-                        for &days in &RECOVERY_THRESHOLDS {
-                            let name = recovery_over_name(days);
-                            let col = recovery_over_column(res, s, m, days);
-                            let refc = recovery_over_column(res, reference, m, days);
-                            vs.push((
-                                format!("{}.{name}", info.id),
-                                Paired::from_pairs(&col, &refc),
-                            ));
-                            metrics.push((name, Stats::from_bounded_sample(&col, 0.0, 1.0)));
+                    .zip(autonomies)
+                    .map(|(info, autonomy)| {
+                        let mut metrics = Vec::with_capacity(per_mat);
+                        for (key, paired, name, st) in cells.by_ref().take(per_mat) {
+                            vs.push((key, paired));
+                            metrics.push((name, st));
                         }
                         MaterialSummary {
                             id: info.id.clone(),
                             name: info.name.clone(),
                             unit: info.unit.clone(),
-                            autonomy: autonomy(res, s, m),
+                            autonomy,
                             metrics: NamedMap(metrics),
                         }
                     })
                     .collect();
                 let mut tot = Vec::with_capacity(N_TOTAL);
-                for (k, &metric) in TotalMetric::ALL.iter().enumerate() {
-                    let col = total_column(scn, res, s, metric);
-                    vs.push((
-                        format!("{TOTAL}.{}", metric.name()),
-                        Paired::from_pairs(&col, &ref_tot[k]),
-                    ));
-                    // Every total is a sum of non-negative amounts.
-                    tot.push((
-                        metric.name().to_string(),
-                        Stats::from_bounded_sample(&col, 0.0, f64::INFINITY),
-                    ));
+                for (key, paired, name, st) in cells.by_ref().take(N_TOTAL) {
+                    vs.push((key, paired));
+                    tot.push((name, st));
                 }
                 StrategySummary {
                     id: strat.id.clone(),
@@ -329,7 +360,7 @@ impl Summary {
                     annual_cost: strat.annual_cost,
                     materials,
                     total: TotalSummary {
-                        autonomy: overall_autonomy(res, s),
+                        autonomy: overall,
                         metrics: NamedMap(tot),
                     },
                     vs_reference: NamedMap(vs),
