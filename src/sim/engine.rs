@@ -13,6 +13,7 @@
 //! blocks never shows in its results.
 
 use super::batch::{Isa, Plan, Runner};
+use super::block::{BLOCK, BlockSink, RowVec};
 use super::daily::DailyHist;
 use super::lanes::LANES;
 use super::material::{self, NoRecord, Outcome, Workspace};
@@ -223,6 +224,49 @@ pub fn run_with(
     progress: &dyn Progress,
     kernel: Kernel,
 ) -> RunResult {
+    let n = opts
+        .replications
+        .end
+        .saturating_sub(opts.replications.start) as usize;
+    let mut rows = RowVec(Vec::with_capacity(
+        n * scn.strategies.len() * scn.materials.len(),
+    ));
+    let Ok(tail) = run_into(scn, opts, progress, kernel, &mut rows);
+    RunResult {
+        first_replication: tail.first_replication,
+        n_replications: tail.n_replications,
+        n_strategies: scn.strategies.len(),
+        n_materials: scn.materials.len(),
+        rows: rows.0,
+        daily: tail.daily,
+    }
+}
+
+/// What a run leaves besides the rows it handed to its sink.
+#[derive(Debug, Clone)]
+pub struct RunTail {
+    /// First replication index.
+    pub first_replication: u64,
+    /// Number of replications.
+    pub n_replications: usize,
+    /// Daily histograms, when asked for.
+    pub daily: Option<DailyHist>,
+}
+
+/// Runs the replications of `opts` like [`run_with`], handing the rows to `sink` a block
+/// of at most [`BLOCK`] replications at a time, in replication order (docs/storage.md
+/// §2): memory holds one block, whatever the number of replications. Stops at the
+/// sink's first error.
+///
+/// # Panics
+/// If `kernel` uses an instruction set this CPU lacks (see [`Isa::available`]).
+pub fn run_into<S: BlockSink>(
+    scn: &Scenario,
+    opts: &RunOptions,
+    progress: &dyn Progress,
+    kernel: Kernel,
+    sink: &mut S,
+) -> Result<RunTail, S::Error> {
     if let Kernel::Batched(isa) = kernel {
         assert!(isa.available(), "{isa:?} is not available on this CPU");
     }
@@ -247,7 +291,6 @@ pub fn run_with(
     }
     let Range { start, end } = opts.replications.clone();
     let end = end.max(start);
-    let n_chunks = (end - start).div_ceil(CHUNK) as usize;
     let pool: Mutex<Vec<Worker>> = Mutex::new(Vec::new());
     let new_worker = || Worker {
         timeline: Timeline::default(),
@@ -275,47 +318,56 @@ pub fn run_with(
         0
     };
 
-    let chunks: Vec<Vec<MetricsRow>> = (0..n_chunks)
-        .into_par_iter()
-        .map(|c| {
-            let a = start + c as u64 * CHUNK;
-            let b = (a + CHUNK).min(end);
-            let mut w = pool
-                .lock()
-                .ok()
-                .and_then(|mut p| p.pop())
-                .unwrap_or_else(new_worker);
-            let mut out = Vec::with_capacity((b - a) as usize * per_rep);
-            let mut block = a;
-            while block < b {
-                let next = (block + LANES as u64).min(b);
-                match &mut w.runner {
-                    Some(runner) if (next - block) as usize >= MIN_BATCH => {
-                        runner.run(&plan, block..next, w.hist.as_mut(), record_below, &mut out);
-                    }
-                    _ => {
-                        for rep in block..next {
-                            let record = rep < record_below;
-                            replication(
-                                scn, &graph, &noisy, &canon, opts.seed, rep, record, &mut w,
-                                &mut out,
-                            );
+    // Blocks of BLOCK replications (a multiple of CHUNK, so every chunk and lane
+    // boundary stays where it was), handed to the sink in order; only one block's rows
+    // are held here at a time.
+    let mut block_start = start;
+    while block_start < end {
+        let block_end = (block_start + BLOCK).min(end);
+        let n_chunks = (block_end - block_start).div_ceil(CHUNK) as usize;
+        let chunks: Vec<Vec<MetricsRow>> = (0..n_chunks)
+            .into_par_iter()
+            .map(|c| {
+                let a = block_start + c as u64 * CHUNK;
+                let b = (a + CHUNK).min(block_end);
+                let mut w = pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_else(new_worker);
+                let mut out = Vec::with_capacity((b - a) as usize * per_rep);
+                let mut block = a;
+                while block < b {
+                    let next = (block + LANES as u64).min(b);
+                    match &mut w.runner {
+                        Some(runner) if (next - block) as usize >= MIN_BATCH => {
+                            runner.run(&plan, block..next, w.hist.as_mut(), record_below, &mut out);
+                        }
+                        _ => {
+                            for rep in block..next {
+                                let record = rep < record_below;
+                                replication(
+                                    scn, &graph, &noisy, &canon, opts.seed, rep, record, &mut w,
+                                    &mut out,
+                                );
+                            }
                         }
                     }
+                    block = next;
                 }
-                block = next;
-            }
-            progress.advance(b - a);
-            if let Ok(mut p) = pool.lock() {
-                p.push(w);
-            }
-            out
-        })
-        .collect();
-
-    let mut rows = Vec::with_capacity((end - start) as usize * per_rep);
-    for c in chunks {
-        rows.extend(c);
+                progress.advance(b - a);
+                if let Ok(mut p) = pool.lock() {
+                    p.push(w);
+                }
+                out
+            })
+            .collect();
+        let mut rows = Vec::with_capacity((block_end - block_start) as usize * per_rep);
+        for c in chunks {
+            rows.extend(c);
+        }
+        sink.accept(block_start, rows)?;
+        block_start = block_end;
     }
     // Integer counts: the merge order does not matter.
     let daily = if opts.daily {
@@ -334,12 +386,9 @@ pub fn run_with(
     } else {
         None
     };
-    RunResult {
+    Ok(RunTail {
         first_replication: start,
         n_replications: (end - start) as usize,
-        n_strategies: scn.strategies.len(),
-        n_materials: scn.materials.len(),
-        rows,
         daily,
-    }
+    })
 }
