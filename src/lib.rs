@@ -24,6 +24,8 @@
 //!   tables, written atomically; reads saved outputs back for `chokepoint report`.
 //! - [`store`]: work kept on disk so it can resume (the sweep's point folder), behind
 //!   the [`explore::sweep::PointStore`] trait.
+//! - [`spill`]: per-replication metrics on disk, block by block, column-major and
+//!   checksummed, so memory does not grow with replications (`docs/storage.md`). Uses `sim`.
 //!
 //! - [`backtest`]: replays of recorded episodes (`scenarios/backtests/`) against their
 //!   recorded outcomes, and the `docs/backtests.md` page. Uses `scenario`, `sim`, `stats`.
@@ -45,5 +47,6 @@ pub mod numfmt;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod spill;
 pub mod stats;
 pub mod store;

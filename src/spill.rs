@@ -1,0 +1,532 @@
+//! The spill file: a run's per-replication metrics on disk, block by block, column-major
+//! and checksummed (docs/storage.md §4), so that a run holds one block in memory and a
+//! statistic reads one column at a time. The same file is a shard's results.
+//!
+//! [`SpillWriter`] is a [`BlockSink`]: it writes `PATH.partial` and renames it to `PATH`
+//! only in [`SpillWriter::finish`], after the trailer is on disk, so a killed run never
+//! leaves a file that looks finished. [`Spill::open`] refuses a file whose header,
+//! block headers or trailer do not check; [`Spill::column`] and [`Spill::block`] check
+//! every column they read against its crc32.
+//!
+//! Layer: does file I/O; may use [`crate::sim`]; `stats` is to see it only through the
+//! columns it returns.
+//!
+//! Layout, little-endian: header (`CHKPTREP`, format version u32, strategies u32,
+//! materials u32, metrics u32, first replication u64, crc32 of the preceding bytes);
+//! then per block: first replication u64, replications u32, one crc32 per column
+//! (strategy, material, metric order), crc32 of the block header so far, then the
+//! values `f64` in (strategy, material, metric, replication) order; then the trailer
+//! (`CHKPTEND`, blocks u32, replications u64, crc32 of the block-header crcs in order).
+
+use crate::sim::{Block, BlockSink, Metric, MetricsRow, N_METRICS};
+use ndarray::Array4;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// First bytes of a spill file.
+pub const MAGIC: &[u8; 8] = b"CHKPTREP";
+/// First bytes of the trailer.
+pub const END: &[u8; 8] = b"CHKPTEND";
+/// Version of the layout; a reader refuses any other.
+pub const FORMAT_VERSION: u32 = 1;
+
+const HEADER_LEN: u64 = 8 + 4 * 4 + 8 + 4;
+const TRAILER_LEN: u64 = 8 + 4 + 8 + 4;
+
+/// What reading or writing a spill file can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum SpillError {
+    /// The file system refused.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: io::Error,
+    },
+    /// The file is not a complete, intact spill file.
+    #[error("{}: {what}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        what: String,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SpillError + '_ {
+    move |source| SpillError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn corrupt(path: &Path, what: impl Into<String>) -> SpillError {
+    SpillError::Corrupt {
+        path: path.to_path_buf(),
+        what: what.into(),
+    }
+}
+
+/// The name a file has while it is written: `PATH.partial`.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".partial");
+    PathBuf::from(p)
+}
+
+/// Writes a spill file block by block (see the module documentation).
+pub struct SpillWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    n_strategies: usize,
+    n_materials: usize,
+    next: u64,
+    blocks: u32,
+    replications: u64,
+    header_crcs: crc32fast::Hasher,
+}
+
+impl SpillWriter {
+    /// Starts `PATH.partial` for replications from `first` of `n_strategies` ×
+    /// `n_materials` (replacing an unfinished one).
+    pub fn create(
+        path: &Path,
+        first: u64,
+        n_strategies: usize,
+        n_materials: usize,
+    ) -> Result<SpillWriter, SpillError> {
+        let partial = partial_path(path);
+        let file = File::create(&partial).map_err(io_err(&partial))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        let mut header = Vec::with_capacity(HEADER_LEN as usize);
+        header.extend_from_slice(MAGIC);
+        for v in [
+            FORMAT_VERSION,
+            n_strategies as u32,
+            n_materials as u32,
+            N_METRICS as u32,
+        ] {
+            header.extend_from_slice(&v.to_le_bytes());
+        }
+        header.extend_from_slice(&first.to_le_bytes());
+        let crc = crc32fast::hash(&header);
+        header.extend_from_slice(&crc.to_le_bytes());
+        out.write_all(&header).map_err(io_err(&partial))?;
+        Ok(SpillWriter {
+            out,
+            path: path.to_path_buf(),
+            n_strategies,
+            n_materials,
+            next: first,
+            blocks: 0,
+            replications: 0,
+            header_crcs: crc32fast::Hasher::new(),
+        })
+    }
+
+    /// Appends one block; it must start where the previous one ended.
+    pub fn write_block(&mut self, block: &Block) -> Result<(), SpillError> {
+        let partial = partial_path(&self.path);
+        if block.first() != self.next
+            || block.n_strategies() != self.n_strategies
+            || block.n_materials() != self.n_materials
+        {
+            return Err(corrupt(
+                &partial,
+                format!(
+                    "block of replications from {} does not follow replication {}",
+                    block.first(),
+                    self.next
+                ),
+            ));
+        }
+        let n = block.len();
+        let values = block.values();
+        let mut head = Vec::new();
+        head.extend_from_slice(&block.first().to_le_bytes());
+        head.extend_from_slice(&(n as u32).to_le_bytes());
+        let mut data = Vec::with_capacity(values.len() * 8);
+        for v in values.iter() {
+            data.extend_from_slice(&v.to_le_bytes());
+        }
+        if n > 0 {
+            for col in data.chunks(n * 8) {
+                head.extend_from_slice(&crc32fast::hash(col).to_le_bytes());
+            }
+        } else {
+            let empty = crc32fast::hash(&[]).to_le_bytes();
+            for _ in 0..self.n_strategies * self.n_materials * N_METRICS {
+                head.extend_from_slice(&empty);
+            }
+        }
+        let crc = crc32fast::hash(&head);
+        head.extend_from_slice(&crc.to_le_bytes());
+        self.header_crcs.update(&crc.to_le_bytes());
+        self.out.write_all(&head).map_err(io_err(&partial))?;
+        self.out.write_all(&data).map_err(io_err(&partial))?;
+        self.next += n as u64;
+        self.replications += n as u64;
+        self.blocks += 1;
+        Ok(())
+    }
+
+    /// Writes the trailer, syncs the file and renames `PATH.partial` to `PATH`.
+    pub fn finish(mut self) -> Result<PathBuf, SpillError> {
+        let partial = partial_path(&self.path);
+        let mut t = Vec::with_capacity(TRAILER_LEN as usize);
+        t.extend_from_slice(END);
+        t.extend_from_slice(&self.blocks.to_le_bytes());
+        t.extend_from_slice(&self.replications.to_le_bytes());
+        t.extend_from_slice(&self.header_crcs.clone().finalize().to_le_bytes());
+        self.out.write_all(&t).map_err(io_err(&partial))?;
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| io_err(&partial)(e.into_error()))?;
+        file.sync_all().map_err(io_err(&partial))?;
+        std::fs::rename(&partial, &self.path).map_err(io_err(&self.path))?;
+        Ok(self.path)
+    }
+}
+
+impl BlockSink for SpillWriter {
+    type Error = SpillError;
+
+    fn accept(&mut self, first: u64, rows: Vec<MetricsRow>) -> Result<(), SpillError> {
+        let block = Block::from_rows(first, self.n_strategies, self.n_materials, &rows);
+        drop(rows);
+        self.write_block(&block)
+    }
+}
+
+/// Where one block lies in the file.
+#[derive(Debug, Clone)]
+struct BlockEntry {
+    first: u64,
+    n: usize,
+    data_offset: u64,
+    column_crcs: Vec<u32>,
+}
+
+/// A finished spill file, opened for reading columns or blocks.
+#[derive(Debug)]
+pub struct Spill {
+    path: PathBuf,
+    n_strategies: usize,
+    n_materials: usize,
+    first: u64,
+    replications: u64,
+    blocks: Vec<BlockEntry>,
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut a = [0; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+impl Spill {
+    /// Opens `path` and checks its header, every block header and the trailer (not the
+    /// values: each column is checked when read).
+    pub fn open(path: &Path) -> Result<Spill, SpillError> {
+        let mut f = File::open(path).map_err(io_err(path))?;
+        let len = f.metadata().map_err(io_err(path))?.len();
+        let truncated = || corrupt(path, "truncated or not a chokepoint spill file");
+        if len < HEADER_LEN + TRAILER_LEN {
+            return Err(truncated());
+        }
+        let mut h = [0u8; HEADER_LEN as usize];
+        f.read_exact(&mut h).map_err(io_err(path))?;
+        if &h[..8] != MAGIC {
+            return Err(corrupt(path, "not a chokepoint spill file"));
+        }
+        if crc32fast::hash(&h[..h.len() - 4]) != u32_at(&h, h.len() - 4) {
+            return Err(corrupt(path, "header checksum does not match"));
+        }
+        let version = u32_at(&h, 8);
+        if version != FORMAT_VERSION {
+            return Err(corrupt(
+                path,
+                format!("spill format {version}, this chokepoint reads {FORMAT_VERSION}"),
+            ));
+        }
+        let (ns, nm, nk) = (
+            u32_at(&h, 12) as usize,
+            u32_at(&h, 16) as usize,
+            u32_at(&h, 20) as usize,
+        );
+        if nk != N_METRICS {
+            return Err(corrupt(path, format!("{nk} metrics, expected {N_METRICS}")));
+        }
+        let first = u64_at(&h, 24);
+        let n_cols = ns * nm * nk;
+        let block_head = 8 + 4 + 4 * n_cols as u64 + 4;
+        let body_end = len - TRAILER_LEN;
+        let mut pos = HEADER_LEN;
+        let mut next = first;
+        let mut blocks = Vec::new();
+        let mut crcs = crc32fast::Hasher::new();
+        let mut head = vec![0u8; block_head as usize];
+        while pos < body_end {
+            if pos + block_head > body_end {
+                return Err(truncated());
+            }
+            f.seek(SeekFrom::Start(pos)).map_err(io_err(path))?;
+            f.read_exact(&mut head).map_err(io_err(path))?;
+            let crc = u32_at(&head, head.len() - 4);
+            if crc32fast::hash(&head[..head.len() - 4]) != crc {
+                return Err(corrupt(
+                    path,
+                    format!("block {} header checksum does not match", blocks.len()),
+                ));
+            }
+            crcs.update(&crc.to_le_bytes());
+            let b_first = u64_at(&head, 0);
+            let n = u32_at(&head, 8) as usize;
+            if b_first != next {
+                return Err(corrupt(path, "blocks out of replication order"));
+            }
+            let data_offset = pos + block_head;
+            pos = data_offset + (n_cols * n * 8) as u64;
+            if pos > body_end {
+                return Err(truncated());
+            }
+            blocks.push(BlockEntry {
+                first: b_first,
+                n,
+                data_offset,
+                column_crcs: (0..n_cols).map(|c| u32_at(&head, 12 + 4 * c)).collect(),
+            });
+            next += n as u64;
+        }
+        let mut t = [0u8; TRAILER_LEN as usize];
+        f.seek(SeekFrom::Start(body_end)).map_err(io_err(path))?;
+        f.read_exact(&mut t).map_err(io_err(path))?;
+        if &t[..8] != END
+            || u32_at(&t, 8) as usize != blocks.len()
+            || u64_at(&t, 12) != next - first
+            || u32_at(&t, 20) != crcs.finalize()
+        {
+            return Err(truncated());
+        }
+        Ok(Spill {
+            path: path.to_path_buf(),
+            n_strategies: ns,
+            n_materials: nm,
+            first,
+            replications: next - first,
+            blocks,
+        })
+    }
+
+    /// First replication index.
+    pub fn first(&self) -> u64 {
+        self.first
+    }
+
+    /// Number of replications.
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    /// Number of strategies.
+    pub fn n_strategies(&self) -> usize {
+        self.n_strategies
+    }
+
+    /// Number of materials.
+    pub fn n_materials(&self) -> usize {
+        self.n_materials
+    }
+
+    /// Number of blocks.
+    pub fn n_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    fn read_checked(
+        &self,
+        f: &mut File,
+        b: &BlockEntry,
+        col: usize,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), SpillError> {
+        buf.resize(b.n * 8, 0);
+        f.seek(SeekFrom::Start(b.data_offset + (col * b.n * 8) as u64))
+            .map_err(io_err(&self.path))?;
+        f.read_exact(buf).map_err(io_err(&self.path))?;
+        if crc32fast::hash(buf) != b.column_crcs[col] {
+            return Err(corrupt(
+                &self.path,
+                format!(
+                    "column {col} of the block from replication {} does not match its checksum",
+                    b.first
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Values of `metric` for strategy `s` and material `m`, every block in replication
+    /// order (`NaN` = absent); each block's slice checked against its crc32.
+    pub fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SpillError> {
+        let col = (s * self.n_materials + m) * N_METRICS + metric.index();
+        let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
+        let mut out = Vec::with_capacity(self.replications as usize);
+        let mut buf = Vec::new();
+        for b in &self.blocks {
+            self.read_checked(&mut f, b, col, &mut buf)?;
+            out.extend(
+                buf.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Block `i` (in replication order), every column checked.
+    pub fn block(&self, i: usize) -> Result<Block, SpillError> {
+        let b = &self.blocks[i];
+        let n_cols = self.n_strategies * self.n_materials * N_METRICS;
+        let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
+        let mut values = Vec::with_capacity(n_cols * b.n);
+        let mut buf = Vec::new();
+        for col in 0..n_cols {
+            self.read_checked(&mut f, b, col, &mut buf)?;
+            values.extend(
+                buf.chunks_exact(8)
+                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
+            );
+        }
+        let shape = (self.n_strategies, self.n_materials, N_METRICS, b.n);
+        let arr = Array4::from_shape_vec(shape, values)
+            .map_err(|e| corrupt(&self.path, e.to_string()))?;
+        Ok(Block::from_array(b.first, arr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(first: u64, n: usize, ns: usize, nm: usize) -> Vec<MetricsRow> {
+        (0..n * ns * nm)
+            .map(|i| {
+                let mut a = [0.0; N_METRICS];
+                for (k, v) in a.iter_mut().enumerate() {
+                    *v = (first as f64) * 1e3 + (i * N_METRICS + k) as f64 * 0.5;
+                }
+                if i % 3 == 0 {
+                    a[Metric::RecoveryDays.index()] = f64::NAN;
+                }
+                MetricsRow(a)
+            })
+            .collect()
+    }
+
+    /// Writes blocks of sizes `sizes` from replication 10; returns the file and all rows.
+    fn write(dir: &Path, sizes: &[usize], finish: bool) -> (PathBuf, Vec<MetricsRow>) {
+        let (ns, nm) = (3, 2);
+        let path = dir.join("replications.bin");
+        let mut w = SpillWriter::create(&path, 10, ns, nm).unwrap();
+        let mut all = Vec::new();
+        let mut first = 10;
+        for &n in sizes {
+            let r = rows(first, n, ns, nm);
+            all.extend_from_slice(&r);
+            w.accept(first, r).unwrap();
+            first += n as u64;
+        }
+        if finish {
+            w.finish().unwrap();
+        }
+        (path, all)
+    }
+
+    fn tmp(name: &str) -> PathBuf {
+        let d =
+            std::env::temp_dir().join(format!("chokepoint-spill-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn columns_and_blocks_read_back_bit_for_bit() {
+        let d = tmp("roundtrip");
+        let (path, all) = write(&d, &[5, 7, 1], true);
+        let sp = Spill::open(&path).unwrap();
+        assert_eq!((sp.first(), sp.replications(), sp.n_blocks()), (10, 13, 3));
+        let (ns, nm) = (3, 2);
+        for s in 0..ns {
+            for m in 0..nm {
+                for metric in Metric::ALL {
+                    let col = sp.column(s, m, metric).unwrap();
+                    let want: Vec<u64> = (0..13)
+                        .map(|r| all[(r * ns + s) * nm + m].get(metric).to_bits())
+                        .collect();
+                    let got: Vec<u64> = col.iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(got, want);
+                }
+            }
+        }
+        let b = sp.block(1).unwrap();
+        assert_eq!(b.first(), 15);
+        let bits = |r: MetricsRow| r.0.map(f64::to_bits);
+        assert_eq!(bits(b.row(2, 1, 1)), bits(all[((5 + 2) * ns + 1) * nm + 1]));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn an_unfinished_file_is_never_the_finished_one() {
+        let d = tmp("unfinished");
+        let (path, _) = write(&d, &[4, 4], false);
+        assert!(!path.exists());
+        assert!(partial_path(&path).exists());
+        // The partial file itself does not open as a finished spill either.
+        assert!(Spill::open(&partial_path(&path)).is_err());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn truncated_or_damaged_files_are_refused() {
+        let d = tmp("damaged");
+        let (path, _) = write(&d, &[6, 3], true);
+        let bytes = std::fs::read(&path).unwrap();
+        // Every truncation fails to open.
+        for cut in [
+            0,
+            10,
+            HEADER_LEN as usize + 3,
+            bytes.len() / 2,
+            bytes.len() - 1,
+        ] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            assert!(
+                matches!(Spill::open(&path), Err(SpillError::Corrupt { .. })),
+                "cut at {cut}"
+            );
+        }
+        // A flipped bit in the values opens (headers intact) but its column is refused.
+        let mut bad = bytes.clone();
+        let at = bad.len() - TRAILER_LEN as usize - 5;
+        bad[at] ^= 1;
+        std::fs::write(&path, &bad).unwrap();
+        let sp = Spill::open(&path).unwrap();
+        let (ns, nm) = (sp.n_strategies(), sp.n_materials());
+        let last = Metric::ALL[N_METRICS - 1];
+        assert!(matches!(
+            sp.column(ns - 1, nm - 1, last),
+            Err(SpillError::Corrupt { .. })
+        ));
+        assert!(sp.column(0, 0, Metric::ALL[0]).is_ok());
+        assert!(sp.block(1).is_err());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
