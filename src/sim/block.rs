@@ -106,8 +106,9 @@ impl Block {
 
     /// Per replication, `metric` of strategy `s` summed over the materials sequentially in
     /// material order (`0.0 + x₀ + x₁ + …`): the bits of `stats::total_value` before the
-    /// fixed cost. A fold over the material axis, never a lane sum, whose unrolled
-    /// accumulation would change the bits from 8 materials on.
+    /// fixed cost. A fold over the material axis: `sum_axis` happens to give the same
+    /// bits in this layout, but over a contiguous axis it sums with 8 partial sums,
+    /// which would change the bits from 8 materials on.
     pub fn material_sum(&self, s: usize, metric: Metric) -> Array1<f64> {
         self.values
             .slice(s![s, .., metric.index(), ..])
@@ -184,9 +185,9 @@ mod tests {
 
     #[test]
     fn material_sum_is_sequential_in_material_order() {
-        // 9 materials: ndarray's lane sum accumulates 8 partial sums from 8 values on, so
-        // it would differ in the last bits from the sequential sum checked here; also one
-        // replication, where the material axis is the contiguous one.
+        // 9 materials and irregular values, so another summation order (reversed,
+        // pairwise, 8 partial sums as ndarray's lane sum) changes the last bits; 1 and 6
+        // replications.
         for n in [1, 6] {
             let (ns, nm) = (2, 9);
             let rs = rows(n, ns, nm);
