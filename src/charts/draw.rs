@@ -697,6 +697,8 @@ where
         .max()
         .unwrap_or(0)
         .min((body.dim_in_pixel().0 as f64 * 0.28) as i32);
+    let all_full =
+        (0..ns).all(|st| text_width(root, data.strategy_label(st), &label_style) <= label_w);
     let (left_cols, right_cols) =
         body.split_horizontally((body.dim_in_pixel().0 as f64 * 0.58) as i32);
     let lefts = left_cols.split_evenly((nm.max(1), 1));
@@ -745,7 +747,12 @@ where
         for st in 0..ns {
             let y = y_of(st);
             let c = strategy_color(st);
-            let label = strategy_fit(root, data, st, &label_style, label_w);
+            // Full labels when all fit, else every row its short label (never a mix).
+            let label = if all_full {
+                data.strategy_label(st).to_string()
+            } else {
+                fit(root, data.strategy_short(st), &label_style, label_w)
+            };
             row_label(root, &chart, &label, &label_style, (0.0, y), label_w, s)?;
             let Some(st_) = stats(st) else { continue };
             let ym = y + 0.16;
@@ -785,7 +792,7 @@ where
         let mut chart = panel(
             &rights[m],
             s,
-            &format!("{mid}: change from {}", data.strategy_label(reference)),
+            &format!("{mid}: change from {}", data.strategy_short(reference)),
             Axes {
                 x: (lo - pad)..(hi + pad),
                 y: -0.6..(ns as f64 - 0.4),
