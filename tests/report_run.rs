@@ -88,6 +88,7 @@ fn scenario() -> Scenario {
             Strategy {
                 id: "baseline".into(),
                 label: "Status quo".into(),
+                short_label: "Status quo".into(),
                 annual_cost: 0.0,
                 overrides: vec![],
                 materials: vec![params(0.0), params(0.0)],
@@ -95,6 +96,7 @@ fn scenario() -> Scenario {
             Strategy {
                 id: "stock30".into(),
                 label: "Stockpile 30 days".into(),
+                short_label: "Stockpile 30 d".into(),
                 // 3650 a year over 120 days: 3650 * 120 / 365 = 1200 exactly.
                 annual_cost: 3650.0,
                 overrides: vec![("material.ore.stockpile_days".into(), "30".into())],

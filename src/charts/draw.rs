@@ -4,8 +4,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::{
-    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, font, frame, nice_max, scale,
-    strategy_legend, text_at, text_width, widen,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, font, frame, nice_max, scale, strategy_fit,
+    strategy_legend, text_at, text_width, widen, wrap,
 };
 use super::strategy_color;
 use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
@@ -59,17 +59,42 @@ impl Default for Axes<'_> {
 
 /// A chart builder on `area` with `title` (shortened to fit) as its caption and the
 /// panels' top margin.
+///
+/// The title is drawn here, centred and shortened to the panel's width, not as plotters'
+/// caption (which centres it whatever its width); the gap under it leaves room for the
+/// top y tick label, which stands half above the plot.
 fn titled<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     s: f64,
     title: &str,
-) -> ChartBuilder<'a, 'b, DB> {
-    let title_style = bold(s, 20.0);
-    let w = area.dim_in_pixel().0 as i32;
+) -> ChartBuilder<'a, 'b, DB>
+where
+    DB::ErrorType: 'static,
+{
     let mut builder = ChartBuilder::on(area);
-    builder
-        .caption(fit(area, title, &title_style, w - 10), title_style)
-        .margin_top((4.0 * s) as i32);
+    if title.is_empty() {
+        // Room for a label above the plot (e.g. the tornado's base value).
+        builder.margin_top((26.0 * s) as i32);
+        return builder;
+    }
+    let w = area.dim_in_pixel().0 as i32;
+    let (style, text) = super::layout::shrink_to_fit(
+        area,
+        title,
+        |z| bold(s, z),
+        (20.0, 16.0),
+        w - (12.0 * s) as i32,
+    );
+    // Drawing errors surface again when the panel itself is drawn.
+    let _ = text_at(
+        area,
+        &text,
+        &style,
+        (w / 2, (4.0 * s) as i32),
+        HPos::Center,
+        VPos::Top,
+    );
+    builder.margin_top((40.0 * s) as i32);
     builder
 }
 
@@ -224,10 +249,17 @@ where
             } else {
                 "shortfall, % of demand"
             };
+            let title = strategy_fit(
+                area,
+                data,
+                st,
+                &bold(s, 20.0),
+                pw as i32 - (12.0 * s) as i32,
+            );
             let mut chart = panel(
                 area,
                 s,
-                data.strategy_label(st),
+                &title,
                 Axes {
                     x: 0.0..xmax,
                     y: 0.0..ymax,
@@ -259,10 +291,26 @@ where
                 share(v.iter().filter(|&&x| x <= 0.0).count() as f64 / v.len() as f64)
             };
             let (px, py) = chart.backend_coord(&(xmax, ymax));
-            let ts = font(s, 17.0);
+            let plot_w = chart.plotting_area().dim_in_pixel().0 as i32 - (16.0 * s) as i32;
+            // The longest wording that fits the plot's width.
+            let fits = |l1: &str, l2: &str, z: f64| {
+                text_width(root, l1, &font(s, z)) <= plot_w
+                    && text_width(root, l2, &bold(s, z)) <= plot_w
+            };
+            let long = format!("{none} of futures");
+            let (line1, line2, z) = if fits("no shortfall in", &long, 17.0) {
+                ("no shortfall in", long, 17.0)
+            } else if fits("no shortfall:", &none, 17.0) {
+                ("no shortfall:", none.clone(), 17.0)
+            } else if fits("no shortfall:", &none, 14.0) {
+                ("no shortfall:", none.clone(), 14.0)
+            } else {
+                ("none:", none.clone(), 14.0)
+            };
+            let ts = font(s, z);
             text_at(
                 root,
-                "no shortfall in",
+                line1,
                 &ts,
                 (px - (8.0 * s) as i32, py + (6.0 * s) as i32),
                 HPos::Right,
@@ -270,8 +318,8 @@ where
             )?;
             text_at(
                 root,
-                &format!("{none} of futures"),
-                &bold(s, 17.0),
+                &line2,
+                &bold(s, z),
                 (px - (8.0 * s) as i32, py + (28.0 * s) as i32),
                 HPos::Right,
                 VPos::Top,
@@ -357,7 +405,7 @@ where
             let nv = v.len();
             let positive_from = v.partition_point(|&x| x <= 0.0);
             if positive_from == nv {
-                never.push(data.strategy_label(st).to_string());
+                never.push(data.strategy_short(st).to_string());
                 continue;
             }
             let mut pts = Vec::new();
@@ -471,9 +519,17 @@ where
                 let c = strategy_color(st);
                 let Some([p5, p25, p50, p75, p95]) = *f else {
                     let (px, py) = chart.backend_coord(&(x, 0.0));
+                    let (nx, _) = chart.backend_coord(&(x + 1.0, 0.0));
+                    let ns_ = font(s, 16.0);
+                    let none =
+                        if text_width(root, "none (n = 0)", &ns_) < nx - px - (6.0 * s) as i32 {
+                            "none (n = 0)"
+                        } else {
+                            "n = 0"
+                        };
                     text_at(
                         root,
-                        "none (n = 0)",
+                        none,
                         &font(s, 16.0).color(&MUTED),
                         (px, py - (6.0 * s) as i32),
                         HPos::Center,
@@ -571,10 +627,17 @@ where
     let y_desc = format!("stock, {}", data.material_unit(m));
     for (st, b) in all.iter().enumerate() {
         let area = &panels[st];
+        let title = strategy_fit(
+            area,
+            data,
+            st,
+            &bold(s, 20.0),
+            area.dim_in_pixel().0 as i32 - (12.0 * s) as i32,
+        );
         let mut chart = panel(
             area,
             s,
-            data.strategy_label(st),
+            &title,
             Axes {
                 x: 0.0..horizon,
                 y: 0.0..ymax,
@@ -634,6 +697,8 @@ where
         .max()
         .unwrap_or(0)
         .min((body.dim_in_pixel().0 as f64 * 0.28) as i32);
+    let all_full =
+        (0..ns).all(|st| text_width(root, data.strategy_label(st), &label_style) <= label_w);
     let (left_cols, right_cols) =
         body.split_horizontally((body.dim_in_pixel().0 as f64 * 0.58) as i32);
     let lefts = left_cols.split_evenly((nm.max(1), 1));
@@ -682,8 +747,13 @@ where
         for st in 0..ns {
             let y = y_of(st);
             let c = strategy_color(st);
-            let label = data.strategy_label(st);
-            row_label(root, &chart, label, &label_style, (0.0, y), label_w, s)?;
+            // Full labels when all fit, else every row its short label (never a mix).
+            let label = if all_full {
+                data.strategy_label(st).to_string()
+            } else {
+                fit(root, data.strategy_short(st), &label_style, label_w)
+            };
+            row_label(root, &chart, &label, &label_style, (0.0, y), label_w, s)?;
             let Some(st_) = stats(st) else { continue };
             let ym = y + 0.16;
             if let (Some(mean), Some([lo, hi])) = (st_.mean, st_.ci95) {
@@ -722,7 +792,7 @@ where
         let mut chart = panel(
             &rights[m],
             s,
-            &format!("{mid}: change from {}", data.strategy_label(reference)),
+            &format!("{mid}: change from {}", data.strategy_short(reference)),
             Axes {
                 x: (lo - pad)..(hi + pad),
                 y: -0.6..(ns as f64 - 0.4),
@@ -853,7 +923,8 @@ where
          mean over futures. Risk: CVaR95, the mean shortfall of the worst 5% of futures."
             .to_string(),
         "Efficient frontier: the strategies that no other strategy beats on both cost and \
-         risk. Strategies at the same point share one stacked label."
+         risk. Points carry the short labels of the legend; strategies at the same point \
+         share one stacked label, and a thin line leads to a label set apart."
             .to_string(),
     ];
     let body = page(root, spec, data, &legend, &notes)?;
@@ -923,59 +994,115 @@ where
             )))?;
         }
         let ls = font(s, 16.0);
-        let (right_px, _) = chart.backend_coord(&(cmax, 0.0));
-        // Points closer than a label's height share one stacked label.
+        let (x0, y0) = chart.backend_coord(&(cmin, ymax));
+        let (x1, y1) = chart.backend_coord(&(cmax, 0.0));
+        let plot = [x0, y0, x1, y1];
+        let r = (9.0 * s) as i32;
+        // Points closer than a marker share one stacked label (same cost and risk).
         let mut clusters: Vec<((i32, i32), Vec<usize>)> = Vec::new();
-        for &(st, c, r) in &pts {
+        for &(st, c, rk) in &pts {
             chart.draw_series(std::iter::once(Circle::new(
-                (c, r),
-                (9.0 * s) as i32,
+                (c, rk),
+                r,
                 strategy_color(st).filled(),
             )))?;
-            let (px, py) = chart.backend_coord(&(c, r));
-            // Labels run sideways, so points share one when a label would collide.
-            let (near_x, near_y) = ((110.0 * s) as i32, (22.0 * s) as i32);
+            let (px, py) = chart.backend_coord(&(c, rk));
             match clusters
                 .iter_mut()
-                .find(|((x, y), _)| (x - px).abs() < near_x && (y - py).abs() < near_y)
+                .find(|((x, y), _)| (x - px).abs() <= r && (y - py).abs() <= r)
             {
                 Some((_, members)) => members.push(st),
                 None => clusters.push(((px, py), vec![st])),
             }
         }
+        // Every marker is an obstacle; labels are placed one cluster at a time at the
+        // first candidate position that meets no marker, no placed label and stays in
+        // the plot.
+        let mut taken: Vec<[i32; 4]> = clusters
+            .iter()
+            .map(|((x, y), _)| [x - r, y - r, x + r, y + r])
+            .collect();
         let line_h = (20.0 * s) as i32;
         for ((px, py), members) in &clusters {
-            let lw = members
+            let max_w = ((x1 - x0) as f64 * 0.45) as i32;
+            // Short labels, as in the legend's lead.
+            let lines: Vec<(usize, String)> = members
                 .iter()
-                .map(|&st| text_width(root, data.strategy_label(st), &ls))
+                .map(|&st| (st, fit(root, data.strategy_short(st), &ls, max_w)))
+                .collect();
+            let lw = lines
+                .iter()
+                .map(|(_, t)| text_width(root, t, &ls))
                 .max()
                 .unwrap_or(0);
-            let (x, h) = if px + lw + (16.0 * s) as i32 > right_px {
-                (px - (14.0 * s) as i32, HPos::Right)
-            } else {
-                (px + (14.0 * s) as i32, HPos::Left)
-            };
-            // Stack upwards from the point, or downwards when too close to the top.
-            let k = members.len() as i32;
-            let up = *py - k * line_h > 0;
-            for (i, &st) in members.iter().enumerate() {
-                let y = if up {
-                    py - (k - 1 - i as i32) * line_h - (10.0 * s) as i32
-                } else {
-                    py + i as i32 * line_h + (10.0 * s) as i32
-                };
+            let bh = line_h * lines.len() as i32;
+            let gap = (14.0 * s) as i32;
+            let place = label_spot((*px, *py), (lw, bh), gap, plot, &taken);
+            let [bx0, by0, bx1, by1] = place;
+            taken.push(place);
+            for (i, (st, text)) in lines.iter().enumerate() {
+                let y = by0 + i as i32 * line_h + line_h / 2;
                 text_at(
                     root,
-                    data.strategy_label(st),
-                    &ls.color(&strategy_color(st)),
-                    (x, y),
-                    h,
+                    text,
+                    &ls.color(&strategy_color(*st)),
+                    (bx0, y),
+                    HPos::Left,
                     VPos::Center,
                 )?;
+            }
+            // A leader line when the label sits away from its point.
+            let (cx, cy) = (px.clamp(&bx0, &bx1), py.clamp(&by0, &by1));
+            if (cx - px).abs().max((cy - py).abs()) > gap + r {
+                root.draw(&PathElement::new(
+                    vec![(*px, *py), (*cx, *cy)],
+                    MUTED.stroke_width(1),
+                ))?;
             }
         }
     }
     Ok(())
+}
+
+/// Where to put a label box of size `(w, h)` for a point at `(px, py)`: beside it (right,
+/// left), above or below it, then further out, whichever first stays inside `plot`
+/// (`[x0, y0, x1, y1]`) and meets none of `taken`; the box `[x0, y0, x1, y1]` returned.
+/// When every candidate collides, the one meeting the fewest boxes.
+fn label_spot(
+    (px, py): (i32, i32),
+    (w, h): (i32, i32),
+    gap: i32,
+    plot: [i32; 4],
+    taken: &[[i32; 4]],
+) -> [i32; 4] {
+    let meets =
+        |a: &[i32; 4], b: &[i32; 4]| a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    let inside = |b: &[i32; 4]| {
+        b[0] >= plot[0] && b[2] <= plot[2] && b[1] >= plot[1] - h / 2 && b[3] <= plot[3]
+    };
+    let mut cands: Vec<[i32; 4]> = Vec::new();
+    for k in 0..8 {
+        let dy = k * h.max(gap) / 2;
+        for sign in [-1, 1] {
+            if k == 0 && sign == 1 {
+                continue;
+            }
+            let y = py + sign * dy - h / 2;
+            cands.push([px + gap, y, px + gap + w, y + h]);
+            cands.push([px - gap - w, y, px - gap, y + h]);
+        }
+        let up = py - gap - h - dy;
+        let down = py + gap + dy;
+        cands.push([px - w / 2, up, px + w / 2, up + h]);
+        cands.push([px - w / 2, down, px + w / 2, down + h]);
+    }
+    cands
+        .iter()
+        .filter(|b| inside(b))
+        .min_by_key(|b| taken.iter().filter(|t| meets(b, t)).count())
+        .or_else(|| cands.first())
+        .copied()
+        .unwrap_or([px, py, px + w, py + h])
 }
 
 /// Indices into `pts` (`(strategy, cost, risk)`) of the efficient frontier, by rising
@@ -1071,7 +1198,7 @@ where
             x_ticks: false,
             y_desc: "futures with no shortfall, %",
             y_area: 96.0,
-            x_area: Some(70.0),
+            x_area: Some(96.0),
             y_fmt: |v| {
                 if *v > 100.5 {
                     String::new()
@@ -1112,20 +1239,33 @@ where
             }
         }
         let (px, py) = chart.backend_coord(&(g as f64 + 0.5, 0.0));
-        text_at(
-            root,
-            name,
-            &bold(s, 19.0),
-            (px, py + (10.0 * s) as i32),
-            HPos::Center,
-            VPos::Top,
-        )?;
+        let group_w = {
+            let (a, _) = chart.backend_coord(&(0.0, 0.0));
+            let (b, _) = chart.backend_coord(&(1.0, 0.0));
+            b - a - (12.0 * s) as i32
+        };
+        let name_style = bold(s, 19.0);
+        let name_lines = wrap(root, name, &name_style, group_w, 2);
+        let line_h = (24.0 * s) as i32;
+        for (i, line) in name_lines.iter().enumerate() {
+            text_at(
+                root,
+                line,
+                &name_style,
+                (px, py + (10.0 * s) as i32 + i as i32 * line_h),
+                HPos::Center,
+                VPos::Top,
+            )?;
+        }
         if !sub.is_empty() {
             text_at(
                 root,
-                sub,
+                &fit(root, sub, &font(s, 17.0), group_w),
                 &font(s, 17.0).color(&MUTED),
-                (px, py + (36.0 * s) as i32),
+                (
+                    px,
+                    py + (12.0 * s) as i32 + name_lines.len() as i32 * line_h,
+                ),
                 HPos::Center,
                 VPos::Top,
             )?;

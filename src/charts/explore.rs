@@ -13,7 +13,7 @@
 
 use super::draw::{Axes, hollow_square, interval, panel, row_label};
 use super::layout::{
-    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, font, frame, nice_max, scale, text_at,
+    EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, font, frame, nice_max, scale, text_at,
     text_width, widen,
 };
 use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with};
@@ -80,6 +80,8 @@ pub fn short_path(path: &str) -> String {
 pub struct SweepSeries {
     /// Strategy label.
     pub label: String,
+    /// The strategy's short label (panel titles and labels inside the plot).
+    pub short: String,
     /// Colour index (the strategy's index in the scenario, as in the run's charts).
     pub color: usize,
     /// The varied paths that cannot move this strategy's results, each with why (e.g.
@@ -152,6 +154,7 @@ impl SweepData {
             .enumerate()
             .map(|(k, st)| SweepSeries {
                 label: st.label.clone(),
+                short: st.short_label.clone(),
                 color: all_ids.iter().position(|x| *x == st.id).unwrap_or(k),
                 not_moved_by: problem.not_moved.get(k).cloned().unwrap_or_default(),
                 points: Vec::new(),
@@ -529,7 +532,12 @@ where
                 let (px, py) = c.backend_coord(&(x, ly));
                 text_at(
                     root,
-                    &format!("{}: {why}", se.label),
+                    &fit(
+                        root,
+                        &format!("{}: {why}", se.short),
+                        &bold(s, 15.0),
+                        c.backend_coord(&(x1, ly)).0 - px - (8.0 * s) as i32,
+                    ),
                     &bold(s, 15.0).color(&col),
                     (px + (4.0 * s) as i32, py),
                     HPos::Left,
@@ -689,13 +697,13 @@ where
         let ptitle = match (has_target, fixed.is_empty()) {
             (true, false) => format!(
                 "{}: not moved by {}; met at {n_met} of {}",
-                se.label,
+                se.short,
                 fixed.join(", "),
                 se.points.len()
             ),
-            (false, false) => format!("{}: not moved by {}", se.label, fixed.join(", ")),
-            (true, true) => format!("{}: met at {n_met} of {}", se.label, se.points.len()),
-            (false, true) => se.label.clone(),
+            (false, false) => format!("{}: not moved by {}", se.short, fixed.join(", ")),
+            (true, true) => format!("{}: met at {n_met} of {}", se.short, se.points.len()),
+            (false, true) => se.short.clone(),
         };
         let mut c = panel(
             area,
@@ -1412,9 +1420,9 @@ where
             root,
             &format!("base: {}", tick(b)),
             &bold(s, 15.0),
-            (px + (6.0 * s) as i32, py + (2.0 * s) as i32),
-            HPos::Left,
-            VPos::Top,
+            (px, py - (4.0 * s) as i32),
+            HPos::Center,
+            VPos::Bottom,
         )?;
     }
     Ok(())

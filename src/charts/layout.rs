@@ -70,20 +70,107 @@ pub fn strategy_legend(
     swatch: impl Fn(RGBColor) -> Swatch,
 ) -> Vec<LegendItem> {
     (0..data.n_strategies())
-        .map(|s| LegendItem::new(data.strategy_label(s), swatch(super::strategy_color(s))))
+        .map(|s| {
+            LegendItem::new(
+                data.strategy_legend_text(s),
+                swatch(super::strategy_color(s)),
+            )
+        })
         .collect()
 }
 
-/// Text width in pixels, estimated with the registered font.
+/// DejaVu Sans Bold is up to 12% wider than the regular face; plotters measures (and the
+/// PNG draws) bold text with the regular face, but a browser draws the SVG's bold text
+/// bold, so bold widths are scaled up by this factor.
+const BOLD_WIDTH: f64 = 1.12;
+
+/// Text width in pixels, estimated with the registered font (conservatively for bold:
+/// see [`BOLD_WIDTH`]).
 pub fn text_width<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
 ) -> i32 {
-    root.estimate_text_size(text, style).map_or(
-        (text.chars().count() as f64 * style.font.get_size() * 0.55) as i32,
-        |(w, _)| w as i32,
-    )
+    let w = root.estimate_text_size(text, style).map_or(
+        text.chars().count() as f64 * style.font.get_size() * 0.62,
+        |(w, _)| f64::from(w),
+    );
+    let w = if matches!(style.font.get_style(), FontStyle::Bold) {
+        w * BOLD_WIDTH
+    } else {
+        w
+    };
+    w.ceil() as i32
+}
+
+/// `text` broken at spaces into lines of at most `max_w` pixels, at most `max_lines`
+/// of them (the last shortened with an ellipsis when the text does not fit).
+pub fn wrap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_w: i32,
+    max_lines: usize,
+) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_whitespace() {
+        let cand = if cur.is_empty() {
+            word.to_string()
+        } else {
+            format!("{cur} {word}")
+        };
+        if cur.is_empty() || text_width(root, &cand, style) <= max_w {
+            cur = cand;
+        } else {
+            lines.push(std::mem::replace(&mut cur, word.to_string()));
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > max_lines.max(1) {
+        let rest = lines.split_off(max_lines.max(1) - 1).join(" ");
+        lines.push(rest);
+    }
+    lines
+        .into_iter()
+        .map(|l| fit(root, &l, style, max_w))
+        .collect()
+}
+
+/// The largest size from `size` down to `min` design units (in steps of 1) at which `text`
+/// fits `max_w` pixels, and the text shortened to fit at that size.
+pub fn shrink_to_fit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: impl Fn(f64) -> TextStyle<'static>,
+    (size, min): (f64, f64),
+    max_w: i32,
+) -> (TextStyle<'static>, String) {
+    let mut sz = size;
+    while sz > min && text_width(root, text, &style(sz)) > max_w {
+        sz -= 1.0;
+    }
+    let st = style(sz);
+    let t = fit(root, text, &st, max_w);
+    (st, t)
+}
+
+/// The label of strategy `st` that fits `max_w` pixels: the full label, else the short
+/// label, else the short label shortened with an ellipsis.
+pub fn strategy_fit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &super::ChartData,
+    st: usize,
+    style: &TextStyle,
+    max_w: i32,
+) -> String {
+    let label = data.strategy_label(st);
+    if text_width(root, label, style) <= max_w {
+        return label.to_string();
+    }
+    fit(root, data.strategy_short(st), style, max_w)
 }
 
 /// `text` shortened with an ellipsis until it fits in `max_w` pixels.
@@ -122,12 +209,9 @@ where
     let (w, h) = root.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let left = (30.0 * s) as i32;
-    let title_style = bold(s, 36.0);
-    root.draw_text(
-        &fit(root, title, &title_style, w - 2 * left),
-        &title_style,
-        (left, (18.0 * s) as i32),
-    )?;
+    let (title_style, title) =
+        shrink_to_fit(root, title, |z| bold(s, z), (36.0, 26.0), w - 2 * left);
+    root.draw_text(&title, &title_style, (left, (18.0 * s) as i32))?;
 
     // Legend strip, wrapping onto more rows when needed.
     let ls = font(s, 21.0);
@@ -136,7 +220,13 @@ where
     let mut x = left;
     let mut y = (72.0 * s) as i32;
     for item in legend {
-        let tw = text_width(root, &item.label, &ls);
+        let label = fit(
+            root,
+            &item.label,
+            &ls,
+            w - 2 * left - sw - (36.0 * s) as i32,
+        );
+        let tw = text_width(root, &label, &ls);
         let item_w = sw + (8.0 * s) as i32 + tw + (28.0 * s) as i32;
         if x > left && x + item_w > w - left {
             x = left;
@@ -144,7 +234,7 @@ where
         }
         draw_swatch(root, item.swatch, (x, y + row_h / 2 - (2.0 * s) as i32), s)?;
         root.draw_text(
-            &item.label,
+            &label,
             &ls,
             (x + sw + (8.0 * s) as i32, y + (3.0 * s) as i32),
         )?;

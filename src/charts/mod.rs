@@ -85,6 +85,9 @@ pub struct ChartData {
     pub reference: usize,
     /// Reporting bucket of each material, indexed like the summary's materials.
     pub buckets: Vec<Option<Bucket>>,
+    /// Short label of each strategy (the scenario's `short_label`, else its label),
+    /// indexed like the summary's strategies: panel titles and labels beside points.
+    pub short_labels: Vec<String>,
     /// `shortfall_pct` per replication.
     pub shortfall_pct: Vec<Vec<Vec<f64>>>,
     /// `recovery_days` per replication.
@@ -130,6 +133,11 @@ impl ChartData {
             summary: summary.clone(),
             reference: scn.reference,
             buckets: scn.materials.iter().map(|m| m.bucket).collect(),
+            short_labels: scn
+                .strategies
+                .iter()
+                .map(|s| s.short_label.clone())
+                .collect(),
             shortfall_pct: column(Metric::ShortfallPct),
             recovery_days: column(Metric::RecoveryDays),
             tts_days: column(Metric::TtsDays),
@@ -153,6 +161,24 @@ impl ChartData {
     /// Label of strategy `s`.
     pub fn strategy_label(&self, s: usize) -> &str {
         &self.summary.strategies[s].label
+    }
+
+    /// Short label of strategy `s` (its label when none was given).
+    pub fn strategy_short(&self, s: usize) -> &str {
+        self.short_labels
+            .get(s)
+            .map_or_else(|| self.strategy_label(s), String::as_str)
+    }
+
+    /// Legend text of strategy `s`: its label, led by the short label when the panels
+    /// use one that the label does not start with.
+    pub fn strategy_legend_text(&self, s: usize) -> String {
+        let (label, short) = (self.strategy_label(s), self.strategy_short(s));
+        if label.starts_with(short) {
+            label.to_string()
+        } else {
+            format!("{short}: {label}")
+        }
     }
 
     /// Name of material `m`.

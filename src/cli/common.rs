@@ -77,6 +77,74 @@ pub fn out_dir(out: &Option<PathBuf>, stem: &str, command: &str) -> PathBuf {
         .unwrap_or_else(|| Path::new("output").join(stem).join(command))
 }
 
+/// The data files each command leaves in its output folder, by command; every one also
+/// writes `report.html` and (with charts) `charts/`.
+const OUTPUT_FILES: [(&str, &[&str]); 5] = [
+    (
+        "run",
+        &[
+            "summary.json",
+            "summary.csv",
+            "replications.csv",
+            "daily.csv",
+            "run.json",
+        ],
+    ),
+    ("sweep", &["sweep.csv", "sweep.json"]),
+    ("size", &["size.csv", "size.json"]),
+    ("sensitivity", &["sensitivity.csv", "sensitivity.json"]),
+    ("exposure", &["exposure.csv", "exposure.json"]),
+];
+
+/// What `command` writing into `out` would replace of an earlier analysis there: one
+/// line naming the earlier analyses and the files and folders replaced, or `None` when
+/// the folder holds none (missing, empty, or unrelated files only).
+pub fn replaced_note(out: &Path, command: &str) -> Option<String> {
+    let earlier: Vec<&str> = OUTPUT_FILES
+        .iter()
+        .filter(|(_, files)| files.iter().any(|f| out.join(f).exists()))
+        .map(|(c, _)| *c)
+        .collect();
+    if earlier.is_empty() {
+        return None;
+    }
+    let own = OUTPUT_FILES
+        .iter()
+        .find(|(c, _)| *c == command)
+        .map_or(&[][..], |(_, f)| *f);
+    let mut replaced: Vec<String> = own
+        .iter()
+        .chain(&["report.html"])
+        .filter(|f| out.join(f).exists())
+        .map(|f| f.to_string())
+        .collect();
+    if out.join("charts").is_dir() {
+        replaced.push("charts/".into());
+    }
+    if replaced.is_empty() {
+        return None;
+    }
+    let kept: Vec<&str> = earlier.iter().copied().filter(|c| *c != command).collect();
+    let kept = if kept.is_empty() {
+        String::new()
+    } else {
+        format!(" (the {} data files stay)", kept.join(" and "))
+    };
+    Some(format!(
+        "note: {}/ already holds an earlier {} analysis; replacing {}{kept}",
+        out.display(),
+        earlier.join(" and "),
+        replaced.join(", ")
+    ))
+}
+
+/// Prints [`replaced_note`] on stderr, if any (also under `--quiet`: files are lost).
+pub fn note_replaced(out: &Path, command: &str) {
+    if let Some(line) = replaced_note(out, command) {
+        eprintln!("{line}");
+    }
+}
+
 /// The number of worker threads: `threads`, else SLURM_CPUS_PER_TASK, else all cores.
 pub fn thread_count(threads: Option<u64>) -> usize {
     threads

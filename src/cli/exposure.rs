@@ -44,6 +44,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     )?;
     let rows = exposure::run(&problem);
     let out = common::out_dir(&args.out, &loaded.stem, "exposure");
+    common::note_replaced(&out, "exposure");
     report::write_atomic(&out.join("exposure.csv"), &export::exposure_csv(&rows)?)?;
     report::write_atomic(
         &out.join("exposure.json"),

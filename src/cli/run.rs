@@ -41,7 +41,14 @@ pub struct Args {
     /// Chart files to write beside report.html: svg, png, or svg,png.
     #[arg(long, value_name = "LIST", default_value = "svg,png")]
     pub format: ChartFormats,
+    /// Print the full terminal table, one line per row (about 150 columns); by default it
+    /// fits 100 columns, with the paired differences in a second table.
+    #[arg(long)]
+    pub wide: bool,
 }
+
+/// Width the terminal table fits without `--wide`.
+pub const TABLE_COLUMNS: usize = 100;
 
 /// Progress on stderr with indicatif, shown only once a run has taken longer than
 /// [`SHOW_AFTER`] (so instant runs print no bar) and only when stderr is a terminal
@@ -87,7 +94,7 @@ fn print_written(out: &Path, written: &[PathBuf]) {
             top.push(shown.display().to_string());
         }
     }
-    println!("\nWritten to {}/: {}", out.display(), top.join(", "));
+    println!("\nWritten to {}/:\n  {}", out.display(), top.join(", "));
     if charts > 0 {
         println!("  and {charts} chart files in charts/ (open report.html to see them all)");
     }
@@ -221,11 +228,21 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let written =
         pool.install(|| write_all(&out, &scn, &result, &summary, &info, &bytes, &args))?;
     if !args.quiet {
-        println!(
-            "{} — {replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s\n",
-            scn.name, scn.horizon_days
+        let facts = format!(
+            "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",
+            scn.horizon_days
         );
-        print!("{}", report::terminal_table(&summary));
+        // One line when it fits the table's width, else the name above the facts.
+        if args.wide || scn.name.chars().count() + 3 + facts.chars().count() <= TABLE_COLUMNS {
+            println!("{} — {facts}\n", scn.name);
+        } else {
+            println!("{}\n{facts}\n", scn.name);
+        }
+        if args.wide {
+            print!("{}", report::terminal_table(&summary));
+        } else {
+            print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
+        }
         print_written(&out, &written);
     }
     Ok(())

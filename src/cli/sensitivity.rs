@@ -92,6 +92,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     bars.finish();
     let result = result?;
     let out = common::out_dir(&args.out, &loaded.stem, "sensitivity");
+    common::note_replaced(&out, "sensitivity");
     let write = |name: &str, bytes: &[u8]| report::write_atomic(&out.join(name), bytes);
     write("sensitivity.csv", &export::sensitivity_csv(&result.rows)?)?;
     if let Some(s) = &result.sobol {

@@ -107,6 +107,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     bars.finish();
     let result = result?;
     let out = common::out_dir(&args.out, &loaded.stem, "size");
+    common::note_replaced(&out, "size");
     report::write_atomic(&out.join("size.csv"), &export::size_csv(&problem, &result)?)?;
     report::write_atomic(
         &out.join("size.json"),

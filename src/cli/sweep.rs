@@ -81,6 +81,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     let problem = SweepProblem::new(&loaded.doc, &req, &bars)?;
     let out = common::out_dir(&args.out, &loaded.stem, "sweep");
+    common::note_replaced(&out, "sweep");
     let mut store = PointDir::open(&out.join("points"), &problem, args.fresh)?;
     let pool = common::pool(args.sim.threads)?;
     let n = problem.len();

@@ -42,6 +42,9 @@ pub struct Scenario {
 /// Default [`Scenario::currency`].
 pub const DEFAULT_CURRENCY: &str = "USD";
 
+/// Longest accepted [`Strategy::short_label`], in characters.
+pub const MAX_SHORT_LABEL_CHARS: usize = 20;
+
 /// A located validation warning: something the scenario says that is legal but probably
 /// not what its author meant (e.g. a dormant supplier with surge from the default).
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +129,9 @@ pub struct Strategy {
     pub id: String,
     /// Human label.
     pub label: String,
+    /// Short label (at most [`MAX_SHORT_LABEL_CHARS`] characters) where space is tight:
+    /// chart panel titles, point labels and the terminal table; the label when not given.
+    pub short_label: String,
     /// Fixed yearly cost of the strategy (money per year).
     pub annual_cost: f64,
     /// The `set` overrides as written, `(path, value)`, for summaries.

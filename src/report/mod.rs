@@ -25,7 +25,7 @@ pub use csv_out::{
 pub use run_info::{
     CHOKEPOINT_VERSION, RAND_DISTR_VERSION, RAND_VERSION, RunInfo, run_json, sha256_hex,
 };
-pub use table::terminal_table;
+pub use table::{terminal_table, terminal_table_fitted};
 
 use crate::charts::{self, ChartData, ChartError, ChartSpec};
 use crate::model::Scenario;

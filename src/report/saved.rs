@@ -187,6 +187,11 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         summary,
         reference,
         buckets: scn.materials.iter().map(|m| m.bucket).collect(),
+        short_labels: scn
+            .strategies
+            .iter()
+            .map(|s| s.short_label.clone())
+            .collect(),
         shortfall_pct,
         recovery_days,
         tts_days,

@@ -8,6 +8,11 @@
 //! material because percentages of different materials do not add up. Money is a plain
 //! number with `k`, `M`, `bn`, `tn` suffixes, in the scenario's currency (named in the
 //! column headers and the legend).
+//!
+//! [`terminal_table`] is that full table, one line per row (about 150 columns for the
+//! flagship; `run --wide`); [`terminal_table_fitted`] fits a terminal width (100 columns
+//! by default) by printing the levels and the paired differences as two tables, the
+//! first column shortened with `…` when needed and the legend wrapped.
 
 use crate::numfmt::{fraction_pct, money, points, signed};
 use crate::sim::Metric;
@@ -43,6 +48,145 @@ fn stat<'a>(metrics: &'a crate::stats::NamedMap<Stats>, name: &str) -> Option<&'
 
 /// The table for `summary`, columns aligned, ending with a newline and a short legend.
 pub fn terminal_table(summary: &Summary) -> String {
+    let rows = table_rows(summary);
+    let mut out = layout(&rows, usize::MAX);
+    out.push_str(&legend(summary));
+    out.push('\n');
+    out
+}
+
+/// The table for `summary` in at most `max_cols` columns (where the numbers allow; at
+/// least 60): the levels (shortfall, autonomy, recovery, cost), then the paired
+/// differences from the reference under their own header, then the legend wrapped.
+pub fn terminal_table_fitted(summary: &Summary, max_cols: usize) -> String {
+    let max_cols = max_cols.max(60);
+    let rows = table_rows(summary);
+    let pick = |cols: &[usize]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| cols.iter().map(|&c| r[c].clone()).collect())
+            .collect()
+    };
+    let levels = pick(&[0, 1, 2, 3, 4, 5]);
+    // The difference table leaves out the reference's rows (nothing to compare).
+    let mut diffs = pick(&[0, 6, 7]);
+    let ref_rows: Vec<usize> = (1..rows.len())
+        .filter(|&i| {
+            rows[i][6].is_empty() && rows[i][7].is_empty() && {
+                // the reference's strategy row and its material rows
+                let k = (1..=i).rev().find(|&j| !rows[j][0].starts_with("  "));
+                k.is_some_and(|j| rows[j][0].ends_with(REF_MARK))
+            }
+        })
+        .collect();
+    for i in ref_rows.into_iter().rev() {
+        diffs.remove(i);
+    }
+    let mut out = layout(&levels, max_cols);
+    out.push('\n');
+    out.push_str(&format!(
+        "Paired differences from '{}' (95% interval in brackets):\n",
+        summary.reference
+    ));
+    out.push_str(&layout(&diffs, max_cols));
+    out.push_str(&wrap_words(&legend(summary), max_cols));
+    out
+}
+
+/// Suffix of the reference strategy's row.
+const REF_MARK: &str = " (reference)";
+
+/// `text` broken at spaces into lines of at most `width` characters, each ending with a
+/// newline.
+fn wrap_words(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for w in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + w.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(w);
+    }
+    if !line.is_empty() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The legend under the table (one line, no newline).
+fn legend(summary: &Summary) -> String {
+    format!(
+        "{} replications, seed {}, horizon {} days. Strategy rows: all materials, cost \
+         includes the strategy's fixed cost. Recovery: median over the n futures with a \
+         shortfall. vs ref: paired mean difference from '{}' with its 95% interval \
+         (negative = lower). Money in {cur}: k = 1e3, M = 1e6, bn = 1e9.",
+        summary.replications,
+        summary.seed,
+        summary.horizon_days,
+        summary.reference,
+        cur = summary.currency
+    )
+}
+
+/// `rows` (the first is the header) with aligned columns and a rule under the header;
+/// the first column is shortened with `…` so that lines stay within `max_cols` where
+/// the other columns allow.
+fn layout(rows: &[Vec<String>], max_cols: usize) -> String {
+    let ncol = rows[0].len();
+    let mut widths: Vec<usize> = (0..ncol)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let rest: usize = widths[1..].iter().sum::<usize>() + 2 * (ncol - 1);
+    if widths[0] + rest > max_cols {
+        widths[0] = max_cols.saturating_sub(rest).max(12).min(widths[0]);
+    }
+    let cut = |cell: &str, w: usize| -> String {
+        if cell.chars().count() <= w {
+            cell.to_string()
+        } else {
+            let mut t: String = cell.chars().take(w.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        }
+    };
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let cell = if c == 0 {
+                cut(cell, widths[0])
+            } else {
+                cell.clone()
+            };
+            let pad = widths[c].saturating_sub(cell.chars().count());
+            if c == 0 {
+                line.push_str(&cell);
+                line.push_str(&" ".repeat(pad));
+            } else {
+                line.push_str("  ");
+                line.push_str(&" ".repeat(pad));
+                line.push_str(&cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+        if i == 0 {
+            let total: usize = widths.iter().sum::<usize>() + 2 * (ncol - 1);
+            out.push_str(&"-".repeat(total));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The cells of the full table: the header, then per strategy its row and one row per
+/// material.
+fn table_rows(summary: &Summary) -> Vec<Vec<String>> {
     let cur = &summary.currency;
     let header = [
         "strategy / material".to_string(),
@@ -60,7 +204,7 @@ pub fn terminal_table(summary: &Summary) -> String {
         let total_cost = stat(&s.total.metrics, TotalMetric::TotalCost.name());
         rows.push(vec![
             if is_ref {
-                format!("{} (reference)", s.id)
+                format!("{}{REF_MARK}", s.id)
             } else {
                 s.id.clone()
             },
@@ -99,40 +243,7 @@ pub fn terminal_table(summary: &Summary) -> String {
             ]);
         }
     }
-    let ncol = rows[0].len();
-    let widths: Vec<usize> = (0..ncol)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let mut line = String::new();
-        for (c, cell) in row.iter().enumerate() {
-            let pad = widths[c] - cell.chars().count();
-            if c == 0 {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(pad));
-            } else {
-                line.push_str("  ");
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-        if i == 0 {
-            let total: usize = widths.iter().sum::<usize>() + 2 * (ncol - 1);
-            out.push_str(&"-".repeat(total));
-            out.push('\n');
-        }
-    }
-    out.push_str(&format!(
-        "{} replications, seed {}, horizon {} days. Strategy rows: all materials, cost \
-         includes the strategy's fixed cost. Recovery: median over the n futures with a \
-         shortfall. vs ref: paired mean difference from '{}' with its 95% interval \
-         (negative = lower). Money in {cur}: k = 1e3, M = 1e6, bn = 1e9.\n",
-        summary.replications, summary.seed, summary.horizon_days, summary.reference
-    ));
-    out
+    rows
 }
 
 /// Median recovery with the number of futures it is over (those with a shortfall), e.g.

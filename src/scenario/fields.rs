@@ -1061,6 +1061,16 @@ pub mod strategy {
         "",
         "Human label.",
     );
+    /// `strategy.short_label`.
+    pub const SHORT_LABEL: FieldSpec = spec(
+        "strategy.short_label",
+        K::Text,
+        D::Derived("the label"),
+        B::NONE,
+        "",
+        "Short label (1 to 20 characters) where space is tight: chart panel titles, labels \
+         beside points and the terminal table; the legend pairs it with the full label.",
+    );
     /// `strategy.annual_cost`.
     pub const ANNUAL_COST: FieldSpec = spec(
         "strategy.annual_cost",
@@ -1148,6 +1158,7 @@ pub static FIELDS: &[FieldSpec] = &[
     trigger::LAG_DAYS,
     strategy::ID,
     strategy::LABEL,
+    strategy::SHORT_LABEL,
     strategy::ANNUAL_COST,
     strategy::SET,
 ];

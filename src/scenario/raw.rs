@@ -208,6 +208,8 @@ pub struct RawStrategy {
     pub id: Option<String>,
     /// Human label (default: the id).
     pub label: Option<String>,
+    /// Short label for chart panels and the terminal table (default: the label).
+    pub short_label: Option<String>,
     /// Fixed yearly cost (default 0).
     pub annual_cost: Option<f64>,
     /// Parameter path → value overrides applied to the baseline.

@@ -9,8 +9,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{
-    self, Bucket, Dist, MaterialInfo, MaterialParams, Onset, Reaction, Shock, ShockKind, Strategy,
-    Substitution, SupplierInfo, SupplierParams, Trigger,
+    self, Bucket, Dist, MAX_SHORT_LABEL_CHARS, MaterialInfo, MaterialParams, Onset, Reaction,
+    Shock, ShockKind, Strategy, Substitution, SupplierInfo, SupplierParams, Trigger,
 };
 use crate::numfmt;
 
@@ -986,6 +986,7 @@ fn build_strategies(
         return vec![Strategy {
             id: "baseline".into(),
             label: "Status quo".into(),
+            short_label: "Status quo".into(),
             annual_cost: 0.0,
             overrides: vec![],
             materials: base_params.to_vec(),
@@ -1108,9 +1109,32 @@ fn build_strategies(
                 locator: loc,
             });
         }
+        let label = s.label.clone().unwrap_or_else(|| id.clone());
+        let short_label = match &s.short_label {
+            None => label.clone(),
+            Some(t) => {
+                let t = t.trim();
+                if t.is_empty()
+                    || t.chars().count() > MAX_SHORT_LABEL_CHARS
+                    || t.chars().any(char::is_control)
+                {
+                    ctx.push(
+                        &format!("{pre}.short_label"),
+                        format!(
+                            "`short_label` names the strategy where space is tight: 1 to \
+                             {MAX_SHORT_LABEL_CHARS} characters, no control characters (got {})",
+                            t.chars().count()
+                        ),
+                        Some("shorten it, e.g. `short_label = \"Stockpile 180 d\"`".into()),
+                    );
+                }
+                t.to_string()
+            }
+        };
         out.push(Strategy {
             id: id.clone(),
-            label: s.label.clone().unwrap_or_else(|| id.clone()),
+            label,
+            short_label,
             annual_cost,
             overrides: s
                 .set

@@ -100,6 +100,7 @@ pub fn scenario(
             .map(|(id, cost, mats)| Strategy {
                 id: id.into(),
                 label: id.into(),
+                short_label: id.into(),
                 annual_cost: cost,
                 overrides: vec![],
                 materials: mats,

@@ -48,6 +48,7 @@ fn sweep(paths: usize, grid: usize) -> SweepData {
         }
         series.push(SweepSeries {
             label: l.to_string(),
+            short: l.to_string(),
             color: k,
             not_moved_by: if k == 1 {
                 vec![(
