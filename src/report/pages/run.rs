@@ -32,6 +32,9 @@ use serde::Serialize;
 pub struct ReportInput<'a> {
     /// The chart data (summary, samples, bands).
     pub data: &'a ChartData,
+    /// Each strategy's total cost per replication, in replication order (the
+    /// recommendation's paired comparisons).
+    pub total_cost: &'a [Vec<f64>],
     /// The scenario that was run, for its assumptions.
     pub scenario: &'a Scenario,
     /// Provenance of the run.
@@ -652,6 +655,8 @@ struct RunPage<'a> {
     started_at: &'a str,
     currency: &'a str,
     notes: &'static str,
+    /// The opening paragraph (markup built in [`super::recommend`]).
+    recommendation: Option<String>,
     headlines: Vec<String>,
     comparison: Vec<ComparisonRow>,
     shortfall: Vec<ShortfallMaterial>,
@@ -692,6 +697,7 @@ pub fn report_html(input: &ReportInput) -> String {
         started_at: &info.started_at,
         currency: &sum.currency,
         notes: NOTES,
+        recommendation: super::recommend::recommendation(data, scn, input.total_cost),
         headlines: headlines(data),
         comparison: comparison(data),
         shortfall: shortfall(data),
