@@ -11,6 +11,8 @@
 //! | [`rounded9`] | a number the user wrote, quoted in a message without float noise | `0.95` |
 //! | [`sig4`] | the analysis commands' terminal tables | `0.2667`, `1.234e5`, `–` |
 //! | [`money`] | money (and large amounts): 3 significant digits, `k`/`M`/`bn`/`tn` | `1.23 bn` |
+//! | [`money_within`] | money whose 95% interval has half-width `hw`: no digit finer than `hw` | `1.2 bn` |
+//! | [`pct_within`] | a percentage whose 95% interval has half-width `hw` | `4%`, `3.7%` |
 //! | [`units`] | physical quantities in the run page | `5000`, `12.5`, `1.23 M` |
 //! | [`points`] | percentages and their differences in the run's terminal table | `0.267`, `-0.0394` |
 //! | [`pct`] | a percentage in the run page (the number is already in %) | `12.3%`, `0.04%` |
@@ -90,6 +92,58 @@ pub fn money(x: f64) -> String {
         2
     };
     format!("{v:.decimals$}{suffix}")
+}
+
+/// The number of decimals that keeps a value's last digit no finer than the leading digit
+/// of `hw` when the value is written in multiples of `div`: a half-width of 0.04 bn
+/// supports two decimals of bn, one of 0.4 bn one, one of 4 bn none.
+fn decimals_for(hw: f64, div: f64) -> usize {
+    let d = -(hw / div).log10().floor();
+    if d.is_finite() && d > 0.0 {
+        d as usize
+    } else {
+        0
+    }
+}
+
+/// Money as [`money`], but with no digit finer than the leading digit of `hw`, the
+/// half-width of its 95% interval (never more than [`money`]'s three significant
+/// digits): `money_within(1.234e9, 4e7)` = `1.23 bn`, `money_within(1.234e9, 4e8)` =
+/// `1.2 bn`, `money_within(1.234e9, 4e9)` = `1 bn`. Without a positive finite `hw`, as
+/// [`money`].
+pub fn money_within(x: f64, hw: f64) -> String {
+    if !(hw > 0.0 && hw.is_finite() && x.is_finite()) || x == 0.0 {
+        return money(x);
+    }
+    let step = 10f64.powf(hw.log10().floor());
+    let x = (x / step).round() * step;
+    if x == 0.0 {
+        return "0".into();
+    }
+    let full = money(x);
+    let a = x.abs();
+    let (div, suffix) = [(1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")]
+        .into_iter()
+        .find(|&(d, _)| a >= d)
+        .unwrap_or((1.0, ""));
+    let max_d = full
+        .split(' ')
+        .next()
+        .and_then(|n| n.split_once('.'))
+        .map_or(0, |(_, f)| f.len());
+    let d = decimals_for(hw, div).min(max_d);
+    format!("{:.d$}{suffix}", x / div)
+}
+
+/// A percentage (`x` already in percent) as [`pct`], but with no digit finer than the
+/// leading digit of `hw`, the half-width of its 95% interval: `pct_within(3.74, 0.3)` =
+/// `3.7%`, `pct_within(3.74, 2.0)` = `4%`. Without a positive finite `hw`, as [`pct`].
+pub fn pct_within(x: f64, hw: f64) -> String {
+    if !(hw > 0.0 && hw.is_finite() && x.is_finite()) {
+        return pct(x);
+    }
+    let d = decimals_for(hw, 1.0).min(2);
+    format!("{x:.d$}%")
 }
 
 /// A physical quantity (tonnes, units) for the run page: as [`money`] from 10,000, whole
@@ -237,6 +291,21 @@ pub fn signed(x: f64, f: impl Fn(f64) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_an_interval_no_digit_finer_than_its_half_width() {
+        assert_eq!(money_within(1.234e9, 4e7), "1.23 bn");
+        assert_eq!(money_within(1.234e9, 4e8), "1.2 bn");
+        assert_eq!(money_within(1.234e9, 4e9), "1 bn");
+        assert_eq!(money_within(-45_678.0, 2_000.0), "-46 k");
+        // Never more than money's three significant digits, however tight.
+        assert_eq!(money_within(1.234e9, 1.0), "1.23 bn");
+        assert_eq!(money_within(1.234e9, 0.0), "1.23 bn");
+        assert_eq!(money_within(2e6, 4e7), "0");
+        assert_eq!(pct_within(3.74, 0.3), "3.7%");
+        assert_eq!(pct_within(3.74, 2.0), "4%");
+        assert_eq!(pct_within(3.746, 0.001), "3.75%");
+    }
 
     #[test]
     fn lossless_and_rounded() {

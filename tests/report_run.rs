@@ -105,6 +105,7 @@ fn scenario() -> Scenario {
         ],
         reference: 0,
         currency: DEFAULT_CURRENCY.into(),
+        criterion: Default::default(),
         warnings: vec![],
     }
 }

@@ -38,6 +38,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let written = report::write_charts_and_report(
         &args.dir,
         &saved.data,
+        &saved.total_cost,
         &saved.scenario,
         &saved.info,
         args.format,

@@ -8,7 +8,7 @@ use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, RunInfo};
 use chokepoint::scenario::{self, ScenarioError};
 use chokepoint::sim::{self, Progress, RunOptions};
-use chokepoint::stats::{Summary, daily_bands};
+use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
@@ -165,9 +165,13 @@ fn write_all(
     written.insert(0, copy);
     if !args.no_charts {
         let data = ChartData::from_run(scn, result, summary, &bands);
+        let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
+            .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
+            .collect();
         written.extend(report::write_charts_and_report(
             out,
             &data,
+            &total_cost,
             scn,
             info,
             args.format,

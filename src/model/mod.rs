@@ -35,8 +35,45 @@ pub struct Scenario {
     pub reference: usize,
     /// Currency of every money amount, as written in labels (default `USD`).
     pub currency: String,
+    /// How the report ranks strategies for its recommendation (reporting only).
+    pub criterion: Criterion,
     /// What validation found legal but probably unintended; shown, never fatal.
     pub warnings: Vec<Warning>,
+}
+
+/// What the report's recommendation ranks strategies by (MODEL.md §7, `criterion` and
+/// `max_annual_cost`); reporting only, it never changes a simulated number.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Criterion {
+    /// The statistic ranked, lowest best.
+    pub rank_by: RankBy,
+    /// A budget: strategies whose `annual_cost` exceeds it are not recommended.
+    pub max_annual_cost: Option<f64>,
+}
+
+/// The statistic a [`Criterion`] ranks strategies by; lower is better for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RankBy {
+    /// The mean over futures of the total cost (strategy cost plus every material's
+    /// shortage, holding, procurement and substitution cost).
+    #[default]
+    ExpectedTotalCost,
+    /// The 95th percentile over futures of the shortfall (% of demand) of the material
+    /// hit hardest in each future.
+    P95Shortfall,
+}
+
+impl RankBy {
+    /// Every choice, in the order the format lists them.
+    pub const ALL: [RankBy; 2] = [RankBy::ExpectedTotalCost, RankBy::P95Shortfall];
+
+    /// The word the scenario file uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankBy::ExpectedTotalCost => "expected_total_cost",
+            RankBy::P95Shortfall => "p95_shortfall",
+        }
+    }
 }
 
 /// Default [`Scenario::currency`].

@@ -249,7 +249,9 @@ pub fn render_charts(
 }
 
 /// Writes the charts (`dir/charts/<name>.svg` and/or `.png`, as `formats` says) and
-/// `dir/report.html`, each atomically. Returns the paths written.
+/// `dir/report.html`, each atomically. `total_cost` is each strategy's total cost per
+/// replication ([`crate::stats::total_column`]), for the recommendation's paired
+/// comparisons. Returns the paths written.
 ///
 /// # Errors
 /// The first [`ReportError`] (a chart that cannot be drawn or a file that cannot be
@@ -257,6 +259,7 @@ pub fn render_charts(
 pub fn write_charts_and_report(
     dir: &Path,
     data: &ChartData,
+    total_cost: &[Vec<f64>],
     scn: &Scenario,
     info: &RunInfo,
     formats: ChartFormats,
@@ -282,6 +285,7 @@ pub fn write_charts_and_report(
         .collect();
     let html = pages::run::report_html(&pages::run::ReportInput {
         data,
+        total_cost,
         scenario: scn,
         info,
         charts: &inline,

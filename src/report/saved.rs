@@ -44,6 +44,9 @@ pub struct SavedRun {
     pub info: RunInfo,
     /// Chart data rebuilt from the summary and the CSVs.
     pub data: ChartData,
+    /// Each strategy's total cost per replication (`replications.csv`'s
+    /// `strategy_total_cost`, read from the first material's rows).
+    pub total_cost: Vec<Vec<f64>>,
 }
 
 fn read(path: &Path) -> Result<String, SavedError> {
@@ -104,6 +107,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
     // replications.csv
     let p = dir.join("replications.csv");
     let mut samples = vec![vec![vec![Vec::with_capacity(n); nm]; ns]; 3];
+    let mut total_cost = vec![Vec::with_capacity(n); ns];
     {
         let text = read(&p)?;
         let mut rd = csv::Reader::from_reader(text.as_bytes());
@@ -115,6 +119,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
                 .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
         };
         let (cs, cm) = (col("strategy")?, col("material")?);
+        let ct = col(super::STRATEGY_TOTAL_COLUMN)?;
         let cols: Vec<usize> = crate::charts::SAMPLE_METRICS
             .iter()
             .map(|m| col(m.name()))
@@ -129,6 +134,15 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
                     format!("unknown strategy or material in {rec:?}"),
                 ));
             };
+            if m == 0 {
+                let f = &rec[ct];
+                total_cost[s].push(if f.is_empty() {
+                    f64::NAN
+                } else {
+                    f.parse::<f64>()
+                        .map_err(|e| invalid(&p, format!("'{f}': {e}")))?
+                });
+            }
             for (k, &c) in cols.iter().enumerate() {
                 let f = &rec[c];
                 let v = if f.is_empty() {
@@ -202,5 +216,6 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         scenario_text,
         info,
         data,
+        total_cost,
     })
 }

@@ -476,6 +476,29 @@ pub mod top {
          `annual_cost`), 1 to 12 characters, e.g. `\"JPY\"`; labels money in the terminal \
          table, charts and reports.",
     );
+    /// `criterion`.
+    pub const CRITERION: FieldSpec = spec(
+        "criterion",
+        K::Choice(&["expected_total_cost", "p95_shortfall"]),
+        D::Text("expected_total_cost"),
+        B::NONE,
+        "",
+        "What the report's recommendation ranks strategies by, lowest best (reporting \
+         only): `expected_total_cost`, the mean over futures of the strategy's cost plus \
+         every material's shortage, holding, procurement and substitution cost; or \
+         `p95_shortfall`, the 1-in-20 bad case of the shortfall (% of demand) of the \
+         material hit hardest in each future.",
+    );
+    /// `max_annual_cost`.
+    pub const MAX_ANNUAL_COST: FieldSpec = spec(
+        "max_annual_cost",
+        K::Number(Num::Money),
+        D::Absent,
+        B::NON_NEG,
+        "money/year",
+        "Budget of the recommendation (reporting only): a strategy whose `annual_cost` \
+         exceeds it is shown but never recommended. Absent: no budget.",
+    );
     /// `[[material]]`.
     pub const MATERIAL: FieldSpec = spec(
         "material",
@@ -1101,6 +1124,8 @@ pub static FIELDS: &[FieldSpec] = &[
     top::REPLICATIONS,
     top::SEED,
     top::CURRENCY,
+    top::CRITERION,
+    top::MAX_ANNUAL_COST,
     top::MATERIAL,
     top::SHOCK,
     top::STRATEGY,

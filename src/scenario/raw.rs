@@ -34,6 +34,12 @@ pub struct RawScenario {
     /// `annual_cost`), used to label money in outputs; an ISO code such as `USD` or `JPY`
     /// (default `USD`).
     pub currency: Option<String>,
+    /// What the report's recommendation ranks strategies by: `expected_total_cost`
+    /// (default) or `p95_shortfall` (reporting only).
+    pub criterion: Option<String>,
+    /// Budget of the recommendation: strategies whose `annual_cost` exceeds it are not
+    /// recommended (money per year, >= 0; reporting only).
+    pub max_annual_cost: Option<f64>,
     /// Materials (`[[material]]`).
     #[serde(default)]
     pub material: Vec<RawMaterial>,

@@ -1211,6 +1211,24 @@ pub fn validate(
             c.to_string()
         }
     };
+    let rank_by = match raw.criterion.as_deref() {
+        None => model::RankBy::default(),
+        Some(c) => match model::RankBy::ALL.iter().find(|r| r.as_str() == c) {
+            Some(&r) => r,
+            None => {
+                let opts = model::RankBy::ALL.map(model::RankBy::as_str);
+                ctx.push(
+                    "criterion",
+                    format!("unknown criterion `{c}`; expected one of {}", list(&opts)),
+                    did_you_mean(c, opts),
+                );
+                model::RankBy::default()
+            }
+        },
+    };
+    let max_annual_cost = raw
+        .max_annual_cost
+        .map(|v| ctx.num("max_annual_cost", Some(v), &top::MAX_ANNUAL_COST));
     let (shocks, shock_order) = build_shocks(&mut ctx, raw, &infos);
     let strategies = build_strategies(&mut ctx, raw, &params, &base_keys);
     if !ctx.found.is_empty() {
@@ -1265,6 +1283,10 @@ pub fn validate(
         strategies,
         reference,
         currency,
+        criterion: model::Criterion {
+            rank_by,
+            max_annual_cost,
+        },
         warnings,
     })
 }

@@ -381,6 +381,7 @@ mod tests {
             strategies: vec![],
             reference: 0,
             currency: DEFAULT_CURRENCY.into(),
+            criterion: Default::default(),
             warnings: vec![],
         }
     }

@@ -3,8 +3,8 @@
 //! [`Paired`] comparisons with the reference strategy, the run [`Summary`] with totals
 //! and autonomy, and the [`DailyBand`]s for fan charts.
 //!
-//! Pure: depends only on [`crate::model`] and [`crate::sim`] (plus `statrs` and
-//! `serde`); no I/O. Determinism: every float sum runs sequentially in replication
+//! Pure: depends only on [`crate::model`] and [`crate::sim`] (plus `statrs`, `serde`,
+//! and `rand` for the seeded bootstrap of [`paired_quantile_diff`]); no I/O. Determinism: every float sum runs sequentially in replication
 //! order (never a parallel reduction), so given rows merged in replication order the
 //! statistics are the same bits whatever the thread count or shard split.
 
@@ -16,7 +16,7 @@ pub mod summary;
 
 pub use daily::{BAND_LEVELS, DailyBand, daily_bands};
 pub use named::NamedMap;
-pub use paired::{Paired, TIE_REL};
+pub use paired::{BOOTSTRAP_RESAMPLES, Paired, TIE_REL, paired_quantile_diff};
 pub use sample::{
     Stats, clip_interval, cvar95_count, cvar95_sorted, metric_bounds, quantile_sorted, t_975,
 };

@@ -108,6 +108,7 @@ pub fn scenario(
             .collect(),
         reference: 0,
         currency: DEFAULT_CURRENCY.into(),
+        criterion: Default::default(),
         warnings: vec![],
     }
 }

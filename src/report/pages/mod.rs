@@ -17,6 +17,7 @@
 //! types.
 
 pub mod explore;
+pub mod recommend;
 pub mod run;
 
 use minijinja::syntax::SyntaxConfig;

@@ -32,6 +32,9 @@ use serde::Serialize;
 pub struct ReportInput<'a> {
     /// The chart data (summary, samples, bands).
     pub data: &'a ChartData,
+    /// Each strategy's total cost per replication, in replication order (the
+    /// recommendation's paired comparisons).
+    pub total_cost: &'a [Vec<f64>],
     /// The scenario that was run, for its assumptions.
     pub scenario: &'a Scenario,
     /// Provenance of the run.
@@ -464,6 +467,86 @@ fn recovery_tail(mat: &crate::stats::MaterialSummary) -> String {
     parts.join(" / ")
 }
 
+/// A group of the exposure table: the materials of one bucket.
+#[derive(Serialize)]
+struct ExposureGroup {
+    title: &'static str,
+    rows: Vec<ExposureMaterial>,
+}
+
+/// A material of the exposure table: days of cover today against the time its worst
+/// single loss (supplier, country or route) takes to recover.
+#[derive(Serialize)]
+struct ExposureMaterial {
+    name: String,
+    cover_days: String,
+    entity: String,
+    tts: String,
+    ttr: String,
+    verdict: String,
+    at_risk: bool,
+}
+
+/// The autonomy and indispensability view: materials by bucket (green, blue, red, then
+/// those without one), each with its days of cover under the reference strategy and its
+/// most exposed loss from the exposure view ([`crate::explore::exposure`]: lose the
+/// entity from day 0; time to survive against the median time the scenario's shocks on
+/// it take to recover).
+fn exposure_groups(scn: &Scenario) -> Vec<ExposureGroup> {
+    use crate::explore::exposure::exposure;
+    use crate::model::Bucket;
+    let reference = scn.strategies[scn.reference].id.clone();
+    let Ok(one) = crate::explore::select_strategies(scn, &[reference]) else {
+        return Vec::new();
+    };
+    let rows = exposure(&one, None);
+    let base = scn.reference_strategy();
+    let groups: [(Option<Bucket>, &'static str); 4] = [
+        (Some(Bucket::Green), "Green: autonomy at risk"),
+        (Some(Bucket::Blue), "Blue: indispensable"),
+        (Some(Bucket::Red), "Red: emerging"),
+        (None, "No bucket"),
+    ];
+    groups
+        .into_iter()
+        .filter_map(|(b, title)| {
+            let rows: Vec<ExposureMaterial> = scn
+                .materials
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.bucket == b)
+                .map(|(m, info)| {
+                    let p = &base.materials[m];
+                    // Rows are ranked most exposed first.
+                    let worst = rows.iter().find(|r| r.material == info.id);
+                    let days = |v: Option<f64>| v.map_or("-".to_string(), |d| format!("{d:.0} d"));
+                    ExposureMaterial {
+                        name: info.name.clone(),
+                        cover_days: format!("{:.0} d", p.private_days + p.stockpile_days),
+                        entity: worst.map_or("-".into(), |r| {
+                            format!("{} ({:.0}% of supply)", r.entity, 100.0 * r.share_lost)
+                        }),
+                        tts: worst.map_or("-".into(), |r| {
+                            r.tts_days
+                                .map_or("no shortfall".into(), |d| format!("{d:.0} d"))
+                        }),
+                        ttr: days(worst.and_then(|r| r.ttr_days)),
+                        verdict: match worst.and_then(|r| r.at_risk) {
+                            Some(true) => {
+                                format!("short by {}", days(worst.and_then(|r| r.gap_days)))
+                            }
+                            Some(false) => "covered".into(),
+                            None => "no shock on it".into(),
+                        },
+                        at_risk: worst.and_then(|r| r.at_risk) == Some(true),
+                    }
+                })
+                .collect();
+            (!rows.is_empty()).then_some(ExposureGroup { title, rows })
+        })
+        .collect()
+}
+
 /// A material of the scenario, as the assumptions show it.
 #[derive(Serialize)]
 struct MaterialRow {
@@ -652,10 +735,13 @@ struct RunPage<'a> {
     started_at: &'a str,
     currency: &'a str,
     notes: &'static str,
+    /// The opening paragraph (markup built in [`super::recommend`]).
+    recommendation: Option<String>,
     headlines: Vec<String>,
     comparison: Vec<ComparisonRow>,
     shortfall: Vec<ShortfallMaterial>,
     cost_effectiveness: Vec<CostEffectiveness>,
+    exposure: Vec<ExposureGroup>,
     figures: Vec<Figure<'a>>,
     /// The scenario's description as paragraphs, its fact ids linked to the sources.
     description: String,
@@ -692,10 +778,12 @@ pub fn report_html(input: &ReportInput) -> String {
         started_at: &info.started_at,
         currency: &sum.currency,
         notes: NOTES,
+        recommendation: super::recommend::recommendation(data, scn, input.total_cost),
         headlines: headlines(data),
         comparison: comparison(data),
         shortfall: shortfall(data),
         cost_effectiveness: cost_effectiveness(data, scn),
+        exposure: exposure_groups(scn),
         figures: input
             .charts
             .iter()
