@@ -14,12 +14,9 @@ use super::sensitivity::{OatRow, SensitivityProblem, SensitivityResult, SobolRes
 use super::size::{SizeProblem, SizeResult};
 use super::sweep::{StatColumns, SweepProblem, SweepResult, SweepRow, metric_columns};
 use crate::numfmt;
+// `Some(v)` as a number, `None` as an empty field.
+use crate::numfmt::shortest_or_empty as opt;
 use crate::stats::TOTAL;
-
-/// `Some(v)` as a number, `None` as an empty field.
-fn opt(v: Option<f64>) -> String {
-    v.map(numfmt::shortest).unwrap_or_default()
-}
 
 /// Pretty JSON with a final newline.
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
