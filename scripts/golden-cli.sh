@@ -166,12 +166,12 @@ normalise() {
 for which in old new; do
     bin=$old_bin
     [ "$which" = new ] && bin=$new_bin
-    mkdir -p "$tmp/work/bin"
-    cp "$bin" "$tmp/work/bin/chokepoint"
-    (cd "$tmp/work" && cases)
-    rm -rf "$tmp/work/bin" "$tmp/work/scenarios"
-    normalise "$tmp/work"
-    mv "$tmp/work" "$tmp/$which"
+    mkdir -p "$tmp/cwd/bin"
+    cp "$bin" "$tmp/cwd/bin/chokepoint"
+    (cd "$tmp/cwd" && cases)
+    rm -rf "$tmp/cwd/bin" "$tmp/cwd/scenarios"
+    normalise "$tmp/cwd"
+    mv "$tmp/cwd" "$tmp/$which"
 done
 
 status=0
