@@ -9,11 +9,13 @@ use chokepoint::explore::exposure::exposure;
 use chokepoint::explore::interval;
 use chokepoint::explore::sensitivity::{self, SobolInput};
 use chokepoint::explore::size::{self, SizeSpec};
+use chokepoint::explore::sweep::SweepColumn;
 use chokepoint::explore::target::{Rule, Subject, Target};
 use chokepoint::explore::{Evaluator, NoObserver, select_strategies};
+use chokepoint::model::{MaterialId, SubjectId};
 use chokepoint::scenario::{Document, param_kind};
 use chokepoint::sim::{Metric, NoProgress};
-use chokepoint::stats::metric_column;
+use chokepoint::stats::{StatColumn, metric_column};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -522,9 +524,15 @@ fn sensitivity_and_sobol_find_the_path_that_matters() {
         "material.m.stockpile_days".to_string(),
     ];
     let subject = Subject::Material(0);
-    let rows =
-        sensitivity::one_at_a_time(&ev, &paths, 0.2, subject, "shortfall_units", &NoObserver)
-            .unwrap();
+    let rows = sensitivity::one_at_a_time(
+        &ev,
+        &paths,
+        0.2,
+        subject,
+        Metric::ShortfallUnits.into(),
+        &NoObserver,
+    )
+    .unwrap();
     assert_eq!(rows[0].moved.path, "material.m.stockpile_days");
     assert_eq!(rows[0].rank, Some(1));
     assert!(rows[0].diff.unwrap() < 0.0);
@@ -554,7 +562,7 @@ fn sensitivity_and_sobol_find_the_path_that_matters() {
         32,
         200,
         subject,
-        "shortfall_units",
+        Metric::ShortfallUnits.into(),
         &NoObserver,
     )
     .unwrap();
@@ -878,16 +886,173 @@ fn the_sweep_executor_stops_on_request_and_resumes_from_its_store() {
     let means: Vec<f64> = full
         .rows
         .iter()
-        .filter(|r| r.material == "m")
-        .map(|r| r.value("shortfall_units_mean").unwrap())
+        .filter(|r| r.material == SubjectId::Material(MaterialId::new("m")))
+        .map(|r| {
+            r.value(SweepColumn::Stat(
+                Metric::ShortfallUnits.into(),
+                StatColumn::Mean,
+            ))
+            .unwrap()
+        })
         .collect();
     assert_eq!(means, vec![400.0, 200.0, 0.0, 0.0]);
     // The target column is read from the typed row.
     let met: Vec<Option<bool>> = full
         .rows
         .iter()
-        .filter(|r| r.material == "m")
+        .filter(|r| r.material == SubjectId::Material(MaterialId::new("m")))
         .map(|r| problem.view.met(r))
         .collect();
     assert_eq!(met, vec![Some(false), Some(false), Some(true), Some(true)]);
+}
+
+/// Two materials, the first called `total` (embargoed, so it runs short) and `m`.
+fn material_called_total() -> String {
+    single(5, 0.0, 0.0, "40", 0.0)
+        .replace("id = \"m\"", "id = \"total\"")
+        .replace("m.a", "total.a")
+        + r#"
+[[material]]
+id = "m"
+annual_demand = 365.0
+unit_value = 10.0
+shortage_cost = 100.0
+[[material.supplier]]
+id = "b"
+country = "BB"
+share = 1.0
+
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "stock"
+annual_cost = 1000.0
+set = { "material.total.stockpile_days" = 30 }
+"#
+}
+
+#[test]
+fn a_material_called_total_runs_and_targets_reach_it_and_the_totals() {
+    use chokepoint::explore::export;
+    use chokepoint::explore::sweep::{self, MemoryStore, SweepProblem, SweepRequest};
+    use chokepoint::stats::{Measure, Summary};
+    let d = doc(&material_called_total());
+    let scn = d.validate().unwrap();
+    let res = chokepoint::sim::run(
+        &scn,
+        &chokepoint::sim::RunOptions {
+            seed: 3,
+            replications: 0..12,
+            daily: false,
+            daily_replications: 0,
+        },
+        &NoProgress,
+    );
+    // summary.json keeps the material `total` and the totals apart, and reads back.
+    let sum = Summary::from_run(&scn, &res, 3).unwrap();
+    let json = serde_json::to_string(&sum).unwrap();
+    let back: Summary = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, sum);
+    let st = &back.strategies[1];
+    assert_eq!(st.vs_reference.materials.len(), 2);
+    assert_eq!(st.vs_reference.materials[0].0.as_str(), "total");
+    assert_eq!(st.vs_reference.total.len(), 7);
+    assert!(
+        st.vs_total(chokepoint::stats::TotalMetric::StrategyCost)
+            .is_some()
+    );
+    assert!(st.vs_material("total", Metric::ShortfallPct).is_some());
+
+    // Targets: `material.total` is the material, `total` the totals.
+    let mat = Subject::resolve(&scn, Some("material.total")).unwrap();
+    let tot = Subject::resolve(&scn, Some("total")).unwrap();
+    assert_eq!((mat, tot), (Subject::Material(0), Subject::Total));
+    let pct = Target::parse("mean(shortfall_pct) >= 0").unwrap();
+    assert!(pct.check(mat).is_ok() && pct.check(tot).is_err());
+    let cost = Target::parse("mean(total_cost) >= 0").unwrap();
+    let mean_cost = |s| {
+        cost.evaluate(&scn, &res, 0, s, Rule::Point)[0]
+            .value
+            .unwrap()
+    };
+    // The totals add `m`'s costs (it buys every day) to the material `total`'s.
+    assert!(
+        mean_cost(tot) > mean_cost(mat),
+        "{} {}",
+        mean_cost(tot),
+        mean_cost(mat)
+    );
+
+    // A sweep's rows: per point and strategy the material `total`, `m`, then the totals;
+    // sweep.csv reads back to the same typed rows.
+    let req = SweepRequest {
+        vary: vec!["material.total.stockpile_days=0..60:2".into()],
+        replications: Some(6),
+        metric: "shortfall_units".into(),
+        material: Some("material.total".into()),
+        target: Some("mean(shortfall_units) <= 10 and autonomy >= 0".into()),
+        ..SweepRequest::default()
+    };
+    let problem = SweepProblem::new(&d, &req, &NoObserver).unwrap();
+    assert_eq!(problem.view.subject, Subject::Material(0));
+    assert_eq!(problem.view.metric, Measure::Metric(Metric::ShortfallUnits));
+    let result = sweep::run(&problem, &mut MemoryStore::default(), &NoObserver).unwrap();
+    let kinds: Vec<String> = result.rows[..3]
+        .iter()
+        .map(|r| format!("{:?}", r.material))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "Material(MaterialId(\"total\"))",
+            "Material(MaterialId(\"m\"))",
+            "Total"
+        ]
+    );
+    let csv = export::sweep_csv(&problem, &result).unwrap();
+    let paths = vec!["material.total.stockpile_days".to_string()];
+    let rows = export::read_sweep_rows(&csv, None, &paths).unwrap();
+    assert_eq!(rows, result.rows);
+    // The totals' row has strategy_cost; the material's has none.
+    let sc = SweepColumn::Stat(Measure::StrategyCost, StatColumn::Mean);
+    assert_eq!(rows[0].value(sc), None);
+    assert_eq!(rows[2].value(sc), Some(0.0));
+    assert!(rows.iter().all(|r| problem.view.met(r).is_some()));
+
+    // The binary runs it end to end, and `report` reads the saved files back.
+    let dir = temp_dir("total-material");
+    let path = dir.join("s.toml");
+    std::fs::write(&path, material_called_total()).unwrap();
+    let out = bin()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "12", "--quiet", "--no-charts", "--out"])
+        .arg(dir.join("run"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary_csv = std::fs::read_to_string(dir.join("run/summary.csv")).unwrap();
+    assert!(
+        summary_csv.contains("\nstock,total,shortfall_pct,"),
+        "{summary_csv}"
+    );
+    assert!(
+        summary_csv.contains("\nstock,total,strategy_cost,"),
+        "{summary_csv}"
+    );
+    let out = bin()
+        .arg("report")
+        .arg(dir.join("run"))
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

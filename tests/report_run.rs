@@ -262,7 +262,7 @@ fn paired_comparison_follows_model_invariants() {
     let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     // The reference compared with itself: every pair tied.
     let base = &sum.strategies[0];
-    for (_, p) in base.vs_reference.iter() {
+    for (_, _, p) in base.vs_reference.iter() {
         if p.n > 0 {
             assert_eq!(p.prob_tied, Some(1.0));
             assert_eq!(p.mean_diff, Some(0.0));

@@ -20,10 +20,10 @@ use super::{ChartError, DrawResult, PALETTE, png_with, strategy_color, svg_with}
 use crate::explore::exposure::ExposureRow;
 use crate::explore::sensitivity::{OatRow, SobolResult};
 use crate::explore::size::SizeResult;
-use crate::explore::sweep::{SweepProblem, SweepResult};
+use crate::explore::sweep::{SweepColumn, SweepProblem, SweepResult};
 use crate::explore::target::{Op, Rule, Target};
 use crate::numfmt::{tick, tick_pct};
-use crate::stats::{TOTAL, TotalMetric};
+use crate::stats::{StatColumn, TotalMetric};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -146,7 +146,7 @@ impl SweepData {
     pub fn from_sweep(problem: &SweepProblem, result: &SweepResult) -> SweepData {
         let scn = problem.base();
         let view = &problem.view;
-        let material = view.subject.id(scn);
+        let subject = view.subject.subject_id(scn);
         let all_ids = problem.evaluator().all_strategy_ids();
         let mut series: Vec<SweepSeries> = scn
             .strategies
@@ -160,31 +160,39 @@ impl SweepData {
                 points: Vec::new(),
             })
             .collect();
-        let cost_column = format!("{}_mean", TotalMetric::TotalCost.name());
+        let cost_column = SweepColumn::Stat(TotalMetric::TotalCost.measure(), StatColumn::Mean);
         let costs: HashMap<(usize, &str), f64> = result
             .rows
             .iter()
-            .filter(|r| r.material == TOTAL)
-            .filter_map(|r| Some(((r.point, r.strategy.as_str()), r.value(&cost_column)?)))
+            .filter(|r| r.material.is_total())
+            .filter_map(|r| Some(((r.point, r.strategy.as_str()), r.value(cost_column)?)))
             .collect();
-        let column = |stat: &str| format!("{}_{stat}", view.metric);
-        let (mean, lo, hi) = (column("mean"), column("ci95_lo"), column("ci95_hi"));
-        for row in result.rows.iter().filter(|r| r.material == material) {
-            let Some(k) = scn.strategies.iter().position(|s| s.id == row.strategy) else {
+        let column = |stat: StatColumn| SweepColumn::Stat(view.metric, stat);
+        let (mean, lo, hi) = (
+            column(StatColumn::Mean),
+            column(StatColumn::Ci95Lo),
+            column(StatColumn::Ci95Hi),
+        );
+        for row in result.rows.iter().filter(|r| r.material == subject) {
+            let Some(k) = scn
+                .strategies
+                .iter()
+                .position(|s| row.strategy == s.id.as_str())
+            else {
                 continue;
             };
             series[k].points.push(SweepPoint {
                 values: row.values.clone(),
-                mean: row.value(&mean),
-                ci95: row.value(&lo).zip(row.value(&hi)).map(|(a, b)| [a, b]),
+                mean: row.value(mean),
+                ci95: row.value(lo).zip(row.value(hi)).map(|(a, b)| [a, b]),
                 met: view.met(row),
                 cost: costs.get(&(row.point, row.strategy.as_str())).copied(),
             });
         }
         SweepData {
             paths: problem.spec.vary.iter().map(|v| v.path.clone()).collect(),
-            metric: view.metric.clone(),
-            subject: material,
+            metric: view.metric.name().to_string(),
+            subject: subject.to_string(),
             target: view.target.as_ref().map(|t| t.to_string()),
             thresholds: view.thresholds(),
             series,
@@ -1095,15 +1103,12 @@ where
         Some(m) => format!(
             "{} of {}",
             clause.stat.name(),
-            metric_words_in(m, &d.currency)
+            metric_words_in(m.name(), &d.currency)
         ),
         None => "autonomy (share of futures with no shortfall)".into(),
     };
     let x_desc = r.path.clone();
-    let is_pct = clause
-        .metric
-        .as_deref()
-        .is_some_and(|m| m.ends_with("_pct"));
+    let is_pct = clause.metric.is_some_and(|m| m.name().ends_with("_pct"));
     let yr = value_axis(ylo, yhi.max(0.0));
     let mut c = panel(
         area,

@@ -10,9 +10,11 @@ use std::path::PathBuf;
 use super::{CliError, common};
 use chokepoint::explore::export;
 use chokepoint::explore::sweep::{
-    self, PointStore, STAT_COLUMNS, SweepProblem, SweepRequest, SweepRow, metric_columns,
+    self, PointStore, SweepColumn, SweepProblem, SweepRequest, SweepRow,
 };
 use chokepoint::report::{self, explore::sweep_page};
+use chokepoint::sim::Metric;
+use chokepoint::stats::StatColumn;
 use chokepoint::store::PointDir;
 
 /// Environment variable (tests only): stop the process after computing this many points,
@@ -131,36 +133,24 @@ pub fn run(args: Args) -> Result<(), CliError> {
 /// A compact terminal view of the sweep: per point, strategy and material, autonomy and
 /// the shortfall and cost statistics planners read first.
 fn print_table(paths: &[String], rows: &[SweepRow]) {
-    let columns = metric_columns();
-    let known = |w: &&str| {
-        *w == "autonomy"
-            || columns.iter().any(|m| {
-                w.strip_prefix(m)
-                    .and_then(|r| r.strip_prefix('_'))
-                    .is_some_and(|s| STAT_COLUMNS.contains(&s))
-            })
-    };
-    let want: Vec<&str> = [
-        "autonomy",
-        "shortfall_pct_mean",
-        "shortfall_pct_p95",
-        "days_short_mean",
-        "total_cost_mean",
-    ]
-    .into_iter()
-    .filter(known)
-    .collect();
+    let want: Vec<SweepColumn> = vec![
+        SweepColumn::Autonomy,
+        SweepColumn::Stat(Metric::ShortfallPct.into(), StatColumn::Mean),
+        SweepColumn::Stat(Metric::ShortfallPct.into(), StatColumn::P95),
+        SweepColumn::Stat(Metric::DaysShort.into(), StatColumn::Mean),
+        SweepColumn::Stat(Metric::TotalCost.into(), StatColumn::Mean),
+    ];
     let short = |c: &str| c.rsplit('.').next().unwrap_or(c).to_string();
     let mut head = vec!["point".to_string()];
     head.extend(paths.iter().map(|p| short(p)));
     head.extend(["strategy".into(), "material".into()]);
-    head.extend(want.iter().map(|w| w.to_string()));
+    head.extend(want.iter().map(|w| w.name()));
     let mut table: Vec<Vec<String>> = vec![head];
     for r in rows {
         let mut line = vec![r.point.to_string()];
         line.extend(r.values.iter().map(|&v| numfmt::shortest(v)));
-        line.extend([r.strategy.clone(), r.material.clone()]);
-        line.extend(want.iter().map(|w| numfmt::sig4(r.value(w))));
+        line.extend([r.strategy.to_string(), r.material.to_string()]);
+        line.extend(want.iter().map(|&w| numfmt::sig4(r.value(w))));
         table.push(line);
     }
     let widths: Vec<usize> = (0..table[0].len())

@@ -12,11 +12,12 @@ use super::ExploreError;
 use super::exposure::{ExposureProblem, ExposureRow};
 use super::sensitivity::{OatRow, SensitivityProblem, SensitivityResult, SobolResult};
 use super::size::{SizeProblem, SizeResult};
-use super::sweep::{StatColumns, SweepProblem, SweepResult, SweepRow, metric_columns};
+use super::sweep::{StatColumns, SweepColumn, SweepProblem, SweepResult, SweepRow};
 use crate::numfmt;
 // `Some(v)` as a number, `None` as an empty field.
+use crate::model::{MaterialId, StrategyId, SubjectId};
 use crate::numfmt::shortest_or_empty as opt;
-use crate::stats::TOTAL;
+use crate::stats::{Measure, StatColumn, TOTAL};
 
 /// Pretty JSON with a final newline.
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
@@ -45,8 +46,8 @@ where
 fn sweep_record(r: &SweepRow) -> Vec<String> {
     let mut f: Vec<String> = vec![r.point.to_string()];
     f.extend(r.values.iter().map(|&v| numfmt::shortest(v)));
-    f.push(r.strategy.clone());
-    f.push(r.material.clone());
+    f.push(r.strategy.to_string());
+    f.push(r.material.to_string());
     f.push(opt(r.autonomy));
     f.push(r.not_moved_by.join(";"));
     for s in &r.stats {
@@ -81,6 +82,10 @@ pub fn sweep_rows_csv(rows: &[SweepRow]) -> Result<Vec<u8>, ExploreError> {
 /// these are its column names (how a point is stored, see [`sweep_rows_csv`]); without,
 /// the first line is the header (`sweep.csv` itself).
 ///
+/// A `material` field reading `total` is the totals' row when it is the last row of its
+/// point and strategy (where the writer puts the totals, after every material), and
+/// otherwise a material called `total`.
+///
 /// # Errors
 /// A message saying which column is missing or which field is not a number.
 pub fn read_sweep_rows(
@@ -114,12 +119,12 @@ pub fn read_sweep_rows(
         col("not_moved_by")?,
     );
     let c_paths: Vec<usize> = paths.iter().map(|p| col(p)).collect::<Result<_, _>>()?;
-    let c_stats: Vec<Vec<usize>> = metric_columns()
+    let c_stats: Vec<Vec<usize>> = Measure::ALL
         .iter()
-        .map(|m| {
-            super::sweep::STAT_COLUMNS
+        .map(|&m| {
+            StatColumn::ALL
                 .iter()
-                .map(|s| col(&format!("{m}_{s}")))
+                .map(|&s| col(&SweepColumn::Stat(m, s).name()))
                 .collect::<Result<_, _>>()
         })
         .collect::<Result<_, _>>()?;
@@ -163,8 +168,9 @@ pub fn read_sweep_rows(
         rows.push(SweepRow {
             point,
             values,
-            strategy: rec[c_strategy].to_string(),
-            material: rec[c_material].to_string(),
+            strategy: StrategyId::new(&rec[c_strategy]),
+            // Settled below, once the next row is known.
+            material: SubjectId::Material(MaterialId::new(&rec[c_material])),
             autonomy: num(c_autonomy)?,
             not_moved_by: if not_moved.is_empty() {
                 Vec::new()
@@ -173,6 +179,15 @@ pub fn read_sweep_rows(
             },
             stats,
         });
+    }
+    // The totals' row is the last of its (point, strategy).
+    for i in 0..rows.len() {
+        let last = rows
+            .get(i + 1)
+            .is_none_or(|n| (n.point, &n.strategy) != (rows[i].point, &rows[i].strategy));
+        if last && rows[i].material.as_str() == TOTAL {
+            rows[i].material = SubjectId::Total;
+        }
     }
     Ok(rows)
 }
@@ -462,8 +477,8 @@ pub fn exposure_json(problem: &ExposureProblem, rows: &[ExposureRow]) -> Vec<u8>
 mod tests {
     use super::*;
 
-    fn row(point: usize, material: &str) -> SweepRow {
-        let mut stats = vec![StatColumns::default(); metric_columns().len()];
+    fn row(point: usize, material: SubjectId) -> SweepRow {
+        let mut stats = vec![StatColumns::default(); Measure::ALL.len()];
         stats[0] = StatColumns([
             Some(0.1),
             Some(1e-17),
@@ -477,8 +492,8 @@ mod tests {
         SweepRow {
             point,
             values: vec![30.0, 0.125],
-            strategy: "base".into(),
-            material: material.into(),
+            strategy: StrategyId::new("base"),
+            material,
             autonomy: Some(2.0 / 3.0),
             not_moved_by: if point == 0 {
                 vec![]
@@ -487,6 +502,22 @@ mod tests {
             },
             stats,
         }
+    }
+
+    fn mat(id: &str) -> SubjectId {
+        SubjectId::Material(MaterialId::new(id))
+    }
+
+    #[test]
+    fn a_material_called_total_reads_back_apart_from_the_totals() {
+        // Per point and strategy: the material `total`, then the totals (written last).
+        let mut rows = vec![row(0, mat("total")), row(0, SubjectId::Total)];
+        rows[1].autonomy = Some(0.25);
+        rows.push(row(1, mat("total")));
+        rows.push(row(1, SubjectId::Total));
+        let bytes = sweep_rows_csv(&rows).unwrap();
+        let back = read_sweep_rows(&bytes, Some(&columns()), &paths()).unwrap();
+        assert_eq!(back, rows);
     }
 
     fn paths() -> Vec<String> {
@@ -505,9 +536,9 @@ mod tests {
         ]
         .map(String::from)
         .into();
-        for m in metric_columns() {
-            for s in super::super::sweep::STAT_COLUMNS {
-                c.push(format!("{m}_{s}"));
+        for m in Measure::ALL {
+            for s in StatColumn::ALL {
+                c.push(SweepColumn::Stat(m, s).name());
             }
         }
         c
@@ -515,7 +546,7 @@ mod tests {
 
     #[test]
     fn sweep_rows_read_back_to_the_same_rows_and_bytes() {
-        let rows = vec![row(0, "m"), row(1, TOTAL)];
+        let rows = vec![row(0, mat("m")), row(1, SubjectId::Total)];
         let bytes = sweep_rows_csv(&rows).unwrap();
         let back = read_sweep_rows(&bytes, Some(&columns()), &paths()).unwrap();
         assert_eq!(back, rows);
@@ -536,7 +567,7 @@ mod tests {
     #[test]
     fn sweep_rows_are_read_by_column_name() {
         // The same row with the columns in another order reads back the same.
-        let rows = vec![row(1, "m")];
+        let rows = vec![row(1, mat("m"))];
         let cols = columns();
         let mut perm: Vec<usize> = (0..cols.len()).collect();
         perm.reverse();
@@ -551,7 +582,7 @@ mod tests {
 
     #[test]
     fn a_damaged_point_is_an_error_not_a_guess() {
-        let bytes = sweep_rows_csv(&[row(0, "m")]).unwrap();
+        let bytes = sweep_rows_csv(&[row(0, mat("m"))]).unwrap();
         let short = &bytes[..bytes.len() / 2];
         assert!(read_sweep_rows(short, Some(&columns()), &paths()).is_err());
         let text = String::from_utf8(bytes.clone())

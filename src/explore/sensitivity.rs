@@ -44,7 +44,7 @@ use crate::model::Scenario;
 use crate::numfmt;
 use crate::scenario::{Document, ParamKind};
 use crate::sim::{NoProgress, RunResult};
-use crate::stats::{Paired, quantile_sorted};
+use crate::stats::{Measure, Paired, quantile_sorted};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
@@ -97,8 +97,8 @@ pub struct SensitivityProblem {
     pub strategy: String,
     /// The material (or `total`) the metric is read for.
     pub subject: Subject,
-    /// The metric whose mean is compared.
-    pub metric: String,
+    /// The measure whose mean is compared.
+    pub metric: Measure,
     /// Relative move of each path.
     pub delta: f64,
     /// The paths moved.
@@ -136,7 +136,7 @@ impl SensitivityProblem {
         let (strategy, ev) =
             Evaluator::one_strategy(doc, req.strategy.as_deref(), req.seed, req.replications)?;
         let mut subject = Subject::resolve(ev.base(), req.material.as_deref())?;
-        if req.material.is_none() && subject.check_metric(&req.metric).is_err() {
+        if req.material.is_none() && subject.measure(&req.metric).is_err() {
             subject = Subject::Material(0);
             observer.note(&format!(
                 "`{}` is per material; using material `{}` (choose with --material)",
@@ -144,7 +144,7 @@ impl SensitivityProblem {
                 ev.base().materials[0].id
             ));
         }
-        subject.check_metric(&req.metric)?;
+        let metric = subject.measure(&req.metric)?;
         let paths = if req.paths.is_empty() {
             default_paths(doc)
         } else {
@@ -156,7 +156,7 @@ impl SensitivityProblem {
         Ok(SensitivityProblem {
             strategy,
             subject,
-            metric: req.metric.clone(),
+            metric,
             delta: req.delta,
             paths,
             sobol: req.sobol,
@@ -186,7 +186,7 @@ pub fn run(
     observer.stage(&Stage::OneAtATime {
         runs: 1 + 2 * p.paths.len(),
     });
-    let rows = one_at_a_time(&p.ev, &p.paths, p.delta, p.subject, &p.metric, observer)?;
+    let rows = one_at_a_time(&p.ev, &p.paths, p.delta, p.subject, p.metric, observer)?;
     let Some(n) = p.sobol else {
         return Ok(SensitivityResult { rows, sobol: None });
     };
@@ -213,7 +213,7 @@ pub fn run(
         n,
         p.bootstrap,
         p.subject,
-        &p.metric,
+        p.metric,
         observer,
     )?;
     Ok(SensitivityResult {
@@ -345,7 +345,7 @@ pub fn distinguishable(intervals: &[Option<[f64; 2]>]) -> bool {
         .any(|&[lo, hi]| lo > 0.0 || hi < 0.0)
 }
 
-fn column(scn: &Scenario, res: &RunResult, subject: Subject, metric: &str) -> Vec<f64> {
+fn column(scn: &Scenario, res: &RunResult, subject: Subject, metric: Measure) -> Vec<f64> {
     subject
         .column(scn, res, 0, metric)
         .expect("metric checked before the runs")
@@ -375,13 +375,13 @@ pub fn one_at_a_time(
     paths: &[String],
     delta: f64,
     subject: Subject,
-    metric: &str,
+    metric: Measure,
     observer: &dyn Observer,
 ) -> Result<Vec<OatRow>, ExploreError> {
     if !(delta > 0.0) {
         return Err(ExploreError::Spec("--delta must be above 0".into()));
     }
-    subject.check_metric(metric)?;
+    subject.check(metric)?;
     let doc = ev.document();
     let moves: Vec<Move> = paths
         .iter()
@@ -742,7 +742,7 @@ pub fn sobol(
     n: usize,
     bootstrap: usize,
     subject: Subject,
-    metric: &str,
+    metric: Measure,
     observer: &dyn Observer,
 ) -> Result<SobolResult, ExploreError> {
     if !(2..=SOBOL_MAX_N).contains(&n) || inputs.is_empty() {
@@ -750,7 +750,7 @@ pub fn sobol(
             "Sobol indices need --sobol N with 2 <= N <= {SOBOL_MAX_N} and at least one path"
         )));
     }
-    subject.check_metric(metric)?;
+    subject.check(metric)?;
     let k = inputs.len();
     let (ua, ub) = sobol_design(k, n, ev.seed ^ SOBOL_STREAM);
     let to_values = |u: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {

@@ -30,7 +30,7 @@
 use super::ExploreError;
 pub use super::grid::analysis_kind;
 use super::grid::parse_range;
-use super::target::{Evaluated, Op, Rule, Statistic, Subject, Target};
+use super::target::{Evaluated, Op, Rule, Stat, Subject, Target};
 use super::{Evaluator, Observer, Source, Stage};
 use crate::numfmt;
 use crate::scenario::{Document, ParamKind};
@@ -597,7 +597,7 @@ fn interval_warnings(
             for (c, e) in target.clauses.iter().zip(at_value) {
                 let unbounded =
                     e.ci.is_some_and(|[lo, hi]| !lo.is_finite() || !hi.is_finite());
-                if let (true, Statistic::Quantile(p)) = (unbounded, c.stat) {
+                if let (true, Stat::Quantile(p)) = (unbounded, c.stat) {
                     let q = f64::from(p) / 100.0;
                     let q = if matches!(c.op, Op::Le | Op::Lt) {
                         q

@@ -23,50 +23,48 @@
 //! be computed on its own ([`compute`]) and collected later ([`collect`]).
 
 use super::grid::{self, Vary};
-use super::target::{Op, Statistic, Subject, Target};
+use super::target::{Op, Subject, Target};
 use super::{Evaluator, ExploreError, Flow, Observer, Source, Stage};
-use crate::model::Scenario;
+use crate::model::{Scenario, StrategyId, SubjectId};
 use crate::scenario::Document;
 use crate::scenario::raw::SetValue;
-use crate::sim::{Metric, NoProgress, RunResult};
-use crate::stats::{Stats, TOTAL, TotalMetric};
+use crate::sim::{NoProgress, RunResult};
+use crate::stats::{Measure, N_STAT_COLUMNS, Stat, StatColumn, Stats};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-/// Statistics written per metric, in column order (suffixes of the metric name).
-pub const STAT_COLUMNS: [&str; 8] = [
-    "mean",
-    "se",
-    "ci95_lo",
-    "ci95_hi",
-    "p50",
-    "p95",
-    "cvar95",
-    "prob_positive",
-];
-
-/// Metric names in column order: every [`Metric`], then `strategy_cost` (totals only).
-pub fn metric_columns() -> Vec<&'static str> {
-    let mut v: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-    v.push(TotalMetric::StrategyCost.name());
-    v
-}
 
 /// Version of the layout of `sweep.csv` rows (part of the spec, so that a resumed sweep
 /// never mixes point files of two layouts).
 pub const CSV_FORMAT: u32 = 2;
 
-/// The `sweep.csv` statistic column a target statistic reads (`None`: not in the CSV).
-pub fn stat_column(stat: Statistic) -> Option<&'static str> {
-    match stat {
-        Statistic::Mean => Some("mean"),
-        Statistic::Quantile(50) => Some("p50"),
-        Statistic::Quantile(95) => Some("p95"),
-        Statistic::Quantile(_) => None,
-        Statistic::Cvar95 => Some("cvar95"),
-        Statistic::ProbPositive => Some("prob_positive"),
-        Statistic::Autonomy => Some("autonomy"),
+/// A number column of `sweep.csv` that a target clause can read: `autonomy`, or the
+/// [`StatColumn`] of a [`Measure`] (`M_S`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweepColumn {
+    /// The `autonomy` column.
+    Autonomy,
+    /// Column `M_S` for measure `M` and statistic `S`.
+    Stat(Measure, StatColumn),
+}
+
+impl SweepColumn {
+    /// The column a target statistic of `measure` reads (`None`: not in the CSV, e.g.
+    /// `p90`, or a statistic without its measure).
+    pub fn of(stat: Stat, measure: Option<Measure>) -> Option<SweepColumn> {
+        match (stat, measure) {
+            (Stat::Autonomy, _) => Some(SweepColumn::Autonomy),
+            (stat, Some(m)) => stat.column().map(|c| SweepColumn::Stat(m, c)),
+            (_, None) => None,
+        }
+    }
+
+    /// The column's name in `sweep.csv`.
+    pub fn name(self) -> String {
+        match self {
+            SweepColumn::Autonomy => "autonomy".into(),
+            SweepColumn::Stat(m, c) => format!("{}_{}", m.name(), c.name()),
+        }
     }
 }
 
@@ -155,9 +153,9 @@ impl SweepSpec {
             "autonomy".into(),
             "not_moved_by".into(),
         ]);
-        for m in metric_columns() {
-            for s in STAT_COLUMNS {
-                cols.push(format!("{m}_{s}"));
+        for m in Measure::ALL {
+            for s in StatColumn::ALL {
+                cols.push(SweepColumn::Stat(m, s).name());
             }
         }
         cols
@@ -173,32 +171,20 @@ impl SweepSpec {
     }
 }
 
-/// The statistics of one metric in one row, in [`STAT_COLUMNS`] order (all `None` where
-/// the metric does not apply).
+/// The statistics of one measure in one row, in [`StatColumn::ALL`] order (all `None`
+/// where the measure does not apply).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct StatColumns(pub [Option<f64>; 8]);
+pub struct StatColumns(pub [Option<f64>; N_STAT_COLUMNS]);
 
 impl StatColumns {
     /// The columns of `s`.
     pub fn from_stats(s: &Stats) -> StatColumns {
-        StatColumns([
-            s.mean,
-            s.se,
-            s.ci95.map(|c| c[0]),
-            s.ci95.map(|c| c[1]),
-            s.p50,
-            s.p95,
-            s.cvar95,
-            s.prob_positive,
-        ])
+        StatColumns(StatColumn::ALL.map(|c| c.of(s)))
     }
 
-    /// The statistic named `stat` (a [`STAT_COLUMNS`] name).
-    pub fn get(&self, stat: &str) -> Option<f64> {
-        STAT_COLUMNS
-            .iter()
-            .position(|s| *s == stat)
-            .and_then(|i| self.0[i])
+    /// The value of column `c`.
+    pub fn get(&self, c: StatColumn) -> Option<f64> {
+        self.0[c.index()]
     }
 }
 
@@ -210,36 +196,27 @@ pub struct SweepRow {
     /// Value of each varied path at the point, in `vary` order.
     pub values: Vec<f64>,
     /// Strategy id.
-    pub strategy: String,
-    /// Material id, or `total`.
-    pub material: String,
+    pub strategy: StrategyId,
+    /// The material, or the totals (`total` in the CSV).
+    pub material: SubjectId,
     /// Share of replications with no shortfall day (for `total`: in no material).
     pub autonomy: Option<f64>,
     /// The varied paths that cannot move this strategy ([`not_moved_by`]).
     pub not_moved_by: Vec<String>,
-    /// Statistics per metric, in [`metric_columns`] order.
+    /// Statistics per measure, in [`Measure::ALL`] order.
     pub stats: Vec<StatColumns>,
 }
 
 impl SweepRow {
-    /// The number in the column named `column`: `autonomy`, or `M_S` for a metric `M`
-    /// of [`metric_columns`] and a statistic `S` of [`STAT_COLUMNS`]; `None` when empty
-    /// or when no such column exists.
-    pub fn value(&self, column: &str) -> Option<f64> {
-        if column == "autonomy" {
-            return self.autonomy;
+    /// The number in `column`; `None` when empty.
+    pub fn value(&self, column: SweepColumn) -> Option<f64> {
+        match column {
+            SweepColumn::Autonomy => self.autonomy,
+            SweepColumn::Stat(m, c) => {
+                let k = Measure::ALL.iter().position(|&x| x == m)?;
+                self.stats.get(k)?.get(c)
+            }
         }
-        metric_columns()
-            .iter()
-            .zip(&self.stats)
-            .find_map(|(m, st)| {
-                column
-                    .strip_prefix(m)
-                    .and_then(|rest| rest.strip_prefix('_'))
-                    .filter(|s| STAT_COLUMNS.contains(s))
-                    .map(|s| st.get(s))
-            })
-            .flatten()
     }
 }
 
@@ -254,7 +231,6 @@ pub fn point_rows(
     values: &[f64],
     not_moved: &[Vec<String>],
 ) -> Vec<SweepRow> {
-    let cols = metric_columns();
     let mut out = Vec::new();
     for (s, strat) in scn.strategies.iter().enumerate() {
         let subjects = (0..scn.materials.len())
@@ -265,19 +241,19 @@ pub fn point_rows(
             out.push(SweepRow {
                 point: index,
                 values: values.to_vec(),
-                strategy: strat.id.clone(),
-                material: match subject {
-                    Subject::Material(m) => scn.materials[m].id.clone(),
-                    Subject::Total => TOTAL.to_string(),
-                },
+                strategy: StrategyId::new(strat.id.clone()),
+                material: subject.subject_id(scn),
                 autonomy: (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64),
                 not_moved_by: not_moved.get(s).cloned().unwrap_or_default(),
-                stats: cols
+                stats: Measure::ALL
                     .iter()
-                    .map(|name| {
+                    .map(|&measure| {
+                        let (lo, hi) = measure.bounds();
                         subject
-                            .column(scn, res, s, name)
-                            .map(|c| StatColumns::from_stats(&Stats::from_metric_sample(name, &c)))
+                            .column(scn, res, s, measure)
+                            .map(|c| {
+                                StatColumns::from_stats(&Stats::from_bounded_sample(&c, lo, hi))
+                            })
                             .unwrap_or_default()
                     })
                     .collect(),
@@ -317,8 +293,8 @@ pub struct SweepRequest {
 pub struct SweepView {
     /// Material (or `total`) read.
     pub subject: Subject,
-    /// Metric read.
-    pub metric: String,
+    /// Measure read.
+    pub metric: Measure,
     /// The target drawn, if any (every clause reads a `sweep.csv` column).
     pub target: Option<Target>,
 }
@@ -472,18 +448,22 @@ impl SweepView {
     ) -> Result<SweepView, ExploreError> {
         let metric = req.metric.as_str();
         let mut subject = Subject::resolve(base, req.material.as_deref())?;
-        if req.material.is_none() && subject.check_metric(metric).is_err() {
+        if req.material.is_none() && subject.measure(metric).is_err() {
             subject = Subject::Material(0);
             observer.note(&format!(
                 "`{metric}` is per material; charting material `{}` (choose with --material)",
                 base.materials[0].id
             ));
         }
-        subject.check_metric(metric)?;
+        let metric = subject.measure(metric)?;
         let target = req.target.as_deref().map(Target::parse).transpose()?;
         if let Some(t) = &target {
             t.check(subject)?;
-            if let Some(c) = t.clauses.iter().find(|c| stat_column(c.stat).is_none()) {
+            if let Some(c) = t
+                .clauses
+                .iter()
+                .find(|c| SweepColumn::of(c.stat, c.metric).is_none())
+            {
                 return Err(ExploreError::Spec(format!(
                     "sweep.csv has no column for `{}`; targets of a sweep use mean, p50, p95, \
                      cvar95, prob_positive or autonomy",
@@ -493,7 +473,7 @@ impl SweepView {
         }
         Ok(SweepView {
             subject,
-            metric: metric.to_string(),
+            metric,
             target,
         })
     }
@@ -503,12 +483,8 @@ impl SweepView {
     pub fn met(&self, row: &SweepRow) -> Option<bool> {
         self.target.as_ref().map(|t| {
             t.clauses.iter().all(|c| {
-                let column = stat_column(c.stat).map(|stat| match &c.metric {
-                    Some(m) => format!("{m}_{stat}"),
-                    None => stat.to_string(),
-                });
-                column
-                    .and_then(|col| row.value(&col))
+                SweepColumn::of(c.stat, c.metric)
+                    .and_then(|col| row.value(col))
                     .is_some_and(|v| c.op.holds(v, c.threshold))
             })
         })
@@ -522,7 +498,7 @@ impl SweepView {
         };
         t.clauses
             .iter()
-            .filter(|c| c.stat == Statistic::Mean && c.metric.as_deref() == Some(&self.metric))
+            .filter(|c| c.stat == Stat::Mean && c.metric == Some(self.metric))
             .map(|c| {
                 let op = match c.op {
                     Op::Le => "≤",

@@ -1,18 +1,31 @@
 //! Targets such as `p95(shortfall_pct) <= 1 and autonomy >= 0.9`: a small parser, the
 //! statistics they name, and their evaluation (with 95% intervals) on a run.
 //!
-//! Grammar (case-insensitive, spaces free):
-//! `target = clause ("and" clause)*`, `clause = stat "(" metric ")" op number | "autonomy"
-//! op number`, `op = "<=" | "<" | ">=" | ">"`. Statistics: `mean`, `pNN` (a percentile,
-//! `p1` … `p99`, e.g. `p50`, `p90`, `p95`, `p99`), `cvar95`, `prob_positive`, and
-//! `autonomy` (share of replications with no shortfall day; it takes no metric). Metrics
-//! are the names of [`Metric`] for a material, or of [`TotalMetric`] for `total`.
+//! Grammar (case-insensitive; spaces free between tokens, never inside one):
+//!
+//! ```text
+//! target = clause ("and" clause)*
+//! clause = stat "(" measure ")" op number | "autonomy" op number
+//! op     = "<=" | "<" | ">=" | ">"
+//! number = ["+" | "-"] digits ["." digits] [("e" | "E") ["+" | "-"] digits]   (finite)
+//! ```
+//!
+//! Statistics ([`Stat`]): `mean`, `pNN` (a percentile, `p1` … `p99`, e.g. `p50`, `p90`,
+//! `p95`, `p99`), `cvar95`, `prob_positive`, and `autonomy` (share of replications with
+//! no shortfall day; it takes no measure, and `autonomy(…)` is an error). Measures
+//! ([`Measure`]) are the names of [`Metric`] for a material, or of [`TotalMetric`] for
+//! the totals. A threshold is a plain number in the measure's own unit: `shortfall_pct`
+//! is already in percent, so `<= 1` means 1%, and `<= 1%` is an error (so is any text
+//! after a number other than `and`, e.g. `<= 1 1`). Every rejection names the column
+//! (counted in characters from 1) where the target stops making sense and what was
+//! expected there. Parsing is one pass over the tokens: linear in the target's length.
 
 use super::ExploreError;
 use super::interval;
-use crate::model::Scenario;
+use crate::model::{Scenario, SubjectId};
 use crate::numfmt;
 use crate::sim::{Metric, RunResult};
+pub use crate::stats::{Measure, Stat};
 use crate::stats::{TotalMetric, cvar95_sorted, metric_column, total_column};
 use serde::Serialize;
 
@@ -25,87 +38,118 @@ pub enum Subject {
     Total,
 }
 
+/// Prefix that makes a `--material` argument name a material whatever its id, e.g.
+/// `material.total` for a material called `total` (plain `total` means the totals).
+pub const MATERIAL_PREFIX: &str = "material.";
+
 impl Subject {
-    /// Resolves `--material`: an id, or `total`; without it the only material, or
-    /// `total` when there are several.
+    /// Resolves `--material`: a material id (optionally written `material.<id>`), or
+    /// `total` for the totals over materials; without it the only material, or the
+    /// totals when there are several. A material may be called `total`: plain `total`
+    /// still means the totals, and `material.total` the material.
     ///
     /// # Errors
     /// An unknown material id, listing the valid ones.
     pub fn resolve(scn: &Scenario, id: Option<&str>) -> Result<Subject, ExploreError> {
         match id {
-            Some("total") => Ok(Subject::Total),
-            Some(id) => scn
-                .materials
-                .iter()
-                .position(|m| m.id == id)
-                .map(Subject::Material)
-                .ok_or_else(|| {
-                    let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-                    ExploreError::Spec(format!(
-                        "unknown material `{id}`; the scenario has {} (or `total`)",
-                        ids.join(", ")
-                    ))
-                }),
+            Some(crate::model::TOTAL_ID) => Ok(Subject::Total),
+            Some(id) => {
+                let bare = id.strip_prefix(MATERIAL_PREFIX).unwrap_or(id);
+                scn.materials
+                    .iter()
+                    .position(|m| m.id == bare)
+                    .map(Subject::Material)
+                    .ok_or_else(|| {
+                        let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
+                        ExploreError::Spec(format!(
+                            "unknown material `{id}`; the scenario has {} (or `total`)",
+                            ids.join(", ")
+                        ))
+                    })
+            }
             None if scn.materials.len() == 1 => Ok(Subject::Material(0)),
             None => Ok(Subject::Total),
         }
     }
 
-    /// Id for outputs: the material's id, or `total`.
-    pub fn id(self, scn: &Scenario) -> String {
+    /// Whose results these are, by id.
+    pub fn subject_id(self, scn: &Scenario) -> SubjectId {
         match self {
-            Subject::Material(m) => scn.materials[m].id.clone(),
-            Subject::Total => crate::stats::TOTAL.to_string(),
+            Subject::Material(m) => {
+                SubjectId::Material(crate::model::MaterialId::new(scn.materials[m].id.clone()))
+            }
+            Subject::Total => SubjectId::Total,
         }
     }
 
-    /// Checks that `metric` exists for this subject.
+    /// Id for outputs: the material's id, or `total`.
+    pub fn id(self, scn: &Scenario) -> String {
+        self.subject_id(scn).as_str().to_string()
+    }
+
+    /// Whether `measure` exists for this subject: every [`Metric`] for a material; the
+    /// [`TotalMetric`]s for the totals.
+    pub fn has(self, measure: Measure) -> bool {
+        match self {
+            Subject::Material(_) => measure.metric().is_some(),
+            Subject::Total => measure.total().is_some(),
+        }
+    }
+
+    /// Checks that `measure` exists for this subject.
     ///
     /// # Errors
     /// [`ExploreError::Spec`] listing the valid metric names.
-    pub fn check_metric(self, metric: &str) -> Result<(), ExploreError> {
-        let ok = match self {
-            Subject::Material(_) => Metric::from_name(metric).is_some(),
-            Subject::Total => TotalMetric::ALL.iter().any(|t| t.name() == metric),
-        };
-        if ok {
+    pub fn check(self, measure: Measure) -> Result<(), ExploreError> {
+        if self.has(measure) {
             return Ok(());
         }
+        Err(self.unknown(measure.name()))
+    }
+
+    /// The measure named `name` (as `--metric` gives it), checked for this subject.
+    ///
+    /// # Errors
+    /// [`ExploreError::Spec`] listing the valid metric names.
+    pub fn measure(self, name: &str) -> Result<Measure, ExploreError> {
+        Measure::from_name(name)
+            .filter(|&m| self.has(m))
+            .ok_or_else(|| self.unknown(name))
+    }
+
+    fn unknown(self, metric: &str) -> ExploreError {
         let names: Vec<&str> = match self {
             Subject::Material(_) => Metric::ALL.iter().map(|m| m.name()).collect(),
             Subject::Total => TotalMetric::ALL.iter().map(|m| m.name()).collect(),
         };
-        Err(ExploreError::Spec(format!(
+        ExploreError::Spec(format!(
             "unknown metric `{metric}` for {}; use one of {}",
             match self {
                 Subject::Material(_) => "a material",
                 Subject::Total => "the totals (--material total)",
             },
             names.join(", ")
-        )))
+        ))
     }
 
-    /// One value of `metric` per replication for strategy `s` (`NaN` = absent); `None`
-    /// for an unknown metric.
+    /// One value of `measure` per replication for strategy `s` (`NaN` = absent); `None`
+    /// when the measure does not exist for this subject.
     pub fn column(
         self,
         scn: &Scenario,
         res: &RunResult,
         s: usize,
-        metric: &str,
+        measure: Measure,
     ) -> Option<Vec<f64>> {
         match self {
-            Subject::Material(m) => Metric::from_name(metric).map(|k| {
+            Subject::Material(m) => measure.metric().map(|k| {
                 let Ok(col) = metric_column(res, s, m, k);
                 col
             }),
-            Subject::Total => TotalMetric::ALL
-                .iter()
-                .find(|t| t.name() == metric)
-                .map(|&t| {
-                    let Ok(col) = total_column(scn, res, s, t);
-                    col
-                }),
+            Subject::Total => measure.total().map(|t| {
+                let Ok(col) = total_column(scn, res, s, t);
+                col
+            }),
         }
     }
 
@@ -123,58 +167,6 @@ impl Subject {
                 if ok { 1.0 } else { 0.0 }
             })
             .collect()
-    }
-}
-
-/// A statistic over replications.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Statistic {
-    /// Mean of the present values.
-    Mean,
-    /// Percentile `q` in (0, 1) (linear interpolation, as in `stats`).
-    Quantile(u8),
-    /// Mean of the largest 5% of values.
-    Cvar95,
-    /// Share of present values above zero.
-    ProbPositive,
-    /// Share of replications with no shortfall day (reads no metric).
-    Autonomy,
-}
-
-impl Statistic {
-    /// Parses `mean`, `pNN`, `cvar95`, `prob_positive`, `autonomy`.
-    ///
-    /// # Errors
-    /// [`ExploreError::Spec`] listing the valid statistics.
-    pub fn parse(s: &str) -> Result<Statistic, ExploreError> {
-        let s = s.trim().to_ascii_lowercase();
-        match s.as_str() {
-            "mean" => return Ok(Statistic::Mean),
-            "cvar95" => return Ok(Statistic::Cvar95),
-            "prob_positive" => return Ok(Statistic::ProbPositive),
-            "autonomy" => return Ok(Statistic::Autonomy),
-            _ => {}
-        }
-        if let Some(n) = s.strip_prefix('p').and_then(|n| n.parse::<u8>().ok())
-            && (1..=99).contains(&n)
-        {
-            return Ok(Statistic::Quantile(n));
-        }
-        Err(ExploreError::Spec(format!(
-            "unknown statistic `{s}`; use mean, pNN (p50, p90, p95, p99, …), cvar95, \
-             prob_positive or autonomy"
-        )))
-    }
-
-    /// Name as written in targets and outputs.
-    pub fn name(self) -> String {
-        match self {
-            Statistic::Mean => "mean".into(),
-            Statistic::Quantile(n) => format!("p{n}"),
-            Statistic::Cvar95 => "cvar95".into(),
-            Statistic::ProbPositive => "prob_positive".into(),
-            Statistic::Autonomy => "autonomy".into(),
-        }
     }
 }
 
@@ -213,13 +205,13 @@ impl Op {
     }
 }
 
-/// One clause: `stat(metric) op threshold`.
+/// One clause: `stat(measure) op threshold`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Clause {
     /// The statistic.
-    pub stat: Statistic,
-    /// The metric it reads (`None` for autonomy).
-    pub metric: Option<String>,
+    pub stat: Stat,
+    /// The measure it reads (`None` for autonomy).
+    pub metric: Option<Measure>,
     /// The comparison.
     pub op: Op,
     /// The threshold.
@@ -228,7 +220,7 @@ pub struct Clause {
 
 impl std::fmt::Display for Clause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.metric {
+        match self.metric {
             Some(m) => write!(f, "{}({m})", self.stat.name())?,
             None => write!(f, "{}", self.stat.name())?,
         }
@@ -333,14 +325,14 @@ impl Clause {
     ) -> Evaluated {
         let level = rule.level();
         let (value, ci) = match self.stat {
-            Statistic::Autonomy => {
+            Stat::Autonomy => {
                 let ind = subject.no_shortfall(res, s);
                 share_with_interval(&ind, level)
             }
             stat => {
-                let metric = self.metric.as_deref().unwrap_or("");
-                let col = subject
-                    .column(scn, res, s, metric)
+                let col = self
+                    .metric
+                    .and_then(|m| subject.column(scn, res, s, m))
                     .expect("metric checked by Target::check");
                 statistic(stat, &col, level)
             }
@@ -424,29 +416,29 @@ pub fn agreeing(text: String, v: f64, op: Op, threshold: f64) -> String {
 
 /// A statistic of a column (NaN = absent) with its two-sided interval at `level` (see
 /// [`super::interval`]).
-pub fn statistic(stat: Statistic, col: &[f64], level: f64) -> (Option<f64>, Option<[f64; 2]>) {
+pub fn statistic(stat: Stat, col: &[f64], level: f64) -> (Option<f64>, Option<[f64; 2]>) {
     let mut present: Vec<f64> = col.iter().copied().filter(|v| !v.is_nan()).collect();
     if present.is_empty() {
         return (None, None);
     }
     match stat {
-        Statistic::Mean => {
+        Stat::Mean => {
             let (m, ci) = interval::mean_interval(&present, level);
             (Some(m), ci)
         }
-        Statistic::ProbPositive | Statistic::Autonomy => {
+        Stat::ProbPositive | Stat::Autonomy => {
             let ind: Vec<f64> = present
                 .iter()
                 .map(|&v| if v > 0.0 { 1.0 } else { 0.0 })
                 .collect();
             share_with_interval(&ind, level)
         }
-        Statistic::Quantile(p) => {
+        Stat::Quantile(p) => {
             present.sort_by(f64::total_cmp);
             let (v, ci) = interval::quantile_interval(&present, f64::from(p) / 100.0, level);
             (Some(v), (present.len() >= 2).then_some(ci))
         }
-        Statistic::Cvar95 => {
+        Stat::Cvar95 => {
             present.sort_by(f64::total_cmp);
             let v = cvar95_sorted(&present);
             let ci = (present.len() >= 2).then(|| interval::cvar95_interval(&present, v, level));
@@ -483,24 +475,18 @@ impl Target {
     /// Parses a target (grammar in the module docs).
     ///
     /// # Errors
-    /// [`ExploreError::Spec`] saying which clause is wrong and how to write it.
+    /// [`ExploreError::Spec`] naming the column where the target goes wrong, what was
+    /// expected there, and how to write a target (see [`TargetError`]).
     pub fn parse(text: &str) -> Result<Target, ExploreError> {
-        let mut clauses = Vec::new();
-        let mut current: Vec<&str> = Vec::new();
-        let mut parts: Vec<String> = Vec::new();
-        for tok in text.split_whitespace() {
-            if tok.eq_ignore_ascii_case("and") {
-                parts.push(current.concat());
-                current.clear();
-            } else {
-                current.push(tok);
-            }
-        }
-        parts.push(current.concat());
-        for p in parts {
-            clauses.push(parse_clause(&p, text)?);
-        }
-        Ok(Target { clauses })
+        Target::parse_located(text).map_err(|e| ExploreError::Spec(e.to_string()))
+    }
+
+    /// Parses a target, with the place of a problem as a value (see [`Target::parse`]).
+    ///
+    /// # Errors
+    /// The first problem, at its column.
+    pub fn parse_located(text: &str) -> Result<Target, TargetError> {
+        Parser::new(text).target()
     }
 
     /// Checks every clause's metric against `subject`.
@@ -509,8 +495,8 @@ impl Target {
     /// The first unknown metric.
     pub fn check(&self, subject: Subject) -> Result<(), ExploreError> {
         for c in &self.clauses {
-            if let Some(m) = &c.metric {
-                subject.check_metric(m)?;
+            if let Some(m) = c.metric {
+                subject.check(m)?;
             }
         }
         Ok(())
@@ -532,66 +518,279 @@ impl Target {
     }
 }
 
-fn parse_clause(clause: &str, whole: &str) -> Result<Clause, ExploreError> {
-    let err = |why: String| {
-        ExploreError::Spec(format!(
-            "bad target `{whole}`: {why}; write e.g. \"p95(shortfall_pct) <= 1\" or \
-             \"mean(days_short) < 5 and autonomy >= 0.9\""
-        ))
-    };
-    if clause.is_empty() {
-        return Err(err("an empty clause (around `and`)".into()));
+/// A target that does not parse: where (1-based column, in characters) and what was
+/// expected there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetError {
+    /// The target as given.
+    pub text: String,
+    /// Column (1-based, in characters) where the problem is.
+    pub column: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "bad target `{}`: at column {}, {}; write e.g. \"p95(shortfall_pct) <= 1\" or \
+             \"mean(days_short) < 5 and autonomy >= 0.9\"",
+            self.text, self.column, self.message
+        )
     }
-    let (pos, op) = ["<=", ">=", "<", ">"]
-        .iter()
-        .find_map(|o| clause.find(o).map(|p| (p, *o)))
-        .ok_or_else(|| err(format!("`{clause}` has no comparison (<=, <, >=, >)")))?;
-    let (lhs, rhs) = (&clause[..pos], &clause[pos + op.len()..]);
-    let op = match op {
-        "<=" => Op::Le,
-        ">=" => Op::Ge,
-        "<" => Op::Lt,
-        _ => Op::Gt,
-    };
-    let threshold = rhs
-        .trim_end_matches('%')
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| err(format!("`{rhs}` is not a number")))?;
-    let lhs = lhs.to_ascii_lowercase();
-    let (stat, metric) = match lhs.split_once('(') {
-        Some((s, rest)) => {
-            let m = rest
-                .strip_suffix(')')
-                .ok_or_else(|| err(format!("`{lhs}` is missing its `)`")))?;
-            (
-                Statistic::parse(s).map_err(|e| err(e.to_string()))?,
-                m.to_string(),
+}
+
+impl std::error::Error for TargetError {}
+
+/// A token of a target and the byte offset it starts at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tok<'a> {
+    /// A name: a letter or `_`, then letters, digits and `_`.
+    Word(&'a str),
+    /// A number's text (parsed by the parser, which says where it is wrong).
+    Number(&'a str),
+    Open,
+    Close,
+    Op(Op),
+    /// Any other character.
+    Other(char),
+    End,
+}
+
+impl Tok<'_> {
+    /// How a message names what was found.
+    fn describe(self) -> String {
+        match self {
+            Tok::Word(w) => format!("`{w}`"),
+            Tok::Number(n) => format!("`{n}`"),
+            Tok::Open => "`(`".into(),
+            Tok::Close => "`)`".into(),
+            Tok::Op(op) => format!("`{}`", op.as_str()),
+            Tok::Other(c) => format!("`{c}`"),
+            Tok::End => "the end of the target".into(),
+        }
+    }
+}
+
+/// Splits `text` into tokens, each with its byte offset; one pass.
+fn tokenize(text: &str) -> Vec<(Tok<'_>, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let digit_at = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        let tok = if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            Tok::Word(&text[start..i])
+        } else if c.is_ascii_digit()
+            || (c == b'.' && digit_at(i + 1))
+            || ((c == b'+' || c == b'-') && (digit_at(i + 1) || (b.get(i + 1) == Some(&b'.'))))
+        {
+            if c == b'+' || c == b'-' {
+                i += 1;
+            }
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            // An exponent only when digits follow: `1e5`, `1E-3`.
+            if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+                let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+                if digit_at(i + 1 + sign) {
+                    i += 1 + sign;
+                    while i < b.len() && b[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            Tok::Number(&text[start..i])
+        } else {
+            let two = b.get(i + 1) == Some(&b'=');
+            let (tok, len) = match c {
+                b'(' => (Tok::Open, 1),
+                b')' => (Tok::Close, 1),
+                b'<' if two => (Tok::Op(Op::Le), 2),
+                b'>' if two => (Tok::Op(Op::Ge), 2),
+                b'<' => (Tok::Op(Op::Lt), 1),
+                b'>' => (Tok::Op(Op::Gt), 1),
+                _ => {
+                    let ch = text[i..].chars().next().unwrap_or('?');
+                    (Tok::Other(ch), ch.len_utf8())
+                }
+            };
+            i += len;
+            tok
+        };
+        out.push((tok, start));
+    }
+    out.push((Tok::End, text.len()));
+    out
+}
+
+/// A recursive-descent parser over the tokens of one target.
+struct Parser<'a> {
+    text: &'a str,
+    toks: Vec<(Tok<'a>, usize)>,
+    at: usize,
+    /// Byte offset and column of the last position converted, so that converting
+    /// increasing offsets stays linear overall.
+    col_cache: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Parser<'a> {
+        Parser {
+            text,
+            toks: tokenize(text),
+            at: 0,
+            col_cache: std::cell::Cell::new((0, 1)),
+        }
+    }
+
+    fn peek(&self) -> (Tok<'a>, usize) {
+        self.toks[self.at]
+    }
+
+    fn bump(&mut self) -> (Tok<'a>, usize) {
+        let t = self.toks[self.at];
+        if self.at + 1 < self.toks.len() {
+            self.at += 1;
+        }
+        t
+    }
+
+    /// Column (1-based, in characters) of byte offset `pos`.
+    fn column(&self, pos: usize) -> usize {
+        let (from, col) = self.col_cache.get();
+        let (from, col) = if pos >= from { (from, col) } else { (0, 1) };
+        let c = col + self.text[from..pos].chars().count();
+        self.col_cache.set((pos, c));
+        c
+    }
+
+    fn fail(&self, pos: usize, message: String) -> TargetError {
+        TargetError {
+            text: self.text.to_string(),
+            column: self.column(pos),
+            message,
+        }
+    }
+
+    /// `message`, then what was found at the current token.
+    fn expected(&self, what: &str) -> TargetError {
+        let (tok, pos) = self.peek();
+        self.fail(pos, format!("expected {what}, found {}", tok.describe()))
+    }
+
+    fn target(mut self) -> Result<Target, TargetError> {
+        let mut clauses = Vec::new();
+        if self.peek().0 == Tok::End {
+            return Err(self.expected("a clause such as `p95(shortfall_pct) <= 1`"));
+        }
+        loop {
+            clauses.push(self.clause()?);
+            match self.peek() {
+                (Tok::End, _) => return Ok(Target { clauses }),
+                (Tok::Word(w), _) if w.eq_ignore_ascii_case("and") => {
+                    self.bump();
+                    if self.peek().0 == Tok::End {
+                        return Err(self.expected("a clause after `and` (an empty clause)"));
+                    }
+                }
+                (Tok::Other('%'), pos) => {
+                    return Err(self.fail(
+                        pos,
+                        "`%` after a threshold: thresholds are plain numbers in the metric's \
+                         unit (`shortfall_pct` is already in percent, so `<= 1` means 1%); \
+                         remove the `%`"
+                            .into(),
+                    ));
+                }
+                _ => return Err(self.expected("`and` or the end of the target")),
+            }
+        }
+    }
+
+    fn clause(&mut self) -> Result<Clause, TargetError> {
+        let (tok, pos) = self.peek();
+        let Tok::Word(word) = tok else {
+            return Err(self.expected(
+                "a statistic (mean, pNN such as p95, cvar95, prob_positive or autonomy)",
+            ));
+        };
+        let name = word.to_ascii_lowercase();
+        let stat = Stat::from_name(&name).ok_or_else(|| {
+            self.fail(
+                pos,
+                format!(
+                    "unknown statistic `{name}`; use mean, pNN (p50, p90, p95, p99, …), \
+                     cvar95, prob_positive or autonomy"
+                ),
             )
-        }
-        None => (
-            Statistic::parse(&lhs).map_err(|e| err(e.to_string()))?,
-            String::new(),
-        ),
-    };
-    let metric = match (stat, metric.is_empty()) {
-        (Statistic::Autonomy, _) => None,
-        (_, true) => {
-            return Err(err(format!(
-                "`{}` needs a metric in parentheses, e.g. {}(shortfall_pct)",
-                stat.name(),
-                stat.name()
-            )));
-        }
-        (_, false) => Some(metric),
-    };
-    Ok(Clause {
-        stat,
-        metric,
-        op,
-        threshold,
-    })
+        })?;
+        self.bump();
+        let metric = if stat.takes_measure() {
+            if self.peek().0 != Tok::Open {
+                return Err(self.expected(&format!(
+                    "`(`: `{name}` needs a metric in parentheses, e.g. {name}(shortfall_pct)"
+                )));
+            }
+            self.bump();
+            let (tok, pos) = self.peek();
+            let Tok::Word(m) = tok else {
+                return Err(self.expected("a metric name such as `shortfall_pct`"));
+            };
+            let m = m.to_ascii_lowercase();
+            let measure = Measure::from_name(&m).ok_or_else(|| {
+                let names: Vec<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
+                self.fail(
+                    pos,
+                    format!("unknown metric `{m}`; use one of {}", names.join(", ")),
+                )
+            })?;
+            self.bump();
+            if self.peek().0 != Tok::Close {
+                return Err(self.expected(&format!("`)` after `{m}` (missing its `)`)")));
+            }
+            self.bump();
+            Some(measure)
+        } else {
+            if self.peek().0 == Tok::Open {
+                return Err(self.expected(&format!(
+                    "a comparison: `{name}` takes no metric; write e.g. `{name} >= 0.9`"
+                )));
+            }
+            None
+        };
+        let op = match self.peek().0 {
+            Tok::Op(op) => op,
+            _ => return Err(self.expected("a comparison (<=, <, >=, >)")),
+        };
+        self.bump();
+        let (tok, pos) = self.peek();
+        let Tok::Number(num) = tok else {
+            return Err(self.expected("a number"));
+        };
+        let threshold = num
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| self.fail(pos, format!("`{num}` is not a number")))?;
+        self.bump();
+        Ok(Clause {
+            stat,
+            metric,
+            op,
+            threshold,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -603,7 +802,7 @@ mod tests {
         let t = Target::parse("p95(shortfall_pct) <= 1 and MEAN(days_short)<5 AND autonomy >= 0.9")
             .unwrap();
         assert_eq!(t.clauses.len(), 3);
-        assert_eq!(t.clauses[0].stat, Statistic::Quantile(95));
+        assert_eq!(t.clauses[0].stat, Stat::Quantile(95));
         assert_eq!(t.clauses[1].op, Op::Lt);
         assert_eq!(t.clauses[2].metric, None);
         assert_eq!(
@@ -615,43 +814,142 @@ mod tests {
     #[test]
     fn reports_clear_errors() {
         for (bad, want) in [
-            ("p95(shortfall_pct)", "no comparison"),
-            ("p95(shortfall_pct) <= x", "not a number"),
-            ("median(x) <= 1", "unknown statistic"),
+            ("p95(shortfall_pct)", "expected a comparison"),
+            ("p95(shortfall_pct) <= x", "expected a number"),
+            ("median(days_short) <= 1", "unknown statistic"),
             ("mean <= 1", "needs a metric"),
-            ("mean(x <= 1", "missing its `)`"),
-            ("mean(x) <= 1 and", "empty clause"),
+            ("mean(days_short <= 1", "missing its `)`"),
+            ("mean(days_short) <= 1 and", "empty clause"),
+            ("mean(x) <= 1", "unknown metric `x`"),
         ] {
             let e = Target::parse(bad).unwrap_err().to_string();
             assert!(e.contains(want), "{bad}: {e}");
         }
         assert!(
             Subject::Total
-                .check_metric("shortfall_pct")
+                .measure("shortfall_pct")
                 .unwrap_err()
                 .to_string()
                 .contains("total_cost")
         );
+        assert!(
+            Subject::Material(0)
+                .check(Measure::StrategyCost)
+                .unwrap_err()
+                .to_string()
+                .contains("for a material")
+        );
+    }
+
+    /// Column (1-based) and message of a rejected target.
+    fn rejected(text: &str) -> (usize, String) {
+        let e = Target::parse_located(text).unwrap_err();
+        (e.column, e.message)
+    }
+
+    #[test]
+    fn every_rejection_names_its_column_and_what_was_expected() {
+        // A second number after the threshold was read as `<= 11` (issue 16).
+        let (col, msg) = rejected("mean(shortfall_pct) <= 1 1");
+        assert_eq!(col, 26, "{msg}");
+        assert!(
+            msg.contains("expected `and` or the end") && msg.contains("`1`"),
+            "{msg}"
+        );
+        // `%` was silently dropped; thresholds are in the metric's own unit.
+        let (col, msg) = rejected("mean(shortfall_pct) <= 1%");
+        assert_eq!(col, 25, "{msg}");
+        assert!(
+            msg.contains("`%`") && msg.contains("already in percent"),
+            "{msg}"
+        );
+        // `autonomy` takes no metric; its argument was ignored.
+        let (col, msg) = rejected("autonomy(shortfall_pct) >= 0.5");
+        assert_eq!(col, 9, "{msg}");
+        assert!(msg.contains("takes no metric"), "{msg}");
+        // Spaces inside a token were glued away (`p 95` read as `p95`).
+        let (col, msg) = rejected("p 95(shortfall_pct) <= 1");
+        assert_eq!(col, 1, "{msg}");
+        assert!(msg.contains("unknown statistic `p`"), "{msg}");
+        for (text, col, want) in [
+            ("", 1, "expected a clause"),
+            ("bogus", 1, "unknown statistic `bogus`"),
+            ("mean(shortfall_pct) = 1", 21, "expected a comparison"),
+            ("mean(shortfall_pct) <= 1 or autonomy >= 0.9", 26, "`or`"),
+            (
+                "mean(shortfall_pct) <= 1 and and",
+                30,
+                "unknown statistic `and`",
+            ),
+            ("mean(shortfall_pct) <= 1 and (", 30, "expected a statistic"),
+            (
+                "mean(shortfall_pct) <= 1.2.3",
+                24,
+                "`1.2.3` is not a number",
+            ),
+            ("mean(shortfall_pct) <= 1e999", 24, "is not a number"),
+            ("mean(shortfal) <= 1", 6, "unknown metric `shortfal`"),
+            ("mean(days_short)) < 5", 17, "`)`"),
+            // Columns count characters, not bytes.
+            ("mean(days_short) ≤ 5", 18, "`≤`"),
+        ] {
+            let (c, msg) = rejected(text);
+            assert_eq!(c, col, "{text}: {msg}");
+            assert!(msg.contains(want), "{text}: {msg}");
+        }
+        let full = Target::parse("mean(shortfall_pct) <= 1 1")
+            .unwrap_err()
+            .to_string();
+        assert!(full.contains("at column 26"), "{full}");
+    }
+
+    #[test]
+    fn numbers_and_case_as_before() {
+        let t = Target::parse("MEAN(Total_Cost)<=1e12 and p5(days_short)>-1.5 AND autonomy>.9")
+            .unwrap();
+        assert_eq!(t.clauses[0].threshold, 1e12);
+        assert_eq!(
+            t.clauses[0].metric,
+            Some(Measure::Metric(Metric::TotalCost))
+        );
+        assert_eq!(t.clauses[1].threshold, -1.5);
+        assert_eq!(t.clauses[2].threshold, 0.9);
+        assert_eq!(
+            t.to_string(),
+            "mean(total_cost) <= 1000000000000 and p5(days_short) > -1.5 and autonomy > 0.9"
+        );
+    }
+
+    #[test]
+    fn a_long_target_parses_in_one_pass() {
+        // 600 clauses: the parser visits each token once (no re-scan of the text per
+        // clause), so this is as quick as the clauses are many.
+        let text = vec!["p95(shortfall_pct) <= 1"; 600].join(" and ");
+        let t = Target::parse(&text).unwrap();
+        assert_eq!(t.clauses.len(), 600);
+        let bad = format!("{text} 1");
+        let (col, _) = rejected(&bad);
+        assert_eq!(col, text.len() + 2);
     }
 
     #[test]
     fn statistics_and_intervals() {
         let col: Vec<f64> = (1..=100).map(f64::from).collect();
-        let (v, ci) = statistic(Statistic::Quantile(50), &col, 0.95);
+        let (v, ci) = statistic(Stat::Quantile(50), &col, 0.95);
         assert_eq!(v, Some(50.5));
         // Order statistics x(40) and x(61) for n = 100 at 95% (binomial ranks).
         assert_eq!(ci, Some([40.0, 61.0]));
-        let (v, ci) = statistic(Statistic::ProbPositive, &[0.0, 1.0, 2.0, 0.0], 0.95);
+        let (v, ci) = statistic(Stat::ProbPositive, &[0.0, 1.0, 2.0, 0.0], 0.95);
         assert_eq!(v, Some(0.5));
         assert!(ci.unwrap()[0] > 0.0);
-        let (v, _) = statistic(Statistic::Cvar95, &col, 0.95);
+        let (v, _) = statistic(Stat::Cvar95, &col, 0.95);
         assert_eq!(v, Some(98.0));
-        assert_eq!(statistic(Statistic::Mean, &[f64::NAN], 0.95), (None, None));
+        assert_eq!(statistic(Stat::Mean, &[f64::NAN], 0.95), (None, None));
     }
 
     #[test]
     fn confidence_rule_judges_the_bound_not_the_point() {
-        let c = &Target::parse("p95(x) <= 1").unwrap().clauses[0];
+        let c = &Target::parse("p95(shortfall_pct) <= 1").unwrap().clauses[0];
         let e = c.judge(Some(0.9), Some([0.7, 1.2]), 0.95, Rule::Point);
         assert!(e.met && e.point_met && !e.bound_met && e.straddles(c));
         assert_eq!(e.bound, Some(1.2));
@@ -666,8 +964,8 @@ mod tests {
 
     #[test]
     fn displayed_values_never_contradict_the_verdict() {
-        let le = &Target::parse("p95(x) <= 1").unwrap().clauses[0];
-        let lt = &Target::parse("p95(x) < 1").unwrap().clauses[0];
+        let le = &Target::parse("p95(shortfall_pct) <= 1").unwrap().clauses[0];
+        let lt = &Target::parse("p95(shortfall_pct) < 1").unwrap().clauses[0];
         // 1.004 rounds to "1.00", which reads as met against <= 1: more digits.
         assert_eq!(le.agreeing("1.00".into(), 1.004), "1.004");
         // 0.996 rounds to "1.00": fine against <= 1 (met, reads met), not against < 1.

@@ -2,12 +2,15 @@
 //!
 //! Everything here is plain data built by the scenario layer (`crate::scenario`), with
 //! ids already resolved to dense indices and distributions built into samplers. Nothing
-//! past validation sees a raw string id. Pure: no I/O; depends only on `dist`.
+//! past validation sees a raw string id (results name materials and strategies with the
+//! typed ids of [`ids`]). Pure: no I/O; depends only on `dist`, `ids` and serde.
 
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` is the NaN-proof form (STYLE.md)
 pub mod dist;
+pub mod ids;
 
 pub use dist::{Dist, DistError};
+pub use ids::{MaterialId, StrategyId, SubjectId, TOTAL_ID};
 
 /// A whole validated scenario.
 #[derive(Debug, Clone)]

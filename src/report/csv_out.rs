@@ -13,9 +13,9 @@
 //!   quantiles `p5, p25, p50, p75, p95` (histogram resolution, see
 //!   [`crate::stats::daily`]).
 
-use crate::model::Scenario;
+use crate::model::{MaterialId, Scenario, SubjectId};
 use crate::sim::{Block, Metric, Replications};
-use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
+use crate::stats::{DailyBand, Paired, Stats, Summary, TotalMetric, total_value};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -112,12 +112,18 @@ pub fn summary_csv(summary: &Summary) -> String {
         let blocks = s
             .materials
             .iter()
-            .map(|m| (m.id.as_str(), &m.metrics))
-            .chain(std::iter::once((TOTAL, &s.total.metrics)));
-        for (material, metrics) in blocks {
+            .map(|m| {
+                (
+                    SubjectId::Material(MaterialId::new(m.id.clone())),
+                    &m.metrics,
+                )
+            })
+            .chain(std::iter::once((SubjectId::Total, &s.total.metrics)));
+        for (subject, metrics) in blocks {
+            let pairs = s.vs_reference.of(&subject);
             for (name, st) in metrics.iter() {
-                let vs = s.vs_reference.get(&format!("{material}.{name}"));
-                w.serialize(SummaryRow::new(&s.id, material, name, st, vs))
+                let vs = pairs.and_then(|p| p.get(name));
+                w.serialize(SummaryRow::new(&s.id, subject.as_str(), name, st, vs))
                     .expect("flat rows serialise to memory without error");
             }
         }
@@ -208,6 +214,9 @@ fn replication_rows(scn: &Scenario, block: &Block, reps: std::ops::Range<usize>)
     }
     w.into_inner().expect("flushing CSV to memory cannot fail")
 }
+
+/// The band columns of `daily.csv` (quantiles over replications), low to high.
+pub const DAILY_BAND_COLUMNS: [&str; 5] = ["p5", "p25", "p50", "p75", "p95"];
 
 /// Columns of `daily.csv`, in order.
 pub const DAILY_CSV_HEADER: [&str; 9] = [

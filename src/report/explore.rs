@@ -34,7 +34,7 @@ pub fn sweep_page(
     let (scn, spec, view) = (problem.base(), &problem.spec, &problem.view);
     let material = view.subject.id(scn);
     let data = SweepData::from_sweep(problem, result);
-    let short = metric_short(&view.metric);
+    let short = metric_short(view.metric.name());
     let (name, title, kind) = if spec.vary.len() == 1 {
         (
             "sweep",
@@ -170,7 +170,7 @@ pub fn sensitivity_page(
     let delta_pct = numfmt::shortest(problem.delta * 100.0);
     let tornado = TornadoData {
         rows: result.rows.clone(),
-        metric: metric.clone(),
+        metric: metric.name().to_string(),
         subject: material.clone(),
         strategy: strategy_label.clone(),
         delta: problem.delta,
@@ -181,14 +181,14 @@ pub fn sensitivity_page(
         name: "tornado".into(),
         title: format!(
             "Which assumptions move mean {} ({material}) most? Each path ±{delta_pct}%",
-            metric_short(metric)
+            metric_short(metric.name())
         ),
         caption: caption.clone(),
         kind: AnalysisKind::Tornado(tornado.clone()),
     }];
     let sobol = result.sobol.as_ref().map(|r| SobolData {
         result: r.clone(),
-        metric: metric.clone(),
+        metric: metric.name().to_string(),
         subject: material.clone(),
         currency: scn.currency.clone(),
     });

@@ -166,20 +166,37 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         stock_bands = vec![vec![Vec::new(); nm]; ns];
         let text = read(&p)?;
         let mut rd = csv::Reader::from_reader(text.as_bytes());
+        let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
+        };
+        let (cs, cm, cd, cser) = (
+            col("strategy")?,
+            col("material")?,
+            col("day")?,
+            col("series")?,
+        );
+        let cq: Vec<usize> = super::csv_out::DAILY_BAND_COLUMNS
+            .iter()
+            .map(|name| col(name))
+            .collect::<Result<_, _>>()?;
         for rec in rd.records() {
             let rec = rec.map_err(|e| invalid(&p, e))?;
-            if rec.get(3) != Some("total_stock") {
+            if rec.get(cser) != Some("total_stock") {
                 continue;
             }
-            let s = ids_s.iter().position(|&x| Some(x) == rec.get(0));
-            let m = ids_m.iter().position(|&x| Some(x) == rec.get(1));
-            let day: Option<usize> = rec.get(2).and_then(|d| d.parse().ok());
+            let s = ids_s.iter().position(|&x| Some(x) == rec.get(cs));
+            let m = ids_m.iter().position(|&x| Some(x) == rec.get(cm));
+            let day: Option<usize> = rec.get(cd).and_then(|d| d.parse().ok());
             let (Some(s), Some(m), Some(day)) = (s, m, day) else {
                 return Err(invalid(&p, format!("bad row {rec:?}")));
             };
             let mut q = [None; 5];
-            for (k, slot) in q.iter_mut().enumerate() {
-                let f = rec.get(4 + k).unwrap_or("");
+            for (slot, &c) in q.iter_mut().zip(&cq) {
+                let f = rec.get(c).unwrap_or("");
                 if !f.is_empty() {
                     *slot = Some(
                         f.parse::<f64>()

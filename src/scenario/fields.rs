@@ -539,7 +539,9 @@ pub mod material {
         D::Required,
         B::NONE,
         "",
-        "Unique among materials; `total` is reserved (totals over materials in the outputs).",
+        "Unique among materials. May be `total`: the outputs still tell it from the totals \
+         over materials (the totals come after the materials; `--material material.total` \
+         names the material).",
     );
     /// `material.name`.
     pub const NAME: FieldSpec = spec(

@@ -230,9 +230,6 @@ fn text_or_default(v: &Option<String>, spec: &FieldSpec) -> String {
     }
 }
 
-/// A material id the outputs use for totals over materials (`summary.csv`, `vs_reference`).
-pub const RESERVED_MATERIAL_ID: &str = "total";
-
 /// Whether `s` is a valid id: lowercase letters, digits and `_`, starting with a letter.
 pub fn valid_id(s: &str) -> bool {
     let mut cs = s.chars();
@@ -1170,13 +1167,6 @@ pub fn validate(
         }
     }
     check_dups(&mut ctx, "material", &mids, "material");
-    if mids.iter().any(|m| m == RESERVED_MATERIAL_ID) {
-        ctx.push(
-            &format!("material.{RESERVED_MATERIAL_ID}"),
-            format!("the material id `{RESERVED_MATERIAL_ID}` is reserved for totals over materials in the outputs"),
-            Some("rename the material, e.g. `total_supply`".into()),
-        );
-    }
     if raw.material.is_empty() {
         ctx.push(
             "material",

@@ -9,12 +9,14 @@
 //! statistics are the same bits whatever the thread count or shard split.
 
 pub mod daily;
+pub mod key;
 pub mod named;
 pub mod paired;
 pub mod sample;
 pub mod summary;
 
 pub use daily::{BAND_LEVELS, DailyBand, daily_bands};
+pub use key::{Measure, N_MEASURES, N_STAT_COLUMNS, Stat, StatColumn};
 pub use named::NamedMap;
 pub use paired::{BOOTSTRAP_RESAMPLES, Paired, TIE_REL, paired_quantile_diff};
 pub use sample::{
@@ -22,6 +24,6 @@ pub use sample::{
 };
 pub use summary::{
     MaterialSummary, N_TOTAL, RECOVERY_THRESHOLDS, StrategySummary, Summary, TOTAL, TotalMetric,
-    TotalSummary, autonomy, metric_column, overall_autonomy, recovery_over_column,
+    TotalSummary, VsReference, autonomy, metric_column, overall_autonomy, recovery_over_column,
     recovery_over_name, strategy_cost, total_column, total_value,
 };

@@ -7,14 +7,15 @@
 use super::named::NamedMap;
 use super::paired::Paired;
 use super::sample::Stats;
-use crate::model::Scenario;
+use crate::model::{MaterialId, Scenario, SubjectId};
 use crate::sim::{Block, Metric, Replications};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Key prefix of the totals in [`StrategySummary::vs_reference`] and the pseudo-material
-/// name used for them in tidy CSV output.
-pub const TOTAL: &str = "total";
+/// How the totals are named in outputs: the pseudo-material of tidy CSV rows and the key
+/// prefix in `vs_reference` ([`crate::model::SubjectId::Total`] as written).
+pub const TOTAL: &str = crate::model::TOTAL_ID;
 
 /// Metrics of a strategy summed over its materials, per replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -62,6 +63,14 @@ impl TotalMetric {
             TotalMetric::SubstitutionCost => "substitution_cost",
             TotalMetric::ShortfallUnits => "shortfall_units",
             TotalMetric::StrategyCost => "strategy_cost",
+        }
+    }
+
+    /// What this total adds up: a per-material metric, or the strategy's fixed cost.
+    pub fn measure(self) -> super::Measure {
+        match self.material_metric() {
+            Some(m) => super::Measure::Metric(m),
+            None => super::Measure::StrategyCost,
         }
     }
 
@@ -260,12 +269,10 @@ pub struct StrategySummary {
     pub materials: Vec<MaterialSummary>,
     /// Totals over materials.
     pub total: TotalSummary,
-    /// Paired comparison with the reference strategy. Keys: `"<material>.<metric>"` for
-    /// every material (scenario order) and metric (the order of
-    /// [`MaterialSummary::metrics`]), then `"total.<metric>"` for every [`TotalMetric`]. The reference
-    /// strategy compares with itself (every pair tied). A material with id `total` would
-    /// make keys ambiguous, so scenario validation should reserve that id.
-    pub vs_reference: NamedMap<Paired>,
+    /// Paired comparison with the reference strategy, per material and for the totals
+    /// (see [`VsReference`]). The reference strategy compares with itself (every pair
+    /// tied).
+    pub vs_reference: VsReference,
 }
 
 /// Summary of one material under one strategy.
@@ -335,19 +342,17 @@ impl Summary {
             };
             Ok((col, refc))
         };
-        let cells: Vec<(String, Paired, String, Stats)> = (0..ns * per_strat)
+        let cells: Vec<(Paired, String, Stats)> = (0..ns * per_strat)
             .into_par_iter()
             .map(|i| {
                 let (s, j) = (i / per_strat, i % per_strat);
                 Ok(if j < nm * per_mat {
                     let (m, k) = (j / per_mat, j % per_mat);
-                    let id = &scn.materials[m].id;
                     if let Some(&metric) = Metric::ALL.get(k) {
                         let read = |s| metric_column(res, s, m, metric);
                         let (col, refc) = with_ref(s, read(s)?, &read)?;
                         let (lo, hi) = metric.bounds();
                         (
-                            format!("{id}.{}", metric.name()),
                             Paired::from_pairs(&col, &refc),
                             metric.name().to_string(),
                             Stats::from_bounded_sample(&col, lo, hi),
@@ -358,7 +363,6 @@ impl Summary {
                         let read = |s| recovery_over_column(res, s, m, days);
                         let (col, refc) = with_ref(s, read(s)?, &read)?;
                         (
-                            format!("{id}.{name}"),
                             Paired::from_pairs(&col, &refc),
                             name,
                             Stats::from_bounded_sample(&col, 0.0, 1.0),
@@ -370,7 +374,6 @@ impl Summary {
                     let read = |s| total_column(scn, res, s, metric);
                     let (col, refc) = with_ref(s, read(s)?, &read)?;
                     (
-                        format!("{TOTAL}.{}", metric.name()),
                         Paired::from_pairs(&col, &refc),
                         metric.name().to_string(),
                         // Every total is a sum of non-negative amounts.
@@ -390,24 +393,27 @@ impl Summary {
             .collect::<Result<_, R::Error>>()?;
 
         // Assembly in scenario order: `vs_reference` takes every material's comparisons,
-        // then the totals', as the key order of [`StrategySummary::vs_reference`] says.
+        // then the totals', keyed like the statistics.
         let mut cells = cells.into_iter();
         let strategies = scn
             .strategies
             .iter()
             .zip(shares)
             .map(|(strat, (autonomies, overall))| {
-                let mut vs = Vec::with_capacity(per_strat);
+                let mut vs = VsReference::default();
                 let materials = scn
                     .materials
                     .iter()
                     .zip(autonomies)
                     .map(|(info, autonomy)| {
                         let mut metrics = Vec::with_capacity(per_mat);
-                        for (key, paired, name, st) in cells.by_ref().take(per_mat) {
-                            vs.push((key, paired));
+                        let mut pairs = Vec::with_capacity(per_mat);
+                        for (paired, name, st) in cells.by_ref().take(per_mat) {
+                            pairs.push((name.clone(), paired));
                             metrics.push((name, st));
                         }
+                        vs.materials
+                            .push((MaterialId::new(info.id.clone()), NamedMap(pairs)));
                         MaterialSummary {
                             id: info.id.clone(),
                             name: info.name.clone(),
@@ -418,8 +424,8 @@ impl Summary {
                     })
                     .collect();
                 let mut tot = Vec::with_capacity(N_TOTAL);
-                for (key, paired, name, st) in cells.by_ref().take(N_TOTAL) {
-                    vs.push((key, paired));
+                for (paired, name, st) in cells.by_ref().take(N_TOTAL) {
+                    vs.total.0.push((name.clone(), paired));
                     tot.push((name, st));
                 }
                 StrategySummary {
@@ -431,7 +437,7 @@ impl Summary {
                         autonomy: overall,
                         metrics: NamedMap(tot),
                     },
-                    vs_reference: NamedMap(vs),
+                    vs_reference: vs,
                 }
             })
             .collect();
@@ -459,14 +465,137 @@ impl StrategySummary {
         self.materials.iter().find(|m| m.id == id)
     }
 
-    /// The paired comparison of `metric` of material `material`.
+    /// The paired comparison of `metric` of the material with id `material`.
     pub fn vs_material(&self, material: &str, metric: Metric) -> Option<&Paired> {
         self.vs_reference
-            .get(&format!("{material}.{}", metric.name()))
+            .materials
+            .iter()
+            .find(|(id, _)| *id == material)
+            .and_then(|(_, pairs)| pairs.get(metric.name()))
     }
 
     /// The paired comparison of a total metric.
     pub fn vs_total(&self, metric: TotalMetric) -> Option<&Paired> {
-        self.vs_reference.get(&format!("{TOTAL}.{}", metric.name()))
+        self.vs_reference.total.get(metric.name())
+    }
+}
+
+impl MaterialSummary {
+    /// The statistics of `metric`.
+    pub fn metric(&self, metric: Metric) -> Option<&Stats> {
+        self.metrics.get(metric.name())
+    }
+}
+
+impl TotalSummary {
+    /// The statistics of a total metric.
+    pub fn metric(&self, metric: TotalMetric) -> Option<&Stats> {
+        self.metrics.get(metric.name())
+    }
+}
+
+/// The paired comparisons of one strategy with the reference: per material (scenario
+/// order) keyed like [`MaterialSummary::metrics`], then for the totals keyed like
+/// [`TotalSummary::metrics`].
+///
+/// In `summary.json` it is one object whose keys are `"<material>.<metric>"` for every
+/// material and metric, then `"total.<metric>"` for the totals (material ids and metric
+/// names hold no `.`). A material may be called `total`: its keys then repeat the totals'
+/// prefix, and reading back tells them apart by order (the totals come last, and a
+/// block ends where a metric name repeats).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VsReference {
+    /// Per material, in scenario order: its id and its comparisons by metric name.
+    pub materials: Vec<(MaterialId, NamedMap<Paired>)>,
+    /// The totals' comparisons by [`TotalMetric`] name.
+    pub total: NamedMap<Paired>,
+}
+
+impl Default for VsReference {
+    fn default() -> VsReference {
+        VsReference {
+            materials: Vec::new(),
+            total: NamedMap(Vec::new()),
+        }
+    }
+}
+
+impl VsReference {
+    /// Every comparison in file order: whose it is, the metric's name, the comparison.
+    pub fn iter(&self) -> impl Iterator<Item = (SubjectId, &str, &Paired)> {
+        self.materials
+            .iter()
+            .flat_map(|(id, pairs)| {
+                pairs
+                    .iter()
+                    .map(move |(k, p)| (SubjectId::Material(id.clone()), k, p))
+            })
+            .chain(self.total.iter().map(|(k, p)| (SubjectId::Total, k, p)))
+    }
+
+    /// The comparisons of `subject`, by metric name.
+    pub fn of(&self, subject: &SubjectId) -> Option<&NamedMap<Paired>> {
+        match subject {
+            SubjectId::Total => Some(&self.total),
+            SubjectId::Material(m) => self
+                .materials
+                .iter()
+                .find(|(id, _)| id == m)
+                .map(|(_, pairs)| pairs),
+        }
+    }
+
+    /// Number of comparisons.
+    pub fn len(&self) -> usize {
+        self.materials.iter().map(|(_, p)| p.len()).sum::<usize>() + self.total.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Serialize for VsReference {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (subject, name, p) in self.iter() {
+            // The file's key format: written here only, read back below.
+            map.serialize_entry(&format!("{subject}.{name}"), p)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for VsReference {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let flat = NamedMap::<Paired>::deserialize(deserializer)?;
+        // Consecutive keys with one prefix and no repeated metric name form a block.
+        let mut blocks: Vec<(String, NamedMap<Paired>)> = Vec::new();
+        for (key, p) in flat.0 {
+            let (prefix, name) = key.split_once('.').ok_or_else(|| {
+                D::Error::custom(format!(
+                    "vs_reference key `{key}` is not `<material>.<metric>`"
+                ))
+            })?;
+            match blocks.last_mut() {
+                Some((pre, pairs)) if pre == prefix && pairs.get(name).is_none() => {
+                    pairs.0.push((name.to_string(), p));
+                }
+                _ => blocks.push((prefix.to_string(), NamedMap(vec![(name.to_string(), p)]))),
+            }
+        }
+        let total = match blocks.last() {
+            Some((pre, _)) if pre == TOTAL => blocks.pop().map_or(NamedMap(Vec::new()), |(_, p)| p),
+            _ => NamedMap(Vec::new()),
+        };
+        Ok(VsReference {
+            materials: blocks
+                .into_iter()
+                .map(|(id, p)| (MaterialId::new(id), p))
+                .collect(),
+            total,
+        })
     }
 }
