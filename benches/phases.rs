@@ -100,7 +100,7 @@ fn noise(c: &mut Criterion) {
             black_box(&z);
         })
     });
-    let cv = scn.strategies[0].materials[0].demand_cv;
+    let cv = scn.strategies[0].materials[0].demand_cv();
     let mut eps = Vec::with_capacity(h);
     g.throughput(Throughput::Elements(h as u64));
     g.bench_function("noise_multipliers", |b| {
@@ -121,7 +121,7 @@ fn daily_step(c: &mut Criterion) {
     let h = scn.horizon_days as usize;
     let z: Vec<f64> = (0..h).map(|t| ((t as f64) * 0.7).sin()).collect();
     let mut eps = Vec::new();
-    material::noise_multipliers(p.demand_cv, &z, &mut eps);
+    material::noise_multipliers(p.demand_cv(), &z, &mut eps);
     let mut ws = Workspace::default();
     let mut hist = DailyHist::new(&scn);
     let mut g = c.benchmark_group("phase");
@@ -160,7 +160,7 @@ fn daily_step(c: &mut Criterion) {
     lf.build(&scn, &timelines);
     let zl: Vec<V> = z.iter().map(|&x| V::splat(x)).collect();
     let mut noise = Vec::new();
-    batch::noise_multipliers(Isa::detect(), p.demand_cv, &zl, &mut noise);
+    batch::noise_multipliers(Isa::detect(), p.demand_cv(), &zl, &mut noise);
     let mut bws = batch::Workspace::default();
     let mut out = [material::Outcome {
         row: MetricsRow([0.0; N_METRICS]),

@@ -83,7 +83,7 @@ fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
                     }
                 }
                 let mut noise = Vec::new();
-                batch::noise_multipliers(Isa::Portable, p.demand_cv, &zl, &mut noise);
+                batch::noise_multipliers(Isa::Portable, p.demand_cv(), &zl, &mut noise);
                 // Scalar: replication by replication.
                 let mut want = Vec::new();
                 for (l, tl) in timelines.iter().enumerate() {

@@ -49,7 +49,7 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
         frames.build(&scn, &tl);
         for (s, strat) in scn.strategies.iter().enumerate() {
             for (m, p) in strat.materials.iter().enumerate() {
-                noise_multipliers(p.demand_cv, &z, &mut eps);
+                noise_multipliers(p.demand_cv(), &z, &mut eps);
                 material::simulate(p, &frames.materials[m], &eps, &mut ws, &mut NoRecord);
                 material::simulate(
                     p,
@@ -64,7 +64,7 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
     // Now: the daily loop of every (strategy, material), with and without daily bands.
     for (s, strat) in scn.strategies.iter().enumerate() {
         for (m, p) in strat.materials.iter().enumerate() {
-            noise_multipliers(p.demand_cv, &z, &mut eps);
+            noise_multipliers(p.demand_cv(), &z, &mut eps);
             let before = ALLOCS.load(Ordering::Relaxed);
             material::simulate(p, &frames.materials[m], &eps, &mut ws, &mut NoRecord);
             material::simulate(

@@ -4,8 +4,8 @@
 
 use approx::assert_relative_eq;
 use chokepoint::model::{
-    DEFAULT_CURRENCY, Dist, MaterialInfo, MaterialParams, Onset, Scenario, Shock, ShockKind,
-    Strategy, SupplierInfo, SupplierParams,
+    DEFAULT_CURRENCY, Dist, MaterialInfo, MaterialParams, MaterialValues, Onset, Scenario, Shock,
+    ShockKind, Strategy, SupplierInfo, SupplierParams,
 };
 use chokepoint::report::{
     DAILY_CSV_HEADER, RunInfo, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, run_json, sha256_hex,
@@ -21,7 +21,7 @@ const REPS: u64 = 300;
 const HORIZON: u32 = 120;
 
 fn params(stockpile_days: f64) -> MaterialParams {
-    MaterialParams {
+    let values = MaterialValues {
         daily_demand: 10.0,
         demand_cv: 0.1,
         unit_value: 100.0,
@@ -31,16 +31,9 @@ fn params(stockpile_days: f64) -> MaterialParams {
         stockpile_days,
         max_release_rate: 1.0,
         refill_rate: 0.1,
-        suppliers: vec![SupplierParams {
-            share: 1.0,
-            lead_time_days: 5,
-            surge: 0.1,
-            surge_lag_days: 10,
-            unit_cost: 100.0,
-        }],
-        substitution: None,
-        reaction: None,
-    }
+    };
+    let supplier = SupplierParams::new(1.0, 5, 0.1, 10, 100.0).unwrap();
+    MaterialParams::new(values, vec![supplier], None, None).unwrap()
 }
 
 fn material(id: &str) -> MaterialInfo {

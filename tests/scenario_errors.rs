@@ -48,18 +48,23 @@ fn minimal_scenario_is_valid_with_defaults() {
     let p = &s.strategies[0].materials[0];
     assert_eq!(s.strategies[0].id, "baseline");
     assert_eq!(s.strategies[0].label, "Status quo");
-    assert_eq!(p.daily_demand, 10.0);
+    assert_eq!(p.daily_demand(), 10.0);
     assert_eq!(
-        (p.private_days, p.stockpile_days, p.holding_cost_rate),
+        (p.private_days(), p.stockpile_days(), p.holding_cost_rate()),
         (30.0, 0.0, 0.02)
     );
     assert_eq!(
-        (p.max_release_rate, p.refill_rate, p.demand_cv),
+        (p.max_release_rate(), p.refill_rate(), p.demand_cv()),
         (1.0, 0.10, 0.0)
     );
-    let sp = &p.suppliers[0];
+    let sp = &p.suppliers()[0];
     assert_eq!(
-        (sp.lead_time_days, sp.surge, sp.surge_lag_days, sp.unit_cost),
+        (
+            sp.lead_time_days(),
+            sp.surge(),
+            sp.surge_lag_days(),
+            sp.unit_cost()
+        ),
         (30, 0.10, 30, 1.0)
     );
     assert_eq!(s.materials[0].name, "ndpr");
@@ -490,7 +495,7 @@ fn param_get_set_round_trip_and_share_rescaling() {
         "{e}"
     );
     let s = d.validate().unwrap();
-    assert_eq!(s.strategies[0].materials[0].stockpile_days, 90.0);
+    assert_eq!(s.strategies[0].materials[0].stockpile_days(), 90.0);
     let e = d.get("material.ndpr.stockpile_dayz").unwrap_err();
     assert!(e.help.unwrap().contains("did you mean `stockpile_days`"));
     let mut t = Document::load(std::path::Path::new("scenarios/tutorial.toml")).unwrap();
@@ -567,8 +572,8 @@ fn persist_days_defaults_to_180_and_must_be_at_least_one() {
         )
     };
     let s = parse_scenario("t.toml", &with_sub("")).unwrap();
-    let sub = s.strategies[0].materials[0].substitution.as_ref().unwrap();
-    assert_eq!(sub.persist_days, 180);
+    let sub = s.strategies[0].materials[0].substitution().unwrap();
+    assert_eq!(sub.persist_days(), 180);
     has(
         &with_sub("persist_days = 0"),
         "material.ndpr.substitution.persist_days: must be >= 1, got 0",
@@ -654,8 +659,8 @@ fn reaction_shares_give_unlisted_suppliers_zero() {
         )
     };
     let s = parse_scenario("t.toml", &react("{ au = 1.0 }")).unwrap();
-    let r = s.strategies[0].materials[0].reaction.as_ref().unwrap();
-    assert_eq!(r.shares, vec![0.0, 1.0]);
+    let r = s.strategies[0].materials[0].reaction().unwrap();
+    assert_eq!(r.shares(), vec![0.0, 1.0]);
     has(
         &react("{ au = 0.6 }"),
         "reaction shares sum to 0.6 (cn 0 + au 0.6); they must sum to 1",
@@ -679,7 +684,7 @@ fn a_dormant_supplier_with_default_surge_gets_a_warning() {
     );
     assert!(w.contains("help: write `surge = 0`"), "{w}");
     // The surge is still the default: the warning changes nothing.
-    assert_eq!(s.strategies[0].materials[0].suppliers[2].surge, 0.10);
+    assert_eq!(s.strategies[0].materials[0].suppliers()[2].surge(), 0.10);
     // Written in the file (even as the default value): no warning.
     for u in ["0.0", "0.1"] {
         let src = three.replace("share = 0.0", &format!("share = 0.0\nsurge = {u}"));

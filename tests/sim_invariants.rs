@@ -37,9 +37,11 @@ impl DayRecorder for Track {
 fn no_shocks_no_noise_means_no_shortfall_and_stocks_at_target() {
     // MODEL.md §8: with no shocks and demand_cv = 0, shortfall is exactly 0 and stocks
     // stay at target. Several suppliers with different lead times and surge.
-    let mut sups = vec![supplier(0.5, 30), supplier(0.3, 45), supplier(0.2, 7)];
-    sups[1].surge = 0.2;
-    sups[1].surge_lag_days = 20;
+    let sups = vec![
+        supplier(0.5, 30),
+        SupplierParams::new(0.3, 45, 0.2, 20, 100.0).unwrap(),
+        supplier(0.2, 7),
+    ];
     let p = material(13.7, 30.0, 90.0, sups);
     let scn = scenario(
         730,
@@ -65,7 +67,7 @@ fn no_shocks_no_noise_means_no_shortfall_and_stocks_at_target() {
     // No shortfall: recovery is absent, like the time to survive (MODEL.md §5, v1.1).
     assert!(o.row.get(Metric::RecoveryDays).is_nan());
     assert!(o.row.get(Metric::TtsDays).is_nan());
-    let d = p.daily_demand;
+    let d = p.daily_demand();
     for (t, (pv, gv)) in track.0.iter().enumerate() {
         assert!((pv - 30.0 * d).abs() < 1e-9 * d, "day {t}: private {pv}");
         assert!((gv - 90.0 * d).abs() < 1e-9 * d, "day {t}: stockpile {gv}");
@@ -173,35 +175,24 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
                 let n = sups.len();
                 let suppliers: Vec<SupplierParams> = sups
                     .iter()
-                    .map(|&(w, l, u, g)| SupplierParams {
-                        share: w / total,
-                        lead_time_days: l,
-                        surge: u,
-                        surge_lag_days: g,
-                        unit_cost: 3.0,
-                    })
+                    .map(|&(w, l, u, g)| SupplierParams::new(w / total, l, u, g, 3.0).unwrap())
                     .collect();
-                let mut p = material(17.0, pd, sd, suppliers);
-                p.demand_cv = cv;
-                p.max_release_rate = rel;
-                p.refill_rate = refill;
+                let mut p = with_values(&material(17.0, pd, sd, suppliers), |v| {
+                    v.demand_cv = cv;
+                    v.max_release_rate = rel;
+                    v.refill_rate = refill;
+                });
                 if has_sub {
-                    p.substitution = Some(Substitution {
-                        max_fraction: mf,
-                        ramp_days: ramp,
-                        persist_days: persist,
-                        cost_premium: 0.3,
-                    });
+                    p = p.with_substitution(Some(
+                        Substitution::new(mf, ramp, persist, 0.3).unwrap(),
+                    ));
                 }
                 if has_react {
                     let mut shares = vec![0.0; n];
                     shares[n - 1] = 1.0;
-                    p.reaction = Some(Reaction {
-                        lag_days: 10,
-                        memory_days: 60,
-                        private_days: pd * 2.0,
-                        shares,
-                    });
+                    p = p
+                        .with_reaction(Some(Reaction::new(10, 60, pd * 2.0, shares).unwrap()))
+                        .unwrap();
                 }
                 let kinds = [
                     ShockKind::Embargo,
@@ -264,7 +255,7 @@ proptest! {
         let mut r = chokepoint::sim::rng::stream(seed, rep, chokepoint::sim::rng::SUB_DEMAND);
         let noise: Vec<f64> = (0..365).map(|_| rand::RngExt::sample::<f64, _>(&mut r, rand_distr::StandardNormal)).collect();
         let mut eps = Vec::new();
-        material::noise_multipliers(p.demand_cv, &noise, &mut eps);
+        material::noise_multipliers(p.demand_cv(), &noise, &mut eps);
         let o = material::simulate(p, &frames.materials[0], &eps, &mut Workspace::default(), &mut NoRecord);
         // The engine and the direct call agree bit for bit.
         prop_assert_eq!(o.row.0.map(f64::to_bits), res.rows[0].0.map(f64::to_bits));
@@ -282,10 +273,10 @@ proptest! {
         // it and leave more demand unserved later: the invariant is stated for scenarios
         // without substitution (docs/model.md, "Monotonicity").
         let mut scn = scn;
-        scn.strategies[0].materials[0].substitution = None;
+        scn.strategies[0].materials[0] = scn.strategies[0].materials[0].with_substitution(None);
         let mut more = scn.strategies[0].clone();
         more.id = "more".into();
-        more.materials[0].stockpile_days += extra;
+        more.materials[0] = with_values(&more.materials[0], |v| v.stockpile_days += extra);
         scn.strategies.push(more);
         let res = run(&scn, &RunOptions { seed: scn.seed, replications: 0..40, daily: false, daily_replications: 0 }, &NoProgress);
         for r in 0..40 {
@@ -300,12 +291,12 @@ proptest! {
 fn results_are_identical_for_1_2_and_7_threads() {
     let scn = {
         let mut sups = vec![supplier(0.7, 30), supplier(0.3, 20)];
-        sups[1].surge = 0.3;
-        sups[1].surge_lag_days = 10;
+        sups[1] = with_supplier(&sups[1], |s| s.surge = 0.3);
+        sups[1] = with_supplier(&sups[1], |s| s.surge_lag_days = 10);
         let mut p = material(50.0, 30.0, 30.0, sups);
-        p.demand_cv = 0.1;
+        p = with_values(&p, |v| v.demand_cv = 0.1);
         let mut q = p.clone();
-        q.stockpile_days = 90.0;
+        q = with_values(&q, |v| v.stockpile_days = 90.0);
         let s = embargo(
             "e",
             Onset::Rate { rate_per_year: 1.0 },
@@ -488,10 +479,10 @@ fn demand_noise_that_stocks_absorb_never_makes_a_shortfall() {
     let d = 10.0;
     // The case: no private stock, a 10-day stockpile, defaults otherwise.
     let mut sup = supplier(1.0, 30);
-    sup.surge = 0.10;
-    sup.surge_lag_days = 30;
+    sup = with_supplier(&sup, |s| s.surge = 0.10);
+    sup = with_supplier(&sup, |s| s.surge_lag_days = 30);
     let mut a = material(d, 0.0, 10.0, vec![sup.clone()]);
-    a.demand_cv = 0.1;
+    a = with_values(&a, |v| v.demand_cv = 0.1);
     // Several suppliers with different lead times (the longest, 45 days, gives a window
     // sd of 0.1 √45 = 0.67 days: still 15 sd from 10 days).
     let mut b = material(
@@ -499,30 +490,24 @@ fn demand_noise_that_stocks_absorb_never_makes_a_shortfall() {
         0.0,
         10.0,
         vec![
-            SupplierParams {
-                share: 0.6,
-                lead_time_days: 20,
-                ..sup.clone()
-            },
-            SupplierParams {
-                share: 0.4,
-                lead_time_days: 45,
-                ..sup.clone()
-            },
+            SupplierParams::new(0.6, 20, sup.surge(), sup.surge_lag_days(), sup.unit_cost())
+                .unwrap(),
+            SupplierParams::new(0.4, 45, sup.surge(), sup.surge_lag_days(), sup.unit_cost())
+                .unwrap(),
         ],
     );
-    b.demand_cv = 0.1;
+    b = with_values(&b, |v| v.demand_cv = 0.1);
     // Private stock only, noisier demand: 30 days against a window sd of
     // 0.2 √30 = 1.1 days (27 sd); (b) does not arise without a stockpile, since P alone
     // serves and (a) covers it.
     let mut c = material(d, 30.0, 0.0, vec![sup.clone()]);
-    c.demand_cv = 0.2;
+    c = with_values(&c, |v| v.demand_cv = 0.2);
     // Private stock and a stockpile that stays at its target: P absorbs the noise (as in
     // c), so G is never needed and must read 100% of target in every future.
     let mut at_target = material(d, 30.0, 10.0, vec![sup.clone()]);
-    at_target.demand_cv = 0.1;
+    at_target = with_values(&at_target, |v| v.demand_cv = 0.1);
     for (name, p, n_sup) in [("a", a, 1), ("b", b, 2), ("c", c, 1), ("d", at_target, 1)] {
-        let has_stockpile = p.stockpile_days > 0.0;
+        let has_stockpile = p.stockpile_days() > 0.0;
         let res = no_shock_run(p, n_sup, 2000);
         let mut below_target = 0;
         for r in 0..res.n_replications {
@@ -589,7 +574,7 @@ fn the_engine_multiplies_demand_by_the_noise_of_its_stream() {
     let d = 4.0;
     let h = 200u32;
     let mut p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
-    p.demand_cv = 0.25;
+    p = with_values(&p, |v| v.demand_cv = 0.25);
     let s = embargo(
         "e",
         Onset::Day {
@@ -636,19 +621,11 @@ fn chain(p_ab: f64, p_bc: f64) -> Scenario {
     );
     a.kind = ShockKind::DemandSurge;
     a.demand_targets = vec![0];
-    a.triggers = vec![Trigger {
-        shock: 1,
-        probability: p_ab,
-        lag_days: 5,
-    }];
+    a.triggers = vec![Trigger::new(1, p_ab, 5).unwrap()];
     let mut b = a.clone();
     b.id = "b".into();
     b.onset = Onset::Never;
-    b.triggers = vec![Trigger {
-        shock: 0,
-        probability: p_bc,
-        lag_days: 7,
-    }];
+    b.triggers = vec![Trigger::new(0, p_bc, 7).unwrap()];
     let c = embargo(
         "c",
         Onset::Never,
@@ -713,7 +690,7 @@ fn strategies_with_the_same_parameters_reuse_one_result() {
     // possible), bit for bit.
     let mk = |stock: f64| {
         let mut p = material(5.0, 10.0, stock, vec![supplier(0.7, 20), supplier(0.3, 10)]);
-        p.demand_cv = 0.1;
+        p = with_values(&p, |v| v.demand_cv = 0.1);
         p
     };
     let e = embargo(
@@ -773,7 +750,7 @@ fn daily_bands_count_only_the_first_daily_replications() {
     // RunOptions::daily_replications = N: the histograms count replications 0..N only,
     // so they equal those of a run of just those N replications.
     let mut p = material(5.0, 10.0, 20.0, vec![supplier(1.0, 15)]);
-    p.demand_cv = 0.2;
+    p = with_values(&p, |v| v.demand_cv = 0.2);
     let e = embargo(
         "e",
         Onset::Rate { rate_per_year: 3.0 },
@@ -817,7 +794,7 @@ fn daily_bands_of_a_quantity_equal_in_every_future_are_exact() {
     // exact smallest and largest value recorded, in order.
     let d = 13.7;
     let mut p = material(d, 30.0, 90.0, vec![supplier(0.6, 30), supplier(0.4, 20)]);
-    p.demand_cv = 0.1;
+    p = with_values(&p, |v| v.demand_cv = 0.1);
     let res = no_shock_run(p, 2, 300);
     let hist = res.daily.as_ref().unwrap();
     let gstar = 90.0 * d;

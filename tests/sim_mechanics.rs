@@ -37,8 +37,8 @@ fn surge_ramps_up_linearly_over_the_lag() {
     // d [50 - 0.05 (0 + 1 + ... + 9 + 40 * 10)] = d (50 - 0.05 * 445) = 27.75 d.
     let d = 4.0;
     let mut b = supplier(0.0, 1);
-    b.surge = 0.5;
-    b.surge_lag_days = 10;
+    b = with_supplier(&b, |s| s.surge = 0.5);
+    b = with_supplier(&b, |s| s.surge_lag_days = 10);
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 1), b]);
     let s = day_shock(ShockKind::Embargo, 100, 50.0, 1.0, vec![(0, 0)]);
     let scn = scenario(365, vec![info("m", 2)], vec![s], vec![("b", 0.0, vec![p])]);
@@ -61,7 +61,7 @@ fn a_demand_surge_beyond_capacity_is_lost_demand() {
     // demand is 365 d + 5 d.
     let d = 10.0;
     let mut p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
-    p.refill_rate = 1.0;
+    p = with_values(&p, |v| v.refill_rate = 1.0);
     let mut s = day_shock(ShockKind::DemandSurge, 50, 10.0, 0.5, vec![]);
     s.demand_targets = vec![0];
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
@@ -81,13 +81,8 @@ fn full_immediate_substitution_stops_the_shortfall_after_one_day() {
     // substituted units are the demand of days 12..364 = 353 d, costing 0.3 × unit value
     // each.
     let d = 2.0;
-    let mut p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
-    p.substitution = Some(Substitution {
-        max_fraction: 1.0,
-        ramp_days: 0.0,
-        persist_days: 400,
-        cost_premium: 0.3,
-    });
+    let p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
+    let p = p.with_substitution(Some(Substitution::new(1.0, 0.0, 400, 0.3).unwrap()));
     let s = day_shock(ShockKind::Embargo, 10, 30.0, 1.0, vec![(0, 0)]);
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
@@ -103,13 +98,8 @@ fn substitution_is_forgotten_after_persist_days() {
     // embargo lasts (days 10..39; the order of day 40 arrives on 41) every sixth day is
     // short: 11, 17, 23, 29, 35. Day 41 is off again but supply is back. So 5 d.
     let d = 2.0;
-    let mut p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
-    p.substitution = Some(Substitution {
-        max_fraction: 1.0,
-        ramp_days: 0.0,
-        persist_days: 5,
-        cost_premium: 0.3,
-    });
+    let p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
+    let p = p.with_substitution(Some(Substitution::new(1.0, 0.0, 5, 0.3).unwrap()));
     let s = day_shock(ShockKind::Embargo, 10, 30.0, 1.0, vec![(0, 0)]);
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
@@ -126,16 +116,12 @@ fn reaction_shifts_shares_inside_the_window_only() {
     // permanently (continuous effort) gives no shortfall either.
     let d = 6.0;
     let base = material(d, 0.0, 0.0, vec![supplier(0.5, 1), supplier(0.5, 1)]);
-    let mut react = base.clone();
-    react.reaction = Some(Reaction {
-        lag_days: 0,
-        memory_days: 0,
-        private_days: 0.0,
-        shares: vec![0.0, 1.0],
-    });
-    let mut cont = base.clone();
-    cont.suppliers[0].share = 0.0;
-    cont.suppliers[1].share = 1.0;
+    let react = base
+        .with_reaction(Some(Reaction::new(0, 0, 0.0, vec![0.0, 1.0]).unwrap()))
+        .unwrap();
+    let cont = base
+        .with_suppliers(vec![supplier(0.0, 1), supplier(1.0, 1)])
+        .unwrap();
     let s = day_shock(ShockKind::Embargo, 50, 30.0, 1.0, vec![(0, 0)]);
     let scn = scenario(
         365,
@@ -184,7 +170,7 @@ fn the_stockpile_refills_and_restock_days_are_counted() {
     // the day it is back at target minus 100, and the lowest level is 50 %.
     let d = 10.0;
     let mut s1 = supplier(1.0, 1);
-    s1.surge = 0.5;
+    s1 = with_supplier(&s1, |s| s.surge = 0.5);
     let p = material(d, 0.0, 10.0, vec![s1]);
     let s = day_shock(ShockKind::Embargo, 100, 5.0, 1.0, vec![(0, 0)]);
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
@@ -211,9 +197,9 @@ fn refill_after_serving_keeps_a_release_cap_from_making_shortfalls() {
     // shortfall of 0.4 d on a day whose supply was enough.)
     let d = 10.0;
     let mut s1 = supplier(1.0, 1);
-    s1.surge = 0.5;
+    s1 = with_supplier(&s1, |s| s.surge = 0.5);
     let mut p = material(d, 0.0, 10.0, vec![s1]);
-    p.max_release_rate = 0.5;
+    p = with_values(&p, |v| v.max_release_rate = 0.5);
     let s = day_shock(ShockKind::Embargo, 100, 4.0, 0.5, vec![(0, 0)]);
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
@@ -267,8 +253,10 @@ fn three_suppliers(embargo: bool) -> chokepoint::sim::MetricsRow {
         .iter_mut()
         .zip([(0.0, 100.0), (0.6, 200.0), (0.15, 1000.0)])
     {
-        s.surge = u;
-        s.unit_cost = c;
+        *s = with_supplier(s, |v| {
+            v.surge = u;
+            v.unit_cost = c;
+        });
     }
     let p = material(d, 0.0, 0.0, sups);
     let shocks = if embargo {
@@ -306,9 +294,9 @@ fn a_binding_release_cap_leaves_the_rest_short() {
     // at 1 the same stockpile covers everything.
     let d = 5.0;
     let mut capped = material(d, 0.0, 20.0, vec![supplier(1.0, 1)]);
-    capped.max_release_rate = 0.4;
+    capped = with_values(&capped, |v| v.max_release_rate = 0.4);
     let mut free = capped.clone();
-    free.max_release_rate = 1.0;
+    free = with_values(&free, |v| v.max_release_rate = 1.0);
     let s = day_shock(ShockKind::Embargo, 100, 10.0, 1.0, vec![(0, 0)]);
     let scn = scenario(
         365,
@@ -338,7 +326,7 @@ fn holding_and_procurement_costs_by_hand() {
     // 3650 adds 3650 * 365 / 365 to the strategy total only.
     let d = 10.0;
     let mut sups = vec![supplier(0.6, 20), supplier(0.4, 45)];
-    sups[1].unit_cost = 150.0;
+    sups[1] = with_supplier(&sups[1], |s| s.unit_cost = 150.0);
     let p = material(d, 30.0, 60.0, sups);
     let scn = scenario(
         365,
@@ -372,13 +360,9 @@ fn a_delay_only_logistics_shock_is_a_supply_disruption_everywhere() {
     s.delay = Dist::fixed(10.0).unwrap();
     s.recovery = Dist::fixed(3.0).unwrap();
     // Reaction (lag 0): shares move to the second supplier only inside the window.
-    let mut react = material(d, 0.0, 0.0, vec![supplier(1.0, 5), supplier(0.0, 5)]);
-    react.reaction = Some(Reaction {
-        lag_days: 0,
-        memory_days: 0,
-        private_days: 0.0,
-        shares: vec![0.0, 1.0],
-    });
+    let react = material(d, 0.0, 0.0, vec![supplier(1.0, 5), supplier(0.0, 5)])
+        .with_reaction(Some(Reaction::new(0, 0, 0.0, vec![0.0, 1.0]).unwrap()))
+        .unwrap();
     let scn = scenario(
         365,
         vec![info("m", 2)],

@@ -125,13 +125,18 @@ fn summary(file: &str, s: &Scenario) -> String {
         let _ = writeln!(
             o,
             "    {} ({}): {:.4} {}/day, private {} days, stockpile {} days",
-            m.id, m.name, p.daily_demand, m.unit, p.private_days, p.stockpile_days
+            m.id,
+            m.name,
+            p.daily_demand(),
+            m.unit,
+            p.private_days(),
+            p.stockpile_days()
         );
         let sups: Vec<String> = m
             .suppliers
             .iter()
-            .zip(&p.suppliers)
-            .map(|(si, sp)| format!("{} {:.3}", si.id, sp.share))
+            .zip(p.suppliers())
+            .map(|(si, sp)| format!("{} {:.3}", si.id, sp.share()))
             .collect();
         let _ = writeln!(o, "      suppliers: {}", sups.join(", "));
     }

@@ -22,7 +22,7 @@
 //! (release rate 1), TTS = `L + P + S` (MODEL.md §8).
 
 use super::{ExploreError, Source, select_strategies};
-use crate::model::{Dist, Onset, Scenario, Shock, ShockKind};
+use crate::model::{Dist, MaterialValues, Onset, Scenario, Shock, ShockKind};
 use crate::scenario::Document;
 use crate::sim::{self, Metric, NoProgress, RunOptions};
 use serde::Serialize;
@@ -251,7 +251,11 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
     s.strategies.truncate(1);
     s.reference = 0;
     for p in &mut s.strategies[0].materials {
-        p.demand_cv = 0.0;
+        let v = MaterialValues {
+            demand_cv: 0.0,
+            ..p.values()
+        };
+        *p = p.with_values(v).expect("a demand_cv of 0 is always valid");
     }
     s.horizon_days = horizon.max(1);
     s.shocks = vec![Shock {
@@ -304,12 +308,12 @@ pub fn exposure(scn: &Scenario, ttr: Option<f64>) -> Vec<ExposureRow> {
             .map(|&m| {
                 let p = &strat.materials[m];
                 let lead = p
-                    .suppliers
+                    .suppliers()
                     .iter()
-                    .map(|s| s.lead_time_days)
+                    .map(|s| s.lead_time_days())
                     .max()
                     .unwrap_or(1);
-                f64::from(lead) + p.private_days + p.stockpile_days
+                f64::from(lead) + p.private_days() + p.stockpile_days()
             })
             .fold(0.0, f64::max);
         let tts_horizon = (ttr_days.unwrap_or(0.0))
@@ -324,7 +328,7 @@ pub fn exposure(scn: &Scenario, ttr: Option<f64>) -> Vec<ExposureRow> {
             let sups: Vec<usize> = e.targets.iter().filter(|t| t.0 == m).map(|t| t.1).collect();
             let share_lost: f64 = sups
                 .iter()
-                .map(|&i| strat.materials[m].suppliers[i].share)
+                .map(|&i| strat.materials[m].suppliers()[i].share())
                 .sum();
             let tts = long.row(0, 0, m).value(Metric::TtsDays);
             let (su, sp) = match (&short, ttr_days) {

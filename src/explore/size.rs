@@ -810,7 +810,7 @@ mod tests {
 
     #[test]
     fn non_monotone_and_unmet() {
-        let t = Target::parse("mean(x) <= 0").unwrap();
+        let t = Target::parse("mean(shortfall_units) <= 0").unwrap();
         let bump = |v: f64| {
             let s = if (40.0..50.0).contains(&v) {
                 0.0

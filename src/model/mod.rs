@@ -180,74 +180,420 @@ pub struct Strategy {
     pub materials: Vec<MaterialParams>,
 }
 
-/// Numeric parameters of one material under one strategy (MODEL.md §2).
+/// Why model parameters were refused: a value outside what MODEL.md allows. The scenario
+/// layer checks every field first (with its location); this is the model's own guard, so
+/// that no invalid value reaches the simulation whoever builds the parameters.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MaterialParams {
+pub struct ParamError(pub String);
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// How far shares may sum from 1 (rounding in files).
+pub const SHARE_TOLERANCE: f64 = 1e-6;
+
+/// `v` if finite and `>= 0`.
+fn non_neg(name: &str, v: f64) -> Result<f64, ParamError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(ParamError(format!(
+            "`{name}` must be a finite number >= 0, got {v}"
+        )))
+    }
+}
+
+/// `v` if finite and in `[0, 1]`.
+fn unit(name: &str, v: f64) -> Result<f64, ParamError> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ParamError(format!("`{name}` must lie in [0, 1], got {v}")))
+    }
+}
+
+/// `d` if at least 1.
+fn days_from_1(name: &str, d: u32) -> Result<u32, ParamError> {
+    if d >= 1 {
+        Ok(d)
+    } else {
+        Err(ParamError(format!(
+            "`{name}` must be at least 1 day, got {d}"
+        )))
+    }
+}
+
+/// `v` if every share lies in [0, 1] and they sum to 1 (within [`SHARE_TOLERANCE`]).
+fn shares(name: &str, v: Vec<f64>) -> Result<Vec<f64>, ParamError> {
+    for &x in &v {
+        unit(name, x)?;
+    }
+    let mut sum = 0.0;
+    for &x in &v {
+        sum += x;
+    }
+    if (sum - 1.0).abs() <= SHARE_TOLERANCE {
+        Ok(v)
+    } else {
+        Err(ParamError(format!("`{name}` must sum to 1, got {sum}")))
+    }
+}
+
+/// The plain numbers of one material under one strategy (MODEL.md §2), as given to
+/// [`MaterialParams::new`], which checks them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MaterialValues {
     /// Base daily demand `d = annual_demand / 365` (> 0).
     pub daily_demand: f64,
     /// Coefficient of variation of daily demand noise (>= 0).
     pub demand_cv: f64,
-    /// Money per unit.
+    /// Money per unit (>= 0).
     pub unit_value: f64,
-    /// Money lost per unit of unmet demand.
+    /// Money lost per unit of unmet demand (>= 0).
     pub shortage_cost: f64,
-    /// Holding cost as a fraction of unit value per year.
+    /// Holding cost as a fraction of unit value per year (>= 0).
     pub holding_cost_rate: f64,
-    /// Private working stock target in days of demand.
+    /// Private working stock target in days of demand (>= 0).
     pub private_days: f64,
-    /// Strategic stockpile target in days of demand.
+    /// Strategic stockpile target in days of demand (>= 0).
     pub stockpile_days: f64,
-    /// Largest stockpile release per day, as a fraction of `d`.
+    /// Largest stockpile release per day, as a fraction of `d` (>= 0).
     pub max_release_rate: f64,
-    /// Largest extra order per day above `d`, as a fraction of `d`.
+    /// Largest extra order per day above `d`, as a fraction of `d` (>= 0).
     pub refill_rate: f64,
-    /// Suppliers, indexed like `MaterialInfo::suppliers`.
-    pub suppliers: Vec<SupplierParams>,
-    /// Optional substitution.
-    pub substitution: Option<Substitution>,
-    /// Optional react-then-forget habit.
-    pub reaction: Option<Reaction>,
 }
 
-/// Numeric parameters of one supplier.
+impl MaterialValues {
+    fn check(self) -> Result<MaterialValues, ParamError> {
+        if !(self.daily_demand.is_finite() && self.daily_demand > 0.0) {
+            return Err(ParamError(format!(
+                "`daily_demand` must be a finite number > 0, got {}",
+                self.daily_demand
+            )));
+        }
+        for (name, v) in [
+            ("demand_cv", self.demand_cv),
+            ("unit_value", self.unit_value),
+            ("shortage_cost", self.shortage_cost),
+            ("holding_cost_rate", self.holding_cost_rate),
+            ("private_days", self.private_days),
+            ("stockpile_days", self.stockpile_days),
+            ("max_release_rate", self.max_release_rate),
+            ("refill_rate", self.refill_rate),
+        ] {
+            non_neg(name, v)?;
+        }
+        Ok(self)
+    }
+}
+
+/// Parameters of one material under one strategy (MODEL.md §2). Built by
+/// [`MaterialParams::new`], which checks every value, so the simulation never sees an
+/// invalid one:
+///
+/// ```compile_fail
+/// // Fields are private: no way around the checks.
+/// let p = chokepoint::model::MaterialParams { suppliers: vec![] };
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialParams {
+    values: MaterialValues,
+    suppliers: Vec<SupplierParams>,
+    substitution: Option<Substitution>,
+    reaction: Option<Reaction>,
+}
+
+impl MaterialParams {
+    /// Checks and builds the parameters: `values` within their bounds, at least one
+    /// supplier, supplier shares summing to 1, and reaction shares (if any) one per
+    /// supplier.
+    ///
+    /// # Errors
+    /// The first value out of its bounds.
+    pub fn new(
+        values: MaterialValues,
+        suppliers: Vec<SupplierParams>,
+        substitution: Option<Substitution>,
+        reaction: Option<Reaction>,
+    ) -> Result<MaterialParams, ParamError> {
+        let values = values.check()?;
+        if suppliers.is_empty() {
+            return Err(ParamError("a material needs at least one supplier".into()));
+        }
+        shares("share", suppliers.iter().map(|s| s.share).collect())?;
+        if let Some(r) = &reaction
+            && r.shares.len() != suppliers.len()
+        {
+            return Err(ParamError(format!(
+                "reaction has {} shares for {} suppliers",
+                r.shares.len(),
+                suppliers.len()
+            )));
+        }
+        Ok(MaterialParams {
+            values,
+            suppliers,
+            substitution,
+            reaction,
+        })
+    }
+
+    /// The plain numbers.
+    pub fn values(&self) -> MaterialValues {
+        self.values
+    }
+
+    /// The same parameters with other plain numbers (checked).
+    ///
+    /// # Errors
+    /// As [`MaterialParams::new`].
+    pub fn with_values(&self, values: MaterialValues) -> Result<MaterialParams, ParamError> {
+        MaterialParams::new(
+            values,
+            self.suppliers.clone(),
+            self.substitution.clone(),
+            self.reaction.clone(),
+        )
+    }
+
+    /// The same parameters with other suppliers (checked).
+    ///
+    /// # Errors
+    /// As [`MaterialParams::new`].
+    pub fn with_suppliers(
+        &self,
+        suppliers: Vec<SupplierParams>,
+    ) -> Result<MaterialParams, ParamError> {
+        MaterialParams::new(
+            self.values,
+            suppliers,
+            self.substitution.clone(),
+            self.reaction.clone(),
+        )
+    }
+
+    /// The same parameters with another substitution (or none).
+    pub fn with_substitution(&self, substitution: Option<Substitution>) -> MaterialParams {
+        MaterialParams {
+            substitution,
+            ..self.clone()
+        }
+    }
+
+    /// The same parameters with another reaction (or none).
+    ///
+    /// # Errors
+    /// Reaction shares not one per supplier.
+    pub fn with_reaction(&self, reaction: Option<Reaction>) -> Result<MaterialParams, ParamError> {
+        MaterialParams::new(
+            self.values,
+            self.suppliers.clone(),
+            self.substitution.clone(),
+            reaction,
+        )
+    }
+
+    /// Base daily demand `d = annual_demand / 365` (> 0).
+    pub fn daily_demand(&self) -> f64 {
+        self.values.daily_demand
+    }
+    /// Coefficient of variation of daily demand noise (>= 0).
+    pub fn demand_cv(&self) -> f64 {
+        self.values.demand_cv
+    }
+    /// Money per unit.
+    pub fn unit_value(&self) -> f64 {
+        self.values.unit_value
+    }
+    /// Money lost per unit of unmet demand.
+    pub fn shortage_cost(&self) -> f64 {
+        self.values.shortage_cost
+    }
+    /// Holding cost as a fraction of unit value per year.
+    pub fn holding_cost_rate(&self) -> f64 {
+        self.values.holding_cost_rate
+    }
+    /// Private working stock target in days of demand.
+    pub fn private_days(&self) -> f64 {
+        self.values.private_days
+    }
+    /// Strategic stockpile target in days of demand.
+    pub fn stockpile_days(&self) -> f64 {
+        self.values.stockpile_days
+    }
+    /// Largest stockpile release per day, as a fraction of `d`.
+    pub fn max_release_rate(&self) -> f64 {
+        self.values.max_release_rate
+    }
+    /// Largest extra order per day above `d`, as a fraction of `d`.
+    pub fn refill_rate(&self) -> f64 {
+        self.values.refill_rate
+    }
+    /// Suppliers, indexed like `MaterialInfo::suppliers`; their shares sum to 1.
+    pub fn suppliers(&self) -> &[SupplierParams] {
+        &self.suppliers
+    }
+    /// Optional substitution.
+    pub fn substitution(&self) -> Option<&Substitution> {
+        self.substitution.as_ref()
+    }
+    /// Optional react-then-forget habit.
+    pub fn reaction(&self) -> Option<&Reaction> {
+        self.reaction.as_ref()
+    }
+}
+
+/// Numeric parameters of one supplier. Built by [`SupplierParams::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupplierParams {
-    /// Baseline share of supply; shares of a material sum to 1.
-    pub share: f64,
-    /// Lead time in days (>= 1).
-    pub lead_time_days: u32,
-    /// Extra output it can add, as a fraction of `d`.
-    pub surge: f64,
-    /// Days of asking before the surge is fully available (0 = at once).
-    pub surge_lag_days: u32,
-    /// Money per unit bought from it.
-    pub unit_cost: f64,
+    share: f64,
+    lead_time_days: u32,
+    surge: f64,
+    surge_lag_days: u32,
+    unit_cost: f64,
 }
 
-/// Substitution of demand (MODEL.md §2).
+impl SupplierParams {
+    /// Checks and builds: `share` in [0, 1], `lead_time_days >= 1`, `surge` and
+    /// `unit_cost` finite and `>= 0`.
+    ///
+    /// # Errors
+    /// The first value out of its bounds.
+    pub fn new(
+        share: f64,
+        lead_time_days: u32,
+        surge: f64,
+        surge_lag_days: u32,
+        unit_cost: f64,
+    ) -> Result<SupplierParams, ParamError> {
+        Ok(SupplierParams {
+            share: unit("share", share)?,
+            lead_time_days: days_from_1("lead_time_days", lead_time_days)?,
+            surge: non_neg("surge", surge)?,
+            surge_lag_days,
+            unit_cost: non_neg("unit_cost", unit_cost)?,
+        })
+    }
+
+    /// Baseline share of supply; shares of a material sum to 1.
+    pub fn share(&self) -> f64 {
+        self.share
+    }
+    /// Lead time in days (>= 1).
+    pub fn lead_time_days(&self) -> u32 {
+        self.lead_time_days
+    }
+    /// Extra output it can add, as a fraction of `d`.
+    pub fn surge(&self) -> f64 {
+        self.surge
+    }
+    /// Days of asking before the surge is fully available (0 = at once).
+    pub fn surge_lag_days(&self) -> u32 {
+        self.surge_lag_days
+    }
+    /// Money per unit bought from it.
+    pub fn unit_cost(&self) -> f64 {
+        self.unit_cost
+    }
+}
+
+/// Substitution of demand (MODEL.md §2). Built by [`Substitution::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Substitution {
-    /// Largest fraction of demand replaced, in [0, 1].
-    pub max_fraction: f64,
-    /// Days to ramp to the full fraction (0 = at once).
-    pub ramp_days: f64,
-    /// Days it stays on after the last shortfall day (>= 1).
-    pub persist_days: u32,
-    /// Extra cost per substituted unit as a fraction of unit value.
-    pub cost_premium: f64,
+    max_fraction: f64,
+    ramp_days: f64,
+    persist_days: u32,
+    cost_premium: f64,
 }
 
-/// The react-then-forget habit (MODEL.md §2).
+impl Substitution {
+    /// Checks and builds: `max_fraction` in [0, 1], `ramp_days` and `cost_premium`
+    /// finite and `>= 0`, `persist_days >= 1`.
+    ///
+    /// # Errors
+    /// The first value out of its bounds.
+    pub fn new(
+        max_fraction: f64,
+        ramp_days: f64,
+        persist_days: u32,
+        cost_premium: f64,
+    ) -> Result<Substitution, ParamError> {
+        Ok(Substitution {
+            max_fraction: unit("max_fraction", max_fraction)?,
+            ramp_days: non_neg("ramp_days", ramp_days)?,
+            persist_days: days_from_1("persist_days", persist_days)?,
+            cost_premium: non_neg("cost_premium", cost_premium)?,
+        })
+    }
+
+    /// Largest fraction of demand replaced, in [0, 1].
+    pub fn max_fraction(&self) -> f64 {
+        self.max_fraction
+    }
+    /// Days to ramp to the full fraction (0 = at once).
+    pub fn ramp_days(&self) -> f64 {
+        self.ramp_days
+    }
+    /// Days it stays on after the last shortfall day (>= 1).
+    pub fn persist_days(&self) -> u32 {
+        self.persist_days
+    }
+    /// Extra cost per substituted unit as a fraction of unit value.
+    pub fn cost_premium(&self) -> f64 {
+        self.cost_premium
+    }
+}
+
+/// The react-then-forget habit (MODEL.md §2). Built by [`Reaction::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reaction {
+    lag_days: u32,
+    memory_days: u32,
+    private_days: f64,
+    shares: Vec<f64>,
+}
+
+impl Reaction {
+    /// Checks and builds: `private_days` finite and `>= 0`, `shares` each in [0, 1]
+    /// summing to 1 (one per supplier; [`MaterialParams::new`] checks the count).
+    ///
+    /// # Errors
+    /// The first value out of its bounds.
+    pub fn new(
+        lag_days: u32,
+        memory_days: u32,
+        private_days: f64,
+        shares: Vec<f64>,
+    ) -> Result<Reaction, ParamError> {
+        Ok(Reaction {
+            lag_days,
+            memory_days,
+            private_days: non_neg("private_days", private_days)?,
+            shares: self::shares("shares", shares)?,
+        })
+    }
+
     /// Days from a hitting onset until the reaction starts.
-    pub lag_days: u32,
+    pub fn lag_days(&self) -> u32 {
+        self.lag_days
+    }
     /// Days after the end of recovery the reaction persists.
-    pub memory_days: u32,
+    pub fn memory_days(&self) -> u32 {
+        self.memory_days
+    }
     /// Private stock target in days while reacting.
-    pub private_days: f64,
+    pub fn private_days(&self) -> f64 {
+        self.private_days
+    }
     /// Supplier shares while reacting (sum to 1), indexed like the suppliers.
-    pub shares: Vec<f64>,
+    pub fn shares(&self) -> &[f64] {
+        &self.shares
+    }
 }
 
 /// Kind of a shock (MODEL.md §2).
@@ -304,15 +650,42 @@ pub enum Onset {
 }
 
 /// A common-cause link: an instance of the owner starts one of `shock` `lag_days` later
-/// with `probability`.
+/// with `probability`. Built by [`Trigger::new`], which checks the probability.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
+    shock: usize,
+    probability: f64,
+    lag_days: u32,
+}
+
+impl Trigger {
+    /// A trigger of shock `shock` (its index) with `probability` in [0, 1] after
+    /// `lag_days`.
+    ///
+    /// # Errors
+    /// A probability outside [0, 1] or not finite.
+    pub fn new(shock: usize, probability: f64, lag_days: u32) -> Result<Trigger, ParamError> {
+        Ok(Trigger {
+            shock,
+            probability: unit("probability", probability)?,
+            lag_days,
+        })
+    }
+
     /// Index of the triggered shock.
-    pub shock: usize,
+    pub fn shock(&self) -> usize {
+        self.shock
+    }
+
     /// Probability in [0, 1].
-    pub probability: f64,
+    pub fn probability(&self) -> f64 {
+        self.probability
+    }
+
     /// Lag in days.
-    pub lag_days: u32,
+    pub fn lag_days(&self) -> u32 {
+        self.lag_days
+    }
 }
 
 /// A validated shock.
@@ -353,5 +726,61 @@ impl Scenario {
     /// The reference strategy.
     pub fn reference_strategy(&self) -> &Strategy {
         &self.strategies[self.reference]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> MaterialValues {
+        MaterialValues {
+            daily_demand: 10.0,
+            demand_cv: 0.0,
+            unit_value: 1.0,
+            shortage_cost: 1.0,
+            holding_cost_rate: 0.0,
+            private_days: 0.0,
+            stockpile_days: 0.0,
+            max_release_rate: 1.0,
+            refill_rate: 0.1,
+        }
+    }
+
+    #[test]
+    fn constructors_refuse_what_the_model_does_not_allow() {
+        // MODEL.md §2: shares and probabilities in [0, 1], lead times and persist_days
+        // at least one day, amounts finite and non-negative, shares summing to 1.
+        assert!(SupplierParams::new(f64::NAN, 1, 0.0, 0, 1.0).is_err());
+        assert!(SupplierParams::new(1.5, 1, 0.0, 0, 1.0).is_err());
+        assert!(SupplierParams::new(1.0, 0, 0.0, 0, 1.0).is_err());
+        assert!(SupplierParams::new(1.0, 1, -0.1, 0, 1.0).is_err());
+        assert!(SupplierParams::new(1.0, 1, 0.0, 0, f64::INFINITY).is_err());
+        assert!(Substitution::new(1.1, 0.0, 1, 0.0).is_err());
+        assert!(Substitution::new(0.5, 0.0, 0, 0.0).is_err());
+        assert!(Reaction::new(0, 0, 0.0, vec![0.5, 0.4]).is_err());
+        assert!(Reaction::new(0, 0, -1.0, vec![1.0]).is_err());
+        assert!(Trigger::new(0, 1.01, 0).is_err());
+        assert!(Trigger::new(0, f64::NAN, 0).is_err());
+
+        let one = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
+        let half = SupplierParams::new(0.5, 1, 0.0, 0, 1.0).unwrap();
+        assert!(MaterialParams::new(values(), vec![one.clone()], None, None).is_ok());
+        assert!(MaterialParams::new(values(), vec![half.clone()], None, None).is_err());
+        assert!(MaterialParams::new(values(), vec![], None, None).is_err());
+        let zero_demand = MaterialValues {
+            daily_demand: 0.0,
+            ..values()
+        };
+        assert!(MaterialParams::new(zero_demand, vec![one.clone()], None, None).is_err());
+        let two = Reaction::new(0, 0, 0.0, vec![0.5, 0.5]).unwrap();
+        assert!(MaterialParams::new(values(), vec![one.clone()], None, Some(two)).is_err());
+        let p = MaterialParams::new(values(), vec![half.clone(), half], None, None).unwrap();
+        let negative = MaterialValues {
+            stockpile_days: -1.0,
+            ..values()
+        };
+        assert!(p.with_values(negative).is_err());
+        assert!(p.with_suppliers(vec![one]).is_ok());
     }
 }

@@ -9,8 +9,8 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{
-    self, Bucket, Dist, MAX_SHORT_LABEL_CHARS, MaterialInfo, MaterialParams, Onset, Reaction,
-    Shock, ShockKind, Strategy, Substitution, SupplierInfo, SupplierParams, Trigger,
+    self, Bucket, Dist, MAX_SHORT_LABEL_CHARS, MaterialInfo, MaterialParams, MaterialValues, Onset,
+    Reaction, Shock, ShockKind, Strategy, Substitution, SupplierInfo, SupplierParams, Trigger,
 };
 use crate::numfmt;
 
@@ -23,8 +23,8 @@ use super::locate::locate_param;
 use super::params::apply_set;
 use super::raw::{RawDist, RawMaterial, RawScenario, RawShock, closest};
 
-/// Tolerance on shares summing to 1.
-pub const SHARE_TOLERANCE: f64 = 1e-6;
+/// Tolerance on shares summing to 1 (the model's, [`crate::model::SHARE_TOLERANCE`]).
+pub const SHARE_TOLERANCE: f64 = crate::model::SHARE_TOLERANCE;
 /// Longest accepted `currency` label, in characters.
 pub const MAX_CURRENCY_CHARS: usize = 12;
 
@@ -63,6 +63,21 @@ impl Ctx {
             },
             locator: path.to_string(),
         });
+    }
+
+    /// A model value built by its checking constructor: `None` when refused. The fields
+    /// were checked here first, so a refusal with no problem found yet is one this
+    /// layer missed: it is reported at `path`, never passed on.
+    fn built<T>(&mut self, path: &str, r: Result<T, model::ParamError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if self.found.is_empty() {
+                    self.push(path, e.0, None);
+                }
+                None
+            }
+        }
     }
 
     fn warn(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
@@ -266,12 +281,17 @@ fn build_materials(ctx: &mut Ctx, raw: &RawScenario) -> (Vec<MaterialInfo>, Vec<
     for (m, id) in raw.material.iter().zip(&ids) {
         let (i, p) = build_material(ctx, m, id);
         infos.push(i);
-        params.push(p);
+        // A refused material leaves a problem in `ctx`, so no scenario is built.
+        params.extend(p);
     }
     (infos, params)
 }
 
-fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, MaterialParams) {
+fn build_material(
+    ctx: &mut Ctx,
+    m: &RawMaterial,
+    id: &str,
+) -> (MaterialInfo, Option<MaterialParams>) {
     let pre = format!("material.{id}");
     let f = |name: &str| format!("{pre}.{name}");
     let annual = ctx.num(
@@ -298,6 +318,7 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
     let private_days = ctx.num(&f("private_days"), m.private_days, &material::PRIVATE_DAYS);
     let mut sup_infos = Vec::new();
     let mut sups = Vec::new();
+    let mut sup_shares = Vec::new();
     let sids: Vec<String> = m
         .supplier
         .iter()
@@ -312,26 +333,27 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
         }
         let sp = format!("{pre}.supplier.{sid}");
         let g = |name: &str| format!("{sp}.{name}");
-        sups.push(SupplierParams {
-            share: ctx.num(&g("share"), s.share, &supplier::SHARE),
-            lead_time_days: ctx.whole(
-                &g("lead_time_days"),
-                s.lead_time_days,
-                &supplier::LEAD_TIME_DAYS,
-            ),
-            surge: ctx.num(&g("surge"), s.surge, &supplier::SURGE),
-            surge_lag_days: ctx.whole(
-                &g("surge_lag_days"),
-                s.surge_lag_days,
-                &supplier::SURGE_LAG_DAYS,
-            ),
-            unit_cost: ctx.num_or(
-                &g("unit_cost"),
-                s.unit_cost,
-                Some(unit_value),
-                &supplier::UNIT_COST,
-            ),
-        });
+        let share = ctx.num(&g("share"), s.share, &supplier::SHARE);
+        let lead_time_days = ctx.whole(
+            &g("lead_time_days"),
+            s.lead_time_days,
+            &supplier::LEAD_TIME_DAYS,
+        );
+        let surge = ctx.num(&g("surge"), s.surge, &supplier::SURGE);
+        let surge_lag_days = ctx.whole(
+            &g("surge_lag_days"),
+            s.surge_lag_days,
+            &supplier::SURGE_LAG_DAYS,
+        );
+        let unit_cost = ctx.num_or(
+            &g("unit_cost"),
+            s.unit_cost,
+            Some(unit_value),
+            &supplier::UNIT_COST,
+        );
+        let built = SupplierParams::new(share, lead_time_days, surge, surge_lag_days, unit_cost);
+        sup_shares.push(share);
+        sups.extend(ctx.built(&sp, built));
         sup_infos.push(SupplierInfo {
             id: sid.clone(),
             country: text_or_default(&s.country, &supplier::COUNTRY),
@@ -366,7 +388,7 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
             Some("add at least one `[[material.supplier]]` with a `share`".into()),
         );
     } else if m.supplier.iter().all(|s| s.share.is_some()) {
-        let shares: Vec<f64> = sups.iter().map(|s| s.share).collect();
+        let shares = sup_shares.clone();
         check_sum(
             ctx,
             &format!("{pre}.supplier.{}.share", sids[0]),
@@ -376,35 +398,35 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
             &shares,
         );
     }
-    let substitution = m.substitution.as_ref().map(|s| {
+    let substitution = m.substitution.as_ref().and_then(|s| {
         let sp = format!("{pre}.substitution");
-        Substitution {
-            max_fraction: ctx.num(
-                &format!("{sp}.max_fraction"),
-                s.max_fraction,
-                &substitution::MAX_FRACTION,
-            ),
-            ramp_days: ctx.num(
-                &format!("{sp}.ramp_days"),
-                s.ramp_days,
-                &substitution::RAMP_DAYS,
-            ),
-            persist_days: ctx.whole(
-                &format!("{sp}.persist_days"),
-                s.persist_days,
-                &substitution::PERSIST_DAYS,
-            ),
-            cost_premium: ctx.num(
-                &format!("{sp}.cost_premium"),
-                s.cost_premium,
-                &substitution::COST_PREMIUM,
-            ),
-        }
+        let max_fraction = ctx.num(
+            &format!("{sp}.max_fraction"),
+            s.max_fraction,
+            &substitution::MAX_FRACTION,
+        );
+        let ramp_days = ctx.num(
+            &format!("{sp}.ramp_days"),
+            s.ramp_days,
+            &substitution::RAMP_DAYS,
+        );
+        let persist_days = ctx.whole(
+            &format!("{sp}.persist_days"),
+            s.persist_days,
+            &substitution::PERSIST_DAYS,
+        );
+        let cost_premium = ctx.num(
+            &format!("{sp}.cost_premium"),
+            s.cost_premium,
+            &substitution::COST_PREMIUM,
+        );
+        let built = Substitution::new(max_fraction, ramp_days, persist_days, cost_premium);
+        ctx.built(&sp, built)
     });
-    let reaction = m.reaction.as_ref().map(|r| {
+    let reaction = m.reaction.as_ref().and_then(|r| {
         let rp = format!("{pre}.reaction");
         let shares = match &r.shares {
-            None => sups.iter().map(|s| s.share).collect(),
+            None => sup_shares.clone(),
             Some(map) => {
                 let mut v = vec![0.0; sids.len()];
                 for (k, x) in map {
@@ -443,21 +465,20 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
                 v
             }
         };
-        Reaction {
-            lag_days: ctx.whole(&format!("{rp}.lag_days"), r.lag_days, &reaction::LAG_DAYS),
-            memory_days: ctx.whole(
-                &format!("{rp}.memory_days"),
-                r.memory_days,
-                &reaction::MEMORY_DAYS,
-            ),
-            private_days: ctx.num_or(
-                &format!("{rp}.private_days"),
-                r.private_days,
-                Some(private_days),
-                &reaction::PRIVATE_DAYS,
-            ),
-            shares,
-        }
+        let lag_days = ctx.whole(&format!("{rp}.lag_days"), r.lag_days, &reaction::LAG_DAYS);
+        let memory_days = ctx.whole(
+            &format!("{rp}.memory_days"),
+            r.memory_days,
+            &reaction::MEMORY_DAYS,
+        );
+        let reaction_private = ctx.num_or(
+            &format!("{rp}.private_days"),
+            r.private_days,
+            Some(private_days),
+            &reaction::PRIVATE_DAYS,
+        );
+        let built = Reaction::new(lag_days, memory_days, reaction_private, shares);
+        ctx.built(&rp, built)
     });
     let info = MaterialInfo {
         id: id.to_string(),
@@ -466,7 +487,7 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
         bucket,
         suppliers: sup_infos,
     };
-    let params = MaterialParams {
+    let values = MaterialValues {
         daily_demand: annual / 365.0,
         demand_cv: ctx.num(&f("demand_cv"), m.demand_cv, &material::DEMAND_CV),
         unit_value,
@@ -492,9 +513,14 @@ fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (MaterialInfo, Ma
             &material::MAX_RELEASE_RATE,
         ),
         refill_rate: ctx.num(&f("refill_rate"), m.refill_rate, &material::REFILL_RATE),
-        suppliers: sups,
-        substitution,
-        reaction,
+    };
+    let params = if sups.len() == m.supplier.len() {
+        ctx.built(
+            &pre,
+            MaterialParams::new(values, sups, substitution, reaction),
+        )
+    } else {
+        None // a refused supplier is already reported
     };
     (info, params)
 }
@@ -922,11 +948,8 @@ fn build_shocks(
             match index.get(target.as_str()) {
                 Some(&k) => {
                     edges[j].push(k);
-                    triggers.push(Trigger {
-                        shock: k,
-                        probability,
-                        lag_days,
-                    });
+                    let built = Trigger::new(k, probability, lag_days);
+                    triggers.extend(ctx.built(&tp, built));
                 }
                 None => ctx.push(
                     &format!("{tp}.shock"),

@@ -331,9 +331,9 @@ impl Runner {
                     }
                     continue;
                 }
-                if self.eps_cv[m].to_bits() != p.demand_cv.to_bits() {
-                    noise_multipliers(self.isa, p.demand_cv, &self.z[m], &mut self.eps[m]);
-                    self.eps_cv[m] = p.demand_cv;
+                if self.eps_cv[m].to_bits() != p.demand_cv().to_bits() {
+                    noise_multipliers(self.isa, p.demand_cv(), &self.z[m], &mut self.eps[m]);
+                    self.eps_cv[m] = p.demand_cv();
                 }
                 simulate(
                     self.isa,
@@ -475,8 +475,8 @@ pub fn simulate(
     macro_rules! shapes {
         ($f:ident) => {
             match (
-                p.reaction.is_some(),
-                p.stockpile_days * p.daily_demand > 0.0,
+                p.reaction().is_some(),
+                p.stockpile_days() * p.daily_demand() > 0.0,
             ) {
                 (false, false) => $f::<false, false>(p, frame, noise, ws, record, out),
                 (false, true) => $f::<false, true>(p, frame, noise, ws, record, out),
@@ -561,7 +561,7 @@ impl Book {
     #[inline(never)]
     fn substitute(&mut self, p: &MaterialParams, persist: usize, t: usize, demand: V) -> V {
         let mut need = demand;
-        let Some(s) = &p.substitution else {
+        let Some(s) = &p.substitution() else {
             return need;
         };
         for l in 0..LANES {
@@ -571,10 +571,10 @@ impl Book {
             if t - self.last_short[l] > persist {
                 self.sub_on[l] = false;
             } else if t > self.sub_tau[l] {
-                let sigma_t = if s.ramp_days > 0.0 {
-                    s.max_fraction * fmin((t - self.sub_tau[l]) as f64 / s.ramp_days, 1.0)
+                let sigma_t = if s.ramp_days() > 0.0 {
+                    s.max_fraction() * fmin((t - self.sub_tau[l]) as f64 / s.ramp_days(), 1.0)
                 } else {
-                    s.max_fraction
+                    s.max_fraction()
                 };
                 let sub_units = sigma_t * demand.0[l];
                 self.substituted[l] += sub_units;
@@ -613,7 +613,7 @@ impl Book {
             {
                 self.tts[l] = (t - o as usize) as f64;
             }
-            if p.substitution.is_some() && !self.sub_on[l] {
+            if p.substitution().is_some() && !self.sub_on[l] {
                 self.sub_on[l] = true;
                 self.any_sub_on = true;
                 self.sub_tau[l] = t;
@@ -658,37 +658,37 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     out: &mut [Outcome; LANES],
 ) {
     let h = frame.demand_mult.len();
-    let n = p.suppliers.len();
+    let n = p.suppliers().len();
     assert_eq!(n, frame.n_suppliers, "frame and parameters disagree");
-    let d = p.daily_demand;
+    let d = p.daily_demand();
     let tol = 1e-9 * d;
 
     // Regimes: base and reaction (private target, shares, pipeline target), computed as
     // in the scalar step.
-    let base_pstar = p.private_days * d;
-    let gstar = p.stockpile_days * d;
+    let base_pstar = p.private_days() * d;
+    let gstar = p.stockpile_days() * d;
     let pipeline_target = |shares: &mut dyn Iterator<Item = f64>| -> f64 {
         shares
-            .zip(&p.suppliers)
-            .map(|(w, s)| w * d * s.lead_time_days as f64)
+            .zip(p.suppliers())
+            .map(|(w, s)| w * d * s.lead_time_days() as f64)
             .sum()
     };
-    let base_pipe = pipeline_target(&mut p.suppliers.iter().map(|s| s.share));
-    let (react_pstar, react_pipe) = match &p.reaction {
+    let base_pipe = pipeline_target(&mut p.suppliers().iter().map(|s| s.share()));
+    let (react_pstar, react_pipe) = match &p.reaction() {
         Some(r) => (
-            r.private_days * d,
-            pipeline_target(&mut r.shares.iter().copied()),
+            r.private_days() * d,
+            pipeline_target(&mut r.shares().iter().copied()),
         ),
         None => (base_pstar, base_pipe),
     };
-    debug_assert_eq!(REACT, p.reaction.is_some());
+    debug_assert_eq!(REACT, p.reaction().is_some());
     debug_assert_eq!(STOCKPILE, gstar > 0.0);
 
     // Buffers: a ring of arrivals long enough for the longest lead time plus delay.
     let max_lead = p
-        .suppliers
+        .suppliers()
         .iter()
-        .map(|s| s.lead_time_days)
+        .map(|s| s.lead_time_days())
         .max()
         .unwrap_or(1) as usize;
     let ring_len = (max_lead + frame.max_delay as usize + 1).next_power_of_two();
@@ -696,12 +696,12 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     ws.ring.clear();
     ws.ring.resize(ring_len, V::ZERO);
     ws.reacting.clear();
-    if let Some(r) = &p.reaction {
+    if let Some(r) = &p.reaction() {
         ws.reacting.resize(h, M::NONE);
         for (l, hits) in frame.hits.iter().enumerate() {
             for &(onset, end) in &hits.supply_windows {
-                let a = (onset as usize + r.lag_days as usize).min(h);
-                let b = (end as usize + r.memory_days as usize).min(h);
+                let a = (onset as usize + r.lag_days() as usize).min(h);
+                let b = (end as usize + r.memory_days() as usize).min(h);
                 for x in &mut ws.reacting[a..b.max(a)] {
                     x.0[l] = true;
                 }
@@ -710,19 +710,19 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     }
     ws.cst.clear();
     ws.cst
-        .extend(p.suppliers.iter().enumerate().map(|(i, s)| SupConst {
-            w_base: s.share,
-            w_react: p.reaction.as_ref().map_or(s.share, |r| r.shares[i]),
-            surge_d: s.surge * d,
-            inv_lag: if s.surge_lag_days == 0 {
+        .extend(p.suppliers().iter().enumerate().map(|(i, s)| SupConst {
+            w_base: s.share(),
+            w_react: p.reaction().map_or(s.share(), |r| r.shares()[i]),
+            surge_d: s.surge() * d,
+            inv_lag: if s.surge_lag_days() == 0 {
                 f64::INFINITY
             } else {
-                1.0 / s.surge_lag_days as f64
+                1.0 / s.surge_lag_days() as f64
             },
-            lag: s.surge_lag_days != 0,
-            ramp0: if s.surge_lag_days == 0 { 1.0 } else { 0.0 },
-            lead: s.lead_time_days as usize,
-            unit_cost: s.unit_cost,
+            lag: s.surge_lag_days() != 0,
+            ramp0: if s.surge_lag_days() == 0 { 1.0 } else { 0.0 },
+            lead: s.lead_time_days() as usize,
+            unit_cost: s.unit_cost(),
         }));
     ws.sup.clear();
     ws.sup.extend(ws.cst.iter().map(|c| SupLanes {
@@ -738,9 +738,9 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     let mut priv_stock = V::splat(base_pstar);
     let mut stockpile = V::splat(gstar);
     let mut pipeline = 0.0;
-    for s in &p.suppliers {
-        let q = s.share * d;
-        for t in 0..s.lead_time_days as usize {
+    for s in p.suppliers() {
+        let q = s.share() * d;
+        for t in 0..s.lead_time_days() as usize {
             ws.ring[t & rmask] += V::splat(q);
             pipeline += q;
         }
@@ -749,10 +749,10 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     let initial_pipeline = pipeline;
     let mut pipeline = V::splat(pipeline);
 
-    let persist = p.substitution.as_ref().map_or(0, |s| s.persist_days) as usize;
-    let release_cap = V::splat(p.max_release_rate * d);
-    let max_order = V::splat((1.0 + p.refill_rate) * d);
-    let holding_per_unit_day = V::splat(p.unit_value * p.holding_cost_rate / 365.0);
+    let persist = p.substitution().map_or(0, |s| s.persist_days()) as usize;
+    let release_cap = V::splat(p.max_release_rate() * d);
+    let max_order = V::splat((1.0 + p.refill_rate()) * d);
+    let holding_per_unit_day = V::splat(p.unit_value() * p.holding_cost_rate() / 365.0);
     let tol_v = V::splat(tol);
     let gstar_v = V::splat(gstar);
     let d_v = V::splat(d);
@@ -930,7 +930,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         }
     }
 
-    let sub_premium = p.substitution.as_ref().map_or(0.0, |s| s.cost_premium);
+    let sub_premium = p.substitution().map_or(0.0, |s| s.cost_premium());
     for (l, o) in out.iter_mut().enumerate() {
         let mut longest_recovery = book.longest_recovery[l];
         if let Some(first) = book.ep_first[l] {
@@ -959,8 +959,8 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
 
         let (shortfall_units, total_demand, holding) =
             (shortfall_units.0[l], total_demand.0[l], holding.0[l]);
-        let substitution_cost = book.substituted[l] * sub_premium * p.unit_value;
-        let shortage_cost = shortfall_units * p.shortage_cost;
+        let substitution_cost = book.substituted[l] * sub_premium * p.unit_value();
+        let shortage_cost = shortfall_units * p.shortage_cost();
         let mut v = [0.0; N_METRICS];
         v[Metric::ShortfallUnits.index()] = shortfall_units;
         v[Metric::ShortfallPct.index()] = if total_demand > 0.0 {

@@ -61,12 +61,11 @@ impl Series {
 /// Upper ends of the histogram ranges of the five series, in units, for one
 /// (strategy, material).
 pub fn ranges(scn: &Scenario, p: &MaterialParams, material: usize) -> [f64; N_SERIES] {
-    let d = p.daily_demand;
+    let d = p.daily_demand();
     let pdays = p
-        .reaction
-        .as_ref()
-        .map_or(p.private_days, |r| r.private_days.max(p.private_days));
-    let stock_hi = (1.25 * (pdays + p.stockpile_days) + 5.0) * d;
+        .reaction()
+        .map_or(p.private_days(), |r| r.private_days().max(p.private_days()));
+    let stock_hi = (1.25 * (pdays + p.stockpile_days()) + 5.0) * d;
     // Demand can rise with surges: bound the shortfall range by the largest plausible
     // multiplier (bounded severities at their maximum, others at three times their mean).
     let surge: f64 = scn
@@ -84,7 +83,7 @@ pub fn ranges(scn: &Scenario, p: &MaterialParams, material: usize) -> [f64; N_SE
     let arrived_hi = 4.0 * d;
     [
         stock_hi.max(d),
-        (1.25 * p.stockpile_days * d).max(d),
+        (1.25 * p.stockpile_days() * d).max(d),
         stock_hi.max(d),
         arrived_hi,
         short_hi,
@@ -121,7 +120,7 @@ impl DailyHist {
         for s in &scn.strategies {
             for (m, p) in s.materials.iter().enumerate() {
                 hi.push(ranges(scn, p, m));
-                zero.push(1e-9 * p.daily_demand);
+                zero.push(1e-9 * p.daily_demand());
             }
         }
         DailyHist {

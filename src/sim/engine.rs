@@ -189,9 +189,9 @@ fn replication(
             let frame = &w.frames.materials[m];
             // The multipliers depend on the strategy's `demand_cv`; most strategies share
             // it, so reuse the last ones computed.
-            if w.eps_cv[m].to_bits() != p.demand_cv.to_bits() {
-                material::noise_multipliers(p.demand_cv, &w.noise[m], &mut w.eps[m]);
-                w.eps_cv[m] = p.demand_cv;
+            if w.eps_cv[m].to_bits() != p.demand_cv().to_bits() {
+                material::noise_multipliers(p.demand_cv(), &w.noise[m], &mut w.eps[m]);
+                w.eps_cv[m] = p.demand_cv();
             }
             let noise = &w.eps[m];
             let o: Outcome = match &mut w.hist {
@@ -275,7 +275,7 @@ pub fn run_into<S: BlockSink>(
         .map(|m| {
             scn.strategies
                 .iter()
-                .any(|s| s.materials[m].demand_cv > 0.0)
+                .any(|s| s.materials[m].demand_cv() > 0.0)
         })
         .collect();
     let per_rep = scn.strategies.len() * scn.materials.len();

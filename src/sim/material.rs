@@ -94,67 +94,71 @@ pub fn simulate<R: DayRecorder>(
     rec: &mut R,
 ) -> Outcome {
     let h = frame.demand_mult.len();
-    let n = p.suppliers.len();
-    let d = p.daily_demand;
+    let n = p.suppliers().len();
+    let d = p.daily_demand();
     let tol = 1e-9 * d;
 
     // Regimes: base and reaction (private target, shares, pipeline target).
-    let base_pstar = p.private_days * d;
-    let gstar = p.stockpile_days * d;
+    let base_pstar = p.private_days() * d;
+    let gstar = p.stockpile_days() * d;
     let pipeline_target = |shares: &mut dyn Iterator<Item = f64>| -> f64 {
         shares
-            .zip(&p.suppliers)
-            .map(|(w, s)| w * d * s.lead_time_days as f64)
+            .zip(p.suppliers())
+            .map(|(w, s)| w * d * s.lead_time_days() as f64)
             .sum()
     };
-    let base_pipe = pipeline_target(&mut p.suppliers.iter().map(|s| s.share));
-    let (react_pstar, react_pipe) = match &p.reaction {
+    let base_pipe = pipeline_target(&mut p.suppliers().iter().map(|s| s.share()));
+    let (react_pstar, react_pipe) = match &p.reaction() {
         Some(r) => (
-            r.private_days * d,
-            pipeline_target(&mut r.shares.iter().copied()),
+            r.private_days() * d,
+            pipeline_target(&mut r.shares().iter().copied()),
         ),
         None => (base_pstar, base_pipe),
     };
 
     // Buffers.
     let max_lead = p
-        .suppliers
+        .suppliers()
         .iter()
-        .map(|s| s.lead_time_days)
+        .map(|s| s.lead_time_days())
         .max()
         .unwrap_or(1) as usize;
     let len = h + max_lead + frame.max_delay as usize + 1;
     ws.arrivals.clear();
     ws.arrivals.resize(len, 0.0);
     ws.reacting.clear();
-    let has_reaction = p.reaction.is_some();
+    let has_reaction = p.reaction().is_some();
     if has_reaction {
         ws.reacting.resize(h, false);
     }
     ws.sup.clear();
-    ws.sup
-        .extend(p.suppliers.iter().enumerate().map(|(i, s)| SupplierState {
-            w_base: s.share,
-            w_react: p.reaction.as_ref().map_or(s.share, |r| r.shares[i]),
-            surge_d: s.surge * d,
-            inv_lag: if s.surge_lag_days == 0 {
-                f64::INFINITY
-            } else {
-                1.0 / s.surge_lag_days as f64
-            },
-            lead: s.lead_time_days as usize,
-            unit_cost: s.unit_cost,
-            k: 0,
-            ramp: if s.surge_lag_days == 0 { 1.0 } else { 0.0 },
-            ramp0: if s.surge_lag_days == 0 { 1.0 } else { 0.0 },
-            cap: 0.0,
-            alloc: 0.0,
-            dispatched: 0.0,
-        }));
-    if let Some(r) = &p.reaction {
+    ws.sup.extend(
+        p.suppliers()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SupplierState {
+                w_base: s.share(),
+                w_react: p.reaction().map_or(s.share(), |r| r.shares()[i]),
+                surge_d: s.surge() * d,
+                inv_lag: if s.surge_lag_days() == 0 {
+                    f64::INFINITY
+                } else {
+                    1.0 / s.surge_lag_days() as f64
+                },
+                lead: s.lead_time_days() as usize,
+                unit_cost: s.unit_cost(),
+                k: 0,
+                ramp: if s.surge_lag_days() == 0 { 1.0 } else { 0.0 },
+                ramp0: if s.surge_lag_days() == 0 { 1.0 } else { 0.0 },
+                cap: 0.0,
+                alloc: 0.0,
+                dispatched: 0.0,
+            }),
+    );
+    if let Some(r) = &p.reaction() {
         for &(onset, end) in &frame.supply_windows {
-            let a = (onset as usize + r.lag_days as usize).min(h);
-            let b = (end as usize + r.memory_days as usize).min(h);
+            let a = (onset as usize + r.lag_days() as usize).min(h);
+            let b = (end as usize + r.memory_days() as usize).min(h);
             for x in &mut ws.reacting[a..b.max(a)] {
                 *x = true;
             }
@@ -165,9 +169,9 @@ pub fn simulate<R: DayRecorder>(
     let mut priv_stock = base_pstar;
     let mut stockpile = gstar;
     let mut pipeline = 0.0;
-    for s in &p.suppliers {
-        let q = s.share * d;
-        for t in 0..s.lead_time_days as usize {
+    for s in p.suppliers() {
+        let q = s.share() * d;
+        for t in 0..s.lead_time_days() as usize {
             ws.arrivals[t] += q;
             pipeline += q;
         }
@@ -178,10 +182,10 @@ pub fn simulate<R: DayRecorder>(
         ..Ledger::default()
     };
 
-    let persist = p.substitution.as_ref().map_or(0, |s| s.persist_days) as usize;
-    let release_cap = p.max_release_rate * d;
-    let max_order = (1.0 + p.refill_rate) * d;
-    let holding_per_unit_day = p.unit_value * p.holding_cost_rate / 365.0;
+    let persist = p.substitution().map_or(0, |s| s.persist_days()) as usize;
+    let release_cap = p.max_release_rate() * d;
+    let max_order = (1.0 + p.refill_rate()) * d;
+    let holding_per_unit_day = p.unit_value() * p.holding_cost_rate() / 365.0;
 
     // Substitution state.
     let mut sub_on = false;
@@ -240,12 +244,12 @@ pub fn simulate<R: DayRecorder>(
             if t - last_short > persist {
                 sub_on = false;
             } else if t > sub_tau
-                && let Some(s) = &p.substitution
+                && let Some(s) = &p.substitution()
             {
-                let sigma_t = if s.ramp_days > 0.0 {
-                    s.max_fraction * fmin((t - sub_tau) as f64 / s.ramp_days, 1.0)
+                let sigma_t = if s.ramp_days() > 0.0 {
+                    s.max_fraction() * fmin((t - sub_tau) as f64 / s.ramp_days(), 1.0)
                 } else {
-                    s.max_fraction
+                    s.max_fraction()
                 };
                 let sub_units = sigma_t * demand;
                 substituted += sub_units;
@@ -279,7 +283,7 @@ pub fn simulate<R: DayRecorder>(
             {
                 tts = (t - o as usize) as f64;
             }
-            if p.substitution.is_some() && !sub_on {
+            if p.substitution().is_some() && !sub_on {
                 sub_on = true;
                 sub_tau = t;
             }
@@ -384,9 +388,9 @@ pub fn simulate<R: DayRecorder>(
     }
     ledger.final_pipeline = ws.arrivals[h..].iter().sum();
 
-    let sub_premium = p.substitution.as_ref().map_or(0.0, |s| s.cost_premium);
-    let substitution_cost = substituted * sub_premium * p.unit_value;
-    let shortage_cost = shortfall_units * p.shortage_cost;
+    let sub_premium = p.substitution().map_or(0.0, |s| s.cost_premium());
+    let substitution_cost = substituted * sub_premium * p.unit_value();
+    let shortage_cost = shortfall_units * p.shortage_cost();
     let mut v = [0.0; N_METRICS];
     v[Metric::ShortfallUnits.index()] = shortfall_units;
     v[Metric::ShortfallPct.index()] = if total_demand > 0.0 {

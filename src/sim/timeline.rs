@@ -74,7 +74,7 @@ impl TriggerGraph {
         let mut incoming = vec![Vec::new(); scn.shocks.len()];
         for (p, shock) in scn.shocks.iter().enumerate() {
             for (k, trig) in shock.triggers.iter().enumerate() {
-                incoming[trig.shock].push((p, k));
+                incoming[trig.shock()].push((p, k));
             }
         }
         TriggerGraph { incoming }
@@ -164,9 +164,9 @@ impl Timeline {
                 for pi in 0..self.per_shock[p].len() {
                     let parent = self.per_shock[p][pi];
                     let u: f64 = rng.random();
-                    let onset = parent.onset.saturating_add(trig.lag_days);
+                    let onset = parent.onset.saturating_add(trig.lag_days());
                     let inst = draw_instance(shock, j, onset, &mut rng);
-                    if u < trig.probability
+                    if u < trig.probability()
                         && onset < horizon
                         && !own.iter().any(|o| o.overlaps(&inst))
                     {
@@ -427,11 +427,7 @@ mod tests {
             5.0,
             0.0,
         );
-        a.triggers = vec![Trigger {
-            shock: 1,
-            probability: 1.0,
-            lag_days: 7,
-        }];
+        a.triggers = vec![Trigger::new(1, 1.0, 7).unwrap()];
         let b = shock("b", Onset::Never, 3.0, 0.0);
         let s = scn(vec![a, b], vec![0, 1], 365);
         let t = sample(&s, 0);
@@ -452,11 +448,7 @@ mod tests {
             5.0,
             0.0,
         );
-        a.triggers = vec![Trigger {
-            shock: 1,
-            probability: 1.0,
-            lag_days: 7,
-        }];
+        a.triggers = vec![Trigger::new(1, 1.0, 7).unwrap()];
         let b = shock(
             "b",
             Onset::Day {
@@ -485,11 +477,7 @@ mod tests {
             1.0,
             0.0,
         );
-        a.triggers = vec![Trigger {
-            shock: 1,
-            probability: 0.25,
-            lag_days: 0,
-        }];
+        a.triggers = vec![Trigger::new(1, 0.25, 0).unwrap()];
         let b = shock("b", Onset::Never, 1.0, 0.0);
         let s = scn(vec![a, b], vec![0, 1], 100);
         let n = 4000;

@@ -6,13 +6,7 @@ use chokepoint::model::*;
 
 /// One supplier with the given share and lead time, no surge.
 pub fn supplier(share: f64, lead: u32) -> SupplierParams {
-    SupplierParams {
-        share,
-        lead_time_days: lead,
-        surge: 0.0,
-        surge_lag_days: 0,
-        unit_cost: 100.0,
-    }
+    SupplierParams::new(share, lead, 0.0, 0, 100.0).unwrap()
 }
 
 /// A material with daily demand `d`, no noise, the given private and stockpile days.
@@ -22,7 +16,7 @@ pub fn material(
     stockpile_days: f64,
     sups: Vec<SupplierParams>,
 ) -> MaterialParams {
-    MaterialParams {
+    let values = MaterialValues {
         daily_demand: d,
         demand_cv: 0.0,
         unit_value: 100.0,
@@ -32,10 +26,15 @@ pub fn material(
         stockpile_days,
         max_release_rate: 1.0,
         refill_rate: 0.1,
-        suppliers: sups,
-        substitution: None,
-        reaction: None,
-    }
+    };
+    MaterialParams::new(values, sups, None, None).unwrap()
+}
+
+/// `p` with its plain numbers changed by `f` (checked).
+pub fn with_values(p: &MaterialParams, f: impl FnOnce(&mut MaterialValues)) -> MaterialParams {
+    let mut v = p.values();
+    f(&mut v);
+    p.with_values(v).unwrap()
 }
 
 /// Identity of a material with `n` suppliers named s0, s1, ...
@@ -119,7 +118,7 @@ pub fn topo(shocks: &[Shock]) -> Vec<usize> {
     let mut indeg = vec![0; n];
     for s in shocks {
         for t in &s.triggers {
-            indeg[t.shock] += 1;
+            indeg[t.shock()] += 1;
         }
     }
     let mut order = Vec::new();
@@ -127,12 +126,41 @@ pub fn topo(shocks: &[Shock]) -> Vec<usize> {
     while let Some(i) = ready.pop() {
         order.push(i);
         for t in &shocks[i].triggers {
-            indeg[t.shock] -= 1;
-            if indeg[t.shock] == 0 {
-                ready.push(t.shock);
+            indeg[t.shock()] -= 1;
+            if indeg[t.shock()] == 0 {
+                ready.push(t.shock());
             }
         }
     }
     assert_eq!(order.len(), n, "test scenario has a trigger cycle");
     order
+}
+
+/// The plain numbers of a supplier, for [`with_supplier`].
+pub struct SupplierValues {
+    pub share: f64,
+    pub lead_time_days: u32,
+    pub surge: f64,
+    pub surge_lag_days: u32,
+    pub unit_cost: f64,
+}
+
+/// `s` with its numbers changed by `f` (checked).
+pub fn with_supplier(s: &SupplierParams, f: impl FnOnce(&mut SupplierValues)) -> SupplierParams {
+    let mut v = SupplierValues {
+        share: s.share(),
+        lead_time_days: s.lead_time_days(),
+        surge: s.surge(),
+        surge_lag_days: s.surge_lag_days(),
+        unit_cost: s.unit_cost(),
+    };
+    f(&mut v);
+    SupplierParams::new(
+        v.share,
+        v.lead_time_days,
+        v.surge,
+        v.surge_lag_days,
+        v.unit_cost,
+    )
+    .unwrap()
 }

@@ -1071,7 +1071,7 @@ mod tests {
         assert!(!html.contains("src=\"http") && !html.contains("<link"));
     }
 
-    /// A sizing of `p95(x) <= 1` (or `< 1`) whose statistic sits within rounding of the
+    /// A sizing of `p95(shortfall_pct) <= 1` (or `< 1`) whose statistic sits within rounding of the
     /// threshold at several values, judged under `rule`.
     fn near_threshold(rule: Rule, target: &str) -> SizeData {
         use crate::explore::size::{SizePoint, SizeResult};
@@ -1135,7 +1135,7 @@ mod tests {
 
     #[test]
     fn size_rows_never_display_numbers_that_read_against_their_verdict() {
-        for target in ["p95(x) <= 1", "p95(x) < 1"] {
+        for target in ["p95(shortfall_pct) <= 1", "p95(shortfall_pct) < 1"] {
             for rule in [Rule::Point, Rule::Confidence(0.95)] {
                 let d = near_threshold(rule, target);
                 let c = &d.target.clauses[0];

@@ -329,7 +329,7 @@ fn buys(data: &ChartData, scn: &Scenario, best: usize) -> String {
         for (m, info) in scn.materials.iter().enumerate() {
             let days = |s: usize| {
                 let p = &scn.strategies[s].materials[m];
-                p.private_days + p.stockpile_days
+                p.private_days() + p.stockpile_days()
             };
             let (a, b) = (days(r), days(best));
             if (b - a).abs() >= 0.5 {

@@ -522,7 +522,7 @@ fn exposure_groups(scn: &Scenario) -> Vec<ExposureGroup> {
                     let days = |v: Option<f64>| v.map_or("-".to_string(), |d| format!("{d:.0} d"));
                     ExposureMaterial {
                         name: info.name.clone(),
-                        cover_days: format!("{:.0} d", p.private_days + p.stockpile_days),
+                        cover_days: format!("{:.0} d", p.private_days() + p.stockpile_days()),
                         entity: worst.map_or("-".into(), |r| {
                             format!("{} ({:.0}% of supply)", r.entity, 100.0 * r.share_lost)
                         }),
@@ -612,13 +612,13 @@ fn materials(scn: &Scenario) -> Vec<MaterialRow> {
             let suppliers: Vec<String> = info
                 .suppliers
                 .iter()
-                .zip(&p.suppliers)
+                .zip(p.suppliers())
                 .map(|(si, sp)| {
                     format!(
                         "{} {:.0}% ({} d)",
                         si.country,
-                        100.0 * sp.share,
-                        sp.lead_time_days
+                        100.0 * sp.share(),
+                        sp.lead_time_days()
                     )
                 })
                 .collect();
@@ -626,12 +626,12 @@ fn materials(scn: &Scenario) -> Vec<MaterialRow> {
                 name: info.name.clone(),
                 id: info.id.clone(),
                 bucket: info.bucket.map_or("-", |b| b.as_str()),
-                annual_demand: fmt_units(p.daily_demand * 365.0),
+                annual_demand: fmt_units(p.daily_demand() * 365.0),
                 unit: info.unit.clone(),
-                private_days: format!("{:.0}", p.private_days),
-                stockpile_days: format!("{:.0}", p.stockpile_days),
+                private_days: format!("{:.0}", p.private_days()),
+                stockpile_days: format!("{:.0}", p.stockpile_days()),
                 suppliers: suppliers.join(", "),
-                shortage_cost: format_money(p.shortage_cost),
+                shortage_cost: format_money(p.shortage_cost()),
             }
         })
         .collect()
@@ -681,9 +681,9 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
                     .triggers
                     .iter()
                     .map(|t| TriggerRow {
-                        shock: scn.shocks[t.shock].id.clone(),
-                        probability: t.probability.to_string(),
-                        lag_days: t.lag_days.to_string(),
+                        shock: scn.shocks[t.shock()].id.clone(),
+                        probability: t.probability().to_string(),
+                        lag_days: t.lag_days().to_string(),
                     })
                     .collect(),
                 duration: sh.duration.describe(),
