@@ -211,12 +211,12 @@ fn analysis_and_output(c: &mut Criterion) {
         .collect();
     for (n, pool) in &pools {
         g.bench_function(format!("statistics/{n} threads"), |b| {
-            b.iter(|| pool.install(|| Summary::from_run(black_box(&scn), &res, scn.seed)))
+            b.iter(|| pool.install(|| Summary::from_run(black_box(&scn), &res, scn.seed).unwrap()))
         });
     }
     let hist = res.daily.as_ref().expect("daily histograms were asked for");
     g.bench_function("daily_bands", |b| b.iter(|| daily_bands(black_box(hist))));
-    let summary = Summary::from_run(&scn, &res, scn.seed);
+    let summary = Summary::from_run(&scn, &res, scn.seed).unwrap();
     let bands = daily_bands(hist);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let info = RunInfo {
@@ -238,7 +238,7 @@ fn analysis_and_output(c: &mut Criterion) {
         g.bench_function(format!("output/{n} threads"), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    report::write_run_outputs(dir.path(), &scn, &res, &summary, &bands, &info)
+                    report::write_run_outputs(dir.path(), &scn, &res, &summary, Some(&bands), &info)
                         .expect("the temporary folder is writable")
                 })
             })

@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let res = run(&scn, &RunOptions::new(scn.seed, n), &NoProgress);
         let t_sim = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let summary = Summary::from_run(&scn, &res, scn.seed);
+        let summary = Summary::from_run(&scn, &res, scn.seed).unwrap();
         let t_stats = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let bands = res.daily.as_ref().map(daily_bands).unwrap_or_default();
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             started_at: String::new(),
         };
         let t = Instant::now();
-        report::write_run_outputs(dir.path(), &scn, &res, &summary, &bands, &info)
+        report::write_run_outputs(dir.path(), &scn, &res, &summary, Some(&bands), &info)
             .map_err(|e| e.to_string())?;
         let t_out = t.elapsed().as_secs_f64();
         println!(

@@ -18,8 +18,9 @@
 //! values `f64` in (strategy, material, metric, replication) order; then the trailer
 //! (`CHKPTEND`, blocks u32, replications u64, crc32 of the block-header crcs in order).
 
-use crate::sim::{Block, BlockSink, Metric, MetricsRow, N_METRICS};
+use crate::sim::{Block, BlockSink, Metric, MetricsRow, N_METRICS, Replications, Shape};
 use ndarray::Array4;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -408,6 +409,126 @@ impl Spill {
         let arr = Array4::from_shape_vec(shape, values)
             .map_err(|e| corrupt(&self.path, e.to_string()))?;
         Ok(Block::from_array(b.first, arr))
+    }
+}
+
+impl Replications for Spill {
+    type Error = SpillError;
+
+    fn shape(&self) -> Shape {
+        Shape {
+            first: self.first,
+            replications: self.replications,
+            strategies: self.n_strategies,
+            materials: self.n_materials,
+        }
+    }
+
+    fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SpillError> {
+        Spill::column(self, s, m, metric)
+    }
+
+    fn n_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    fn block(&self, i: usize) -> Result<Cow<'_, Block>, SpillError> {
+        Spill::block(self, i).map(Cow::Owned)
+    }
+}
+
+/// Spill files of consecutive replication ranges (shards in order) read as one set of
+/// replications: columns are the files' columns end to end, blocks the files' blocks in
+/// order.
+#[derive(Debug)]
+pub struct SpillChain {
+    spills: Vec<Spill>,
+    /// Blocks before each spill, and in total at the end.
+    block_starts: Vec<usize>,
+}
+
+impl SpillChain {
+    /// Chains `spills`, which must be non-empty, of the same strategies and materials,
+    /// each starting where the previous one ends.
+    ///
+    /// # Errors
+    /// [`SpillError::Corrupt`] (naming the first file that does not fit) otherwise.
+    pub fn new(spills: Vec<Spill>) -> Result<SpillChain, SpillError> {
+        let Some(head) = spills.first() else {
+            return Err(corrupt(Path::new(""), "no spill file to chain"));
+        };
+        let (ns, nm) = (head.n_strategies, head.n_materials);
+        let mut next = head.first;
+        let mut block_starts = Vec::with_capacity(spills.len() + 1);
+        let mut blocks = 0;
+        for sp in &spills {
+            if (sp.n_strategies, sp.n_materials) != (ns, nm) {
+                return Err(corrupt(
+                    &sp.path,
+                    format!(
+                        "{} strategies × {} materials, the first file has {ns} × {nm}",
+                        sp.n_strategies, sp.n_materials
+                    ),
+                ));
+            }
+            if sp.first != next {
+                return Err(corrupt(
+                    &sp.path,
+                    format!(
+                        "starts at replication {}, the previous file ends before {next}",
+                        sp.first
+                    ),
+                ));
+            }
+            next += sp.replications;
+            block_starts.push(blocks);
+            blocks += sp.blocks.len();
+        }
+        block_starts.push(blocks);
+        Ok(SpillChain {
+            spills,
+            block_starts,
+        })
+    }
+
+    /// The chained files, in replication order.
+    pub fn spills(&self) -> &[Spill] {
+        &self.spills
+    }
+}
+
+impl Replications for SpillChain {
+    type Error = SpillError;
+
+    fn shape(&self) -> Shape {
+        let head = &self.spills[0];
+        Shape {
+            first: head.first,
+            replications: self.spills.iter().map(|s| s.replications).sum(),
+            strategies: head.n_strategies,
+            materials: head.n_materials,
+        }
+    }
+
+    fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SpillError> {
+        let mut out = Vec::with_capacity(self.shape().replications as usize);
+        for sp in &self.spills {
+            out.extend(sp.column(s, m, metric)?);
+        }
+        Ok(out)
+    }
+
+    fn n_blocks(&self) -> usize {
+        self.block_starts[self.spills.len()]
+    }
+
+    fn block(&self, i: usize) -> Result<Cow<'_, Block>, SpillError> {
+        // The last spill whose first block is at or before `i` (files without blocks
+        // start where the next one does, so skip them).
+        let k = self.block_starts[..self.spills.len()].partition_point(|&b| b <= i) - 1;
+        self.spills[k]
+            .block(i - self.block_starts[k])
+            .map(Cow::Owned)
     }
 }
 

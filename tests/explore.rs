@@ -168,7 +168,7 @@ fn confidence_sizing_needs_the_interval_to_meet_the_target() {
     // The interval is the order-statistic one: x(l), x(u) of the sorted column, with
     // the ranks of the binomial formula (chokepoint::explore::interval).
     let (scn, res) = ev.run_at(&[(path, vc)], &NoProgress).unwrap();
-    let mut col = metric_column(&res, 0, 0, Metric::ShortfallPct);
+    let mut col = metric_column(&res, 0, 0, Metric::ShortfallPct).unwrap();
     col.sort_by(f64::total_cmp);
     let (l, u) = interval::order_stat_ranks(col.len(), 0.9, 0.95);
     let e = t.evaluate(&scn, &res, 0, subject, Rule::Confidence(0.95));
@@ -193,7 +193,7 @@ fn sweep_of_stockpile_never_increases_shortfall() {
         let (_, res) = ev
             .run_at(&[("material.m.stockpile_days", f64::from(s))], &NoProgress)
             .unwrap();
-        let col = metric_column(&res, 0, 0, Metric::ShortfallUnits);
+        let col = metric_column(&res, 0, 0, Metric::ShortfallUnits).unwrap();
         if let Some(p) = &prev {
             for (r, (a, b)) in p.iter().zip(&col).enumerate() {
                 assert!(

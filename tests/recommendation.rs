@@ -64,10 +64,10 @@ fn paragraph(scn: &Scenario) -> String {
         daily_replications: 0,
     };
     let res = sim::run(scn, &opts, &NoProgress);
-    let sum = Summary::from_run(scn, &res, 1);
-    let data = ChartData::from_run(scn, &res, &sum, &[]);
+    let sum = Summary::from_run(scn, &res, 1).unwrap();
+    let data = ChartData::from_run(scn, &res, &sum, &[]).unwrap();
     let total: Vec<Vec<f64>> = (0..scn.strategies.len())
-        .map(|s| total_column(scn, &res, s, TotalMetric::TotalCost))
+        .map(|s| total_column(scn, &res, s, TotalMetric::TotalCost).unwrap())
         .collect();
     recommendation(&data, scn, &total).expect("a recommendation")
 }

@@ -159,7 +159,7 @@ fn info() -> RunInfo {
 fn summary_is_consistent_with_rows() {
     let scn = scenario();
     let res = run_with(2, 0..REPS);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     assert_eq!(sum.replications, REPS);
     assert_eq!(sum.reference, "baseline");
     assert_eq!(sum.strategies.len(), 2);
@@ -259,7 +259,7 @@ fn summary_is_consistent_with_rows() {
 fn paired_comparison_follows_model_invariants() {
     let scn = scenario();
     let res = run_with(2, 0..REPS);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     // The reference compared with itself: every pair tied.
     let base = &sum.strategies[0];
     for (_, p) in base.vs_reference.iter() {
@@ -288,7 +288,7 @@ fn paired_comparison_follows_model_invariants() {
 fn summary_json_round_trips_and_keeps_metric_order() {
     let scn = scenario();
     let res = run_with(2, 0..REPS);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     let json = summary_json(&sum);
     assert!(!json.contains("NaN"));
     let back: Summary = serde_json::from_str(&json).unwrap();
@@ -310,7 +310,7 @@ fn summary_json_round_trips_and_keeps_metric_order() {
 fn csv_files_have_headers_and_row_counts() {
     let scn = scenario();
     let res = run_with(2, 0..REPS);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
 
     let s_csv = summary_csv(&sum);
     let mut rd = csv::Reader::from_reader(s_csv.as_bytes());
@@ -360,7 +360,15 @@ fn csv_files_have_headers_and_row_counts() {
         .as_ref()
         .map(chokepoint::stats::daily_bands)
         .unwrap_or_default();
-    let written = write_run_outputs(&dir, &scn, &res, &sum, &bands, &info()).unwrap();
+    let written = write_run_outputs(
+        &dir,
+        &scn,
+        &res,
+        &sum,
+        res.daily.as_ref().map(|_| &bands[..]),
+        &info(),
+    )
+    .unwrap();
     let names: Vec<String> = written
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -423,7 +431,7 @@ fn outputs_are_identical_across_threads_and_shards() {
         .iter()
         .map(|res| {
             (
-                summary_json(&Summary::from_run(&scn, res, SEED)),
+                summary_json(&Summary::from_run(&scn, res, SEED).unwrap()),
                 replications_bytes(&scn, res),
             )
         })
@@ -450,7 +458,7 @@ fn replication_column_is_absolute() {
 fn terminal_table_lists_strategies_and_materials() {
     let scn = scenario();
     let res = run_with(2, 0..REPS);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     let t = terminal_table(&sum);
     let lines: Vec<&str> = t.lines().collect();
     // Header, rule, 2 x (1 strategy + 2 materials), legend.
@@ -498,7 +506,7 @@ fn replications_csv_strategy_total_reproduces_the_summary_total() {
     // summary does, gives summary.json's total.total_cost mean to the last bit.
     let scn = scenario();
     let res = run_with(2, 0..REPS);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     let bytes = replications_bytes(&scn, &res);
     let mut rd = csv::Reader::from_reader(&bytes[..]);
     let header = rd.headers().unwrap().clone();
@@ -566,7 +574,7 @@ fn intervals_of_non_negative_metrics_never_go_below_zero() {
         daily_replications: 0,
     };
     let res = sim::run(&scn, &opts, &NoProgress);
-    let sum = Summary::from_run(&scn, &res, SEED);
+    let sum = Summary::from_run(&scn, &res, SEED).unwrap();
     let mut cut = 0;
     for (s, st) in sum.strategies.iter().enumerate() {
         for (m, ms) in st.materials.iter().enumerate() {
@@ -578,7 +586,7 @@ fn intervals_of_non_negative_metrics_never_go_below_zero() {
                 let raw = chokepoint::stats::Stats::from_sample(&if let Some(k) =
                     Metric::from_name(name)
                 {
-                    chokepoint::stats::metric_column(&res, s, m, k)
+                    chokepoint::stats::metric_column(&res, s, m, k).unwrap()
                 } else {
                     continue;
                 })

@@ -34,7 +34,7 @@ fn run(name: &str, seed: u64, n: u64) -> Run {
     let path = format!("scenarios/{name}.toml");
     let scn = load_scenario(Path::new(&path)).unwrap_or_else(|e| panic!("{path}: {e:?}"));
     let res = sim::run(&scn, &RunOptions::new(seed, n), &NoProgress);
-    let sum = Summary::from_run(&scn, &res, seed);
+    let sum = Summary::from_run(&scn, &res, seed).unwrap();
     Run { scn, res, sum }
 }
 
@@ -62,6 +62,7 @@ impl Run {
             self.material(material),
             Metric::ShortfallPct,
         )
+        .unwrap()
     }
 
     /// Paired comparison of `a` against `b` on a material's shortfall %.

@@ -355,7 +355,7 @@ fn holding_and_procurement_costs_by_hand() {
     assert!((row.get(Metric::TotalCost) - 439_800.0).abs() < 1e-6);
     let total =
         chokepoint::stats::total_column(&scn, &res, 0, chokepoint::stats::TotalMetric::TotalCost)
-            [0];
+            .unwrap()[0];
     assert!((total - 443_450.0).abs() < 1e-6);
 }
 

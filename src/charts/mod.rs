@@ -17,7 +17,7 @@ pub mod explore;
 mod layout;
 
 use crate::model::{Bucket, Scenario};
-use crate::sim::{Metric, RunResult, Series};
+use crate::sim::{Metric, Replications, Series};
 use crate::stats::{DailyBand, Summary, metric_column, quantile_sorted};
 use plotters::prelude::*;
 use plotters::style::RGBColor;
@@ -106,14 +106,17 @@ pub const SAMPLE_METRICS: [Metric; 3] =
 impl ChartData {
     /// Builds the chart data of a fresh run. `bands` are the run's daily bands
     /// ([`crate::stats::daily_bands`]), or empty when it kept none.
-    pub fn from_run(
+    ///
+    /// # Errors
+    /// When the run's replications cannot be read.
+    pub fn from_run<R: Replications + ?Sized>(
         scn: &Scenario,
-        res: &RunResult,
+        res: &R,
         summary: &Summary,
         bands: &[DailyBand],
-    ) -> ChartData {
+    ) -> Result<ChartData, R::Error> {
         let (ns, nm) = (scn.strategies.len(), scn.materials.len());
-        let column = |metric: Metric| -> Vec<Vec<Vec<f64>>> {
+        let column = |metric: Metric| -> Result<Vec<Vec<Vec<f64>>>, R::Error> {
             (0..ns)
                 .map(|s| (0..nm).map(|m| metric_column(res, s, m, metric)).collect())
                 .collect()
@@ -129,7 +132,7 @@ impl ChartData {
         if stock_bands.iter().flatten().all(Vec::is_empty) {
             stock_bands.clear();
         }
-        ChartData {
+        Ok(ChartData {
             summary: summary.clone(),
             reference: scn.reference,
             buckets: scn.materials.iter().map(|m| m.bucket).collect(),
@@ -138,11 +141,11 @@ impl ChartData {
                 .iter()
                 .map(|s| s.short_label.clone())
                 .collect(),
-            shortfall_pct: column(Metric::ShortfallPct),
-            recovery_days: column(Metric::RecoveryDays),
-            tts_days: column(Metric::TtsDays),
+            shortfall_pct: column(Metric::ShortfallPct)?,
+            recovery_days: column(Metric::RecoveryDays)?,
+            tts_days: column(Metric::TtsDays)?,
             stock_bands,
-        }
+        })
     }
 
     /// Number of strategies.

@@ -22,9 +22,9 @@ fn data() -> &'static ChartData {
             daily_replications: u64::MAX,
         };
         let res = crate::sim::run(&scn, &opts, &NoProgress);
-        let summary = Summary::from_run(&scn, &res, 7);
+        let summary = Summary::from_run(&scn, &res, 7).unwrap();
         let bands = res.daily.as_ref().map(daily_bands).unwrap_or_default();
-        ChartData::from_run(&scn, &res, &summary, &bands)
+        ChartData::from_run(&scn, &res, &summary, &bands).unwrap()
     })
 }
 

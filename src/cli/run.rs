@@ -7,7 +7,7 @@ use chokepoint::charts::ChartData;
 use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, RunInfo};
 use chokepoint::scenario::{self, ScenarioError};
-use chokepoint::sim::{self, Progress, RunOptions};
+use chokepoint::sim::{self, DailyHist, Progress, Replications, RunOptions};
 use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -150,30 +150,51 @@ pub(super) fn load(args: &Args) -> Result<(Scenario, String, Vec<u8>, String), S
     }
 }
 
+/// An error reading a run's stored replications back (a damaged or vanished spill file).
+fn read_error(e: impl std::error::Error) -> CliError {
+    CliError::Failure(format!("could not read the run's replications back: {e}"))
+}
+
+/// What a run produced, as the writers read it.
+struct Results<'a, R: ?Sized> {
+    /// Per-replication metrics (in memory or spilled).
+    reps: &'a R,
+    /// Daily histograms, when kept.
+    daily: Option<&'a DailyHist>,
+    /// Statistics of `reps`.
+    summary: &'a Summary,
+}
+
 /// Writes every output: data files, the scenario copy, then charts and report.
-fn write_all(
+fn write_all<R: Replications + ?Sized>(
     out: &Path,
     scn: &Scenario,
-    result: &sim::RunResult,
-    summary: &Summary,
+    res: Results<'_, R>,
     info: &RunInfo,
     scenario_bytes: &[u8],
     args: &Args,
-) -> Result<Vec<PathBuf>, report::ReportError> {
+) -> Result<Vec<PathBuf>, CliError> {
     // The scenario copy first and run.json (inside write_run_outputs) last of the data
     // files, so a run.json always describes the files beside it; charts and the report
     // come after and can be re-rendered from those files by `chokepoint report`.
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
     // The daily bands feed both daily.csv and the fan charts: computed once.
-    let bands = result.daily.as_ref().map(daily_bands).unwrap_or_default();
-    let mut written = report::write_run_outputs(out, scn, result, summary, &bands, info)?;
+    let Results {
+        reps: result,
+        daily,
+        summary,
+    } = res;
+    let bands = daily.map(daily_bands).unwrap_or_default();
+    let mut written =
+        report::write_run_outputs(out, scn, result, summary, daily.map(|_| &bands[..]), info)?;
     written.insert(0, copy);
     if !args.no_charts {
-        let data = ChartData::from_run(scn, result, summary, &bands);
+        let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
         let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
             .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
-            .collect();
+            .collect::<Result<_, _>>()
+            .map_err(read_error)?;
         written.extend(report::write_charts_and_report(
             out,
             &data,
@@ -220,7 +241,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let result = pool.install(|| sim::run(&scn, &opts, &progress));
     progress.bar.finish_and_clear();
     // Statistics and outputs run in the same pool: `-j` bounds every phase.
-    let summary = pool.install(|| Summary::from_run(&scn, &result, seed));
+    let Ok(summary) = pool.install(|| Summary::from_run(&scn, &result, seed));
     let wall = t0.elapsed().as_secs_f64();
 
     let info = RunInfo {
@@ -238,8 +259,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written =
-        pool.install(|| write_all(&out, &scn, &result, &summary, &info, &bytes, &args))?;
+    let written = pool.install(|| {
+        let res = Results {
+            reps: &result,
+            daily: result.daily.as_ref(),
+            summary: &summary,
+        };
+        write_all(&out, &scn, res, &info, &bytes, &args)
+    })?;
     if !args.quiet {
         let facts = format!(
             "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",

@@ -95,11 +95,17 @@ impl Subject {
         metric: &str,
     ) -> Option<Vec<f64>> {
         match self {
-            Subject::Material(m) => Metric::from_name(metric).map(|k| metric_column(res, s, m, k)),
+            Subject::Material(m) => Metric::from_name(metric).map(|k| {
+                let Ok(col) = metric_column(res, s, m, k);
+                col
+            }),
             Subject::Total => TotalMetric::ALL
                 .iter()
                 .find(|t| t.name() == metric)
-                .map(|&t| total_column(scn, res, s, t)),
+                .map(|&t| {
+                    let Ok(col) = total_column(scn, res, s, t);
+                    col
+                }),
         }
     }
 

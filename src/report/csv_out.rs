@@ -14,7 +14,7 @@
 //!   [`crate::stats::daily`]).
 
 use crate::model::Scenario;
-use crate::sim::{Metric, RunResult};
+use crate::sim::{Block, Metric, Replications};
 use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -143,17 +143,18 @@ const CSV_WINDOW: usize = 16;
 /// same on every material's row); `R × S × M` rows in replication, strategy, material
 /// order.
 ///
-/// Rows are formatted in parallel chunks of replications (in the current rayon pool),
-/// at most [`CSV_WINDOW`] chunks at a time, and written in replication order. A row's
-/// bytes depend on that row alone, so the file is the same bytes as one written row by
-/// row, whatever the thread count.
+/// Reads `res` one block at a time; a block's rows are formatted in parallel chunks of
+/// replications (in the current rayon pool), at most [`CSV_WINDOW`] chunks at a time,
+/// and written in replication order. A row's bytes depend on that row alone, so the
+/// file is the same bytes as one written row by row, whatever the thread count or the
+/// store's block sizes.
 ///
 /// # Errors
-/// Any I/O error of `out`.
-pub fn write_replications_csv<W: Write>(
+/// Any I/O error of `out`; an error reading `res`, as [`io::ErrorKind::Other`].
+pub fn write_replications_csv<W: Write, R: Replications + ?Sized>(
     mut out: W,
     scn: &Scenario,
-    res: &RunResult,
+    res: &R,
 ) -> io::Result<()> {
     let mut header = vec!["replication", "strategy", "material"];
     header.extend(Metric::ALL.iter().map(|m| m.name()));
@@ -164,38 +165,41 @@ pub fn write_replications_csv<W: Write>(
     w.write_record(&header)
         .expect("writing CSV to memory cannot fail");
     out.write_all(&w.into_inner().expect("flushing CSV to memory cannot fail"))?;
-    let n_chunks = res.n_replications.div_ceil(CSV_CHUNK);
-    for window in (0..n_chunks).collect::<Vec<_>>().chunks(CSV_WINDOW) {
-        let bufs: Vec<Vec<u8>> = window
-            .par_iter()
-            .map(|&c| {
-                let a = c * CSV_CHUNK;
-                replication_rows(scn, res, a..(a + CSV_CHUNK).min(res.n_replications))
-            })
-            .collect();
-        for b in &bufs {
-            out.write_all(b)?;
+    for i in 0..res.n_blocks() {
+        let block = res.block(i).map_err(io::Error::other)?;
+        let n_chunks = block.len().div_ceil(CSV_CHUNK);
+        for window in (0..n_chunks).collect::<Vec<_>>().chunks(CSV_WINDOW) {
+            let bufs: Vec<Vec<u8>> = window
+                .par_iter()
+                .map(|&c| {
+                    let a = c * CSV_CHUNK;
+                    replication_rows(scn, &block, a..(a + CSV_CHUNK).min(block.len()))
+                })
+                .collect();
+            for b in &bufs {
+                out.write_all(b)?;
+            }
         }
     }
     out.flush()
 }
 
-/// The rows of `replications.csv` for the replications `reps` (counted from the run's
+/// The rows of `replications.csv` for the replications `reps` (counted from the block's
 /// first), without header.
-fn replication_rows(scn: &Scenario, res: &RunResult, reps: std::ops::Range<usize>) -> Vec<u8> {
+fn replication_rows(scn: &Scenario, block: &Block, reps: std::ops::Range<usize>) -> Vec<u8> {
     // A row of bench.toml is about 110 bytes.
-    let rows = reps.len() * res.n_strategies * res.n_materials;
+    let rows = reps.len() * block.n_strategies() * block.n_materials();
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::with_capacity(rows * 128));
     for r in reps {
-        let rep = res.first_replication + r as u64;
+        let rep = block.first() + r as u64;
         for (s, strat) in scn.strategies.iter().enumerate() {
             let sid = strat.id.as_str();
-            let total = total_value(scn, res, r, s, TotalMetric::TotalCost);
+            let total = total_value(scn, block, r, s, TotalMetric::TotalCost);
             for (m, mat) in scn.materials.iter().enumerate() {
                 let mid = mat.id.as_str();
-                let v = res.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
+                let v = block.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
                 // The csv serializer flattens the nested array into fields.
                 w.serialize((rep, sid, mid, v, total))
                     .expect("flat rows serialise to memory without error");

@@ -29,7 +29,7 @@ pub use table::{terminal_table, terminal_table_fitted};
 
 use crate::charts::{self, ChartData, ChartError, ChartSpec};
 use crate::model::Scenario;
-use crate::sim::RunResult;
+use crate::sim::Replications;
 use crate::stats::{DailyBand, Summary};
 use rayon::prelude::*;
 use std::fs::{self, File};
@@ -140,19 +140,19 @@ pub fn summary_json(summary: &Summary) -> String {
 }
 
 /// Writes every output of a run into `dir` (created if missing), each atomically:
-/// `summary.json`, `summary.csv`, `replications.csv`, `daily.csv` (only when `res`
-/// has daily histograms; `bands` are theirs, from [`crate::stats::daily_bands`], computed
-/// once by the caller so the charts can use them too) and `run.json`. Returns the paths
-/// written, in that order.
+/// `summary.json`, `summary.csv`, `replications.csv` (from `res`, read a block at a
+/// time), `daily.csv` (only when the run kept daily histograms: `bands` are theirs, from
+/// [`crate::stats::daily_bands`], computed once by the caller so the charts can use them
+/// too) and `run.json`. Returns the paths written, in that order.
 ///
 /// # Errors
 /// The first [`ReportError`]; files written before it stay in place.
-pub fn write_run_outputs(
+pub fn write_run_outputs<R: Replications + ?Sized>(
     dir: &Path,
     scn: &Scenario,
-    res: &RunResult,
+    res: &R,
     summary: &Summary,
-    bands: &[DailyBand],
+    bands: Option<&[DailyBand]>,
     info: &RunInfo,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
@@ -171,7 +171,7 @@ pub fn write_run_outputs(
     put("replications.csv", &mut |w| {
         write_replications_csv(w, scn, res)
     })?;
-    if res.daily.is_some() {
+    if let Some(bands) = bands {
         put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
     }
     put("run.json", &mut |w| w.write_all(run_json(info).as_bytes()))?;

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod lanes;
 pub mod material;
 pub mod metrics;
+pub mod replications;
 pub mod rng;
 pub mod timeline;
 
@@ -19,3 +20,4 @@ pub use block::{BLOCK, Block, BlockSink};
 pub use daily::{DailyHist, Series};
 pub use engine::{NoProgress, Progress, RunOptions, RunResult, RunTail, run, run_into};
 pub use metrics::{Metric, MetricsRow, N_METRICS};
+pub use replications::{Replications, Shape};

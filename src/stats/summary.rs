@@ -8,7 +8,7 @@ use super::named::NamedMap;
 use super::paired::Paired;
 use super::sample::Stats;
 use crate::model::Scenario;
-use crate::sim::{Metric, RunResult};
+use crate::sim::{Block, Metric, Replications};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -92,13 +92,20 @@ pub fn recovery_over_name(days: u32) -> String {
 /// Per replication, 1 when material `m` under strategy `s` had a recovery longer than
 /// `days`, else 0 (also when it had no shortfall, so recovery is absent): the mean is
 /// the unconditional share of futures with such a recovery (MODEL.md §5, v1.1).
-pub fn recovery_over_column(res: &RunResult, s: usize, m: usize, days: u32) -> Vec<f64> {
-    (0..res.n_replications)
-        .map(|r| {
-            let v = res.row(r, s, m).get(Metric::RecoveryDays);
-            if v > f64::from(days) { 1.0 } else { 0.0 }
-        })
-        .collect()
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn recovery_over_column<R: Replications + ?Sized>(
+    res: &R,
+    s: usize,
+    m: usize,
+    days: u32,
+) -> Result<Vec<f64>, R::Error> {
+    let mut col = res.column(s, m, Metric::RecoveryDays)?;
+    for v in &mut col {
+        *v = if *v > f64::from(days) { 1.0 } else { 0.0 };
+    }
+    Ok(col)
 }
 
 /// Fixed cost of strategy `s` over the horizon: `annual_cost * horizon_days / 365`.
@@ -108,30 +115,30 @@ pub fn strategy_cost(scn: &Scenario, s: usize) -> f64 {
 
 /// Values of `metric` for strategy `s` and material `m`, one per replication in
 /// replication order (`NaN` = absent).
-pub fn metric_column(res: &RunResult, s: usize, m: usize, metric: Metric) -> Vec<f64> {
-    (0..res.n_replications)
-        .map(|r| res.row(r, s, m).get(metric))
-        .collect()
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn metric_column<R: Replications + ?Sized>(
+    res: &R,
+    s: usize,
+    m: usize,
+    metric: Metric,
+) -> Result<Vec<f64>, R::Error> {
+    res.column(s, m, metric)
 }
 
-/// Value of a total metric for replication `r` (counted from the run's first) and
-/// strategy `s`: summed sequentially over materials in material order; `total_cost` then
-/// adds [`strategy_cost`] last. The one definition behind [`total_column`] and the
+/// Value of a total metric for replication `r` of `block` and strategy `s`: summed
+/// sequentially over materials in material order (`0.0 + x₀ + x₁ + …`); `total_cost`
+/// then adds [`strategy_cost`] last. The one definition behind [`total_column`] and the
 /// `strategy_total_cost` column of `replications.csv`.
-pub fn total_value(
-    scn: &Scenario,
-    res: &RunResult,
-    r: usize,
-    s: usize,
-    metric: TotalMetric,
-) -> f64 {
+pub fn total_value(scn: &Scenario, block: &Block, r: usize, s: usize, metric: TotalMetric) -> f64 {
     let fixed = strategy_cost(scn, s);
     match metric.material_metric() {
         None => fixed,
         Some(mm) => {
             let mut sum = 0.0;
-            for m in 0..res.n_materials {
-                sum += res.row(r, s, m).get(mm);
+            for m in 0..block.n_materials() {
+                sum += block.column(s, m, mm)[r];
             }
             if metric == TotalMetric::TotalCost {
                 sum += fixed;
@@ -141,31 +148,79 @@ pub fn total_value(
     }
 }
 
-/// Values of a total metric for strategy `s`, one per replication in replication order
-/// (see [`total_value`]).
-pub fn total_column(scn: &Scenario, res: &RunResult, s: usize, metric: TotalMetric) -> Vec<f64> {
-    (0..res.n_replications)
-        .map(|r| total_value(scn, res, r, s, metric))
-        .collect()
+/// Values of a total metric for strategy `s`, one per replication in replication order:
+/// the bits of [`total_value`] (material columns added one after the other, in material
+/// order, to a column of zeros; `total_cost` then adds [`strategy_cost`]). Holds two
+/// columns at a time.
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn total_column<R: Replications + ?Sized>(
+    scn: &Scenario,
+    res: &R,
+    s: usize,
+    metric: TotalMetric,
+) -> Result<Vec<f64>, R::Error> {
+    let shape = res.shape();
+    let n = shape.replications as usize;
+    let fixed = strategy_cost(scn, s);
+    let Some(mm) = metric.material_metric() else {
+        return Ok(vec![fixed; n]);
+    };
+    let mut sum = vec![0.0; n];
+    for m in 0..shape.materials {
+        let col = res.column(s, m, mm)?;
+        for (acc, x) in sum.iter_mut().zip(col) {
+            *acc += x;
+        }
+    }
+    if metric == TotalMetric::TotalCost {
+        for acc in &mut sum {
+            *acc += fixed;
+        }
+    }
+    Ok(sum)
 }
 
-/// Share of replications in which `no_shortfall(r)` holds; `None` without replications.
-fn share_of(n: usize, no_shortfall: impl Fn(usize) -> bool) -> Option<f64> {
-    (n > 0).then(|| (0..n).filter(|&r| no_shortfall(r)).count() as f64 / n as f64)
+/// Share of `n` replications for which `no_shortfall` holds; `None` without
+/// replications.
+fn share_of(n: usize, no_shortfall: impl Iterator<Item = bool>) -> Option<f64> {
+    (n > 0).then(|| no_shortfall.filter(|&ok| ok).count() as f64 / n as f64)
 }
 
 /// Autonomy of material `m` under strategy `s`: the share of replications with no
 /// shortfall day (`days_short == 0`).
-pub fn autonomy(res: &RunResult, s: usize, m: usize) -> Option<f64> {
-    share_of(res.n_replications, |r| !res.row(r, s, m).had_shortfall())
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn autonomy<R: Replications + ?Sized>(
+    res: &R,
+    s: usize,
+    m: usize,
+) -> Result<Option<f64>, R::Error> {
+    let days = res.column(s, m, Metric::DaysShort)?;
+    // `had_shortfall` is `days_short > 0`.
+    Ok(share_of(days.len(), days.iter().map(|&d| !(d > 0.0))))
 }
 
 /// Overall autonomy of strategy `s`: the share of replications with no shortfall day in
 /// any material.
-pub fn overall_autonomy(res: &RunResult, s: usize) -> Option<f64> {
-    share_of(res.n_replications, |r| {
-        (0..res.n_materials).all(|m| !res.row(r, s, m).had_shortfall())
-    })
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn overall_autonomy<R: Replications + ?Sized>(
+    res: &R,
+    s: usize,
+) -> Result<Option<f64>, R::Error> {
+    let shape = res.shape();
+    let mut ok = vec![true; shape.replications as usize];
+    for m in 0..shape.materials {
+        let days = res.column(s, m, Metric::DaysShort)?;
+        for (o, d) in ok.iter_mut().zip(days) {
+            *o &= !(d > 0.0);
+        }
+    }
+    Ok(share_of(ok.len(), ok.into_iter()))
 }
 
 /// Summary of a whole run: the content of `summary.json`.
@@ -242,28 +297,25 @@ pub struct TotalSummary {
 }
 
 impl Summary {
-    /// Summarises `res`, a run of `scn` with `seed`.
+    /// Summarises `res`, a run of `scn` with `seed`, reading one column at a time per
+    /// task (the reference strategy's column too: read again by each task that compares
+    /// with it, never kept for the whole run).
+    ///
+    /// # Errors
+    /// The first error reading `res` (in task order).
     ///
     /// # Panics
     /// If `res` was not produced from `scn` (different strategy or material counts).
-    pub fn from_run(scn: &Scenario, res: &RunResult, seed: u64) -> Summary {
-        assert_eq!(res.n_strategies, scn.strategies.len(), "strategy count");
-        assert_eq!(res.n_materials, scn.materials.len(), "material count");
+    pub fn from_run<R: Replications + ?Sized>(
+        scn: &Scenario,
+        res: &R,
+        seed: u64,
+    ) -> Result<Summary, R::Error> {
+        let shape = res.shape();
+        assert_eq!(shape.strategies, scn.strategies.len(), "strategy count");
+        assert_eq!(shape.materials, scn.materials.len(), "material count");
         let reference = scn.reference;
         let nm = scn.materials.len();
-        // Reference columns, computed once.
-        let ref_mat: Vec<Vec<Vec<f64>>> = (0..nm)
-            .map(|m| {
-                Metric::ALL
-                    .iter()
-                    .map(|&k| metric_column(res, reference, m, k))
-                    .collect()
-            })
-            .collect();
-        let ref_tot: Vec<Vec<f64>> = TotalMetric::ALL
-            .iter()
-            .map(|&k| total_column(scn, res, reference, k))
-            .collect();
 
         // One task per column (strategy, material, metric), each computed sequentially;
         // the indexed collect keeps task order, so the result does not depend on the
@@ -271,27 +323,40 @@ impl Summary {
         let ns = scn.strategies.len();
         let per_mat = Metric::ALL.len() + RECOVERY_THRESHOLDS.len();
         let per_strat = nm * per_mat + N_TOTAL;
+        // The reference's column: the task's own when it is the reference, else read.
+        let with_ref = |s: usize,
+                        col: Vec<f64>,
+                        read: &dyn Fn(usize) -> Result<Vec<f64>, R::Error>|
+         -> Result<(Vec<f64>, Vec<f64>), R::Error> {
+            let refc = if s == reference {
+                col.clone()
+            } else {
+                read(reference)?
+            };
+            Ok((col, refc))
+        };
         let cells: Vec<(String, Paired, String, Stats)> = (0..ns * per_strat)
             .into_par_iter()
             .map(|i| {
                 let (s, j) = (i / per_strat, i % per_strat);
-                if j < nm * per_mat {
+                Ok(if j < nm * per_mat {
                     let (m, k) = (j / per_mat, j % per_mat);
                     let id = &scn.materials[m].id;
                     if let Some(&metric) = Metric::ALL.get(k) {
-                        let col = metric_column(res, s, m, metric);
+                        let read = |s| metric_column(res, s, m, metric);
+                        let (col, refc) = with_ref(s, read(s)?, &read)?;
                         let (lo, hi) = metric.bounds();
                         (
                             format!("{id}.{}", metric.name()),
-                            Paired::from_pairs(&col, &ref_mat[m][k]),
+                            Paired::from_pairs(&col, &refc),
                             metric.name().to_string(),
                             Stats::from_bounded_sample(&col, lo, hi),
                         )
                     } else {
                         let days = RECOVERY_THRESHOLDS[k - Metric::ALL.len()];
                         let name = recovery_over_name(days);
-                        let col = recovery_over_column(res, s, m, days);
-                        let refc = recovery_over_column(res, reference, m, days);
+                        let read = |s| recovery_over_column(res, s, m, days);
+                        let (col, refc) = with_ref(s, read(s)?, &read)?;
                         (
                             format!("{id}.{name}"),
                             Paired::from_pairs(&col, &refc),
@@ -302,24 +367,27 @@ impl Summary {
                 } else {
                     let k = j - nm * per_mat;
                     let metric = TotalMetric::ALL[k];
-                    let col = total_column(scn, res, s, metric);
+                    let read = |s| total_column(scn, res, s, metric);
+                    let (col, refc) = with_ref(s, read(s)?, &read)?;
                     (
                         format!("{TOTAL}.{}", metric.name()),
-                        Paired::from_pairs(&col, &ref_tot[k]),
+                        Paired::from_pairs(&col, &refc),
                         metric.name().to_string(),
                         // Every total is a sum of non-negative amounts.
                         Stats::from_bounded_sample(&col, 0.0, f64::INFINITY),
                     )
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, R::Error>>()?;
         let shares: Vec<(Vec<Option<f64>>, Option<f64>)> = (0..ns)
             .into_par_iter()
             .map(|s| {
-                let per_m = (0..nm).map(|m| autonomy(res, s, m)).collect();
-                (per_m, overall_autonomy(res, s))
+                let per_m = (0..nm)
+                    .map(|m| autonomy(res, s, m))
+                    .collect::<Result<_, _>>()?;
+                Ok((per_m, overall_autonomy(res, s)?))
             })
-            .collect();
+            .collect::<Result<_, R::Error>>()?;
 
         // Assembly in scenario order: `vs_reference` takes every material's comparisons,
         // then the totals', as the key order of [`StrategySummary::vs_reference`] says.
@@ -368,15 +436,15 @@ impl Summary {
             })
             .collect();
 
-        Summary {
+        Ok(Summary {
             scenario: scn.name.clone(),
-            replications: res.n_replications as u64,
+            replications: shape.replications,
             seed,
             horizon_days: scn.horizon_days,
             currency: scn.currency.clone(),
             reference: scn.strategies[reference].id.clone(),
             strategies,
-        }
+        })
     }
 
     /// The summary of the strategy with id `id`.
