@@ -25,7 +25,7 @@
 use crate::model::Scenario;
 use crate::report::{self, ReportError, write_atomic};
 use crate::sim::engine::Kernel;
-use crate::sim::{self, DailyHist, Progress, RunOptions, RunResult};
+use crate::sim::{self, DailyHist, Progress, RunOptions};
 use crate::spill::{Spill, SpillError, SpillWriter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -558,41 +558,6 @@ impl ShardSet {
         } else {
             Err(ShardError::Refused(problems))
         }
-    }
-
-    /// The whole run in memory: every shard's rows in replication order and the merged
-    /// daily histograms. Memory grows with replications (about 1 GB per million futures
-    /// of `bench.toml`): the stand-in until statistics read a chain of spill files.
-    ///
-    /// # Errors
-    /// As [`ShardSet::spills`] and [`ShardSet::daily`], or a column fails its checksum.
-    pub fn load(&self, scn: &Scenario) -> Result<RunResult, ShardError> {
-        let spills = self.spills(scn)?;
-        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
-        let total = self.meta().replications;
-        let mut rows = Vec::with_capacity(total as usize * ns * nm);
-        for sp in &spills {
-            for i in 0..sp.n_blocks() {
-                let b = sp
-                    .block(i)
-                    .map_err(|e| ShardError::Refused(vec![e.to_string()]))?;
-                for r in 0..b.len() {
-                    for s in 0..ns {
-                        for m in 0..nm {
-                            rows.push(b.row(r, s, m));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(RunResult {
-            first_replication: 0,
-            n_replications: total as usize,
-            n_strategies: ns,
-            n_materials: nm,
-            rows,
-            daily: Some(self.daily(scn)?),
-        })
     }
 }
 

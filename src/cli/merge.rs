@@ -15,7 +15,8 @@ use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, RunInfo};
 use chokepoint::scenario;
 use chokepoint::shard::{self, ShardSet};
-use chokepoint::sim::RunResult;
+use chokepoint::sim::DailyHist;
+use chokepoint::spill::{SpillChain, SpillError};
 use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
 
 use super::CliError;
@@ -52,10 +53,20 @@ pub struct Args {
 /// Name of the staging folder inside the output folder.
 pub const STAGING: &str = ".merge-staging";
 
-/// The merged run: the stand-in that holds every replication in memory until
-/// statistics read the shards' spill files as one chain (docs/storage.md §5).
-fn merged_replications(set: &ShardSet, scn: &Scenario) -> Result<RunResult, CliError> {
-    set.load(scn).map_err(shard_error)
+/// The merged run's replications: the shards' spill files, in shard order, read as one
+/// chain (docs/storage.md §5), so memory holds the columns a statistic reads, never the
+/// rows of every replication.
+fn merged_replications(set: &ShardSet, scn: &Scenario) -> Result<SpillChain, CliError> {
+    SpillChain::new(set.spills(scn).map_err(shard_error)?).map_err(read_error)
+}
+
+/// A spill file that fails while it is read (its crc32s were checked before the merge
+/// started, so it changed or vanished meanwhile): damaged input, exit code 2.
+fn read_error(e: SpillError) -> CliError {
+    match e {
+        SpillError::Corrupt { .. } => CliError::BadInput(format!("{e}; nothing was written")),
+        SpillError::Io { .. } => CliError::Failure(format!("{e}; nothing was written")),
+    }
 }
 
 /// Runs the command.
@@ -74,8 +85,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let scn = scenario::parse_scenario(&meta.scenario_path, &text)?;
     let pool = super::common::pool(args.threads)?;
     let n_threads = super::common::thread_count(args.threads);
-    let result = pool.install(|| merged_replications(&set, &scn))?;
-    let summary = pool.install(|| Summary::from_run(&scn, &result, meta.seed));
+    let result = merged_replications(&set, &scn)?;
+    let daily = set.daily(&scn).map_err(shard_error)?;
+    let summary = pool
+        .install(|| Summary::from_run(&scn, &result, meta.seed))
+        .map_err(read_error)?;
     let info = RunInfo {
         chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
         git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(str::to_string),
@@ -100,7 +114,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let staging = args.out.join(STAGING);
     let written = pool.install(|| {
         stage(&staging, |dir| {
-            write_all(dir, &scn, &result, &summary, &info, &set.scenario_bytes, &args)
+            write_all(dir, &scn, (&result, &daily, &summary), &info, &set.scenario_bytes, &args)
         })
     })?;
     let written = swap_in(&staging, &args.out, &written)?;
@@ -137,22 +151,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn write_all(
     out: &Path,
     scn: &Scenario,
-    result: &RunResult,
-    summary: &Summary,
+    (result, daily, summary): (&SpillChain, &DailyHist, &Summary),
     info: &RunInfo,
     scenario_bytes: &[u8],
     args: &Args,
 ) -> Result<Vec<PathBuf>, CliError> {
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
-    let bands = result.daily.as_ref().map(daily_bands).unwrap_or_default();
-    let mut written = report::write_run_outputs(out, scn, result, summary, &bands, info)?;
+    let bands = daily_bands(daily);
+    let mut written =
+        report::write_run_outputs(out, scn, result, summary, Some(&bands[..]), info)?;
     written.insert(0, copy);
     if !args.no_charts {
-        let data = ChartData::from_run(scn, result, summary, &bands);
+        let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
         let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
             .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
-            .collect();
+            .collect::<Result<_, _>>()
+            .map_err(read_error)?;
         written.extend(report::write_charts_and_report(
             out,
             &data,
