@@ -54,7 +54,15 @@ fn ok(out: Output) -> Output {
 /// `run SCENARIO -n REPS --daily-replications DAILY -q` plus `extra`.
 fn run(extra: &[&str]) -> Output {
     bin()
-        .args(["run", SCENARIO, "-n", REPS, "--daily-replications", DAILY, "-q"])
+        .args([
+            "run",
+            SCENARIO,
+            "-n",
+            REPS,
+            "--daily-replications",
+            DAILY,
+            "-q",
+        ])
         .args(extra)
         .output()
         .unwrap()
@@ -171,10 +179,18 @@ fn merge_refuses_shards_that_are_not_one_complete_intact_run() {
     let s2 = shard(t, 2, 3, &nc);
     let out = t.join("out");
     // The three shards merge: the refusals below come from what each case changes.
-    ok(merge(&[s0.clone(), s1.clone(), s2.clone()], &t.join("good"), &nc));
+    ok(merge(
+        &[s0.clone(), s1.clone(), s2.clone()],
+        &t.join("good"),
+        &nc,
+    ));
 
     // Missing, and duplicated (the same folder twice, and a copy).
-    refused(&[s0.clone(), s2.clone()], &out, &["shard 1 of 3 is missing"]);
+    refused(
+        &[s0.clone(), s2.clone()],
+        &out,
+        &["shard 1 of 3 is missing"],
+    );
     let copy = t.join("copy-of-1");
     copy_dir(&s1, &copy);
     refused(
@@ -214,7 +230,14 @@ fn merge_refuses_shards_that_are_not_one_complete_intact_run() {
     let other_scn = t.join("scn");
     ok(bin()
         .args(["run", other_file.to_str().unwrap(), "-n", REPS])
-        .args(["--daily-replications", DAILY, "-q", "--shard", "1/3", "--out"])
+        .args([
+            "--daily-replications",
+            DAILY,
+            "-q",
+            "--shard",
+            "1/3",
+            "--out",
+        ])
         .arg(&other_scn)
         .output()
         .unwrap());
@@ -274,7 +297,11 @@ fn merge_refuses_shards_that_are_not_one_complete_intact_run() {
         &["daily.bin", "does not match", "(damaged)"],
     );
     // Several problems are reported at once.
-    refused(&[s0.clone(), t.join("nowhere")], &out, &["no such folder", "is missing"]);
+    refused(
+        &[s0.clone(), t.join("nowhere")],
+        &out,
+        &["no such folder", "is missing"],
+    );
     // Merging into a shard folder is refused before anything is read.
     let o = merge(&[s0.clone(), s1.clone(), s2.clone()], &s0, &nc);
     assert_eq!(o.status.code(), Some(2));
@@ -303,7 +330,8 @@ fn shard_index_is_checked_and_read_from_array_variables() {
             serde_json::from_slice(&std::fs::read(dir.join("shard.json")).unwrap()).unwrap();
         (m["shard"].as_u64().unwrap(), m["shards"].as_u64().unwrap())
     };
-    let cases: [(&str, &[(&str, &str)], (u64, u64)); 4] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], (u64, u64));
+    let cases: [Case; 4] = [
         (
             "auto",
             &[
@@ -346,7 +374,9 @@ fn shard_index_is_checked_and_read_from_array_variables() {
     }
     // An array that is not 0-(N-1), without CHOKEPOINT_SHARDS: the count is not N.
     let o = bin()
-        .args(["run", SCENARIO, "-n", "40", "-q", "--shard", "auto", "--out"])
+        .args([
+            "run", SCENARIO, "-n", "40", "-q", "--shard", "auto", "--out",
+        ])
         .arg(t.join("bad"))
         .envs([
             ("SLURM_ARRAY_TASK_ID", "5"),
@@ -387,7 +417,11 @@ fn a_killed_shard_is_not_finished_and_running_it_again_finishes_it() {
     child.wait().unwrap();
     assert!(partial.exists(), "the shard never started its spill file");
     assert!(!d.join("shard.json").exists());
-    let o = merge(&[d.clone()], &tmp.path().join("m"), &["--no-charts"]);
+    let o = merge(
+        std::slice::from_ref(&d),
+        &tmp.path().join("m"),
+        &["--no-charts"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a finished shard"));
     // The same command again finishes it; once more, it has nothing to do.
@@ -407,8 +441,21 @@ fn sweep_shards_then_a_final_call_give_the_unsplit_sweep() {
     let tmp = tempfile::tempdir().unwrap();
     let sweep = |out: &Path, extra: &[&str]| {
         ok(bin()
-            .args(["sweep", SCENARIO, "--vary", "material.ndpr.stockpile_days=0..120:7"])
-            .args(["-n", "150", "--strategy", "baseline", "--no-charts", "-q", "--out"])
+            .args([
+                "sweep",
+                SCENARIO,
+                "--vary",
+                "material.ndpr.stockpile_days=0..120:7",
+            ])
+            .args([
+                "-n",
+                "150",
+                "--strategy",
+                "baseline",
+                "--no-charts",
+                "-q",
+                "--out",
+            ])
             .arg(out)
             .args(extra)
             .output()
@@ -420,7 +467,10 @@ fn sweep_shards_then_a_final_call_give_the_unsplit_sweep() {
     // Shards 0 and 2 of 3 only: the final call evaluates shard 1's points itself.
     sweep(&split, &["--shard", "0/3"]);
     sweep(&split, &["--shard", "2/3"]);
-    assert!(!split.join("sweep.csv").exists(), "a shard writes only points");
+    assert!(
+        !split.join("sweep.csv").exists(),
+        "a shard writes only points"
+    );
     let points = |d: &Path| {
         listing(&d.join("points"))
             .into_iter()
@@ -428,8 +478,7 @@ fn sweep_shards_then_a_final_call_give_the_unsplit_sweep() {
             .count()
     };
     assert_eq!(points(&split), 5); // 0..2 and 4..7 of 7 points
-    let last = sweep(&split, &[]);
-    let _ = last;
+    sweep(&split, &[]);
     for f in ["sweep.csv", "sweep.json"] {
         assert!(
             std::fs::read(full.join(f)).unwrap() == std::fs::read(split.join(f)).unwrap(),

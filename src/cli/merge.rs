@@ -114,7 +114,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let staging = args.out.join(STAGING);
     let written = pool.install(|| {
         stage(&staging, |dir| {
-            write_all(dir, &scn, (&result, &daily, &summary), &info, &set.scenario_bytes, &args)
+            write_all(
+                dir,
+                &scn,
+                (&result, &daily, &summary),
+                &info,
+                &set.scenario_bytes,
+                &args,
+            )
         })
     })?;
     let written = swap_in(&staging, &args.out, &written)?;
@@ -142,7 +149,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .filter(|p| p.components().count() == 1)
             .map(|p| p.display().to_string())
             .collect();
-        println!("\nWritten to {}/:\n  {}", args.out.display(), top.join(", "));
+        println!(
+            "\nWritten to {}/:\n  {}",
+            args.out.display(),
+            top.join(", ")
+        );
     }
     Ok(())
 }
@@ -159,8 +170,7 @@ fn write_all(
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
     let bands = daily_bands(daily);
-    let mut written =
-        report::write_run_outputs(out, scn, result, summary, Some(&bands[..]), info)?;
+    let mut written = report::write_run_outputs(out, scn, result, summary, Some(&bands[..]), info)?;
     written.insert(0, copy);
     if !args.no_charts {
         let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;

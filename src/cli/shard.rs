@@ -78,9 +78,8 @@ pub fn resolve(spec: &str) -> Result<(u64, u64), CliError> {
         let n = match (n_given, env_u64(COUNT_VAR)?) {
             (Some(n), _) | (None, Some(n)) => n,
             (None, None) if var == "SLURM_ARRAY_TASK_ID" => {
-                let count = env_u64("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
-                    bad("--shard auto: SLURM_ARRAY_TASK_COUNT is not set".into())
-                })?;
+                let count = env_u64("SLURM_ARRAY_TASK_COUNT")?
+                    .ok_or_else(|| bad("--shard auto: SLURM_ARRAY_TASK_COUNT is not set".into()))?;
                 let (lo, hi) = (
                     env_u64("SLURM_ARRAY_TASK_MIN")?,
                     env_u64("SLURM_ARRAY_TASK_MAX")?,

@@ -8,10 +8,10 @@ use chokepoint::numfmt;
 use std::path::PathBuf;
 
 use super::{CliError, common};
-use chokepoint::explore::{Observer, Stage, export};
 use chokepoint::explore::sweep::{
     self, PointStore, STAT_COLUMNS, SweepProblem, SweepRequest, SweepRow, metric_columns,
 };
+use chokepoint::explore::{Observer, Stage, export};
 use chokepoint::report::{self, explore::sweep_page};
 use chokepoint::store::PointDir;
 
@@ -103,7 +103,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let pool = common::pool(args.sim.threads)?;
     let n = problem.len();
     if let Some((k, shards)) = shard {
-        return run_shard(&problem, &mut store, &pool, &bars, (k, shards), &out, args.quiet);
+        return run_shard(
+            &problem,
+            &mut store,
+            &pool,
+            &bars,
+            (k, shards),
+            &out,
+            args.quiet,
+        );
     }
     if !args.quiet {
         let done = store.done(n).len();

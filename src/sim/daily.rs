@@ -320,13 +320,7 @@ impl DailyHist {
             Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
         };
         let replications = u64::from_le_bytes(bytes.get(0..8)?.try_into().ok()?);
-        let dims = [
-            h.n_strategies,
-            h.n_materials,
-            h.horizon,
-            N_SERIES,
-            BINS,
-        ];
+        let dims = [h.n_strategies, h.n_materials, h.horizon, N_SERIES, BINS];
         for (i, want) in dims.into_iter().enumerate() {
             if u32_at(8 + 4 * i)? != want {
                 return None;
