@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# Proves the one-node Slurm cluster of scripts/slurm-cluster.sh does what the shard runs
-# need (deploy/slurm/), with no chokepoint in the loop:
+# The Slurm test of CI (.ci/run): on the one-node Slurm cluster of scripts/slurm-cluster.sh,
 #   1. a 4-task job array (--array=0-3%2) whose tasks each see SLURM_ARRAY_TASK_ID and
 #      SLURM_ARRAY_TASK_COUNT and write one file;
 #   2. a job with --dependency=afterok:<array> that starts only after every task ended and
 #      concatenates their files in index order;
 #   3. a job with --dependency=afterok on a job that fails, which must never start;
-#   4. the templates of deploy/slurm/ through submit.sh, with a stand-in for chokepoint.
-# Exits non-zero, with the jobs' and daemons' logs, on any failure.
+#   4. chokepoint for real: a run of scenarios/tutorial.toml as a 4-task array of shards
+#      plus the merge job (deploy/slurm/submit.sh), and a sweep as a 4-task array plus its
+#      final call (deploy/slurm/chokepoint-sweep.sbatch); the merged files must be
+#      byte-identical to the same run and sweep computed in one process.
+# Exits non-zero, with the jobs' and daemons' logs, on any failure, including a cluster
+# that does not start (never a silent pass).
 #
 #   scripts/slurm-selftest.sh        starts the cluster if needed (slurm-cluster.sh up) and
 #                                    leaves it running
 # Environment (optional):
+#   CHOKEPOINT              the binary under test (default: target/release/chokepoint of
+#                           this checkout; build it first with cargo build --release)
 #   SLURM_SELFTEST_DIR      work folder, absolute, on a file system the jobs see (default: a
 #                           new folder under /tmp, removed when the test passes)
-#   SLURM_SELFTEST_TIMEOUT  seconds to wait for the jobs (default 120)
+#   SLURM_SELFTEST_TIMEOUT  seconds to wait for each group of jobs (default 300)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TIMEOUT=${SLURM_SELFTEST_TIMEOUT:-120}
+REPO=$(cd "$HERE/.." && pwd)
+TIMEOUT=${SLURM_SELFTEST_TIMEOUT:-300}
+CHOKEPOINT=${CHOKEPOINT:-$REPO/target/release/chokepoint}
 TASKS=4
 THROTTLE=2
 
@@ -36,6 +43,9 @@ else
     KEEP=0
 fi
 rm -rf "$WORK/parts" "$WORK/times" "$WORK/logs" "$WORK/merged.txt" "$WORK/must-not-exist"
+# Set early, so that a failure before the chokepoint jobs are submitted can name them.
+T_ARRAY='' T_MERGE='' S_ARRAY='' S_FINAL=''
+
 mkdir -p "$WORK/parts" "$WORK/times" "$WORK/logs"
 
 ARRAY_ID='' MERGE_ID='' FAIL_ID='' NEVER_ID=''
@@ -57,7 +67,7 @@ check() {
 show_failure() {
     local f
     say "work folder: $WORK"
-    for f in "$WORK"/logs/* "$WORK"/template-run/logs/*; do
+    for f in "$WORK"/logs/* "$WORK"/run/logs/* "$WORK"/sweep/logs/*; do
         [[ -e $f ]] || continue
         printf '\n----- %s -----\n' "$f" >&2
         cat "$f" >&2
@@ -190,61 +200,76 @@ check "dependant of the failing job never ran" \
     test "$(job_states "$NEVER_ID")" = PENDING -a ! -e "$WORK/must-not-exist"
 scancel "$NEVER_ID" || true
 
-# Part 2: the templates of deploy/slurm/, through submit.sh, with a stand-in for chokepoint
-# that records its arguments (and makes the shard folder, as the real one will), so the
-# index -> --shard mapping, the threads, the paths and the merge call are checked here.
-# The real run and merge are tested byte for byte against an unsplit run by the shard test.
-OUT=$WORK/template-run
-rm -rf "$OUT" "$WORK/calls"
-mkdir -p "$WORK/calls"
-cat >"$WORK/stub-chokepoint" <<EOF
-#!/bin/bash
-set -euo pipefail
-if [[ \$1 == run ]]; then
-    tag=run-\$SLURM_ARRAY_TASK_ID
-    sleep 1
-    mkdir -p "$OUT/shards/\$SLURM_ARRAY_TASK_ID"
-else
-    tag=\$1
-fi
-printf '%s\n' "\$@" >"$WORK/calls/\$tag"
-EOF
-chmod +x "$WORK/stub-chokepoint"
-scenario=$(cd "$HERE/.." && pwd)/scenarios/tutorial.toml
-ids=$(CHOKEPOINT=$WORK/stub-chokepoint \
-    CHOKEPOINT_SHARD_SBATCH="--cpus-per-task=1 --mem=256M" \
-    CHOKEPOINT_MERGE_SBATCH="--cpus-per-task=1 --mem=256M" \
-    "$HERE/../deploy/slurm/submit.sh" "$scenario" "$OUT" $TASKS $THROTTLE -- --seed 7)
+# Part 2: chokepoint for real, through the templates of deploy/slurm/. A run split into
+# TASKS shards (submit.sh: job array + merge job with afterok) and a sweep split into TASKS
+# parts (chokepoint-sweep.sbatch as an array, then as the final job with afterok) must give
+# the bytes of the same run and sweep computed here in one process.
+[[ -x $CHOKEPOINT ]] || {
+    say "error: no chokepoint binary at $CHOKEPOINT (cargo build --release, or set CHOKEPOINT)"
+    exit 1
+}
+scenario=$REPO/scenarios/tutorial.toml
+RUN_ARGS=(--replications 6003 --seed 7)
+SWEEP_ARGS=(--vary material.ndpr.stockpile_days=0..140:8 --strategy baseline,stockpile_180
+    --replications 400 --seed 7 --no-charts)
+OUT=$WORK/run
+SWEEP_OUT=$WORK/sweep
+rm -rf "$OUT" "$SWEEP_OUT" "$WORK/unsplit-run" "$WORK/unsplit-sweep"
+t_unsplit=$SECONDS
+"$CHOKEPOINT" run "$scenario" "${RUN_ARGS[@]}" --out "$WORK/unsplit-run" --quiet --no-charts
+"$CHOKEPOINT" sweep "$scenario" "${SWEEP_ARGS[@]}" --out "$WORK/unsplit-sweep" --quiet
+say "unsplit run and sweep computed in $((SECONDS - t_unsplit))s"
+
+ids=$(CHOKEPOINT=$CHOKEPOINT \
+    CHOKEPOINT_SHARD_SBATCH="--cpus-per-task=1 --mem=1G" \
+    CHOKEPOINT_MERGE_SBATCH="--cpus-per-task=2 --mem=2G" \
+    "$REPO/deploy/slurm/submit.sh" "$scenario" "$OUT" $TASKS $THROTTLE -- "${RUN_ARGS[@]}")
 read -r T_ARRAY T_MERGE <<<"$ids"
-# Read now, while the shards (a second each) still run: Slurm clears a job's dependency
-# once it is met, and on this node the scheduler would start the merge after the shards
-# anyway (they were queued first), so its order alone would not show a missing dependency.
+# Read now, while the shards still run: Slurm clears a job's dependency once it is met.
 merge_dependency=$(job_field "$T_MERGE" Dependency)
-say "submitted template array $T_ARRAY and merge $T_MERGE"
-ARRAY_ID+=" $T_ARRAY" MERGE_ID+=" $T_MERGE"
+mkdir -p "$SWEEP_OUT/logs"
+S_ARRAY=$(CHOKEPOINT=$CHOKEPOINT sbatch --parsable --array=0-$((TASKS - 1))%$THROTTLE \
+    --cpus-per-task=1 --mem=1G --output="$SWEEP_OUT/logs/sweep-%A_%a.out" \
+    "$REPO/deploy/slurm/chokepoint-sweep.sbatch" "$SWEEP_OUT" "$scenario" "${SWEEP_ARGS[@]}")
+S_FINAL=$(CHOKEPOINT=$CHOKEPOINT sbatch --parsable --dependency=afterok:"$S_ARRAY" \
+    --kill-on-invalid-dep=yes --cpus-per-task=1 --mem=1G \
+    --output="$SWEEP_OUT/logs/final-%j.out" \
+    "$REPO/deploy/slurm/chokepoint-sweep.sbatch" "$SWEEP_OUT" "$scenario" "${SWEEP_ARGS[@]}")
+say "submitted run shards $T_ARRAY and merge $T_MERGE; sweep parts $S_ARRAY and final call $S_FINAL"
+ARRAY_ID+=" $T_ARRAY $S_ARRAY" MERGE_ID+=" $T_MERGE $S_FINAL"
 deadline=$((SECONDS + TIMEOUT))
-until all_final "$T_ARRAY" && all_final "$T_MERGE"; do
+until all_final "$T_ARRAY" && all_final "$T_MERGE" && all_final "$S_ARRAY" && all_final "$S_FINAL"; do
     if ((SECONDS >= deadline)); then
-        say "error: template jobs not finished after ${TIMEOUT}s"
+        say "error: chokepoint jobs not finished after ${TIMEOUT}s"
         show_failure
-        scancel "$T_ARRAY" "$T_MERGE" 2>/dev/null || true
+        scancel "$T_ARRAY" "$T_MERGE" "$S_ARRAY" "$S_FINAL" 2>/dev/null || true
         exit 1
     fi
     sleep 1
 done
-check "template: merge job waits on the array (Dependency=$merge_dependency)" \
+say "chokepoint jobs done after $((SECONDS - deadline + TIMEOUT))s"
+check "run: merge job waits on the array (Dependency=$merge_dependency)" \
     test "$merge_dependency" = "afterok:${T_ARRAY}_*(unfulfilled)"
-check "template: $TASKS shards and the merge COMPLETED" \
+check "run: $TASKS shards and the merge COMPLETED" \
     test "$(job_states "$T_ARRAY" | grep -c '^COMPLETED$') $(job_states "$T_MERGE")" = "$TASKS COMPLETED"
-shard_list=
 for ((i = 0; i < TASKS; i++)); do
-    check "template: shard $i ran 'run SCENARIO --shard $i/$TASKS --out OUT/shards/$i --threads 1 ...'" \
-        test "$(tr '\n' ' ' <"$WORK/calls/run-$i" 2>/dev/null)" \
-        = "run $scenario --shard $i/$TASKS --out $OUT/shards/$i --threads 1 --quiet --seed 7 "
-    shard_list+="$OUT/shards/$i "
+    check "run: shard $i wrote OUT/shards/$i/shard.json as shard $i of $TASKS" \
+        grep -q "\"shard\": $i," "$OUT/shards/$i/shard.json"
 done
-check "template: merge ran 'merge OUT/shards/0..$((TASKS - 1)) --out OUT'" \
-    test "$(tr '\n' ' ' <"$WORK/calls/merge" 2>/dev/null)" = "merge ${shard_list}--out $OUT "
+for f in summary.json summary.csv replications.csv daily.csv; do
+    check "run: merged $f is byte-identical to the unsplit run's" \
+        cmp "$WORK/unsplit-run/$f" "$OUT/$f"
+done
+check "run: the merge wrote run.json and report.html" test -s "$OUT/run.json" -a -s "$OUT/report.html"
+check "sweep: $TASKS parts and the final call COMPLETED" \
+    test "$(job_states "$S_ARRAY" | grep -c '^COMPLETED$') $(job_states "$S_FINAL")" = "$TASKS COMPLETED"
+computed=$(cat "$SWEEP_OUT"/logs/sweep-*.out 2>/dev/null | sed -n 's/^Shard [0-9]*\/[0-9]*: \([0-9]*\) points computed now.*/\1/p' |
+    awk '{n += $1} END {print n + 0}')
+check "sweep: the $TASKS parts computed all 8 points (saw $computed)" test "$computed" -eq 8
+for f in sweep.csv sweep.json; do
+    check "sweep: $f is byte-identical to the unsplit sweep's" \
+        cmp "$WORK/unsplit-sweep/$f" "$SWEEP_OUT/$f"
+done
 
 if ((failed > 0)); then
     show_failure

@@ -26,6 +26,9 @@
 //!   the [`explore::sweep::PointStore`] trait.
 //! - [`spill`]: per-replication metrics on disk, block by block, column-major and
 //!   checksummed, so memory does not grow with replications (`docs/storage.md`). Uses `sim`.
+//! - [`shard`]: shards of a run (a fixed partition of its replications, a folder per
+//!   shard with its spill file, daily histograms and `shard.json`) and the checks that
+//!   let `merge` combine them into the unsplit run's files. Uses `sim`, `spill`, `report`.
 //!
 //! - [`backtest`]: replays of recorded episodes (`scenarios/backtests/`) against their
 //!   recorded outcomes, and the `docs/backtests.md` page. Uses `scenario`, `sim`, `stats`.
@@ -46,6 +49,7 @@ pub mod model;
 pub mod numfmt;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod spill;
 pub mod stats;

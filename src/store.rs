@@ -91,7 +91,10 @@ impl PointDir {
                         .and_then(|h| h.as_str())
                         .map(String::from)
                 });
-            if old.as_deref() != Some(problem.hash()) {
+            // A folder without spec.json and without points is being started by another
+            // shard of the same sweep (`sweep --shard`), or was left empty: not a mismatch.
+            let empty = old.is_none() && !has_points(dir);
+            if old.as_deref() != Some(problem.hash()) && !empty {
                 if !fresh {
                     return Err(StoreError::Mismatch {
                         dir: dir.to_path_buf(),
@@ -106,7 +109,19 @@ impl PointDir {
         let spec_json = serde_json::json!({ "spec_hash": problem.hash(), "spec": problem.spec });
         let mut text = serde_json::to_string_pretty(&spec_json).unwrap_or_default();
         text.push('\n');
-        write_atomic(&spec_file, text.as_bytes())?;
+        // Shards of one sweep open the folder at once: leave a right spec.json alone, and
+        // write a missing one through a temporary file of this process's own.
+        if std::fs::read(&spec_file).ok().as_deref() != Some(text.as_bytes()) {
+            let own = dir.join(format!(".{SPEC_FILE}.{}.tmp", std::process::id()));
+            write_atomic(&own, text.as_bytes())?;
+            std::fs::rename(&own, &spec_file).map_err(|source| {
+                let _ = std::fs::remove_file(&own);
+                StoreError::Write(ReportError::Rename {
+                    path: spec_file.clone(),
+                    source,
+                })
+            })?;
+        }
         Ok(PointDir {
             dir: dir.to_path_buf(),
             columns: problem.spec.columns(),
@@ -118,6 +133,17 @@ impl PointDir {
     pub fn point_path(&self, index: usize) -> PathBuf {
         self.dir.join(format!("point-{index:06}.csv"))
     }
+}
+
+/// Whether `dir` holds any point file.
+fn has_points(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("point-") && name.ends_with(".csv")
+        })
+    })
 }
 
 fn boxed(e: StoreError) -> ExploreError {

@@ -20,8 +20,6 @@
 # sbatch's own SBATCH_* variables (SBATCH_ACCOUNT, SBATCH_PARTITION, ...) apply to both.
 #
 # Prints the array's and the merge job's ids ("ARRAY MERGE") on stdout.
-#
-# PLANNED INTERFACE: `--shard` and `merge` are being implemented (issue 11).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -9,10 +9,12 @@ mod backtest;
 mod common;
 mod error;
 mod exposure;
+mod merge;
 mod report;
 mod run;
 mod schema;
 mod sensitivity;
+mod shard;
 mod size;
 mod sweep;
 mod validate;
@@ -54,6 +56,15 @@ enum Command {
 chokepoint run scenarios/tutorial.toml --replications 2000 --seed 7 --out output/try\n  \
 chokepoint run scenarios/tutorial.toml --threads 1 --quiet")]
     Run(run::Args),
+    /// Merge the shard folders of `run --shard K/N` into the files of the unsplit run.
+    #[command(after_help = "Examples:\n  \
+chokepoint run scenarios/bench.toml --shard 0/2 --out out/bench/shards/0\n  \
+chokepoint run scenarios/bench.toml --shard 1/2 --out out/bench/shards/1\n  \
+chokepoint merge out/bench/shards/* --out out/bench\n\n\
+The merged summary.json, summary.csv, replications.csv and daily.csv are byte-identical \
+to those of the unsplit run. Exit codes: 0 merged, 1 failure (I/O), 2 the folders are not \
+the complete, intact shards of one run (nothing written).")]
+    Merge(merge::Args),
     /// Re-render the charts and report.html of a run from its saved files, without
     /// simulating.
     #[command(after_help = "Example:\n  chokepoint report output/tutorial --format svg")]
@@ -102,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Run(args) => run::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Report(args) => report::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Size(args) => size::run(args),

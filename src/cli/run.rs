@@ -45,6 +45,12 @@ pub struct Args {
     /// fits 100 columns, with the paired differences in a second table.
     #[arg(long)]
     pub wide: bool,
+    /// Simulate only shard K of N (K from 0 to N-1) into a shard folder (default
+    /// output/<scenario-file-stem>/shards/<K>/) for `chokepoint merge`; 'auto/N' or 'auto'
+    /// takes K from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX
+    /// (and N from CHOKEPOINT_SHARDS or SLURM_ARRAY_TASK_COUNT).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Width the terminal table fits without `--wide`.
@@ -53,8 +59,8 @@ pub const TABLE_COLUMNS: usize = 100;
 /// Progress on stderr with indicatif, shown only once a run has taken longer than
 /// [`SHOW_AFTER`] (so instant runs print no bar) and only when stderr is a terminal
 /// (indicatif hides it otherwise, which keeps logs clean).
-struct Bar {
-    bar: ProgressBar,
+pub(super) struct Bar {
+    pub(super) bar: ProgressBar,
     start: Instant,
     quiet: bool,
     shown: std::sync::atomic::AtomicBool,
@@ -62,7 +68,7 @@ struct Bar {
 
 impl Bar {
     /// A hidden bar over `replications` futures, started at `start`.
-    fn new(name: &str, replications: u64, start: Instant, quiet: bool) -> Bar {
+    pub(super) fn new(name: &str, replications: u64, start: Instant, quiet: bool) -> Bar {
         let bar = ProgressBar::with_draw_target(Some(replications), ProgressDrawTarget::hidden());
         bar.set_style(
             ProgressStyle::with_template(
@@ -119,7 +125,7 @@ impl Progress for Bar {
 }
 
 /// Loads the scenario named on the command line, or the embedded flagship.
-fn load(args: &Args) -> Result<(Scenario, String, Vec<u8>, String), ScenarioError> {
+pub(super) fn load(args: &Args) -> Result<(Scenario, String, Vec<u8>, String), ScenarioError> {
     match &args.scenario {
         Some(path) => {
             let bytes = std::fs::read(path)
@@ -203,6 +209,9 @@ fn write_all<R: Replications + ?Sized>(
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), CliError> {
+    if let Some(spec) = &args.shard {
+        return super::shard::run(&args, spec);
+    }
     let (scn, scenario_path, bytes, stem) = load(&args)?;
     if !args.quiet {
         super::validate::print_warnings(&scn);

@@ -8,10 +8,10 @@ use chokepoint::numfmt;
 use std::path::PathBuf;
 
 use super::{CliError, common};
-use chokepoint::explore::export;
 use chokepoint::explore::sweep::{
     self, PointStore, SweepColumn, SweepProblem, SweepRequest, SweepRow,
 };
+use chokepoint::explore::{Observer, Stage, export};
 use chokepoint::report::{self, explore::sweep_page};
 use chokepoint::sim::Metric;
 use chokepoint::stats::StatColumn;
@@ -64,6 +64,11 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Evaluate only part K of N of the points (K from 0 to N-1) into OUT/points/ and
+    /// write nothing else; a last call without --shard evaluates what is missing and
+    /// writes the results. 'auto/N' or 'auto' read the array index (see `run --shard`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Runs the command.
@@ -81,12 +86,35 @@ pub fn run(args: Args) -> Result<(), CliError> {
         target: args.target.clone(),
         source: loaded.source(),
     };
+    let shard = match &args.shard {
+        Some(spec) if args.fresh => {
+            return Err(CliError::BadInput(format!(
+                "--shard {spec} with --fresh would discard the points of the other shards; \
+                 remove the old folder (or run once with --fresh and no --shard) first"
+            )));
+        }
+        Some(spec) => Some(super::shard::resolve(spec)?),
+        None => None,
+    };
     let problem = SweepProblem::new(&loaded.doc, &req, &bars)?;
     let out = common::out_dir(&args.out, &loaded.stem, "sweep");
-    common::note_replaced(&out, "sweep");
+    if shard.is_none() {
+        common::note_replaced(&out, "sweep");
+    }
     let mut store = PointDir::open(&out.join("points"), &problem, args.fresh)?;
     let pool = common::pool(args.sim.threads)?;
     let n = problem.len();
+    if let Some((k, shards)) = shard {
+        return run_shard(
+            &problem,
+            &mut store,
+            &pool,
+            &bars,
+            (k, shards),
+            &out,
+            args.quiet,
+        );
+    }
     if !args.quiet {
         let done = store.done(n).len();
         eprintln!(
@@ -124,6 +152,54 @@ pub fn run(args: Args) -> Result<(), CliError> {
              (finished points kept in points/)",
             result.computed,
             result.reused,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `sweep --shard K/N`: evaluates the points of part K (a contiguous range of the
+/// point indices, [`chokepoint::shard::shard_range`]) that the store lacks, and stops.
+fn run_shard(
+    problem: &SweepProblem,
+    store: &mut PointDir,
+    pool: &rayon::ThreadPool,
+    bars: &common::Bars,
+    (k, shards): (u64, u64),
+    out: &std::path::Path,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let range = chokepoint::shard::shard_range(problem.len() as u64, k, shards);
+    let indices = range.start as usize..range.end as usize;
+    let done = indices.clone().filter(|&i| store.contains(i)).count();
+    if !quiet {
+        eprintln!(
+            "{} — shard {k}/{shards}: points {}..{} of {} × {} futures, seed {}{}",
+            problem.base().name,
+            indices.start,
+            indices.end,
+            problem.len(),
+            problem.spec.replications,
+            problem.spec.seed,
+            if done > 0 {
+                format!(", resuming: {done} already done")
+            } else {
+                String::new()
+            }
+        );
+    }
+    bars.stage(&Stage::Sweep {
+        points: indices.len(),
+        done,
+    });
+    let computed = pool.install(|| sweep::compute(problem, indices.clone(), store, bars));
+    bars.finish();
+    let computed = computed?;
+    if !quiet {
+        println!(
+            "Shard {k}/{shards}: {computed} points computed now, {done} reused, in {}/points/.\n\
+             When every shard is done, run the same command without --shard: it evaluates \
+             any point still missing and writes sweep.csv.",
             out.display()
         );
     }

@@ -282,6 +282,68 @@ impl DailyHist {
         self.hi[slot][si]
     }
 
+    /// The counts, extremes and replication count as bytes (little-endian): the exact,
+    /// mergeable state of the histograms, for a shard's `daily.bin`. The ranges are not
+    /// stored: they follow from the scenario ([`DailyHist::from_bytes`] takes it).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            8 + 4 * 5 + self.counts.len() * 4 + self.ext.len() * 2 * N_SERIES * 8,
+        );
+        out.extend_from_slice(&self.replications.to_le_bytes());
+        for v in [
+            self.n_strategies,
+            self.n_materials,
+            self.horizon,
+            N_SERIES,
+            BINS,
+        ] {
+            out.extend_from_slice(&(v as u32).to_le_bytes());
+        }
+        for c in &self.counts {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        for e in &self.ext {
+            for v in e.lo.iter().chain(&e.hi) {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Histograms of `scn` from the bytes of [`DailyHist::to_bytes`]; `None` when they
+    /// are not the histograms of a scenario of this shape (strategies, materials,
+    /// horizon, bins) or their length is wrong.
+    pub fn from_bytes(scn: &Scenario, bytes: &[u8]) -> Option<DailyHist> {
+        let mut h = DailyHist::new(scn);
+        let u32_at = |at: usize| -> Option<usize> {
+            Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
+        };
+        let replications = u64::from_le_bytes(bytes.get(0..8)?.try_into().ok()?);
+        let dims = [h.n_strategies, h.n_materials, h.horizon, N_SERIES, BINS];
+        for (i, want) in dims.into_iter().enumerate() {
+            if u32_at(8 + 4 * i)? != want {
+                return None;
+            }
+        }
+        let mut at = 8 + 4 * dims.len();
+        let len = at + h.counts.len() * 4 + h.ext.len() * 2 * N_SERIES * 8;
+        if bytes.len() != len {
+            return None;
+        }
+        for c in h.counts.iter_mut() {
+            *c = u32::from_le_bytes(bytes[at..at + 4].try_into().ok()?);
+            at += 4;
+        }
+        for e in h.ext.iter_mut() {
+            for v in e.lo.iter_mut().chain(e.hi.iter_mut()) {
+                *v = f64::from_le_bytes(bytes[at..at + 8].try_into().ok()?);
+                at += 8;
+            }
+        }
+        h.replications = replications;
+        Some(h)
+    }
+
     /// Number of strategies.
     pub fn n_strategies(&self) -> usize {
         self.n_strategies

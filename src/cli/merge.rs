@@ -1,0 +1,245 @@
+//! The `merge` command: the shard folders of `run --shard K/N` → exactly the files of the
+//! unsplit run (`summary.json`, `summary.csv`, `replications.csv`, `daily.csv`,
+//! `scenario.toml`, `run.json`, charts and `report.html`).
+//!
+//! The shards are checked first ([`chokepoint::shard::open_shards`]: one run, every K of
+//! N once, intact files; every problem at once, exit code 2). Everything is written into
+//! a staging folder `OUT/.merge-staging/` and moved into `OUT` only once all of it is
+//! written (`run.json` last), so a refused or failed merge leaves `OUT` as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use chokepoint::charts::ChartData;
+use chokepoint::model::Scenario;
+use chokepoint::report::{self, ChartFormats, RunInfo};
+use chokepoint::scenario;
+use chokepoint::shard::{self, ShardSet};
+use chokepoint::sim::DailyHist;
+use chokepoint::spill::{SpillChain, SpillError};
+use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
+
+use super::CliError;
+use super::shard::shard_error;
+
+/// Arguments of `merge`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The shard folders of one run (written by `run --shard K/N`), all N of them, in
+    /// any order.
+    #[arg(value_name = "SHARD_DIR", required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the merged results (may hold the shard folders, e.g. OUT/shards/*).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads (default: SLURM_CPUS_PER_TASK when set, else all cores). Results do
+    /// not depend on it.
+    #[arg(short = 'j', long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub threads: Option<u64>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Skip the charts (charts/) and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Chart files to write beside report.html: svg, png, or svg,png.
+    #[arg(long, value_name = "LIST", default_value = "svg,png")]
+    pub format: ChartFormats,
+    /// Print the full terminal table, one line per row.
+    #[arg(long)]
+    pub wide: bool,
+}
+
+/// Name of the staging folder inside the output folder.
+pub const STAGING: &str = ".merge-staging";
+
+/// The merged run's replications: the shards' spill files, in shard order, read as one
+/// chain (docs/storage.md §5), so memory holds the columns a statistic reads, never the
+/// rows of every replication.
+fn merged_replications(set: &ShardSet, scn: &Scenario) -> Result<SpillChain, CliError> {
+    SpillChain::new(set.spills(scn).map_err(shard_error)?).map_err(read_error)
+}
+
+/// A spill file that fails while it is read (its crc32s were checked before the merge
+/// started, so it changed or vanished meanwhile): damaged input, exit code 2.
+fn read_error(e: SpillError) -> CliError {
+    match e {
+        SpillError::Corrupt { .. } => CliError::BadInput(format!("{e}; nothing was written")),
+        SpillError::Io { .. } => CliError::Failure(format!("{e}; nothing was written")),
+    }
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let t0 = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    if args.out.join(shard::SHARD_FILE).exists() {
+        return Err(CliError::BadInput(format!(
+            "--out {}: that is a shard folder; merge into another folder (e.g. its parent)",
+            args.out.display()
+        )));
+    }
+    let set = shard::open_shards(&args.shards).map_err(shard_error)?;
+    let meta = set.meta().clone();
+    let text = String::from_utf8_lossy(&set.scenario_bytes).into_owned();
+    let scn = scenario::parse_scenario(&meta.scenario_path, &text)?;
+    let pool = super::common::pool(args.threads)?;
+    let n_threads = super::common::thread_count(args.threads);
+    let result = merged_replications(&set, &scn)?;
+    let daily = set.daily(&scn).map_err(shard_error)?;
+    let summary = pool
+        .install(|| Summary::from_run(&scn, &result, meta.seed))
+        .map_err(read_error)?;
+    let info = RunInfo {
+        chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
+        git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(str::to_string),
+        scenario_path: meta.scenario_path.clone(),
+        scenario_sha256: meta.scenario_sha256.clone(),
+        seed: meta.seed,
+        first_replication: 0,
+        replications: meta.replications,
+        threads: n_threads,
+        // The simulation's time, summed over the shards (they may have run in parallel).
+        wall_time_s: set.shards.iter().map(|s| s.meta.wall_time_s).sum(),
+        command_line: std::env::args().collect(),
+        rand_version: report::RAND_VERSION.to_string(),
+        rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
+        started_at: set
+            .shards
+            .iter()
+            .map(|s| s.meta.started_at.clone())
+            .min()
+            .unwrap_or(started_at),
+    };
+    let staging = args.out.join(STAGING);
+    let written = pool.install(|| {
+        stage(&staging, |dir| {
+            write_all(
+                dir,
+                &scn,
+                (&result, &daily, &summary),
+                &info,
+                &set.scenario_bytes,
+                &args,
+            )
+        })
+    })?;
+    let written = swap_in(&staging, &args.out, &written)?;
+    if !args.quiet {
+        println!(
+            "{} — {} futures merged from {} shards, seed {}, {} days, {:.1} s\n",
+            scn.name,
+            meta.replications,
+            meta.shards,
+            meta.seed,
+            scn.horizon_days,
+            t0.elapsed().as_secs_f64()
+        );
+        if args.wide {
+            print!("{}", report::terminal_table(&summary));
+        } else {
+            print!(
+                "{}",
+                report::terminal_table_fitted(&summary, super::run::TABLE_COLUMNS)
+            );
+        }
+        let top: Vec<String> = written
+            .iter()
+            .filter_map(|p| p.strip_prefix(&args.out).ok())
+            .filter(|p| p.components().count() == 1)
+            .map(|p| p.display().to_string())
+            .collect();
+        println!(
+            "\nWritten to {}/:\n  {}",
+            args.out.display(),
+            top.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Writes the files of a run into `out` (the same files, in the same order, as `run`).
+fn write_all(
+    out: &Path,
+    scn: &Scenario,
+    (result, daily, summary): (&SpillChain, &DailyHist, &Summary),
+    info: &RunInfo,
+    scenario_bytes: &[u8],
+    args: &Args,
+) -> Result<Vec<PathBuf>, CliError> {
+    let copy = out.join(report::saved::SCENARIO_COPY);
+    report::write_atomic(&copy, scenario_bytes)?;
+    let bands = daily_bands(daily);
+    let mut written = report::write_run_outputs(out, scn, result, summary, Some(&bands[..]), info)?;
+    written.insert(0, copy);
+    if !args.no_charts {
+        let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
+        let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
+            .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
+            .collect::<Result<_, _>>()
+            .map_err(read_error)?;
+        written.extend(report::write_charts_and_report(
+            out,
+            &data,
+            &total_cost,
+            scn,
+            info,
+            args.format,
+        )?);
+    }
+    Ok(written)
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
+    move |e| CliError::Failure(format!("{}: {e}", path.display()))
+}
+
+/// Runs `fill` on a new, empty staging folder; removes the folder if `fill` fails.
+fn stage<F>(staging: &Path, fill: F) -> Result<Vec<PathBuf>, CliError>
+where
+    F: FnOnce(&Path) -> Result<Vec<PathBuf>, CliError>,
+{
+    if staging.exists() {
+        // Left by a merge that was killed: nothing in it is trusted.
+        std::fs::remove_dir_all(staging).map_err(io(staging))?;
+    }
+    std::fs::create_dir_all(staging).map_err(io(staging))?;
+    let out = fill(staging);
+    if out.is_err() {
+        let _ = std::fs::remove_dir_all(staging);
+    }
+    out
+}
+
+/// Moves the staged top-level entries into `out` (replacing what is there; `run.json`
+/// last, so a `run.json` always describes the files beside it), removes the staging
+/// folder, and returns the written paths as they are in `out`.
+fn swap_in(staging: &Path, out: &Path, written: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut names: Vec<std::ffi::OsString> = Vec::new();
+    for p in written {
+        if let Ok(rel) = p.strip_prefix(staging)
+            && let Some(first) = rel.components().next()
+        {
+            let name = first.as_os_str().to_os_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names.sort_by_key(|n| n == "run.json");
+    for name in &names {
+        let (from, to) = (staging.join(name), out.join(name));
+        if to.is_dir() {
+            std::fs::remove_dir_all(&to).map_err(io(&to))?;
+        }
+        std::fs::rename(&from, &to).map_err(io(&to))?;
+    }
+    std::fs::remove_dir_all(staging).map_err(io(staging))?;
+    if let Ok(d) = std::fs::File::open(out) {
+        let _ = d.sync_all();
+    }
+    Ok(written
+        .iter()
+        .map(|p| out.join(p.strip_prefix(staging).unwrap_or(p)))
+        .collect())
+}
