@@ -201,9 +201,10 @@ fn render_all(dir: &Path) -> Vec<PathBuf> {
         vec![
             "sweep".into(),
             "--vary".into(),
-            format!("{ndpr_stock}=0..180:4"),
+            // A dense grid: the heatmap labels every k-th grid value where all do not fit.
+            format!("{ndpr_stock}=0..180:19"),
             "--vary".into(),
-            format!("{ndpr_private}=10..90:3"),
+            format!("{ndpr_private}=10..90:9"),
             "-n".into(),
             "30".into(),
             "-o".into(),

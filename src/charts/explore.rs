@@ -11,7 +11,7 @@
 // Strategies, points and rows index several parallel arrays at once.
 #![allow(clippy::needless_range_loop)]
 
-use super::draw::{Axes, hollow_square, interval, panel, row_label};
+use super::draw::{Axes, Chart, hollow_square, interval, panel, row_label};
 use super::layout::{
     EMPTY, GRID, LegendItem, MUTED, Swatch, bold, fit, font, frame, nice_max, scale, text_at,
     text_width, widen,
@@ -611,6 +611,80 @@ fn distinct(mut v: Vec<f64>) -> Vec<f64> {
     v
 }
 
+/// Every `k`-th of `n` grid values, the fewest skipped so that labels `gap` pixels apart
+/// at `step` pixels per value never run together (`need` = widest label plus a margin).
+fn tick_stride(step: i32, need: i32) -> usize {
+    if step <= 0 {
+        return usize::MAX;
+    }
+    (need.max(1) as usize).div_ceil(step as usize).max(1)
+}
+
+/// Tick marks and labels of a heatmap panel at the grid's own values `xs` (bottom) and `ys`
+/// (left), the values the sweep evaluated, thinned to every k-th one where a panel is too
+/// narrow or short for all of them; `(y0, x0)` are the plot's bottom and left edges.
+fn grid_ticks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    c: &Chart<'_, DB>,
+    s: f64,
+    (xs, ys): (&[f64], &[f64]),
+    (y0, x0): (f64, f64),
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let style = font(s, 17.0);
+    let mark = (6.0 * s).max(2.0) as i32;
+    let axis = MUTED.stroke_width(1);
+    let at = |x: f64, y: f64| c.backend_coord(&(x, y));
+    let step_of = |v: &[f64], f: &dyn Fn(f64) -> i32| {
+        v.windows(2)
+            .map(|w| (f(w[1]) - f(w[0])).abs())
+            .min()
+            .unwrap_or(i32::MAX)
+    };
+    let x_labels: Vec<String> = xs.iter().map(|&v| tick(v)).collect();
+    let widest = x_labels
+        .iter()
+        .map(|t| text_width(root, t, &style))
+        .max()
+        .unwrap_or(0);
+    let kx = tick_stride(step_of(xs, &|x| at(x, y0).0), widest + (12.0 * s) as i32);
+    for (i, (&x, label)) in xs.iter().zip(&x_labels).enumerate() {
+        if i % kx != 0 {
+            continue;
+        }
+        let (px, py) = at(x, y0);
+        root.draw(&PathElement::new(vec![(px, py), (px, py + mark)], axis))?;
+        text_at(
+            root,
+            label,
+            &style,
+            (px, py + mark + (2.0 * s) as i32),
+            HPos::Center,
+            VPos::Top,
+        )?;
+    }
+    let line_h = (17.0 * 1.24 * s) as i32;
+    let ky = tick_stride(step_of(ys, &|y| at(x0, y).1), line_h + (6.0 * s) as i32);
+    for (j, &y) in ys.iter().enumerate() {
+        if j % ky != 0 {
+            continue;
+        }
+        let (px, py) = at(x0, y);
+        root.draw(&PathElement::new(vec![(px - mark, py), (px, py)], axis))?;
+        text_at(
+            root,
+            &tick(y),
+            &style,
+            (px - mark - (3.0 * s) as i32, py),
+            HPos::Right,
+            VPos::Center,
+        )?;
+    }
+    Ok(())
+}
+
 fn sweep_heatmap<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &AnalysisChart,
@@ -723,9 +797,13 @@ where
                 x_desc: if last_row { &x_desc } else { "" },
                 y_desc: if first_col { &y_desc } else { "" },
                 y_area: if first_col { 90.0 } else { 60.0 },
+                // Ticks at the grid's own values, drawn below by `grid_ticks`.
+                x_ticks: false,
+                y_ticks: false,
                 ..Axes::default()
             },
         )?;
+        grid_ticks(root, &c, s, (&xs, &ys), (ey[0], ex[0]))?;
         let cell = |p: &SweepPoint| {
             let i = xs
                 .iter()

@@ -142,6 +142,52 @@ fn sweep_line_heatmap_and_scatter() {
     );
 }
 
+/// The texts of an SVG written by plotters, trimmed.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = &t[t.find('>')? + 1..t.find("</text>")?];
+            Some(body.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn heatmap_ticks_stand_at_the_grid_values() {
+    // A grid off the round numbers: x = 7, 37, ..., 127 and y = 3, 13, ..., 43, so every
+    // automatic tick (0, 20, 50, 100, ...) would differ from a grid value. Cell means are
+    // 18.7 - 3i - 2j - 3k (fraction .7) or 0, so no cell label reads like a grid tick.
+    let mut d = sweep(2, 5);
+    for se in &mut d.series {
+        for p in &mut se.points {
+            p.values[0] += 7.0;
+            p.values[1] += 3.0;
+            let m = p.mean.map(|m| (m - 1.3).max(0.0));
+            p.mean = m;
+        }
+    }
+    let c = chart("sweep_heatmap", "Grid", AnalysisKind::SweepHeatmap(d));
+    let svg = render_svg(&c, DEFAULT_SIZE).unwrap();
+    let texts = svg_texts(&svg);
+    for want in ["7", "37", "67", "97", "127", "3", "13", "23", "33", "43"] {
+        assert!(
+            texts.iter().any(|t| t == want),
+            "no tick at grid value {want}: {texts:?}"
+        );
+    }
+    for auto in ["20", "40", "50", "60", "80", "100", "120", "140", "150"] {
+        assert!(
+            !texts.iter().any(|t| t == auto),
+            "a tick off the grid: {auto}: {texts:?}"
+        );
+    }
+    // A dense grid is thinned to every k-th value, never to values off the grid.
+    assert_eq!(tick_stride(40, 30), 1);
+    assert_eq!(tick_stride(20, 30), 2);
+    assert_eq!(tick_stride(10, 31), 4);
+}
+
 fn size_data() -> SizeData {
     let target = Target::parse("p95(shortfall_pct) <= 1").unwrap();
     let points: Vec<SizePoint> = [0.0f64, 45.0, 87.0, 90.0, 180.0]
