@@ -27,6 +27,10 @@
 //! - [`spill`]: per-replication metrics on disk, block by block, column-major and
 //!   checksummed, so memory does not grow with replications (`docs/storage.md`). Uses `sim`.
 //!
+//! - [`staging`]: all-or-nothing output folders (a staging folder beside the target,
+//!   swapped in by one rename) and the cleanup of an interrupted process. File system
+//!   only.
+//!
 //! - [`backtest`]: replays of recorded episodes (`scenarios/backtests/`) against their
 //!   recorded outcomes, and the `docs/backtests.md` page. Uses `scenario`, `sim`, `stats`.
 //!
@@ -48,5 +52,6 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod spill;
+pub mod staging;
 pub mod stats;
 pub mod store;

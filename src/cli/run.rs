@@ -47,6 +47,10 @@ pub struct Args {
     pub wide: bool,
 }
 
+/// Environment variable (tests only): panic in a worker thread before the outputs are
+/// written, to check that a panic exits with code 70 and leaves no folder behind.
+pub const FAULT_PANIC_ENV: &str = "CHOKEPOINT_FAULT_PANIC";
+
 /// Width the terminal table fits without `--wide`.
 pub const TABLE_COLUMNS: usize = 100;
 
@@ -81,13 +85,13 @@ impl Bar {
     }
 }
 
-/// Prints the files written: those at the top of the folder by name, chart files
-/// counted.
-fn print_written(out: &Path, written: &[PathBuf]) {
+/// Prints the files written into `base` (the staging folder of `out`): those at the
+/// top of the folder by name, chart files counted.
+fn print_written(out: &Path, base: &Path, written: &[PathBuf]) {
     let mut top = Vec::new();
     let mut charts = 0;
     for p in written {
-        let shown = p.strip_prefix(out).unwrap_or(p);
+        let shown = p.strip_prefix(base).unwrap_or(p);
         if shown.components().count() > 1 {
             charts += 1;
         } else {
@@ -157,6 +161,9 @@ fn write_all(
     // The scenario copy first and run.json (inside write_run_outputs) last of the data
     // files, so a run.json always describes the files beside it; charts and the report
     // come after and can be re-rendered from those files by `chokepoint report`.
+    if std::env::var_os(FAULT_PANIC_ENV).is_some() {
+        panic!("{FAULT_PANIC_ENV} is set (fault injection for the tests)");
+    }
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
     // The daily bands feed both daily.csv and the fan charts: computed once.
@@ -194,6 +201,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .unwrap_or_else(|| Path::new("output").join(&stem));
     let n_threads = super::common::thread_count(args.sim.threads);
     let pool = super::common::pool(args.sim.threads)?;
+    // Every file goes into a staging folder beside `out`, swapped in at the end: the
+    // folder is wholly the old run or wholly this one, whatever happens.
+    let staging = super::common::stage(&out)?;
 
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let t0 = Instant::now();
@@ -229,8 +239,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written =
-        pool.install(|| write_all(&out, &scn, &result, &summary, &info, &bytes, &args))?;
+    let written = pool.install(|| {
+        write_all(
+            staging.dir(),
+            &scn,
+            &result,
+            &summary,
+            &info,
+            &bytes,
+            &args,
+        )
+    })?;
+    let base = staging.dir().to_path_buf();
+    staging.commit()?;
     if !args.quiet {
         let facts = format!(
             "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",
@@ -247,7 +268,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
         }
-        print_written(&out, &written);
+        print_written(&out, &base, &written);
     }
     Ok(())
 }

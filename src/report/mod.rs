@@ -32,7 +32,7 @@ use crate::model::Scenario;
 use crate::sim::RunResult;
 use crate::stats::{DailyBand, Summary};
 use rayon::prelude::*;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -102,23 +102,33 @@ where
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(|source| ReportError::CreateDir {
-        path: dir.clone(),
-        source,
-    })?;
     let tmp = temp_path(path);
+    // Created and renamed through `staging`, which tracks the temporary file so that
+    // an interrupted process removes it.
+    let file = crate::staging::create_temp(&dir, &tmp).map_err(|(folder, source)| {
+        if folder {
+            ReportError::CreateDir {
+                path: dir.clone(),
+                source,
+            }
+        } else {
+            ReportError::Write {
+                path: tmp.clone(),
+                source,
+            }
+        }
+    })?;
     let result = (|| -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        let mut w = BufWriter::with_capacity(1 << 16, file);
         fill(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()
     })();
     if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
+        let _ = crate::staging::finish_temp(&tmp, path, false);
         return Err(ReportError::Write { path: tmp, source });
     }
-    if let Err(source) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
+    if let Err(source) = crate::staging::finish_temp(&tmp, path, true) {
         return Err(ReportError::Rename {
             path: path.to_path_buf(),
             source,
