@@ -166,9 +166,23 @@ pub fn write_run_outputs(
     info: &RunInfo,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
+    // The manifest of run.json: each data file's SHA-256, hashed as it is written (the
+    // scenario copy, written by the caller before, is read back).
+    let mut files = std::collections::BTreeMap::new();
+    let copy = dir.join(saved::SCENARIO_COPY);
+    if let Ok(h) = run_info::sha256_file(&copy) {
+        files.insert(saved::SCENARIO_COPY.to_string(), h);
+    }
     let mut put = |name: &str, fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>| {
         let path = dir.join(name);
-        write_atomic_with(&path, fill)?;
+        let mut hash = String::new();
+        write_atomic_with(&path, |w| {
+            let mut hw = run_info::HashingWriter::new(w);
+            fill(&mut hw)?;
+            hash = hw.hex();
+            Ok(())
+        })?;
+        files.insert(name.to_string(), hash);
         written.push(path);
         Ok::<(), ReportError>(())
     };
@@ -184,7 +198,11 @@ pub fn write_run_outputs(
     if res.daily.is_some() {
         put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
     }
-    put("run.json", &mut |w| w.write_all(run_json(info).as_bytes()))?;
+    drop(put);
+    let path = dir.join("run.json");
+    let text = run_info::run_json_with_manifest(info, &files);
+    write_atomic(&path, text.as_bytes())?;
+    written.push(path);
     Ok(written)
 }
 
