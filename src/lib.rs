@@ -30,6 +30,10 @@
 //!   shard with its spill file, daily histograms and `shard.json`) and the checks that
 //!   let `merge` combine them into the unsplit run's files. Uses `sim`, `spill`, `report`.
 //!
+//! - [`staging`]: all-or-nothing output folders (a staging folder beside the target,
+//!   swapped in by one rename) and the cleanup of an interrupted process. File system
+//!   only.
+//!
 //! - [`backtest`]: replays of recorded episodes (`scenarios/backtests/`) against their
 //!   recorded outcomes, and the `docs/backtests.md` page. Uses `scenario`, `sim`, `stats`.
 //!
@@ -52,5 +56,6 @@ pub mod scenario;
 pub mod shard;
 pub mod sim;
 pub mod spill;
+pub mod staging;
 pub mod stats;
 pub mod store;

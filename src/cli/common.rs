@@ -3,6 +3,7 @@
 //! pool, progress bars, error rendering and output folders.
 
 use chokepoint::numfmt;
+use chokepoint::staging::Staging;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -343,16 +344,24 @@ pub fn provenance(
     }
 }
 
-/// Writes the charts and `report.html` of an analysis into `out` (linking back to the
-/// run's report when one is beside it); prints where unless `quiet`.
+/// Begins the staging folder of the output folder `out` (`chokepoint::staging`): write
+/// into its `dir()`, then `commit()`; dropped uncommitted, it is removed.
+pub fn stage(out: &Path) -> Result<Staging, CliError> {
+    Ok(Staging::begin(out)?)
+}
+
+/// Writes the charts and `report.html` of an analysis into the staging folder of `out`
+/// (linking back to the run's report when one is beside it); prints where unless
+/// `quiet`.
 pub fn write_page(
-    out: &Path,
+    staging: &Staging,
     charts: &[chokepoint::charts::explore::AnalysisChart],
     mut page: chokepoint::report::pages::explore::AnalysisPage,
     quiet: bool,
 ) -> Result<(), CliError> {
+    let out = staging.target();
     page.run_report = chokepoint::report::pages::explore::run_report_link(out);
-    chokepoint::report::pages::explore::write_analysis_outputs(out, charts, &page)?;
+    chokepoint::report::pages::explore::write_analysis_outputs(staging.dir(), charts, &page)?;
     if !quiet {
         let names: Vec<String> = charts.iter().map(|c| c.name.clone()).collect();
         println!(

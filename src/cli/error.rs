@@ -11,6 +11,7 @@ use chokepoint::explore::ExploreError;
 use chokepoint::report::ReportError;
 use chokepoint::report::saved::SavedError;
 use chokepoint::scenario::ScenarioError;
+use chokepoint::staging::StagingError;
 use chokepoint::store::StoreError;
 
 /// Exit code for a failure that is not the user's input, or a target not met.
@@ -33,6 +34,9 @@ pub enum CliError {
     /// An output file could not be written.
     #[error(transparent)]
     Write(#[from] ReportError),
+    /// The output folder could not be staged or swapped in.
+    #[error(transparent)]
+    Staging(#[from] StagingError),
     /// The saved files of a run cannot be read back.
     #[error(transparent)]
     Saved(#[from] SavedError),
@@ -66,6 +70,7 @@ impl CliError {
             | CliError::InvalidFiles => true,
             CliError::Explore(e) => e.is_bad_input(),
             CliError::Store(e) => matches!(e, StoreError::Mismatch { .. }),
+            CliError::Staging(e) => matches!(e, StagingError::NotAFolder { .. }),
             CliError::Write(_) | CliError::Failure(_) | CliError::NotMet => false,
         };
         if bad_input {

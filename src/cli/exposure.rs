@@ -45,16 +45,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let rows = exposure::run(&problem);
     let out = common::out_dir(&args.out, &loaded.stem, "exposure");
     common::note_replaced(&out, "exposure");
-    report::write_atomic(&out.join("exposure.csv"), &export::exposure_csv(&rows)?)?;
+    let staging = common::stage(&out)?;
+    let dir = staging.dir();
+    report::write_atomic(&dir.join("exposure.csv"), &export::exposure_csv(&rows)?)?;
     report::write_atomic(
-        &out.join("exposure.json"),
+        &dir.join("exposure.json"),
         &export::exposure_json(&problem, &rows),
     )?;
     if !args.no_charts {
         let (charts, page) =
             exposure_page(&problem, &rows, common::provenance(&loaded, None, None));
-        common::write_page(&out, &charts, page, args.quiet)?;
+        common::write_page(&staging, &charts, page, args.quiet)?;
     }
+    staging.commit()?;
     if !args.quiet {
         print_table(&problem, &rows);
         println!(

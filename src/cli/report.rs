@@ -35,18 +35,21 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )));
     }
     let saved = report::saved::load(&args.dir)?;
+    let staging = super::common::stage(&args.dir)?;
     let written = report::write_charts_and_report(
-        &args.dir,
+        staging.dir(),
         &saved.data,
         &saved.total_cost,
         &saved.scenario,
         &saved.info,
         args.format,
     )?;
+    let base = staging.dir().to_path_buf();
+    staging.commit()?;
     if !args.quiet {
         println!("Written to {}/:", args.dir.display());
         for p in &written {
-            let shown = p.strip_prefix(&args.dir).unwrap_or(p);
+            let shown = p.strip_prefix(&base).unwrap_or(p);
             println!("  {}", shown.display());
         }
     }

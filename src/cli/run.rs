@@ -53,6 +53,10 @@ pub struct Args {
     pub shard: Option<String>,
 }
 
+/// Environment variable (tests only): panic in a worker thread before the outputs are
+/// written, to check that a panic exits with code 70 and leaves no folder behind.
+pub const FAULT_PANIC_ENV: &str = "CHOKEPOINT_FAULT_PANIC";
+
 /// Width the terminal table fits without `--wide`.
 pub const TABLE_COLUMNS: usize = 100;
 
@@ -87,13 +91,13 @@ impl Bar {
     }
 }
 
-/// Prints the files written: those at the top of the folder by name, chart files
-/// counted.
-fn print_written(out: &Path, written: &[PathBuf]) {
+/// Prints the files written into `base` (the staging folder of `out`): those at the
+/// top of the folder by name, chart files counted.
+fn print_written(out: &Path, base: &Path, written: &[PathBuf]) {
     let mut top = Vec::new();
     let mut charts = 0;
     for p in written {
-        let shown = p.strip_prefix(out).unwrap_or(p);
+        let shown = p.strip_prefix(base).unwrap_or(p);
         if shown.components().count() > 1 {
             charts += 1;
         } else {
@@ -177,6 +181,9 @@ fn write_all<R: Replications + ?Sized>(
     // The scenario copy first and run.json (inside write_run_outputs) last of the data
     // files, so a run.json always describes the files beside it; charts and the report
     // come after and can be re-rendered from those files by `chokepoint report`.
+    if std::env::var_os(FAULT_PANIC_ENV).is_some() {
+        panic!("{FAULT_PANIC_ENV} is set (fault injection for the tests)");
+    }
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
     // The daily bands feed both daily.csv and the fan charts: computed once.
@@ -224,6 +231,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .unwrap_or_else(|| Path::new("output").join(&stem));
     let n_threads = super::common::thread_count(args.sim.threads);
     let pool = super::common::pool(args.sim.threads)?;
+    // Every file goes into a staging folder beside `out`, swapped in at the end: the
+    // folder is wholly the old run or wholly this one, whatever happens.
+    let staging = super::common::stage(&out)?;
 
     let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let t0 = Instant::now();
@@ -265,8 +275,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
             daily: result.daily.as_ref(),
             summary: &summary,
         };
-        write_all(&out, &scn, res, &info, &bytes, &args)
+        write_all(staging.dir(), &scn, res, &info, &bytes, &args)
     })?;
+    let base = staging.dir().to_path_buf();
+    staging.commit()?;
     if !args.quiet {
         let facts = format!(
             "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",
@@ -283,7 +295,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         } else {
             print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
         }
-        print_written(&out, &written);
+        print_written(&out, &base, &written);
     }
     Ok(())
 }

@@ -93,7 +93,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let result = result?;
     let out = common::out_dir(&args.out, &loaded.stem, "sensitivity");
     common::note_replaced(&out, "sensitivity");
-    let write = |name: &str, bytes: &[u8]| report::write_atomic(&out.join(name), bytes);
+    let staging = common::stage(&out)?;
+    let write = |name: &str, bytes: &[u8]| report::write_atomic(&staging.dir().join(name), bytes);
     write("sensitivity.csv", &export::sensitivity_csv(&result.rows)?)?;
     if let Some(s) = &result.sobol {
         write("sobol.csv", &export::sobol_csv(s)?)?;
@@ -105,8 +106,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !args.no_charts {
         let provenance = common::provenance(&loaded, Some(ev.seed), Some(ev.replications));
         let (charts, page) = sensitivity_page(&problem, &result, provenance);
-        common::write_page(&out, &charts, page, args.quiet)?;
+        common::write_page(&staging, &charts, page, args.quiet)?;
     }
+    staging.commit()?;
     if !args.quiet {
         print_tables(&problem, &result);
         println!(

@@ -108,9 +108,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let result = result?;
     let out = common::out_dir(&args.out, &loaded.stem, "size");
     common::note_replaced(&out, "size");
-    report::write_atomic(&out.join("size.csv"), &export::size_csv(&problem, &result)?)?;
+    let staging = common::stage(&out)?;
+    let dir = staging.dir();
+    report::write_atomic(&dir.join("size.csv"), &export::size_csv(&problem, &result)?)?;
     report::write_atomic(
-        &out.join("size.json"),
+        &dir.join("size.json"),
         &export::size_json(&problem, &result),
     )?;
     for w in &result.warnings {
@@ -120,8 +122,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let ev = problem.evaluator();
         let provenance = common::provenance(&loaded, Some(ev.seed), Some(ev.replications));
         let (charts, page) = size_page(&problem, &result, provenance);
-        common::write_page(&out, &charts, page, args.quiet)?;
+        common::write_page(&staging, &charts, page, args.quiet)?;
     }
+    staging.commit()?;
     print_answer(&problem, &result);
     if !args.quiet {
         println!(

@@ -133,17 +133,22 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let result = pool.install(|| sweep::run(&problem, &mut store, &bars));
     bars.finish();
     let result = result?;
+    // The points stay in OUT/points/ (resumable state, written in place point by
+    // point); the outputs are staged and swapped in, carrying points/ over.
+    let staging = common::stage(&out)?;
+    let dir = staging.dir();
     report::write_atomic(
-        &out.join("sweep.csv"),
+        &dir.join("sweep.csv"),
         &export::sweep_csv(&problem, &result)?,
     )?;
-    report::write_atomic(&out.join("sweep.json"), &export::sweep_json(&problem))?;
+    report::write_atomic(&dir.join("sweep.json"), &export::sweep_json(&problem))?;
     if !args.no_charts {
         let (seed, reps) = (problem.spec.seed, problem.spec.replications);
         let provenance = common::provenance(&loaded, Some(seed), Some(reps));
         let (charts, page) = sweep_page(&problem, &result, provenance);
-        common::write_page(&out, &charts, page, args.quiet)?;
+        common::write_page(&staging, &charts, page, args.quiet)?;
     }
+    staging.commit()?;
     if !args.quiet {
         let paths: Vec<String> = problem.spec.vary.iter().map(|v| v.path.clone()).collect();
         print_table(&paths, &result.rows);

@@ -32,7 +32,7 @@ use crate::model::Scenario;
 use crate::sim::Replications;
 use crate::stats::{DailyBand, Summary};
 use rayon::prelude::*;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -102,23 +102,33 @@ where
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&dir).map_err(|source| ReportError::CreateDir {
-        path: dir.clone(),
-        source,
-    })?;
     let tmp = temp_path(path);
+    // Created and renamed through `staging`, which tracks the temporary file so that
+    // an interrupted process removes it.
+    let file = crate::staging::create_temp(&dir, &tmp).map_err(|(folder, source)| {
+        if folder {
+            ReportError::CreateDir {
+                path: dir.clone(),
+                source,
+            }
+        } else {
+            ReportError::Write {
+                path: tmp.clone(),
+                source,
+            }
+        }
+    })?;
     let result = (|| -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        let mut w = BufWriter::with_capacity(1 << 16, file);
         fill(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()
     })();
     if let Err(source) = result {
-        let _ = fs::remove_file(&tmp);
+        let _ = crate::staging::finish_temp(&tmp, path, false);
         return Err(ReportError::Write { path: tmp, source });
     }
-    if let Err(source) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
+    if let Err(source) = crate::staging::finish_temp(&tmp, path, true) {
         return Err(ReportError::Rename {
             path: path.to_path_buf(),
             source,
@@ -156,9 +166,23 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     info: &RunInfo,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
+    // The manifest of run.json: each data file's SHA-256, hashed as it is written (the
+    // scenario copy, written by the caller before, is read back).
+    let mut files = std::collections::BTreeMap::new();
+    let copy = dir.join(saved::SCENARIO_COPY);
+    if let Ok(h) = run_info::sha256_file(&copy) {
+        files.insert(saved::SCENARIO_COPY.to_string(), h);
+    }
     let mut put = |name: &str, fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>| {
         let path = dir.join(name);
-        write_atomic_with(&path, fill)?;
+        let mut hash = String::new();
+        write_atomic_with(&path, |w| {
+            let mut hw = run_info::HashingWriter::new(w);
+            fill(&mut hw)?;
+            hash = hw.hex();
+            Ok(())
+        })?;
+        files.insert(name.to_string(), hash);
         written.push(path);
         Ok::<(), ReportError>(())
     };
@@ -174,7 +198,11 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     if let Some(bands) = bands {
         put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
     }
-    put("run.json", &mut |w| w.write_all(run_json(info).as_bytes()))?;
+    drop(put);
+    let path = dir.join("run.json");
+    let text = run_info::run_json_with_manifest(info, &files);
+    write_atomic(&path, text.as_bytes())?;
+    written.push(path);
     Ok(written)
 }
 

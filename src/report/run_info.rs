@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// Version of this crate.
 pub const CHOKEPOINT_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -48,6 +49,88 @@ pub struct RunInfo {
 /// Lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Name of the manifest entry of `run.json`: the SHA-256 of every data file of the run
+/// (file name → lower-case hex), written last, so that `chokepoint report` can refuse a
+/// folder whose files do not all come from the run that `run.json` describes.
+pub const MANIFEST_KEY: &str = "files";
+
+/// The data files a run's manifest covers (when present): what `chokepoint report`
+/// reads back. Charts and `report.html` are re-rendered from them and not covered.
+pub const MANIFEST_FILES: [&str; 5] = [
+    "scenario.toml",
+    "summary.json",
+    "summary.csv",
+    "replications.csv",
+    "daily.csv",
+];
+
+/// Pretty JSON of a [`RunInfo`] followed by its manifest ([`MANIFEST_KEY`]), with a
+/// final newline.
+pub fn run_json_with_manifest(info: &RunInfo, files: &BTreeMap<String, String>) -> String {
+    #[derive(Serialize)]
+    struct WithFiles<'a> {
+        #[serde(flatten)]
+        info: &'a RunInfo,
+        files: &'a BTreeMap<String, String>,
+    }
+    let mut s = serde_json::to_string_pretty(&WithFiles { info, files })
+        .expect("RunInfo always serialises");
+    s.push('\n');
+    s
+}
+
+/// A writer that passes bytes on and hashes them (SHA-256) on the way.
+pub struct HashingWriter<'a> {
+    inner: &'a mut dyn std::io::Write,
+    hasher: Sha256,
+}
+
+impl<'a> HashingWriter<'a> {
+    /// Wraps `inner`.
+    pub fn new(inner: &'a mut dyn std::io::Write) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// Lower-case hex SHA-256 of the bytes written so far.
+    pub fn hex(&self) -> String {
+        hex(&self.hasher.clone().finalize())
+    }
+}
+
+impl std::io::Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Lower-case hex SHA-256 of the file at `path`, read in pieces.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut f, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(digest: &[u8]) -> String {
     let mut s = String::with_capacity(64);
     for b in digest {
         s.push_str(&format!("{b:02x}"));

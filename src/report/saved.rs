@@ -63,6 +63,54 @@ fn invalid(path: &Path, message: impl std::fmt::Display) -> SavedError {
     }
 }
 
+/// Checks the data files of `dir` against the manifest of its `run.json` (the
+/// SHA-256 of each, [`super::run_info::MANIFEST_KEY`]): a file changed, missing or not
+/// listed means the folder mixes files of different runs (or was edited). A `run.json`
+/// without a manifest (written before it existed) is accepted.
+///
+/// # Errors
+/// [`SavedError::Invalid`] naming `run.json` and the first file that does not match.
+pub fn verify_manifest(dir: &Path) -> Result<(), SavedError> {
+    use super::run_info::{MANIFEST_FILES, MANIFEST_KEY, sha256_file};
+    let p = dir.join("run.json");
+    let value: serde_json::Value =
+        serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
+    let Some(files) = value.get(MANIFEST_KEY) else {
+        return Ok(());
+    };
+    let files = files
+        .as_object()
+        .ok_or_else(|| invalid(&p, format!("'{MANIFEST_KEY}' is not an object")))?;
+    let advice = "the folder mixes files of different runs or was edited; run `chokepoint run` \
+                  again into it (or into a new --out)";
+    for (name, want) in files {
+        if name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(invalid(&p, format!("its manifest names '{name}'")));
+        }
+        let got = sha256_file(&dir.join(name)).map_err(|e| {
+            invalid(
+                &p,
+                format!("its manifest lists {name}, which cannot be read ({e}); {advice}"),
+            )
+        })?;
+        if Some(got.as_str()) != want.as_str() {
+            return Err(invalid(
+                &p,
+                format!("{name} is not the file this run wrote (its SHA-256 differs from the manifest); {advice}"),
+            ));
+        }
+    }
+    for name in MANIFEST_FILES {
+        if !files.contains_key(name) && dir.join(name).exists() {
+            return Err(invalid(
+                &p,
+                format!("{name} is not listed in the manifest, so it comes from another run; {advice}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads the output folder `dir` of a run.
 ///
 /// # Errors
@@ -72,6 +120,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
     let summary: Summary = serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
     let p = dir.join("run.json");
     let info: RunInfo = serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
+    verify_manifest(dir)?;
     let p = dir.join(SCENARIO_COPY);
     let scenario_text = read(&p)?;
     let scn = scenario::parse_scenario(SCENARIO_COPY, &scenario_text)

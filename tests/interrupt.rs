@@ -1,0 +1,248 @@
+//! Output folders are all-or-nothing (issue 16, deliverable 1): runs into a folder
+//! holding a finished run are interrupted at many points (the fault-injection hook
+//! `CHOKEPOINT_FAULT_AFTER` after every file and just before the swap, then SIGKILL,
+//! SIGINT and SIGTERM at times drawn with a fixed seed), and after each the folder must
+//! be, file for file and byte for byte, wholly the old run or wholly the new one. The
+//! debris of a killed run must be gone after the next run; SIGINT/SIGTERM must exit
+//! 130/143 leaving none at all. A panic exits 70 and changes nothing.
+#![cfg(unix)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_chokepoint");
+
+/// Every file under `dir` by relative path, with its SHA-256.
+fn tree(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().display().to_string();
+                out.insert(rel, chokepoint::report::sha256_hex(&std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if dir.is_dir() {
+        walk(dir, dir, &mut out);
+    }
+    out
+}
+
+/// The entries of `dir` (names), sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn scenario() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml")
+}
+
+/// The command of a small run with `seed` into `out`.
+fn run_cmd(seed: u64, out: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("run")
+        .arg(scenario())
+        .args(["-n", "100", "--format", "svg", "-q", "-j", "2", "--seed"])
+        .arg(seed.to_string())
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env_remove(chokepoint::staging::FAULT_AFTER_ENV);
+    c
+}
+
+/// A small deterministic generator (xorshift64*), for the kill times.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// Which of the two complete runs `got` is, if either.
+fn which(got: &BTreeMap<String, String>, runs: &[BTreeMap<String, String>; 2]) -> Option<usize> {
+    runs.iter().position(|r| r == got)
+}
+
+/// Blanks what differs between two runs of the same seed: run.json records the wall
+/// time and start time (and its manifest does not cover it), and report.html shows
+/// them. Comparing those two files would compare clocks; both are covered by the
+/// all-or-nothing check through the data files and chart files, whose bytes are fixed,
+/// and by the manifest check of `chokepoint report`, run on every folder below.
+fn fixed_part(t: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    t.iter()
+        .filter(|(k, _)| *k != "run.json" && *k != "report.html")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// `report` accepts the folder: its run.json matches its files.
+fn report_accepts(out: &Path) -> bool {
+    Command::new(BIN)
+        .arg("report")
+        .arg(out)
+        .args(["--format", "svg", "-q"])
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn interrupted_runs_leave_the_old_folder_or_the_new_one_and_no_debris() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("parent");
+    std::fs::create_dir_all(&base).unwrap();
+    let out = base.join("out");
+    // The two complete runs (seeds 1 and 2), each run twice: the fixed part of a run's
+    // folder is the same bytes every time.
+    let mut runs: [BTreeMap<String, String>; 2] = Default::default();
+    for (i, seed) in [1u64, 2].into_iter().enumerate() {
+        let dir = tmp.path().join(format!("ref{seed}"));
+        assert!(run_cmd(seed, &dir).status().unwrap().success());
+        runs[i] = fixed_part(&tree(&dir));
+    }
+    assert_ne!(runs[0], runs[1]);
+    let t0 = Instant::now();
+    assert!(run_cmd(1, &out).status().unwrap().success());
+    let run_time = t0.elapsed();
+    assert_eq!(fixed_part(&tree(&out)), runs[0]);
+    let mut state = 0usize; // which run the folder holds
+    let mut interrupted = 0;
+
+    // 1. The fault-injection hook after every step (each file, then the swap) of a run.
+    let mut n = 1;
+    loop {
+        let next = 1 - state;
+        let o = run_cmd(next as u64 + 1, &out)
+            .env(chokepoint::staging::FAULT_AFTER_ENV, n.to_string())
+            .output()
+            .unwrap();
+        let got = fixed_part(&tree(&out));
+        let now = which(&got, &runs).unwrap_or_else(|| {
+            panic!("fault after {n} steps: the folder mixes runs: {got:?}")
+        });
+        assert!(report_accepts(&out), "fault after {n}: report refused");
+        if o.status.success() {
+            // The run needed fewer steps than n: it finished.
+            assert_eq!(now, next);
+            assert_eq!(entries(&base), ["out"], "debris after a finished run");
+            break;
+        }
+        assert_eq!(now, state, "fault after {n} steps: the folder changed");
+        // The debris of the aborted run (its staging folder and lock) is all there is,
+        // and the next run removes it.
+        assert!(entries(&base).len() <= 3, "{:?}", entries(&base));
+        interrupted += 1;
+        n += 1;
+    }
+    state = 1 - state;
+    assert!(interrupted >= 10, "only {interrupted} fault points");
+
+    // 2. Real signals at seeded times within a run's duration.
+    let mut rng = Rng(0x5eed_0016);
+    let span = run_time.as_micros() as u64 * 12 / 10 + 1;
+    let signals = [libc::SIGKILL, libc::SIGINT, libc::SIGTERM];
+    let mut seen = [[0usize; 2]; 3]; // per signal: (interrupted, finished first)
+    for k in 0..24 {
+        let sig = signals[k % 3];
+        let next = 1 - state;
+        let mut child = run_cmd(next as u64 + 1, &out).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(rng.next() % span));
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(child.id() as i32, sig);
+        }
+        let o = child.wait_with_output().unwrap();
+        let got = fixed_part(&tree(&out));
+        let now = which(&got, &runs)
+            .unwrap_or_else(|| panic!("signal {sig} (trial {k}): the folder mixes runs"));
+        assert!(report_accepts(&out), "signal {sig} (trial {k}): report refused");
+        let finished = o.status.success();
+        if finished {
+            assert_eq!(now, next);
+        }
+        use std::os::unix::process::ExitStatusExt;
+        match (sig, o.status.code(), o.status.signal()) {
+            (_, Some(0), _) => {}
+            (libc::SIGKILL, None, Some(libc::SIGKILL)) => {}
+            (libc::SIGINT, Some(130), _) | (libc::SIGTERM, Some(143), _) => {
+                // Ended cleanly: nothing of the interrupted run is left (the folder is
+                // the old run, or the new one when the signal came after its swap).
+                assert_eq!(entries(&base), ["out"], "debris after signal {sig}");
+            }
+            other => panic!("signal {sig} (trial {k}): unexpected end {other:?}: {}", 
+                String::from_utf8_lossy(&o.stderr)),
+        }
+        seen[k % 3][usize::from(finished)] += 1;
+        if !finished {
+            interrupted += 1;
+        }
+        state = now;
+    }
+    // Both kinds of outcome occurred for the signals as a whole.
+    let cut: usize = seen.iter().map(|s| s[0]).sum();
+    assert!(cut >= 6, "too few runs were cut by a signal: {seen:?}");
+
+    // 3. The next run leaves no debris from any of them.
+    assert!(run_cmd(1, &out).status().unwrap().success());
+    assert_eq!(fixed_part(&tree(&out)), runs[0]);
+    assert_eq!(entries(&base), ["out"]);
+    eprintln!("interrupted runs checked: {interrupted} (signals: {seen:?})");
+}
+
+#[test]
+fn a_panic_exits_70_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(run_cmd(1, &out).status().unwrap().success());
+    let before = tree(&out);
+    let o = run_cmd(2, &out)
+        .env("CHOKEPOINT_FAULT_PANIC", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(70));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("internal error"), "{err}");
+    assert!(err.contains("please report"), "{err}");
+    assert_eq!(tree(&out), before);
+    assert_eq!(entries(tmp.path()), ["out"]);
+}
+
+#[test]
+fn report_refuses_a_folder_that_mixes_two_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    assert!(run_cmd(1, &a).status().unwrap().success());
+    assert!(run_cmd(2, &b).status().unwrap().success());
+    assert!(report_accepts(&a));
+    std::fs::copy(b.join("summary.json"), a.join("summary.json")).unwrap();
+    let o = Command::new(BIN)
+        .arg("report")
+        .arg(&a)
+        .args(["-q"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("summary.json is not the file this run wrote"),
+        "{err}"
+    );
+}
