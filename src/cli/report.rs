@@ -16,6 +16,12 @@ pub struct Args {
     /// Chart files to write beside report.html: svg, png, or svg,png.
     #[arg(long, value_name = "LIST", default_value = "svg,png")]
     pub format: ChartFormats,
+    /// Also print report.html to report.pdf (A4 landscape) with a headless Chromium:
+    /// CHOKEPOINT_CHROMIUM, else chromium (or chromium-browser, google-chrome) on the
+    /// PATH, else /usr/bin/chromium. Without a browser: an error that says how to install
+    /// one, exit code 1.
+    #[arg(long)]
+    pub pdf: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -35,7 +41,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )));
     }
     let saved = report::saved::load(&args.dir)?;
-    let written = report::write_charts_and_report(
+    // Before rendering anything: a missing browser fails fast and changes no file.
+    let browser = if args.pdf {
+        Some(report::pdf::find_browser()?)
+    } else {
+        None
+    };
+    let mut written = report::write_charts_and_report(
         &args.dir,
         &saved.data,
         &saved.total_cost,
@@ -43,6 +55,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         &saved.info,
         args.format,
     )?;
+    if let Some(b) = browser {
+        let out = args.dir.join("report.pdf");
+        report::pdf::print_to_pdf(&b, &args.dir.join("report.html"), &out)?;
+        written.push(out);
+    }
     if !args.quiet {
         println!("Written to {}/:", args.dir.display());
         for p in &written {
