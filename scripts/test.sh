@@ -42,7 +42,7 @@ if ! have_browser && [ "${CHOKEPOINT_SKIP_BROWSER:-}" != 1 ]; then
             say "no Chromium and no way to install it; CI is set, so the browser tests will fail"
         else
             say "NOTICE: no Chromium found and none could be installed (needs apt-get as root or"
-            say "        passwordless sudo): the 2 browser tests of report.html are SKIPPED."
+            say "        passwordless sudo): the browser tests of report.html are SKIPPED."
             say "        Install chromium, or set CHOKEPOINT_CHROMIUM=/path/to/chrome, to run them."
             export CHOKEPOINT_SKIP_BROWSER=1
         fi

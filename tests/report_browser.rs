@@ -325,3 +325,180 @@ fn analysis_page_opens_in_headless_chromium_without_errors() {
     );
     assert_eq!(dom.matches("<figure class=\"chart\"").count(), 2);
 }
+
+/// The browser for a browser test, or `None` (after a notice) when the test is skipped:
+/// outside CI with `CHOKEPOINT_SKIP_BROWSER=1`. Otherwise a missing browser fails.
+fn browser_or_skip(test: &str) -> Option<PathBuf> {
+    if let Some(b) = chromium() {
+        return Some(b);
+    }
+    if std::env::var("CHOKEPOINT_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("CHOKEPOINT_SKIP_BROWSER=1: browser test {test} skipped");
+        return None;
+    }
+    panic!(
+        "chromium not found: install it (`apt-get install chromium`, as .ci/run does), point \
+         CHOKEPOINT_CHROMIUM at a Chromium binary, or set CHOKEPOINT_SKIP_BROWSER=1 to skip"
+    );
+}
+
+/// A copy of the shared run's saved files in a folder of its own (`report` rewrites the
+/// charts and the page, which the other tests read).
+fn run_copy(name: &str) -> PathBuf {
+    let copy = tmp(name);
+    for f in [
+        "summary.json",
+        "replications.csv",
+        "daily.csv",
+        "run.json",
+        "scenario.toml",
+    ] {
+        std::fs::copy(run_dir().join(f), copy.join(f)).unwrap();
+    }
+    copy
+}
+
+/// The number of page objects of a PDF: `/Type /Page` (or `/Type/Page`) not followed by
+/// `s` (that is `/Pages`, the page tree). Chromium writes page dictionaries uncompressed.
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    let mut n = 0;
+    for pat in ["/Type /Page", "/Type/Page"] {
+        let mut rest = &text[..];
+        while let Some(i) = rest.find(pat) {
+            rest = &rest[i + pat.len()..];
+            if !rest.starts_with('s') {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn report_pdf_is_printed_by_headless_chromium() {
+    let Some(browser) = browser_or_skip("report_pdf_is_printed_by_headless_chromium") else {
+        return;
+    };
+    let d = run_copy("pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["report", d.to_str().unwrap(), "--format", "svg", "--pdf"])
+        .env("CHOKEPOINT_CHROMIUM", &browser)
+        .output()
+        .expect("chokepoint runs");
+    assert!(
+        out.status.success(),
+        "report --pdf failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("report.pdf"),
+        "lists report.pdf among the files written"
+    );
+    let pdf = std::fs::read(d.join("report.pdf")).expect("report.pdf written");
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let pages = pdf_pages(&pdf);
+    // The tutorial's report: a page of findings and tables, then eight charts that never
+    // split (A4 landscape holds one or two), so several pages, well under a hundred.
+    assert!((3..100).contains(&pages), "{pages} pages");
+    assert!(
+        !d.join(".report.pdf.tmp").exists(),
+        "the temporary file is renamed into place"
+    );
+    // The print rules the PDF follows: headings stay with what follows them; table rows,
+    // charts and the recommendation never split across pages.
+    let html = std::fs::read_to_string(d.join("report.html")).unwrap();
+    let print = &html[html.find("@media print").expect("print CSS")..];
+    let print = &print[..print.find("\n}\n").expect("print CSS ends")];
+    for rule in [
+        "h1, h2, h3, h4 { break-after: avoid;",
+        "figure.chart, tr, p.recommendation { break-inside: avoid;",
+    ] {
+        assert!(print.contains(rule), "print CSS lacks {rule:?}:\n{print}");
+    }
+}
+
+/// The character ranges `scripts/subset-fonts.sh` keeps in the embedded font.
+fn subset_ranges() -> Vec<(u32, u32)> {
+    let script = std::fs::read_to_string("scripts/subset-fonts.sh").unwrap();
+    let start = script.find("UNICODES=\"").expect("UNICODES in the script") + 10;
+    let list = &script[start..start + script[start..].find('"').unwrap()];
+    list.replace("\\\n", "")
+        .split(',')
+        .map(|r| {
+            let r = r.trim().trim_start_matches("U+");
+            let (a, b) = r.split_once("-U+").or(r.split_once('-')).unwrap_or((r, r));
+            let hex = |h: &str| u32::from_str_radix(h.trim_start_matches("U+"), 16).unwrap();
+            (hex(a), hex(b))
+        })
+        .collect()
+}
+
+/// The text of an HTML page a reader sees (charts included): no style, script or tags.
+fn visible_text(html: &str) -> String {
+    let mut s = html.to_string();
+    for (open, close) in [("<style>", "</style>"), ("<script>", "</script>")] {
+        while let Some(i) = s.find(open) {
+            let j = i + s[i..].find(close).expect("closed") + close.len();
+            s.replace_range(i..j, " ");
+        }
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn report_embeds_its_font_and_the_font_covers_the_text() {
+    use base64::Engine as _;
+    let html = std::fs::read_to_string(run_dir().join("report.html")).unwrap();
+    // Two faces, regular and bold, each the committed subset byte for byte.
+    let mut faces = Vec::new();
+    let mut rest = &html[..];
+    while let Some(i) = rest.find("url(data:font/woff2;base64,") {
+        rest = &rest[i + 27..];
+        let b64 = &rest[..rest.find(')').unwrap()];
+        faces.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .expect("valid base64"),
+        );
+    }
+    assert_eq!(faces.len(), 2, "two @font-face rules");
+    assert_eq!(
+        faces[0],
+        std::fs::read("assets/fonts/report/DejaVuSans.woff2").unwrap()
+    );
+    assert_eq!(
+        faces[1],
+        std::fs::read("assets/fonts/report/DejaVuSans-Bold.woff2").unwrap()
+    );
+    assert!(faces.iter().all(|f| f.starts_with(b"wOF2")));
+    for rule in [
+        "font-family: \"Chokepoint Sans\"; font-style: normal; font-weight: 400;",
+        "font-family: \"Chokepoint Sans\"; font-style: normal; font-weight: 700;",
+        "body { font-family: \"Chokepoint Sans\",",
+        "figure.chart svg text { font-family: \"Chokepoint Sans\",",
+    ] {
+        assert!(html.contains(rule), "report lacks {rule:?}");
+    }
+    // Every character the report shows (its charts' text included) is in the subset.
+    let ranges = subset_ranges();
+    assert!(ranges.len() > 10, "{ranges:?}");
+    let mut missing: Vec<char> = visible_text(&html)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .filter(|&c| !ranges.iter().any(|&(a, b)| (a..=b).contains(&u32::from(c))))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    assert!(missing.is_empty(), "not in the font subset: {missing:?}");
+}

@@ -293,3 +293,44 @@ fn a_folder_that_cannot_be_written_exits_1() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("bmp"));
 }
+
+/// `report --pdf` with no browser: a clear error that says how to install one, exit code
+/// 1, and no file of the folder touched (the browser is looked for before rendering).
+#[test]
+fn report_pdf_without_a_browser_says_how_to_install_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("run");
+    let st = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "-n",
+            "20",
+            "-q",
+            "--format",
+            "svg",
+        ])
+        .arg("--out")
+        .arg(&d)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let before = std::fs::read(d.join("report.html")).unwrap();
+    let missing = dir.path().join("no-such-browser");
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["report", d.to_str().unwrap(), "--pdf"])
+        .env("CHOKEPOINT_CHROMIUM", &missing)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for needle in [
+        "no Chromium found",
+        "apt-get install chromium",
+        "CHOKEPOINT_CHROMIUM",
+    ] {
+        assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
+    }
+    assert!(!d.join("report.pdf").exists());
+    assert_eq!(std::fs::read(d.join("report.html")).unwrap(), before);
+}

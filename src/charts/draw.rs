@@ -1045,7 +1045,7 @@ where
                 text_at(
                     root,
                     text,
-                    &ls.color(&strategy_color(*st)),
+                    &ls.color(&super::layout::text_color(strategy_color(*st))),
                     (bx0, y),
                     HPos::Left,
                     VPos::Center,

@@ -546,7 +546,7 @@ where
                         &bold(s, 15.0),
                         c.backend_coord(&(x1, ly)).0 - px - (8.0 * s) as i32,
                     ),
-                    &bold(s, 15.0).color(&col),
+                    &bold(s, 15.0).color(&super::layout::text_color(col)),
                     (px + (4.0 * s) as i32, py),
                     HPos::Left,
                     if up { VPos::Bottom } else { VPos::Top },

@@ -12,6 +12,32 @@ pub const GRID: RGBColor = RGBColor(225, 225, 225);
 /// Grey of captions and secondary text.
 pub const MUTED: RGBColor = RGBColor(90, 90, 90);
 
+/// `c` darkened, if need be, until text in it has a contrast of at least 4.5:1 on white
+/// (WCAG's level for body text), so that labels in a light palette colour (yellow, orange,
+/// sky blue) stay readable, in print too; the hue stays. Marks keep the palette colour.
+pub fn text_color(c: RGBColor) -> RGBColor {
+    fn lin(v: f64) -> f64 {
+        let v = v / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    }
+    let luminance = |RGBColor(r, g, b): RGBColor| {
+        0.2126 * lin(r.into()) + 0.7152 * lin(g.into()) + 0.0722 * lin(b.into())
+    };
+    let mut out = c;
+    let mut k = 1.0;
+    // Contrast with white: 1.05 / (L + 0.05).
+    while 1.05 / (luminance(out) + 0.05) < 4.5 && k > 0.0 {
+        k -= 0.02;
+        let f = |v: u8| (f64::from(v) * k).round() as u8;
+        out = RGBColor(f(c.0), f(c.1), f(c.2));
+    }
+    out
+}
+
 /// Pixels per design unit: `height / 900`.
 pub fn scale<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>) -> f64 {
     f64::from(root.dim_in_pixel().1) / 900.0

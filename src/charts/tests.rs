@@ -219,3 +219,32 @@ fn widen_folds_the_extent_of_values() {
     let (lo, hi) = std::iter::empty().fold(EMPTY, widen);
     assert!(lo > hi, "an empty fold stays empty");
 }
+
+#[test]
+fn label_colours_are_readable_on_white() {
+    use super::layout::text_color;
+    let contrast = |RGBColor(r, g, b): RGBColor| {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        1.05 / (0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b) + 0.05)
+    };
+    for (i, &c) in PALETTE.iter().enumerate() {
+        let t = text_color(c);
+        assert!(contrast(t) >= 4.5, "strategy {i}: {t:?}");
+        // Dark enough colours stay as they are; light ones are only darkened.
+        if contrast(c) >= 4.5 {
+            assert_eq!(t, c);
+        } else {
+            assert!(t.0 <= c.0 && t.1 <= c.1 && t.2 <= c.2, "{c:?} -> {t:?}");
+        }
+    }
+    // Yellow (contrast 1.3) becomes a dark olive, not black.
+    let y = text_color(PALETTE[7]);
+    assert!(y.0 > 60 && y.0 > y.2, "{y:?}");
+}

@@ -9,6 +9,7 @@
 
 use chokepoint::explore::ExploreError;
 use chokepoint::report::ReportError;
+use chokepoint::report::pdf::PdfError;
 use chokepoint::report::saved::SavedError;
 use chokepoint::scenario::ScenarioError;
 use chokepoint::staging::StagingError;
@@ -40,6 +41,10 @@ pub enum CliError {
     /// The saved files of a run cannot be read back.
     #[error(transparent)]
     Saved(#[from] SavedError),
+    /// `report --pdf` found no browser, or the browser failed (exit code 1: the
+    /// machine lacks a tool; the message says how to install it).
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
     /// Bad input that no library layer checks (a folder that is not a run's).
     #[error("{0}")]
     BadInput(String),
@@ -71,7 +76,9 @@ impl CliError {
             CliError::Explore(e) => e.is_bad_input(),
             CliError::Store(e) => matches!(e, StoreError::Mismatch { .. }),
             CliError::Staging(e) => matches!(e, StagingError::NotAFolder { .. }),
-            CliError::Write(_) | CliError::Failure(_) | CliError::NotMet => false,
+            CliError::Write(_) | CliError::Pdf(_) | CliError::Failure(_) | CliError::NotMet => {
+                false
+            }
         };
         if bad_input {
             EXIT_BAD_INPUT

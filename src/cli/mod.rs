@@ -67,7 +67,9 @@ the complete, intact shards of one run (nothing written).")]
     Merge(merge::Args),
     /// Re-render the charts and report.html of a run from its saved files, without
     /// simulating.
-    #[command(after_help = "Example:\n  chokepoint report output/tutorial --format svg")]
+    #[command(
+        after_help = "Example:\n  chokepoint report output/tutorial --format svg\n  chokepoint report output/tutorial --pdf"
+    )]
     Report(report::Args),
     /// Sweep parameter paths over a grid or a Latin hypercube (resumable).
     #[command(after_help = "Examples:\n  \

@@ -16,6 +16,12 @@ pub struct Args {
     /// Chart files to write beside report.html: svg, png, or svg,png.
     #[arg(long, value_name = "LIST", default_value = "svg,png")]
     pub format: ChartFormats,
+    /// Also print report.html to report.pdf (A4 landscape) with a headless Chromium:
+    /// CHOKEPOINT_CHROMIUM, else chromium (or chromium-browser, google-chrome) on the
+    /// PATH, else /usr/bin/chromium. Without a browser: an error that says how to install
+    /// one, exit code 1.
+    #[arg(long)]
+    pub pdf: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
@@ -35,8 +41,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )));
     }
     let saved = report::saved::load(&args.dir)?;
+    // Before rendering anything: a missing browser fails fast and changes no file.
+    let browser = if args.pdf {
+        Some(report::pdf::find_browser()?)
+    } else {
+        None
+    };
     let staging = super::common::stage(&args.dir)?;
-    let written = report::write_charts_and_report(
+    let mut written = report::write_charts_and_report(
         staging.dir(),
         &saved.data,
         &saved.total_cost,
@@ -44,6 +56,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         &saved.info,
         args.format,
     )?;
+    if let Some(b) = browser {
+        let out = staging.dir().join("report.pdf");
+        report::pdf::print_to_pdf(&b, &staging.dir().join("report.html"), &out)?;
+        written.push(out);
+    }
     let base = staging.dir().to_path_buf();
     staging.commit()?;
     if !args.quiet {

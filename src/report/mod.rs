@@ -8,11 +8,13 @@
 //! [`crate::charts`] and [`crate::scenario`] (to re-read the saved scenario); nothing below depends on it. Renderers are pure (results to strings, or to any [`std::io::Write`]
 //! for the large CSVs); only [`write_atomic`], [`write_atomic_with`] and
 //! [`write_run_outputs`] touch the file system, and every file goes through the atomic
-//! writer, so a reader never sees a half-written output.
+//! writer, so a reader never sees a half-written output. [`pdf`] prints `report.html`
+//! to `report.pdf` with a headless Chromium (a temporary file renamed into place too).
 
 pub mod csv_out;
 pub mod explore;
 pub mod pages;
+pub mod pdf;
 pub mod run_info;
 pub mod saved;
 pub mod sources;

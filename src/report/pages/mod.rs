@@ -66,6 +66,31 @@ fn formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), m
     }
 }
 
+/// The report's own font, embedded so that a page looks the same on every machine: a
+/// subset of the vendored DejaVu Sans, regular and bold, as WOFF2 (made by
+/// `scripts/subset-fonts.sh`: Latin, Greek, punctuation, currency and the symbols the
+/// pages and charts print; licence in `assets/fonts/LICENSE`).
+pub const FONT_REGULAR_WOFF2: &[u8] =
+    include_bytes!("../../../assets/fonts/report/DejaVuSans.woff2");
+/// The bold face of [`FONT_REGULAR_WOFF2`].
+pub const FONT_BOLD_WOFF2: &[u8] =
+    include_bytes!("../../../assets/fonts/report/DejaVuSans-Bold.woff2");
+/// The CSS family name of the embedded font.
+pub const FONT_FAMILY: &str = "Chokepoint Sans";
+
+/// The `@font-face` rules of the embedded font (base64 `data:` URLs), one per line.
+pub fn font_css() -> String {
+    use base64::Engine as _;
+    let face = |weight: u16, bytes: &[u8]| {
+        format!(
+            "@font-face {{ font-family: \"{FONT_FAMILY}\"; font-style: normal; \
+             font-weight: {weight}; src: url(data:font/woff2;base64,{}) format(\"woff2\"); }}\n",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    };
+    face(400, FONT_REGULAR_WOFF2) + &face(700, FONT_BOLD_WOFF2)
+}
+
 fn env() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
@@ -79,6 +104,7 @@ fn env() -> &'static Environment<'static> {
                 .expect("the default delimiters are valid"),
         );
         env.set_formatter(formatter);
+        env.add_global("font_css", Value::from_safe_string(font_css()));
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .unwrap_or_else(|e| panic!("embedded template {name} does not parse: {e:#}"));
