@@ -88,13 +88,13 @@ pub fn run_json_with_manifest(info: &RunInfo, files: &BTreeMap<String, String>) 
 
 /// A writer that passes bytes on and hashes them (SHA-256) on the way.
 pub struct HashingWriter<'a> {
-    inner: &'a mut dyn std::io::Write,
+    inner: &'a mut (dyn std::io::Write + Send),
     hasher: Sha256,
 }
 
 impl<'a> HashingWriter<'a> {
     /// Wraps `inner`.
-    pub fn new(inner: &'a mut dyn std::io::Write) -> Self {
+    pub fn new(inner: &'a mut (dyn std::io::Write + Send)) -> Self {
         HashingWriter {
             inner,
             hasher: Sha256::new(),
