@@ -278,8 +278,8 @@ mod tests {
     #[test]
     fn file_urls_escape_what_a_url_cannot_hold() {
         assert_eq!(
-            file_url(Path::new("/tmp/run 1/report#2.html")),
-            "file:///tmp/run%201/report%232.html"
+            file_url(Path::new("/a b/report#2.html")),
+            "file:///a%20b/report%232.html"
         );
     }
 }
