@@ -238,8 +238,16 @@ fn analysis_and_output(c: &mut Criterion) {
         g.bench_function(format!("output/{n} threads"), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    report::write_run_outputs(dir.path(), &scn, &res, &summary, Some(&bands), &info)
-                        .expect("the temporary folder is writable")
+                    report::write_run_outputs(
+                        dir.path(),
+                        &scn,
+                        &res,
+                        &summary,
+                        Some(&bands),
+                        &info,
+                        Default::default(),
+                    )
+                    .expect("the temporary folder is writable")
                 })
             })
         });

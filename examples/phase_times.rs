@@ -50,8 +50,16 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             started_at: String::new(),
         };
         let t = Instant::now();
-        report::write_run_outputs(dir.path(), &scn, &res, &summary, Some(&bands), &info)
-            .map_err(|e| e.to_string())?;
+        report::write_run_outputs(
+            dir.path(),
+            &scn,
+            &res,
+            &summary,
+            Some(&bands),
+            &info,
+            Default::default(),
+        )
+        .map_err(|e| e.to_string())?;
         let t_out = t.elapsed().as_secs_f64();
         println!(
             "replications={n} threads={threads} simulation={t_sim:.3}s statistics={t_stats:.3}s \

@@ -145,28 +145,33 @@ impl SpillWriter {
         }
         let n = block.len();
         let values = block.values();
-        let mut head = Vec::new();
+        let n_cols = self.n_strategies * self.n_materials * N_METRICS;
+        let mut head = Vec::with_capacity(16 + 4 * n_cols);
         head.extend_from_slice(&block.first().to_le_bytes());
         head.extend_from_slice(&(n as u32).to_le_bytes());
-        let mut data = Vec::with_capacity(values.len() * 8);
-        for v in values.iter() {
-            data.extend_from_slice(&v.to_le_bytes());
-        }
-        if n > 0 {
-            for col in data.chunks(n * 8) {
-                head.extend_from_slice(&crc32fast::hash(col).to_le_bytes());
+        // Column by column through one column's buffer (never a copy of the block):
+        // first the checksums for the header, then the values.
+        let mut buf = Vec::with_capacity(n * 8);
+        let fill = |buf: &mut Vec<u8>, values: &mut ndarray::iter::Iter<'_, f64, ndarray::Ix4>| {
+            buf.clear();
+            for v in values.by_ref().take(n) {
+                buf.extend_from_slice(&v.to_le_bytes());
             }
-        } else {
-            let empty = crc32fast::hash(&[]).to_le_bytes();
-            for _ in 0..self.n_strategies * self.n_materials * N_METRICS {
-                head.extend_from_slice(&empty);
-            }
+        };
+        let mut it = values.iter();
+        for _ in 0..n_cols {
+            fill(&mut buf, &mut it);
+            head.extend_from_slice(&crc32fast::hash(&buf).to_le_bytes());
         }
         let crc = crc32fast::hash(&head);
         head.extend_from_slice(&crc.to_le_bytes());
         self.header_crcs.update(&crc.to_le_bytes());
         self.out.write_all(&head).map_err(io_err(&partial))?;
-        self.out.write_all(&data).map_err(io_err(&partial))?;
+        let mut it = values.iter();
+        for _ in 0..n_cols {
+            fill(&mut buf, &mut it);
+            self.out.write_all(&buf).map_err(io_err(&partial))?;
+        }
         self.next += n as u64;
         self.replications += n as u64;
         self.blocks += 1;

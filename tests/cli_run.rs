@@ -310,3 +310,74 @@ fn recovery_is_conditional_and_shown_with_its_count_everywhere() {
     assert!(chart.contains("Conditional"), "durations chart");
     assert!(chart.contains("n = "), "durations chart");
 }
+
+/// Above the spill threshold, `run` keeps the replications in a spill file beside the
+/// output folder instead of memory: every output byte is the same as in memory (the
+/// charts and report too; run.json differs only in its wall time, start time and
+/// command line), and no spill file is left behind, neither after success nor after a
+/// failure to write the outputs.
+#[test]
+fn a_spilled_run_writes_the_same_bytes_and_leaves_no_spill_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "run",
+            SCN,
+            "-n",
+            "150",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--format",
+            "svg",
+        ];
+        args.extend_from_slice(extra);
+        let o = chokepoint(&args);
+        (out, o)
+    };
+    let (mem, o) = run("mem", &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 150 replications above a threshold of 40: spilled, in 1 block.
+    let (spilled, o) = run("spilled", &["--spill-above", "40"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut files: Vec<String> = std::fs::read_dir(&mem)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert!(files.contains(&"replications.csv".to_string()));
+    for f in files
+        .iter()
+        .filter(|f| *f != "run.json" && *f != "charts" && *f != "report.html")
+    {
+        assert!(
+            std::fs::read(mem.join(f)).unwrap() == std::fs::read(spilled.join(f)).unwrap(),
+            "{f} differs when spilled"
+        );
+    }
+    for c in std::fs::read_dir(mem.join("charts")).unwrap() {
+        let name = c.unwrap().file_name();
+        assert!(
+            std::fs::read(mem.join("charts").join(&name)).unwrap()
+                == std::fs::read(spilled.join("charts").join(&name)).unwrap(),
+            "chart {name:?} differs when spilled"
+        );
+    }
+    let leftovers = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("replications-"))
+            .collect()
+    };
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    // A failure after the simulation (the output folder is a file) leaves no spill file.
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, "not a folder").unwrap();
+    let (_, o) = run("blocked", &["--spill-above", "40"]);
+    assert!(!o.status.success(), "writing into a file succeeded");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}

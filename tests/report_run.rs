@@ -367,6 +367,7 @@ fn csv_files_have_headers_and_row_counts() {
         &sum,
         res.daily.as_ref().map(|_| &bands[..]),
         &info(),
+        Default::default(),
     )
     .unwrap();
     let names: Vec<String> = written

@@ -12,7 +12,7 @@ use std::time::{Instant, SystemTime};
 
 use chokepoint::charts::ChartData;
 use chokepoint::model::Scenario;
-use chokepoint::report::{self, ChartFormats, RunInfo};
+use chokepoint::report::{self, ChartFormats, ReplicationsFormat, RunInfo};
 use chokepoint::scenario;
 use chokepoint::shard::{self, ShardSet};
 use chokepoint::sim::DailyHist;
@@ -48,6 +48,10 @@ pub struct Args {
     /// Print the full terminal table, one line per row.
     #[arg(long)]
     pub wide: bool,
+    /// Per-replication results: csv (replications.csv), parquet (replications.parquet:
+    /// typed columns, zstd; needs a build with `--features parquet`) or none.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub replications_format: ReplicationsFormat,
 }
 
 /// Name of the staging folder inside the output folder.
@@ -170,7 +174,15 @@ fn write_all(
     let copy = out.join(report::saved::SCENARIO_COPY);
     report::write_atomic(&copy, scenario_bytes)?;
     let bands = daily_bands(daily);
-    let mut written = report::write_run_outputs(out, scn, result, summary, Some(&bands[..]), info)?;
+    let mut written = report::write_run_outputs(
+        out,
+        scn,
+        result,
+        summary,
+        Some(&bands[..]),
+        info,
+        args.replications_format,
+    )?;
     written.insert(0, copy);
     if !args.no_charts {
         let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;

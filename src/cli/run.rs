@@ -5,9 +5,11 @@ use std::time::{Instant, SystemTime};
 
 use chokepoint::charts::ChartData;
 use chokepoint::model::Scenario;
-use chokepoint::report::{self, ChartFormats, RunInfo};
+use chokepoint::report::{self, ChartFormats, ReplicationsFormat, RunInfo};
 use chokepoint::scenario::{self, ScenarioError};
+use chokepoint::sim::engine::Kernel;
 use chokepoint::sim::{self, DailyHist, Progress, Replications, RunOptions};
+use chokepoint::spill;
 use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -51,6 +53,14 @@ pub struct Args {
     /// (and N from CHOKEPOINT_SHARDS or SLURM_ARRAY_TASK_COUNT).
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Per-replication results: csv (replications.csv), parquet (replications.parquet:
+    /// typed columns, zstd; needs a build with `--features parquet`) or none.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub replications_format: ReplicationsFormat,
+    /// Keep the replications in a spill file beside the output folder when there are
+    /// more than N (default [`SPILL_ABOVE`]); for tests and measurements.
+    #[arg(long, value_name = "N", hide = true)]
+    pub spill_above: Option<u64>,
 }
 
 /// Width the terminal table fits without `--wide`.
@@ -186,8 +196,15 @@ fn write_all<R: Replications + ?Sized>(
         summary,
     } = res;
     let bands = daily.map(daily_bands).unwrap_or_default();
-    let mut written =
-        report::write_run_outputs(out, scn, result, summary, daily.map(|_| &bands[..]), info)?;
+    let mut written = report::write_run_outputs(
+        out,
+        scn,
+        result,
+        summary,
+        daily.map(|_| &bands[..]),
+        info,
+        args.replications_format,
+    )?;
     written.insert(0, copy);
     if !args.no_charts {
         let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
@@ -205,6 +222,117 @@ fn write_all<R: Replications + ?Sized>(
         )?);
     }
     Ok(written)
+}
+
+/// Runs above this many replications keep them in a spill file instead of memory
+/// (docs/storage.md): one engine block, 68 MB of metrics at `scenarios/bench.toml`.
+/// Below, memory is small anyway and the spill's write and re-reads would only add time.
+pub const SPILL_ABOVE: u64 = sim::BLOCK;
+
+/// Where a run whose outputs go to `out` keeps its spilled replications while it
+/// writes them: a hidden file beside the output folder (same file system; named by the
+/// process so two runs never share it). Deleted once the outputs are written, and on
+/// any error ([`SpillFile`]).
+fn spill_path(out: &Path) -> PathBuf {
+    let name = out
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    parent.join(format!(".{name}.replications-{}.bin", std::process::id()))
+}
+
+/// A spill file that is removed (with its unfinished `.partial` form) when dropped: after
+/// the outputs are written, or when anything fails on the way.
+struct SpillFile(PathBuf);
+
+impl Drop for SpillFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(spill::partial_path(&self.0));
+    }
+}
+
+/// A spill file error, as a failure of the run (a full disk, an unwritable folder).
+fn spill_error(e: spill::SpillError) -> CliError {
+    CliError::Failure(format!("could not keep the replications on disk: {e}"))
+}
+
+/// What every run, spilled or not, needs to describe and write its results.
+struct Context<'a> {
+    args: &'a Args,
+    scn: &'a Scenario,
+    scenario_path: String,
+    bytes: Vec<u8>,
+    out: PathBuf,
+    seed: u64,
+    replications: u64,
+    n_threads: usize,
+    started_at: String,
+    t0: Instant,
+}
+
+/// Statistics, then every output and the terminal summary, from the stored
+/// replications `reps` (in memory or spilled).
+fn conclude<R: Replications + ?Sized>(
+    cx: &Context<'_>,
+    pool: &rayon::ThreadPool,
+    reps: &R,
+    daily: Option<&DailyHist>,
+) -> Result<(), CliError> {
+    let (scn, args, seed, replications) = (cx.scn, cx.args, cx.seed, cx.replications);
+    // Statistics and outputs run in the same pool: `-j` bounds every phase.
+    let summary = pool
+        .install(|| Summary::from_run(scn, reps, seed))
+        .map_err(read_error)?;
+    let wall = cx.t0.elapsed().as_secs_f64();
+
+    let info = RunInfo {
+        chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
+        git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(str::to_string),
+        scenario_path: cx.scenario_path.clone(),
+        scenario_sha256: report::sha256_hex(&cx.bytes),
+        seed,
+        first_replication: 0,
+        replications,
+        threads: cx.n_threads,
+        wall_time_s: wall,
+        command_line: std::env::args().collect(),
+        rand_version: report::RAND_VERSION.to_string(),
+        rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
+        started_at: cx.started_at.clone(),
+    };
+    let out = &cx.out;
+    let written = pool.install(|| {
+        let res = Results {
+            reps,
+            daily,
+            summary: &summary,
+        };
+        write_all(out, scn, res, &info, &cx.bytes, args)
+    })?;
+    if !args.quiet {
+        let n_threads = cx.n_threads;
+        let facts = format!(
+            "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",
+            scn.horizon_days
+        );
+        // One line when it fits the table's width, else the name above the facts.
+        if args.wide || scn.name.chars().count() + 3 + facts.chars().count() <= TABLE_COLUMNS {
+            println!("{} — {facts}\n", scn.name);
+        } else {
+            println!("{}\n{facts}\n", scn.name);
+        }
+        if args.wide {
+            print!("{}", report::terminal_table(&summary));
+        } else {
+            print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
+        }
+        print_written(out, &written);
+    }
+    Ok(())
 }
 
 /// Runs the command.
@@ -238,52 +366,43 @@ pub fn run(args: Args) -> Result<(), CliError> {
         },
     };
     let progress = Bar::new(&scn.name, replications, t0, args.quiet);
-    let result = pool.install(|| sim::run(&scn, &opts, &progress));
-    progress.bar.finish_and_clear();
-    // Statistics and outputs run in the same pool: `-j` bounds every phase.
-    let Ok(summary) = pool.install(|| Summary::from_run(&scn, &result, seed));
-    let wall = t0.elapsed().as_secs_f64();
-
-    let info = RunInfo {
-        chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
-        git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(str::to_string),
+    let cx = Context {
+        args: &args,
+        scn: &scn,
         scenario_path,
-        scenario_sha256: report::sha256_hex(&bytes),
+        bytes,
+        out,
         seed,
-        first_replication: 0,
         replications,
-        threads: n_threads,
-        wall_time_s: wall,
-        command_line: std::env::args().collect(),
-        rand_version: report::RAND_VERSION.to_string(),
-        rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
+        n_threads,
         started_at,
+        t0,
     };
-    let written = pool.install(|| {
-        let res = Results {
-            reps: &result,
-            daily: result.daily.as_ref(),
-            summary: &summary,
-        };
-        write_all(&out, &scn, res, &info, &bytes, &args)
-    })?;
-    if !args.quiet {
-        let facts = format!(
-            "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",
-            scn.horizon_days
-        );
-        // One line when it fits the table's width, else the name above the facts.
-        if args.wide || scn.name.chars().count() + 3 + facts.chars().count() <= TABLE_COLUMNS {
-            println!("{} — {facts}\n", scn.name);
-        } else {
-            println!("{}\n{facts}\n", scn.name);
-        }
-        if args.wide {
-            print!("{}", report::terminal_table(&summary));
-        } else {
-            print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
-        }
-        print_written(&out, &written);
+    if replications <= args.spill_above.unwrap_or(SPILL_ABOVE) {
+        let result = pool.install(|| sim::run(&scn, &opts, &progress));
+        progress.bar.finish_and_clear();
+        return conclude(&cx, &pool, &result, result.daily.as_ref());
     }
+    // Spilled: the engine writes each block to the file as it finishes it; statistics
+    // and writers read it back a column or a block at a time.
+    let path = spill_path(&cx.out);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| {
+            CliError::Write(report::ReportError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })
+        })?;
+    }
+    let file = SpillFile(path);
+    let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+    let mut sink = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
+    let tail = pool.install(|| sim::run_into(&scn, &opts, &progress, Kernel::detect(), &mut sink));
+    progress.bar.finish_and_clear();
+    let tail = tail.map_err(spill_error)?;
+    sink.finish().map_err(spill_error)?;
+    let spilled = spill::Spill::open(&file.0).map_err(spill_error)?;
+    conclude(&cx, &pool, &spilled, tail.daily.as_ref())?;
+    drop(file);
     Ok(())
 }

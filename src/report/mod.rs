@@ -13,6 +13,8 @@
 pub mod csv_out;
 pub mod explore;
 pub mod pages;
+#[cfg(feature = "parquet")]
+pub mod parquet_out;
 pub mod run_info;
 pub mod saved;
 pub mod sources;
@@ -96,7 +98,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 /// be written or moved into place.
 pub fn write_atomic_with<F>(path: &Path, fill: F) -> Result<(), ReportError>
 where
-    F: FnOnce(&mut dyn Write) -> io::Result<()>,
+    F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -139,8 +141,52 @@ pub fn summary_json(summary: &Summary) -> String {
     s
 }
 
+/// File name of the per-replication results as CSV.
+pub const REPLICATIONS_CSV: &str = "replications.csv";
+/// File name of the per-replication results as Parquet.
+pub const REPLICATIONS_PARQUET: &str = "replications.parquet";
+
+/// How a run writes its per-replication results (`--replications-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplicationsFormat {
+    /// `replications.csv` ([`write_replications_csv`]).
+    #[default]
+    Csv,
+    /// `replications.parquet` (`parquet_out::write_replications_parquet`; built with
+    /// the cargo feature `parquet` only).
+    #[cfg(feature = "parquet")]
+    Parquet,
+    /// No per-replication file (the statistics, daily bands and charts are complete
+    /// without it; `chokepoint report DIR` needs `replications.csv`).
+    None,
+}
+
+impl std::str::FromStr for ReplicationsFormat {
+    type Err = String;
+
+    /// `csv`, `parquet` (with the `parquet` feature) or `none`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(ReplicationsFormat::Csv),
+            #[cfg(feature = "parquet")]
+            "parquet" => Ok(ReplicationsFormat::Parquet),
+            #[cfg(not(feature = "parquet"))]
+            "parquet" => Err(
+                "this chokepoint was built without Parquet support: rebuild it \
+                 with `cargo build --release --features parquet`, or use csv"
+                    .to_string(),
+            ),
+            "none" => Ok(ReplicationsFormat::None),
+            other => Err(format!(
+                "'{other}' is not a format: use csv, parquet or none"
+            )),
+        }
+    }
+}
+
 /// Writes every output of a run into `dir` (created if missing), each atomically:
-/// `summary.json`, `summary.csv`, `replications.csv` (from `res`, read a block at a
+/// `summary.json`, `summary.csv`, the per-replication file of `format`
+/// (`replications.csv`, `replications.parquet` or none; from `res`, read a block at a
 /// time), `daily.csv` (only when the run kept daily histograms: `bands` are theirs, from
 /// [`crate::stats::daily_bands`], computed once by the caller so the charts can use them
 /// too) and `run.json`. Returns the paths written, in that order.
@@ -154,9 +200,10 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     summary: &Summary,
     bands: Option<&[DailyBand]>,
     info: &RunInfo,
+    format: ReplicationsFormat,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
-    let mut put = |name: &str, fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>| {
+    let mut put = |name: &str, fill: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>| {
         let path = dir.join(name);
         write_atomic_with(&path, fill)?;
         written.push(path);
@@ -168,9 +215,35 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     put("summary.csv", &mut |w| {
         w.write_all(summary_csv(summary).as_bytes())
     })?;
-    put("replications.csv", &mut |w| {
-        write_replications_csv(w, scn, res)
-    })?;
+    match format {
+        ReplicationsFormat::Csv => put(REPLICATIONS_CSV, &mut |w| {
+            write_replications_csv(w, scn, res)
+        })?,
+        #[cfg(feature = "parquet")]
+        ReplicationsFormat::Parquet => put(REPLICATIONS_PARQUET, &mut |w| {
+            parquet_out::write_replications_parquet(w, scn, res)
+        })?,
+        ReplicationsFormat::None => {}
+    }
+    // A per-replication file of another format left by an earlier run in this folder
+    // would describe other futures: removed.
+    let own = match format {
+        ReplicationsFormat::Csv => Some(REPLICATIONS_CSV),
+        #[cfg(feature = "parquet")]
+        ReplicationsFormat::Parquet => Some(REPLICATIONS_PARQUET),
+        ReplicationsFormat::None => None,
+    };
+    for stale in [REPLICATIONS_CSV, REPLICATIONS_PARQUET] {
+        if Some(stale) != own {
+            let path = dir.join(stale);
+            match fs::remove_file(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(ReportError::Write { path, source: e });
+                }
+                _ => {}
+            }
+        }
+    }
     if let Some(bands) = bands {
         put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
     }
