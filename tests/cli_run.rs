@@ -311,15 +311,15 @@ fn recovery_is_conditional_and_shown_with_its_count_everywhere() {
     assert!(chart.contains("n = "), "durations chart");
 }
 
-/// Above the spill threshold, `run` keeps the replications in a spill file beside the
-/// output folder instead of memory: every output byte is the same as in memory (the
+/// Above the spill threshold, `run` keeps the replications in a spill file inside its
+/// staging folder instead of memory: every output byte is the same as in memory (the
 /// charts and report too; run.json differs only in its wall time, start time and
-/// command line), and no spill file is left behind, neither after success nor after a
-/// failure to write the outputs.
+/// command line), and no spill file or staging folder is left behind, neither after
+/// success nor after a failure while the outputs are written.
 #[test]
 fn a_spilled_run_writes_the_same_bytes_and_leaves_no_spill_file() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str, extra: &[&str]| {
+    let run = |name: &str, extra: &[&str], fault: bool| {
         let out = dir.path().join(name);
         let mut args = vec![
             "run",
@@ -335,13 +335,17 @@ fn a_spilled_run_writes_the_same_bytes_and_leaves_no_spill_file() {
             "svg",
         ];
         args.extend_from_slice(extra);
-        let o = chokepoint(&args);
-        (out, o)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chokepoint"));
+        cmd.args(&args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        if fault {
+            cmd.env(chokepoint_run_fault_env(), "1");
+        }
+        (out, cmd.output().expect("binary runs"))
     };
-    let (mem, o) = run("mem", &[]);
+    let (mem, o) = run("mem", &[], false);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // 150 replications above a threshold of 40: spilled, in 1 block.
-    let (spilled, o) = run("spilled", &["--spill-above", "40"]);
+    let (spilled, o) = run("spilled", &["--spill-above", "40"], false);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut files: Vec<String> = std::fs::read_dir(&mem)
         .unwrap()
@@ -366,18 +370,40 @@ fn a_spilled_run_writes_the_same_bytes_and_leaves_no_spill_file() {
             "chart {name:?} differs when spilled"
         );
     }
+    // Every hidden file or folder under the temporary folder: the spill file
+    // (`.replications.spill`) and staging folders (`.NAME.staging-ID`) are hidden.
     let leftovers = |d: &Path| -> Vec<String> {
-        std::fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains("replications-"))
-            .collect()
+        let mut found = Vec::new();
+        let mut todo = vec![d.to_path_buf()];
+        while let Some(p) = todo.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let e = e.unwrap();
+                let n = e.file_name().to_string_lossy().into_owned();
+                if n.starts_with('.') {
+                    found.push(n);
+                }
+                if e.file_type().unwrap().is_dir() {
+                    todo.push(e.path());
+                }
+            }
+        }
+        found
     };
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
-    // A failure after the simulation (the output folder is a file) leaves no spill file.
-    let blocked = dir.path().join("blocked");
-    std::fs::write(&blocked, "not a folder").unwrap();
-    let (_, o) = run("blocked", &["--spill-above", "40"]);
-    assert!(!o.status.success(), "writing into a file succeeded");
+    // A failure after the simulation (a panic injected while the outputs are written,
+    // which the panic hook turns into exit 70) leaves no spill file and no staging.
+    let (_, o) = run("failed", &["--spill-above", "40"], true);
+    assert_eq!(
+        o.status.code(),
+        Some(70),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+/// The fault-injection variable that makes `run` panic while it writes its outputs
+/// (`cli::run::FAULT_PANIC_ENV` in the binary).
+fn chokepoint_run_fault_env() -> &'static str {
+    "CHOKEPOINT_FAULT_PANIC"
 }

@@ -48,8 +48,8 @@ pub struct Args {
     /// Print the full terminal table, one line per row.
     #[arg(long)]
     pub wide: bool,
-    /// Per-replication results: csv (replications.csv), parquet (replications.parquet;
-    /// needs a build with `--features parquet`) or none, as for `run`.
+    /// Per-replication results: csv (replications.csv), parquet (replications.parquet:
+    /// typed columns, zstd; needs a build with `--features parquet`) or none.
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub replications_format: ReplicationsFormat,
 }
