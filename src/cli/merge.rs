@@ -4,8 +4,8 @@
 //!
 //! The shards are checked first ([`chokepoint::shard::open_shards`]: one run, every K of
 //! N once, intact files; every problem at once, exit code 2). Everything is written into
-//! a staging folder `OUT/.merge-staging/` and moved into `OUT` only once all of it is
-//! written (`run.json` last), so a refused or failed merge leaves `OUT` as it was.
+//! a staging folder beside `OUT` and swapped in at the end ([`chokepoint::staging`], as
+//! for `run`), so a refused, failed or killed merge leaves `OUT` as it was.
 
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -53,9 +53,6 @@ pub struct Args {
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub replications_format: ReplicationsFormat,
 }
-
-/// Name of the staging folder inside the output folder.
-pub const STAGING: &str = ".merge-staging";
 
 /// The merged run's replications: the shards' spill files, in shard order, read as one
 /// chain (docs/storage.md §5), so memory holds the columns a statistic reads, never the
@@ -115,20 +112,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .min()
             .unwrap_or(started_at),
     };
-    let staging = args.out.join(STAGING);
+    let staging = super::common::stage(&args.out)?;
     let written = pool.install(|| {
-        stage(&staging, |dir| {
-            write_all(
-                dir,
-                &scn,
-                (&result, &daily, &summary),
-                &info,
-                &set.scenario_bytes,
-                &args,
-            )
-        })
+        write_all(
+            staging.dir(),
+            &scn,
+            (&result, &daily, &summary),
+            &info,
+            &set.scenario_bytes,
+            &args,
+        )
     })?;
-    let written = swap_in(&staging, &args.out, &written)?;
+    let base = staging.dir().to_path_buf();
+    staging.commit()?;
+    let written: Vec<PathBuf> = written
+        .iter()
+        .map(|p| args.out.join(p.strip_prefix(&base).unwrap_or(p)))
+        .collect();
     if !args.quiet {
         println!(
             "{} — {} futures merged from {} shards, seed {}, {} days, {:.1} s\n",
@@ -202,56 +202,3 @@ fn write_all(
     Ok(written)
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
-    move |e| CliError::Failure(format!("{}: {e}", path.display()))
-}
-
-/// Runs `fill` on a new, empty staging folder; removes the folder if `fill` fails.
-fn stage<F>(staging: &Path, fill: F) -> Result<Vec<PathBuf>, CliError>
-where
-    F: FnOnce(&Path) -> Result<Vec<PathBuf>, CliError>,
-{
-    if staging.exists() {
-        // Left by a merge that was killed: nothing in it is trusted.
-        std::fs::remove_dir_all(staging).map_err(io(staging))?;
-    }
-    std::fs::create_dir_all(staging).map_err(io(staging))?;
-    let out = fill(staging);
-    if out.is_err() {
-        let _ = std::fs::remove_dir_all(staging);
-    }
-    out
-}
-
-/// Moves the staged top-level entries into `out` (replacing what is there; `run.json`
-/// last, so a `run.json` always describes the files beside it), removes the staging
-/// folder, and returns the written paths as they are in `out`.
-fn swap_in(staging: &Path, out: &Path, written: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    let mut names: Vec<std::ffi::OsString> = Vec::new();
-    for p in written {
-        if let Ok(rel) = p.strip_prefix(staging)
-            && let Some(first) = rel.components().next()
-        {
-            let name = first.as_os_str().to_os_string();
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-    }
-    names.sort_by_key(|n| n == "run.json");
-    for name in &names {
-        let (from, to) = (staging.join(name), out.join(name));
-        if to.is_dir() {
-            std::fs::remove_dir_all(&to).map_err(io(&to))?;
-        }
-        std::fs::rename(&from, &to).map_err(io(&to))?;
-    }
-    std::fs::remove_dir_all(staging).map_err(io(staging))?;
-    if let Ok(d) = std::fs::File::open(out) {
-        let _ = d.sync_all();
-    }
-    Ok(written
-        .iter()
-        .map(|p| out.join(p.strip_prefix(staging).unwrap_or(p)))
-        .collect())
-}
