@@ -27,6 +27,8 @@
 //! - [`spill`]: per-replication metrics on disk, block by block, column-major and
 //!   checksummed, so memory does not grow with replications (`docs/storage.md`). Uses `sim`.
 //!
+//! - [`limits`]: resource estimates made before allocating (daily histograms,
+//!   per-replication results, available memory) and the finite-output check.
 //! - [`staging`]: all-or-nothing output folders (a staging folder beside the target,
 //!   swapped in by one rename) and the cleanup of an interrupted process. File system
 //!   only.
@@ -46,6 +48,7 @@
 pub mod backtest;
 pub mod charts;
 pub mod explore;
+pub mod limits;
 pub mod model;
 pub mod numfmt;
 pub mod report;

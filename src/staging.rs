@@ -129,11 +129,7 @@ pub fn finish_temp(tmp: &Path, path: &Path, keep: bool) -> io::Result<()> {
     let result = {
         let mut reg = registry();
         reg.temps.retain(|t| t != tmp);
-        let r = if keep {
-            fs::rename(tmp, path)
-        } else {
-            Ok(())
-        };
+        let r = if keep { fs::rename(tmp, path) } else { Ok(()) };
         if !keep || r.is_err() {
             let _ = fs::remove_file(tmp);
         }

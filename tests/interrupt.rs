@@ -23,7 +23,10 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
                 walk(base, &p, out);
             } else {
                 let rel = p.strip_prefix(base).unwrap().display().to_string();
-                out.insert(rel, chokepoint::report::sha256_hex(&std::fs::read(&p).unwrap()));
+                out.insert(
+                    rel,
+                    chokepoint::report::sha256_hex(&std::fs::read(&p).unwrap()),
+                );
             }
         }
     }
@@ -135,9 +138,8 @@ fn interrupted_runs_leave_the_old_folder_or_the_new_one_and_no_debris() {
             .output()
             .unwrap();
         let got = fixed_part(&tree(&out));
-        let now = which(&got, &runs).unwrap_or_else(|| {
-            panic!("fault after {n} steps: the folder mixes runs: {got:?}")
-        });
+        let now = which(&got, &runs)
+            .unwrap_or_else(|| panic!("fault after {n} steps: the folder mixes runs: {got:?}"));
         assert!(report_accepts(&out), "fault after {n}: report refused");
         if o.status.success() {
             // The run needed fewer steps than n: it finished.
@@ -173,7 +175,10 @@ fn interrupted_runs_leave_the_old_folder_or_the_new_one_and_no_debris() {
         let got = fixed_part(&tree(&out));
         let now = which(&got, &runs)
             .unwrap_or_else(|| panic!("signal {sig} (trial {k}): the folder mixes runs"));
-        assert!(report_accepts(&out), "signal {sig} (trial {k}): report refused");
+        assert!(
+            report_accepts(&out),
+            "signal {sig} (trial {k}): report refused"
+        );
         let finished = o.status.success();
         if finished {
             assert_eq!(now, next);
@@ -187,8 +192,10 @@ fn interrupted_runs_leave_the_old_folder_or_the_new_one_and_no_debris() {
                 // the old run, or the new one when the signal came after its swap).
                 assert_eq!(entries(&base), ["out"], "debris after signal {sig}");
             }
-            other => panic!("signal {sig} (trial {k}): unexpected end {other:?}: {}", 
-                String::from_utf8_lossy(&o.stderr)),
+            other => panic!(
+                "signal {sig} (trial {k}): unexpected end {other:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
         }
         seen[k % 3][usize::from(finished)] += 1;
         if !finished {

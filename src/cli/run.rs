@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use chokepoint::charts::ChartData;
+use chokepoint::limits;
 use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, RunInfo};
 use chokepoint::scenario::{self, ScenarioError};
@@ -187,6 +188,33 @@ fn write_all(
     Ok(written)
 }
 
+/// The error for a metric that came out infinite or NaN: which one, and the inputs of
+/// its material by magnitude (an input so large that arithmetic overflows).
+fn non_finite(scn: &Scenario, bad: &limits::NonFinite) -> CliError {
+    let p = &scn.strategies[bad.strategy].materials[bad.material];
+    let id = &scn.materials[bad.material].id;
+    let mut inputs = [
+        ("unit_value", p.unit_value),
+        ("shortage_cost", p.shortage_cost),
+        ("holding_cost_rate", p.holding_cost_rate),
+        ("annual_demand", p.daily_demand * 365.0),
+    ];
+    inputs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let (name, value) = inputs[0];
+    CliError::BadInput(format!(
+        "the run's {} of material {id} (strategy {}) came out {}: an input is too large for \
+         the arithmetic; the largest of material.{id} is {name} = {value:e}. Use values of a \
+         realistic magnitude; nothing was written",
+        bad.metric.name(),
+        scn.strategies[bad.strategy].id,
+        if bad.value.is_nan() {
+            "NaN"
+        } else {
+            "infinite"
+        },
+    ))
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), CliError> {
     let (scn, scenario_path, bytes, stem) = load(&args)?;
@@ -200,6 +228,36 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&stem));
     let n_threads = super::common::thread_count(args.sim.threads);
+    // Memory is estimated before it is allocated: the per-replication results must
+    // fit, and daily histograms that would not fit a budget are left out.
+    let rows = limits::rows_bytes(&scn, replications);
+    if let Some(avail) = limits::available_memory()
+        && rows.saturating_mul(2) > avail
+    {
+        return Err(CliError::BadInput(format!(
+            "{replications} futures would hold {} of results in memory (futures × {} \
+             strategies × {} materials × 13 metrics × 8 bytes, about twice that at the \
+             peak), more than the {} this machine has available; use fewer futures (-n)",
+            limits::human_bytes(rows),
+            scn.strategies.len(),
+            scn.materials.len(),
+            limits::human_bytes(avail)
+        )));
+    }
+    let daily_bytes = limits::daily_hist_bytes(&scn).saturating_mul(n_threads as u64);
+    let daily = daily_bytes <= limits::DAILY_BANDS_BUDGET;
+    if !daily {
+        eprintln!(
+            "note: daily bands off: their histograms would take {} ({} strategies × {} \
+             materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
+             and the stock charts are not written",
+            limits::human_bytes(daily_bytes),
+            scn.strategies.len(),
+            scn.materials.len(),
+            scn.horizon_days,
+            limits::human_bytes(limits::DAILY_BANDS_BUDGET)
+        );
+    }
     let pool = super::common::pool(args.sim.threads)?;
     // Every file goes into a staging folder beside `out`, swapped in at the end: the
     // folder is wholly the old run or wholly this one, whatever happens.
@@ -210,7 +268,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let opts = RunOptions {
         seed,
         replications: 0..replications,
-        daily: true,
+        daily,
         daily_replications: if args.daily_replications == 0 {
             u64::MAX
         } else {
@@ -220,6 +278,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let progress = Bar::new(&scn.name, replications, t0, args.quiet);
     let result = pool.install(|| sim::run(&scn, &opts, &progress));
     progress.bar.finish_and_clear();
+    if let Some(bad) = limits::first_non_finite(&result) {
+        return Err(non_finite(&scn, &bad));
+    }
     // Statistics and outputs run in the same pool: `-j` bounds every phase.
     let summary = pool.install(|| Summary::from_run(&scn, &result, seed));
     let wall = t0.elapsed().as_secs_f64();
@@ -239,17 +300,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at,
     };
-    let written = pool.install(|| {
-        write_all(
-            staging.dir(),
-            &scn,
-            &result,
-            &summary,
-            &info,
-            &bytes,
-            &args,
-        )
-    })?;
+    let written =
+        pool.install(|| write_all(staging.dir(), &scn, &result, &summary, &info, &bytes, &args))?;
     let base = staging.dir().to_path_buf();
     staging.commit()?;
     if !args.quiet {

@@ -73,8 +73,7 @@ fn invalid(path: &Path, message: impl std::fmt::Display) -> SavedError {
 pub fn verify_manifest(dir: &Path) -> Result<(), SavedError> {
     use super::run_info::{MANIFEST_FILES, MANIFEST_KEY, sha256_file};
     let p = dir.join("run.json");
-    let value: serde_json::Value =
-        serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
+    let value: serde_json::Value = serde_json::from_str(&read(&p)?).map_err(|e| invalid(&p, e))?;
     let Some(files) = value.get(MANIFEST_KEY) else {
         return Ok(());
     };
@@ -96,7 +95,9 @@ pub fn verify_manifest(dir: &Path) -> Result<(), SavedError> {
         if Some(got.as_str()) != want.as_str() {
             return Err(invalid(
                 &p,
-                format!("{name} is not the file this run wrote (its SHA-256 differs from the manifest); {advice}"),
+                format!(
+                    "{name} is not the file this run wrote (its SHA-256 differs from the manifest); {advice}"
+                ),
             ));
         }
     }
@@ -104,7 +105,9 @@ pub fn verify_manifest(dir: &Path) -> Result<(), SavedError> {
         if !files.contains_key(name) && dir.join(name).exists() {
             return Err(invalid(
                 &p,
-                format!("{name} is not listed in the manifest, so it comes from another run; {advice}"),
+                format!(
+                    "{name} is not listed in the manifest, so it comes from another run; {advice}"
+                ),
             ));
         }
     }
