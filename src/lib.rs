@@ -30,6 +30,8 @@
 //!   shard with its spill file, daily histograms and `shard.json`) and the checks that
 //!   let `merge` combine them into the unsplit run's files. Uses `sim`, `spill`, `report`.
 //!
+//! - [`limits`]: resource estimates made before allocating (daily histograms,
+//!   per-replication results, available memory) and the finite-output check.
 //! - [`staging`]: all-or-nothing output folders (a staging folder beside the target,
 //!   swapped in by one rename) and the cleanup of an interrupted process. File system
 //!   only.
@@ -49,6 +51,7 @@
 pub mod backtest;
 pub mod charts;
 pub mod explore;
+pub mod limits;
 pub mod model;
 pub mod numfmt;
 pub mod report;

@@ -201,4 +201,3 @@ fn write_all(
     }
     Ok(written)
 }
-

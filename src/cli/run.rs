@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use chokepoint::charts::ChartData;
+use chokepoint::limits;
 use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, ReplicationsFormat, RunInfo};
 use chokepoint::scenario::{self, ScenarioError};
@@ -286,6 +287,9 @@ fn conclude<R: Replications + ?Sized>(
     spill: Option<SpillFile>,
 ) -> Result<(), CliError> {
     let (scn, args, seed, replications) = (cx.scn, cx.args, cx.seed, cx.replications);
+    if let Some(bad) = limits::first_non_finite(reps).map_err(read_error)? {
+        return Err(non_finite(scn, &bad));
+    }
     // Statistics and outputs run in the same pool: `-j` bounds every phase.
     let summary = pool
         .install(|| Summary::from_run(scn, reps, seed))
@@ -343,6 +347,33 @@ fn conclude<R: Replications + ?Sized>(
     Ok(())
 }
 
+/// The error for a metric that came out infinite or NaN: which one, and the inputs of
+/// its material by magnitude (an input so large that arithmetic overflows).
+fn non_finite(scn: &Scenario, bad: &limits::NonFinite) -> CliError {
+    let p = &scn.strategies[bad.strategy].materials[bad.material];
+    let id = &scn.materials[bad.material].id;
+    let mut inputs = [
+        ("unit_value", p.unit_value()),
+        ("shortage_cost", p.shortage_cost()),
+        ("holding_cost_rate", p.holding_cost_rate()),
+        ("annual_demand", p.daily_demand() * 365.0),
+    ];
+    inputs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let (name, value) = inputs[0];
+    CliError::BadInput(format!(
+        "the run's {} of material {id} (strategy {}) came out {}: an input is too large for \
+         the arithmetic; the largest of material.{id} is {name} = {value:e}. Use values of a \
+         realistic magnitude; nothing was written",
+        bad.metric.name(),
+        scn.strategies[bad.strategy].id,
+        if bad.value.is_nan() {
+            "NaN"
+        } else {
+            "infinite"
+        },
+    ))
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(spec) = &args.shard {
@@ -359,6 +390,47 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&stem));
     let n_threads = super::common::thread_count(args.sim.threads);
+    // Memory is estimated before it is allocated: the per-replication results must
+    // fit (in memory up to the spill threshold, else a block of them and the columns the
+    // statistics and charts read), and daily histograms that would not fit a budget are
+    // left out.
+    let spilled = replications > args.spill_above.unwrap_or(SPILL_ABOVE);
+    let peak = limits::results_peak_bytes(&scn, replications, spilled, !args.no_charts, n_threads);
+    if let Some(avail) = limits::available_memory()
+        && peak > avail
+    {
+        return Err(CliError::BadInput(format!(
+            "{replications} futures would need about {} of memory for their results at the              peak ({} strategies × {} materials; {}), more than the {} this machine has              available; use fewer futures (-n){}",
+            limits::human_bytes(peak),
+            scn.strategies.len(),
+            scn.materials.len(),
+            if spilled {
+                "the futures are kept on disk, the statistics read 8 bytes per future and                  column"
+            } else {
+                "all futures in memory"
+            },
+            limits::human_bytes(avail),
+            if spilled && !args.no_charts {
+                ", or skip the charts (--no-charts)"
+            } else {
+                ""
+            }
+        )));
+    }
+    let daily_bytes = limits::daily_hist_bytes(&scn).saturating_mul(n_threads as u64);
+    let daily = daily_bytes <= limits::DAILY_BANDS_BUDGET;
+    if !daily {
+        eprintln!(
+            "note: daily bands off: their histograms would take {} ({} strategies × {} \
+             materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
+             and the stock charts are not written",
+            limits::human_bytes(daily_bytes),
+            scn.strategies.len(),
+            scn.materials.len(),
+            scn.horizon_days,
+            limits::human_bytes(limits::DAILY_BANDS_BUDGET)
+        );
+    }
     let pool = super::common::pool(args.sim.threads)?;
     // Every file goes into a staging folder beside `out`, swapped in at the end: the
     // folder is wholly the old run or wholly this one, whatever happens.
@@ -369,7 +441,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let opts = RunOptions {
         seed,
         replications: 0..replications,
-        daily: true,
+        daily,
         daily_replications: if args.daily_replications == 0 {
             u64::MAX
         } else {
@@ -389,7 +461,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         started_at,
         t0,
     };
-    if replications <= args.spill_above.unwrap_or(SPILL_ABOVE) {
+    if !spilled {
         let result = pool.install(|| sim::run(&scn, &opts, &progress));
         progress.bar.finish_and_clear();
         return conclude(&cx, &pool, &result, result.daily.as_ref(), staging, None);

@@ -56,11 +56,22 @@ pub(super) fn render(e: &ScenarioError) {
         if n == 1 { "" } else { "s" }
     );
     let handler = miette::GraphicalReportHandler::new();
+    let long_lines = e.source.lines().any(|l| l.len() > MAX_SHOWN_LINE);
     for p in &e.problems {
+        let mut problem = p.clone();
+        // miette never sees an unbounded line: long lines are cut around the problem
+        // (it panics on columns of 65,536 and beyond, and a 50 MB line is no message).
+        let (src, name) = if long_lines {
+            let (text, span) = cut_long_lines(&e.source, p.span.clone());
+            problem.span = span;
+            (text, format!("{} (long lines cut)", e.file_name))
+        } else {
+            (e.source.clone(), e.file_name.clone())
+        };
         let located = Located {
-            problem: p.clone(),
+            problem,
             at: e.location(p),
-            src: miette::NamedSource::new(&e.file_name, e.source.clone()).with_language("toml"),
+            src: miette::NamedSource::new(name, src).with_language("toml"),
         };
         let mut out = String::new();
         if handler.render_report(&mut out, &located).is_err() {
@@ -68,6 +79,85 @@ pub(super) fn render(e: &ScenarioError) {
         }
         eprint!("{out}");
     }
+}
+
+/// Lines longer than this (in bytes) are cut before miette renders them.
+const MAX_SHOWN_LINE: usize = 240;
+/// Characters shown on each side of the problem's column in a cut line.
+const CUT_WINDOW: usize = 80;
+
+/// `source` with every line longer than [`MAX_SHOWN_LINE`] cut: the line holding the
+/// start of `span` to [`CUT_WINDOW`] characters around it, others to their start, each
+/// cut marked with `…`; and `span` moved to the same text in the cut source (its end
+/// kept within the shown part of its line). Line numbers stay the same.
+fn cut_long_lines(
+    source: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> (String, Option<std::ops::Range<usize>>) {
+    let mut out = String::with_capacity(source.len().min(1 << 20));
+    let mut new_span = None;
+    let mut line_start = 0;
+    for line in source.split_inclusive('\n') {
+        let line_end = line_start + line.len();
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let holds = span
+            .as_ref()
+            .filter(|s| s.start >= line_start && (s.start < line_end || line_end == source.len()));
+        if body.len() <= MAX_SHOWN_LINE {
+            if let Some(s) = holds {
+                let start = out.len() + (s.start - line_start);
+                let end = out.len() + (s.end.min(line_end) - line_start);
+                new_span = Some(start..end.max(start));
+            }
+            out.push_str(line);
+        } else {
+            // Character positions of the window, by byte offsets within the line.
+            let rel = holds.map_or(0, |s| (s.start - line_start).min(body.len()));
+            let mut from = rel.saturating_sub(CUT_WINDOW * 4).min(body.len());
+            while !body.is_char_boundary(from) {
+                from += 1;
+            }
+            let before: Vec<usize> = body[from..rel.max(from)]
+                .char_indices()
+                .map(|(i, _)| from + i)
+                .collect();
+            let from = if holds.is_some() {
+                before
+                    .len()
+                    .checked_sub(CUT_WINDOW)
+                    .map_or(from, |k| before[k])
+            } else {
+                0
+            };
+            let mut to = from;
+            for (n, (i, c)) in body[from..].char_indices().enumerate() {
+                if n >= 2 * CUT_WINDOW {
+                    break;
+                }
+                to = from + i + c.len_utf8();
+            }
+            if from > 0 {
+                out.push('…');
+            }
+            let shown_start = out.len();
+            out.push_str(&body[from..to]);
+            if let Some(s) = holds {
+                let start = shown_start + (s.start - line_start).clamp(from, to) - from;
+                let end = shown_start + (s.end - line_start).clamp(from, to) - from;
+                new_span = Some(start..end.max(start));
+            }
+            if to < body.len() {
+                out.push('…');
+            }
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        line_start = line_end;
+    }
+    let end = out.len();
+    let at_end = span.filter(|s| s.start >= source.len()).map(|_| end..end);
+    (out, new_span.or(at_end))
 }
 
 #[derive(Debug)]
@@ -111,6 +201,10 @@ fn onset_text(sh: &chokepoint::model::Shock, expected: f64) -> String {
     format!("{how}{by_trigger}; ≈{expected:.2} onsets expected over the horizon")
 }
 
+/// Shocks × sampled timelines the summary's expected onsets may cost (4,000 timelines
+/// up to 250 shocks).
+const SAMPLED_SHOCK_BUDGET: u64 = 1_000_000;
+
 fn summary(file: &str, s: &Scenario) -> String {
     use std::fmt::Write;
     let mut o = String::new();
@@ -140,11 +234,18 @@ fn summary(file: &str, s: &Scenario) -> String {
             .collect();
         let _ = writeln!(o, "      suppliers: {}", sups.join(", "));
     }
+    // Sampling costs shocks × timelines: above SAMPLED_SHOCK_BUDGET shock-timelines,
+    // fewer timelines (at least 100), so that validating 100,000 shocks stays quick.
+    let samples = if s.shocks.is_empty() {
+        ONSET_SAMPLES
+    } else {
+        (SAMPLED_SHOCK_BUDGET / s.shocks.len() as u64).clamp(100, ONSET_SAMPLES)
+    };
     let _ = writeln!(
         o,
-        "  shocks (expected onsets, own and triggered, from {ONSET_SAMPLES} sampled timelines):"
+        "  shocks (expected onsets, own and triggered, from {samples} sampled timelines):"
     );
-    let expected = onsets::expected_onsets(s, ONSET_SAMPLES);
+    let expected = onsets::expected_onsets(s, samples);
     for (sh, &e) in s.shocks.iter().zip(&expected) {
         let mut targets: Vec<String> = sh
             .supply_targets
@@ -184,4 +285,28 @@ fn summary(file: &str, s: &Scenario) -> String {
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_span_and_the_span_follows() {
+        let long = format!("a = \"{}X{}\"\n", "é".repeat(70_000), "y".repeat(5_000));
+        let src = format!("x = 1\n{long}{}\nend = 2\n", "z".repeat(300));
+        let at = src.find('X').unwrap();
+        let (cut, span) = cut_long_lines(&src, Some(at..at + 1));
+        let span = span.unwrap();
+        assert_eq!(&cut[span.clone()], "X");
+        assert_eq!(cut.lines().count(), src.lines().count());
+        assert!(
+            cut.lines().all(|l| l.chars().count() <= 2 * CUT_WINDOW + 2),
+            "{cut}"
+        );
+        assert!(cut.starts_with("x = 1\n…"));
+        // A short file is untouched.
+        let (same, s) = cut_long_lines("a = 1\n", Some(4..5));
+        assert_eq!((same.as_str(), s), ("a = 1\n", Some(4..5)));
+    }
 }

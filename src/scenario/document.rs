@@ -81,6 +81,35 @@ impl Document {
     /// A [`ScenarioError`] with every syntax error the recovering parser finds, or else
     /// every unknown field plus the first type error, each located.
     pub fn parse(file_name: &str, src: &str) -> Result<Document, ScenarioError> {
+        // Limits before the parser allocates: counted on the text, a line scan.
+        for (header, max, what) in [
+            ("[[shock]]", super::validate::MAX_SHOCKS, "shocks"),
+            (
+                "[[strategy]]",
+                super::validate::MAX_STRATEGIES,
+                "strategies",
+            ),
+            ("[[material]]", super::validate::MAX_MATERIALS, "materials"),
+        ] {
+            let mut offset = 0;
+            let mut seen = 0;
+            for line in src.split_inclusive('\n') {
+                if line.trim_start().starts_with(header) {
+                    seen += 1;
+                    if seen > max {
+                        let start = offset + (line.len() - line.trim_start().len());
+                        let mut p = Problem::new(
+                            "",
+                            format!("more than {max} {what}; at most {max} are supported"),
+                        )
+                        .with_help("split the scenario, or merge entries (docs/limits.md)");
+                        p.span = Some(start..start + header.len());
+                        return Err(ScenarioError::new(file_name, src, vec![p]));
+                    }
+                }
+                offset += line.len();
+            }
+        }
         let (_, errors) = toml::de::DeTable::parse_recoverable(src);
         if !errors.is_empty() {
             let problems = errors

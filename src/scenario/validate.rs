@@ -739,39 +739,39 @@ fn resolve_targets(
     (supply.into_iter().collect(), demand.into_iter().collect())
 }
 
+/// A trigger cycle, as the shocks along it (first repeated last), if any. Iterative
+/// depth-first search with an explicit stack, linear in shocks and triggers: the input
+/// sets the depth of a trigger chain, so no recursion.
 fn find_cycle(edges: &[Vec<usize>]) -> Option<Vec<usize>> {
-    // 0 = new, 1 = on stack, 2 = done
-    fn dfs(
-        u: usize,
-        edges: &[Vec<usize>],
-        state: &mut [u8],
-        stack: &mut Vec<usize>,
-    ) -> Option<Vec<usize>> {
-        state[u] = 1;
-        stack.push(u);
-        for &v in &edges[u] {
-            if state[v] == 1 {
-                let start = stack.iter().position(|&x| x == v).unwrap_or(0);
-                let mut c = stack[start..].to_vec();
-                c.push(v);
-                return Some(c);
-            }
-            if state[v] == 0
-                && let Some(c) = dfs(v, edges, state, stack)
-            {
-                return Some(c);
-            }
-        }
-        stack.pop();
-        state[u] = 2;
-        None
-    }
+    // 0 = new, 1 = on the path, 2 = done
     let mut state = vec![0u8; edges.len()];
-    for u in 0..edges.len() {
-        if state[u] == 0 {
-            let mut stack = Vec::new();
-            if let Some(c) = dfs(u, edges, &mut state, &mut stack) {
-                return Some(c);
+    // The current path: (shock, index of its next edge to follow).
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    for root in 0..edges.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        state[root] = 1;
+        path.push((root, 0));
+        while let Some(&mut (u, ref mut next)) = path.last_mut() {
+            if let Some(&v) = edges[u].get(*next) {
+                *next += 1;
+                match state[v] {
+                    1 => {
+                        let start = path.iter().position(|&(x, _)| x == v).unwrap_or(0);
+                        let mut c: Vec<usize> = path[start..].iter().map(|&(x, _)| x).collect();
+                        c.push(v);
+                        return Some(c);
+                    }
+                    0 => {
+                        state[v] = 1;
+                        path.push((v, 0));
+                    }
+                    _ => {}
+                }
+            } else {
+                state[u] = 2;
+                path.pop();
             }
         }
     }
@@ -800,11 +800,30 @@ fn topo_order(edges: &[Vec<usize>]) -> Vec<usize> {
     order
 }
 
+/// Most shocks a scenario may have: validation and the sampled timelines are linear in
+/// shocks, and this many validate in well under a second (`docs/limits.md`).
+pub const MAX_SHOCKS: usize = 10_000;
+/// Most strategies a scenario may have (`docs/limits.md`).
+pub const MAX_STRATEGIES: usize = 10_000;
+/// Most materials a scenario may have (`docs/limits.md`).
+pub const MAX_MATERIALS: usize = 10_000;
+
 fn build_shocks(
     ctx: &mut Ctx,
     raw: &RawScenario,
     infos: &[MaterialInfo],
 ) -> (Vec<Shock>, Vec<usize>) {
+    if raw.shock.len() > MAX_SHOCKS {
+        ctx.push(
+            "shock",
+            format!(
+                "{} shocks; at most {MAX_SHOCKS} are supported",
+                raw.shock.len()
+            ),
+            Some("merge shocks that hit the same suppliers, or split the scenario".into()),
+        );
+        return (Vec::new(), Vec::new());
+    }
     let ids: Vec<String> = raw
         .shock
         .iter()
@@ -979,8 +998,12 @@ fn build_shocks(
             demand_targets,
         });
     }
+    let mut triggered = vec![false; shocks.len()];
+    for &v in edges.iter().flatten() {
+        triggered[v] = true;
+    }
     for (j, s) in shocks.iter().enumerate() {
-        if raw.shock[j].onset.is_none() && !edges.iter().any(|es| es.contains(&j)) {
+        if raw.shock[j].onset.is_none() && !triggered[j] {
             ctx.push(&format!("shock.{}", s.id), format!("shock {} has no onset and nothing triggers it", s.id), Some("add `onset = { rate_per_year = ... }` or `onset = { day = ... }`, or trigger it from another shock".into()));
         }
     }
@@ -1029,6 +1052,22 @@ fn build_strategies(
         .collect();
     check_dups(ctx, "strategy", &ids, "strategy");
     let mut out = Vec::new();
+    // Each strategy's variant is the scenario's materials with its `set` applied: clone
+    // them without the strategies and shocks, which a variant does not read (cloning
+    // the whole scenario per strategy made validation quadratic in strategies).
+    let template = RawScenario {
+        name: raw.name.clone(),
+        description: raw.description.clone(),
+        horizon_days: raw.horizon_days,
+        replications: raw.replications,
+        seed: raw.seed,
+        currency: raw.currency.clone(),
+        criterion: raw.criterion.clone(),
+        max_annual_cost: raw.max_annual_cost,
+        material: raw.material.clone(),
+        shock: Vec::new(),
+        strategy: Vec::new(),
+    };
     for (s, id) in raw.strategy.iter().zip(&ids) {
         let pre = format!("strategy.{id}");
         let annual_cost = ctx.num(
@@ -1036,7 +1075,7 @@ fn build_strategies(
             s.annual_cost,
             &strategy::ANNUAL_COST,
         );
-        let mut variant = raw.clone();
+        let mut variant = template.clone();
         let mut ok_entries: Vec<&str> = Vec::new();
         for (path, value) in &s.set.0 {
             let loc = format!("{pre}.set.{path}");
