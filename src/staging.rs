@@ -192,6 +192,7 @@ pub struct Staging {
     old: PathBuf,
     _lock_file: File,
     done: bool,
+    discard: Vec<std::ffi::OsString>,
 }
 
 /// The parent folder (`.` for a bare name) and file name of `target`.
@@ -262,12 +263,21 @@ impl Staging {
             old,
             _lock_file: lock_file,
             done: false,
+            discard: Vec::new(),
         })
     }
 
     /// The staging folder: write the outputs here.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Names an entry at the top of the old folder that [`Staging::commit`] must not
+    /// carry over: a file of an earlier run that this one replaces by its absence (a
+    /// `replications.csv` when this run writes Parquet, a `daily.csv` when it writes no
+    /// daily bands), which would otherwise sit beside files that do not describe it.
+    pub fn discard(&mut self, name: &str) {
+        self.discard.push(name.into());
     }
 
     /// The target folder the outputs go to on [`Staging::commit`].
@@ -285,7 +295,7 @@ impl Staging {
         let reg = registry();
         let had_target = self.target.is_dir();
         if had_target {
-            carry_over(&self.target, &self.dir)?;
+            carry_over(&self.target, &self.dir, &self.discard)?;
         }
         if let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
@@ -341,10 +351,14 @@ impl Drop for Staging {
     }
 }
 
-/// Links (or copies) every entry of `old` that `new` lacks into `new`, recursively.
-fn carry_over(old: &Path, new: &Path) -> Result<(), StagingError> {
+/// Links (or copies) every entry of `old` that `new` lacks into `new`, recursively, but
+/// for the top-level entries named in `discard`.
+fn carry_over(old: &Path, new: &Path, discard: &[std::ffi::OsString]) -> Result<(), StagingError> {
     for entry in fs::read_dir(old).map_err(io_err("read the folder", old))? {
         let entry = entry.map_err(io_err("read the folder", old))?;
+        if discard.contains(&entry.file_name()) {
+            continue;
+        }
         let from = entry.path();
         let to = new.join(entry.file_name());
         let ft = entry.file_type().map_err(io_err("read", &from))?;
@@ -353,7 +367,7 @@ fn carry_over(old: &Path, new: &Path) -> Result<(), StagingError> {
                 continue;
             }
             fs::create_dir_all(&to).map_err(io_err("create the folder", &to))?;
-            carry_over(&from, &to)?;
+            carry_over(&from, &to, &[])?;
         } else if fs::symlink_metadata(&to).is_err() {
             if ft.is_symlink() {
                 let dest = fs::read_link(&from).map_err(io_err("read", &from))?;

@@ -407,3 +407,39 @@ fn a_spilled_run_writes_the_same_bytes_and_leaves_no_spill_file() {
 fn chokepoint_run_fault_env() -> &'static str {
     "CHOKEPOINT_FAULT_PANIC"
 }
+
+/// A run into the folder of an earlier run replaces that run wholly: with
+/// `--replications-format none` the earlier `replications.csv` is gone (the staging
+/// folder carries over other entries of the old folder, never an earlier run's data
+/// file that this run does not write), and the manifest in run.json matches the folder.
+#[test]
+fn a_run_leaves_no_data_file_of_the_earlier_run_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            SCN,
+            "-n",
+            "40",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+            "--no-charts",
+        ];
+        args.extend_from_slice(extra);
+        let o = chokepoint(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&[]);
+    assert!(out.join("replications.csv").is_file());
+    std::fs::write(out.join("notes.txt"), "the analyst's own file").unwrap();
+    run(&["--replications-format", "none"]);
+    assert!(
+        !out.join("replications.csv").exists(),
+        "the earlier run's replications.csv was carried over"
+    );
+    assert!(out.join("summary.json").is_file());
+    // A file that is no run's output stays, as when files were written in place.
+    assert_eq!(read(&out.join("notes.txt")), "the analyst's own file");
+}

@@ -123,6 +123,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             &args,
         )
     })?;
+    let mut staging = staging;
+    super::run::discard_unwritten(&mut staging, &written);
     let base = staging.dir().to_path_buf();
     staging.commit()?;
     let written: Vec<PathBuf> = written

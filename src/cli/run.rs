@@ -246,6 +246,18 @@ fn spill_path(staging: &Path) -> PathBuf {
     staging.join(".replications.spill")
 }
 
+/// Tells `staging` not to carry over the data files of an earlier run in the folder
+/// that this run did not write (a `replications.csv` when it wrote Parquet, a
+/// `daily.csv` when it kept no daily bands): they would describe other futures.
+pub(super) fn discard_unwritten(staging: &mut Staging, written: &[PathBuf]) {
+    for name in report::RUN_DATA_FILES {
+        let path = staging.dir().join(name);
+        if !written.contains(&path) {
+            staging.discard(name);
+        }
+    }
+}
+
 /// A spill file that is removed (with its unfinished `.partial` form) when dropped: after
 /// the outputs are written, or when anything fails on the way.
 struct SpillFile(PathBuf);
@@ -323,6 +335,8 @@ fn conclude<R: Replications + ?Sized>(
     // The spill (inside the staging folder) goes before the swap: the folder swapped in
     // holds the run's outputs and nothing else.
     drop(spill);
+    let mut staging = staging;
+    discard_unwritten(&mut staging, &written);
     let base = staging.dir().to_path_buf();
     staging.commit()?;
     if !args.quiet {

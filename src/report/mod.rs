@@ -155,6 +155,17 @@ pub fn summary_json(summary: &Summary) -> String {
 
 /// File name of the per-replication results as CSV.
 pub const REPLICATIONS_CSV: &str = "replications.csv";
+
+/// The data files a run may write at the top of its folder (which of them it writes
+/// depends on `--replications-format` and on whether daily bands are kept). A run's
+/// staging folder must not carry over those of an earlier run that it does not write.
+pub const RUN_DATA_FILES: [&str; 5] = [
+    "summary.json",
+    "summary.csv",
+    REPLICATIONS_CSV,
+    REPLICATIONS_PARQUET,
+    "daily.csv",
+];
 /// File name of the per-replication results as Parquet.
 pub const REPLICATIONS_PARQUET: &str = "replications.parquet";
 
