@@ -165,7 +165,7 @@ fn interrupted_runs_leave_the_old_folder_or_the_new_one_and_no_debris() {
     for k in 0..24 {
         let sig = signals[k % 3];
         let next = 1 - state;
-        let mut child = run_cmd(next as u64 + 1, &out).spawn().unwrap();
+        let child = run_cmd(next as u64 + 1, &out).spawn().unwrap();
         std::thread::sleep(Duration::from_micros(rng.next() % span));
         // SAFETY: kill(2) on our own child's pid.
         unsafe {

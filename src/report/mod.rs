@@ -284,7 +284,6 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     if let Some(bands) = bands {
         put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
     }
-    drop(put);
     let path = dir.join("run.json");
     let text = run_info::run_json_with_manifest(info, &files);
     write_atomic(&path, text.as_bytes())?;
