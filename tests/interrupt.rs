@@ -187,6 +187,13 @@ fn interrupted_runs_leave_the_old_folder_or_the_new_one_and_no_debris() {
         match (sig, o.status.code(), o.status.signal()) {
             (_, Some(0), _) => {}
             (libc::SIGKILL, None, Some(libc::SIGKILL)) => {}
+            // A signal in the first instants of the process, before its handler is
+            // installed, ends it by the default action: nothing was written yet, so the
+            // folder is the old run and nothing is left beside it.
+            (libc::SIGINT | libc::SIGTERM, None, Some(s)) if s == sig => {
+                assert_eq!(now, state, "signal {sig} (trial {k}) before the handler");
+                assert_eq!(entries(&base), ["out"], "debris after signal {sig}");
+            }
             (libc::SIGINT, Some(130), _) | (libc::SIGTERM, Some(143), _) => {
                 // Ended cleanly: nothing of the interrupted run is left (the folder is
                 // the old run, or the new one when the signal came after its swap).

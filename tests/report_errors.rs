@@ -272,17 +272,20 @@ fn bad_rows_of_the_csv_files_are_refused() {
 }
 
 #[test]
-fn a_folder_that_cannot_be_written_exits_1() {
-    // `charts` is a file, so the chart files cannot be written under it.
-    let d = copy("unwritable");
+fn a_file_in_the_way_of_the_charts_is_replaced_and_a_bad_format_exits_2() {
+    // `charts` is a file where the chart folder goes. The report is written into a
+    // staging folder and swapped in whole (docs/storage.md), so the chart folder takes
+    // the place of the stray file, as the run that made the folder would have done.
+    let d = copy("in_the_way");
     std::fs::write(d.join("charts"), "in the way").unwrap();
     let o = report(&d);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(
-        err.starts_with("error: ") && err.contains("charts"),
-        "{err}"
+        d.join("charts").is_dir(),
+        "the charts folder is not in place"
     );
+    assert!(d.join("report.html").is_file());
     // A bad --format is a usage error.
     let o = bin()
         .arg("report")

@@ -8,9 +8,9 @@ use chokepoint::model::{
     ShockKind, Strategy, SupplierInfo, SupplierParams,
 };
 use chokepoint::report::{
-    DAILY_CSV_HEADER, RunInfo, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, run_json, sha256_hex,
-    summary_csv, summary_json, terminal_table, write_atomic, write_atomic_with,
-    write_replications_csv, write_run_outputs,
+    DAILY_CSV_HEADER, RunInfo, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, sha256_hex, summary_csv,
+    summary_json, terminal_table, write_atomic, write_atomic_with, write_replications_csv,
+    write_run_outputs,
 };
 use chokepoint::sim::{self, Metric, NoProgress, RunOptions, RunResult};
 use chokepoint::stats::{RECOVERY_THRESHOLDS, Summary, TotalMetric, recovery_over_name};
@@ -397,9 +397,25 @@ fn csv_files_have_headers_and_row_counts() {
         std::fs::read_to_string(dir.join("summary.csv")).unwrap(),
         s_csv
     );
+    // run.json is the run's facts followed by the manifest: the SHA-256 of each data file
+    // as it is on disk.
+    let manifest: std::collections::BTreeMap<String, String> = [
+        "summary.json",
+        "summary.csv",
+        "replications.csv",
+        "daily.csv",
+    ]
+    .iter()
+    .map(|f| {
+        (
+            f.to_string(),
+            sha256_hex(&std::fs::read(dir.join(f)).unwrap()),
+        )
+    })
+    .collect();
     assert_eq!(
         std::fs::read_to_string(dir.join("run.json")).unwrap(),
-        run_json(&info())
+        chokepoint::report::run_info::run_json_with_manifest(&info(), &manifest)
     );
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
