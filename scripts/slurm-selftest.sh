@@ -26,6 +26,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
 TIMEOUT=${SLURM_SELFTEST_TIMEOUT:-300}
 CHOKEPOINT=${CHOKEPOINT:-$REPO/target/release/chokepoint}
+# A relative path is taken from the current folder (the script changes folder later).
+case $CHOKEPOINT in /*) ;; *) CHOKEPOINT=$PWD/$CHOKEPOINT ;; esac
 TASKS=4
 THROTTLE=2
 
