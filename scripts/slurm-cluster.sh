@@ -81,7 +81,7 @@ install_packages() {
     # The packages' own attempts to start their services (policy-rc.d, no systemd) print
     # warnings that mean nothing here: keep apt's output in a log, shown if it fails.
     local log
-    log=$(mktemp /tmp/slurm-cluster-apt.XXXXXX)
+    log=$(mktemp -t slurm-cluster-apt.XXXXXX)
     if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
         -o Dpkg::Use-Pty=0 "${missing[@]}"; } >"$log" 2>&1; then
         cat "$log" >&2

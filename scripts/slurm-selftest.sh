@@ -41,7 +41,7 @@ if [[ -n ${SLURM_SELFTEST_DIR:-} ]]; then
     [[ $WORK == /* ]] || { say "error: SLURM_SELFTEST_DIR must be absolute"; exit 2; }
     mkdir -p "$WORK"
 else
-    WORK=$(mktemp -d /tmp/chokepoint-slurm-selftest.XXXXXX)
+    WORK=$(mktemp -d -t chokepoint-slurm-selftest.XXXXXX)
     KEEP=0
 fi
 rm -rf "$WORK/parts" "$WORK/times" "$WORK/logs" "$WORK/merged.txt" "$WORK/must-not-exist"
