@@ -7,17 +7,15 @@
 //! a staging folder beside `OUT` and swapped in at the end ([`chokepoint::staging`], as
 //! for `run`), so a refused, failed or killed merge leaves `OUT` as it was.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
-use chokepoint::charts::ChartData;
 use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, ReplicationsFormat, RunInfo};
 use chokepoint::scenario;
 use chokepoint::shard::{self, ShardSet};
-use chokepoint::sim::DailyHist;
 use chokepoint::spill::{SpillChain, SpillError};
-use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
+use chokepoint::stats::Summary;
 
 use super::CliError;
 use super::shard::shard_error;
@@ -112,18 +110,27 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .min()
             .unwrap_or(started_at),
     };
-    let staging = super::common::stage(&args.out)?;
+    let mut staging = super::common::stage(&args.out)?;
+    let outputs = super::run::Outputs {
+        replications: args.replications_format,
+        charts: !args.no_charts,
+        chart_formats: args.format,
+    };
+    let results = super::run::Results {
+        reps: &result,
+        daily: Some(&daily),
+        summary: &summary,
+    };
     let written = pool.install(|| {
-        write_all(
+        super::run::write_all(
             staging.dir(),
             &scn,
-            (&result, &daily, &summary),
+            results,
             &info,
             &set.scenario_bytes,
-            &args,
+            outputs,
         )
     })?;
-    let mut staging = staging;
     super::run::discard_unwritten(&mut staging, &written);
     let base = staging.dir().to_path_buf();
     staging.commit()?;
@@ -162,44 +169,4 @@ pub fn run(args: Args) -> Result<(), CliError> {
         );
     }
     Ok(())
-}
-
-/// Writes the files of a run into `out` (the same files, in the same order, as `run`).
-fn write_all(
-    out: &Path,
-    scn: &Scenario,
-    (result, daily, summary): (&SpillChain, &DailyHist, &Summary),
-    info: &RunInfo,
-    scenario_bytes: &[u8],
-    args: &Args,
-) -> Result<Vec<PathBuf>, CliError> {
-    let copy = out.join(report::saved::SCENARIO_COPY);
-    report::write_atomic(&copy, scenario_bytes)?;
-    let bands = daily_bands(daily);
-    let mut written = report::write_run_outputs(
-        out,
-        scn,
-        result,
-        summary,
-        Some(&bands[..]),
-        info,
-        args.replications_format,
-    )?;
-    written.insert(0, copy);
-    if !args.no_charts {
-        let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
-        let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
-            .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
-            .collect::<Result<_, _>>()
-            .map_err(read_error)?;
-        written.extend(report::write_charts_and_report(
-            out,
-            &data,
-            &total_cost,
-            scn,
-            info,
-            args.format,
-        )?);
-    }
-    Ok(written)
 }

@@ -172,23 +172,45 @@ fn read_error(e: impl std::error::Error) -> CliError {
 }
 
 /// What a run produced, as the writers read it.
-struct Results<'a, R: ?Sized> {
+pub(super) struct Results<'a, R: ?Sized> {
     /// Per-replication metrics (in memory or spilled).
-    reps: &'a R,
+    pub(super) reps: &'a R,
     /// Daily histograms, when kept.
-    daily: Option<&'a DailyHist>,
+    pub(super) daily: Option<&'a DailyHist>,
     /// Statistics of `reps`.
-    summary: &'a Summary,
+    pub(super) summary: &'a Summary,
 }
 
-/// Writes every output: data files, the scenario copy, then charts and report.
-fn write_all<R: Replications + ?Sized>(
+/// Which outputs to write, as `run` and `merge` take them from their command lines.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outputs {
+    /// `--replications-format`.
+    pub(super) replications: ReplicationsFormat,
+    /// Charts and report.html (not `--no-charts`).
+    pub(super) charts: bool,
+    /// `--format`: chart files beside report.html.
+    pub(super) chart_formats: ChartFormats,
+}
+
+impl Outputs {
+    fn of(args: &Args) -> Outputs {
+        Outputs {
+            replications: args.replications_format,
+            charts: !args.no_charts,
+            chart_formats: args.format,
+        }
+    }
+}
+
+/// Writes every output: data files, the scenario copy, then charts and report (for
+/// `run`, and for `merge`, which writes the same files).
+pub(super) fn write_all<R: Replications + ?Sized>(
     out: &Path,
     scn: &Scenario,
     res: Results<'_, R>,
     info: &RunInfo,
     scenario_bytes: &[u8],
-    args: &Args,
+    outputs: Outputs,
 ) -> Result<Vec<PathBuf>, CliError> {
     // The scenario copy first and run.json (inside write_run_outputs) last of the data
     // files, so a run.json always describes the files beside it; charts and the report
@@ -212,10 +234,10 @@ fn write_all<R: Replications + ?Sized>(
         summary,
         daily.map(|_| &bands[..]),
         info,
-        args.replications_format,
+        outputs.replications,
     )?;
     written.insert(0, copy);
-    if !args.no_charts {
+    if outputs.charts {
         let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
         let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
             .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
@@ -227,7 +249,7 @@ fn write_all<R: Replications + ?Sized>(
             &total_cost,
             scn,
             info,
-            args.format,
+            outputs.chart_formats,
         )?);
     }
     Ok(written)
@@ -295,7 +317,7 @@ fn conclude<R: Replications + ?Sized>(
     pool: &rayon::ThreadPool,
     reps: &R,
     daily: Option<&DailyHist>,
-    staging: Staging,
+    mut staging: Staging,
     spill: Option<SpillFile>,
 ) -> Result<(), CliError> {
     let (scn, args, seed, replications) = (cx.scn, cx.args, cx.seed, cx.replications);
@@ -330,12 +352,11 @@ fn conclude<R: Replications + ?Sized>(
             daily,
             summary: &summary,
         };
-        write_all(staging.dir(), scn, res, &info, &cx.bytes, args)
+        write_all(staging.dir(), scn, res, &info, &cx.bytes, Outputs::of(args))
     })?;
     // The spill (inside the staging folder) goes before the swap: the folder swapped in
     // holds the run's outputs and nothing else.
     drop(spill);
-    let mut staging = staging;
     discard_unwritten(&mut staging, &written);
     let base = staging.dir().to_path_buf();
     staging.commit()?;
