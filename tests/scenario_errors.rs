@@ -527,7 +527,12 @@ fn param_get_set_round_trip_and_share_rescaling() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        // A fixed seed: the same cases on every run, so the suite never flakes.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_0300),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
