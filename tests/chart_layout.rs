@@ -1,6 +1,6 @@
 //! Chart layout: every chart of a run and of the analysis commands, rendered for a scenario
 //! with eight strategies with long labels (`tests/data/long_labels.toml`), has no two text
-//! boxes that overlap and none that leaves the canvas.
+//! boxes that overlap, none that leaves the canvas and none cut short with an ellipsis.
 //!
 //! The boxes come from the SVG: plotters writes each `<text>` with its anchor point (`x`,
 //! `y`), horizontal anchor (`text-anchor`), vertical anchor (`dy`), `font-size` and an
@@ -160,6 +160,19 @@ fn layout_problems(svg: &str) -> Vec<String> {
     out
 }
 
+/// Texts cut short: the charts shorten a text that does not fit with an ellipsis
+/// (`layout::fit`), and no chart text of this scenario writes one of its own, so an
+/// ellipsis anywhere (a note, the caption, a title, a label) is a cut a reader would
+/// stumble on: notes and captions wrap onto more lines instead, labels use the short
+/// labels.
+fn cut_texts(boxes: &[TextBox]) -> Vec<String> {
+    boxes
+        .iter()
+        .filter(|b| b.text.contains('\u{2026}'))
+        .map(|b| format!("cut short: {:?} at ({:.0}, {:.0})", b.text, b.x0, b.y0))
+        .collect()
+}
+
 fn chokepoint(args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
         .args(args)
@@ -285,7 +298,7 @@ fn render_all(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn no_chart_text_overlaps_or_leaves_the_canvas() {
+fn no_chart_text_overlaps_leaves_the_canvas_or_is_cut() {
     let dir = tempfile::tempdir().expect("temp dir");
     let svgs = render_all(dir.path());
     let names: Vec<String> = svgs
@@ -319,7 +332,7 @@ fn no_chart_text_overlaps_or_leaves_the_canvas() {
         let svg = std::fs::read_to_string(p).expect("read svg");
         let (_, boxes) = text_boxes(&svg);
         assert!(boxes.len() > 5, "{} has text", p.display());
-        for msg in layout_problems(&svg) {
+        for msg in layout_problems(&svg).into_iter().chain(cut_texts(&boxes)) {
             problems.push(format!(
                 "{}: {msg}",
                 p.strip_prefix(dir.path()).unwrap_or(p).display()

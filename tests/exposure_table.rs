@@ -129,7 +129,7 @@ fn exposure_rows(html: &str) -> Vec<Vec<String>> {
         .expect("report has the exposure section");
     let section = &html[start..];
     let section = &section[..section.find("</section>").expect("section ends")];
-    let body = &section[section.find("<tbody>").expect("table body")..];
+    let body = &section[section.find("<tbody").expect("table body")..];
     body.split("<tr>")
         .skip(1)
         .map(|row| {

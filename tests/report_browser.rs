@@ -412,10 +412,72 @@ fn report_pdf_is_printed_by_headless_chromium() {
     let print = &print[..print.find("\n}\n").expect("print CSS ends")];
     for rule in [
         "h1, h2, h3, h4 { break-after: avoid;",
-        "figure.chart, tr, p.recommendation { break-inside: avoid;",
+        "figure.chart, tr, tbody.group, p.recommendation { break-inside: avoid;",
     ] {
         assert!(print.contains(rule), "print CSS lacks {rule:?}:\n{print}");
     }
+    // Grouped tables have one tbody per group (kept on one page) and no row-span cell,
+    // whose text a page break would leave on the page before.
+    assert!(!html.contains("rowspan"), "a row-span cell is left");
+    assert!(html.contains("<tbody class=group>"), "groups in tbody");
+}
+
+/// `run --pdf` prints the fresh run's report.html to report.pdf inside its staging
+/// folder, so it appears with the run; a later run without `--pdf` does not leave that
+/// PDF beside outputs it no longer describes.
+#[test]
+fn run_pdf_prints_the_report() {
+    let Some(browser) = browser_or_skip("run_pdf_prints_the_report") else {
+        return;
+    };
+    let d = tmp("run_pdf");
+    let run = |pdf: bool| {
+        let mut args = vec![
+            "run",
+            "scenarios/tutorial.toml",
+            "-n",
+            "100",
+            "--format",
+            "svg",
+            "--out",
+            d.to_str().unwrap(),
+        ];
+        if pdf {
+            args.push("--pdf");
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+            .args(&args)
+            .env("CHOKEPOINT_CHROMIUM", &browser)
+            .output()
+            .expect("chokepoint runs");
+        assert!(
+            out.status.success(),
+            "run {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let stdout = run(true);
+    assert!(
+        stdout.contains("report.pdf"),
+        "lists report.pdf among the files written:\n{stdout}"
+    );
+    let pdf = std::fs::read(d.join("report.pdf")).expect("report.pdf written");
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    assert!((3..100).contains(&pdf_pages(&pdf)), "{} pages", pdf_pages(&pdf));
+    let leftovers: Vec<_> = std::fs::read_dir(d.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            n.starts_with(".run_pdf").then_some(n)
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "staging debris: {leftovers:?}");
+    run(false);
+    assert!(
+        !d.join("report.pdf").exists(),
+        "a run without --pdf leaves no earlier run's report.pdf"
+    );
 }
 
 /// The character ranges `scripts/subset-fonts.sh` keeps in the embedded font.

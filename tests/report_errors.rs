@@ -337,3 +337,34 @@ fn report_pdf_without_a_browser_says_how_to_install_one() {
     assert!(!d.join("report.pdf").exists());
     assert_eq!(std::fs::read(d.join("report.html")).unwrap(), before);
 }
+
+/// `run --pdf` with no browser: the same error, exit code 1, before anything is simulated
+/// or written (no output folder appears); `--pdf` with `--no-charts` is refused as bad
+/// input (there is no report.html to print).
+#[test]
+fn run_pdf_without_a_browser_fails_before_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("run");
+    let missing = dir.path().join("no-such-browser");
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["run", "scenarios/tutorial.toml", "-n", "20", "--pdf"])
+        .arg("--out")
+        .arg(&d)
+        .env("CHOKEPOINT_CHROMIUM", &missing)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for needle in ["no Chromium found", "apt-get install chromium"] {
+        assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
+    }
+    assert!(!d.exists(), "nothing written");
+    let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(["run", "scenarios/tutorial.toml", "-n", "20", "--pdf", "--no-charts"])
+        .arg("--out")
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!d.exists(), "nothing written");
+}

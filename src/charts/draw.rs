@@ -36,6 +36,9 @@ pub(super) struct Axes<'t> {
     pub(super) y_area: f64,
     /// Height of the x label area in design units (default: from `x_desc`).
     pub(super) x_area: Option<f64>,
+    /// Most x tick labels, so that panels of a grid share their ticks (default: as many
+    /// as the panel's width holds).
+    pub(super) x_labels: Option<usize>,
     pub(super) x_fmt: fn(&f64) -> String,
     pub(super) y_fmt: fn(&f64) -> String,
 }
@@ -51,6 +54,7 @@ impl Default for Axes<'_> {
             y_ticks: true,
             y_area: 80.0,
             x_area: None,
+            x_labels: None,
             x_fmt: |v| tick(*v),
             y_fmt: |v| tick(*v),
         }
@@ -110,6 +114,12 @@ fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
         .axis_desc_style(font(s, 19.0))
 }
 
+/// How many x tick labels a plot `plot_w` pixels wide holds: up to 7, fewer in narrow
+/// panels so that their labels never run together.
+fn x_label_count(plot_w: f64, s: f64) -> usize {
+    ((plot_w / (70.0 * s)) as usize).clamp(2, 7)
+}
+
 /// Builds a linear panel with a titled caption, a light major grid and no minor grid.
 pub(super) fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
@@ -132,7 +142,7 @@ where
         .build_cartesian_2d(ax.x.clone(), ax.y.clone())?;
     // Up to 7 x ticks, fewer in narrow panels so that their labels never run together.
     let plot_w = chart.plotting_area().dim_in_pixel().0 as f64;
-    let x_labels = ((plot_w / (70.0 * s)) as usize).clamp(2, 7);
+    let x_labels = ax.x_labels.unwrap_or_else(|| x_label_count(plot_w, s));
     let mut mesh = chart.configure_mesh();
     house_style(&mut mesh, s)
         .x_label_formatter(&ax.x_fmt)
@@ -212,7 +222,48 @@ where
     ];
     let body = page(root, spec, data, &legend, &notes)?;
     let s = scale(root);
-    let panels = body.split_evenly((nm.max(1), ns.max(1)));
+    // Material names head the rows, set vertically on the left and wrapped onto as many
+    // lines as the row's height needs (never cut); the y titles say only the unit.
+    let head_style = bold(s, 19.0);
+    let row_h = body.dim_in_pixel().1 as i32 / nm.max(1) as i32;
+    let heads: Vec<Vec<String>> = (0..nm)
+        .map(|m| {
+            wrap(
+                root,
+                data.material_name(m),
+                &head_style,
+                row_h - (24.0 * s) as i32,
+                usize::MAX,
+            )
+        })
+        .collect();
+    let head_line = (26.0 * s) as i32;
+    let n_lines = heads.iter().map(Vec::len).max().unwrap_or(1) as i32;
+    let (head_strip, grid) = body.split_horizontally(n_lines * head_line + (6.0 * s) as i32);
+    let (strip_x, strip_y) = head_strip.get_base_pixel();
+    let rotated = head_style.transform(FontTransform::Rotate270);
+    for (m, lines) in heads.iter().enumerate() {
+        let cy = strip_y + m as i32 * row_h + row_h / 2;
+        for (i, line) in lines.iter().enumerate() {
+            text_at(
+                root,
+                line,
+                &rotated,
+                (strip_x + i as i32 * head_line + head_line / 2, cy),
+                HPos::Center,
+                VPos::Center,
+            )?;
+        }
+    }
+    let panels = grid.split_evenly((nm.max(1), ns.max(1)));
+    // Every panel marks the same shortfall levels: as many as the narrowest panel (the
+    // first column, with the y axis title) holds, and at least three, so a narrow panel
+    // still shows a value beside 0.
+    let x_labels = x_label_count(
+        f64::from(panels[0].dim_in_pixel().0) - (84.0 + 18.0) * s,
+        s,
+    )
+    .max(3);
     const BINS: usize = 24;
     for m in 0..nm {
         let (sorted, xmax) = sorted_shortfalls(data, m);
@@ -234,16 +285,10 @@ where
         );
         for st in 0..ns {
             let area = &panels[m * ns + st];
-            // Axis titles must fit their panel: the unit first, then as much of the
-            // material's name as fits the panel's height; a short x title in narrow
-            // panels, so neighbours' titles do not run together.
-            let (pw, ph) = area.dim_in_pixel();
-            let y_desc = fit(
-                area,
-                &format!("% of futures · {}", data.material_name(m)),
-                &font(s, 19.0),
-                ph as i32 - (70.0 * s) as i32,
-            );
+            // A short x title in narrow panels, so neighbours' titles do not run
+            // together.
+            let pw = area.dim_in_pixel().0;
+            let y_desc = "% of futures";
             let x_desc = if (pw as f64) < 260.0 * s {
                 "shortfall %"
             } else {
@@ -264,8 +309,9 @@ where
                     x: 0.0..xmax,
                     y: 0.0..ymax,
                     x_desc: if m + 1 == nm { x_desc } else { "" },
-                    y_desc: if st == 0 { &y_desc } else { "" },
+                    y_desc: if st == 0 { y_desc } else { "" },
                     y_area: if st == 0 { 84.0 } else { 52.0 },
+                    x_labels: Some(x_labels),
                     x_fmt: |v| tick_pct(*v),
                     y_fmt: |v| tick_pct(*v),
                     ..Axes::default()
@@ -625,6 +671,12 @@ where
     );
     let horizon = f64::from(data.summary.horizon_days.max(1));
     let y_desc = format!("stock, {}", data.material_unit(m));
+    // Every panel gets the ticks of the narrowest (the first column, with the y title):
+    // the same days marked in every panel.
+    let x_labels = x_label_count(
+        f64::from(panels[0].dim_in_pixel().0) - (96.0 + 18.0) * s,
+        s,
+    );
     for (st, b) in all.iter().enumerate() {
         let area = &panels[st];
         let title = strategy_fit(
@@ -644,6 +696,7 @@ where
                 x_desc: if st / cols + 1 == rows { "day" } else { "" },
                 y_desc: if st % cols == 0 { &y_desc } else { "" },
                 y_area: if st % cols == 0 { 96.0 } else { 70.0 },
+                x_labels: Some(x_labels),
                 ..Axes::default()
             },
         )?;

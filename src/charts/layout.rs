@@ -268,14 +268,23 @@ where
     }
     let top = if legend.is_empty() { y } else { y + row_h } + (8.0 * s) as i32;
 
-    // Notes and caption, bottom up.
+    // Notes and caption, bottom up, each wrapped onto as many lines as it needs (never
+    // cut: a reader must get the whole sentence).
     let cs = font(s, 18.0).color(&MUTED);
     let line_h = (25.0 * s) as i32;
-    let mut yb = h - (12.0 * s) as i32 - line_h;
-    root.draw_text(&fit(root, caption, &cs, w - 2 * left), &cs, (left, yb))?;
-    for note in notes.iter().rev() {
+    let mut lines: Vec<String> = Vec::new();
+    for text in notes.iter().map(String::as_str).chain([caption]) {
+        let wrapped = wrap(root, text, &cs, w - 2 * left, usize::MAX);
+        if wrapped.is_empty() {
+            // An empty text keeps its line, as before.
+            lines.push(String::new());
+        }
+        lines.extend(wrapped);
+    }
+    let mut yb = h - (12.0 * s) as i32;
+    for line in lines.iter().rev() {
         yb -= line_h;
-        root.draw_text(&fit(root, note, &cs, w - 2 * left), &cs, (left, yb))?;
+        root.draw_text(line, &cs, (left, yb))?;
     }
     let bottom = h - yb + (6.0 * s) as i32;
     Ok(root.margin(top, bottom, (10.0 * s) as i32, (24.0 * s) as i32))

@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         args.format,
     )?;
     if let Some(b) = browser {
-        let out = staging.dir().join("report.pdf");
+        let out = staging.dir().join(report::pdf::REPORT_PDF);
         report::pdf::print_to_pdf(&b, &staging.dir().join("report.html"), &out)?;
         written.push(out);
     }

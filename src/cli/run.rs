@@ -42,6 +42,12 @@ pub struct Args {
     /// Skip the charts (charts/) and report.html.
     #[arg(long)]
     pub no_charts: bool,
+    /// Also print report.html to report.pdf (A4 landscape) with a headless Chromium, as
+    /// `chokepoint report --pdf` does: CHOKEPOINT_CHROMIUM, else chromium (or
+    /// chromium-browser, google-chrome) on the PATH, else /usr/bin/chromium. Without a
+    /// browser: an error that says how to install one, before anything is simulated.
+    #[arg(long, conflicts_with_all = ["no_charts", "shard"])]
+    pub pdf: bool,
     /// Chart files to write beside report.html: svg, png, or svg,png.
     #[arg(long, value_name = "LIST", default_value = "svg,png")]
     pub format: ChartFormats,
@@ -270,9 +276,10 @@ fn spill_path(staging: &Path) -> PathBuf {
 
 /// Tells `staging` not to carry over the data files of an earlier run in the folder
 /// that this run did not write (a `replications.csv` when it wrote Parquet, a
-/// `daily.csv` when it kept no daily bands): they would describe other futures.
+/// `daily.csv` when it kept no daily bands, a `report.pdf` when it printed none): they
+/// would describe other futures.
 pub(super) fn discard_unwritten(staging: &mut Staging, written: &[PathBuf]) {
-    for name in report::RUN_DATA_FILES {
+    for name in report::RUN_DATA_FILES.into_iter().chain([report::pdf::REPORT_PDF]) {
         let path = staging.dir().join(name);
         if !written.contains(&path) {
             staging.discard(name);
@@ -308,6 +315,8 @@ struct Context<'a> {
     n_threads: usize,
     started_at: String,
     t0: Instant,
+    /// The browser that prints report.pdf (`--pdf`), found before the run started.
+    browser: Option<PathBuf>,
 }
 
 /// Statistics, then every output and the terminal summary, from the stored
@@ -357,6 +366,13 @@ fn conclude<R: Replications + ?Sized>(
     // The spill (inside the staging folder) goes before the swap: the folder swapped in
     // holds the run's outputs and nothing else.
     drop(spill);
+    let mut written = written;
+    if let Some(browser) = &cx.browser {
+        // Printed inside the staging folder, so report.pdf comes and goes with the run.
+        let pdf = staging.dir().join(report::pdf::REPORT_PDF);
+        report::pdf::print_to_pdf(browser, &staging.dir().join("report.html"), &pdf)?;
+        written.push(pdf);
+    }
     discard_unwritten(&mut staging, &written);
     let base = staging.dir().to_path_buf();
     staging.commit()?;
@@ -466,6 +482,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
             limits::human_bytes(limits::DAILY_BANDS_BUDGET)
         );
     }
+    // Before anything is simulated: a missing browser fails fast and changes no file.
+    let browser = if args.pdf {
+        Some(report::pdf::find_browser()?)
+    } else {
+        None
+    };
     let pool = super::common::pool(args.sim.threads)?;
     // Every file goes into a staging folder beside `out`, swapped in at the end: the
     // folder is wholly the old run or wholly this one, whatever happens.
@@ -495,6 +517,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         n_threads,
         started_at,
         t0,
+        browser,
     };
     if !spilled {
         let result = pool.install(|| sim::run(&scn, &opts, &progress));

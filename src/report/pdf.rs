@@ -1,17 +1,22 @@
 //! `report.pdf`: a run's `report.html` printed to PDF by a headless Chromium
-//! (`--headless --print-to-pdf`), for `chokepoint report OUT_DIR --pdf`.
+//! (`--headless --print-to-pdf`), for `chokepoint report OUT_DIR --pdf` and
+//! `chokepoint run --pdf`.
 //!
 //! The page's print CSS decides the layout (A4 landscape, headings kept with what follows,
-//! table rows and charts never split); the browser only prints it. The browser is
-//! `CHOKEPOINT_CHROMIUM` when set, else the first of `chromium`, `chromium-browser`,
-//! `google-chrome`, `google-chrome-stable` on the `PATH`, else `/usr/bin/chromium`. The PDF
-//! is written to a temporary file beside the target and renamed into place, so a reader
-//! never sees half a PDF. Depends on nothing else of the crate but [`super::temp_path`].
+//! table rows, a table's group of rows (a material's, a strategy's) and charts never
+//! split); the browser only prints it. The browser is `CHOKEPOINT_CHROMIUM` when set,
+//! else the first of `chromium`, `chromium-browser`, `google-chrome`,
+//! `google-chrome-stable` on the `PATH`, else `/usr/bin/chromium`. The PDF is written to a
+//! temporary file beside the target and renamed into place, so a reader never sees half a
+//! PDF. Depends on nothing else of the crate but [`super::temp_path`].
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// File name of the printed report, beside `report.html`.
+pub const REPORT_PDF: &str = "report.pdf";
 
 /// How to install a browser, for the error messages.
 pub const INSTALL_HINT: &str = "install Chromium (Debian/Ubuntu: `sudo apt-get install chromium`; \
