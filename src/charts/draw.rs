@@ -480,14 +480,21 @@ where
             let (px, py) = chart.backend_coord(&(xmax, 1.0));
             let ts = font(s, 16.0);
             let text = format!("No shortfall in any future: {}", never.join(", "));
-            text_at(
-                root,
-                &fit(root, &text, &ts, (w as f64 * 0.8) as i32),
-                &ts,
-                (px - (8.0 * s) as i32, py + (8.0 * s) as i32),
-                HPos::Right,
-                VPos::Top,
-            )?;
+            // Wrapped onto as many lines as it needs: every strategy named, none cut.
+            let line_h = (22.0 * s) as i32;
+            for (i, line) in wrap(root, &text, &ts, (w as f64 * 0.8) as i32, usize::MAX)
+                .iter()
+                .enumerate()
+            {
+                text_at(
+                    root,
+                    line,
+                    &ts,
+                    (px - (8.0 * s) as i32, py + (8.0 * s) as i32 + i as i32 * line_h),
+                    HPos::Right,
+                    VPos::Top,
+                )?;
+            }
         }
     }
     Ok(())
