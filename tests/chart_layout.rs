@@ -181,9 +181,11 @@ fn cut_texts(boxes: &[TextBox]) -> Vec<String> {
     boxes
         .iter()
         .filter(|b| {
-            b.text.strip_suffix('\u{2026}').map_or(b.text.contains('\u{2026}'), |kept| {
-                !labels.iter().any(|l| l.starts_with(kept))
-            })
+            b.text
+                .strip_suffix('\u{2026}')
+                .map_or(b.text.contains('\u{2026}'), |kept| {
+                    !labels.iter().any(|l| l.starts_with(kept))
+                })
         })
         .map(|b| format!("cut short: {:?} at ({:.0}, {:.0})", b.text, b.x0, b.y0))
         .collect()

@@ -443,3 +443,30 @@ fn a_run_leaves_no_data_file_of_the_earlier_run_it_replaces() {
     // A file that is no run's output stays, as when files were written in place.
     assert_eq!(read(&out.join("notes.txt")), "the analyst's own file");
 }
+
+/// A run into a folder that holds an earlier run says, up front, that it replaces it
+/// (and which files); the first run into a fresh folder says nothing of the kind.
+#[test]
+fn run_says_when_it_replaces_an_earlier_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    let args = [
+        "run",
+        SCN,
+        "-n",
+        "20",
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let first = chokepoint(&args);
+    assert!(first.status.success());
+    assert!(!String::from_utf8_lossy(&first.stderr).contains("earlier"));
+    let again = chokepoint(&args);
+    assert!(again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("already holds an earlier run") && err.contains("summary.json"),
+        "no note of the replaced run: {err}"
+    );
+}

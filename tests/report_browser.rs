@@ -464,7 +464,11 @@ fn run_pdf_prints_the_report() {
     );
     let pdf = std::fs::read(d.join("report.pdf")).expect("report.pdf written");
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
-    assert!((3..100).contains(&pdf_pages(&pdf)), "{} pages", pdf_pages(&pdf));
+    assert!(
+        (3..100).contains(&pdf_pages(&pdf)),
+        "{} pages",
+        pdf_pages(&pdf)
+    );
     let leftovers: Vec<_> = std::fs::read_dir(d.parent().unwrap())
         .unwrap()
         .filter_map(|e| {

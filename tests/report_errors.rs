@@ -360,7 +360,14 @@ fn run_pdf_without_a_browser_fails_before_simulating() {
     }
     assert!(!d.exists(), "nothing written");
     let out = Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(["run", "scenarios/tutorial.toml", "-n", "20", "--pdf", "--no-charts"])
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "-n",
+            "20",
+            "--pdf",
+            "--no-charts",
+        ])
         .arg("--out")
         .arg(&d)
         .output()

@@ -259,11 +259,8 @@ where
     // Every panel marks the same shortfall levels: as many as the narrowest panel (the
     // first column, with the y axis title) holds, and at least three, so a narrow panel
     // still shows a value beside 0.
-    let x_labels = x_label_count(
-        f64::from(panels[0].dim_in_pixel().0) - (84.0 + 18.0) * s,
-        s,
-    )
-    .max(3);
+    let x_labels =
+        x_label_count(f64::from(panels[0].dim_in_pixel().0) - (84.0 + 18.0) * s, s).max(3);
     const BINS: usize = 24;
     for m in 0..nm {
         let (sorted, xmax) = sorted_shortfalls(data, m);
@@ -490,7 +487,10 @@ where
                     root,
                     line,
                     &ts,
-                    (px - (8.0 * s) as i32, py + (8.0 * s) as i32 + i as i32 * line_h),
+                    (
+                        px - (8.0 * s) as i32,
+                        py + (8.0 * s) as i32 + i as i32 * line_h,
+                    ),
                     HPos::Right,
                     VPos::Top,
                 )?;
@@ -680,10 +680,7 @@ where
     let y_desc = format!("stock, {}", data.material_unit(m));
     // Every panel gets the ticks of the narrowest (the first column, with the y title):
     // the same days marked in every panel.
-    let x_labels = x_label_count(
-        f64::from(panels[0].dim_in_pixel().0) - (96.0 + 18.0) * s,
-        s,
-    );
+    let x_labels = x_label_count(f64::from(panels[0].dim_in_pixel().0) - (96.0 + 18.0) * s, s);
     for (st, b) in all.iter().enumerate() {
         let area = &panels[st];
         let title = strategy_fit(

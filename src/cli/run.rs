@@ -279,7 +279,10 @@ fn spill_path(staging: &Path) -> PathBuf {
 /// `daily.csv` when it kept no daily bands, a `report.pdf` when it printed none): they
 /// would describe other futures.
 pub(super) fn discard_unwritten(staging: &mut Staging, written: &[PathBuf]) {
-    for name in report::RUN_DATA_FILES.into_iter().chain([report::pdf::REPORT_PDF]) {
+    for name in report::RUN_DATA_FILES
+        .into_iter()
+        .chain([report::pdf::REPORT_PDF])
+    {
         let path = staging.dir().join(name);
         if !written.contains(&path) {
             staging.discard(name);
@@ -481,6 +484,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
             scn.horizon_days,
             limits::human_bytes(limits::DAILY_BANDS_BUDGET)
         );
+    }
+    if !args.quiet {
+        // Said up front: an earlier run's (or analysis's) files in `out` are replaced.
+        super::common::note_replaced(&out, "run");
     }
     // Before anything is simulated: a missing browser fails fast and changes no file.
     let browser = if args.pdf {
