@@ -14,7 +14,7 @@ use chokepoint::stats::Paired;
 use chokepoint::stats::summary::{Summary, metric_column};
 
 /// Every scenario of the library, with the replications of its smoke run.
-const LIBRARY: [&str; 7] = [
+const LIBRARY: [&str; 8] = [
     "rare_earth_magnets",
     "rare_earth_2010_replay",
     "gallium_germanium",
@@ -22,6 +22,7 @@ const LIBRARY: [&str; 7] = [
     "antibiotics",
     "crude_oil_hormuz",
     "hormuz_2026_replay",
+    "photoresist_2019",
 ];
 
 struct Run {
@@ -248,6 +249,46 @@ fn antibiotics_relations() {
     // Only the switching protocol (which stocks alternatives) helps the alternatives.
     assert_lower(&r, "switch_protocol", "baseline", "alternatives");
     assert_untouched(&r, "stockpile_90", "alternatives");
+}
+
+#[test]
+fn photoresist_relations() {
+    let r = run("photoresist_2019", 3, 1000);
+    // The refusal is certain (day 30), so the status quo runs short in most futures.
+    for m in ["resist", "hf"] {
+        let auto = r.sum.strategy("baseline").unwrap().material(m).unwrap();
+        assert!(auto.autonomy.unwrap() < 0.5, "{m}: the refusal should bite");
+        assert_lower(&r, "stock_90", "baseline", m);
+    }
+    // Each local source protects its own material only; together they protect both.
+    assert_lower(&r, "local_hf", "baseline", "hf");
+    assert_untouched(&r, "local_hf", "resist");
+    assert_lower(&r, "local_resist", "baseline", "resist");
+    assert_untouched(&r, "local_resist", "hf");
+    assert_lower(&r, "local_both", "local_resist", "hf");
+    assert_lower(&r, "local_both", "local_hf", "resist");
+    // How long the buyer lasts, derived by hand: the refusal removes a fraction s of
+    // Japan's 90% share; shipments already on their way keep arriving for the 7-day lead
+    // time, then the 30 days of private stock drain at 0.9 s of demand a day (docs/model.md,
+    // the daily step: arrivals, then serve from stock), so the first shortfall comes
+    // 7 + 30 / (0.9 s) days after the onset: 40 days at s = 1, 63 at s = 0.6, the ends of
+    // the severity's PERT(0.6, 0.9, 1) (the other supplier's surge starts only after 90
+    // days). The median future lies between the two.
+    let tts = r
+        .sum
+        .strategy("baseline")
+        .unwrap()
+        .material("resist")
+        .unwrap()
+        .metrics
+        .get("tts_days")
+        .unwrap()
+        .p50
+        .unwrap();
+    assert!(
+        (40.0..=63.0).contains(&tts),
+        "median days from the refusal to the first resist shortfall: {tts}"
+    );
 }
 
 #[test]
