@@ -26,6 +26,7 @@
 mod error;
 mod eval;
 pub mod export;
+pub mod drivers;
 pub mod exposure;
 pub mod grid;
 pub mod interval;
