@@ -85,17 +85,14 @@ fn bad(msg: String) -> CliError {
 /// The subject of `--material`/`--metric`, with the defaults.
 fn subject(scn: &Scenario, args: &Args) -> Result<(Subject, String), CliError> {
     let mat = match &args.material {
-        Some(m) if m != "total" => Some(
-            scn.materials
-                .iter()
-                .position(|x| &x.id == m)
-                .ok_or_else(|| {
-                    bad(format!(
-                        "--material {m}: no such material; use one of {} or total",
-                        ids(scn.materials.iter().map(|x| x.id.as_str()))
-                    ))
-                })?,
-        ),
+        Some(m) if m != "total" => Some(scn.materials.iter().position(|x| &x.id == m).ok_or_else(
+            || {
+                bad(format!(
+                    "--material {m}: no such material; use one of {} or total",
+                    ids(scn.materials.iter().map(|x| x.id.as_str()))
+                ))
+            },
+        )?),
         Some(_) => None,
         None if scn.materials.len() == 1 => Some(0),
         None => None,
@@ -147,12 +144,15 @@ fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn strategy(scn: &Scenario, id: &str, flag: &str) -> Result<usize, CliError> {
-    scn.strategies.iter().position(|s| s.id == id).ok_or_else(|| {
-        bad(format!(
-            "{flag} {id}: no such strategy; use one of {}",
-            ids(scn.strategies.iter().map(|s| s.id.as_str()))
-        ))
-    })
+    scn.strategies
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| {
+            bad(format!(
+                "{flag} {id}: no such strategy; use one of {}",
+                ids(scn.strategies.iter().map(|s| s.id.as_str()))
+            ))
+        })
 }
 
 fn invalid(path: &Path, msg: impl std::fmt::Display) -> CliError {
@@ -197,7 +197,10 @@ fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTab
             .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
     };
     let rep_col = pos("replication")?;
-    let idx: Vec<usize> = cols.iter().map(|c| pos(&c.name)).collect::<Result<_, _>>()?;
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| pos(&c.name))
+        .collect::<Result<_, _>>()?;
     let mut replications = Vec::new();
     let mut values = Vec::new();
     for rec in rd.records() {
@@ -262,10 +265,7 @@ fn read_outcomes(
     let (value_col, total_cost) = match subject {
         Subject::Material(_, metric) => (pos(metric.name())?, false),
         Subject::Total(TotalMetric::TotalCost) => (pos(report::STRATEGY_TOTAL_COLUMN)?, true),
-        Subject::Total(t) => (
-            pos(t.material_metric().map_or("", |m| m.name()))?,
-            false,
-        ),
+        Subject::Total(t) => (pos(t.material_metric().map_or("", |m| m.name()))?, false),
     };
     // Totals sum the materials in material order (0 + x0 + x1 + …), as the summary does.
     let mut out = vec![vec![f64::NAN; n]; strategies.len()];
@@ -334,10 +334,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let scn = chokepoint::scenario::parse_scenario(saved::SCENARIO_COPY, &text)
         .map_err(|e| invalid(&p, e))?;
     let p = dir.join("run.json");
-    let info: RunInfo = serde_json::from_str(
-        &std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?,
-    )
-    .map_err(|e| invalid(&p, e))?;
+    let info: RunInfo =
+        serde_json::from_str(&std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?)
+            .map_err(|e| invalid(&p, e))?;
     saved::verify_manifest(dir)?;
     let (subj, subject_words) = subject(&scn, &args)?;
     let table = read_drivers(dir, &scn, &info)?;
@@ -439,7 +438,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
 /// The terminal summary: findings, the top features, the chosen box.
 fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
-    println!("{} — drivers of {} of {} futures\n", scn.name, res.n_selected, res.n);
+    println!(
+        "{} — drivers of {} of {} futures\n",
+        scn.name, res.n_selected, res.n
+    );
     for f in findings {
         println!("{f}");
     }
@@ -449,7 +451,11 @@ fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
     );
     for r in res.ranking.iter().take(10) {
         let d = if r.separates {
-            if r.separates_sign > 0 { "+∞ (separates)".into() } else { "−∞ (separates)".into() }
+            if r.separates_sign > 0 {
+                "+∞ (separates)".into()
+            } else {
+                "−∞ (separates)".into()
+            }
         } else {
             match (r.std_diff, r.std_diff_ci95) {
                 (Some(d), Some([a, b])) => format!("{d:.2} [{a:.2}, {b:.2}]"),
@@ -458,7 +464,11 @@ fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
             }
         };
         let share = |x: f64| {
-            if x.is_nan() { "–".to_string() } else { format!("{:.0}%", x * 100.0) }
+            if x.is_nan() {
+                "–".to_string()
+            } else {
+                format!("{:.0}%", x * 100.0)
+            }
         };
         println!(
             "{:>4}  {:<44} {:>8} {:>8} {:>18}",

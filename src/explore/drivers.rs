@@ -290,7 +290,11 @@ impl PrimBox {
 }
 
 fn f1(c: f64, d: f64) -> f64 {
-    if c + d > 0.0 { 2.0 * c * d / (c + d) } else { 0.0 }
+    if c + d > 0.0 {
+        2.0 * c * d / (c + d)
+    } else {
+        0.0
+    }
 }
 
 /// The outcome of an analysis.
@@ -494,7 +498,13 @@ impl Prim<'_> {
     }
 
     /// The best peel of the box holding `rows`: (feature, new bounds, rows kept).
-    fn best_peel(&self, b: &Bounds, rows: &[usize], alpha: f64, min_n: usize) -> Option<(Bounds, Vec<usize>)> {
+    fn best_peel(
+        &self,
+        b: &Bounds,
+        rows: &[usize],
+        alpha: f64,
+        min_n: usize,
+    ) -> Option<(Bounds, Vec<usize>)> {
         let m = rows.len();
         let sel_in = rows.iter().filter(|&&r| self.sel[r]).count();
         let mean0 = sel_in as f64 / m as f64;
@@ -513,7 +523,11 @@ impl Prim<'_> {
                     // Remove the `q` smallest (or largest) values, and every value tied
                     // with the last one removed; the new limit is the nearest value kept.
                     let (mut kept, mut kept_sel) = (0usize, 0usize);
-                    let mut cut = if low { f64::INFINITY } else { f64::NEG_INFINITY };
+                    let mut cut = if low {
+                        f64::INFINITY
+                    } else {
+                        f64::NEG_INFINITY
+                    };
                     for (i, &x) in xs.iter().enumerate() {
                         let keep = if low { x > lo_edge } else { x < hi_edge };
                         if keep {
@@ -650,7 +664,11 @@ impl Prim<'_> {
                         b.lo[k] = if a == 0 { self.range[k].0 } else { v[a].0 };
                     }
                     if !hi_open {
-                        b.hi[k] = if z == v.len() { self.range[k].1 } else { v[z - 1].0 };
+                        b.hi[k] = if z == v.len() {
+                            self.range[k].1
+                        } else {
+                            v[z - 1].0
+                        };
                     }
                     moved = true;
                 }
@@ -733,12 +751,16 @@ pub fn run(problem: &DriversProblem) -> DriversResult {
     for (i, r) in ranking.iter_mut().enumerate() {
         r.rank = i + 1;
     }
-    let min_support = req.min_support.unwrap_or((base_rate / 2.0).max(1.0 / n.max(1) as f64));
+    let min_support = req
+        .min_support
+        .unwrap_or((base_rate / 2.0).max(1.0 / n.max(1) as f64));
     let range: Vec<(f64, f64)> = (0..nf)
         .map(|k| {
             (0..n)
                 .map(|r| prim_value(table.get(r, k)))
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)))
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                    (a.min(x), b.max(x))
+                })
         })
         .collect();
     let prim = Prim {

@@ -23,10 +23,10 @@
 //! `store` or the CLI. No printing, no files: a sweep keeps its finished points in a
 //! [`sweep::PointStore`] that the caller provides (on disk: `crate::store`).
 
+pub mod drivers;
 mod error;
 mod eval;
 pub mod export;
-pub mod drivers;
 pub mod exposure;
 pub mod grid;
 pub mod interval;

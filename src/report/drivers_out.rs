@@ -111,7 +111,8 @@ pub fn write_drivers_parquet<W: Write + Send>(
         let b = (a + BLOCK).min(reps.end);
         let values = drivers::sample(scn, seed, a..b);
         let n = (b - a) as usize;
-        let mut columns: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from((a..b).collect::<Vec<_>>()))];
+        let mut columns: Vec<ArrayRef> =
+            vec![Arc::new(UInt64Array::from((a..b).collect::<Vec<_>>()))];
         for k in 0..f {
             let col: Vec<Option<f64>> = (0..n)
                 .map(|r| {

@@ -417,13 +417,13 @@ pub fn drivers_page(
             "What {selected} have in common: {} of {} futures.",
             res.n_selected, res.n
         ),
-        findings: findings
-            .iter()
-            .map(|f| super::pages::escape(f))
-            .collect(),
+        findings: findings.iter().map(|f| super::pages::escape(f)).collect(),
         tables: vec![
             ("Features ranked by how they separate them".into(), ranked),
-            ("PRIM boxes: the chosen one, then the peeling trajectory".into(), boxes),
+            (
+                "PRIM boxes: the chosen one, then the peeling trajectory".into(),
+                boxes,
+            ),
         ],
         files: vec!["drivers.csv".into(), "drivers.json".into()],
         provenance,
@@ -433,7 +433,10 @@ pub fn drivers_page(
 }
 
 /// At most `k` boxes of a trajectory, evenly spaced, the first and the last kept.
-fn thin(t: &[crate::explore::drivers::PrimBox], k: usize) -> Vec<&crate::explore::drivers::PrimBox> {
+fn thin(
+    t: &[crate::explore::drivers::PrimBox],
+    k: usize,
+) -> Vec<&crate::explore::drivers::PrimBox> {
     if t.len() <= k {
         return t.iter().collect();
     }

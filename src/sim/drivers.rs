@@ -113,7 +113,12 @@ pub fn features(scn: &Scenario, timeline: &Timeline, out: &mut Vec<f64>) {
         out.push(inst.len() as f64);
         out.push(f64::from(longest));
         out.push(severity);
-        out.push(inst.iter().map(|i| i.onset).min().map_or(f64::NAN, f64::from));
+        out.push(
+            inst.iter()
+                .map(|i| i.onset)
+                .min()
+                .map_or(f64::NAN, f64::from),
+        );
     }
     for a in 0..ns {
         for b in a + 1..ns {

@@ -39,8 +39,14 @@ where
         .take(d.top)
         .collect();
     let legend = vec![
-        LegendItem::new("higher in the selected futures", Swatch::Fill(up_c.mix(0.85))),
-        LegendItem::new("lower in the selected futures", Swatch::Fill(down_c.mix(0.85))),
+        LegendItem::new(
+            "higher in the selected futures",
+            Swatch::Fill(up_c.mix(0.85)),
+        ),
+        LegendItem::new(
+            "lower in the selected futures",
+            Swatch::Fill(down_c.mix(0.85)),
+        ),
         LegendItem::new("95% interval", Swatch::Line(RGBColor(0, 0, 0))),
     ];
     let mut notes = vec![format!(
@@ -67,10 +73,14 @@ where
         .filter(|v| v.is_finite())
         .fold(0.5f64, |a, v| a.max(v.abs()));
     let lim = nice_max(lim * 1.1, 0.5);
-    let has_neg = rows.iter().any(|r| {
-        r.std_diff.is_some_and(|v| v < 0.0) || (r.separates && r.separates_sign < 0)
-    });
-    let xr = if has_neg { -lim..lim * 1.45 } else { 0.0..lim * 1.45 };
+    let has_neg = rows
+        .iter()
+        .any(|r| r.std_diff.is_some_and(|v| v < 0.0) || (r.separates && r.separates_sign < 0));
+    let xr = if has_neg {
+        -lim..lim * 1.45
+    } else {
+        0.0..lim * 1.45
+    };
     let n = rows.len().max(1) as f64;
     let (mut c, label_w) = row_panel(
         &body,
@@ -196,7 +206,11 @@ where
         MUTED,
         s,
     )?;
-    let pts: Vec<(f64, f64)> = d.trajectory.iter().map(|b| (b.coverage, b.density)).collect();
+    let pts: Vec<(f64, f64)> = d
+        .trajectory
+        .iter()
+        .map(|b| (b.coverage, b.density))
+        .collect();
     c.draw_series(std::iter::once(PathElement::new(
         pts.clone(),
         line_c.stroke_width((2.0 * s).max(1.0) as u32),
@@ -225,6 +239,13 @@ where
     } else {
         (px + (14.0 * s) as i32, HPos::Left)
     };
-    text_at(root, &label, &style, (x, py + (14.0 * s) as i32), h, VPos::Top)?;
+    text_at(
+        root,
+        &label,
+        &style,
+        (x, py + (14.0 * s) as i32),
+        h,
+        VPos::Top,
+    )?;
     Ok(())
 }
