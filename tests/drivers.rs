@@ -123,7 +123,8 @@ fn the_decisive_feature_ranks_first_and_prim_finds_its_threshold() {
         None => wrong.push(format!("no limit on the cut's duration: {limits:?}")),
         Some(lim) => {
             let min = lim["min"].as_f64().unwrap_or(f64::NAN);
-            if !((min - (d + 1.0)).abs() <= 1.0) {
+            // A NaN edge (no lower limit) is wrong too.
+            if (min - (d + 1.0)).abs().is_nan() || (min - (d + 1.0)).abs() > 1.0 {
                 wrong.push(format!("box edge {min}, D = {d}"));
             }
         }

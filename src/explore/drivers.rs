@@ -442,6 +442,9 @@ fn prim_value(v: f64) -> f64 {
     if v.is_nan() { f64::INFINITY } else { v }
 }
 
+/// A candidate peel: (gain, futures kept, feature, low side, the new limit).
+type Peel = (f64, usize, usize, bool, f64);
+
 struct Prim<'a> {
     table: &'a FeatureTable,
     sel: &'a [bool],
@@ -510,7 +513,7 @@ impl Prim<'_> {
         let mean0 = sel_in as f64 / m as f64;
         let nf = self.table.features.len();
         // (gain, kept, k, low side, cut value)
-        let cands: Vec<Option<(f64, usize, usize, bool, f64)>> = (0..nf)
+        let cands: Vec<Option<Peel>> = (0..nf)
             .into_par_iter()
             .map(|k| {
                 let xs: Vec<f64> = rows.iter().map(|&r| self.x(r, k)).collect();
@@ -518,7 +521,7 @@ impl Prim<'_> {
                 let q = ((alpha * m as f64).ceil() as usize).clamp(1, m);
                 let lo_edge = *tmp.select_nth_unstable_by(q - 1, f64::total_cmp).1;
                 let hi_edge = *tmp.select_nth_unstable_by(m - q, f64::total_cmp).1;
-                let mut best: Option<(f64, usize, usize, bool, f64)> = None;
+                let mut best: Option<Peel> = None;
                 for low in [true, false] {
                     // Remove the `q` smallest (or largest) values, and every value tied
                     // with the last one removed; the new limit is the nearest value kept.
@@ -552,7 +555,7 @@ impl Prim<'_> {
                 best
             })
             .collect();
-        let mut best: Option<(f64, usize, usize, bool, f64)> = None;
+        let mut best: Option<Peel> = None;
         for c in cands.into_iter().flatten() {
             let better = match best {
                 None => true,
