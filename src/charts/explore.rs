@@ -274,6 +274,10 @@ pub enum AnalysisKind {
     Sobol(SobolData),
     /// Time to survive against time to recover per node.
     Exposure(ExposureData),
+    /// Features ranked by how they separate the selected futures (`drivers`).
+    DriversRanking(DriversData),
+    /// PRIM's peeling trajectory and chosen box (`drivers`).
+    DriversPeeling(DriversData),
 }
 
 /// One analysis chart: file stem, plain-words title, caption line and data.
@@ -321,6 +325,8 @@ where
         AnalysisKind::Tornado(d) => tornado(root, chart, d),
         AnalysisKind::Sobol(d) => sobol(root, chart, d),
         AnalysisKind::Exposure(d) => exposure(root, chart, d),
+        AnalysisKind::DriversRanking(d) => drivers::ranking(root, chart, d),
+        AnalysisKind::DriversPeeling(d) => drivers::peeling(root, chart, d),
     }?;
     root.present()?;
     Ok(())
@@ -1762,6 +1768,9 @@ where
     }))?;
     Ok(())
 }
+
+mod drivers;
+pub use drivers::DriversData;
 
 #[cfg(test)]
 mod tests;

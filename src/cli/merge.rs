@@ -50,6 +50,10 @@ pub struct Args {
     /// typed columns, zstd; needs a build with `--features parquet`) or none.
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub replications_format: ReplicationsFormat,
+    /// Also write drivers.csv (as `run --drivers`): drawn again from the scenario and
+    /// seed, the same bytes as the unsplit run's.
+    #[arg(long)]
+    pub drivers: bool,
 }
 
 /// The merged run's replications: the shards' spill files, in shard order, read as one
@@ -115,6 +119,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         replications: args.replications_format,
         charts: !args.no_charts,
         chart_formats: args.format,
+        drivers: args.drivers,
     };
     let results = super::run::Results {
         reps: &result,

@@ -7,6 +7,7 @@
 
 mod backtest;
 mod common;
+mod drivers;
 mod error;
 mod exposure;
 mod merge;
@@ -100,6 +101,14 @@ material.ndpr.stockpile_days,material.ndpr.private_days --sobol 64 -n 200")]
 chokepoint exposure scenarios/tutorial.toml --strategy stockpile_180 --ttr 120"
     )]
     Exposure(exposure::Args),
+    /// What the worst futures of a run have in common (needs `run --drivers`): ranked
+    /// features and PRIM boxes.
+    #[command(after_help = "Examples:\n  \
+chokepoint run scenarios/tutorial.toml --drivers --out output/tutorial\n  \
+chokepoint drivers output/tutorial --tail 5%\n  \
+chokepoint drivers output/tutorial --worse baseline --than stockpile_180\n\n\
+Exit codes: 0 success, 1 failure (I/O), 2 bad input (also: a run without drivers.csv).")]
+    Drivers(drivers::Args),
     /// Replay recorded episodes (scenarios/backtests/) and write docs/backtests.md.
     #[command(after_help = "Examples:\n  chokepoint backtest\n  \
 chokepoint backtest scenarios/backtests -n 400 --out - --check")]
@@ -117,6 +126,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Report(args) => report::run(args),
+        Command::Drivers(args) => drivers::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Size(args) => size::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),

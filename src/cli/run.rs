@@ -65,6 +65,11 @@ pub struct Args {
     /// typed columns, zstd; needs a build with `--features parquet`) or none.
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub replications_format: ReplicationsFormat,
+    /// Also write drivers.csv: per future, what its shock timeline looked like (each
+    /// shock's occurrence, instances, longest duration, largest severity, first onset,
+    /// overlaps), for `chokepoint drivers`.
+    #[arg(long)]
+    pub drivers: bool,
     /// Keep the replications in a spill file beside the output folder when there are
     /// more than N (default [`SPILL_ABOVE`]); for tests and measurements.
     #[arg(long, value_name = "N", hide = true)]
@@ -196,6 +201,8 @@ pub(super) struct Outputs {
     pub(super) charts: bool,
     /// `--format`: chart files beside report.html.
     pub(super) chart_formats: ChartFormats,
+    /// `--drivers`: the per-future drivers (drivers.csv).
+    pub(super) drivers: bool,
 }
 
 impl Outputs {
@@ -204,6 +211,7 @@ impl Outputs {
             replications: args.replications_format,
             charts: !args.no_charts,
             chart_formats: args.format,
+            drivers: args.drivers,
         }
     }
 }
@@ -233,7 +241,7 @@ pub(super) fn write_all<R: Replications + ?Sized>(
         summary,
     } = res;
     let bands = daily.map(daily_bands).unwrap_or_default();
-    let mut written = report::write_run_outputs(
+    let mut written = report::write_run_outputs_with(
         out,
         scn,
         result,
@@ -241,6 +249,7 @@ pub(super) fn write_all<R: Replications + ?Sized>(
         daily.map(|_| &bands[..]),
         info,
         outputs.replications,
+        outputs.drivers,
     )?;
     written.insert(0, copy);
     if outputs.charts {

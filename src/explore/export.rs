@@ -9,6 +9,7 @@
 //! final newline.
 
 use super::ExploreError;
+use super::drivers::{DriversRequest, DriversResult};
 use super::exposure::{ExposureProblem, ExposureRow};
 use super::sensitivity::{OatRow, SensitivityProblem, SensitivityResult, SobolResult};
 use super::size::{SizeProblem, SizeResult};
@@ -470,6 +471,74 @@ pub fn exposure_json(problem: &ExposureProblem, rows: &[ExposureRow]) -> Vec<u8>
         "strategy": problem.strategy,
         "ttr_days": problem.ttr,
         "rows": rows,
+    }))
+}
+
+/// `drivers.csv` of a drivers analysis: one row per feature in rank order (the share of
+/// selected futures with it and its 95% interval, the share among all, the means, the
+/// standardised difference and its 95% interval, `separates` for a perfect split).
+///
+/// # Errors
+/// [`ExploreError::Export`] if the CSV writer fails.
+pub fn drivers_csv(result: &DriversResult) -> Result<Vec<u8>, ExploreError> {
+    let header = [
+        "rank",
+        "feature",
+        "binary",
+        "share_selected",
+        "share_selected_ci95_lo",
+        "share_selected_ci95_hi",
+        "share_all",
+        "mean_selected",
+        "mean_rest",
+        "mean_all",
+        "std_diff",
+        "std_diff_ci95_lo",
+        "std_diff_ci95_hi",
+        "separates",
+    ]
+    .map(String::from);
+    let records = result.ranking.iter().map(|r| {
+        let ci = r.std_diff_ci95;
+        [
+            r.rank.to_string(),
+            r.feature.clone(),
+            r.binary.to_string(),
+            opt((!r.share_selected.is_nan()).then_some(r.share_selected)),
+            opt((!r.share_selected.is_nan()).then_some(r.share_selected_ci95[0])),
+            opt((!r.share_selected.is_nan()).then_some(r.share_selected_ci95[1])),
+            numfmt::shortest(r.share_all),
+            opt(r.mean_selected),
+            opt(r.mean_rest),
+            opt(r.mean_all),
+            opt(r.std_diff),
+            opt(ci.map(|c| c[0])),
+            opt(ci.map(|c| c[1])),
+            match r.separates_sign {
+                1 => "higher".to_string(),
+                -1 => "lower".to_string(),
+                _ => String::new(),
+            },
+        ]
+    });
+    csv_bytes("drivers.csv", std::iter::once(header).chain(records))
+}
+
+/// `drivers.json` of a drivers analysis: the question, the outcome, the counts, the
+/// ranking, the peeling trajectory, the chosen box and the findings.
+pub fn drivers_json(
+    request: &DriversRequest,
+    result: &DriversResult,
+    findings: &[String],
+    source: &serde_json::Value,
+) -> Vec<u8> {
+    json_bytes(&serde_json::json!({
+        "command": "drivers",
+        "source": source,
+        "question": request.question,
+        "outcome": request.outcome_words,
+        "result": result,
+        "findings": findings,
     }))
 }
 

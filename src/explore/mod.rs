@@ -23,6 +23,7 @@
 //! `store` or the CLI. No printing, no files: a sweep keeps its finished points in a
 //! [`sweep::PointStore`] that the caller provides (on disk: `crate::store`).
 
+pub mod drivers;
 mod error;
 mod eval;
 pub mod export;

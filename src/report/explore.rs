@@ -9,6 +9,7 @@ use crate::charts::explore::{
     AnalysisChart, AnalysisKind, ExposureData, SizeData, SobolData, SweepData, TornadoData,
     caption, metric_words, short_path,
 };
+use crate::explore::drivers::{DriversRequest, DriversResult, Question};
 use crate::explore::exposure::{ExposureProblem, ExposureRow};
 use crate::explore::sensitivity::{SensitivityProblem, SensitivityResult};
 use crate::explore::size::{SizeProblem, SizeResult};
@@ -266,4 +267,193 @@ pub fn exposure_page(
         ..AnalysisPage::default()
     };
     (vec![chart], page)
+}
+
+/// The charts and page of `chokepoint drivers`: the feature ranking, the peeling
+/// trajectory, the findings, the ranked table and the chosen box's rules.
+pub fn drivers_page(
+    scn: &crate::model::Scenario,
+    req: &DriversRequest,
+    res: &DriversResult,
+    findings: &[String],
+    provenance: Provenance,
+) -> (Vec<AnalysisChart>, AnalysisPage) {
+    let selected = match &req.question {
+        Question::Tail { share } => format!(
+            "the worst {}% of futures by {}",
+            numfmt::shortest(share * 100.0),
+            req.outcome_words
+        ),
+        Question::Worse { worse, than } => format!(
+            "the futures where {worse} does worse than {than} on {}",
+            req.outcome_words
+        ),
+    };
+    let data = crate::charts::explore::DriversData {
+        ranking: res.ranking.clone(),
+        trajectory: res.trajectory.clone(),
+        chosen: res.chosen.clone(),
+        base_rate: res.base_rate,
+        selected: selected.clone(),
+        top: 14,
+    };
+    let cap = caption(&scn.name, res.n as u64, provenance.seed.unwrap_or(0));
+    let charts = vec![
+        AnalysisChart {
+            name: "drivers_ranking".into(),
+            title: "What sets the selected futures apart".into(),
+            caption: cap.clone(),
+            kind: AnalysisKind::DriversRanking(data.clone()),
+        },
+        AnalysisChart {
+            name: "drivers_peeling".into(),
+            title: "Scenario discovery: PRIM's peeling trajectory".into(),
+            caption: cap,
+            kind: AnalysisKind::DriversPeeling(data),
+        },
+    ];
+    let share = |x: f64| {
+        if x.is_nan() {
+            "–".to_string()
+        } else {
+            format!("{:.0}%", x * 100.0)
+        }
+    };
+    let ranked = page::Table {
+        head: [
+            "rank",
+            "feature",
+            "selected with it",
+            "all with it",
+            "mean, selected",
+            "mean, rest",
+            "std. difference [95%]",
+        ]
+        .map(String::from)
+        .to_vec(),
+        numeric: vec![true, false, true, true, true, true, true],
+        rows: res
+            .ranking
+            .iter()
+            .take(15)
+            .map(|r| {
+                let d = if r.separates {
+                    if r.separates_sign > 0 {
+                        "+∞ (separates)".to_string()
+                    } else {
+                        "−∞ (separates)".to_string()
+                    }
+                } else {
+                    match (r.std_diff, r.std_diff_ci95) {
+                        (Some(d), Some([a, b])) => format!("{d:.2} [{a:.2}, {b:.2}]"),
+                        (Some(d), None) => format!("{d:.2}"),
+                        _ => "–".into(),
+                    }
+                };
+                let m = numfmt::sig4;
+                (
+                    vec![
+                        r.rank.to_string(),
+                        r.words.clone(),
+                        share(r.share_selected),
+                        share(r.share_all),
+                        m(r.mean_selected),
+                        m(r.mean_rest),
+                        d,
+                    ],
+                    r.separates || r.std_diff.is_some_and(|d| d.abs() >= 0.8),
+                )
+            })
+            .collect(),
+        note: (res.ranking.len() > 15)
+            .then(|| format!("{} more features in drivers.csv", res.ranking.len() - 15)),
+    };
+    let boxes = page::Table {
+        head: ["step", "rules", "support", "coverage", "density"]
+            .map(String::from)
+            .to_vec(),
+        numeric: vec![true, false, true, true, true],
+        rows: std::iter::once((
+            vec![
+                format!("{} (refined)", res.chosen.step),
+                rules(&res.chosen),
+                share(res.chosen.support),
+                share(res.chosen.coverage),
+                share(res.chosen.density),
+            ],
+            true,
+        ))
+        .chain(thin(&res.trajectory, 20).into_iter().map(|b| {
+            (
+                vec![
+                    b.step.to_string(),
+                    rules(b),
+                    share(b.support),
+                    share(b.coverage),
+                    share(b.density),
+                ],
+                false,
+            )
+        }))
+        .collect(),
+        note: Some(format!(
+            "PRIM, alpha {}, smallest support {}; the chosen box has the largest harmonic \
+             mean of coverage and density, refined limit by limit.{}",
+            numfmt::shortest(res.alpha),
+            share(res.min_support),
+            if res.trajectory.len() > 20 {
+                format!(
+                    " 20 of the {} boxes shown; all in drivers.json.",
+                    res.trajectory.len()
+                )
+            } else {
+                String::new()
+            }
+        )),
+    };
+    let page = AnalysisPage {
+        title: format!("Drivers — {}", scn.name),
+        subtitle: format!(
+            "What {selected} have in common: {} of {} futures.",
+            res.n_selected, res.n
+        ),
+        findings: findings.iter().map(|f| super::pages::escape(f)).collect(),
+        tables: vec![
+            ("Features ranked by how they separate them".into(), ranked),
+            (
+                "PRIM boxes: the chosen one, then the peeling trajectory".into(),
+                boxes,
+            ),
+        ],
+        files: vec!["drivers.csv".into(), "drivers.json".into()],
+        provenance,
+        ..AnalysisPage::default()
+    };
+    (charts, page)
+}
+
+/// At most `k` boxes of a trajectory, evenly spaced, the first and the last kept.
+fn thin(
+    t: &[crate::explore::drivers::PrimBox],
+    k: usize,
+) -> Vec<&crate::explore::drivers::PrimBox> {
+    if t.len() <= k {
+        return t.iter().collect();
+    }
+    let mut idx: Vec<usize> = (0..k).map(|i| i * (t.len() - 1) / (k - 1)).collect();
+    idx.dedup();
+    idx.into_iter().map(|i| &t[i]).collect()
+}
+
+/// A box's rules joined with AND (`every future` for none).
+fn rules(b: &crate::explore::drivers::PrimBox) -> String {
+    if b.limits.is_empty() {
+        "every future".into()
+    } else {
+        b.limits
+            .iter()
+            .map(|l| l.words.as_str())
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
 }

@@ -12,6 +12,7 @@
 //! to `report.pdf` with a headless Chromium (a temporary file renamed into place too).
 
 pub mod csv_out;
+pub mod drivers_out;
 pub mod explore;
 pub mod pages;
 #[cfg(feature = "parquet")]
@@ -159,12 +160,14 @@ pub const REPLICATIONS_CSV: &str = "replications.csv";
 /// The data files a run may write at the top of its folder (which of them it writes
 /// depends on `--replications-format` and on whether daily bands are kept). A run's
 /// staging folder must not carry over those of an earlier run that it does not write.
-pub const RUN_DATA_FILES: [&str; 5] = [
+pub const RUN_DATA_FILES: [&str; 7] = [
     "summary.json",
     "summary.csv",
     REPLICATIONS_CSV,
     REPLICATIONS_PARQUET,
     "daily.csv",
+    drivers_out::DRIVERS_CSV,
+    drivers_out::DRIVERS_PARQUET,
 ];
 /// File name of the per-replication results as Parquet.
 pub const REPLICATIONS_PARQUET: &str = "replications.parquet";
@@ -225,6 +228,27 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     info: &RunInfo,
     format: ReplicationsFormat,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    write_run_outputs_with(dir, scn, res, summary, bands, info, format, false)
+}
+
+/// [`write_run_outputs`], and with `drivers` also the per-future drivers of the run's
+/// replications (`info.first_replication..` `+ info.replications`, seed `info.seed`) in
+/// the format of `format` ([`drivers_out`]: `drivers.csv`, or `drivers.parquet` when
+/// the replications are Parquet), before `run.json`, which lists them in its manifest.
+///
+/// # Errors
+/// The first [`ReportError`]; files written before it stay in place.
+#[allow(clippy::too_many_arguments)]
+pub fn write_run_outputs_with<R: Replications + ?Sized>(
+    dir: &Path,
+    scn: &Scenario,
+    res: &R,
+    summary: &Summary,
+    bands: Option<&[DailyBand]>,
+    info: &RunInfo,
+    format: ReplicationsFormat,
+    drivers: bool,
+) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     // The manifest of run.json: each data file's SHA-256, hashed as it is written (the
     // scenario copy, written by the caller before, is read back).
@@ -283,6 +307,18 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     }
     if let Some(bands) = bands {
         put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
+    }
+    if drivers {
+        let reps = info.first_replication..info.first_replication + info.replications;
+        match format {
+            #[cfg(feature = "parquet")]
+            ReplicationsFormat::Parquet => put(drivers_out::DRIVERS_PARQUET, &mut |w| {
+                drivers_out::write_drivers_parquet(w, scn, info.seed, reps.clone())
+            })?,
+            _ => put(drivers_out::DRIVERS_CSV, &mut |w| {
+                drivers_out::write_drivers_csv(w, scn, info.seed, reps.clone())
+            })?,
+        }
     }
     let path = dir.join("run.json");
     let text = run_info::run_json_with_manifest(info, &files);

@@ -63,12 +63,13 @@ pub const MANIFEST_KEY: &str = "files";
 
 /// The data files a run's manifest covers (when present): what `chokepoint report`
 /// reads back. Charts and `report.html` are re-rendered from them and not covered.
-pub const MANIFEST_FILES: [&str; 5] = [
+pub const MANIFEST_FILES: [&str; 6] = [
     "scenario.toml",
     "summary.json",
     "summary.csv",
     "replications.csv",
     "daily.csv",
+    "drivers.csv",
 ];
 
 /// Pretty JSON of a [`RunInfo`] followed by its manifest ([`MANIFEST_KEY`]), with a

@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod block;
 pub mod daily;
+pub mod drivers;
 pub mod engine;
 pub mod lanes;
 pub mod material;

@@ -56,7 +56,8 @@ impl Instance {
         }
     }
 
-    fn overlaps(&self, other: &Instance) -> bool {
+    /// Whether the two instances overlap, from onset to the end of recovery.
+    pub fn overlaps(&self, other: &Instance) -> bool {
         self.onset < other.end_of_recovery() && other.onset < self.end_of_recovery()
     }
 }

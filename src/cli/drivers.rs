@@ -1,0 +1,494 @@
+//! The `drivers` command: what the worst futures of a saved run have in common (or the
+//! futures where one strategy does worse than another), from the run's `drivers.csv`
+//! and `replications.csv`, read by column name. The analysis is
+//! `chokepoint::explore::drivers`; this module reads the files, builds the request,
+//! writes the outputs and prints.
+
+use std::path::{Path, PathBuf};
+
+use super::{CliError, common};
+use chokepoint::explore::drivers::{
+    self, DriversProblem, DriversRequest, DriversResult, Feature, FeatureTable, Question,
+};
+use chokepoint::explore::export;
+use chokepoint::model::Scenario;
+use chokepoint::report::{self, RunInfo, drivers_out::DRIVERS_CSV, saved};
+use chokepoint::sim::Metric;
+use chokepoint::stats::TotalMetric;
+
+/// Arguments of `drivers`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Output folder of a `chokepoint run --drivers`.
+    #[arg(value_name = "OUT_DIR")]
+    pub dir: PathBuf,
+    /// Strategy whose outcome ranks the futures (default: the reference strategy).
+    #[arg(long, value_name = "ID")]
+    pub strategy: Option<String>,
+    /// Material whose metric ranks the futures, or `total` (the sum over materials).
+    /// Default: the only material, else `total`.
+    #[arg(long, value_name = "ID|total")]
+    pub material: Option<String>,
+    /// Metric that ranks the futures (larger = worse). Default: shortfall_pct for a
+    /// material; for `total`, shortfall_units when every material has the same unit,
+    /// else shortage_cost.
+    #[arg(long, value_name = "NAME")]
+    pub metric: Option<String>,
+    /// Share of worst futures to explain: 5%, or 0.05.
+    #[arg(long, value_name = "SHARE", default_value = "5%")]
+    pub tail: String,
+    /// Explain the futures where this strategy does worse (a larger metric) than
+    /// `--than`, instead of the tail.
+    #[arg(long, value_name = "ID", requires = "than")]
+    pub worse: Option<String>,
+    /// The strategy `--worse` is compared with.
+    #[arg(long, value_name = "ID", requires = "worse")]
+    pub than: Option<String>,
+    /// Share of the box PRIM peels per step.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Smallest share of all futures a PRIM box may hold (default: half the share of
+    /// futures explained).
+    #[arg(long, value_name = "SHARE")]
+    pub min_support: Option<f64>,
+    /// Output folder (default: OUT_DIR/drivers/).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Skip the charts and report.html (CSV and JSON only).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A share given as `5%` or `0.05`.
+fn parse_share(s: &str) -> Result<f64, CliError> {
+    let t = s.trim();
+    let v = match t.strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
+        None => t.parse::<f64>(),
+    };
+    v.map_err(|_| CliError::BadInput(format!("--tail '{s}' is not a share: give e.g. 5% or 0.05")))
+}
+
+/// What ranks the futures: one material's metric, or a total over materials.
+enum Subject {
+    Material(usize, Metric),
+    Total(TotalMetric),
+}
+
+fn bad(msg: String) -> CliError {
+    CliError::BadInput(msg)
+}
+
+/// The subject of `--material`/`--metric`, with the defaults.
+fn subject(scn: &Scenario, args: &Args) -> Result<(Subject, String), CliError> {
+    let mat = match &args.material {
+        Some(m) if m != "total" => Some(scn.materials.iter().position(|x| &x.id == m).ok_or_else(
+            || {
+                bad(format!(
+                    "--material {m}: no such material; use one of {} or total",
+                    ids(scn.materials.iter().map(|x| x.id.as_str()))
+                ))
+            },
+        )?),
+        Some(_) => None,
+        None if scn.materials.len() == 1 => Some(0),
+        None => None,
+    };
+    match mat {
+        Some(m) => {
+            let name = args.metric.as_deref().unwrap_or("shortfall_pct");
+            let metric = Metric::from_name(name).ok_or_else(|| {
+                bad(format!(
+                    "--metric {name}: no such metric; use one of {}",
+                    ids(Metric::ALL.iter().map(|x| x.name()))
+                ))
+            })?;
+            Ok((
+                Subject::Material(m, metric),
+                format!("{name} of {}", scn.materials[m].id),
+            ))
+        }
+        None => {
+            let same_unit = scn.materials.windows(2).all(|w| w[0].unit == w[1].unit);
+            let name = args.metric.as_deref().unwrap_or(if same_unit {
+                "shortfall_units"
+            } else {
+                "shortage_cost"
+            });
+            let tm = TotalMetric::ALL
+                .iter()
+                .copied()
+                .filter(|t| *t != TotalMetric::StrategyCost)
+                .find(|t| t.name() == name)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "--metric {name} has no total over materials; name a material \
+                         (--material {}) or use a total metric: {}",
+                        scn.materials[0].id,
+                        ids(TotalMetric::ALL
+                            .iter()
+                            .filter(|t| **t != TotalMetric::StrategyCost)
+                            .map(|t| t.name()))
+                    ))
+                })?;
+            Ok((Subject::Total(tm), format!("total {name}")))
+        }
+    }
+}
+
+fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
+    it.collect::<Vec<_>>().join(", ")
+}
+
+fn strategy(scn: &Scenario, id: &str, flag: &str) -> Result<usize, CliError> {
+    scn.strategies
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| {
+            bad(format!(
+                "{flag} {id}: no such strategy; use one of {}",
+                ids(scn.strategies.iter().map(|s| s.id.as_str()))
+            ))
+        })
+}
+
+fn invalid(path: &Path, msg: impl std::fmt::Display) -> CliError {
+    CliError::BadInput(format!(
+        "'{}' is not a valid output of `chokepoint run`: {msg}",
+        path.display()
+    ))
+}
+
+fn field(path: &Path, f: &str) -> Result<f64, CliError> {
+    if f.is_empty() {
+        Ok(f64::NAN)
+    } else {
+        f.parse::<f64>()
+            .map_err(|e| invalid(path, format!("'{f}': {e}")))
+    }
+}
+
+/// The drivers of the run in `dir`, by column name.
+fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTable, CliError> {
+    let p = dir.join(DRIVERS_CSV);
+    if !p.exists() {
+        return Err(bad(format!(
+            "{} has no {DRIVERS_CSV}: the run did not record its futures' drivers. Run it \
+             again with --drivers: chokepoint run {} -n {} --seed {} --drivers --out {} (or \
+             merge its shards with `chokepoint merge ... --drivers`)",
+            dir.display(),
+            info.scenario_path,
+            info.replications,
+            info.seed,
+            dir.display()
+        )));
+    }
+    let cols = chokepoint::sim::drivers::columns(scn);
+    let text = std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?;
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
+    let pos = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
+    };
+    let rep_col = pos("replication")?;
+    let idx: Vec<usize> = cols
+        .iter()
+        .map(|c| pos(&c.name))
+        .collect::<Result<_, _>>()?;
+    let mut replications = Vec::new();
+    let mut values = Vec::new();
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| invalid(&p, e))?;
+        let r = rec[rep_col]
+            .parse::<u64>()
+            .map_err(|e| invalid(&p, format!("replication '{}': {e}", &rec[rep_col])))?;
+        replications.push(r);
+        for &c in &idx {
+            values.push(field(&p, &rec[c])?);
+        }
+    }
+    let features = cols
+        .iter()
+        .map(|c| Feature {
+            name: c.name.clone(),
+            shock: scn.shocks[c.shock].id.clone(),
+            other: match c.kind {
+                chokepoint::sim::drivers::DriverKind::Overlaps { other } => {
+                    Some(scn.shocks[other].id.clone())
+                }
+                _ => None,
+            },
+            kind: c.kind,
+        })
+        .collect();
+    Ok(FeatureTable {
+        features,
+        replications,
+        values,
+    })
+}
+
+/// The outcome of each future for each of `strategies`, from `replications.csv`.
+fn read_outcomes(
+    dir: &Path,
+    scn: &Scenario,
+    first: u64,
+    n: usize,
+    strategies: &[usize],
+    subject: &Subject,
+) -> Result<Vec<Vec<f64>>, CliError> {
+    let p = dir.join(report::REPLICATIONS_CSV);
+    if !p.exists() {
+        return Err(bad(format!(
+            "{} has no {}: `chokepoint drivers` reads the run's outcomes from it; run it \
+             again with --replications-format csv (the default)",
+            dir.display(),
+            report::REPLICATIONS_CSV
+        )));
+    }
+    let text = std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?;
+    let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
+    let pos = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
+    };
+    let (cr, cs, cm) = (pos("replication")?, pos("strategy")?, pos("material")?);
+    let (value_col, total_cost) = match subject {
+        Subject::Material(_, metric) => (pos(metric.name())?, false),
+        Subject::Total(TotalMetric::TotalCost) => (pos(report::STRATEGY_TOTAL_COLUMN)?, true),
+        Subject::Total(t) => (pos(t.material_metric().map_or("", |m| m.name()))?, false),
+    };
+    // Totals sum the materials in material order (0 + x0 + x1 + …), as the summary does.
+    let mut out = vec![vec![f64::NAN; n]; strategies.len()];
+    let mut sums = vec![vec![0.0; n]; strategies.len()];
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| invalid(&p, e))?;
+        let Some(k) = strategies
+            .iter()
+            .position(|&s| scn.strategies[s].id == rec[cs])
+        else {
+            continue;
+        };
+        let Some(m) = scn.materials.iter().position(|x| x.id == rec[cm]) else {
+            return Err(invalid(&p, format!("unknown material '{}'", &rec[cm])));
+        };
+        let r = rec[cr]
+            .parse::<u64>()
+            .ok()
+            .and_then(|r| r.checked_sub(first))
+            .map(|r| r as usize)
+            .filter(|&r| r < n)
+            .ok_or_else(|| {
+                invalid(
+                    &p,
+                    format!(
+                        "replication '{}' is not one of drivers.csv's; the files come from \
+                         different runs",
+                        &rec[cr]
+                    ),
+                )
+            })?;
+        let v = field(&p, &rec[value_col])?;
+        match subject {
+            Subject::Material(mm, _) => {
+                if m == *mm {
+                    out[k][r] = v;
+                }
+            }
+            Subject::Total(_) if total_cost => {
+                if m == 0 {
+                    out[k][r] = v;
+                }
+            }
+            Subject::Total(_) => {
+                sums[k][r] += v;
+                if m + 1 == scn.materials.len() {
+                    out[k][r] = sums[k][r];
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let dir = &args.dir;
+    let p = dir.join(saved::SCENARIO_COPY);
+    let text = std::fs::read_to_string(&p).map_err(|e| {
+        bad(format!(
+            "could not read '{}': {e}; is {} the output folder of a `chokepoint run`?",
+            p.display(),
+            dir.display()
+        ))
+    })?;
+    let scn = chokepoint::scenario::parse_scenario(saved::SCENARIO_COPY, &text)
+        .map_err(|e| invalid(&p, e))?;
+    let p = dir.join("run.json");
+    let info: RunInfo =
+        serde_json::from_str(&std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?)
+            .map_err(|e| invalid(&p, e))?;
+    saved::verify_manifest(dir)?;
+    let (subj, subject_words) = subject(&scn, &args)?;
+    let table = read_drivers(dir, &scn, &info)?;
+    let n = table.len();
+    if table
+        .replications
+        .iter()
+        .enumerate()
+        .any(|(i, &r)| r != info.first_replication + i as u64)
+    {
+        return Err(invalid(
+            &dir.join(DRIVERS_CSV),
+            "its replications are not the run's, in order",
+        ));
+    }
+    let (question, strategies, outcome_words) = match (&args.worse, &args.than) {
+        (Some(a), Some(b)) => {
+            let (sa, sb) = (strategy(&scn, a, "--worse")?, strategy(&scn, b, "--than")?);
+            if sa == sb {
+                return Err(bad("--worse and --than name the same strategy".into()));
+            }
+            (
+                Question::Worse {
+                    worse: a.clone(),
+                    than: b.clone(),
+                },
+                vec![sa, sb],
+                subject_words.clone(),
+            )
+        }
+        _ => {
+            let s = match &args.strategy {
+                Some(id) => strategy(&scn, id, "--strategy")?,
+                None => scn.reference,
+            };
+            (
+                Question::Tail {
+                    share: parse_share(&args.tail)?,
+                },
+                vec![s],
+                format!("{subject_words}, strategy {}", scn.strategies[s].id),
+            )
+        }
+    };
+    let outs = read_outcomes(dir, &scn, info.first_replication, n, &strategies, &subj)?;
+    let outcome = if outs.len() == 2 {
+        outs[0].iter().zip(&outs[1]).map(|(a, b)| a - b).collect()
+    } else {
+        outs.into_iter().next().unwrap_or_default()
+    };
+    let req = DriversRequest {
+        table,
+        outcome,
+        question,
+        outcome_words,
+        alpha: args.alpha,
+        min_support: args.min_support,
+    };
+    let problem = DriversProblem::new(req)?;
+    let result = drivers::run(&problem);
+    let req = problem.request();
+    let findings = drivers::findings(req, &result);
+    let out = args.out.clone().unwrap_or_else(|| dir.join("drivers"));
+    let staging = common::stage(&out)?;
+    let sdir = staging.dir();
+    let source = serde_json::json!({
+        "run_dir": dir.display().to_string(),
+        "scenario": scn.name,
+        "scenario_path": info.scenario_path,
+        "scenario_sha256": info.scenario_sha256,
+        "seed": info.seed,
+        "replications": info.replications,
+    });
+    report::write_atomic(&sdir.join("drivers.csv"), &export::drivers_csv(&result)?)?;
+    report::write_atomic(
+        &sdir.join("drivers.json"),
+        &export::drivers_json(req, &result, &findings, &source),
+    )?;
+    if !args.no_charts {
+        let provenance = report::pages::explore::Provenance {
+            command_line: std::env::args().collect(),
+            version: report::CHOKEPOINT_VERSION.to_string(),
+            seed: Some(info.seed),
+            replications: Some(info.replications),
+            scenario_path: info.scenario_path.clone(),
+            scenario_sha256: info.scenario_sha256.clone(),
+        };
+        let (charts, page) =
+            report::explore::drivers_page(&scn, req, &result, &findings, provenance);
+        common::write_page(&staging, &charts, page, args.quiet)?;
+    }
+    staging.commit()?;
+    if !args.quiet {
+        print_summary(&scn, &result, &findings);
+        println!("\nWritten to {}/: drivers.csv, drivers.json", out.display());
+    }
+    Ok(())
+}
+
+/// The terminal summary: findings, the top features, the chosen box.
+fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
+    println!(
+        "{} — drivers of {} of {} futures\n",
+        scn.name, res.n_selected, res.n
+    );
+    for f in findings {
+        println!("{f}");
+    }
+    println!(
+        "\n{:>4}  {:<44} {:>8} {:>8} {:>18}",
+        "rank", "feature", "selected", "all", "std. diff [95%]"
+    );
+    for r in res.ranking.iter().take(10) {
+        let d = if r.separates {
+            if r.separates_sign > 0 {
+                "+∞ (separates)".into()
+            } else {
+                "−∞ (separates)".into()
+            }
+        } else {
+            match (r.std_diff, r.std_diff_ci95) {
+                (Some(d), Some([a, b])) => format!("{d:.2} [{a:.2}, {b:.2}]"),
+                (Some(d), None) => format!("{d:.2}"),
+                _ => "–".into(),
+            }
+        };
+        let share = |x: f64| {
+            if x.is_nan() {
+                "–".to_string()
+            } else {
+                format!("{:.0}%", x * 100.0)
+            }
+        };
+        println!(
+            "{:>4}  {:<44} {:>8} {:>8} {:>18}",
+            r.rank,
+            r.feature,
+            share(r.share_selected),
+            share(r.share_all),
+            d
+        );
+    }
+    println!(
+        "\nPRIM: {} boxes on the peeling trajectory; chosen (refined from step {}): coverage \
+         {:.0}%, density {:.0}%, support {:.1}%",
+        res.trajectory.len(),
+        res.chosen_step,
+        res.chosen.coverage * 100.0,
+        res.chosen.density * 100.0,
+        res.chosen.support * 100.0
+    );
+    for l in &res.chosen.limits {
+        println!("  {}", l.words);
+    }
+}

@@ -1,0 +1,349 @@
+//! Per-future drivers (`run --drivers`, `drivers.csv`) and `chokepoint drivers`, end to
+//! end as a user runs them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn chokepoint_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs")
+}
+
+fn chokepoint(args: &[&str]) -> Output {
+    chokepoint_env(args, &[])
+}
+
+fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+const DECISIVE: &str = "tests/data/drivers_decisive.toml";
+
+fn run_decisive(out: &Path, threads: &str) {
+    ok(&chokepoint(&[
+        "run",
+        DECISIVE,
+        "-n",
+        "3000",
+        "-j",
+        threads,
+        "--drivers",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+}
+
+/// Column `name` of a CSV file, as text fields.
+fn column(path: &Path, name: &str) -> Vec<String> {
+    let mut rd = csv::Reader::from_path(path).unwrap();
+    let h = rd.headers().unwrap().clone();
+    let c = h
+        .iter()
+        .position(|x| x == name)
+        .unwrap_or_else(|| panic!("no {name}"));
+    rd.records().map(|r| r.unwrap()[c].to_string()).collect()
+}
+
+#[test]
+fn the_decisive_feature_ranks_first_and_prim_finds_its_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    run_decisive(&out, "2");
+    ok(&chokepoint(&[
+        "drivers",
+        out.to_str().unwrap(),
+        "--material",
+        "m",
+        "--tail",
+        "10%",
+        "-q",
+    ]));
+    // The premise (tests/data/drivers_decisive.toml): m's shortfall grows with the cut's
+    // duration alone, so the worst 10% are exactly the futures where the cut lasts more
+    // than D days. D is read from the data: the longest cut outside the tail.
+    let longest: Vec<f64> = column(&out.join("drivers.csv"), "cut.longest_days")
+        .iter()
+        .map(|f| f.parse().unwrap())
+        .collect();
+    let reps = out.join("replications.csv");
+    let (strat, mat) = (column(&reps, "strategy"), column(&reps, "material"));
+    let short: Vec<f64> = column(&reps, "shortfall_pct")
+        .iter()
+        .zip(strat.iter().zip(&mat))
+        .filter(|(_, (s, m))| *s == "baseline" && *m == "m")
+        .map(|(v, _)| v.parse().unwrap())
+        .collect();
+    assert_eq!(short.len(), longest.len());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("drivers/drivers.json")).unwrap())
+            .unwrap();
+    let res = &json["result"];
+    let threshold = res["threshold"].as_f64().unwrap();
+    let in_tail: Vec<bool> = short.iter().map(|&v| v >= threshold).collect();
+    let d = longest
+        .iter()
+        .zip(&in_tail)
+        .filter(|(_, t)| !**t)
+        .map(|(&l, _)| l)
+        .fold(0.0, f64::max);
+    let tail_min = longest
+        .iter()
+        .zip(&in_tail)
+        .filter(|(_, t)| **t)
+        .map(|(&l, _)| l)
+        .fold(f64::INFINITY, f64::min);
+    assert_eq!(
+        tail_min,
+        d + 1.0,
+        "the tail is not exactly 'lasts over {d} days'"
+    );
+    let n_tail = in_tail.iter().filter(|&&t| t).count();
+    assert_eq!(res["n_selected"].as_u64().unwrap() as usize, n_tail);
+    // Every check below is collected, so one run shows each that fails.
+    let mut wrong = Vec::new();
+    // Ranked first: the cut's duration.
+    if res["ranking"][0]["feature"] != "cut.longest_days" {
+        wrong.push(format!("ranked first: {}", res["ranking"][0]));
+    }
+    // PRIM recovers "cut lasts ≥ D + 1 days" within a day.
+    let limits = res["chosen"]["limits"].as_array().unwrap();
+    match limits.iter().find(|l| l["feature"] == "cut.longest_days") {
+        None => wrong.push(format!("no limit on the cut's duration: {limits:?}")),
+        Some(lim) => {
+            let min = lim["min"].as_f64().unwrap_or(f64::NAN);
+            // A NaN edge (no lower limit) is wrong too.
+            if (min - (d + 1.0)).abs().is_nan() || (min - (d + 1.0)).abs() > 1.0 {
+                wrong.push(format!("box edge {min}, D = {d}"));
+            }
+        }
+    }
+    for k in ["coverage", "density"] {
+        let v = res["chosen"][k].as_f64().unwrap();
+        if v < 0.95 {
+            wrong.push(format!("{k} {v}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // The page and its charts are there.
+    for f in [
+        "report.html",
+        "charts/drivers_ranking.png",
+        "charts/drivers_peeling.svg",
+    ] {
+        assert!(out.join("drivers").join(f).is_file(), "{f} missing");
+    }
+}
+
+#[test]
+fn drivers_are_the_same_bytes_for_one_and_two_threads_and_after_a_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run_decisive(&a, "1");
+    run_decisive(&b, "2");
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    assert!(
+        read(&a.join("drivers.csv")) == read(&b.join("drivers.csv")),
+        "drivers.csv differs between 1 and 2 threads"
+    );
+    // run.json's manifest lists drivers.csv with its SHA-256.
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("run.json")).unwrap()).unwrap();
+    assert_eq!(
+        run["files"]["drivers.csv"],
+        chokepoint::report::sha256_hex(&read(&a.join("drivers.csv")))
+    );
+    // The analysis, with 1 and 2 threads.
+    for (o, t) in [(&a, "1"), (&b, "2")] {
+        ok(&chokepoint_env(
+            &["drivers", o.to_str().unwrap(), "--no-charts", "-q"],
+            &[("RAYON_NUM_THREADS", t)],
+        ));
+    }
+    for f in ["drivers.csv", "drivers.json"] {
+        let (x, y) = (
+            read(&a.join("drivers").join(f)),
+            read(&b.join("drivers").join(f)),
+        );
+        // drivers.json names its run folder; everything else is the same.
+        let norm = |v: Vec<u8>, p: &Path| {
+            String::from_utf8(v)
+                .unwrap()
+                .replace(p.to_str().unwrap(), "RUN")
+        };
+        assert_eq!(norm(x, &a), norm(y, &b), "{f}");
+    }
+    // Shards merged with --drivers: the unsplit run's bytes.
+    let s = dir.path().join("shards");
+    for k in ["0/2", "1/2"] {
+        let sd = s.join(&k[..1]);
+        ok(&chokepoint(&[
+            "run",
+            DECISIVE,
+            "-n",
+            "3000",
+            "--shard",
+            k,
+            "-q",
+            "--out",
+            sd.to_str().unwrap(),
+        ]));
+    }
+    let m = dir.path().join("merged");
+    ok(&chokepoint(&[
+        "merge",
+        s.join("0").to_str().unwrap(),
+        s.join("1").to_str().unwrap(),
+        "--drivers",
+        "--no-charts",
+        "-q",
+        "--out",
+        m.to_str().unwrap(),
+    ]));
+    assert!(
+        read(&m.join("drivers.csv")) == read(&a.join("drivers.csv")),
+        "merged drivers.csv differs from the unsplit run's"
+    );
+}
+
+#[test]
+fn a_run_without_drivers_says_what_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    ok(&chokepoint(&[
+        "run",
+        DECISIVE,
+        "-n",
+        "200",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(
+        !out.join("drivers.csv").exists(),
+        "drivers are off by default"
+    );
+    let o = chokepoint(&["drivers", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no drivers.csv") && err.contains("--drivers") && err.contains(DECISIVE),
+        "{err}"
+    );
+    assert!(!out.join("drivers").exists(), "nothing written");
+    // A total over materials of a per-material percentage is refused with the way out.
+    ok(&chokepoint(&[
+        "run",
+        DECISIVE,
+        "-n",
+        "200",
+        "--drivers",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let o = chokepoint(&[
+        "drivers",
+        out.to_str().unwrap(),
+        "--metric",
+        "shortfall_pct",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--material m"), "{err}");
+}
+
+// ------------------------------------------------------------ the drivers of a timeline
+
+use chokepoint::sim::drivers::{columns, features, sample};
+use chokepoint::sim::timeline::{Instance, Timeline};
+
+fn inst(shock: usize, onset: u32, duration: u32, recovery: u32, severity: f64) -> Instance {
+    Instance {
+        shock,
+        onset,
+        duration,
+        recovery,
+        severity,
+        delay: 0,
+    }
+}
+
+#[test]
+fn features_of_a_known_timeline() {
+    let scn =
+        chokepoint::scenario::parse_scenario("bench.toml", include_str!("../scenarios/bench.toml"))
+            .unwrap();
+    let ns = scn.shocks.len();
+    assert!(ns >= 3);
+    let h = scn.horizon_days;
+    let mut tl = Timeline {
+        per_shock: vec![Vec::new(); ns],
+    };
+    // Shock 0: two instances, the second running past the horizon (clipped).
+    tl.per_shock[0] = vec![inst(0, 10, 30, 5, 0.5), inst(0, h - 20, 100, 0, 0.9)];
+    // Shock 1: overlaps shock 0's first instance only through its recovery.
+    tl.per_shock[1] = vec![inst(1, 42, 3, 0, 0.25)];
+    let cols = columns(&scn);
+    let mut out = Vec::new();
+    features(&scn, &tl, &mut out);
+    assert_eq!(out.len(), cols.len());
+    assert_eq!(cols.len(), 5 * ns + ns * (ns - 1) / 2);
+    let get = |name: String| out[cols.iter().position(|c| c.name == name).unwrap()];
+    let (a, b, c) = (&scn.shocks[0].id, &scn.shocks[1].id, &scn.shocks[2].id);
+    assert_eq!(get(format!("{a}.occurred")), 1.0);
+    assert_eq!(get(format!("{a}.instances")), 2.0);
+    // max(30, 20 days left of the horizon) = 30.
+    assert_eq!(get(format!("{a}.longest_days")), 30.0);
+    assert_eq!(get(format!("{a}.max_severity")), 0.9);
+    assert_eq!(get(format!("{a}.first_onset_day")), 10.0);
+    assert_eq!(get(format!("{b}.first_onset_day")), 42.0);
+    // Shock 0's first instance ends its recovery on day 10 + 30 + 5 = 45 > 42.
+    assert_eq!(get(format!("{a}.overlaps.{b}")), 1.0);
+    assert_eq!(get(format!("{a}.overlaps.{c}")), 0.0);
+    assert_eq!(get(format!("{c}.occurred")), 0.0);
+    assert!(get(format!("{c}.first_onset_day")).is_nan());
+}
+
+#[test]
+fn sampled_drivers_do_not_depend_on_threads_or_ranges() {
+    let scn =
+        chokepoint::scenario::parse_scenario("bench.toml", include_str!("../scenarios/bench.toml"))
+            .unwrap();
+    let f = columns(&scn).len();
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let one = pool(1).install(|| sample(&scn, 7, 0..300));
+    let two = pool(2).install(|| sample(&scn, 7, 0..300));
+    assert_eq!(one.len(), 300 * f);
+    assert!(
+        one.iter()
+            .zip(&two)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    let part = sample(&scn, 7, 37..111);
+    assert!(
+        part.iter()
+            .zip(&one[37 * f..111 * f])
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    // Something happens in these futures.
+    assert!(one.iter().any(|&v| v > 0.0));
+}
