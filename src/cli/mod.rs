@@ -10,6 +10,7 @@ mod common;
 mod error;
 mod exposure;
 mod merge;
+mod precision;
 mod report;
 mod run;
 mod schema;
