@@ -11,6 +11,7 @@ mod drivers;
 mod error;
 mod exposure;
 mod merge;
+mod precision;
 mod report;
 mod run;
 mod schema;

@@ -74,6 +74,16 @@ pub struct Args {
     /// more than N (default [`SPILL_ABOVE`]); for tests and measurements.
     #[arg(long, value_name = "N", hide = true)]
     pub spill_above: Option<u64>,
+    /// Add futures in blocks of -n (default: the scenario's replications) until the 95%
+    /// interval of each goal is as narrow as asked, e.g. "p95(shortfall_pct) ± 0.1",
+    /// "mean(total_cost) under hedge ± 2%" (relative), "diff(mean(total_cost),
+    /// baseline) ± 5e6"; `+-` for `±`; repeatable or comma-separated (see README).
+    #[arg(long, value_name = "GOAL", conflicts_with = "shard")]
+    pub precision: Vec<String>,
+    /// Most futures --precision may run (default 1,000,000); the last block is cut to it.
+    #[arg(long, value_name = "N", requires = "precision",
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub max_replications: Option<u64>,
 }
 
 /// Environment variable (tests only): panic in a worker thread before the outputs are
@@ -279,7 +289,7 @@ pub const SPILL_ABOVE: u64 = sim::BLOCK;
 /// file inside the run's staging folder `staging` (so a killed run leaves it only where
 /// the next run's stale-staging cleanup removes it). Deleted once the outputs are
 /// written, before the staging folder is swapped in, and on any error ([`SpillFile`]).
-fn spill_path(staging: &Path) -> PathBuf {
+pub(super) fn spill_path(staging: &Path) -> PathBuf {
     staging.join(".replications.spill")
 }
 
@@ -301,7 +311,7 @@ pub(super) fn discard_unwritten(staging: &mut Staging, written: &[PathBuf]) {
 
 /// A spill file that is removed (with its unfinished `.partial` form) when dropped: after
 /// the outputs are written, or when anything fails on the way.
-struct SpillFile(PathBuf);
+pub(super) struct SpillFile(pub(super) PathBuf);
 
 impl Drop for SpillFile {
     fn drop(&mut self) {
@@ -311,29 +321,31 @@ impl Drop for SpillFile {
 }
 
 /// A spill file error, as a failure of the run (a full disk, an unwritable folder).
-fn spill_error(e: spill::SpillError) -> CliError {
+pub(super) fn spill_error(e: spill::SpillError) -> CliError {
     CliError::Failure(format!("could not keep the replications on disk: {e}"))
 }
 
 /// What every run, spilled or not, needs to describe and write its results.
-struct Context<'a> {
+pub(super) struct Context<'a> {
     args: &'a Args,
-    scn: &'a Scenario,
+    pub(super) scn: &'a Scenario,
     scenario_path: String,
     bytes: Vec<u8>,
     out: PathBuf,
     seed: u64,
-    replications: u64,
+    pub(super) replications: u64,
     n_threads: usize,
     started_at: String,
     t0: Instant,
     /// The browser that prints report.pdf (`--pdf`), found before the run started.
     browser: Option<PathBuf>,
+    /// What `--precision` did (run.json's `precision`), when given.
+    pub(super) precision: Option<chokepoint::explore::precision::PrecisionRecord>,
 }
 
 /// Statistics, then every output and the terminal summary, from the stored
 /// replications `reps` (in memory or spilled).
-fn conclude<R: Replications + ?Sized>(
+pub(super) fn conclude<R: Replications + ?Sized>(
     cx: &Context<'_>,
     pool: &rayon::ThreadPool,
     reps: &R,
@@ -365,6 +377,7 @@ fn conclude<R: Replications + ?Sized>(
         rand_version: report::RAND_VERSION.to_string(),
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at: cx.started_at.clone(),
+        precision: cx.precision.clone(),
     };
     let out = &cx.out;
     let written = pool.install(|| {
@@ -399,6 +412,9 @@ fn conclude<R: Replications + ?Sized>(
             println!("{} — {facts}\n", scn.name);
         } else {
             println!("{}\n{facts}\n", scn.name);
+        }
+        if let Some(rec) = &cx.precision {
+            super::precision::print(rec);
         }
         if args.wide {
             print!("{}", report::terminal_table(&summary));
@@ -446,7 +462,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !args.quiet {
         super::validate::print_warnings(&scn);
     }
-    let replications = args.sim.replications.unwrap_or(scn.replications as u64);
+    // With --precision, memory is budgeted for the cap (and -n is the block).
+    let precision = super::precision::setup(&args, &scn)?;
+    let replications = match &precision {
+        Some(p) => p.plan.max_replications,
+        None => args.sim.replications.unwrap_or(scn.replications as u64),
+    };
     let seed = args.sim.seed.unwrap_or(scn.seed);
     let out: PathBuf = args
         .out
@@ -521,7 +542,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
             args.daily_replications
         },
     };
-    let progress = Bar::new(&scn.name, replications, t0, args.quiet);
+    let first_length = precision
+        .as_ref()
+        .map_or(replications, |p| p.plan.block.min(replications));
+    let progress = Bar::new(&scn.name, first_length, t0, args.quiet);
     let cx = Context {
         args: &args,
         scn: &scn,
@@ -534,7 +558,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         started_at,
         t0,
         browser,
+        precision: None,
     };
+    if let Some(p) = &precision {
+        return super::precision::run(cx, &pool, p, &opts, &progress, staging, spilled);
+    }
     if !spilled {
         let result = pool.install(|| sim::run(&scn, &opts, &progress));
         progress.bar.finish_and_clear();

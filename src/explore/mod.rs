@@ -1,7 +1,8 @@
 //! Explore a scenario by evaluating it many times: parameter sweeps ([`sweep`]), stockpile
 //! sizing ([`size`], on targets of [`target`], optionally met with confidence),
 //! sensitivity and Sobol indices ([`sensitivity`]), the time-to-survive view
-//! ([`exposure`]) and the expected number of shock onsets ([`onsets`]); confidence
+//! ([`exposure`]), the expected number of shock onsets ([`onsets`]), precision-based
+//! stopping of a run ([`precision`]); confidence
 //! intervals at any level for the statistics targets name ([`interval`]).
 //!
 //! Every analysis follows one shape (argmin's split): a **problem** (`SweepProblem`,
@@ -32,6 +33,7 @@ pub mod grid;
 pub mod interval;
 mod observer;
 pub mod onsets;
+pub mod precision;
 pub mod sensitivity;
 pub mod size;
 pub mod sweep;

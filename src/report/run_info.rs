@@ -44,6 +44,10 @@ pub struct RunInfo {
     pub rand_distr_version: String,
     /// Start of the run, UTC, RFC 3339 (e.g. `2025-01-31T12:00:00Z`).
     pub started_at: String,
+    /// Precision-based stopping (`run --precision`): the goals, the half-widths reached,
+    /// the replications run and why it stopped. Absent from other runs' `run.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::explore::precision::PrecisionRecord>,
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -78,7 +78,76 @@ fn clearly_lower(p: Option<&Paired>) -> bool {
     p.and_then(|p| p.ci95).is_some_and(|[_, hi]| hi < 0.0)
 }
 
-/// Headline findings in plain words, computed from the numbers.
+/// Half-width of the 95% t interval of a mean, `t(0.975, n − 1) · se` (before the cut at
+/// the metric's range, which would make it lopsided).
+fn mean_half_width(st: &Stats) -> Option<f64> {
+    Some(crate::stats::t_975(st.n.checked_sub(1)?)? * st.se?)
+}
+
+/// Half-width, in percentage points, of the Wilson 95% interval of a share `p` of `n`.
+fn share_half_width(p: f64, n: u64) -> Option<f64> {
+    if n == 0 || !p.is_finite() {
+        return None;
+    }
+    let k = (p * n as f64).round() as usize;
+    let (_, [lo, hi]) = crate::explore::interval::wilson(k, n as usize, 0.95);
+    Some(50.0 * (hi - lo))
+}
+
+/// Half-width of the 95% bootstrap interval of CVaR95 (as `cvar95` targets and
+/// precision goals use) of a sample (NaN = absent).
+fn cvar_half_width(sample: &[f64], v: f64) -> Option<f64> {
+    let mut xs: Vec<f64> = sample.iter().copied().filter(|x| !x.is_nan()).collect();
+    if xs.len() < 2 {
+        return None;
+    }
+    xs.sort_unstable_by(f64::total_cmp);
+    let [lo, hi] = crate::explore::interval::cvar95_interval(&xs, v, 0.95);
+    Some((hi - lo) / 2.0)
+}
+
+/// A percentage `x` (in percent) with the half-width `hw` of its 95% interval, in
+/// points, both to the leading digit of `hw` (at most two decimals): `8.3% ± 0.4
+/// points`; without a positive finite `hw`, as [`pct1`].
+fn pct_pm(x: f64, hw: Option<f64>) -> String {
+    match hw {
+        Some(hw) if hw > 0.0 && hw.is_finite() => {
+            if hw < 0.005 {
+                return format!("{x:.2}% ± less than 0.01 points");
+            }
+            let d = (-hw.log10().floor()).clamp(0.0, 2.0) as usize;
+            format!("{x:.d$}% ± {hw:.d$} points")
+        }
+        _ => pct1(x),
+    }
+}
+
+/// Money `x` with the half-width `hw` of its 95% interval: `1.23 bn ± 0.04 bn` style,
+/// no digit finer than `hw` supports.
+fn money_pm(x: f64, hw: Option<f64>) -> String {
+    match hw {
+        Some(hw) if hw > 0.0 && hw.is_finite() => format!(
+            "{} ± {}",
+            crate::numfmt::money_within(x, hw),
+            crate::numfmt::money_within(hw, hw)
+        ),
+        _ => format_money(x),
+    }
+}
+
+/// `one_in(p, n)` followed by the share with the half-width of its 95% interval, e.g.
+/// `1 future in 12 (8.3% ± 0.4 points)`; the share alone when it is 0 or 1.
+fn one_in_pm(p: f64, n: u64) -> String {
+    let text = one_in(p, n);
+    if !(p > 0.0) || p >= 0.999_999 {
+        return text;
+    }
+    format!("{text} ({})", pct_pm(100.0 * p, share_half_width(p, n)))
+}
+
+/// Headline findings in plain words, computed from the numbers. Each figure carries the
+/// half-width of its 95% interval (how precise the simulation made it): shares Wilson,
+/// means Student-t, CVaR95 the seeded bootstrap.
 pub fn headlines(data: &ChartData) -> Vec<String> {
     let sum = &data.summary;
     let n = sum.replications;
@@ -91,7 +160,7 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
         out.push(format!(
             "Under <b>{}</b>, {} {} a shortfall in at least one material over the {} days.",
             escape(&refs.label),
-            one_in(p, n),
+            one_in_pm(p, n),
             if p > 0.5 || p >= 0.999_999 {
                 "have"
             } else {
@@ -111,9 +180,13 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
                 "<b>{}</b>: a shortfall in {}; in the worst 5% of futures it averages {} of \
                  demand over the horizon (mean over all futures {}).",
                 escape(&mat.name),
-                one_in(p, n),
-                pct1(st.cvar95.unwrap_or(0.0)),
-                pct1(st.mean.unwrap_or(0.0)),
+                one_in_pm(p, n),
+                pct_pm(
+                    st.cvar95.unwrap_or(0.0),
+                    st.cvar95
+                        .and_then(|v| cvar_half_width(&data.shortfall_pct[r][m], v))
+                ),
+                pct_pm(st.mean.unwrap_or(0.0), mean_half_width(st)),
             ));
         } else {
             out.push(format!(
@@ -151,8 +224,8 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
                  for {} {} a year.",
                 escape(&mat.name),
                 escape(&bs.label),
-                one_in(p, n),
-                one_in(pb, n),
+                one_in_pm(p, n),
+                one_in_pm(pb, n),
                 cut,
                 format_money(bs.annual_cost),
                 escape(&sum.currency)
@@ -173,6 +246,13 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
             .get(TotalMetric::TotalCost.name())
             .and_then(|x| x.mean)
     };
+    let cost_hw = |s: usize| {
+        sum.strategies[s]
+            .total
+            .metrics
+            .get(TotalMetric::TotalCost.name())
+            .and_then(mean_half_width)
+    };
     let cur = escape(&sum.currency);
     if let Some(best) = (0..data.n_strategies())
         .filter(|&s| cost(s).is_some())
@@ -185,7 +265,7 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
                  expected total cost ({} {} over {} days): no strategy pays for itself on \
                  average.",
                 escape(&bs.label),
-                format_money(cost(best).unwrap_or(0.0)),
+                money_pm(cost(best).unwrap_or(0.0), cost_hw(best)),
                 escape(&sum.currency),
                 sum.horizon_days
             ));
@@ -196,10 +276,12 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
                 "Counting shortages at the scenario's shortage costs, <b>{}</b> has the lowest \
                  expected total cost: {} {cur} over {} days, {} {cur} against {}{}.",
                 escape(&bs.label),
-                format_money(cost(best).unwrap_or(0.0)),
+                money_pm(cost(best).unwrap_or(0.0), cost_hw(best)),
                 sum.horizon_days,
-                d.and_then(|p| p.mean_diff)
-                    .map_or("-".into(), |x| signed(format_money(x), x)),
+                d.and_then(|p| p.mean_diff).map_or("-".into(), |x| signed(
+                    money_pm(x, d.and_then(|p| p.ci95).map(|[lo, hi]| (hi - lo) / 2.0)),
+                    x
+                )),
                 escape(&refs.label),
                 if sure {
                     ""
