@@ -838,7 +838,7 @@ pub fn findings(req: &DriversRequest, res: &DriversResult) -> Vec<String> {
             res.n_selected,
             res.n,
             res.threshold
-                .map(|t| format!(", {} ≥ {}", req.outcome_words, crate::numfmt::sig4(Some(t))))
+                .map(|t| format!(", {} or more", crate::numfmt::sig4(Some(t))))
                 .unwrap_or_default()
         ),
         Question::Worse { worse, than } => format!(

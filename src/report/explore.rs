@@ -297,7 +297,12 @@ pub fn drivers_page(
         selected: selected.clone(),
         top: 14,
     };
-    let cap = caption(&scn.name, res.n as u64, provenance.seed.unwrap_or(0));
+    let cap = format!(
+        "Scenario: {} · {} simulated futures of a saved run · seed {}",
+        scn.name,
+        res.n,
+        provenance.seed.unwrap_or(0)
+    );
     let charts = vec![
         AnalysisChart {
             name: "drivers_ranking".into(),

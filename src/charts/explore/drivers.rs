@@ -49,12 +49,12 @@ where
         ),
         LegendItem::new("95% interval", Swatch::Line(RGBColor(0, 0, 0))),
     ];
-    let mut notes = vec![format!(
-        "Standardised difference of each feature between {} and the other futures: \
-         (mean in them − mean in the rest) / pooled standard deviation; 0.2 is small, 0.8 \
-         large. Labels: share of the selected futures with the feature against all futures.",
-        d.selected
-    )];
+    let mut notes = vec![
+        "Bars: (mean in the selected futures − mean in the rest) / pooled standard deviation, \
+         with 95% intervals; 0.2 is small, 0.8 large. Labels: share with the feature, selected \
+         vs all."
+            .to_string(),
+    ];
     if rows.iter().any(|r| r.separates) {
         notes.push(
             "A bar to the edge: the feature separates the two groups perfectly (no spread \
