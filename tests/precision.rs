@@ -99,7 +99,10 @@ fn a_mean_stops_where_its_variance_says() {
     let bits = |rs: &[chokepoint::sim::MetricsRow]| -> Vec<u64> {
         rs.iter().flat_map(|r| r.0.map(f64::to_bits)).collect()
     };
-    assert!(bits(&rows.0) == bits(&fixed.rows), "rows differ from a fixed run's");
+    assert!(
+        bits(&rows.0) == bits(&fixed.rows),
+        "rows differ from a fixed run's"
+    );
 }
 
 /// Expected half-width of the 95% order-statistic interval of quantile `q` from `n`
@@ -226,7 +229,10 @@ fn a_run_stopped_at_n_is_a_fixed_run_of_n() {
     assert_eq!(p["block"].as_u64(), Some(200));
     assert_eq!(p["max_replications"].as_u64(), Some(3000));
     assert_eq!(p["stopped"], "met", "{p}");
-    assert!(n > 200 && n < 3000 && n.is_multiple_of(200), "stopped at {n}");
+    assert!(
+        n > 200 && n < 3000 && n.is_multiple_of(200),
+        "stopped at {n}"
+    );
     assert_eq!(p["goals"].as_array().unwrap().len(), 2);
     assert_eq!(p["steps"].as_array().unwrap().len() as u64, n / 200);
     assert!(stdout.contains("Precision met after"), "{stdout}");

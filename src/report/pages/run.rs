@@ -802,7 +802,10 @@ pub const NOTES: &str = "Time to survive and recovery exist only in the futures 
      their count n; the recovery shares over 30, 90 and 180 days are of all futures. \
      Intervals are 95% t intervals of the mean over futures, cut to the range the metric \
      can take (0 to 100% for shares of demand, 0 and up for days, units and money), so an \
-     interval never shows an impossible value; the cut part held no possible mean.";
+     interval never shows an impossible value; the cut part held no possible mean. A ± \
+     after a headline figure is the half-width of its 95% interval (Wilson for a share of \
+     futures, t for a mean, the seeded bootstrap for the worst-5% average): how precise \
+     the simulation made it.";
 
 /// What `run.html` (and the layout) reads.
 #[derive(Serialize)]
