@@ -8,7 +8,7 @@ use super::named::NamedMap;
 use super::paired::Paired;
 use super::sample::Stats;
 use crate::model::{MaterialId, Scenario, SubjectId};
-use crate::sim::{Block, Metric, Replications};
+use crate::sim::{Block, Metric, Replications, SectorMetric};
 use rayon::prelude::*;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -20,7 +20,8 @@ pub const TOTAL: &str = crate::model::TOTAL_ID;
 /// Metrics of a strategy summed over its materials, per replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TotalMetric {
-    /// Sum of the materials' `total_cost` plus [`TotalMetric::StrategyCost`].
+    /// Sum of the materials' `total_cost`, plus the sectors' `value_added_lost` when the
+    /// scenario has sectors, plus [`TotalMetric::StrategyCost`].
     TotalCost,
     /// Sum of the materials' `shortage_cost`.
     ShortageCost,
@@ -146,10 +147,15 @@ pub fn total_value(scn: &Scenario, block: &Block, r: usize, s: usize, metric: To
         None => fixed,
         Some(mm) => {
             let mut sum = 0.0;
-            for m in 0..block.n_materials() {
+            for m in 0..scn.materials.len() {
                 sum += block.column(s, m, mm)[r];
             }
             if metric == TotalMetric::TotalCost {
+                // The sector layer: claimed demand costs the value added it loses.
+                let nm = scn.materials.len();
+                for k in 0..scn.sectors.len() {
+                    sum += block.column(s, nm + k, SectorMetric::ValueAddedLost.column())[r];
+                }
                 sum += fixed;
             }
             sum
@@ -177,13 +183,20 @@ pub fn total_column<R: Replications + ?Sized>(
         return Ok(vec![fixed; n]);
     };
     let mut sum = vec![0.0; n];
-    for m in 0..shape.materials {
+    for m in 0..scn.materials.len() {
         let col = res.column(s, m, mm)?;
         for (acc, x) in sum.iter_mut().zip(col) {
             *acc += x;
         }
     }
     if metric == TotalMetric::TotalCost {
+        let nm = scn.materials.len();
+        for k in 0..scn.sectors.len() {
+            let col = res.column(s, nm + k, SectorMetric::ValueAddedLost.column())?;
+            for (acc, x) in sum.iter_mut().zip(col) {
+                *acc += x;
+            }
+        }
         for acc in &mut sum {
             *acc += fixed;
         }
@@ -213,17 +226,18 @@ pub fn autonomy<R: Replications + ?Sized>(
 }
 
 /// Overall autonomy of strategy `s`: the share of replications with no shortfall day in
-/// any material.
+/// any of the first `n_materials` subjects (the materials; sectors come after them).
 ///
 /// # Errors
 /// When the replications cannot be read.
 pub fn overall_autonomy<R: Replications + ?Sized>(
     res: &R,
     s: usize,
+    n_materials: usize,
 ) -> Result<Option<f64>, R::Error> {
     let shape = res.shape();
     let mut ok = vec![true; shape.replications as usize];
-    for m in 0..shape.materials {
+    for m in 0..n_materials {
         let days = res.column(s, m, Metric::DaysShort)?;
         for (o, d) in ok.iter_mut().zip(days) {
             *o &= !(d > 0.0);
@@ -320,7 +334,7 @@ impl Summary {
     ) -> Result<Summary, R::Error> {
         let shape = res.shape();
         assert_eq!(shape.strategies, scn.strategies.len(), "strategy count");
-        assert_eq!(shape.materials, scn.materials.len(), "material count");
+        assert_eq!(shape.materials, scn.n_slots(), "material and sector count");
         let reference = scn.reference;
         let nm = scn.materials.len();
 
@@ -388,7 +402,7 @@ impl Summary {
                 let per_m = (0..nm)
                     .map(|m| autonomy(res, s, m))
                     .collect::<Result<_, _>>()?;
-                Ok((per_m, overall_autonomy(res, s)?))
+                Ok((per_m, overall_autonomy(res, s, nm)?))
             })
             .collect::<Result<_, R::Error>>()?;
 
