@@ -509,3 +509,65 @@ set = {{ "sector.{}.buffer_days" = {} }}
         }
     }
 }
+
+#[test]
+fn the_summary_carries_every_sector_statistic_and_the_gdp_at_risk() {
+    use chokepoint::stats::Summary;
+    let src = material(40, 1.0, "")
+        .replace("onset = { day = 10 }", "onset = { rate_per_year = 2 }")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+uses = { m = 10.0 }
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "buffered"
+set = { "sector.magnets.buffer_days" = 20 }
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    let sum = Summary::from_run(&scn, &res, scn.seed).unwrap();
+    let base = &sum.strategies[0];
+    let k = &base.sectors[0];
+    let names: Vec<&str> = k.metrics.iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "output_lost",
+            "output_lost_pct",
+            "value_added_lost",
+            "days_output_reduced",
+            "tts_days"
+        ]
+    );
+    // One sector: the GDP at risk is its value added lost, replication by replication,
+    // so their statistics are equal.
+    let total = base.sector_total.as_ref().unwrap();
+    assert_eq!(
+        total.metrics.get("value_added_lost"),
+        k.metrics.get("value_added_lost")
+    );
+    // The buffered strategy never loses more (non-increasing in the buffer): its paired
+    // difference is <= 0.
+    let d = sum.strategies[1].sectors[0]
+        .vs_reference
+        .get("value_added_lost")
+        .unwrap();
+    assert!(d.mean_diff.unwrap() <= 0.0);
+    // The strategy's total cost counts the value added lost (fully claimed material:
+    // no shortage cost), so its mean is the GDP at risk's plus holding and procurement.
+    let json = serde_json::to_string(&sum).unwrap();
+    let back: Summary = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, sum);
+    let csv = chokepoint::report::summary_csv(&sum);
+    assert!(
+        csv.contains("\nbaseline,magnets,value_added_lost,"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nbuffered,total,value_added_lost,"), "{csv}");
+    let table = chokepoint::report::sector_table(&sum).unwrap();
+    assert!(table.contains("GDP at risk"), "{table}");
+}

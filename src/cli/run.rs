@@ -377,6 +377,9 @@ fn conclude<R: Replications + ?Sized>(
         } else {
             print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
         }
+        if let Some(t) = report::sector_table(&summary) {
+            print!("{t}");
+        }
         print_written(out, &base, &written);
     }
     Ok(())

@@ -287,6 +287,60 @@ pub struct StrategySummary {
     /// (see [`VsReference`]). The reference strategy compares with itself (every pair
     /// tied).
     pub vs_reference: VsReference,
+    /// One entry per sector, in scenario order (the sector layer; absent without
+    /// sectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sectors: Vec<SectorSummary>,
+    /// Totals over the sectors: `value_added_lost`, the GDP at risk (absent without
+    /// sectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector_total: Option<SectorTotal>,
+}
+
+/// Summary of one sector under one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectorSummary {
+    /// Sector id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Unit of output.
+    pub unit: String,
+    /// Statistics of every [`SectorMetric`], keyed by its name, in
+    /// [`SectorMetric::ALL`] order.
+    pub metrics: NamedMap<Stats>,
+    /// Paired comparison with the reference strategy, keyed like `metrics`.
+    pub vs_reference: NamedMap<Paired>,
+}
+
+/// Totals over the sectors of one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectorTotal {
+    /// Statistics of `value_added_lost` summed over the sectors (the GDP at risk).
+    pub metrics: NamedMap<Stats>,
+    /// Paired comparison with the reference strategy, keyed like `metrics`.
+    pub vs_reference: NamedMap<Paired>,
+}
+
+/// Per replication, the value added lost by strategy `s` summed over the sectors in
+/// sector order (`0.0 + x₀ + x₁ + …`): the GDP at risk.
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn value_added_lost_column<R: Replications + ?Sized>(
+    scn: &Scenario,
+    res: &R,
+    s: usize,
+) -> Result<Vec<f64>, R::Error> {
+    let nm = scn.materials.len();
+    let mut sum = vec![0.0; res.shape().replications as usize];
+    for k in 0..scn.sectors.len() {
+        let col = res.column(s, nm + k, SectorMetric::ValueAddedLost.column())?;
+        for (acc, x) in sum.iter_mut().zip(col) {
+            *acc += x;
+        }
+    }
+    Ok(sum)
 }
 
 /// Summary of one material under one strategy.
@@ -408,6 +462,36 @@ impl Summary {
 
         // Assembly in scenario order: `vs_reference` takes every material's comparisons,
         // then the totals', keyed like the statistics.
+        // The sector layer: every sector metric, then the total value added lost, per
+        // strategy (nothing without sectors).
+        let nk = scn.sectors.len();
+        let per_sector = SectorMetric::ALL.len();
+        let per_strat_k = if nk > 0 { nk * per_sector + 1 } else { 0 };
+        let sector_cells: Vec<(Paired, Stats)> = (0..ns * per_strat_k)
+            .into_par_iter()
+            .map(|i| {
+                let (s, j) = (i / per_strat_k, i % per_strat_k);
+                if j < nk * per_sector {
+                    let (k, x) = (j / per_sector, SectorMetric::ALL[j % per_sector]);
+                    let read = |s| res.column(s, nm + k, x.column());
+                    let (col, refc) = with_ref(s, read(s)?, &read)?;
+                    let (lo, hi) = x.bounds();
+                    Ok((
+                        Paired::from_pairs(&col, &refc),
+                        Stats::from_bounded_sample(&col, lo, hi),
+                    ))
+                } else {
+                    let read = |s| value_added_lost_column(scn, res, s);
+                    let (col, refc) = with_ref(s, read(s)?, &read)?;
+                    Ok((
+                        Paired::from_pairs(&col, &refc),
+                        Stats::from_bounded_sample(&col, 0.0, f64::INFINITY),
+                    ))
+                }
+            })
+            .collect::<Result<_, R::Error>>()?;
+        let mut sector_cells = sector_cells.into_iter();
+
         let mut cells = cells.into_iter();
         let strategies = scn
             .strategies
@@ -452,6 +536,34 @@ impl Summary {
                         metrics: NamedMap(tot),
                     },
                     vs_reference: vs,
+                    sectors: scn
+                        .sectors
+                        .iter()
+                        .map(|info| {
+                            let (mut metrics, mut pairs) = (Vec::new(), Vec::new());
+                            for (x, (paired, st)) in
+                                SectorMetric::ALL.iter().zip(sector_cells.by_ref())
+                            {
+                                metrics.push((x.name().to_string(), st));
+                                pairs.push((x.name().to_string(), paired));
+                            }
+                            SectorSummary {
+                                id: info.id.clone(),
+                                name: info.name.clone(),
+                                unit: info.unit.clone(),
+                                metrics: NamedMap(metrics),
+                                vs_reference: NamedMap(pairs),
+                            }
+                        })
+                        .collect(),
+                    sector_total: (nk > 0).then(|| {
+                        let (paired, st) = sector_cells.next().expect("one total per strategy");
+                        let name = SectorMetric::ValueAddedLost.name().to_string();
+                        SectorTotal {
+                            metrics: NamedMap(vec![(name.clone(), st)]),
+                            vs_reference: NamedMap(vec![(name, paired)]),
+                        }
+                    }),
                 }
             })
             .collect();
