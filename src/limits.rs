@@ -26,9 +26,9 @@ pub fn daily_hist_bytes(scn: &Scenario) -> u64 {
 }
 
 /// Bytes of the per-replication results of `replications` futures held in memory:
-/// replications × strategies × materials × 13 metrics × 8 bytes.
+/// replications × strategies × (materials + sectors) × 13 metrics × 8 bytes.
 pub fn rows_bytes(scn: &Scenario, replications: u64) -> u64 {
-    let cells = scn.strategies.len() as u64 * scn.materials.len() as u64;
+    let cells = scn.strategies.len() as u64 * scn.n_slots() as u64;
     replications
         .saturating_mul(cells)
         .saturating_mul(crate::sim::metrics::N_METRICS as u64 * 8)

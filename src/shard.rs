@@ -331,7 +331,7 @@ pub fn write_shard(
         &dir.join(REPLICATIONS_FILE),
         range.start,
         job.scn.strategies.len(),
-        job.scn.materials.len(),
+        job.scn.n_slots(),
     )?;
     let opts = RunOptions {
         seed: job.seed,
@@ -540,7 +540,7 @@ impl ShardSet {
                     if sp.first() != s.meta.first_replication
                         || sp.first() + sp.replications() != s.meta.end_replication
                         || sp.n_strategies() != scn.strategies.len()
-                        || sp.n_materials() != scn.materials.len()
+                        || sp.n_materials() != scn.n_slots()
                     {
                         problems.push(format!(
                             "{}: does not hold replications {}..{} of this scenario",

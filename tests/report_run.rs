@@ -77,6 +77,8 @@ fn scenario() -> Scenario {
             demand_targets: vec![],
         }],
         shock_order: vec![0],
+        sectors: vec![],
+        sector_order: vec![],
         strategies: vec![
             Strategy {
                 id: "baseline".into(),
@@ -85,6 +87,8 @@ fn scenario() -> Scenario {
                 annual_cost: 0.0,
                 overrides: vec![],
                 materials: vec![params(0.0), params(0.0)],
+                sectors: vec![],
+                release_to_priority: None,
             },
             Strategy {
                 id: "stock30".into(),
@@ -94,6 +98,8 @@ fn scenario() -> Scenario {
                 annual_cost: 3650.0,
                 overrides: vec![("material.ore.stockpile_days".into(), "30".into())],
                 materials: vec![params(30.0), params(0.0)],
+                sectors: vec![],
+                release_to_priority: None,
             },
         ],
         reference: 0,

@@ -162,6 +162,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 report::terminal_table_fitted(&summary, super::run::TABLE_COLUMNS)
             );
         }
+        if let Some(t) = report::sector_table(&summary) {
+            print!("{t}");
+        }
         let top: Vec<String> = written
             .iter()
             .filter_map(|p| p.strip_prefix(&args.out).ok())

@@ -421,6 +421,9 @@ pub(super) fn conclude<R: Replications + ?Sized>(
         } else {
             print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
         }
+        if let Some(t) = report::sector_table(&summary) {
+            print!("{t}");
+        }
         print_written(out, &base, &written);
     }
     Ok(())
@@ -571,7 +574,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // Spilled: the engine writes each block to the file as it finishes it; statistics
     // and writers read it back a column or a block at a time.
     let file = SpillFile(spill_path(staging.dir()));
-    let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+    let (ns, nm) = (scn.strategies.len(), scn.n_slots());
     let mut sink = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
     let tail = pool.install(|| sim::run_into(&scn, &opts, &progress, Kernel::detect(), &mut sink));
     progress.bar.finish_and_clear();

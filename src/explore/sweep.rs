@@ -237,7 +237,7 @@ pub fn point_rows(
             .map(Subject::Material)
             .chain(std::iter::once(Subject::Total));
         for subject in subjects {
-            let aut = subject.no_shortfall(res, s);
+            let aut = subject.no_shortfall(res, s, scn.materials.len());
             out.push(SweepRow {
                 point: index,
                 values: values.to_vec(),

@@ -154,15 +154,13 @@ impl Subject {
     }
 
     /// Per replication, 1 when there was no shortfall day (in this material, or in any
-    /// material for `Total`), else 0.
-    pub fn no_shortfall(self, res: &RunResult, s: usize) -> Vec<f64> {
+    /// of the `n_materials` materials for `Total`), else 0.
+    pub fn no_shortfall(self, res: &RunResult, s: usize, n_materials: usize) -> Vec<f64> {
         (0..res.n_replications)
             .map(|r| {
                 let ok = match self {
                     Subject::Material(m) => !res.row(r, s, m).had_shortfall(),
-                    Subject::Total => {
-                        (0..res.n_materials).all(|m| !res.row(r, s, m).had_shortfall())
-                    }
+                    Subject::Total => (0..n_materials).all(|m| !res.row(r, s, m).had_shortfall()),
                 };
                 if ok { 1.0 } else { 0.0 }
             })
@@ -326,7 +324,7 @@ impl Clause {
         let level = rule.level();
         let (value, ci) = match self.stat {
             Stat::Autonomy => {
-                let ind = subject.no_shortfall(res, s);
+                let ind = subject.no_shortfall(res, s, scn.materials.len());
                 share_with_interval(&ind, level)
             }
             stat => {

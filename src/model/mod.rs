@@ -8,9 +8,11 @@
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` is the NaN-proof form (STYLE.md)
 pub mod dist;
 pub mod ids;
+pub mod sector;
 
 pub use dist::{Dist, DistError};
 pub use ids::{MaterialId, StrategyId, SubjectId, TOTAL_ID};
+pub use sector::{Input, SectorInfo, SectorParams};
 
 /// A whole validated scenario.
 #[derive(Debug, Clone)]
@@ -31,6 +33,12 @@ pub struct Scenario {
     pub shocks: Vec<Shock>,
     /// A topological order of the shocks for the trigger graph (parents first).
     pub shock_order: Vec<usize>,
+    /// Sectors (the sector layer, `docs/model.md`) in file order; a sector's index is its
+    /// dense id. Empty for a scenario without `[[sector]]`.
+    pub sectors: Vec<SectorInfo>,
+    /// A topological order of the sectors for their bill of materials (a sector's
+    /// inputs before it).
+    pub sector_order: Vec<usize>,
     /// Strategies in file order, each with its full parameter set. Never empty: a scenario
     /// without strategies gets one implicit `baseline`.
     pub strategies: Vec<Strategy>,
@@ -178,6 +186,11 @@ pub struct Strategy {
     pub overrides: Vec<(String, String)>,
     /// Parameters of each material under this strategy, indexed like `Scenario::materials`.
     pub materials: Vec<MaterialParams>,
+    /// Parameters of each sector under this strategy, indexed like `Scenario::sectors`.
+    pub sectors: Vec<SectorParams>,
+    /// `release_to_priority`: stockpiles are released only to sectors of this priority
+    /// or more urgent (a smaller number); `None` releases to every demand.
+    pub release_to_priority: Option<u32>,
 }
 
 /// Why model parameters were refused: a value outside what MODEL.md allows. The scenario
@@ -306,6 +319,9 @@ pub struct MaterialParams {
     suppliers: Vec<SupplierParams>,
     substitution: Option<Substitution>,
     reaction: Option<Reaction>,
+    /// Share of the day's demand the stockpile may serve (1 without a
+    /// `release_to_priority`; see [`MaterialParams::with_release_share`]).
+    release_share: f64,
 }
 
 impl MaterialParams {
@@ -340,7 +356,26 @@ impl MaterialParams {
             suppliers,
             substitution,
             reaction,
+            release_share: 1.0,
         })
+    }
+
+    /// The same parameters with the stockpile released only to the first `share` of
+    /// each day's demand (the demand of the sectors a `release_to_priority` admits,
+    /// which are served first; `docs/model.md`, the sector layer). 1 releases to all.
+    ///
+    /// # Errors
+    /// `share` outside [0, 1].
+    pub fn with_release_share(&self, share: f64) -> Result<MaterialParams, ParamError> {
+        Ok(MaterialParams {
+            release_share: unit("release_share", share)?,
+            ..self.clone()
+        })
+    }
+
+    /// Share of each day's demand the stockpile may serve (1: all of it).
+    pub fn release_share(&self) -> f64 {
+        self.release_share
     }
 
     /// The plain numbers.
@@ -359,6 +394,15 @@ impl MaterialParams {
             self.substitution.clone(),
             self.reaction.clone(),
         )
+        .map(|p| self.keep_release(p))
+    }
+
+    /// `p` with this material's release share.
+    fn keep_release(&self, p: MaterialParams) -> MaterialParams {
+        MaterialParams {
+            release_share: self.release_share,
+            ..p
+        }
     }
 
     /// The same parameters with other suppliers (checked).
@@ -375,6 +419,7 @@ impl MaterialParams {
             self.substitution.clone(),
             self.reaction.clone(),
         )
+        .map(|p| self.keep_release(p))
     }
 
     /// The same parameters with another substitution (or none).
@@ -396,6 +441,7 @@ impl MaterialParams {
             self.substitution.clone(),
             reaction,
         )
+        .map(|p| self.keep_release(p))
     }
 
     /// Base daily demand `d = annual_demand / 365` (> 0).
@@ -723,6 +769,11 @@ impl Shock {
 }
 
 impl Scenario {
+    /// Subjects per strategy in a run's rows: the materials, then the sectors.
+    pub fn n_slots(&self) -> usize {
+        self.materials.len() + self.sectors.len()
+    }
+
     /// The reference strategy.
     pub fn reference_strategy(&self) -> &Strategy {
         &self.strategies[self.reference]

@@ -2,7 +2,9 @@
 //! fields (never `NaN`); floats are written shortest-round-trip.
 //!
 //! - `summary.csv`: one row per strategy × material × metric, then per strategy the
-//!   pseudo-material `total` × total metric ([`SUMMARY_CSV_HEADER`]).
+//!   pseudo-material `total` × total metric ([`SUMMARY_CSV_HEADER`]); with sectors, then
+//!   one row per sector × sector metric (the sector's id in the `material` column) and
+//!   `total` × `value_added_lost`, the GDP at risk.
 //! - `replications.csv`: one row per replication × strategy × material, every metric
 //!   a column, then `strategy_total_cost`: the strategy's total cost in that
 //!   replication (every material's `total_cost` plus the strategy's fixed cost
@@ -15,7 +17,7 @@
 
 use crate::model::{MaterialId, Scenario, SubjectId};
 use crate::sim::{Block, Metric, Replications};
-use crate::stats::{DailyBand, Paired, Stats, Summary, TotalMetric, total_value};
+use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -124,6 +126,23 @@ pub fn summary_csv(summary: &Summary) -> String {
             for (name, st) in metrics.iter() {
                 let vs = pairs.and_then(|p| p.get(name));
                 w.serialize(SummaryRow::new(&s.id, subject.as_str(), name, st, vs))
+                    .expect("flat rows serialise to memory without error");
+            }
+        }
+        // The sector layer: each sector's rows, then the GDP at risk as the `total` of
+        // `value_added_lost` (a name no material total has).
+        let sectors = s
+            .sectors
+            .iter()
+            .map(|k| (k.id.as_str(), &k.metrics, &k.vs_reference))
+            .chain(
+                s.sector_total
+                    .iter()
+                    .map(|t| (TOTAL, &t.metrics, &t.vs_reference)),
+            );
+        for (id, metrics, pairs) in sectors {
+            for (name, st) in metrics.iter() {
+                w.serialize(SummaryRow::new(&s.id, id, name, st, pairs.get(name)))
                     .expect("flat rows serialise to memory without error");
             }
         }

@@ -20,6 +20,7 @@ pub mod parquet_out;
 pub mod pdf;
 pub mod run_info;
 pub mod saved;
+pub mod sector_table;
 pub mod sources;
 pub mod table;
 
@@ -30,6 +31,7 @@ pub use csv_out::{
 pub use run_info::{
     CHOKEPOINT_VERSION, RAND_DISTR_VERSION, RAND_VERSION, RunInfo, run_json, sha256_hex,
 };
+pub use sector_table::sector_table;
 pub use table::{terminal_table, terminal_table_fitted};
 
 use crate::charts::{self, ChartData, ChartError, ChartSpec};

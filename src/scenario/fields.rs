@@ -88,6 +88,9 @@ pub enum Kind {
     Tables(&'static str),
     /// A table supplier id → share (each in [0, 1], summing to 1).
     Shares,
+    /// A sector's bill of materials: input id (a material or a sector) → amount per unit
+    /// of output (each >= 0).
+    Uses,
     /// A strategy's overrides: parameter path → value.
     Overrides,
 }
@@ -238,6 +241,7 @@ impl FieldSpec {
         match self.kind {
             Kind::Number(n) | Kind::Dist(n) => Some(n),
             Kind::Shares => Some(Num::Share),
+            Kind::Uses => Some(Num::Multiple),
             _ => None,
         }
     }
@@ -246,7 +250,7 @@ impl FieldSpec {
     /// shares, or a table holding any of those.
     pub fn is_param(&self) -> bool {
         match self.kind {
-            Kind::Number(_) | Kind::Dist(_) | Kind::Shares => true,
+            Kind::Number(_) | Kind::Dist(_) | Kind::Shares | Kind::Uses => true,
             Kind::Table | Kind::Tables(_) => children(self.key).any(|c| c.is_param()),
             _ => false,
         }
@@ -527,6 +531,17 @@ pub mod top {
         "The strategies compared; without any there is one implicit `baseline` \
          (\"Status quo\"). The reference is `baseline` if present, else the first.",
     );
+    /// `[[sector]]`.
+    pub const SECTOR: FieldSpec = spec(
+        "sector",
+        K::Tables("<id>"),
+        D::Empty,
+        B::NONE,
+        "",
+        "The sectors that use the materials (the sector layer, `docs/model.md`): each \
+         makes output from materials and other sectors' output, with a buffer of inputs and \
+         a rationing priority. Without any, results stop at the materials.",
+    );
 }
 
 /// Fields of `[[material]]`.
@@ -565,10 +580,14 @@ pub mod material {
     pub const ANNUAL_DEMAND: FieldSpec = spec(
         "material.annual_demand",
         K::Number(Num::Quantity),
-        D::Required,
+        D::Derived("the sectors' use, when sectors use the material; else required"),
         B::POSITIVE,
         "units/year",
-        "Demand per year; daily demand `d = annual_demand / 365`.",
+        "Demand per year; daily demand `d = annual_demand / 365`. When sectors use the \
+         material, their use (`uses` times `annual_output`, summed) is claimed demand and \
+         the rest is direct demand; the sectors may not use more than `annual_demand` (the \
+         error says by how much). A strategy that changes the sectors' use changes the \
+         demand by as much (the direct part stays).",
     );
     /// `material.demand_cv`.
     pub const DEMAND_CV: FieldSpec = spec(
@@ -1105,6 +1124,18 @@ pub mod strategy {
         "money/year",
         "Fixed yearly cost of the strategy.",
     );
+    /// `strategy.release_to_priority`.
+    pub const RELEASE_TO_PRIORITY: FieldSpec = spec(
+        "strategy.release_to_priority",
+        K::Number(Num::Count),
+        D::Absent,
+        B::range(1.0, MAX_PRIORITY),
+        "",
+        "Stockpiles are released only to the demand of sectors with `priority` at most \
+         this (\"defence and medical first\"); direct demand and less urgent sectors get \
+         none of it. Applies to every material some sector uses. Absent: the stockpile \
+         serves all demand.",
+    );
     /// `strategy.set`.
     pub const SET: FieldSpec = spec(
         "strategy.set",
@@ -1114,6 +1145,102 @@ pub mod strategy {
         "",
         "Parameter path → value overrides applied to the baseline (see \
          [Strategies](#strategies)).",
+    );
+}
+
+/// Largest accepted sector `priority` (and `release_to_priority`).
+pub const MAX_PRIORITY: f64 = 1000.0;
+
+/// Fields of `[[sector]]`.
+pub mod sector {
+    use super::*;
+    /// `sector.id`.
+    pub const ID: FieldSpec = spec(
+        "sector.id",
+        K::Id,
+        D::Required,
+        B::NONE,
+        "",
+        "Unique among materials and sectors (a `uses` key names either).",
+    );
+    /// `sector.name`.
+    pub const NAME: FieldSpec = spec(
+        "sector.name",
+        K::Text,
+        D::Derived("the id"),
+        B::NONE,
+        "",
+        "Human name.",
+    );
+    /// `sector.unit`.
+    pub const UNIT: FieldSpec = spec(
+        "sector.unit",
+        K::Text,
+        D::Text("units"),
+        B::NONE,
+        "",
+        "Unit of output, e.g. `vehicles`.",
+    );
+    /// `sector.annual_output`.
+    pub const ANNUAL_OUTPUT: FieldSpec = spec(
+        "sector.annual_output",
+        K::Number(Num::Quantity),
+        D::Required,
+        B::POSITIVE,
+        "units/year",
+        "Output per year when nothing is short; daily target `y = annual_output / 365`. \
+         Sectors using this one may not use more than it makes.",
+    );
+    /// `sector.value_added`.
+    pub const VALUE_ADDED: FieldSpec = spec(
+        "sector.value_added",
+        K::Number(Num::Money),
+        D::Required,
+        B::NON_NEG,
+        "money/unit",
+        "Value added per unit of output (its contribution to GDP, not its price): output \
+         lost times this is `value_added_lost`.",
+    );
+    /// `sector.buffer_days`.
+    pub const BUFFER_DAYS: FieldSpec = spec(
+        "sector.buffer_days",
+        K::Number(Num::Days),
+        D::Value(0.0),
+        B::NON_NEG,
+        "days",
+        "Inputs (or work in progress) held, in days of output: drawn when an input falls \
+         short, so output goes on.",
+    );
+    /// `sector.refill_rate`.
+    pub const REFILL_RATE: FieldSpec = spec(
+        "sector.refill_rate",
+        K::Number(Num::Multiple),
+        D::Value(0.1),
+        B::NON_NEG,
+        "days/day",
+        "Days of output the buffer regains per day on which every input arrives in full, \
+         up to `buffer_days`.",
+    );
+    /// `sector.priority`.
+    pub const PRIORITY: FieldSpec = spec(
+        "sector.priority",
+        K::Number(Num::Count),
+        D::Value(1.0),
+        B::range(1.0, MAX_PRIORITY),
+        "",
+        "Rationing tier: what an input delivers goes to tier 1 in full first, then tier 2, \
+         and so on, pro rata within a tier; direct demand comes last.",
+    );
+    /// `sector.uses`.
+    pub const USES: FieldSpec = spec(
+        "sector.uses",
+        K::Uses,
+        D::Required,
+        B::NON_NEG,
+        "input units/unit",
+        "The bill of materials: `uses = { ndpr = 0.002, magnets = 1 }`, input id (a \
+         material or another sector) → amount per unit of output. Sectors using sectors \
+         must form no cycle (the error names it).",
     );
 }
 
@@ -1131,6 +1258,7 @@ pub static FIELDS: &[FieldSpec] = &[
     top::MATERIAL,
     top::SHOCK,
     top::STRATEGY,
+    top::SECTOR,
     material::ID,
     material::NAME,
     material::UNIT,
@@ -1187,7 +1315,17 @@ pub static FIELDS: &[FieldSpec] = &[
     strategy::LABEL,
     strategy::SHORT_LABEL,
     strategy::ANNUAL_COST,
+    strategy::RELEASE_TO_PRIORITY,
     strategy::SET,
+    sector::ID,
+    sector::NAME,
+    sector::UNIT,
+    sector::ANNUAL_OUTPUT,
+    sector::VALUE_ADDED,
+    sector::BUFFER_DAYS,
+    sector::REFILL_RATE,
+    sector::PRIORITY,
+    sector::USES,
 ];
 
 /// The field with key path `key` (e.g. `material.supplier.share`).
@@ -1270,6 +1408,7 @@ impl PathInfo {
         let n = match self.field.kind {
             Kind::Number(n) => n,
             Kind::Shares => Num::Share,
+            Kind::Uses => return ParamKind::Real,
             _ => return ParamKind::Real,
         };
         match n {
@@ -1353,7 +1492,7 @@ pub fn lookup(path: &str) -> Option<PathInfo> {
                     dist_param: Some(dist_param(segs[i])?),
                 });
             }
-            Kind::Shares if rest == 1 => {
+            Kind::Shares | Kind::Uses if rest == 1 => {
                 return Some(PathInfo {
                     field: f,
                     dist_param: None,
@@ -1430,7 +1569,7 @@ mod tests {
             }
             if !matches!(
                 f.kind,
-                Kind::Number(_) | Kind::Dist(_) | Kind::Seed | Kind::Shares
+                Kind::Number(_) | Kind::Dist(_) | Kind::Seed | Kind::Shares | Kind::Uses
             ) {
                 assert_eq!(f.bounds, Bounds::NONE, "{}", f.key);
             }

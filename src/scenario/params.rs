@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use super::document::Document;
 use super::error::ParamError;
 use super::fields::{
-    self, Kind, material, onset, reaction, shock, strategy, substitution, supplier, top, trigger,
+    self, Kind, material, onset, reaction, sector, shock, strategy, substitution, supplier, top,
+    trigger,
 };
 pub use super::fields::{ParamKind, param_kind, sweep_kind};
 use super::raw::{
@@ -42,6 +43,7 @@ enum Slot<'a> {
     ReactionShare(&'a mut RawMaterial, String),
     Dist(&'a mut Option<RawDist>, Option<f64>),
     DistParam(&'a mut RawDist, usize),
+    Use(&'a mut BTreeMap<String, f64>, String),
 }
 
 fn choose<'s>(
@@ -385,6 +387,37 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                 }
             }
         }
+        "sector" => {
+            let k = find_id(
+                path,
+                &segs,
+                1,
+                &mut raw.sector,
+                |k| k.id.as_deref(),
+                "sector",
+            )?;
+            let field = choose(path, &segs, 2, &fields::param_names("sector"))?;
+            if field == "uses" {
+                let Some(uses) = k.uses.as_mut() else {
+                    return Err(ParamError::new(path, "the sector has no `uses`")
+                        .with_help("add `uses = { <input> = amount }` to the sector"));
+                };
+                let inputs: Vec<&str> = uses.keys().map(String::as_str).collect();
+                let input = choose(path, &segs, 3, &inputs)?.to_string();
+                end(path, &segs, 4)?;
+                return Ok(Slot::Use(uses, input));
+            }
+            end(path, &segs, 3)?;
+            Ok(match field {
+                "annual_output" => {
+                    Slot::Num(&mut k.annual_output, sector::ANNUAL_OUTPUT.default_value())
+                }
+                "value_added" => Slot::Num(&mut k.value_added, sector::VALUE_ADDED.default_value()),
+                "buffer_days" => Slot::Num(&mut k.buffer_days, sector::BUFFER_DAYS.default_value()),
+                "refill_rate" => Slot::Num(&mut k.refill_rate, sector::REFILL_RATE.default_value()),
+                _ => Slot::Num(&mut k.priority, sector::PRIORITY.default_value()),
+            })
+        }
         _ => {
             let s = find_id(
                 path,
@@ -394,12 +427,15 @@ fn resolve<'a>(raw: &'a mut RawScenario, path: &str) -> Result<Slot<'a>, ParamEr
                 |s| s.id.as_deref(),
                 "strategy",
             )?;
-            choose(path, &segs, 2, &fields::param_names("strategy"))?;
+            let field = choose(path, &segs, 2, &fields::param_names("strategy"))?;
             end(path, &segs, 3)?;
-            Ok(Slot::Num(
-                &mut s.annual_cost,
-                strategy::ANNUAL_COST.default_value(),
-            ))
+            Ok(match field {
+                "release_to_priority" => Slot::Num(
+                    &mut s.release_to_priority,
+                    strategy::RELEASE_TO_PRIORITY.default_value(),
+                ),
+                _ => Slot::Num(&mut s.annual_cost, strategy::ANNUAL_COST.default_value()),
+            })
         }
     }
 }
@@ -460,6 +496,7 @@ fn read(slot: Slot<'_>, path: &str) -> Result<f64, ParamError> {
             None => default.ok_or_else(not_set),
         },
         Slot::DistParam(d, i) => Ok(d.params()[i].1),
+        Slot::Use(map, input) => map.get(&input).copied().ok_or_else(not_set),
     }
 }
 
@@ -500,6 +537,9 @@ fn write(slot: Slot<'_>, path: &str, v: f64) -> Result<(), ParamError> {
             if let Some((_, p)) = d.params_mut().into_iter().nth(i) {
                 *p = v;
             }
+        }
+        Slot::Use(map, input) => {
+            map.insert(input, v);
         }
     }
     Ok(())
@@ -726,6 +766,19 @@ impl Document {
         for s in &r.strategy {
             if let Some(id) = &s.id {
                 out.push(format!("strategy.{id}.annual_cost"));
+                if s.release_to_priority.is_some() {
+                    out.push(format!("strategy.{id}.release_to_priority"));
+                }
+            }
+        }
+        for k in &r.sector {
+            let Some(id) = &k.id else { continue };
+            let p = format!("sector.{id}");
+            for f in numbers("sector") {
+                out.push(format!("{p}.{f}"));
+            }
+            for input in k.uses.iter().flat_map(|u| u.keys()) {
+                out.push(format!("{p}.uses.{input}"));
             }
         }
         out.retain(|p| self.get(p).is_ok());

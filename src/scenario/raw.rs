@@ -49,6 +49,35 @@ pub struct RawScenario {
     /// Strategies (`[[strategy]]`); none means one implicit `baseline`.
     #[serde(default)]
     pub strategy: Vec<RawStrategy>,
+    /// Sectors (`[[sector]]`): what the materials are used for (the sector layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sector: Vec<RawSector>,
+}
+
+/// A sector (`[[sector]]`): turns materials and other sectors' output into output and
+/// value added.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSector {
+    /// Id, unique among materials and sectors.
+    pub id: Option<String>,
+    /// Human name (default: the id).
+    pub name: Option<String>,
+    /// Unit of output (default `units`).
+    pub unit: Option<String>,
+    /// Units of output per year (required, > 0).
+    pub annual_output: Option<f64>,
+    /// Value added, money per unit of output (required, >= 0).
+    pub value_added: Option<f64>,
+    /// Buffer of inputs in days of output (default 0).
+    pub buffer_days: Option<f64>,
+    /// Days of output the buffer regains per day when every input arrives in full
+    /// (default 0.1).
+    pub refill_rate: Option<f64>,
+    /// Rationing tier, 1 served first (whole number >= 1, default 1).
+    pub priority: Option<f64>,
+    /// Input id (a material or another sector) → amount per unit of output (>= 0).
+    pub uses: Option<BTreeMap<String, f64>>,
 }
 
 /// A material (`[[material]]`).
@@ -218,6 +247,9 @@ pub struct RawStrategy {
     pub short_label: Option<String>,
     /// Fixed yearly cost (default 0).
     pub annual_cost: Option<f64>,
+    /// Stockpiles are released only to sectors of this priority or more urgent (whole
+    /// number >= 1; default: to every demand).
+    pub release_to_priority: Option<f64>,
     /// Parameter path → value overrides applied to the baseline.
     #[serde(default)]
     pub set: SetMap,

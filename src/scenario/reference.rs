@@ -62,6 +62,7 @@ fn type_text(f: &FieldSpec) -> String {
         Kind::Table => "table".into(),
         Kind::Tables(_) => "array of tables".into(),
         Kind::Shares => "table: supplier id → share in [0, 1]".into(),
+        Kind::Uses => "table: input id → amount ≥ 0".into(),
         Kind::Overrides => "table: path → value".into(),
     }
 }
@@ -168,6 +169,10 @@ fn write_paths(out: &mut String) {
             ),
             Kind::Shares => (
                 format!("`{}.<sid>`", f.path_pattern()),
+                format!("{}.x", f.path_pattern()),
+            ),
+            Kind::Uses => (
+                format!("`{}.<input>`", f.path_pattern()),
                 format!("{}.x", f.path_pattern()),
             ),
             _ => continue,
@@ -287,7 +292,7 @@ fn annotate_property(sub: &mut Value, f: &FieldSpec) {
     o.insert("description".into(), Value::String(description(f)));
     match f.kind {
         Kind::Number(n) => bounds_json(o, &f.bounds, n.is_whole()),
-        Kind::Shares => {
+        Kind::Shares | Kind::Uses => {
             if let Some(items) = o
                 .get_mut("additionalProperties")
                 .and_then(Value::as_object_mut)
@@ -441,7 +446,10 @@ mod tests {
     fn every_number_is_listed_under_parameter_paths() {
         let md = markdown();
         for f in fields::FIELDS {
-            if matches!(f.kind, Kind::Number(_) | Kind::Dist(_) | Kind::Shares) {
+            if matches!(
+                f.kind,
+                Kind::Number(_) | Kind::Dist(_) | Kind::Shares | Kind::Uses
+            ) {
                 assert!(
                     md.contains(&format!("| `{}", f.path_pattern())),
                     "{}",

@@ -1019,12 +1019,18 @@ fn build_shocks(
     (shocks, order)
 }
 
-fn build_strategies(
-    ctx: &mut Ctx,
-    raw: &RawScenario,
-    base_params: &[MaterialParams],
-    base_keys: &BTreeSet<(String, String)>,
-) -> Vec<Strategy> {
+/// What the strategies start from: the scenario's own materials and sectors.
+struct Base<'a> {
+    params: &'a [MaterialParams],
+    keys: &'a BTreeSet<(String, String)>,
+    mids: &'a [String],
+    sectors: &'a Sectors,
+    /// Per material: demand per year no sector claims.
+    direct: &'a [f64],
+}
+
+fn build_strategies(ctx: &mut Ctx, raw: &RawScenario, base: &Base) -> Vec<Strategy> {
+    let base_keys = base.keys;
     if raw.strategy.is_empty() {
         return vec![Strategy {
             id: "baseline".into(),
@@ -1032,7 +1038,9 @@ fn build_strategies(
             short_label: "Status quo".into(),
             annual_cost: 0.0,
             overrides: vec![],
-            materials: base_params.to_vec(),
+            materials: base.params.to_vec(),
+            sectors: base.sectors.params.clone(),
+            release_to_priority: None,
         }];
     }
     let ids: Vec<String> = raw
@@ -1067,6 +1075,7 @@ fn build_strategies(
         material: raw.material.clone(),
         shock: Vec::new(),
         strategy: Vec::new(),
+        sector: raw.sector.clone(),
     };
     for (s, id) in raw.strategy.iter().zip(&ids) {
         let pre = format!("strategy.{id}");
@@ -1085,9 +1094,10 @@ fn build_strategies(
                         .to_string(),
                     Some(format!("to vary `{path}`, run a sweep over it instead")),
                 ))
-            } else if !(path.starts_with("material.")) {
+            } else if !(path.starts_with("material.") || path.starts_with("sector.")) {
                 Some((
-                    "strategies may only change material parameters (`material.<id>. ...`)"
+                    "strategies may only change material and sector parameters \
+                     (`material.<id>. ...`, `sector.<id>. ...`)"
                         .to_string(),
                     None,
                 ))
@@ -1110,7 +1120,41 @@ fn build_strategies(
             }
         }
         let mut sub = Ctx::default();
-        let (_, params) = build_materials(&mut sub, &variant);
+        let release_to_priority = s.release_to_priority.map(|v| {
+            ctx.whole(
+                &format!("{pre}.release_to_priority"),
+                Some(v),
+                &strategy::RELEASE_TO_PRIORITY,
+            )
+        });
+        let sectors = if raw.sector.is_empty() {
+            Sectors::default()
+        } else {
+            let sectors = build_sectors(&mut sub, &variant, base.mids);
+            // The sectors' use, changed by the strategy, moves the demand of what they
+            // use by as much; the direct part stays (unless the strategy sets
+            // `annual_demand` itself).
+            for (m, id) in base.mids.iter().enumerate() {
+                let used = sectors.use_per_year.get(m).copied().unwrap_or(0.0);
+                let key = format!("material.{id}.annual_demand");
+                if used > 0.0 && !s.set.0.iter().any(|(k, _)| *k == key) {
+                    variant.material[m].annual_demand = Some(base.direct[m] + used);
+                }
+            }
+            claim_demands(&mut sub, &mut variant, base.mids, &sectors);
+            sectors
+        };
+        let (_, mut params) = build_materials(&mut sub, &variant);
+        if params.len() == base.mids.len() {
+            apply_release(
+                &mut sub,
+                &pre,
+                release_to_priority,
+                &sectors.params,
+                &sectors.use_per_year,
+                &mut params,
+            );
+        }
         for w in sub.warned {
             if base_keys.contains(&(w.problem.path.clone(), w.problem.message.clone())) {
                 continue;
@@ -1202,6 +1246,8 @@ fn build_strategies(
                 .map(|(k, v)| (k.clone(), v.to_string()))
                 .collect(),
             materials: params,
+            sectors: sectors.params,
+            release_to_priority,
         });
     }
     out
@@ -1236,7 +1282,17 @@ pub fn validate(
             Some("add a `[[material]]` table with at least one `[[material.supplier]]`".into()),
         );
     }
-    let (infos, params) = build_materials(&mut ctx, raw);
+    let sectors = build_sectors(&mut ctx, raw, &mids);
+    let filled;
+    let (base_raw, direct) = if raw.sector.is_empty() {
+        (raw, vec![0.0; mids.len()])
+    } else {
+        let mut f = raw.clone();
+        let direct = claim_demands(&mut ctx, &mut f, &mids, &sectors);
+        filled = f;
+        (&filled, direct)
+    };
+    let (infos, params) = build_materials(&mut ctx, base_raw);
     let base_keys: BTreeSet<(String, String)> = ctx
         .found
         .iter()
@@ -1282,7 +1338,17 @@ pub fn validate(
         .max_annual_cost
         .map(|v| ctx.num("max_annual_cost", Some(v), &top::MAX_ANNUAL_COST));
     let (shocks, shock_order) = build_shocks(&mut ctx, raw, &infos);
-    let strategies = build_strategies(&mut ctx, raw, &params, &base_keys);
+    let strategies = build_strategies(
+        &mut ctx,
+        raw,
+        &Base {
+            params: &params,
+            keys: &base_keys,
+            mids: &mids,
+            sectors: &sectors,
+            direct: &direct,
+        },
+    );
     if !ctx.found.is_empty() {
         let root = toml::de::DeTable::parse_recoverable(src).0;
         let _ = &root;
@@ -1332,6 +1398,8 @@ pub fn validate(
         materials: infos,
         shocks,
         shock_order,
+        sectors: sectors.infos,
+        sector_order: sectors.order,
         strategies,
         reference,
         currency,
@@ -1341,4 +1409,283 @@ pub fn validate(
         },
         warnings,
     })
+}
+
+/// What the sectors of one (base or strategy) raw scenario give.
+#[derive(Debug, Default)]
+struct Sectors {
+    infos: Vec<model::SectorInfo>,
+    /// One per sector when every sector was built (else empty).
+    params: Vec<model::SectorParams>,
+    /// A topological order (inputs first).
+    order: Vec<usize>,
+    /// Per material: the sectors' use in units per year (0 when none uses it).
+    use_per_year: Vec<f64>,
+}
+
+/// Relative tolerance on the sectors' use matching a material's `annual_demand` or a
+/// sector's `annual_output` (rounding in files).
+pub const USE_TOLERANCE: f64 = 1e-9;
+
+/// Checks and builds the `[[sector]]` blocks: ids (unique among materials and sectors),
+/// numbers, inputs that name a material or a sector, an acyclic bill of materials (the
+/// cycle named), and no sector's output used beyond what it makes.
+fn build_sectors(ctx: &mut Ctx, raw: &RawScenario, mids: &[String]) -> Sectors {
+    use super::fields::sector as f;
+    let ids: Vec<String> = raw
+        .sector
+        .iter()
+        .enumerate()
+        .map(|(i, k)| k.id.clone().unwrap_or_else(|| format!("#{}", i + 1)))
+        .collect();
+    for (k, id) in raw.sector.iter().zip(&ids) {
+        if k.id.is_some() {
+            ctx.id("sector", &k.id, "sector");
+        } else {
+            ctx.id(&format!("sector.{id}"), &None, "sector");
+        }
+        if mids.contains(id) {
+            ctx.push(
+                &format!("sector.{id}.id"),
+                format!("sector id `{id}` is also a material id"),
+                Some("a `uses` key names a material or a sector: rename the sector".into()),
+            );
+        }
+    }
+    check_dups(ctx, "sector", &ids, "sector");
+    let n = raw.sector.len();
+    let mut out = Sectors {
+        use_per_year: vec![0.0; mids.len()],
+        ..Sectors::default()
+    };
+    let mut edges: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut built = Vec::new();
+    let mut outputs = vec![0.0; n];
+    let mut all_ok = true;
+    for (j, (k, id)) in raw.sector.iter().zip(&ids).enumerate() {
+        let pre = format!("sector.{id}");
+        let p = |name: &str| format!("{pre}.{name}");
+        out.infos.push(model::SectorInfo {
+            id: id.clone(),
+            name: k.name.clone().unwrap_or_else(|| id.clone()),
+            unit: text_or_default(&k.unit, &f::UNIT),
+        });
+        let found_before = ctx.found.len();
+        let annual_output = ctx.num(&p("annual_output"), k.annual_output, &f::ANNUAL_OUTPUT);
+        outputs[j] = annual_output;
+        let value_added = ctx.num(&p("value_added"), k.value_added, &f::VALUE_ADDED);
+        let buffer_days = ctx.num(&p("buffer_days"), k.buffer_days, &f::BUFFER_DAYS);
+        let refill_rate = ctx.num(&p("refill_rate"), k.refill_rate, &f::REFILL_RATE);
+        let priority = ctx.whole(&p("priority"), k.priority, &f::PRIORITY);
+        let mut uses = Vec::new();
+        match &k.uses {
+            None => ctx.push(
+                &p("uses"),
+                "missing required field `uses`",
+                Some("add `uses = { <material or sector id> = amount per unit of output }`".into()),
+            ),
+            Some(map) if map.is_empty() => ctx.push(
+                &p("uses"),
+                "`uses` lists no input",
+                Some("add `<material or sector id> = amount per unit of output`".into()),
+            ),
+            Some(map) => {
+                for (input, &u) in map {
+                    let path = format!("{pre}.uses.{input}");
+                    let resolved = if let Some(m) = mids.iter().position(|x| x == input) {
+                        Some(model::Input::Material(m))
+                    } else if let Some(s) = ids.iter().position(|x| x == input) {
+                        edges[s].push(j);
+                        Some(model::Input::Sector(s))
+                    } else {
+                        let cands = mids.iter().chain(&ids).map(String::as_str);
+                        let dym = did_you_mean(input, cands.clone())
+                            .map(|d| format!("{d} "))
+                            .unwrap_or_default();
+                        let known: Vec<&str> = cands.collect();
+                        ctx.push(
+                            &path,
+                            format!("unknown input `{input}`: no material or sector has this id"),
+                            Some(format!("{dym}inputs: {}", list(&known))),
+                        );
+                        None
+                    };
+                    let spec = FieldSpec {
+                        kind: super::fields::Kind::Number(super::fields::Num::Multiple),
+                        ..f::USES
+                    };
+                    let u = ctx.num(&path, Some(u), &spec);
+                    if let Some(r) = resolved {
+                        uses.push((r, u));
+                    }
+                }
+            }
+        }
+        if ctx.found.len() > found_before {
+            all_ok = false;
+            continue;
+        }
+        for &(input, u) in &uses {
+            if let model::Input::Material(m) = input {
+                out.use_per_year[m] += u * annual_output;
+            }
+        }
+        match ctx.built(
+            &pre,
+            model::SectorParams::new(
+                annual_output,
+                value_added,
+                buffer_days,
+                refill_rate,
+                priority,
+                uses,
+            ),
+        ) {
+            Some(b) => built.push(b),
+            None => all_ok = false,
+        }
+    }
+    if let Some(cycle) = find_cycle(&edges) {
+        let names: Vec<String> = cycle.iter().map(|&i| format!("`{}`", ids[i])).collect();
+        // Edges run input → user, so the cycle reads in the direction output flows.
+        ctx.push(
+            &format!("sector.{}.uses", ids[cycle[1 % cycle.len()]]),
+            format!(
+                "the sectors' bill of materials has a cycle: {} (each feeds the next)",
+                names.join(" → ")
+            ),
+            Some("a sector cannot use, directly or through others, its own output".into()),
+        );
+        return out;
+    }
+    out.order = topo_order(&edges);
+    if all_ok && built.len() == n {
+        // Output used downstream, per sector.
+        let mut used = vec![0.0; n];
+        for b in &built {
+            for &(input, u) in b.uses() {
+                if let model::Input::Sector(s) = input {
+                    used[s] += u * b.annual_output();
+                }
+            }
+        }
+        for (s, id) in ids.iter().enumerate() {
+            if used[s] > outputs[s] * (1.0 + USE_TOLERANCE) {
+                ctx.push(
+                    &format!("sector.{id}.annual_output"),
+                    format!(
+                        "the sectors using `{id}` need {} {}/year of it, {} more than its \
+                         `annual_output` = {}",
+                        numfmt::rounded9(used[s]),
+                        out.infos[s].unit,
+                        numfmt::rounded9(used[s] - outputs[s]),
+                        numfmt::rounded9(outputs[s])
+                    ),
+                    Some(format!(
+                        "raise `annual_output` to at least {}, or lower what its users' \
+                         `uses` take of it",
+                        numfmt::rounded9(used[s])
+                    )),
+                );
+            }
+        }
+        out.params = built;
+    }
+    out
+}
+
+/// Fills in the `annual_demand` of every material the sectors use: the sectors' use
+/// when it is left out (`direct` is then 0), else checked to be at least that use
+/// (a located error says by how much). Returns each material's direct demand per year
+/// (what no sector claims).
+fn claim_demands(
+    ctx: &mut Ctx,
+    raw: &mut RawScenario,
+    mids: &[String],
+    sectors: &Sectors,
+) -> Vec<f64> {
+    let mut direct = vec![0.0; mids.len()];
+    for (m, (mat, id)) in raw.material.iter_mut().zip(mids).enumerate() {
+        let used = sectors.use_per_year.get(m).copied().unwrap_or(0.0);
+        if used <= 0.0 {
+            continue;
+        }
+        let unit = mat.unit.clone().unwrap_or_else(|| "units".into());
+        match mat.annual_demand {
+            None => mat.annual_demand = Some(used),
+            Some(a) if a.is_finite() && used > a * (1.0 + USE_TOLERANCE) => ctx.push(
+                &format!("material.{id}.annual_demand"),
+                format!(
+                    "the sectors use {} {unit}/year of `{id}`, {} more than its \
+                     `annual_demand` = {}",
+                    numfmt::rounded9(used),
+                    numfmt::rounded9(used - a),
+                    numfmt::rounded9(a)
+                ),
+                Some(format!(
+                    "set `annual_demand = {}` (or leave it out to take the sectors' use), or \
+                     lower the sectors' `uses` or `annual_output`",
+                    numfmt::rounded9(used)
+                )),
+            ),
+            Some(a) if a.is_finite() => {
+                direct[m] = (a - used).max(0.0);
+                let share = direct[m] / a;
+                if share > USE_TOLERANCE && share < 0.02 {
+                    ctx.warn(
+                        &format!("material.{id}.annual_demand"),
+                        format!(
+                            "the sectors use {} of `annual_demand`; the other {} {unit}/year \
+                             are direct demand (valued at `shortage_cost`)",
+                            numfmt::fraction_pct(1.0 - share),
+                            numfmt::rounded9(direct[m])
+                        ),
+                        Some(
+                            "if the sectors are meant to use all of it, make `annual_demand` \
+                             their use (or leave it out)"
+                                .into(),
+                        ),
+                    );
+                }
+            }
+            Some(_) => {} // reported by the material's own check
+        }
+    }
+    direct
+}
+
+/// The share of each day's demand for material `m` that sectors of priority at most `k`
+/// claim (they are served first).
+fn release_share(sectors: &[model::SectorParams], m: usize, daily_demand: f64, k: u32) -> f64 {
+    let mut claimed = 0.0;
+    for s in sectors.iter().filter(|s| s.priority() <= k) {
+        for &(input, u) in s.uses() {
+            if input == model::Input::Material(m) {
+                claimed += u * s.daily_output();
+            }
+        }
+    }
+    (claimed / daily_demand).clamp(0.0, 1.0)
+}
+
+/// Applies a strategy's `release_to_priority` to its materials: each material a sector
+/// uses releases its stockpile only to the sectors admitted.
+fn apply_release(
+    ctx: &mut Ctx,
+    path: &str,
+    k: Option<u32>,
+    sectors: &[model::SectorParams],
+    used: &[f64],
+    params: &mut [MaterialParams],
+) {
+    let Some(k) = k else { return };
+    for (m, p) in params.iter_mut().enumerate() {
+        if used.get(m).copied().unwrap_or(0.0) <= 0.0 {
+            continue;
+        }
+        let share = release_share(sectors, m, p.daily_demand(), k);
+        if let Some(q) = ctx.built(path, p.with_release_share(share)) {
+            *p = q;
+        }
+    }
 }

@@ -22,6 +22,7 @@ use super::lanes::{LANES, M, V};
 use super::material::{DayRecorder, EPISODE_GAP_DAYS, Ledger, Outcome};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
 use super::rng;
+use super::sectors::{self, SectorPlan, SectorState, Served};
 use super::timeline::{FrameSink, Instance, Timeline, TriggerGraph, apply};
 use crate::model::{MaterialParams, Scenario};
 use rand::RngExt;
@@ -227,6 +228,34 @@ pub struct Runner {
     eps: Vec<Vec<V>>,
     eps_cv: Vec<f64>,
     out: [Outcome; LANES],
+    /// Per (strategy, material, day): demand and shortfall of every lane, for the
+    /// sector layer.
+    served: Vec<[V; 2]>,
+    sector_state: SectorState,
+}
+
+/// One lane's days of its materials under one strategy, from the batched step's records.
+struct LaneServed<'a> {
+    series: &'a [[V; 2]],
+    frames: &'a LaneFrames,
+    canon: &'a [usize],
+    s: usize,
+    nm: usize,
+    h: usize,
+    lane: usize,
+}
+
+impl Served for LaneServed<'_> {
+    #[inline]
+    fn day(&self, m: usize, t: usize) -> (f64, f64) {
+        let c = self.canon[self.s * self.nm + m];
+        let [d, x] = &self.series[(c * self.nm + m) * self.h + t];
+        (d.0[self.lane], x.0[self.lane])
+    }
+
+    fn first_supply_onset(&self, m: usize) -> Option<u32> {
+        self.frames.materials[m].hits[self.lane].first_supply_onset
+    }
 }
 
 /// What every block of a run shares.
@@ -241,6 +270,8 @@ pub struct Plan<'a> {
     /// `canon[s * M + m]`: the first strategy giving material `m` the same parameters as
     /// strategy `s` (whose outcome is then copied).
     pub canon: &'a [usize],
+    /// The sector layer of each strategy (empty without sectors).
+    pub plans: &'a [SectorPlan],
     /// Seed of the random streams.
     pub seed: u64,
 }
@@ -256,6 +287,8 @@ impl Runner {
             z: Vec::new(),
             eps: Vec::new(),
             eps_cv: Vec::new(),
+            served: Vec::new(),
+            sector_state: SectorState::default(),
             out: [Outcome {
                 row: MetricsRow([0.0; N_METRICS]),
                 ledger: Ledger {
@@ -288,7 +321,12 @@ impl Runner {
         let k = (reps.end - reps.start) as usize;
         assert!(k <= LANES, "a block holds at most {LANES} replications");
         let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+        let nk = scn.sectors.len();
+        let slots = nm + nk;
         let h = scn.horizon_days as usize;
+        if nk > 0 {
+            self.served.resize(ns * nm * h, [V::ZERO; 2]);
+        }
         for (l, tl) in self.timelines.iter_mut().enumerate() {
             if l < k {
                 tl.sample(scn, plan.graph, plan.seed, reps.start + l as u64);
@@ -318,7 +356,7 @@ impl Runner {
         let recorded = |l: usize| l < k && reps.start + (l as u64) < record_below;
         let record = hist.is_some() && recorded(0);
         let first = rows.len();
-        rows.resize(first + k * ns * nm, MetricsRow([0.0; N_METRICS]));
+        rows.resize(first + k * ns * slots, MetricsRow([0.0; N_METRICS]));
         let rows = &mut rows[first..];
         for (s, strat) in scn.strategies.iter().enumerate() {
             for (m, p) in strat.materials.iter().enumerate() {
@@ -327,7 +365,7 @@ impl Runner {
                     // Same parameters as under strategy `c`: same outcome (common random
                     // numbers), so copy it.
                     for l in 0..k {
-                        rows[(l * ns + s) * nm + m] = rows[(l * ns + c) * nm + m];
+                        rows[(l * ns + s) * slots + m] = rows[(l * ns + c) * slots + m];
                     }
                     continue;
                 }
@@ -341,16 +379,45 @@ impl Runner {
                     &self.frames.materials[m],
                     &self.eps[m],
                     &mut self.ws,
-                    record,
+                    record || nk > 0,
                     &mut self.out,
                 );
+                if nk > 0 {
+                    let at = (s * nm + m) * h;
+                    for (dst, d) in self.served[at..at + h].iter_mut().zip(&self.ws.days) {
+                        *dst = [d[4], d[3]];
+                    }
+                }
                 for l in 0..k {
-                    rows[(l * ns + s) * nm + m] = self.out[l].row;
+                    rows[(l * ns + s) * slots + m] = self.out[l].row;
                 }
                 if record && let Some(hist) = hist.as_deref_mut() {
                     for l in (0..k).filter(|&l| recorded(l)) {
                         self.ws.replay(l, &mut hist.recorder(s, m));
                     }
+                }
+            }
+            if nk > 0 {
+                for l in 0..k {
+                    let base = (l * ns + s) * slots;
+                    let (mats, secs) = rows[base..base + slots].split_at_mut(nm);
+                    let served = LaneServed {
+                        series: &self.served,
+                        frames: &self.frames,
+                        canon: plan.canon,
+                        s,
+                        nm,
+                        h,
+                        lane: l,
+                    };
+                    sectors::simulate(
+                        &plan.plans[s],
+                        &served,
+                        h,
+                        &mut self.sector_state,
+                        secs,
+                        mats,
+                    );
                 }
             }
         }
@@ -397,14 +464,15 @@ pub struct Workspace {
     reacting: Vec<M>,
     sup: Vec<SupLanes>,
     cst: Vec<SupConst>,
-    /// Per day, when recording: private stock, stockpile, arrivals, shortfall.
-    days: Vec<[V; 4]>,
+    /// Per day, when recording: private stock, stockpile, arrivals, shortfall, demand.
+    days: Vec<[V; 5]>,
 }
 
 impl Workspace {
     /// Feeds the days stored by the last [`simulate`] with `record` to `rec`, for `lane`.
     pub fn replay<R: DayRecorder>(&self, lane: usize, rec: &mut R) {
         for (t, d) in self.days.iter().enumerate() {
+            rec.demand(t, d[4].0[lane]);
             rec.record(t, d[0].0[lane], d[1].0[lane], d[2].0[lane], d[3].0[lane]);
         }
     }
@@ -731,7 +799,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     }));
     ws.days.clear();
     if record {
-        ws.days.resize(h, [V::ZERO; 4]);
+        ws.days.resize(h, [V::ZERO; 5]);
     }
 
     // Initial state (MODEL.md §4).
@@ -751,6 +819,8 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
 
     let persist = p.substitution().map_or(0, |s| s.persist_days()) as usize;
     let release_cap = V::splat(p.max_release_rate() * d);
+    let restricted = p.release_share() < 1.0;
+    let release_share = V::splat(p.release_share());
     let max_order = V::splat((1.0 + p.refill_rate()) * d);
     let holding_per_unit_day = V::splat(p.unit_value() * p.holding_cost_rate() / 365.0);
     let tol_v = V::splat(tol);
@@ -817,7 +887,11 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         // `!STOCKPILE` branches drop the operations that cannot change a bit, such as
         // adding +0 to a non-negative number.)
         let short = if STOCKPILE {
-            let from_g = rest.min(stockpile).min(release_cap);
+            let mut from_g = rest.min(stockpile).min(release_cap);
+            if restricted {
+                // `release_to_priority` (as in the scalar step).
+                from_g = from_g.min((release_share * need - from_p).max(V::ZERO));
+            }
             stockpile -= from_g;
             served += from_p + from_g;
             // Then refill (v1.1): private stock above the day's target moves into the
@@ -926,7 +1000,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
             }
         }
         if record {
-            ws.days[t] = [priv_stock, stockpile, arrived, short];
+            ws.days[t] = [priv_stock, stockpile, arrived, short, demand];
         }
     }
 

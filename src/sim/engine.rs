@@ -16,9 +16,10 @@ use super::batch::{Isa, Plan, Runner};
 use super::block::{BLOCK, BlockSink, RowVec};
 use super::daily::DailyHist;
 use super::lanes::LANES;
-use super::material::{self, NoRecord, Outcome, Workspace};
-use super::metrics::MetricsRow;
+use super::material::{self, NoRecord, Outcome, ServedRecorder, Workspace};
+use super::metrics::{MetricsRow, N_METRICS};
 use super::rng;
+use super::sectors::{self, SectorPlan, SectorState, Served};
 use super::timeline::{Frames, Timeline, TriggerGraph};
 use crate::model::Scenario;
 use rand::RngExt;
@@ -101,9 +102,12 @@ pub struct RunResult {
     pub n_replications: usize,
     /// Number of strategies.
     pub n_strategies: usize,
-    /// Number of materials.
+    /// Number of rows per replication and strategy: the materials, then the sectors
+    /// (`Scenario::n_slots`; the materials alone without sectors).
     pub n_materials: usize,
-    /// Metric rows laid out `[(r * S + s) * M + m]`, `r` counted from `first_replication`.
+    /// Metric rows laid out `[(r * S + s) * M + m]`, `r` counted from `first_replication`,
+    /// `M` = [`RunResult::n_materials`]; a sector's row ([`super::SectorMetric`]) comes after
+    /// the materials' rows.
     pub rows: Vec<MetricsRow>,
     /// Daily histograms, when asked for.
     pub daily: Option<DailyHist>,
@@ -145,6 +149,33 @@ struct Worker {
     eps_cv: Vec<f64>,
     runner: Option<Runner>,
     hist: Option<DailyHist>,
+    /// Per (strategy, material, day): demand and shortfall, for the sector layer.
+    served: Vec<[f64; 2]>,
+    sector_state: SectorState,
+}
+
+/// The days of one replication's materials under one strategy, from the scalar step's
+/// records (`[(s * M + m) * h + t]`, each strategy's material at its canonical strategy).
+struct ScalarServed<'a> {
+    series: &'a [[f64; 2]],
+    frames: &'a Frames,
+    canon: &'a [usize],
+    s: usize,
+    nm: usize,
+    h: usize,
+}
+
+impl Served for ScalarServed<'_> {
+    #[inline]
+    fn day(&self, m: usize, t: usize) -> (f64, f64) {
+        let c = self.canon[self.s * self.nm + m];
+        let [d, x] = self.series[(c * self.nm + m) * self.h + t];
+        (d, x)
+    }
+
+    fn first_supply_onset(&self, m: usize) -> Option<u32> {
+        self.frames.materials[m].first_supply_onset
+    }
 }
 
 /// Runs one replication of every strategy and material, appending its rows.
@@ -154,6 +185,7 @@ fn replication(
     graph: &TriggerGraph,
     noisy: &[bool],
     canon: &[usize],
+    plans: &[SectorPlan],
     seed: u64,
     rep: u64,
     record: bool,
@@ -161,8 +193,13 @@ fn replication(
     out: &mut Vec<MetricsRow>,
 ) {
     let nm = scn.materials.len();
+    let nk = scn.sectors.len();
+    let slots = nm + nk;
     let first = out.len();
     let h = scn.horizon_days as usize;
+    if nk > 0 {
+        w.served.resize(scn.strategies.len() * nm * h, [0.0; 2]);
+    }
     w.timeline.sample(scn, graph, seed, rep);
     w.frames.build(scn, &w.timeline);
     w.noise.resize_with(nm, Vec::new);
@@ -182,7 +219,7 @@ fn replication(
             if c != s {
                 // Same parameters as under strategy `c`: same outcome (common random
                 // numbers), so copy it.
-                let row = out[first + c * nm + m];
+                let row = out[first + c * slots + m];
                 out.push(row);
                 continue;
             }
@@ -194,13 +231,41 @@ fn replication(
                 w.eps_cv[m] = p.demand_cv();
             }
             let noise = &w.eps[m];
-            let o: Outcome = match &mut w.hist {
-                Some(hist) if record => {
-                    material::simulate(p, frame, noise, &mut w.ws, &mut hist.recorder(s, m))
+            let o: Outcome = if nk > 0 {
+                let days = &mut w.served[(s * nm + m) * h..(s * nm + m + 1) * h];
+                match &mut w.hist {
+                    Some(hist) if record => material::simulate(
+                        p,
+                        frame,
+                        noise,
+                        &mut w.ws,
+                        &mut (hist.recorder(s, m), ServedRecorder(days)),
+                    ),
+                    _ => material::simulate(p, frame, noise, &mut w.ws, &mut ServedRecorder(days)),
                 }
-                _ => material::simulate(p, frame, noise, &mut w.ws, &mut NoRecord),
+            } else {
+                match &mut w.hist {
+                    Some(hist) if record => {
+                        material::simulate(p, frame, noise, &mut w.ws, &mut hist.recorder(s, m))
+                    }
+                    _ => material::simulate(p, frame, noise, &mut w.ws, &mut NoRecord),
+                }
             };
             out.push(o.row);
+        }
+        if nk > 0 {
+            let base = first + s * slots;
+            out.resize(base + slots, MetricsRow([0.0; N_METRICS]));
+            let (mats, secs) = out[base..].split_at_mut(nm);
+            let served = ScalarServed {
+                series: &w.served,
+                frames: &w.frames,
+                canon,
+                s,
+                nm,
+                h,
+            };
+            sectors::simulate(&plans[s], &served, h, &mut w.sector_state, secs, mats);
         }
     }
     if record && let Some(hist) = &mut w.hist {
@@ -228,15 +293,13 @@ pub fn run_with(
         .replications
         .end
         .saturating_sub(opts.replications.start) as usize;
-    let mut rows = RowVec(Vec::with_capacity(
-        n * scn.strategies.len() * scn.materials.len(),
-    ));
+    let mut rows = RowVec(Vec::with_capacity(n * scn.strategies.len() * scn.n_slots()));
     let Ok(tail) = run_into(scn, opts, progress, kernel, &mut rows);
     RunResult {
         first_replication: tail.first_replication,
         n_replications: tail.n_replications,
         n_strategies: scn.strategies.len(),
-        n_materials: scn.materials.len(),
+        n_materials: scn.n_slots(),
         rows: rows.0,
         daily: tail.daily,
     }
@@ -278,10 +341,10 @@ pub fn run_into<S: BlockSink>(
                 .any(|s| s.materials[m].demand_cv() > 0.0)
         })
         .collect();
-    let per_rep = scn.strategies.len() * scn.materials.len();
+    let per_rep = scn.strategies.len() * scn.n_slots();
     // canon[s * M + m]: the first strategy giving material m the same parameters as s.
     let nm = scn.materials.len();
-    let mut canon = vec![0; per_rep];
+    let mut canon = vec![0; scn.strategies.len() * nm];
     for (s, strat) in scn.strategies.iter().enumerate() {
         for m in 0..nm {
             canon[s * nm + m] = (0..=s)
@@ -304,12 +367,24 @@ pub fn run_into<S: BlockSink>(
             Kernel::Scalar => None,
         },
         hist: opts.daily.then(|| DailyHist::new(scn)),
+        served: Vec::new(),
+        sector_state: SectorState::default(),
+    };
+    // The sector layer, compiled once per strategy (none without sectors).
+    let plans: Vec<SectorPlan> = if scn.sectors.is_empty() {
+        Vec::new()
+    } else {
+        scn.strategies
+            .iter()
+            .map(|s| SectorPlan::new(scn, s))
+            .collect()
     };
     let plan = Plan {
         scn,
         graph: &graph,
         noisy: &noisy,
         canon: &canon,
+        plans: &plans,
         seed: opts.seed,
     };
     let record_below = if opts.daily {
@@ -347,8 +422,8 @@ pub fn run_into<S: BlockSink>(
                             for rep in block..next {
                                 let record = rep < record_below;
                                 replication(
-                                    scn, &graph, &noisy, &canon, opts.seed, rep, record, &mut w,
-                                    &mut out,
+                                    scn, &graph, &noisy, &canon, &plans, opts.seed, rep, record,
+                                    &mut w, &mut out,
                                 );
                             }
                         }

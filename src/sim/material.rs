@@ -18,6 +18,42 @@ pub trait DayRecorder {
     /// Called once per day after the day's step, with end-of-day private stock, stockpile,
     /// the supply that arrived that day and the day's shortfall, all in units.
     fn record(&mut self, t: usize, private: f64, stockpile: f64, arrived: f64, shortfall: f64);
+
+    /// Called once per day, before [`DayRecorder::record`], with the day's demand in
+    /// units (noise and surges included); for the sector layer. Does nothing by default.
+    #[inline(always)]
+    fn demand(&mut self, _t: usize, _demand: f64) {}
+}
+
+/// Both recorders, one after the other.
+impl<A: DayRecorder, B: DayRecorder> DayRecorder for (A, B) {
+    #[inline(always)]
+    fn record(&mut self, t: usize, private: f64, stockpile: f64, arrived: f64, shortfall: f64) {
+        self.0.record(t, private, stockpile, arrived, shortfall);
+        self.1.record(t, private, stockpile, arrived, shortfall);
+    }
+
+    #[inline(always)]
+    fn demand(&mut self, t: usize, demand: f64) {
+        self.0.demand(t, demand);
+        self.1.demand(t, demand);
+    }
+}
+
+/// Records each day's demand and shortfall into a slice, `[demand, shortfall]` per day
+/// (what the sector layer reads).
+pub struct ServedRecorder<'a>(pub &'a mut [[f64; 2]]);
+
+impl DayRecorder for ServedRecorder<'_> {
+    #[inline(always)]
+    fn record(&mut self, t: usize, _: f64, _: f64, _: f64, shortfall: f64) {
+        self.0[t][1] = shortfall;
+    }
+
+    #[inline(always)]
+    fn demand(&mut self, t: usize, demand: f64) {
+        self.0[t][0] = demand;
+    }
 }
 
 /// A recorder that records nothing.
@@ -184,6 +220,8 @@ pub fn simulate<R: DayRecorder>(
 
     let persist = p.substitution().map_or(0, |s| s.persist_days()) as usize;
     let release_cap = p.max_release_rate() * d;
+    let release_share = p.release_share();
+    let restricted = release_share < 1.0;
     let max_order = (1.0 + p.refill_rate()) * d;
     let holding_per_unit_day = p.unit_value() * p.holding_cost_rate() / 365.0;
 
@@ -238,6 +276,7 @@ pub fn simulate<R: DayRecorder>(
         // 2. Demand and substitution.
         let eps = if noise.is_empty() { 1.0 } else { noise[t] };
         let demand = d * frame.demand_mult[t] * eps;
+        rec.demand(t, demand);
         total_demand += demand;
         let mut need = demand;
         if sub_on {
@@ -261,7 +300,12 @@ pub fn simulate<R: DayRecorder>(
         let from_p = fmin(need, priv_stock);
         priv_stock -= from_p;
         let rest = need - from_p;
-        let from_g = fmin(fmin(rest, stockpile), release_cap);
+        let mut from_g = fmin(fmin(rest, stockpile), release_cap);
+        if restricted {
+            // `release_to_priority`: the stockpile serves only the admitted sectors'
+            // share of the day's need, which the private stock served first.
+            from_g = fmin(from_g, fmax(release_share * need - from_p, 0.0));
+        }
         stockpile -= from_g;
         let short = rest - from_g;
         ledger.served += from_p + from_g;

@@ -149,3 +149,91 @@ impl MetricsRow {
         self.get(Metric::DaysShort) > 0.0
     }
 }
+
+/// The per-replication metrics of one sector under one strategy (`docs/model.md`, the
+/// sector layer), in a fixed order: a sector's row in a run is a [`MetricsRow`] whose
+/// first [`N_SECTOR_METRICS`] columns hold them (the rest are 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SectorMetric {
+    /// Units of output not made over the horizon.
+    OutputLost,
+    /// Output lost as percent of the horizon's target output.
+    OutputLostPct,
+    /// Output lost times the sector's value added (money).
+    ValueAddedLost,
+    /// Days on which output was below target.
+    DaysOutputReduced,
+    /// Days from the first supply-loss onset hitting a material upstream of the sector
+    /// to its first day of reduced output; absent when output never fell.
+    TtsDays,
+}
+
+/// Number of sector metrics.
+pub const N_SECTOR_METRICS: usize = 5;
+
+impl SectorMetric {
+    /// All sector metrics, in column order.
+    pub const ALL: [SectorMetric; N_SECTOR_METRICS] = [
+        SectorMetric::OutputLost,
+        SectorMetric::OutputLostPct,
+        SectorMetric::ValueAddedLost,
+        SectorMetric::DaysOutputReduced,
+        SectorMetric::TtsDays,
+    ];
+
+    /// Name as used in output files.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectorMetric::OutputLost => "output_lost",
+            SectorMetric::OutputLostPct => "output_lost_pct",
+            SectorMetric::ValueAddedLost => "value_added_lost",
+            SectorMetric::DaysOutputReduced => "days_output_reduced",
+            SectorMetric::TtsDays => "tts_days",
+        }
+    }
+
+    /// Looks a sector metric up by its name.
+    pub fn from_name(name: &str) -> Option<SectorMetric> {
+        SectorMetric::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Column index in a sector's [`MetricsRow`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The [`Metric`] whose column holds this one in a sector's row: how a sector's
+    /// values are read through the per-column interfaces (`Replications::column`,
+    /// `Block::column`), which index rows by material metric.
+    pub fn column(self) -> Metric {
+        Metric::ALL[self.index()]
+    }
+
+    /// Whether the metric can be absent (then `NaN`).
+    pub fn can_be_absent(self) -> bool {
+        self == SectorMetric::TtsDays
+    }
+
+    /// Whether the metric is money.
+    pub fn is_cost(self) -> bool {
+        self == SectorMetric::ValueAddedLost
+    }
+
+    /// The range every value lies in (see [`Metric::bounds`]).
+    pub fn bounds(self) -> (f64, f64) {
+        match self {
+            SectorMetric::OutputLostPct => (0.0, 100.0),
+            _ => (0.0, f64::INFINITY),
+        }
+    }
+
+    /// Unit for labels (`units` is the sector's unit of output).
+    pub fn unit(self) -> &'static str {
+        match self {
+            SectorMetric::OutputLost => "units",
+            SectorMetric::OutputLostPct => "%",
+            SectorMetric::ValueAddedLost => "money",
+            SectorMetric::DaysOutputReduced | SectorMetric::TtsDays => "days",
+        }
+    }
+}

@@ -15,10 +15,11 @@ pub mod material;
 pub mod metrics;
 pub mod replications;
 pub mod rng;
+pub mod sectors;
 pub mod timeline;
 
 pub use block::{BLOCK, Block, BlockSink};
 pub use daily::{DailyHist, Series};
 pub use engine::{NoProgress, Progress, RunOptions, RunResult, RunTail, run, run_into};
-pub use metrics::{Metric, MetricsRow, N_METRICS};
+pub use metrics::{Metric, MetricsRow, N_METRICS, N_SECTOR_METRICS, SectorMetric};
 pub use replications::{Replications, Shape};

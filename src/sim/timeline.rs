@@ -379,6 +379,8 @@ mod tests {
             }],
             shocks,
             shock_order: order,
+            sectors: vec![],
+            sector_order: vec![],
             strategies: vec![],
             reference: 0,
             currency: DEFAULT_CURRENCY.into(),

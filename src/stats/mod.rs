@@ -23,7 +23,8 @@ pub use sample::{
     Stats, clip_interval, cvar95_count, cvar95_sorted, metric_bounds, quantile_sorted, t_975,
 };
 pub use summary::{
-    MaterialSummary, N_TOTAL, RECOVERY_THRESHOLDS, StrategySummary, Summary, TOTAL, TotalMetric,
-    TotalSummary, VsReference, autonomy, metric_column, overall_autonomy, recovery_over_column,
-    recovery_over_name, strategy_cost, total_column, total_value,
+    MaterialSummary, N_TOTAL, RECOVERY_THRESHOLDS, SectorSummary, SectorTotal, StrategySummary,
+    Summary, TOTAL, TotalMetric, TotalSummary, VsReference, autonomy, metric_column,
+    overall_autonomy, recovery_over_column, recovery_over_name, strategy_cost, total_column,
+    total_value,
 };

@@ -8,7 +8,7 @@ use super::named::NamedMap;
 use super::paired::Paired;
 use super::sample::Stats;
 use crate::model::{MaterialId, Scenario, SubjectId};
-use crate::sim::{Block, Metric, Replications};
+use crate::sim::{Block, Metric, Replications, SectorMetric};
 use rayon::prelude::*;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -20,7 +20,8 @@ pub const TOTAL: &str = crate::model::TOTAL_ID;
 /// Metrics of a strategy summed over its materials, per replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TotalMetric {
-    /// Sum of the materials' `total_cost` plus [`TotalMetric::StrategyCost`].
+    /// Sum of the materials' `total_cost`, plus the sectors' `value_added_lost` when the
+    /// scenario has sectors, plus [`TotalMetric::StrategyCost`].
     TotalCost,
     /// Sum of the materials' `shortage_cost`.
     ShortageCost,
@@ -146,10 +147,15 @@ pub fn total_value(scn: &Scenario, block: &Block, r: usize, s: usize, metric: To
         None => fixed,
         Some(mm) => {
             let mut sum = 0.0;
-            for m in 0..block.n_materials() {
+            for m in 0..scn.materials.len() {
                 sum += block.column(s, m, mm)[r];
             }
             if metric == TotalMetric::TotalCost {
+                // The sector layer: claimed demand costs the value added it loses.
+                let nm = scn.materials.len();
+                for k in 0..scn.sectors.len() {
+                    sum += block.column(s, nm + k, SectorMetric::ValueAddedLost.column())[r];
+                }
                 sum += fixed;
             }
             sum
@@ -177,13 +183,20 @@ pub fn total_column<R: Replications + ?Sized>(
         return Ok(vec![fixed; n]);
     };
     let mut sum = vec![0.0; n];
-    for m in 0..shape.materials {
+    for m in 0..scn.materials.len() {
         let col = res.column(s, m, mm)?;
         for (acc, x) in sum.iter_mut().zip(col) {
             *acc += x;
         }
     }
     if metric == TotalMetric::TotalCost {
+        let nm = scn.materials.len();
+        for k in 0..scn.sectors.len() {
+            let col = res.column(s, nm + k, SectorMetric::ValueAddedLost.column())?;
+            for (acc, x) in sum.iter_mut().zip(col) {
+                *acc += x;
+            }
+        }
         for acc in &mut sum {
             *acc += fixed;
         }
@@ -213,17 +226,18 @@ pub fn autonomy<R: Replications + ?Sized>(
 }
 
 /// Overall autonomy of strategy `s`: the share of replications with no shortfall day in
-/// any material.
+/// any of the first `n_materials` subjects (the materials; sectors come after them).
 ///
 /// # Errors
 /// When the replications cannot be read.
 pub fn overall_autonomy<R: Replications + ?Sized>(
     res: &R,
     s: usize,
+    n_materials: usize,
 ) -> Result<Option<f64>, R::Error> {
     let shape = res.shape();
     let mut ok = vec![true; shape.replications as usize];
-    for m in 0..shape.materials {
+    for m in 0..n_materials {
         let days = res.column(s, m, Metric::DaysShort)?;
         for (o, d) in ok.iter_mut().zip(days) {
             *o &= !(d > 0.0);
@@ -273,6 +287,60 @@ pub struct StrategySummary {
     /// (see [`VsReference`]). The reference strategy compares with itself (every pair
     /// tied).
     pub vs_reference: VsReference,
+    /// One entry per sector, in scenario order (the sector layer; absent without
+    /// sectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sectors: Vec<SectorSummary>,
+    /// Totals over the sectors: `value_added_lost`, the GDP at risk (absent without
+    /// sectors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector_total: Option<SectorTotal>,
+}
+
+/// Summary of one sector under one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectorSummary {
+    /// Sector id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Unit of output.
+    pub unit: String,
+    /// Statistics of every [`SectorMetric`], keyed by its name, in
+    /// [`SectorMetric::ALL`] order.
+    pub metrics: NamedMap<Stats>,
+    /// Paired comparison with the reference strategy, keyed like `metrics`.
+    pub vs_reference: NamedMap<Paired>,
+}
+
+/// Totals over the sectors of one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectorTotal {
+    /// Statistics of `value_added_lost` summed over the sectors (the GDP at risk).
+    pub metrics: NamedMap<Stats>,
+    /// Paired comparison with the reference strategy, keyed like `metrics`.
+    pub vs_reference: NamedMap<Paired>,
+}
+
+/// Per replication, the value added lost by strategy `s` summed over the sectors in
+/// sector order (`0.0 + x₀ + x₁ + …`): the GDP at risk.
+///
+/// # Errors
+/// When the replications cannot be read.
+pub fn value_added_lost_column<R: Replications + ?Sized>(
+    scn: &Scenario,
+    res: &R,
+    s: usize,
+) -> Result<Vec<f64>, R::Error> {
+    let nm = scn.materials.len();
+    let mut sum = vec![0.0; res.shape().replications as usize];
+    for k in 0..scn.sectors.len() {
+        let col = res.column(s, nm + k, SectorMetric::ValueAddedLost.column())?;
+        for (acc, x) in sum.iter_mut().zip(col) {
+            *acc += x;
+        }
+    }
+    Ok(sum)
 }
 
 /// Summary of one material under one strategy.
@@ -320,7 +388,7 @@ impl Summary {
     ) -> Result<Summary, R::Error> {
         let shape = res.shape();
         assert_eq!(shape.strategies, scn.strategies.len(), "strategy count");
-        assert_eq!(shape.materials, scn.materials.len(), "material count");
+        assert_eq!(shape.materials, scn.n_slots(), "material and sector count");
         let reference = scn.reference;
         let nm = scn.materials.len();
 
@@ -388,12 +456,42 @@ impl Summary {
                 let per_m = (0..nm)
                     .map(|m| autonomy(res, s, m))
                     .collect::<Result<_, _>>()?;
-                Ok((per_m, overall_autonomy(res, s)?))
+                Ok((per_m, overall_autonomy(res, s, nm)?))
             })
             .collect::<Result<_, R::Error>>()?;
 
         // Assembly in scenario order: `vs_reference` takes every material's comparisons,
         // then the totals', keyed like the statistics.
+        // The sector layer: every sector metric, then the total value added lost, per
+        // strategy (nothing without sectors).
+        let nk = scn.sectors.len();
+        let per_sector = SectorMetric::ALL.len();
+        let per_strat_k = if nk > 0 { nk * per_sector + 1 } else { 0 };
+        let sector_cells: Vec<(Paired, Stats)> = (0..ns * per_strat_k)
+            .into_par_iter()
+            .map(|i| {
+                let (s, j) = (i / per_strat_k, i % per_strat_k);
+                if j < nk * per_sector {
+                    let (k, x) = (j / per_sector, SectorMetric::ALL[j % per_sector]);
+                    let read = |s| res.column(s, nm + k, x.column());
+                    let (col, refc) = with_ref(s, read(s)?, &read)?;
+                    let (lo, hi) = x.bounds();
+                    Ok((
+                        Paired::from_pairs(&col, &refc),
+                        Stats::from_bounded_sample(&col, lo, hi),
+                    ))
+                } else {
+                    let read = |s| value_added_lost_column(scn, res, s);
+                    let (col, refc) = with_ref(s, read(s)?, &read)?;
+                    Ok((
+                        Paired::from_pairs(&col, &refc),
+                        Stats::from_bounded_sample(&col, 0.0, f64::INFINITY),
+                    ))
+                }
+            })
+            .collect::<Result<_, R::Error>>()?;
+        let mut sector_cells = sector_cells.into_iter();
+
         let mut cells = cells.into_iter();
         let strategies = scn
             .strategies
@@ -438,6 +536,34 @@ impl Summary {
                         metrics: NamedMap(tot),
                     },
                     vs_reference: vs,
+                    sectors: scn
+                        .sectors
+                        .iter()
+                        .map(|info| {
+                            let (mut metrics, mut pairs) = (Vec::new(), Vec::new());
+                            for (x, (paired, st)) in
+                                SectorMetric::ALL.iter().zip(sector_cells.by_ref())
+                            {
+                                metrics.push((x.name().to_string(), st));
+                                pairs.push((x.name().to_string(), paired));
+                            }
+                            SectorSummary {
+                                id: info.id.clone(),
+                                name: info.name.clone(),
+                                unit: info.unit.clone(),
+                                metrics: NamedMap(metrics),
+                                vs_reference: NamedMap(pairs),
+                            }
+                        })
+                        .collect(),
+                    sector_total: (nk > 0).then(|| {
+                        let (paired, st) = sector_cells.next().expect("one total per strategy");
+                        let name = SectorMetric::ValueAddedLost.name().to_string();
+                        SectorTotal {
+                            metrics: NamedMap(vec![(name.clone(), st)]),
+                            vs_reference: NamedMap(vec![(name, paired)]),
+                        }
+                    }),
                 }
             })
             .collect();

@@ -94,6 +94,8 @@ pub fn scenario(
         materials: infos,
         shocks,
         shock_order,
+        sectors: vec![],
+        sector_order: vec![],
         strategies: strategies
             .into_iter()
             .map(|(id, cost, mats)| Strategy {
@@ -103,6 +105,8 @@ pub fn scenario(
                 annual_cost: cost,
                 overrides: vec![],
                 materials: mats,
+                sectors: vec![],
+                release_to_priority: None,
             })
             .collect(),
         reference: 0,

@@ -1,0 +1,573 @@
+//! The sector layer (`docs/model.md`, "The sector layer"): the `[[sector]]` format and
+//! its validation, and hand-derived checks of the daily step and its metrics.
+
+use chokepoint::model::Input;
+use chokepoint::scenario::{Document, parse_scenario};
+
+/// One material (Dy, 365 t/year = 1 t/day) used by a magnet sector, whose magnets go
+/// into a vehicle sector. No shocks.
+const CHAIN: &str = r#"horizon_days = 100
+replications = 4
+[[material]]
+id = "dy"
+unit = "t"
+unit_value = 1
+shortage_cost = 10
+private_days = 0
+[[material.supplier]]
+id = "cn"
+country = "CN"
+share = 1.0
+lead_time_days = 1
+[[sector]]
+id = "magnets"
+unit = "t"
+annual_output = 36.5
+value_added = 100
+uses = { dy = 10.0 }
+[[sector]]
+id = "cars"
+unit = "vehicles"
+annual_output = 36500
+value_added = 2
+priority = 2
+uses = { magnets = 0.001 }
+"#;
+
+fn err(src: &str) -> String {
+    match parse_scenario("t.toml", src) {
+        Ok(_) => panic!("expected an error for:\n{src}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn has(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
+
+#[test]
+fn a_fully_claimed_material_takes_its_demand_from_the_sectors() {
+    let s = parse_scenario("t.toml", CHAIN).unwrap();
+    // magnets use 10 t of Dy per t, 36.5 t/year: 365 t/year, so d = 1 t/day.
+    assert_eq!(s.strategies[0].materials[0].daily_demand(), 1.0);
+    assert_eq!(s.sectors.len(), 2);
+    assert_eq!(s.sector_order, vec![0, 1]);
+    let cars = &s.strategies[0].sectors[1];
+    assert_eq!(cars.priority(), 2);
+    assert_eq!(cars.uses(), &[(Input::Sector(0), 0.001)]);
+    assert_eq!((cars.buffer_days(), cars.refill_rate()), (0.0, 0.1));
+    assert_eq!(s.sectors[1].unit, "vehicles");
+}
+
+#[test]
+fn every_sector_problem_is_reported_at_once_with_its_path() {
+    let bad = CHAIN
+        .replace(
+            "uses = { dy = 10.0 }",
+            "uses = { dy = 10.0, cars = 1, ndfeb = 2 }",
+        )
+        .replace("value_added = 2\n", "")
+        .replace("priority = 2", "priority = 0");
+    let t = err(&bad);
+    // The cycle magnets → cars → magnets, named.
+    has(&t, "cycle: `magnets` → `cars` → `magnets`");
+    // An unknown input, with the known ones.
+    has(&t, "sector.magnets.uses.ndfeb: unknown input `ndfeb`");
+    // A missing required number and one out of bounds.
+    has(
+        &t,
+        "sector.cars.value_added: missing required field `value_added`",
+    );
+    has(&t, "sector.cars.priority");
+}
+
+#[test]
+fn sectors_using_more_than_the_annual_demand_say_by_how_much() {
+    // The sectors use 365 t/year; 300 declared: 65 t/year too much.
+    let t = err(&CHAIN.replace(
+        "unit = \"t\"\nunit_value",
+        "unit = \"t\"\nannual_demand = 300\nunit_value",
+    ));
+    has(
+        &t,
+        "material.dy.annual_demand: the sectors use 365 t/year of `dy`, 65 more than its `annual_demand` = 300",
+    );
+    // Cars need 36.5 t of magnets a year (36,500 × 0.001); magnets make 30.
+    let t = err(&CHAIN.replace("annual_output = 36.5", "annual_output = 30"));
+    has(
+        &t,
+        "sector.magnets.annual_output: the sectors using `magnets` need 36.5 t/year of it, 6.5 more than its `annual_output` = 30",
+    );
+}
+
+#[test]
+fn unclaimed_demand_stays_direct_and_strategies_move_the_claimed_part() {
+    // 400 t/year declared, 365 used by magnets: 35 t/year of direct demand. A strategy
+    // that thrifts Dy to 5 t per t of magnets halves the claimed part: 182.5 + 35.
+    let src = CHAIN.replace(
+        "unit = \"t\"\nunit_value",
+        "unit = \"t\"\nannual_demand = 400\nunit_value",
+    ) + r#"
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "thrift"
+release_to_priority = 1
+set = { "sector.magnets.uses.dy" = 5.0, "sector.cars.buffer_days" = 30, "sector.magnets.value_added" = 50 }
+"#;
+    let s = parse_scenario("t.toml", &src).unwrap();
+    assert_eq!(s.strategies[0].materials[0].daily_demand(), 400.0 / 365.0);
+    assert_eq!(s.strategies[1].materials[0].daily_demand(), 217.5 / 365.0);
+    let mag = &s.strategies[1].sectors[0];
+    assert_eq!((mag.uses()[0].1, mag.value_added()), (5.0, 50.0));
+    assert_eq!(s.strategies[1].sectors[1].buffer_days(), 30.0);
+    // release_to_priority = 1 admits magnets (priority 1): 182.5 of 217.5 t/year.
+    assert_eq!(s.strategies[1].release_to_priority, Some(1));
+    let share = s.strategies[1].materials[0].release_share();
+    assert!((share - 182.5 / 217.5).abs() < 1e-12, "{share}");
+    assert_eq!(s.strategies[0].materials[0].release_share(), 1.0);
+}
+
+#[test]
+fn every_new_field_is_a_parameter_path() {
+    let doc = Document::parse("t.toml", CHAIN).unwrap();
+    let paths = doc.numeric_paths();
+    for p in [
+        "sector.magnets.annual_output",
+        "sector.magnets.value_added",
+        "sector.magnets.buffer_days",
+        "sector.magnets.refill_rate",
+        "sector.cars.priority",
+        "sector.magnets.uses.dy",
+        "sector.cars.uses.magnets",
+    ] {
+        assert!(paths.iter().any(|x| x == p), "{p} missing from {paths:?}");
+    }
+    assert_eq!(doc.get("sector.cars.priority").unwrap(), 2.0);
+    let mut d2 = doc.clone();
+    d2.set("sector.cars.uses.magnets", 0.0005).unwrap();
+    let s = d2.validate().unwrap();
+    assert_eq!(s.strategies[0].sectors[1].uses()[0].1, 0.0005);
+    // Only a listed input is a path (the help lists them).
+    let e = doc.get("sector.cars.uses.dy").unwrap_err();
+    assert!(e.to_string().contains("unknown `dy`"), "{e}");
+    assert!(
+        e.help.as_deref().is_some_and(|h| h.contains("`magnets`")),
+        "{e:?}"
+    );
+}
+
+// ------------------------------------------------------------------ the daily step
+
+use chokepoint::model::Scenario;
+use chokepoint::sim::engine::{Kernel, run_with};
+use chokepoint::sim::{Metric, NoProgress, RunOptions, RunResult, SectorMetric};
+use proptest::prelude::{ProptestConfig, prop_assert, proptest};
+
+/// A material `m` with d = 1 t/day (365 t/year, claimed in full by the sectors below),
+/// no private stock, no stockpile and one supplier 1 day away, so what does not arrive
+/// is short that very day; an embargo of the only supplier from day 10 for `dur` days
+/// with severity `sev`.
+fn material(dur: u32, sev: f64, extra: &str) -> String {
+    format!(
+        r#"horizon_days = 200
+replications = 40
+seed = 7
+[[material]]
+id = "m"
+unit = "t"
+unit_value = 1
+shortage_cost = 1000
+private_days = 0
+{extra}
+[[material.supplier]]
+id = "x"
+country = "XX"
+share = 1.0
+lead_time_days = 1
+surge = 0
+[[shock]]
+id = "emb"
+kind = "embargo"
+targets = {{ suppliers = ["x"] }}
+onset = {{ day = 10 }}
+duration_days = {dur}
+severity = {sev}
+"#
+    )
+}
+
+fn run(scn: &Scenario) -> RunResult {
+    run_with(
+        scn,
+        &RunOptions::new(scn.seed, u64::from(scn.replications)),
+        &NoProgress,
+        Kernel::detect(),
+    )
+}
+
+fn sector(res: &RunResult, scn: &Scenario, r: usize, s: usize, k: usize, x: SectorMetric) -> f64 {
+    res.row(r, s, scn.materials.len() + k).0[x.index()]
+}
+
+#[test]
+fn a_single_input_sector_loses_the_materials_shortfall_in_output_units() {
+    // magnets use 10 t of m per t and make 36.5 t/year: they claim all of d = 1 t/day.
+    // Each day they get (d - short) of their need d, so they make (1 - short/d) of
+    // y = 0.1 t: output lost = Σ short × y / d = shortfall_units / 10, value added lost
+    // = that × 100, and every short day is a day of reduced output.
+    let src = material(30, 0.6, "")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+uses = { m = 10.0 }
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    for r in 0..res.n_replications {
+        let row = res.row(r, 0, 0);
+        let short = row.get(Metric::ShortfallUnits);
+        assert!(short > 1.0, "the embargo makes a shortfall");
+        let lost = sector(&res, &scn, r, 0, 0, SectorMetric::OutputLost);
+        assert!(
+            (lost - short / 10.0).abs() <= 1e-12 * short,
+            "{lost} vs {short}"
+        );
+        let va = sector(&res, &scn, r, 0, 0, SectorMetric::ValueAddedLost);
+        assert_eq!(va, lost * 100.0);
+        assert_eq!(
+            sector(&res, &scn, r, 0, 0, SectorMetric::DaysOutputReduced),
+            row.get(Metric::DaysShort)
+        );
+        assert_eq!(
+            sector(&res, &scn, r, 0, 0, SectorMetric::TtsDays),
+            row.get(Metric::TtsDays)
+        );
+        // Fully claimed: no direct demand, so no shortage cost; the strategy's total
+        // cost counts the value added lost instead.
+        assert_eq!(row.get(Metric::ShortageCost), 0.0);
+    }
+}
+
+#[test]
+fn a_two_tier_chain_with_buffers_delays_the_output_loss_by_the_buffers_days() {
+    // A complete, long embargo: from the material's first short day s, nothing arrives
+    // (φ = 0). magnets (5 days of buffer) draw a whole day of buffer a day and make full
+    // output on s .. s+4, nothing from s+5; cars (7 days) get full magnets until s+4,
+    // then draw theirs on s+5 .. s+11: their output first falls on s + 5 + 7. So their
+    // tts is the material's + 12, the magnets' the material's + 5.
+    let src = material(120, 1.0, "")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+buffer_days = 5
+uses = { m = 10.0 }
+[[sector]]
+id = "cars"
+annual_output = 36500
+value_added = 2
+buffer_days = 7
+uses = { magnets = 0.001 }
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    for r in 0..res.n_replications {
+        let tts = res.row(r, 0, 0).get(Metric::TtsDays);
+        assert!(tts >= 0.0, "a shortfall");
+        assert_eq!(
+            sector(&res, &scn, r, 0, 0, SectorMetric::TtsDays),
+            tts + 5.0
+        );
+        assert_eq!(
+            sector(&res, &scn, r, 0, 1, SectorMetric::TtsDays),
+            tts + 12.0
+        );
+        // And the cars lose exactly the 12 days fewer than the material is short
+        // (complete loss every short day, and all short days are one run here).
+        let days = res.row(r, 0, 0).get(Metric::DaysShort);
+        assert_eq!(
+            sector(&res, &scn, r, 0, 1, SectorMetric::DaysOutputReduced),
+            days - 12.0
+        );
+    }
+}
+
+#[test]
+fn priority_tiers_serve_tier_1_fully_before_tier_2() {
+    // defence (tier 1) claims 0.3 of m's day, cars (tier 2) 0.7. A half loss of supply
+    // never delivers less than 0.3 of a day (arrivals are at least half of an order of
+    // at least d), so defence loses nothing and cars take the whole shortfall: they get
+    // (φ - 0.3) / 0.7 of their claim, losing (1 - φ) / 0.7 of y_cars a day, i.e.
+    // Σ short / (0.7 d) × y_cars = shortfall_units / u_cars (u_cars = 0.7 d / y_cars).
+    let src = material(60, 0.5, "")
+        + r#"
+[[sector]]
+id = "defence"
+annual_output = 109.5
+value_added = 10
+priority = 1
+uses = { m = 1.0 }
+[[sector]]
+id = "cars"
+annual_output = 255.5
+value_added = 2
+priority = 2
+uses = { m = 1.0 }
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    for r in 0..res.n_replications {
+        let short = res.row(r, 0, 0).get(Metric::ShortfallUnits);
+        assert!(short > 1.0);
+        assert_eq!(sector(&res, &scn, r, 0, 0, SectorMetric::OutputLost), 0.0);
+        let cars = sector(&res, &scn, r, 0, 1, SectorMetric::OutputLost);
+        assert!((cars - short).abs() <= 1e-9 * short, "{cars} vs {short}");
+    }
+}
+
+#[test]
+fn release_to_priority_keeps_the_stockpile_for_the_first_tiers() {
+    // A 30-day stockpile and a complete 60-day embargo. Released to everyone it lasts
+    // 30 days and then both sectors stop; released only to defence (0.3 d a day) it
+    // lasts 100 days, so defence loses nothing while cars lose from the first day.
+    let src = material(60, 1.0, "stockpile_days = 30")
+        + r#"
+[[sector]]
+id = "defence"
+annual_output = 109.5
+value_added = 10
+priority = 1
+uses = { m = 1.0 }
+[[sector]]
+id = "cars"
+annual_output = 255.5
+value_added = 2
+priority = 2
+uses = { m = 1.0 }
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "defence_first"
+release_to_priority = 1
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    for r in 0..res.n_replications {
+        let lost = |s, k| sector(&res, &scn, r, s, k, SectorMetric::OutputLost);
+        assert!(lost(0, 0) > 0.0 && lost(0, 1) > 0.0);
+        assert_eq!(lost(1, 0), 0.0);
+        assert!(lost(1, 1) > lost(0, 1));
+    }
+}
+
+#[test]
+fn with_no_shocks_no_output_is_lost() {
+    // The embargo's single onset has probability 0: no shock ever starts, demand is
+    // steady, so the material is never short (MODEL.md §8) and every input arrives in
+    // full every day: no output is lost, no day is reduced, and tts is absent.
+    let src = material(30, 1.0, "stockpile_days = 20").replace(
+        "onset = { day = 10 }",
+        "onset = { day = 10, probability = 0 }",
+    ) + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+buffer_days = 3
+uses = { m = 5.0 }
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    for r in 0..res.n_replications {
+        assert_eq!(res.row(r, 0, 0).get(Metric::DaysShort), 0.0);
+        for x in [
+            SectorMetric::OutputLost,
+            SectorMetric::OutputLostPct,
+            SectorMetric::ValueAddedLost,
+            SectorMetric::DaysOutputReduced,
+        ] {
+            assert_eq!(sector(&res, &scn, r, 0, 0, x), 0.0, "{x:?}");
+        }
+        assert!(sector(&res, &scn, r, 0, 0, SectorMetric::TtsDays).is_nan());
+    }
+}
+
+#[test]
+fn sector_results_are_the_same_bits_for_every_kernel_and_thread_count() {
+    let src = material(40, 0.7, "demand_cv = 0.1\nstockpile_days = 10")
+        .replace("onset = { day = 10 }", "onset = { rate_per_year = 3 }")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+buffer_days = 4
+uses = { m = 6.0 }
+[[sector]]
+id = "cars"
+annual_output = 36500
+value_added = 2
+buffer_days = 2.5
+priority = 2
+uses = { magnets = 0.001 }
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "first"
+release_to_priority = 1
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let opts = RunOptions::new(3, 45);
+    let bits = |res: &RunResult| -> Vec<u64> {
+        res.rows
+            .iter()
+            .flat_map(|r| r.0.map(f64::to_bits))
+            .collect()
+    };
+    let batched = run_with(&scn, &opts, &NoProgress, Kernel::detect());
+    let scalar = run_with(&scn, &opts, &NoProgress, Kernel::Scalar);
+    assert_eq!(bits(&batched), bits(&scalar));
+    for threads in [1, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let res = pool.install(|| run_with(&scn, &opts, &NoProgress, Kernel::detect()));
+        assert_eq!(bits(&res), bits(&batched), "{threads} threads");
+    }
+    assert_eq!(batched.n_materials, 3);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 24,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5ec7_0012),
+        ..ProptestConfig::default()
+    })]
+
+    /// More buffer never lowers any day's output (the draw and the refill are
+    /// monotone in the buffer, and a sector's output feeds its users monotonically), so
+    /// `value_added_lost` is non-increasing in every `buffer_days`, replication by
+    /// replication.
+    #[test]
+    fn value_added_lost_is_non_increasing_in_every_buffer(
+        b in proptest::collection::vec(0.0f64..20.0, 3),
+        extra in 0.5f64..15.0,
+        which in 0usize..3,
+        sev in 0.2f64..1.0,
+        refill in 0.0f64..0.5,
+    ) {
+        let src = material(30, sev, "demand_cv = 0.15")
+            .replace("onset = { day = 10 }", "onset = { rate_per_year = 4 }")
+            .replace("replications = 40", "replications = 12")
+            + &format!(
+                r#"
+[[sector]]
+id = "magnets"
+annual_output = 40
+value_added = 100
+buffer_days = {}
+refill_rate = {refill}
+uses = {{ m = 6.0 }}
+[[sector]]
+id = "cars"
+annual_output = 36500
+value_added = 2
+buffer_days = {}
+refill_rate = {refill}
+priority = 2
+uses = {{ magnets = 0.001 }}
+[[sector]]
+id = "wind"
+annual_output = 365
+value_added = 7
+buffer_days = {}
+refill_rate = {refill}
+priority = 2
+uses = {{ m = 0.4, magnets = 0.001 }}
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "more"
+set = {{ "sector.{}.buffer_days" = {} }}
+"#,
+                b[0], b[1], b[2], ["magnets", "cars", "wind"][which], b[which] + extra
+            );
+        let scn = parse_scenario("t.toml", &src).unwrap();
+        let res = run(&scn);
+        for r in 0..res.n_replications {
+            for k in 0..3 {
+                let base = sector(&res, &scn, r, 0, k, SectorMetric::ValueAddedLost);
+                let more = sector(&res, &scn, r, 1, k, SectorMetric::ValueAddedLost);
+                prop_assert!(more <= base * (1.0 + 1e-12) + 1e-9, "r {} sector {}: {} > {}", r, k, more, base);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_summary_carries_every_sector_statistic_and_the_gdp_at_risk() {
+    use chokepoint::stats::Summary;
+    let src = material(40, 1.0, "")
+        .replace("onset = { day = 10 }", "onset = { rate_per_year = 2 }")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+uses = { m = 10.0 }
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "buffered"
+set = { "sector.magnets.buffer_days" = 20 }
+"#;
+    let scn = parse_scenario("t.toml", &src).unwrap();
+    let res = run(&scn);
+    let sum = Summary::from_run(&scn, &res, scn.seed).unwrap();
+    let base = &sum.strategies[0];
+    let k = &base.sectors[0];
+    let names: Vec<&str> = k.metrics.iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "output_lost",
+            "output_lost_pct",
+            "value_added_lost",
+            "days_output_reduced",
+            "tts_days"
+        ]
+    );
+    // One sector: the GDP at risk is its value added lost, replication by replication,
+    // so their statistics are equal.
+    let total = base.sector_total.as_ref().unwrap();
+    assert_eq!(
+        total.metrics.get("value_added_lost"),
+        k.metrics.get("value_added_lost")
+    );
+    // The buffered strategy never loses more (non-increasing in the buffer): its paired
+    // difference is <= 0.
+    let d = sum.strategies[1].sectors[0]
+        .vs_reference
+        .get("value_added_lost")
+        .unwrap();
+    assert!(d.mean_diff.unwrap() <= 0.0);
+    // The strategy's total cost counts the value added lost (fully claimed material:
+    // no shortage cost), so its mean is the GDP at risk's plus holding and procurement.
+    let json = serde_json::to_string(&sum).unwrap();
+    let back: Summary = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, sum);
+    let csv = chokepoint::report::summary_csv(&sum);
+    assert!(
+        csv.contains("\nbaseline,magnets,value_added_lost,"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nbuffered,total,value_added_lost,"), "{csv}");
+    let table = chokepoint::report::sector_table(&sum).unwrap();
+    assert!(table.contains("GDP at risk"), "{table}");
+}
