@@ -103,7 +103,7 @@ pub(super) fn run(
             first_replication: 0,
             n_replications: outcome.replications as usize,
             n_strategies: scn.strategies.len(),
-            n_materials: scn.materials.len(),
+            n_materials: scn.n_slots(),
             rows: rows.0,
             daily: outcome.daily.take(),
         };
@@ -112,7 +112,7 @@ pub(super) fn run(
         return conclude(&cx, pool, &result, result.daily.as_ref(), staging, None);
     }
     let file = SpillFile(spill_path(staging.dir()));
-    let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+    let (ns, nm) = (scn.strategies.len(), scn.n_slots());
     let mut sink = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
     let outcome = pool.install(|| {
         precision::run(

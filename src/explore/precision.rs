@@ -694,7 +694,7 @@ impl<'a> Tracker<'a> {
                     .subject
                     .column(self.scn, res, s, m)
                     .expect("measure checked by resolve"),
-                None => g.subject.no_shortfall(res, s),
+                None => g.subject.no_shortfall(res, s, self.scn.materials.len()),
             };
             let a = values(g.strategy);
             match g.minus {
@@ -913,7 +913,7 @@ pub fn run<S: BlockSink>(
         "empty precision plan"
     );
     let mut tracker = Tracker::new(scn, goals);
-    let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+    let (ns, nm) = (scn.strategies.len(), scn.n_slots());
     let mut tee = Tee {
         tracker: &mut tracker,
         out: Reblock {
