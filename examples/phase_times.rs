@@ -48,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             rand_version: report::RAND_VERSION.into(),
             rand_distr_version: report::RAND_DISTR_VERSION.into(),
             started_at: String::new(),
+            notes: Vec::new(),
         };
         let t = Instant::now();
         report::write_run_outputs(

@@ -145,6 +145,7 @@ fn info() -> RunInfo {
         rand_version: chokepoint::report::RAND_VERSION.into(),
         rand_distr_version: chokepoint::report::RAND_DISTR_VERSION.into(),
         started_at: "2025-01-01T00:00:00Z".into(),
+        notes: Vec::new(),
     }
 }
 

@@ -109,6 +109,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .map(|s| s.meta.started_at.clone())
             .min()
             .unwrap_or(started_at),
+        notes: Vec::new(),
     };
     let mut staging = super::common::stage(&args.out)?;
     let outputs = super::run::Outputs {

@@ -308,6 +308,8 @@ struct Context<'a> {
     n_threads: usize,
     started_at: String,
     t0: Instant,
+    /// What the run left out, for `run.json`, the page and the terminal.
+    notes: Vec<String>,
 }
 
 /// Statistics, then every output and the terminal summary, from the stored
@@ -344,6 +346,7 @@ fn conclude<R: Replications + ?Sized>(
         rand_version: report::RAND_VERSION.to_string(),
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at: cx.started_at.clone(),
+        notes: cx.notes.clone(),
     };
     let out = &cx.out;
     let written = pool.install(|| {
@@ -378,6 +381,9 @@ fn conclude<R: Replications + ?Sized>(
             print!("{}", report::terminal_table_fitted(&summary, TABLE_COLUMNS));
         }
         print_written(out, &base, &written);
+        for note in &cx.notes {
+            println!("Note: {note}.");
+        }
     }
     Ok(())
 }
@@ -454,9 +460,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let daily_bytes = limits::daily_hist_bytes(&scn).saturating_mul(n_threads as u64);
     let daily = daily_bytes <= limits::DAILY_BANDS_BUDGET;
+    let mut notes = Vec::new();
     if !daily {
-        eprintln!(
-            "note: daily bands off: their histograms would take {} ({} strategies × {} \
+        let note = format!(
+            "daily bands off: their histograms would take {} ({} strategies × {} \
              materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
              and the stock charts are not written",
             limits::human_bytes(daily_bytes),
@@ -465,6 +472,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             scn.horizon_days,
             limits::human_bytes(limits::DAILY_BANDS_BUDGET)
         );
+        eprintln!("note: {note}");
+        notes.push(note);
     }
     let pool = super::common::pool(args.sim.threads)?;
     // Every file goes into a staging folder beside `out`, swapped in at the end: the
@@ -495,6 +504,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         n_threads,
         started_at,
         t0,
+        notes,
     };
     if !spilled {
         let result = pool.install(|| sim::run(&scn, &opts, &progress));

@@ -44,6 +44,10 @@ pub struct RunInfo {
     pub rand_distr_version: String,
     /// Start of the run, UTC, RFC 3339 (e.g. `2025-01-31T12:00:00Z`).
     pub started_at: String,
+    /// What the run left out and why, in words (e.g. daily bands turned off above the
+    /// size limit, `docs/limits.md`); absent from `run.json` when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
