@@ -234,6 +234,7 @@ fn analysis_and_output(c: &mut Criterion) {
         rand_distr_version: report::RAND_DISTR_VERSION.into(),
         started_at: String::new(),
         precision: None,
+        notes: Vec::new(),
     };
     for (n, pool) in &pools {
         g.bench_function(format!("output/{n} threads"), |b| {

@@ -49,6 +49,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             rand_distr_version: report::RAND_DISTR_VERSION.into(),
             started_at: String::new(),
             precision: None,
+            notes: Vec::new(),
         };
         let t = Instant::now();
         report::write_run_outputs(

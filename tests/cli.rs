@@ -153,3 +153,50 @@ fn validate_estimates_expected_onsets_from_sampled_timelines() {
     // A shock that only starts when triggered still gets its expected count.
     assert!(text.contains("only when triggered; ≈"), "{text}");
 }
+
+/// Inputs that can only overflow (issue 16): a number beyond the 1e18 bound of
+/// `docs/limits.md` is refused at validation, exit 2, by `validate` and by `run`, with
+/// the parameter path, the bound and what to do, and nothing is written. Before the
+/// bound, `holding_cost_rate = 1.7976931348623157e308` validated and was caught only
+/// after the whole run by the finite-output check.
+#[test]
+fn inputs_that_can_only_overflow_are_refused_at_validation() {
+    let src = std::fs::read_to_string("scenarios/tutorial.toml").unwrap();
+    let bad = src
+        .replacen(
+            "unit_value = 60000.0",
+            "unit_value = 60000.0\nholding_cost_rate = 1.7976931348623157e308",
+            1,
+        )
+        .replacen("annual_demand = 5000.0", "annual_demand = 2e18", 1);
+    assert_ne!(bad, src);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    std::fs::write(&file, &bad).unwrap();
+    let out_dir = dir.path().join("out");
+    for args in [
+        vec!["validate", file.to_str().unwrap()],
+        vec![
+            "run",
+            file.to_str().unwrap(),
+            "-n",
+            "10",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    ] {
+        let out = bin().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for want in [
+            "material.ndpr.holding_cost_rate",
+            "material.ndpr.annual_demand",
+            "must be <= 1e18",
+            "can only overflow",
+            "check the units",
+        ] {
+            assert!(err.contains(want), "{args:?}: no {want:?} in {err}");
+        }
+    }
+    assert!(!out_dir.exists(), "a refused run wrote its folder");
+}

@@ -54,6 +54,8 @@ fn run_writes_every_output_and_is_quiet_when_asked() {
     let run: serde_json::Value = serde_json::from_str(&read(&out.join("run.json"))).unwrap();
     assert_eq!(run["seed"], 9);
     assert_eq!(run["replications"], 120);
+    // A run that left nothing out has no notes (run.json as before).
+    assert!(run.get("notes").is_none(), "{run}");
     let bytes = std::fs::read(scn_path()).unwrap();
     assert_eq!(
         run["scenario_sha256"],
@@ -469,4 +471,45 @@ fn run_says_when_it_replaces_an_earlier_run() {
         err.contains("already holds an earlier run") && err.contains("summary.json"),
         "no note of the replaced run: {err}"
     );
+}
+
+/// Daily bands turned off above their size limit (docs/limits.md: histograms of
+/// strategies × materials × horizon × threads above 2 GB) are recorded: `run.json` holds
+/// the note, the terminal and `report.html` say so, and no `daily.csv` is written. The
+/// tutorial at 36,500 days takes 10 cells × 36,500 days × 4,036 bytes ≈ 1.47 GB per
+/// thread, so 2 threads are over the limit.
+#[test]
+fn daily_bands_turned_off_are_noted_in_run_json_terminal_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = read(Path::new(&format!(
+        "{}/scenarios/tutorial.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )));
+    let long = src.replacen("horizon_days = 730", "horizon_days = 36500", 1);
+    assert_ne!(long, src);
+    let file = dir.path().join("long.toml");
+    std::fs::write(&file, long).unwrap();
+    let out = dir.path().join("o");
+    let o = chokepoint(&[
+        "run",
+        file.to_str().unwrap(),
+        "-n",
+        "4",
+        "-j",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("Note: daily bands off"), "{stdout}");
+    assert!(!out.join("daily.csv").exists());
+    let run: serde_json::Value = serde_json::from_str(&read(&out.join("run.json"))).unwrap();
+    let notes = run["notes"].as_array().expect("run.json has notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].as_str().unwrap().starts_with("daily bands off"),
+        "{notes:?}"
+    );
+    assert!(read(&out.join("report.html")).contains("Note: daily bands off"));
 }

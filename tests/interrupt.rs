@@ -260,3 +260,199 @@ fn report_refuses_a_folder_that_mixes_two_runs() {
         "{err}"
     );
 }
+
+type Tree = BTreeMap<String, String>;
+
+/// The outputs of an analysis folder (every file but the resumable `points/`) and its
+/// points, apart.
+fn split(t: &Tree) -> (Tree, Tree) {
+    let (points, outputs): (Tree, Tree) = t
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .partition(|(k, _)| k.starts_with("points/"));
+    (outputs, points)
+}
+
+/// The temporary files in `points` (a killed writer's debris).
+fn temps(points: &Tree) -> Vec<&String> {
+    points.keys().filter(|k| k.ends_with(".tmp")).collect()
+}
+
+/// A small sweep of the tutorial (6 points, one strategy) with `seed` into `out`;
+/// `--fresh`, so that a sweep of the other seed replaces the points of the last one.
+fn sweep_cmd(seed: u64, out: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("sweep")
+        .arg(scenario())
+        .args([
+            "--vary",
+            "material.ndpr.stockpile_days=0..120:6",
+            "--strategy",
+            "stockpile_180",
+            "-n",
+            "60",
+            "-q",
+            "-j",
+            "2",
+            "--fresh",
+            "--seed",
+        ])
+        .arg(seed.to_string())
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env_remove(chokepoint::staging::FAULT_AFTER_ENV);
+    c
+}
+
+/// A small one-at-a-time sensitivity of the tutorial (4 paths) with `seed` into `out`.
+fn sensitivity_cmd(seed: u64, out: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("sensitivity")
+        .arg(scenario())
+        .args([
+            "--paths",
+            "material.ndpr.stockpile_days,material.ndpr.private_days,\
+             material.mcu.private_days,material.ndpr.refill_rate",
+            "-n",
+            "60",
+            "-q",
+            "-j",
+            "2",
+            "--fresh",
+            "--seed",
+        ])
+        .arg(seed.to_string())
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env_remove(chokepoint::staging::FAULT_AFTER_ENV);
+    c
+}
+
+/// Analyses into a folder holding a finished one are killed (SIGKILL, SIGINT, SIGTERM)
+/// at seeded times: the outputs are wholly the old analysis or wholly the new one; the
+/// resumable points hold only finished points of one analysis (plus, after SIGKILL, at
+/// most the temporary files of points being written, which the next call removes when
+/// it opens the folder); SIGINT/SIGTERM leave no debris at all; and the analysis run
+/// again resumes to the bytes of an uninterrupted one.
+fn interrupted_analysis(name: &str, cmd: &dyn Fn(u64, &Path) -> Command, temp: &str) -> usize {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("parent");
+    std::fs::create_dir_all(&base).unwrap();
+    let out = base.join("out");
+    let mut refs: [Tree; 2] = Default::default();
+    for (i, seed) in [1u64, 2].into_iter().enumerate() {
+        let dir = tmp.path().join(format!("ref{seed}"));
+        let o = cmd(seed, &dir).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        refs[i] = fixed_part(&tree(&dir));
+    }
+    let outputs: [Tree; 2] = [split(&refs[0]).0, split(&refs[1]).0];
+    assert_ne!(outputs[0], outputs[1]);
+    let t0 = Instant::now();
+    assert!(cmd(1, &out).status().unwrap().success());
+    let run_time = t0.elapsed();
+    assert_eq!(fixed_part(&tree(&out)), refs[0]);
+    let mut state = 0usize; // whose outputs the folder holds
+    let mut points_of = 0usize; // whose points it holds
+    let mut rng = Rng(0x5eed_1616);
+    let span = run_time.as_micros() as u64 * 12 / 10 + 1;
+    let signals = [libc::SIGKILL, libc::SIGINT, libc::SIGTERM];
+    let mut interrupted = 0;
+    for k in 0..18 {
+        let sig = signals[k % 3];
+        let next = 1 - state;
+        let child = cmd(next as u64 + 1, &out).spawn().unwrap();
+        let pid = child.id();
+        std::thread::sleep(Duration::from_micros(rng.next() % span));
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(pid as i32, sig);
+        }
+        let o = child.wait_with_output().unwrap();
+        // This process's staging debris (an earlier SIGKILL's is removed only when a
+        // later call stages its outputs, which an interrupted analysis may not reach).
+        let own = format!("staging-{pid}-");
+        let own_debris = entries(&base)
+            .into_iter()
+            .filter(|e| e.contains(&own))
+            .count();
+        let (got, points) = split(&fixed_part(&tree(&out)));
+        let now = outputs
+            .iter()
+            .position(|r| *r == got)
+            .unwrap_or_else(|| panic!("{name}, signal {sig} (trial {k}): mixed outputs {got:?}"));
+        let finished = o.status.success();
+        if finished {
+            assert_eq!(now, next);
+        } else {
+            interrupted += 1;
+        }
+        // The points are those of one analysis (its spec.json), each complete.
+        if let Some(spec) = points.get("points/spec.json") {
+            points_of = (0..2)
+                .find(|&i| refs[i].get("points/spec.json") == Some(spec))
+                .expect("spec.json of neither analysis");
+        }
+        for (f, h) in &points {
+            if !f.ends_with(".tmp") {
+                assert_eq!(
+                    refs[points_of].get(f),
+                    Some(h),
+                    "{name}, signal {sig} (trial {k}): {f} is not a finished point"
+                );
+            }
+        }
+        use std::os::unix::process::ExitStatusExt;
+        match (sig, o.status.code(), o.status.signal()) {
+            (_, Some(0), _) => {}
+            (libc::SIGKILL, None, Some(libc::SIGKILL)) => {}
+            (libc::SIGINT | libc::SIGTERM, None, Some(s)) if s == sig => {
+                assert_eq!(
+                    now, state,
+                    "{name}: signal {sig} (trial {k}) before the handler"
+                );
+            }
+            (libc::SIGINT, Some(130), _) | (libc::SIGTERM, Some(143), _) => {
+                assert_eq!(own_debris, 0, "{name}: debris after signal {sig}");
+                assert!(temps(&points).is_empty(), "{name}: {:?}", temps(&points));
+            }
+            other => panic!(
+                "{name}, signal {sig} (trial {k}): unexpected end {other:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        }
+        state = now;
+    }
+    assert!(
+        interrupted >= 4,
+        "{name}: only {interrupted} analyses were cut"
+    );
+    // A killed writer's temporary point file is removed when the folder is next opened,
+    // even by a call that computes nothing: plant one in a finished folder.
+    let whose = points_of;
+    assert!(cmd(whose as u64 + 1, &out).status().unwrap().success());
+    assert_eq!(fixed_part(&tree(&out)), refs[whose]);
+    let planted = out.join("points").join(temp);
+    std::fs::write(&planted, "half a poin").unwrap();
+    assert!(cmd(whose as u64 + 1, &out).status().unwrap().success());
+    assert!(!planted.exists(), "{name}: the debris was not removed");
+    assert_eq!(fixed_part(&tree(&out)), refs[whose]);
+    assert_eq!(entries(&base), ["out"]);
+    interrupted
+}
+
+#[test]
+fn interrupted_sweeps_leave_old_or_new_outputs_and_resume_to_the_same_bytes() {
+    let n = interrupted_analysis("sweep", &sweep_cmd, ".point-000001.csv.tmp");
+    eprintln!("interrupted sweeps checked: {n}");
+}
+
+#[test]
+fn interrupted_sensitivity_leaves_old_or_new_outputs_and_resumes_to_the_same_bytes() {
+    let n = interrupted_analysis("sensitivity", &sensitivity_cmd, ".oat-000001.bin.tmp");
+    eprintln!("interrupted sensitivity analyses checked: {n}");
+}

@@ -152,6 +152,7 @@ fn info() -> RunInfo {
         rand_distr_version: chokepoint::report::RAND_DISTR_VERSION.into(),
         started_at: "2025-01-01T00:00:00Z".into(),
         precision: None,
+        notes: Vec::new(),
     }
 }
 

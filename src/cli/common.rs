@@ -373,3 +373,35 @@ pub fn write_page(
     }
     Ok(())
 }
+
+/// The `--shard` of an analysis (`sweep`, `sensitivity`, `size`), resolved; refused
+/// with `--fresh`, which would discard the other shards' points.
+///
+/// # Errors
+/// A bad `--shard`, or `--shard` with `--fresh` (exit code 2).
+pub fn shard_arg(spec: Option<&str>, fresh: bool) -> Result<Option<(u64, u64)>, CliError> {
+    match spec {
+        Some(spec) if fresh => Err(CliError::BadInput(format!(
+            "--shard {spec} with --fresh would discard the points of the other shards; \
+             remove the old folder (or run once with --fresh and no --shard) first"
+        ))),
+        Some(spec) => super::shard::resolve(spec).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Shard `k` of `n`'s part of `0..len` ([`chokepoint::shard::shard_range`]).
+pub fn shard_part(len: usize, k: u64, n: u64) -> std::ops::Range<usize> {
+    let r = chokepoint::shard::shard_range(len as u64, k, n);
+    r.start as usize..r.end as usize
+}
+
+/// What a finished analysis shard says: its counts and what to do next.
+pub fn print_shard_done(k: u64, n: u64, computed: usize, reused: usize, out: &Path, file: &str) {
+    println!(
+        "Shard {k}/{n}: {computed} runs computed now, {reused} reused, in {}/points/.\n\
+         When every shard is done, run the same command without --shard: it computes any \
+         run still missing and writes {file}.",
+        out.display()
+    );
+}

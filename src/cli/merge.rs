@@ -114,6 +114,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .min()
             .unwrap_or(started_at),
         precision: None,
+        notes: Vec::new(),
     };
     let mut staging = super::common::stage(&args.out)?;
     let outputs = super::run::Outputs {

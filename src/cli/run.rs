@@ -341,6 +341,8 @@ pub(super) struct Context<'a> {
     browser: Option<PathBuf>,
     /// What `--precision` did (run.json's `precision`), when given.
     pub(super) precision: Option<chokepoint::explore::precision::PrecisionRecord>,
+    /// What the run left out, for `run.json`, the page and the terminal.
+    notes: Vec<String>,
 }
 
 /// Statistics, then every output and the terminal summary, from the stored
@@ -378,6 +380,7 @@ pub(super) fn conclude<R: Replications + ?Sized>(
         rand_distr_version: report::RAND_DISTR_VERSION.to_string(),
         started_at: cx.started_at.clone(),
         precision: cx.precision.clone(),
+        notes: cx.notes.clone(),
     };
     let out = &cx.out;
     let written = pool.install(|| {
@@ -425,6 +428,9 @@ pub(super) fn conclude<R: Replications + ?Sized>(
             print!("{t}");
         }
         print_written(out, &base, &written);
+        for note in &cx.notes {
+            println!("Note: {note}.");
+        }
     }
     Ok(())
 }
@@ -506,9 +512,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let daily_bytes = limits::daily_hist_bytes(&scn).saturating_mul(n_threads as u64);
     let daily = daily_bytes <= limits::DAILY_BANDS_BUDGET;
+    let mut notes = Vec::new();
     if !daily {
-        eprintln!(
-            "note: daily bands off: their histograms would take {} ({} strategies × {} \
+        let note = format!(
+            "daily bands off: their histograms would take {} ({} strategies × {} \
              materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
              and the stock charts are not written",
             limits::human_bytes(daily_bytes),
@@ -517,6 +524,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             scn.horizon_days,
             limits::human_bytes(limits::DAILY_BANDS_BUDGET)
         );
+        eprintln!("note: {note}");
+        notes.push(note);
     }
     if !args.quiet {
         // Said up front: an earlier run's (or analysis's) files in `out` are replaced.
@@ -562,6 +571,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         t0,
         browser,
         precision: None,
+        notes,
     };
     if let Some(p) = &precision {
         return super::precision::run(cx, &pool, p, &opts, &progress, staging, spilled);

@@ -10,6 +10,7 @@ use chokepoint::explore::sensitivity::{
     self, SensitivityProblem, SensitivityRequest, SensitivityResult,
 };
 use chokepoint::report::{self, explore::sensitivity_page};
+use chokepoint::store::RunDir;
 
 /// Arguments of `sensitivity`.
 #[derive(clap::Args, Debug)]
@@ -54,6 +55,15 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Discard runs left in OUT/points/ by a different analysis.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Compute only part K of N of the runs (K from 0 to N-1: its part of the
+    /// one-at-a-time runs, then of the Sobol runs) into OUT/points/ and write nothing
+    /// else; a last call without --shard computes what is missing and writes the
+    /// results. 'auto/N' or 'auto' read the array index (see `run --shard`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Runs the command.
@@ -72,9 +82,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
         replications: args.sim.replications,
         source: loaded.source(),
     };
+    let shard = common::shard_arg(args.shard.as_deref(), args.fresh)?;
     let problem = SensitivityProblem::new(&loaded.doc, &req, &bars)?;
     let pool = common::pool(args.sim.threads)?;
     let ev = problem.evaluator();
+    let out = common::out_dir(&args.out, &loaded.stem, "sensitivity");
+    let store = RunDir::open(
+        &out.join("points"),
+        &problem.hash(),
+        &problem.spec(),
+        args.fresh,
+    )?;
     if !args.quiet {
         eprintln!(
             "{} — mean {} ({}, strategy {}) moving {} paths by ±{}%, {} futures per run, seed {}",
@@ -88,10 +106,32 @@ pub fn run(args: Args) -> Result<(), CliError> {
             ev.seed
         );
     }
-    let result = pool.install(|| sensitivity::run(&problem, &bars));
+    if let Some((k, n)) = shard {
+        // Only this shard writes its one-at-a-time runs' files: clear a killed one's
+        // debris (its Sobol runs' files are rewritten when it computes them again).
+        let mine = common::shard_part(problem.oat_runs(), k, n);
+        store.clean_debris(
+            &|name| {
+                name.strip_prefix("oat-")
+                    .and_then(|r| r.strip_suffix(".bin"))
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .is_some_and(|i| mine.contains(&i))
+            },
+            false,
+        );
+        let split = |len: usize| common::shard_part(len, k, n);
+        let counts = pool.install(|| sensitivity::run_shard(&problem, &split, &store, &bars));
+        bars.finish();
+        let (computed, reused) = counts?;
+        if !args.quiet {
+            common::print_shard_done(k, n, computed, reused, &out, "sensitivity.csv");
+        }
+        return Ok(());
+    }
+    store.clean_debris(&|_| true, true);
+    let result = pool.install(|| sensitivity::run_in(&problem, &store, &bars));
     bars.finish();
     let result = result?;
-    let out = common::out_dir(&args.out, &loaded.stem, "sensitivity");
     common::note_replaced(&out, "sensitivity");
     let staging = common::stage(&out)?;
     let write = |name: &str, bytes: &[u8]| report::write_atomic(&staging.dir().join(name), bytes);

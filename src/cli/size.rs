@@ -8,6 +8,14 @@ use chokepoint::explore::export;
 use chokepoint::explore::size::{self, DEFAULT_REL_TOL, DEFAULT_SCAN, SizeProblem, SizeRequest};
 use chokepoint::explore::target::Rule;
 use chokepoint::report::{self, explore::size_page, pages::explore::evaluated_text};
+use chokepoint::store::RunDir;
+
+/// The file name of `path`.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
 
 /// Arguments of `size`.
 #[derive(clap::Args, Debug)]
@@ -60,6 +68,15 @@ pub struct Args {
     /// Print nothing but errors (and the result line).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Discard evaluations left in OUT/points/ by a different sizing.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Evaluate only part K of N of the coarse scan (K from 0 to N-1) into OUT/points/
+    /// and write nothing else; a last call without --shard evaluates what is missing,
+    /// bisects and writes the results. 'auto/N' or 'auto' read the array index (see
+    /// `run --shard`).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// Prints each clause at the answer (or best value): `clause → value [lo, hi]`, the
@@ -97,16 +114,42 @@ pub fn run(args: Args) -> Result<(), CliError> {
         replications: args.sim.replications,
         source: loaded.source(),
     };
+    let shard = common::shard_arg(args.shard.as_deref(), args.fresh)?;
     let problem = SizeProblem::new(&loaded.doc, &req)?;
     let pool = common::pool(args.sim.threads)?;
     if !args.quiet {
         eprintln!("{}", header(&problem));
     }
+    let out = common::out_dir(&args.out, &loaded.stem, "size");
+    let store = RunDir::open(
+        &out.join("points"),
+        &problem.hash(),
+        &problem.spec(),
+        args.fresh,
+    )?;
     let bars = common::Bars::new(args.quiet, false);
-    let result = pool.install(|| size::run(&problem, &bars));
+    if let Some((k, n)) = shard {
+        // Only this shard writes its scan values' files: clear a killed one's debris.
+        let values = size::scan_values(&problem.spec)?;
+        let part = chokepoint::shard::shard_range(values.len() as u64, k, n);
+        let mine: Vec<String> = values[part.start as usize..part.end as usize]
+            .iter()
+            .map(|&v| file_name(&store.eval_path(v)))
+            .collect();
+        store.clean_debris(&|name| mine.iter().any(|m| m == name), false);
+        let split = |len: usize| common::shard_part(len, k, n);
+        let counts = pool.install(|| size::run_shard(&problem, &split, &store, &bars));
+        bars.finish();
+        let (evaluated, reused) = counts?;
+        if !args.quiet {
+            common::print_shard_done(k, n, evaluated, reused, &out, "size.csv");
+        }
+        return Ok(());
+    }
+    store.clean_debris(&|_| true, true);
+    let result = pool.install(|| size::run_in(&problem, &store, &bars));
     bars.finish();
     let result = result?;
-    let out = common::out_dir(&args.out, &loaded.stem, "size");
     common::note_replaced(&out, "size");
     let staging = common::stage(&out)?;
     let dir = staging.dir();

@@ -86,16 +86,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         target: args.target.clone(),
         source: loaded.source(),
     };
-    let shard = match &args.shard {
-        Some(spec) if args.fresh => {
-            return Err(CliError::BadInput(format!(
-                "--shard {spec} with --fresh would discard the points of the other shards; \
-                 remove the old folder (or run once with --fresh and no --shard) first"
-            )));
-        }
-        Some(spec) => Some(super::shard::resolve(spec)?),
-        None => None,
-    };
+    let shard = common::shard_arg(args.shard.as_deref(), args.fresh)?;
     let problem = SweepProblem::new(&loaded.doc, &req, &bars)?;
     let out = common::out_dir(&args.out, &loaded.stem, "sweep");
     if shard.is_none() {
@@ -104,6 +95,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut store = PointDir::open(&out.join("points"), &problem, args.fresh)?;
     let pool = common::pool(args.sim.threads)?;
     let n = problem.len();
+    // Temporary files of points whose writer was killed (SIGKILL leaves them): a shard
+    // clears its own range, the final call all of them.
+    store.clean_debris(shard.map(|(k, shards)| {
+        let r = chokepoint::shard::shard_range(n as u64, k, shards);
+        r.start as usize..r.end as usize
+    }));
     if let Some((k, shards)) = shard {
         return run_shard(
             &problem,

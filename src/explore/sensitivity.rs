@@ -35,6 +35,21 @@
 //! the possible values (cut to [0, 1]; first order and total both at their mean when the
 //! first exceeds the total), with the raw estimates kept beside. Intervals are cut to
 //! [0, 1] and contain the reported value.
+//!
+//! **Runs kept, so an analysis resumes and splits.** Every run's outcome (a
+//! one-at-a-time run's per-replication column of the metric, a Sobol run's mean, or why
+//! a side was skipped) goes to a [`RunStore`] as soon as it is done and is read back
+//! instead of computed again ([`run_in`]). One-at-a-time run `i` is the base (`0`) or
+//! path `j` moved down (`1 + 2j`) or up (`2 + 2j`); Sobol run `r` of `N (k + 2)` is row
+//! `r` of `A` (`r < N`), of `B` (`N <= r < 2N`), or row `r mod N` of `A_B^(i)` with
+//! `i = r / N − 2`, keyed by a hash of the design (inputs, ranges, `N`, seed). A shard
+//! ([`run_shard`]) computes its contiguous part of each phase (the command line's
+//! `--shard K/N` through `crate::shard::shard_range`). Its Sobol inputs come from the
+//! one-at-a-time runs when all are stored, else from which moved scenarios are valid
+//! (the same inputs unless a run's metric is absent in every future; a design that
+//! turns out different is simply not found by the final call, which computes what it
+//! lacks). Outcomes are stored bit for bit, so any split gives the bytes of an unsplit
+//! analysis.
 
 use super::eval::Evaluator;
 use super::grid::analysis_kind;
@@ -48,6 +63,7 @@ use crate::stats::{Measure, Paired, quantile_sorted};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 /// Mixed into the seed of the Sobol design (apart from the simulation's streams).
 const SOBOL_STREAM: u64 = 0x0053_4f42_4f4c;
@@ -170,6 +186,115 @@ impl SensitivityProblem {
     pub fn evaluator(&self) -> &Evaluator {
         &self.ev
     }
+
+    /// What the analysis's runs depend on (so a store never mixes runs of two
+    /// analyses): the scenario's bytes, strategy, metric, subject, `delta`, paths, Sobol
+    /// `N`, seed, replications and the chokepoint version. (Not the bootstrap, which
+    /// only the estimates read.)
+    pub fn spec(&self) -> serde_json::Value {
+        serde_json::json!({
+            "analysis": "sensitivity",
+            "chokepoint_version": env!("CARGO_PKG_VERSION"),
+            "scenario": self.ev.base().name,
+            "scenario_sha256": self.source.sha256,
+            "strategy": self.strategy,
+            "subject": self.subject.id(self.ev.base()),
+            "metric": self.metric.name(),
+            "delta_bits": self.delta.to_bits(),
+            "paths": self.paths,
+            "sobol": self.sobol,
+            "seed": self.ev.seed,
+            "replications": self.ev.replications,
+        })
+    }
+
+    /// SHA-256 (hex) of [`SensitivityProblem::spec`].
+    pub fn hash(&self) -> String {
+        hex_sha256(self.spec().to_string().as_bytes())
+    }
+
+    /// Runs of the one-at-a-time phase (`1 + 2 × paths`).
+    pub fn oat_runs(&self) -> usize {
+        1 + 2 * self.paths.len()
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The outcome of one run of a sensitivity analysis, as a [`RunStore`] keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOutcome {
+    /// The metric's per-replication column (a one-at-a-time run) or its mean (a Sobol
+    /// run: one value).
+    Values(Vec<f64>),
+    /// A one-at-a-time side whose moved scenario is invalid: the error, in words.
+    Skipped(String),
+}
+
+/// Which run of an analysis (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunKey {
+    /// One-at-a-time run `i`.
+    Oat(usize),
+    /// Sobol run `index` of the design with hash `design` ([`sobol_design_key`]).
+    Sobol {
+        /// The design's key.
+        design: String,
+        /// The run.
+        index: usize,
+    },
+}
+
+/// Where a sensitivity analysis keeps its runs, so that it resumes and splits into
+/// shards: on disk it is `crate::store`'s run folder; [`NoStore`] keeps nothing.
+pub trait RunStore: Sync {
+    /// The stored outcome of run `key`, if any.
+    ///
+    /// # Errors
+    /// A stored run cannot be read back (the message names the file).
+    fn load(&self, key: &RunKey) -> Result<Option<RunOutcome>, ExploreError>;
+    /// Stores the outcome of run `key`, atomically.
+    ///
+    /// # Errors
+    /// The run cannot be written (the message names where).
+    fn save(&self, key: &RunKey, outcome: &RunOutcome) -> Result<(), ExploreError>;
+}
+
+/// A [`RunStore`] that keeps nothing: every run is computed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoStore;
+
+impl RunStore for NoStore {
+    fn load(&self, _key: &RunKey) -> Result<Option<RunOutcome>, ExploreError> {
+        Ok(None)
+    }
+
+    fn save(&self, _key: &RunKey, _outcome: &RunOutcome) -> Result<(), ExploreError> {
+        Ok(())
+    }
+}
+
+/// The outcome of run `key` from `store`, or computed by `compute` and stored; the
+/// observer advances by one either way. The flag says whether it was computed.
+fn stored_run(
+    store: &dyn RunStore,
+    key: &RunKey,
+    observer: &dyn Observer,
+    compute: impl FnOnce() -> Result<RunOutcome, ExploreError>,
+) -> Result<(RunOutcome, bool), ExploreError> {
+    if let Some(o) = store.load(key)? {
+        observer.advance(1);
+        return Ok((o, false));
+    }
+    let o = compute()?;
+    observer.advance(1);
+    store.save(key, &o)?;
+    Ok((o, true))
 }
 
 /// Runs the one-at-a-time moves ([`one_at_a_time`], stage [`Stage::OneAtATime`]) and,
@@ -182,16 +307,53 @@ pub fn run(
     problem: &SensitivityProblem,
     observer: &dyn Observer,
 ) -> Result<SensitivityResult, ExploreError> {
+    run_in(problem, &NoStore, observer)
+}
+
+/// As [`run`], reading every run `store` holds and storing every run it computes.
+///
+/// # Errors
+/// As [`run`], and a store that fails.
+pub fn run_in(
+    problem: &SensitivityProblem,
+    store: &dyn RunStore,
+    observer: &dyn Observer,
+) -> Result<SensitivityResult, ExploreError> {
     let p = problem;
-    observer.stage(&Stage::OneAtATime {
-        runs: 1 + 2 * p.paths.len(),
-    });
-    let rows = one_at_a_time(&p.ev, &p.paths, p.delta, p.subject, p.metric, observer)?;
+    observer.stage(&Stage::OneAtATime { runs: p.oat_runs() });
+    let rows = one_at_a_time_in(
+        &p.ev, &p.paths, p.delta, p.subject, p.metric, observer, store,
+    )?;
     let Some(n) = p.sobol else {
         return Ok(SensitivityResult { rows, sobol: None });
     };
-    let inputs: Vec<SobolInput> = p
-        .paths
+    let inputs = sobol_inputs(&p.paths, &rows);
+    observer.stage(&Stage::Sobol {
+        paths: inputs.len(),
+        n,
+        runs: n * (inputs.len() + 2),
+        replications: p.ev.replications,
+    });
+    let r = sobol_in(
+        &p.ev,
+        &inputs,
+        n,
+        p.bootstrap,
+        p.subject,
+        p.metric,
+        observer,
+        store,
+    )?;
+    Ok(SensitivityResult {
+        rows,
+        sobol: Some(r),
+    })
+}
+
+/// The Sobol inputs the one-at-a-time rows give: the paths that moved (ranked), each
+/// over its `low..high` (the base for a side that did not move), in `paths` order.
+fn sobol_inputs(paths: &[String], rows: &[OatRow]) -> Vec<SobolInput> {
+    paths
         .iter()
         .filter_map(|path| rows.iter().find(|r| &r.moved.path == path))
         .filter(|r| r.rank.is_some())
@@ -200,26 +362,109 @@ pub fn run(
             lo: r.moved.low.unwrap_or(r.moved.base),
             hi: r.moved.high.unwrap_or(r.moved.base),
         })
+        .collect()
+}
+
+/// A shard of `problem`'s runs (see the module docs): computes and stores the
+/// one-at-a-time runs of its part that `store` lacks, then, with Sobol indices, the
+/// Sobol runs of its part; `part(n)` is the shard's range of a phase of `n` runs.
+/// Returns `(computed, reused)` runs.
+///
+/// # Errors
+/// A run or the store fails.
+pub fn run_shard(
+    problem: &SensitivityProblem,
+    part: &dyn Fn(usize) -> std::ops::Range<usize>,
+    store: &dyn RunStore,
+    observer: &dyn Observer,
+) -> Result<(usize, usize), ExploreError> {
+    let p = problem;
+    let (ev, subject, metric) = (&p.ev, p.subject, p.metric);
+    if !(p.delta > 0.0) {
+        return Err(ExploreError::Spec("--delta must be above 0".into()));
+    }
+    subject.check(metric)?;
+    let moves = oat_moves(ev, &p.paths, p.delta)?;
+    // (computed, reused)
+    let mut counts = (0, 0);
+    let count = |counts: &mut (usize, usize), fresh: bool| {
+        if fresh {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    };
+    let mine: Vec<usize> = part(p.oat_runs())
+        .filter(|&i| oat_value(&moves, i).is_some())
         .collect();
+    observer.stage(&Stage::OneAtATime { runs: mine.len() });
+    for &i in &mine {
+        let (_, fresh) = stored_run(store, &RunKey::Oat(i), observer, || {
+            oat_run(ev, &moves, i, subject, metric)
+        })?;
+        count(&mut counts, fresh);
+    }
+    let Some(n) = p.sobol else {
+        return Ok(counts);
+    };
+    // The inputs: exact when every one-at-a-time run is stored, else predicted from
+    // which moved scenarios are valid.
+    let mut outcomes = Vec::with_capacity(p.oat_runs());
+    for i in 0..p.oat_runs() {
+        outcomes.push(match oat_value(&moves, i) {
+            None => None,
+            Some(_) => Some(store.load(&RunKey::Oat(i))?),
+        });
+    }
+    let inputs = if outcomes.iter().all(|o| !matches!(o, Some(None))) {
+        let outcomes: Vec<Option<RunOutcome>> = outcomes.into_iter().map(Option::flatten).collect();
+        sobol_inputs(&p.paths, &oat_rows(moves, &outcomes))
+    } else {
+        predicted_inputs(ev, &moves, &outcomes)
+    };
+    if inputs.is_empty() {
+        return Ok(counts);
+    }
+    let part = part(n * (inputs.len() + 2));
     observer.stage(&Stage::Sobol {
         paths: inputs.len(),
         n,
-        runs: n * (inputs.len() + 2),
-        replications: p.ev.replications,
+        runs: part.len(),
+        replications: ev.replications,
     });
-    let r = sobol(
-        &p.ev,
-        &inputs,
-        n,
-        p.bootstrap,
-        p.subject,
-        p.metric,
-        observer,
-    )?;
-    Ok(SensitivityResult {
-        rows,
-        sobol: Some(r),
-    })
+    let design = SobolDesign::new(ev, &inputs, n);
+    for r in part {
+        let (_, fresh) = design.run(r, subject, metric, observer, store)?;
+        count(&mut counts, fresh);
+    }
+    Ok(counts)
+}
+
+/// The Sobol inputs while some one-at-a-time runs are missing: a side counts when its
+/// run is stored and not skipped or, not stored, when its moved scenario is valid.
+fn predicted_inputs(
+    ev: &Evaluator,
+    moves: &[Move],
+    outcomes: &[Option<Option<RunOutcome>>],
+) -> Vec<SobolInput> {
+    let moved = |i: usize| match (&outcomes[i], oat_value(moves, i)) {
+        (Some(Some(RunOutcome::Values(_))), _) => true,
+        (Some(Some(RunOutcome::Skipped(_))), _) | (None, _) => false,
+        (Some(None), Some(Some(at))) => ev.scenario_at(&[at]).is_ok(),
+        (Some(None), _) => false,
+    };
+    moves
+        .iter()
+        .enumerate()
+        .filter_map(|(j, m)| {
+            let (lo, hi) = (moved(1 + 2 * j), moved(2 + 2 * j));
+            (lo || hi).then(|| SobolInput {
+                path: m.path.clone(),
+                lo: m.low.filter(|_| lo).unwrap_or(m.base),
+                hi: m.high.filter(|_| hi).unwrap_or(m.base),
+            })
+        })
+        .collect()
 }
 
 /// A path's base value and its moved values (or why a side does not move).
@@ -378,39 +623,106 @@ pub fn one_at_a_time(
     metric: Measure,
     observer: &dyn Observer,
 ) -> Result<Vec<OatRow>, ExploreError> {
+    one_at_a_time_in(ev, paths, delta, subject, metric, observer, &NoStore)
+}
+
+/// As [`one_at_a_time`], reading the runs `store` holds and storing those it computes.
+///
+/// # Errors
+/// As [`one_at_a_time`], and a store that fails.
+pub fn one_at_a_time_in(
+    ev: &Evaluator,
+    paths: &[String],
+    delta: f64,
+    subject: Subject,
+    metric: Measure,
+    observer: &dyn Observer,
+    store: &dyn RunStore,
+) -> Result<Vec<OatRow>, ExploreError> {
     if !(delta > 0.0) {
         return Err(ExploreError::Spec("--delta must be above 0".into()));
     }
     subject.check(metric)?;
+    let moves = oat_moves(ev, paths, delta)?;
+    let mut outcomes = Vec::with_capacity(1 + 2 * moves.len());
+    for i in 0..1 + 2 * moves.len() {
+        outcomes.push(match oat_value(&moves, i) {
+            None => None,
+            Some(_) => Some(
+                stored_run(store, &RunKey::Oat(i), observer, || {
+                    oat_run(ev, &moves, i, subject, metric)
+                })?
+                .0,
+            ),
+        });
+    }
+    Ok(oat_rows(moves, &outcomes))
+}
+
+/// Each path's move (see [`move_of`]).
+fn oat_moves(ev: &Evaluator, paths: &[String], delta: f64) -> Result<Vec<Move>, ExploreError> {
     let doc = ev.document();
-    let moves: Vec<Move> = paths
+    paths
         .iter()
         .map(|p| Ok(move_of(p, doc.get(p)?, delta)))
-        .collect::<Result<_, ExploreError>>()?;
-    let (scn, res) = ev.run_at(&[], &NoProgress)?;
-    observer.advance(1);
-    let base_col = column(&scn, &res, subject, metric);
+        .collect()
+}
+
+/// The value one-at-a-time run `i` sets: `Some(None)` for the base, `Some(Some(..))`
+/// for a moved side, `None` when the side does not move (no run).
+fn oat_value(moves: &[Move], i: usize) -> Option<Option<(&str, f64)>> {
+    if i == 0 {
+        return Some(None);
+    }
+    let m = moves.get((i - 1) / 2)?;
+    let v = if (i - 1) % 2 == 0 { m.low } else { m.high };
+    v.map(|v| Some((m.path.as_str(), v)))
+}
+
+/// Computes one-at-a-time run `i` (one that exists, [`oat_value`]): the column of the
+/// metric, or, for a side whose scenario is invalid, why it is skipped.
+///
+/// # Errors
+/// An invalid base scenario.
+fn oat_run(
+    ev: &Evaluator,
+    moves: &[Move],
+    i: usize,
+    subject: Subject,
+    metric: Measure,
+) -> Result<RunOutcome, ExploreError> {
+    let at = oat_value(moves, i).flatten();
+    let values: Vec<(&str, f64)> = at.into_iter().collect();
+    match ev.run_at(&values, &NoProgress) {
+        Ok((scn, res)) => Ok(RunOutcome::Values(column(&scn, &res, subject, metric))),
+        Err(e) if at.is_some() => Ok(RunOutcome::Skipped(e.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// The rows of the one-at-a-time analysis from its moves and the outcome of every run
+/// (`None` where a side does not move), ranked.
+fn oat_rows(moves: Vec<Move>, outcomes: &[Option<RunOutcome>]) -> Vec<OatRow> {
+    let values = |o: &Option<RunOutcome>| match o {
+        Some(RunOutcome::Values(v)) => Some(v.clone()),
+        _ => None,
+    };
+    let base_col = values(&outcomes[0]).unwrap_or_default();
     let metric_base = mean_present(&base_col);
     let mut rows = Vec::with_capacity(moves.len());
-    for mut mv in moves {
-        let side = |v: Option<f64>, notes: &mut Vec<String>, which: &str| {
-            let v = v?;
-            let r = ev.run_at(&[(mv.path.as_str(), v)], &NoProgress);
-            observer.advance(1);
-            match r {
-                Ok((scn, res)) => Some(column(&scn, &res, subject, metric)),
-                Err(e) => {
-                    notes.push(format!(
-                        "{which} move to {} skipped: {e}",
-                        numfmt::shortest(v)
-                    ));
-                    None
-                }
-            }
-        };
+    for (j, mut mv) in moves.into_iter().enumerate() {
         let mut notes: Vec<String> = mv.note.take().into_iter().collect();
-        let low_col = side(mv.low, &mut notes, "low");
-        let high_col = side(mv.high, &mut notes, "high");
+        let mut side = |o: &Option<RunOutcome>, v: Option<f64>, which: &str| {
+            if let (Some(RunOutcome::Skipped(e)), Some(v)) = (o, v) {
+                notes.push(format!(
+                    "{which} move to {} skipped: {e}",
+                    numfmt::shortest(v)
+                ));
+            }
+            values(o)
+        };
+        let low_col = side(&outcomes[1 + 2 * j], mv.low, "low");
+        let high_col = side(&outcomes[2 + 2 * j], mv.high, "high");
         if low_col.is_none() {
             mv.low = None;
         }
@@ -471,7 +783,7 @@ pub fn one_at_a_time(
             r.rank = Some(k);
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// One input of a Sobol analysis: a path varying uniformly over `[lo, hi]`.
@@ -745,6 +1057,26 @@ pub fn sobol(
     metric: Measure,
     observer: &dyn Observer,
 ) -> Result<SobolResult, ExploreError> {
+    sobol_in(
+        ev, inputs, n, bootstrap, subject, metric, observer, &NoStore,
+    )
+}
+
+/// As [`sobol`], reading the runs `store` holds and storing those it computes.
+///
+/// # Errors
+/// As [`sobol`], and a store that fails.
+#[allow(clippy::too_many_arguments)]
+pub fn sobol_in(
+    ev: &Evaluator,
+    inputs: &[SobolInput],
+    n: usize,
+    bootstrap: usize,
+    subject: Subject,
+    metric: Measure,
+    observer: &dyn Observer,
+    store: &dyn RunStore,
+) -> Result<SobolResult, ExploreError> {
     if !(2..=SOBOL_MAX_N).contains(&n) || inputs.is_empty() {
         return Err(ExploreError::Spec(format!(
             "Sobol indices need --sobol N with 2 <= N <= {SOBOL_MAX_N} and at least one path"
@@ -752,49 +1084,123 @@ pub fn sobol(
     }
     subject.check(metric)?;
     let k = inputs.len();
-    let (ua, ub) = sobol_design(k, n, ev.seed ^ SOBOL_STREAM);
-    let to_values = |u: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
-        u.iter()
-            .map(|row| {
-                inputs
-                    .iter()
-                    .zip(row)
-                    .map(|(inp, &x)| inp.value_at(x))
-                    .collect()
-            })
-            .collect()
-    };
-    let (a, b) = (to_values(&ua), to_values(&ub));
-    let f = |row: &[f64]| -> Result<f64, ExploreError> {
-        let values: Vec<(&str, f64)> = inputs
-            .iter()
-            .zip(row)
-            .map(|(i, &v)| (i.path.as_str(), v))
-            .collect();
-        let (scn, res) = ev.run_at(&values, &NoProgress)?;
-        observer.advance(1);
-        mean_present(&column(&scn, &res, subject, metric)).ok_or_else(|| {
-            ExploreError::Spec(format!(
-                "{metric} is absent in every replication at one sampled point; choose \
-                 another --metric"
-            ))
-        })
-    };
-    let fa: Vec<f64> = a.iter().map(|r| f(r)).collect::<Result<_, _>>()?;
-    let fb: Vec<f64> = b.iter().map(|r| f(r)).collect::<Result<_, _>>()?;
-    let mut fab: Vec<Vec<f64>> = Vec::with_capacity(k);
-    for i in 0..k {
-        let col = (0..n)
-            .map(|j| {
-                let mut row = a[j].clone();
-                row[i] = b[j][i];
-                f(&row)
-            })
-            .collect::<Result<Vec<f64>, _>>()?;
-        fab.push(col);
+    let design = SobolDesign::new(ev, inputs, n);
+    let mut f = Vec::with_capacity(n * (k + 2));
+    for r in 0..n * (k + 2) {
+        match design.run(r, subject, metric, observer, store)?.0 {
+            RunOutcome::Values(v) if v.len() == 1 => f.push(v[0]),
+            _ => {
+                return Err(ExploreError::Store(
+                    format!("Sobol run {r} is stored damaged; delete the points folder").into(),
+                ));
+            }
+        }
     }
+    let fa = f[..n].to_vec();
+    let fb = f[n..2 * n].to_vec();
+    let fab: Vec<Vec<f64>> = (0..k)
+        .map(|i| f[(2 + i) * n..(3 + i) * n].to_vec())
+        .collect();
     let est = sobol_estimate(&fa, &fb, &fab, bootstrap, ev.seed);
     Ok(sobol_result(inputs, n, bootstrap, est))
+}
+
+/// The hash that keys the runs of a Sobol design in a [`RunStore`]: its inputs (paths
+/// and ranges, bit for bit), `n` and seed.
+pub fn sobol_design_key(inputs: &[SobolInput], n: usize, seed: u64) -> String {
+    let mut text = format!("sobol n={n} seed={seed}");
+    for i in inputs {
+        text.push_str(&format!(
+            "\n{} {:016x} {:016x}",
+            i.path,
+            i.lo.to_bits(),
+            i.hi.to_bits()
+        ));
+    }
+    hex_sha256(text.as_bytes())[..16].to_string()
+}
+
+/// The runs of a Sobol design: matrices `A` and `B` in parameter values.
+struct SobolDesign<'a> {
+    ev: &'a Evaluator,
+    inputs: &'a [SobolInput],
+    n: usize,
+    a: Vec<Vec<f64>>,
+    b: Vec<Vec<f64>>,
+    key: String,
+}
+
+impl<'a> SobolDesign<'a> {
+    fn new(ev: &'a Evaluator, inputs: &'a [SobolInput], n: usize) -> SobolDesign<'a> {
+        let k = inputs.len();
+        let (ua, ub) = sobol_design(k, n, ev.seed ^ SOBOL_STREAM);
+        let to_values = |u: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+            u.iter()
+                .map(|row| {
+                    inputs
+                        .iter()
+                        .zip(row)
+                        .map(|(inp, &x)| inp.value_at(x))
+                        .collect()
+                })
+                .collect()
+        };
+        SobolDesign {
+            ev,
+            inputs,
+            n,
+            a: to_values(&ua),
+            b: to_values(&ub),
+            key: sobol_design_key(inputs, n, ev.seed),
+        }
+    }
+
+    /// The parameter values of run `r` (see the module docs).
+    fn row(&self, r: usize) -> Vec<f64> {
+        let n = self.n;
+        if r < n {
+            self.a[r].clone()
+        } else if r < 2 * n {
+            self.b[r - n].clone()
+        } else {
+            let (i, j) = (r / n - 2, r % n);
+            let mut row = self.a[j].clone();
+            row[i] = self.b[j][i];
+            row
+        }
+    }
+
+    /// Run `r`: the mean of the metric, stored or computed (and stored).
+    fn run(
+        &self,
+        r: usize,
+        subject: Subject,
+        metric: Measure,
+        observer: &dyn Observer,
+        store: &dyn RunStore,
+    ) -> Result<(RunOutcome, bool), ExploreError> {
+        let key = RunKey::Sobol {
+            design: self.key.clone(),
+            index: r,
+        };
+        stored_run(store, &key, observer, || {
+            let row = self.row(r);
+            let values: Vec<(&str, f64)> = self
+                .inputs
+                .iter()
+                .zip(&row)
+                .map(|(i, &v)| (i.path.as_str(), v))
+                .collect();
+            let (scn, res) = self.ev.run_at(&values, &NoProgress)?;
+            let mean = mean_present(&column(&scn, &res, subject, metric)).ok_or_else(|| {
+                ExploreError::Spec(format!(
+                    "{metric} is absent in every replication at one sampled point; choose \
+                     another --metric"
+                ))
+            })?;
+            Ok(RunOutcome::Values(vec![mean]))
+        })
+    }
 }
 
 /// Assembles the rows of a result from an estimate: convergence flags, widths, ranks.

@@ -212,16 +212,11 @@ pub struct SizeResult {
     pub points: Vec<SizePoint>,
 }
 
-/// Runs the search of the module docs; `eval(value)` evaluates the target's clauses
-/// with the path at `value` (judged under `spec.rule`). Each distinct value is
-/// evaluated once.
+/// The grid of a search and the grid indices of its coarse scan, in scan order.
 ///
 /// # Errors
-/// A bad spec (`scan < 2`, empty range), or the first error of `eval`.
-pub fn search<F>(spec: &SizeSpec, target: &Target, mut eval: F) -> Result<SizeResult, ExploreError>
-where
-    F: FnMut(f64) -> Result<Vec<Evaluated>, ExploreError>,
-{
+/// A bad spec (`scan < 2`, empty range).
+fn scan_of(spec: &SizeSpec) -> Result<(Grid, Vec<usize>), ExploreError> {
     if spec.scan < 2 {
         return Err(ExploreError::Spec(
             "the scan needs at least 2 values".into(),
@@ -246,6 +241,40 @@ where
         )));
     }
     let grid = Grid::new(spec.kind, lo, hi, spec.rel_tol);
+    let last = grid.len() - 1;
+    let mut scan: Vec<usize> = Vec::new();
+    for k in 0..spec.scan {
+        let i = ((k as f64 * last as f64) / (spec.scan - 1) as f64).round() as usize;
+        if !scan.contains(&i) {
+            scan.push(i);
+        }
+    }
+    Ok((grid, scan))
+}
+
+/// The values of the coarse scan, in scan order: the evaluation points that
+/// `size --shard` splits (the bisection that follows depends on them, so it is left to
+/// the final call).
+///
+/// # Errors
+/// A bad spec (`scan < 2`, empty range).
+pub fn scan_values(spec: &SizeSpec) -> Result<Vec<f64>, ExploreError> {
+    let (grid, scan) = scan_of(spec)?;
+    Ok(scan.into_iter().map(|i| grid.value(i)).collect())
+}
+
+/// Runs the search of the module docs; `eval(value)` evaluates the target's clauses
+/// with the path at `value` (judged under `spec.rule`). Each distinct value is
+/// evaluated once.
+///
+/// # Errors
+/// A bad spec (`scan < 2`, empty range), or the first error of `eval`.
+pub fn search<F>(spec: &SizeSpec, target: &Target, mut eval: F) -> Result<SizeResult, ExploreError>
+where
+    F: FnMut(f64) -> Result<Vec<Evaluated>, ExploreError>,
+{
+    let (grid, scan) = scan_of(spec)?;
+    let (lo, hi) = (grid.lo, grid.hi);
     let mut points: Vec<SizePoint> = Vec::new();
     let mut at = |i: usize,
                   stage: &'static str,
@@ -269,14 +298,6 @@ where
     };
 
     // 1. Coarse scan over grid indices.
-    let last = grid.len() - 1;
-    let mut scan: Vec<usize> = Vec::new();
-    for k in 0..spec.scan {
-        let i = ((k as f64 * last as f64) / (spec.scan - 1) as f64).round() as usize;
-        if !scan.contains(&i) {
-            scan.push(i);
-        }
-    }
     let mut met = Vec::with_capacity(scan.len());
     for &i in &scan {
         met.push(at(i, "scan", &mut points)?);
@@ -533,6 +554,37 @@ impl SizeProblem {
         &self.ev
     }
 
+    /// What an evaluation depends on (so a store never mixes evaluations of two
+    /// sizings): the scenario's bytes, the path, target, rule, strategy, subject, seed,
+    /// replications and the chokepoint version. Not the range, scan or tolerance: an
+    /// evaluation is keyed by its value, so a sizing over another range reuses those it
+    /// shares.
+    pub fn spec(&self) -> serde_json::Value {
+        let base = self.ev.base();
+        serde_json::json!({
+            "analysis": "size",
+            "chokepoint_version": env!("CARGO_PKG_VERSION"),
+            "scenario": base.name,
+            "scenario_sha256": self.source.sha256,
+            "path": self.spec.path,
+            "target": self.target.to_string(),
+            "confidence_bits": self.confidence().map(f64::to_bits),
+            "strategy": self.strategy,
+            "subject": self.subject.id(base),
+            "seed": self.ev.seed,
+            "replications": self.ev.replications,
+        })
+    }
+
+    /// SHA-256 (hex) of [`SizeProblem::spec`].
+    pub fn hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(self.spec().to_string().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The confidence level asked for, if any.
     pub fn confidence(&self) -> Option<f64> {
         match self.spec.rule {
@@ -548,16 +600,100 @@ impl SizeProblem {
 /// # Errors
 /// A bad range, or an evaluation that fails.
 pub fn run(problem: &SizeProblem, observer: &dyn Observer) -> Result<SizeResult, ExploreError> {
-    observer.stage(&Stage::Size);
+    run_in(problem, &NoEvalStore, observer)
+}
+
+/// Where a sizing keeps its evaluations (the clauses evaluated at a value), so that it
+/// resumes and its scan splits into shards: on disk `crate::store`'s run folder.
+pub trait EvalStore: Sync {
+    /// The stored evaluation at `value`, if any.
+    ///
+    /// # Errors
+    /// A stored evaluation cannot be read back (the message names the file).
+    fn load(&self, value: f64) -> Result<Option<Vec<Evaluated>>, ExploreError>;
+    /// Stores the evaluation at `value`, atomically.
+    ///
+    /// # Errors
+    /// It cannot be written (the message names where).
+    fn save(&self, value: f64, clauses: &[Evaluated]) -> Result<(), ExploreError>;
+}
+
+/// An [`EvalStore`] that keeps nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEvalStore;
+
+impl EvalStore for NoEvalStore {
+    fn load(&self, _value: f64) -> Result<Option<Vec<Evaluated>>, ExploreError> {
+        Ok(None)
+    }
+
+    fn save(&self, _value: f64, _clauses: &[Evaluated]) -> Result<(), ExploreError> {
+        Ok(())
+    }
+}
+
+/// The clauses at `v`, from `store` or evaluated (and stored); the flag says whether
+/// they were evaluated now.
+fn evaluate_at(
+    problem: &SizeProblem,
+    store: &dyn EvalStore,
+    observer: &dyn Observer,
+    v: f64,
+) -> Result<(Vec<Evaluated>, bool), ExploreError> {
     let path = problem.spec.path.as_str();
-    search(&problem.spec, &problem.target, |v| {
-        observer.evaluating(&[(path, v)]);
-        let (scn, res) = problem.ev.run_at(&[(path, v)], &NoProgress)?;
+    observer.evaluating(&[(path, v)]);
+    if let Some(c) = store.load(v)? {
         observer.advance(1);
-        Ok(problem
-            .target
-            .evaluate(&scn, &res, 0, problem.subject, problem.spec.rule))
+        return Ok((c, false));
+    }
+    let (scn, res) = problem.ev.run_at(&[(path, v)], &NoProgress)?;
+    observer.advance(1);
+    let clauses = problem
+        .target
+        .evaluate(&scn, &res, 0, problem.subject, problem.spec.rule);
+    store.save(v, &clauses)?;
+    Ok((clauses, true))
+}
+
+/// As [`run`], reading the evaluations `store` holds and storing those it makes.
+///
+/// # Errors
+/// As [`run`], and a store that fails.
+pub fn run_in(
+    problem: &SizeProblem,
+    store: &dyn EvalStore,
+    observer: &dyn Observer,
+) -> Result<SizeResult, ExploreError> {
+    observer.stage(&Stage::Size);
+    search(&problem.spec, &problem.target, |v| {
+        Ok(evaluate_at(problem, store, observer, v)?.0)
     })
+}
+
+/// A shard of the coarse scan: evaluates and stores the scan values of its part that
+/// `store` lacks; `part(n)` is the shard's range of `0..n` (the command line passes
+/// `crate::shard::shard_range` of its `--shard K/N`). Returns `(evaluated, reused)`.
+///
+/// # Errors
+/// A bad range, an evaluation or the store fails.
+pub fn run_shard(
+    problem: &SizeProblem,
+    part: &dyn Fn(usize) -> std::ops::Range<usize>,
+    store: &dyn EvalStore,
+    observer: &dyn Observer,
+) -> Result<(usize, usize), ExploreError> {
+    let values = scan_values(&problem.spec)?;
+    let part = part(values.len());
+    observer.stage(&Stage::Size);
+    let (mut evaluated, mut reused) = (0, 0);
+    for &v in &values[part] {
+        if evaluate_at(problem, store, observer, v)?.1 {
+            evaluated += 1;
+        } else {
+            reused += 1;
+        }
+    }
+    Ok((evaluated, reused))
 }
 
 /// Warnings about intervals: under the point rule, every clause whose interval at the

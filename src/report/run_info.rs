@@ -48,6 +48,10 @@ pub struct RunInfo {
     /// the replications run and why it stopped. Absent from other runs' `run.json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::explore::precision::PrecisionRecord>,
+    /// What the run left out and why, in words (e.g. daily bands turned off above the
+    /// size limit, `docs/limits.md`); absent from `run.json` when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

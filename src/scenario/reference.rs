@@ -18,14 +18,20 @@ pub const BEGIN_MARK: &str = "<!-- BEGIN GENERATED FIELD REFERENCE: do not edit 
 /// Last line of the generated part of `docs/scenario-format.md`.
 pub const END_MARK: &str = "<!-- END GENERATED FIELD REFERENCE -->";
 
-/// A number as the docs and the schema write it: `0.1`, `30`, `100000000`.
+/// A number as the docs and the schema write it: `0.1`, `30`, `100000000`, `1e18`.
 fn num_text(x: f64) -> String {
-    format!("{x}")
+    if x.abs() >= 1e12 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 fn bounds_text(b: &Bounds) -> String {
     if b.is_unit() {
         " in [0, 1]".into()
+    } else if b.max.is_finite() && b.min_exclusive {
+        format!(" > {}, ≤ {}", num_text(b.min), num_text(b.max))
     } else if b.max.is_finite() {
         format!(", {} ..= {}", num_text(b.min), num_text(b.max))
     } else if b.min_exclusive {
@@ -434,9 +440,15 @@ mod tests {
             type_text(&fields::top::HORIZON_DAYS),
             "whole days, 1 ..= 36500"
         );
-        assert_eq!(type_text(&fields::material::ANNUAL_DEMAND), "number > 0");
+        assert_eq!(
+            type_text(&fields::material::ANNUAL_DEMAND),
+            "number > 0, ≤ 1e18"
+        );
         assert_eq!(type_text(&fields::supplier::SHARE), "number in [0, 1]");
-        assert_eq!(type_text(&fields::material::DEMAND_CV), "number ≥ 0");
+        assert_eq!(
+            type_text(&fields::material::DEMAND_CV),
+            "number, 0 ..= 1e18"
+        );
         assert_eq!(default_text(&fields::material::REFILL_RATE), "0.1");
         assert_eq!(default_text(&fields::top::CURRENCY), "`\"USD\"`");
         assert_eq!(default_text(&fields::supplier::ROUTES), "`[]`");

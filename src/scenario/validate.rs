@@ -16,8 +16,8 @@ use crate::numfmt;
 
 use super::error::{Problem, ScenarioError};
 use super::fields::{
-    FieldDefault, FieldSpec, material, onset, reaction, strategy, substitution, supplier, top,
-    trigger,
+    FieldDefault, FieldSpec, MAX_MAGNITUDE, material, onset, reaction, strategy, substitution,
+    supplier, top, trigger,
 };
 use super::locate::locate_param;
 use super::params::apply_set;
@@ -182,6 +182,23 @@ impl Ctx {
                 Dist::ZERO
             }
             Ok(dist) => {
+                let largest = dist_params(d).fold(0.0_f64, |m, x| m.max(x.abs()));
+                if largest > MAX_MAGNITUDE {
+                    self.push(
+                        path,
+                        format!(
+                            "{}: a parameter of {largest} is above 1e18, which can only \
+                             overflow",
+                            d.kind()
+                        ),
+                        Some(
+                            "no real quantity comes near 1e18 (the bound keeps every output \
+                             finite); check the units and the number of zeros"
+                                .into(),
+                        ),
+                    );
+                    return Dist::ZERO;
+                }
                 let lowest = match d {
                     RawDist::Fixed(v) => *v,
                     RawDist::Uniform { min, .. }
@@ -206,6 +223,23 @@ impl Ctx {
     }
 }
 
+/// The numbers a distribution is given by (its values or parameters).
+fn dist_params(d: &RawDist) -> Box<dyn Iterator<Item = f64> + '_> {
+    match d {
+        RawDist::Fixed(v) => Box::new(std::iter::once(*v)),
+        RawDist::Uniform { min, max } => Box::new([*min, *max].into_iter()),
+        RawDist::Triangular { min, mode, max } | RawDist::Pert { min, mode, max } => {
+            Box::new([*min, *mode, *max].into_iter())
+        }
+        RawDist::LogNormal { median, p90 } => Box::new([*median, *p90].into_iter()),
+        RawDist::Exponential { mean } => Box::new(std::iter::once(*mean)),
+        RawDist::Gamma { shape, scale } => Box::new([*shape, *scale].into_iter()),
+        RawDist::Beta { alpha, beta } => Box::new([*alpha, *beta].into_iter()),
+        // Weights are relative (normalised), so only the values can overflow.
+        RawDist::Empirical { values, .. } => Box::new(values.iter().copied()),
+    }
+}
+
 /// Why finite `x` is not a legal value of field `spec` (message and help), from its
 /// bounds and whether it must be whole.
 fn out_of_bounds(spec: &FieldSpec, x: f64) -> Option<(String, Option<String>)> {
@@ -224,6 +258,15 @@ fn out_of_bounds(spec: &FieldSpec, x: f64) -> Option<(String, Option<String>)> {
         (
             format!("must be between 0 and 1, got {x}"),
             Some("fractions, shares and probabilities are written as 0.25, not 25".into()),
+        )
+    } else if x > b.max && b.max == MAX_MAGNITUDE {
+        (
+            format!("must be <= 1e18, got {x}: a value this large can only overflow"),
+            Some(
+                "no real quantity comes near 1e18 (the bound keeps every output finite); \
+                 check the units and the number of zeros"
+                    .into(),
+            ),
         )
     } else if x > b.max {
         let help =

@@ -844,6 +844,8 @@ struct RunPage<'a> {
     rand_distr_version: &'a str,
     threads: usize,
     wall_time: String,
+    /// What the run left out (`run.json`'s `notes`).
+    run_notes: &'a [String],
 }
 
 /// The whole `report.html`.
@@ -901,6 +903,7 @@ pub fn report_html(input: &ReportInput) -> String {
         rand_distr_version: &info.rand_distr_version,
         threads: info.threads,
         wall_time: format!("{:.1}", info.wall_time_s),
+        run_notes: &info.notes,
     };
     render("run.html", &page)
 }
