@@ -675,7 +675,11 @@ fn oat_value(moves: &[Move], i: usize) -> Option<Option<(&str, f64)>> {
         return Some(None);
     }
     let m = moves.get((i - 1) / 2)?;
-    let v = if (i - 1) % 2 == 0 { m.low } else { m.high };
+    let v = if (i - 1).is_multiple_of(2) {
+        m.low
+    } else {
+        m.high
+    };
     v.map(|v| Some((m.path.as_str(), v)))
 }
 
