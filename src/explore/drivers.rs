@@ -700,7 +700,9 @@ impl Prim<'_> {
 /// The rule of a limit in plain words.
 fn rule_words(f: &Feature, lo: Option<f64>, hi: Option<f64>) -> String {
     let s = &f.shock;
-    let num = |v: f64| crate::numfmt::shortest(v);
+    // Prose digits (a limit is read, not re-entered: the exact value is in the box's
+    // `lo`/`hi`): whole days, two decimals of a severity.
+    let num = |v: f64| crate::numfmt::prose(v);
     let range = |unit: &str| match (lo, hi) {
         (Some(a), Some(b)) if b.is_finite() => format!("{}–{}{unit}", num(a), num(b)),
         (Some(a), _) => format!("≥ {}{unit}", num(a)),
@@ -818,12 +820,13 @@ pub fn run(problem: &DriversProblem) -> DriversResult {
     }
 }
 
-/// A share as a whole percent (finer digits would be noise for the group sizes here).
+/// A share as a percent: whole percents, one decimal below 10% where it matters, never a
+/// bare `0%` for a share above zero (finer digits would be noise for the group sizes here).
 fn pct(x: f64) -> String {
     if x.is_nan() {
         "–".into()
     } else {
-        format!("{:.0}%", x * 100.0)
+        crate::numfmt::share(x)
     }
 }
 
@@ -838,7 +841,7 @@ pub fn findings(req: &DriversRequest, res: &DriversResult) -> Vec<String> {
             res.n_selected,
             res.n,
             res.threshold
-                .map(|t| format!(", {} or more", crate::numfmt::sig4(Some(t))))
+                .map(|t| format!(", {} or more", crate::numfmt::prose(t)))
                 .unwrap_or_default()
         ),
         Question::Worse { worse, than } => format!(
@@ -879,8 +882,8 @@ pub fn findings(req: &DriversRequest, res: &DriversResult) -> Vec<String> {
                     format!(
                         "{} averages {} in them against {} in the rest",
                         r.words,
-                        crate::numfmt::sig4(r.mean_selected),
-                        crate::numfmt::sig4(r.mean_rest)
+                        r.mean_selected.map_or("–".into(), crate::numfmt::prose),
+                        r.mean_rest.map_or("–".into(), crate::numfmt::prose)
                     )
                 }
             })
