@@ -184,19 +184,7 @@ fn tokenize(text: &str) -> Vec<(Tok<'_>, usize)> {
             || (c == b'.' && digit_at(i + 1))
             || (c == b'-' && (digit_at(i + 1) || b.get(i + 1) == Some(&b'.')))
         {
-            i += 1;
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                i += 1;
-            }
-            if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-                let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
-                if digit_at(i + 1 + sign) {
-                    i += 1 + sign;
-                    while i < b.len() && b[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                }
-            }
+            i = super::target::number_end(b, i + 1);
             Tok::Number(&text[start..i])
         } else {
             let ch = text[i..].chars().next().unwrap_or('?');

@@ -595,19 +595,7 @@ fn tokenize(text: &str) -> Vec<(Tok<'_>, usize)> {
             if c == b'+' || c == b'-' {
                 i += 1;
             }
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                i += 1;
-            }
-            // An exponent only when digits follow: `1e5`, `1E-3`.
-            if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-                let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
-                if digit_at(i + 1 + sign) {
-                    i += 1 + sign;
-                    while i < b.len() && b[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                }
-            }
+            i = number_end(b, i);
             Tok::Number(&text[start..i])
         } else {
             let two = b.get(i + 1) == Some(&b'=');
@@ -789,6 +777,26 @@ impl<'a> Parser<'a> {
             threshold,
         })
     }
+}
+
+/// Where a number's digits that start at `i` end (after its sign): digits and dots, then
+/// an exponent only when digits follow (`1e5`, `1E-3`). Shared by the target and the
+/// precision-goal lexers, so both read numbers alike.
+pub(crate) fn number_end(b: &[u8], mut i: usize) -> usize {
+    let digit_at = |k: usize| b.get(k).is_some_and(u8::is_ascii_digit);
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        i += 1;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let sign = usize::from(matches!(b.get(i + 1), Some(b'+' | b'-')));
+        if digit_at(i + 1 + sign) {
+            i += 1 + sign;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+        }
+    }
+    i
 }
 
 #[cfg(test)]
