@@ -26,7 +26,7 @@ use crate::explore::sensitivity::{RunKey, RunOutcome, RunStore};
 use crate::explore::size::EvalStore;
 use crate::explore::sweep::{PointStore, SweepProblem, SweepRow};
 use crate::explore::target::Evaluated;
-use crate::report::{ReportError, write_atomic};
+use crate::report::{ReportError, write_atomic, write_atomic_through};
 use std::path::{Path, PathBuf};
 
 /// What can go wrong with a point folder; every message names the file.
@@ -166,15 +166,10 @@ fn open_spec(
     // Shards of one analysis open the folder at once: leave a right spec.json alone, and
     // write a missing one through a temporary file of this process's own.
     if std::fs::read(&spec_file).ok().as_deref() != Some(text.as_bytes()) {
+        // Tracked until renamed, so an interrupt between writing and renaming it
+        // removes it too.
         let own = dir.join(format!(".{SPEC_FILE}.{}.tmp", std::process::id()));
-        write_atomic(&own, text.as_bytes())?;
-        std::fs::rename(&own, &spec_file).map_err(|source| {
-            let _ = std::fs::remove_file(&own);
-            StoreError::Write(ReportError::Rename {
-                path: spec_file.clone(),
-                source,
-            })
-        })?;
+        write_atomic_through(&own, &spec_file, |w| w.write_all(text.as_bytes()))?;
     }
     Ok(())
 }

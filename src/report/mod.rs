@@ -105,11 +105,25 @@ pub fn write_atomic_with<F>(path: &Path, fill: F) -> Result<(), ReportError>
 where
     F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 {
+    write_atomic_through(&temp_path(path), path, fill)
+}
+
+/// As [`write_atomic_with`], through the temporary file `tmp` (which must be in the
+/// folder of `path`) instead of `.NAME.tmp`: for a file that several processes may
+/// write at once, each through a temporary file of its own. The temporary file is
+/// tracked until renamed, so an interrupted process removes it.
+///
+/// # Errors
+/// As [`write_atomic_with`].
+pub fn write_atomic_through<F>(tmp: &Path, path: &Path, fill: F) -> Result<(), ReportError>
+where
+    F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+{
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let tmp = temp_path(path);
+    let tmp = tmp.to_path_buf();
     // Created and renamed through `staging`, which tracks the temporary file so that
     // an interrupted process removes it.
     let file = crate::staging::create_temp(&dir, &tmp).map_err(|(folder, source)| {
