@@ -303,7 +303,7 @@ fn features_of_a_known_timeline() {
     assert_eq!(out.len(), cols.len());
     assert_eq!(cols.len(), 5 * ns + ns * (ns - 1) / 2);
     let get = |name: String| out[cols.iter().position(|c| c.name == name).unwrap()];
-    let (a, b, c) = (&scn.shocks[0].id, &scn.shocks[1].id, &scn.shocks[2].id);
+    let (a, b, c) = (scn.shocks[0].id(), scn.shocks[1].id(), scn.shocks[2].id());
     assert_eq!(get(format!("{a}.occurred")), 1.0);
     assert_eq!(get(format!("{a}.instances")), 2.0);
     // max(30, 20 days left of the horizon) = 30.

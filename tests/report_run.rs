@@ -5,7 +5,7 @@
 use approx::assert_relative_eq;
 use chokepoint::model::{
     DEFAULT_CURRENCY, Dist, MaterialInfo, MaterialParams, MaterialValues, Onset, Scenario, Shock,
-    ShockKind, Strategy, SupplierInfo, SupplierParams,
+    ShockKind, ShockParts, Strategy, SupplierInfo, SupplierParams,
 };
 use chokepoint::report::{
     DAILY_CSV_HEADER, RunInfo, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, sha256_hex, summary_csv,
@@ -60,22 +60,22 @@ fn scenario() -> Scenario {
         replications: REPS as u32,
         seed: SEED,
         materials: vec![material("ore"), material("gas")],
-        shocks: vec![Shock {
-            id: "emb".into(),
-            label: "Embargo".into(),
-            kind: ShockKind::Embargo,
-            onset: Onset::Day {
-                day: 20,
-                probability: 0.6,
-            },
-            duration: Dist::uniform(5.0, 60.0).unwrap(),
-            severity: Dist::fixed(1.0).unwrap(),
-            recovery: Dist::fixed(0.0).unwrap(),
-            delay: Dist::fixed(0.0).unwrap(),
-            triggers: vec![],
-            supply_targets: vec![(0, 0)],
-            demand_targets: vec![],
-        }],
+        shocks: vec![
+            Shock::new(ShockParts {
+                id: "emb".into(),
+                label: "Embargo".into(),
+                kind: ShockKind::Embargo,
+                onset: Onset::day(20, 0.6).unwrap(),
+                duration: Dist::uniform(5.0, 60.0).unwrap(),
+                severity: Dist::fixed(1.0).unwrap(),
+                recovery: Dist::fixed(0.0).unwrap(),
+                delay: Dist::fixed(0.0).unwrap(),
+                triggers: vec![],
+                supply_targets: vec![(0, 0)],
+                demand_targets: vec![],
+            })
+            .unwrap(),
+        ],
         shock_order: vec![0],
         sectors: vec![],
         sector_order: vec![],
@@ -581,10 +581,10 @@ fn intervals_of_non_negative_metrics_never_go_below_zero() {
     // cuts them at the metric's range (0..100 for percentages, 0.. for the rest;
     // docs/model.md), and leaves the upper end and the mean untouched.
     let mut scn = scenario();
-    scn.shocks[0].onset = Onset::Day {
-        day: 20,
-        probability: 0.01,
-    };
+    scn.shocks[0] = scn.shocks[0]
+        .clone()
+        .with_parts(|p| p.onset = Onset::day(20, 0.01).unwrap())
+        .unwrap();
     let opts = RunOptions {
         seed: SEED,
         replications: 0..REPS,

@@ -69,9 +69,9 @@ fn minimal_scenario_is_valid_with_defaults() {
     );
     assert_eq!(s.materials[0].name, "ndpr");
     assert_eq!(s.materials[0].unit, "units");
-    assert_eq!(s.shocks[0].label, "emb");
-    assert_eq!(s.shocks[0].severity.mean(), 1.0);
-    assert_eq!(s.shocks[0].supply_targets, vec![(0, 0)]);
+    assert_eq!(s.shocks[0].label(), "emb");
+    assert_eq!(s.shocks[0].severity().mean(), 1.0);
+    assert_eq!(s.shocks[0].supply_targets(), [(0, 0)]);
 }
 
 #[test]

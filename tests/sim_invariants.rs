@@ -98,10 +98,7 @@ fn single_embargo_formula_with_lead_times() {
         let p = material(d, 0.0, s_days, vec![supplier(1.0, lead)]);
         let shock = embargo(
             "e",
-            Onset::Day {
-                day: t0,
-                probability: 1.0,
-            },
+            Onset::day(t0, 1.0).unwrap(),
             Dist::fixed(dur).unwrap(),
             Dist::fixed(1.0).unwrap(),
             vec![(0, 0)],
@@ -204,28 +201,28 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
                     .enumerate()
                     .map(|(j, &(k, rate, dur, sev, rec, delay))| {
                         let kind = kinds[k];
-                        let mut s = embargo(
+                        embargo(
                             &format!("s{j}"),
-                            Onset::Rate {
-                                rate_per_year: rate,
-                            },
+                            Onset::rate(rate).unwrap(),
                             Dist::lognormal(dur, dur * 3.0).unwrap(),
                             Dist::fixed(sev).unwrap(),
                             (0..n)
                                 .filter(|i| (i + j) % 2 == 0)
                                 .map(|i| (0, i))
                                 .collect(),
-                        );
-                        s.kind = kind;
-                        s.recovery = Dist::fixed(rec).unwrap();
-                        if kind == ShockKind::Logistics {
-                            s.delay = Dist::fixed(delay).unwrap();
-                        }
-                        if kind == ShockKind::DemandSurge {
-                            s.supply_targets.clear();
-                            s.demand_targets = vec![0];
-                        }
-                        s
+                        )
+                        .with_parts(|p| {
+                            p.kind = kind;
+                            p.recovery = Dist::fixed(rec).unwrap();
+                            if kind == ShockKind::Logistics {
+                                p.delay = Dist::fixed(delay).unwrap();
+                            }
+                            if kind == ShockKind::DemandSurge {
+                                p.supply_targets.clear();
+                                p.demand_targets = vec![0];
+                            }
+                        })
+                        .unwrap()
                     })
                     .collect();
                 let mut scn = scenario(365, vec![info("x", n)], shocks, vec![("b", 0.0, vec![p])]);
@@ -304,7 +301,7 @@ fn results_are_identical_for_1_2_and_7_threads() {
         q = with_values(&q, |v| v.stockpile_days = 90.0);
         let s = embargo(
             "e",
-            Onset::Rate { rate_per_year: 1.0 },
+            Onset::rate(1.0).unwrap(),
             Dist::lognormal(30.0, 120.0).unwrap(),
             Dist::uniform(0.5, 1.0).unwrap(),
             vec![(0, 0)],
@@ -386,10 +383,7 @@ fn expected_shortfall_of_a_probable_embargo_matches_the_exact_value() {
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
     let s = embargo(
         "e",
-        Onset::Day {
-            day: 100,
-            probability: 0.3,
-        },
+        Onset::day(100, 0.3).unwrap(),
         Dist::empirical(vec![10.0, 20.0, 40.0], Some(vec![1.0, 1.0, 2.0])).unwrap(),
         Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
@@ -422,9 +416,7 @@ fn probability_of_any_shortfall_under_a_poisson_embargo_matches_the_exponential_
     let p = material(5.0, 0.0, s, vec![supplier(1.0, l)]);
     let sh = embargo(
         "e",
-        Onset::Rate {
-            rate_per_year: lambda,
-        },
+        Onset::rate(lambda).unwrap(),
         Dist::fixed(dur).unwrap(),
         Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
@@ -582,10 +574,7 @@ fn the_engine_multiplies_demand_by_the_noise_of_its_stream() {
     p = with_values(&p, |v| v.demand_cv = 0.25);
     let s = embargo(
         "e",
-        Onset::Day {
-            day: 0,
-            probability: 1.0,
-        },
+        Onset::day(0, 1.0).unwrap(),
         Dist::fixed(f64::from(h) + 10.0).unwrap(),
         Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],
@@ -616,24 +605,29 @@ fn chain(p_ab: f64, p_bc: f64) -> Scenario {
     let target = vec![(0, 0)];
     let mut a = embargo(
         "a",
-        Onset::Day {
-            day: 10,
-            probability: 1.0,
-        },
+        Onset::day(10, 1.0).unwrap(),
         Dist::fixed(2.0).unwrap(),
         Dist::fixed(0.0).unwrap(),
         vec![],
     );
-    a.kind = ShockKind::DemandSurge;
-    a.demand_targets = vec![0];
-    a.triggers = vec![Trigger::new(1, p_ab, 5).unwrap()];
-    let mut b = a.clone();
-    b.id = "b".into();
-    b.onset = Onset::Never;
-    b.triggers = vec![Trigger::new(0, p_bc, 7).unwrap()];
+    a = a
+        .with_parts(|p| {
+            p.kind = ShockKind::DemandSurge;
+            p.demand_targets = vec![0];
+            p.triggers = vec![Trigger::new(1, p_ab, 5).unwrap()];
+        })
+        .unwrap();
+    let b = a
+        .clone()
+        .with_parts(|p| {
+            p.id = "b".into();
+            p.onset = Onset::NEVER;
+            p.triggers = vec![Trigger::new(0, p_bc, 7).unwrap()];
+        })
+        .unwrap();
     let c = embargo(
         "c",
-        Onset::Never,
+        Onset::NEVER,
         Dist::fixed(3.0).unwrap(),
         Dist::fixed(1.0).unwrap(),
         target,
@@ -700,7 +694,7 @@ fn strategies_with_the_same_parameters_reuse_one_result() {
     };
     let e = embargo(
         "e",
-        Onset::Rate { rate_per_year: 2.0 },
+        Onset::rate(2.0).unwrap(),
         Dist::lognormal(20.0, 60.0).unwrap(),
         Dist::uniform(0.5, 1.0).unwrap(),
         vec![(0, 0), (1, 0)],
@@ -758,7 +752,7 @@ fn daily_bands_count_only_the_first_daily_replications() {
     p = with_values(&p, |v| v.demand_cv = 0.2);
     let e = embargo(
         "e",
-        Onset::Rate { rate_per_year: 3.0 },
+        Onset::rate(3.0).unwrap(),
         Dist::fixed(15.0).unwrap(),
         Dist::fixed(1.0).unwrap(),
         vec![(0, 0)],

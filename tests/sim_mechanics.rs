@@ -14,15 +14,12 @@ fn one(scn: &Scenario, s: usize) -> chokepoint::sim::MetricsRow {
 fn day_shock(kind: ShockKind, day: u32, dur: f64, sev: f64, targets: Vec<(usize, usize)>) -> Shock {
     let mut s = embargo(
         "x",
-        Onset::Day {
-            day,
-            probability: 1.0,
-        },
+        Onset::day(day, 1.0).unwrap(),
         Dist::fixed(dur).unwrap(),
         Dist::fixed(sev).unwrap(),
         targets,
     );
-    s.kind = kind;
+    s = s.with_parts(|p| p.kind = kind).unwrap();
     s
 }
 
@@ -63,7 +60,7 @@ fn a_demand_surge_beyond_capacity_is_lost_demand() {
     let mut p = material(d, 0.0, 0.0, vec![supplier(1.0, 1)]);
     p = with_values(&p, |v| v.refill_rate = 1.0);
     let mut s = day_shock(ShockKind::DemandSurge, 50, 10.0, 0.5, vec![]);
-    s.demand_targets = vec![0];
+    s = s.with_parts(|p| p.demand_targets = vec![0]).unwrap();
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
     assert!((row.get(Metric::ShortfallUnits) - 5.0 * d).abs() < 1e-9);
@@ -149,7 +146,9 @@ fn a_logistics_delay_postpones_arrivals() {
     let d = 3.0;
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 5)]);
     let mut s = day_shock(ShockKind::Logistics, 20, 5.0, 0.0, vec![(0, 0)]);
-    s.delay = Dist::fixed(10.0).unwrap();
+    s = s
+        .with_parts(|p| p.delay = Dist::fixed(10.0).unwrap())
+        .unwrap();
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
     assert!(
@@ -215,7 +214,7 @@ fn two_episodes(second: u32) -> chokepoint::sim::MetricsRow {
     let p = material(2.0, 0.0, 0.0, vec![supplier(1.0, 1)]);
     let a = day_shock(ShockKind::Embargo, 100, 10.0, 1.0, vec![(0, 0)]);
     let mut b = day_shock(ShockKind::Embargo, second, 5.0, 1.0, vec![(0, 0)]);
-    b.id = "y".into();
+    b = b.with_parts(|p| p.id = "y".into()).unwrap();
     let scn = scenario(
         365,
         vec![info("m", 1)],
@@ -357,8 +356,12 @@ fn a_delay_only_logistics_shock_is_a_supply_disruption_everywhere() {
     let d = 3.0;
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 5)]);
     let mut s = day_shock(ShockKind::Logistics, 20, 5.0, 0.0, vec![(0, 0)]);
-    s.delay = Dist::fixed(10.0).unwrap();
-    s.recovery = Dist::fixed(3.0).unwrap();
+    s = s
+        .with_parts(|p| p.delay = Dist::fixed(10.0).unwrap())
+        .unwrap();
+    s = s
+        .with_parts(|p| p.recovery = Dist::fixed(3.0).unwrap())
+        .unwrap();
     // Reaction (lag 0): shares move to the second supplier only inside the window.
     let react = material(d, 0.0, 0.0, vec![supplier(1.0, 5), supplier(0.0, 5)])
         .with_reaction(Some(Reaction::new(0, 0, 0.0, vec![0.0, 1.0]).unwrap()))

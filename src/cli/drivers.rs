@@ -217,10 +217,10 @@ fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTab
         .iter()
         .map(|c| Feature {
             name: c.name.clone(),
-            shock: scn.shocks[c.shock].id.clone(),
+            shock: scn.shocks[c.shock].id().to_string(),
             other: match c.kind {
                 chokepoint::sim::drivers::DriverKind::Overlaps { other } => {
-                    Some(scn.shocks[other].id.clone())
+                    Some(scn.shocks[other].id().to_string())
                 }
                 _ => None,
             },

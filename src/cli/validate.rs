@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::CliError;
 
 use chokepoint::explore::onsets::{self, ONSET_SAMPLES};
-use chokepoint::model::{Onset, Scenario};
+use chokepoint::model::{OnsetKind, Scenario};
 use chokepoint::scenario::{Document, ScenarioError};
 
 /// Arguments of `validate`.
@@ -188,12 +188,12 @@ impl miette::Diagnostic for Located {
 }
 
 fn onset_text(sh: &chokepoint::model::Shock, expected: f64) -> String {
-    let how = match sh.onset {
-        Onset::Rate { rate_per_year } => format!("{rate_per_year}/year"),
-        Onset::Day { day, probability } => format!("day {day}, p = {probability}"),
-        Onset::Never => "only when triggered".into(),
+    let how = match sh.onset().kind() {
+        OnsetKind::Rate { rate_per_year } => format!("{rate_per_year}/year"),
+        OnsetKind::Day { day, probability } => format!("day {day}, p = {probability}"),
+        OnsetKind::Never => "only when triggered".into(),
     };
-    let by_trigger = if sh.triggers.is_empty() {
+    let by_trigger = if sh.triggers().is_empty() {
         ""
     } else {
         ", may trigger others"
@@ -248,20 +248,20 @@ fn summary(file: &str, s: &Scenario) -> String {
     let expected = onsets::expected_onsets(s, samples);
     for (sh, &e) in s.shocks.iter().zip(&expected) {
         let mut targets: Vec<String> = sh
-            .supply_targets
+            .supply_targets()
             .iter()
             .map(|&(m, i)| format!("{}.{}", s.materials[m].id, s.materials[m].suppliers[i].id))
             .collect();
         targets.extend(
-            sh.demand_targets
+            sh.demand_targets()
                 .iter()
                 .map(|&m| format!("{} demand", s.materials[m].id)),
         );
         let _ = writeln!(
             o,
             "    {} [{}] → {}; {}",
-            sh.id,
-            sh.kind.as_str(),
+            sh.id(),
+            sh.kind().as_str(),
             targets.join(", "),
             onset_text(sh, e)
         );

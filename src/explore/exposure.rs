@@ -22,7 +22,7 @@
 //! (release rate 1), TTS = `L + P + S` (MODEL.md §8).
 
 use super::{ExploreError, Source, select_strategies};
-use crate::model::{Dist, MaterialValues, Onset, Scenario, Shock, ShockKind};
+use crate::model::{Dist, MaterialValues, Onset, Scenario, Shock, ShockKind, ShockParts};
 use crate::scenario::Document;
 use crate::sim::{self, Metric, NoProgress, RunOptions};
 use serde::Serialize;
@@ -223,12 +223,14 @@ fn ttr_from_shocks(scn: &Scenario, targets: &[(usize, usize)]) -> (Option<f64>, 
     let mut ids = Vec::new();
     for sh in &scn.shocks {
         // A delay-only logistics shock disrupts supply too (MODEL.md §3, v1.1).
-        if sh.kind.is_supply()
-            && (median(&sh.severity) > 0.0 || median(&sh.delay) > 0.0)
-            && sh.supply_targets.iter().any(|t| targets.contains(t))
+        if sh.kind().is_supply()
+            && (median(&sh.severity()) > 0.0 || median(&sh.delay()) > 0.0)
+            && sh.supply_targets().iter().any(|t| targets.contains(t))
         {
-            vals.push(median(&sh.duration).ceil().max(1.0) + median(&sh.recovery).ceil().max(0.0));
-            ids.push(sh.id.clone());
+            vals.push(
+                median(&sh.duration()).ceil().max(1.0) + median(&sh.recovery()).ceil().max(0.0),
+            );
+            ids.push(sh.id());
         }
     }
     if vals.is_empty() {
@@ -258,14 +260,11 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
         *p = p.with_values(v).expect("a demand_cv of 0 is always valid");
     }
     s.horizon_days = horizon.max(1);
-    s.shocks = vec![Shock {
+    let loss = Shock::new(ShockParts {
         id: "exposure_loss".into(),
         label: "Total loss from day 0".into(),
         kind: ShockKind::Outage,
-        onset: Onset::Day {
-            day: 0,
-            probability: 1.0,
-        },
+        onset: Onset::day(0, 1.0).expect("a probability of 1 is valid"),
         duration: Dist::fixed(f64::from(horizon) + 1.0).expect("a whole horizon is finite"),
         severity: Dist::ONE,
         recovery: Dist::ZERO,
@@ -273,7 +272,9 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
         triggers: vec![],
         supply_targets: targets.to_vec(),
         demand_targets: vec![],
-    }];
+    })
+    .expect("a total outage with a non-negative duration is a valid shock");
+    s.shocks = vec![loss];
     s.shock_order = vec![0];
     s
 }

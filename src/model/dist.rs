@@ -346,6 +346,18 @@ impl Dist {
         }
     }
 
+    /// Smallest value the distribution can produce (0 for the lognormal, exponential,
+    /// gamma and beta, whose support starts at 0).
+    pub fn lower_bound(&self) -> f64 {
+        match &self.0 {
+            Repr::Fixed(v) => *v,
+            Repr::Uniform { min, .. } => *min,
+            Repr::Triangular(_, [a, _, _]) | Repr::Pert(_, [a, _, _]) => *a,
+            Repr::Empirical { values, .. } => values.iter().copied().fold(f64::INFINITY, f64::min),
+            Repr::LogNormal(..) | Repr::Exponential(..) | Repr::Gamma(..) | Repr::Beta(..) => 0.0,
+        }
+    }
+
     /// Largest value the distribution can produce, when bounded.
     pub fn upper_bound(&self) -> Option<f64> {
         match &self.0 {

@@ -675,13 +675,35 @@ impl ShockKind {
     }
 }
 
-/// How instances of a shock start (MODEL.md §3).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Onset {
+/// How instances of a shock start (MODEL.md §3). Built by [`Onset::rate`],
+/// [`Onset::day`] or [`Onset::NEVER`], which check the numbers; read with
+/// [`Onset::kind`].
+///
+/// ```
+/// use chokepoint::model::{Onset, OnsetKind};
+/// assert!(Onset::rate(f64::NAN).is_err());
+/// assert!(Onset::day(30, 1.5).is_err());
+/// let o = Onset::day(30, 0.5).unwrap();
+/// assert_eq!(o.kind(), OnsetKind::Day { day: 30, probability: 0.5 });
+/// ```
+///
+/// There is no way around the constructors:
+///
+/// ```compile_fail
+/// use chokepoint::model::{Onset, OnsetKind};
+/// let nan = Onset(OnsetKind::Rate { rate_per_year: f64::NAN });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Onset(OnsetKind);
+
+/// What an [`Onset`] is, as read back by [`Onset::kind`]; [`Onset::new`] builds an
+/// `Onset` from it (checked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OnsetKind {
     /// Renewal process: exponential waits of mean `365 / rate_per_year` days, the first
     /// from day 0 and each next from the end of the previous instance's recovery.
     Rate {
-        /// Expected onsets per year (>= 0).
+        /// Expected onsets per year (finite, >= 0).
         rate_per_year: f64,
     },
     /// One instance on a fixed day, happening with a probability.
@@ -693,6 +715,49 @@ pub enum Onset {
     },
     /// Only ever started by another shock's trigger.
     Never,
+}
+
+impl Onset {
+    /// Only ever started by another shock's trigger.
+    pub const NEVER: Onset = Onset(OnsetKind::Never);
+
+    /// A renewal process with `rate_per_year` expected onsets per year.
+    ///
+    /// # Errors
+    /// A rate that is negative or not finite.
+    pub fn rate(rate_per_year: f64) -> Result<Onset, ParamError> {
+        Ok(Onset(OnsetKind::Rate {
+            rate_per_year: non_neg("rate_per_year", rate_per_year)?,
+        }))
+    }
+
+    /// One instance on `day`, happening with `probability`.
+    ///
+    /// # Errors
+    /// A probability outside [0, 1] or not finite.
+    pub fn day(day: u32, probability: f64) -> Result<Onset, ParamError> {
+        Ok(Onset(OnsetKind::Day {
+            day,
+            probability: unit("probability", probability)?,
+        }))
+    }
+
+    /// The onset `kind` describes (checked as by [`Onset::rate`] and [`Onset::day`]).
+    ///
+    /// # Errors
+    /// As those constructors.
+    pub fn new(kind: OnsetKind) -> Result<Onset, ParamError> {
+        match kind {
+            OnsetKind::Rate { rate_per_year } => Onset::rate(rate_per_year),
+            OnsetKind::Day { day, probability } => Onset::day(day, probability),
+            OnsetKind::Never => Ok(Onset::NEVER),
+        }
+    }
+
+    /// What this onset is.
+    pub fn kind(&self) -> OnsetKind {
+        self.0
+    }
 }
 
 /// A common-cause link: an instance of the owner starts one of `shock` `lag_days` later
@@ -734,9 +799,10 @@ impl Trigger {
     }
 }
 
-/// A validated shock.
+/// The parts of a shock, as given to [`Shock::new`], which checks them (and as
+/// [`Shock::into_parts`] gives them back).
 #[derive(Debug, Clone)]
-pub struct Shock {
+pub struct ShockParts {
     /// Id as written.
     pub id: String,
     /// Human label.
@@ -745,23 +811,223 @@ pub struct Shock {
     pub kind: ShockKind,
     /// Onset process.
     pub onset: Onset,
-    /// Duration in days (rounded up, at least 1).
+    /// Duration in days (rounded up, at least 1); never negative.
     pub duration: Dist,
-    /// Severity: validated to lie in [0, 1] for supply shocks and >= 0 for surges.
+    /// Severity: in [0, 1] for supply shocks, >= 0 for surges.
     pub severity: Dist,
-    /// Recovery days (rounded up, at least 0).
+    /// Recovery days (rounded up, at least 0); never negative.
     pub recovery: Dist,
-    /// Added lead time for `logistics` (rounded up, at least 0).
+    /// Added lead time for `logistics` (rounded up, at least 0); never negative, and
+    /// always 0 for the other kinds.
     pub delay: Dist,
     /// Shocks this one may trigger.
     pub triggers: Vec<Trigger>,
-    /// `(material, supplier)` pairs whose supply it cuts or delays (supply kinds).
+    /// `(material, supplier)` pairs whose supply it cuts or delays (supply kinds only).
     pub supply_targets: Vec<(usize, usize)>,
-    /// Materials whose demand it multiplies (`demand_surge`).
+    /// Materials whose demand it multiplies (`demand_surge` only).
     pub demand_targets: Vec<usize>,
 }
 
+/// A validated shock. Built by [`Shock::new`], which checks its parts by the rules of
+/// MODEL.md §3 (the scenario layer checks them first, with locations):
+///
+/// ```
+/// use chokepoint::model::{Dist, Onset, Shock, ShockKind, ShockParts};
+/// let parts = ShockParts {
+///     id: "cut".into(),
+///     label: "Cut".into(),
+///     kind: ShockKind::Embargo,
+///     onset: Onset::rate(0.2).unwrap(),
+///     duration: Dist::fixed(30.0).unwrap(),
+///     severity: Dist::fixed(1.5).unwrap(), // a supply loss above 100%
+///     recovery: Dist::ZERO,
+///     delay: Dist::ZERO,
+///     triggers: vec![],
+///     supply_targets: vec![(0, 0)],
+///     demand_targets: vec![],
+/// };
+/// assert!(Shock::new(parts.clone()).is_err());
+/// let ok = ShockParts { severity: Dist::ONE, ..parts };
+/// assert_eq!(Shock::new(ok).unwrap().severity().mean(), 1.0);
+/// ```
+///
+/// Its fields are private, so there is no way around the checks:
+///
+/// ```compile_fail
+/// let mut s: chokepoint::model::Shock = todo!();
+/// s.severity = chokepoint::model::Dist::fixed(f64::NAN).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Shock {
+    id: String,
+    label: String,
+    kind: ShockKind,
+    onset: Onset,
+    duration: Dist,
+    severity: Dist,
+    recovery: Dist,
+    delay: Dist,
+    triggers: Vec<Trigger>,
+    supply_targets: Vec<(usize, usize)>,
+    demand_targets: Vec<usize>,
+}
+
+/// `d` if it never gives a negative value.
+fn non_neg_dist(name: &str, d: Dist) -> Result<Dist, ParamError> {
+    let lo = d.lower_bound();
+    if lo >= 0.0 {
+        Ok(d)
+    } else {
+        Err(ParamError(format!(
+            "`{name}` must be >= 0, but {} can give {lo}",
+            d.describe()
+        )))
+    }
+}
+
 impl Shock {
+    /// Checks and builds a shock: duration, recovery, delay and severity never
+    /// negative; the severity of a supply shock at most 1 (the fraction of supply lost);
+    /// a delay only for `logistics`; supply targets only for supply kinds and demand
+    /// targets only for `demand_surge`. (Trigger and target indices are resolved by the
+    /// scenario layer against the whole scenario.)
+    ///
+    /// # Errors
+    /// The first part out of its bounds.
+    pub fn new(parts: ShockParts) -> Result<Shock, ParamError> {
+        let ShockParts {
+            id,
+            label,
+            kind,
+            onset,
+            duration,
+            severity,
+            recovery,
+            delay,
+            triggers,
+            supply_targets,
+            demand_targets,
+        } = parts;
+        let duration = non_neg_dist("duration_days", duration)?;
+        let severity = non_neg_dist("severity", severity)?;
+        let recovery = non_neg_dist("recovery_days", recovery)?;
+        let delay = non_neg_dist("delay_days", delay)?;
+        if kind.is_supply() {
+            match severity.upper_bound() {
+                Some(hi) if hi <= 1.0 => {}
+                hi => {
+                    return Err(ParamError(format!(
+                        "the severity of a supply shock is a fraction and must lie in [0, 1], \
+                         but {} can give {}",
+                        severity.describe(),
+                        hi.map_or("values without bound".to_string(), |h| h.to_string())
+                    )));
+                }
+            }
+            if !demand_targets.is_empty() {
+                return Err(ParamError(format!(
+                    "a `{}` shock cuts supply; it has no demand targets",
+                    kind.as_str()
+                )));
+            }
+        } else if !supply_targets.is_empty() {
+            return Err(ParamError(
+                "a `demand_surge` hits demand; it has no supply targets".into(),
+            ));
+        }
+        if kind != ShockKind::Logistics && delay.upper_bound() != Some(0.0) {
+            return Err(ParamError(format!(
+                "`delay_days` only applies to `logistics` shocks, not `{}`",
+                kind.as_str()
+            )));
+        }
+        Ok(Shock {
+            id,
+            label,
+            kind,
+            onset,
+            duration,
+            severity,
+            recovery,
+            delay,
+            triggers,
+            supply_targets,
+            demand_targets,
+        })
+    }
+
+    /// The parts, to change one and build again with [`Shock::new`].
+    pub fn into_parts(self) -> ShockParts {
+        ShockParts {
+            id: self.id,
+            label: self.label,
+            kind: self.kind,
+            onset: self.onset,
+            duration: self.duration,
+            severity: self.severity,
+            recovery: self.recovery,
+            delay: self.delay,
+            triggers: self.triggers,
+            supply_targets: self.supply_targets,
+            demand_targets: self.demand_targets,
+        }
+    }
+
+    /// The shock with its parts changed by `change`, checked again.
+    ///
+    /// # Errors
+    /// As [`Shock::new`].
+    pub fn with_parts(self, change: impl FnOnce(&mut ShockParts)) -> Result<Shock, ParamError> {
+        let mut parts = self.into_parts();
+        change(&mut parts);
+        Shock::new(parts)
+    }
+
+    /// Id as written.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Human label.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    /// Kind.
+    pub fn kind(&self) -> ShockKind {
+        self.kind
+    }
+    /// Onset process.
+    pub fn onset(&self) -> Onset {
+        self.onset
+    }
+    /// Duration in days (rounded up, at least 1).
+    pub fn duration(&self) -> &Dist {
+        &self.duration
+    }
+    /// Severity: in [0, 1] for supply shocks, >= 0 for surges.
+    pub fn severity(&self) -> &Dist {
+        &self.severity
+    }
+    /// Recovery days (rounded up, at least 0).
+    pub fn recovery(&self) -> &Dist {
+        &self.recovery
+    }
+    /// Added lead time for `logistics` (rounded up, at least 0); 0 for other kinds.
+    pub fn delay(&self) -> &Dist {
+        &self.delay
+    }
+    /// Shocks this one may trigger.
+    pub fn triggers(&self) -> &[Trigger] {
+        &self.triggers
+    }
+    /// `(material, supplier)` pairs whose supply it cuts or delays (supply kinds).
+    pub fn supply_targets(&self) -> &[(usize, usize)] {
+        &self.supply_targets
+    }
+    /// Materials whose demand it multiplies (`demand_surge`).
+    pub fn demand_targets(&self) -> &[usize] {
+        &self.demand_targets
+    }
+
     /// Whether this shock hits material `m` (MODEL.md §5).
     pub fn hits(&self, m: usize) -> bool {
         self.supply_targets.iter().any(|&(mm, _)| mm == m) || self.demand_targets.contains(&m)

@@ -10,7 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{
     self, Bucket, Dist, MAX_SHORT_LABEL_CHARS, MaterialInfo, MaterialParams, MaterialValues, Onset,
-    Reaction, Shock, ShockKind, Strategy, Substitution, SupplierInfo, SupplierParams, Trigger,
+    Reaction, Shock, ShockKind, ShockParts, Strategy, Substitution, SupplierInfo, SupplierParams,
+    Trigger,
 };
 use crate::numfmt;
 
@@ -897,7 +898,7 @@ fn build_shocks(
         let kind = parse_kind(ctx, &format!("{pre}.kind"), &s.kind);
         let (supply_targets, demand_targets) = resolve_targets(ctx, &pre, s, kind, infos);
         let onset = match &s.onset {
-            None => Onset::Never,
+            None => Onset::NEVER,
             Some(o) => {
                 let op = format!("{pre}.onset");
                 match (o.rate_per_year, o.day) {
@@ -909,29 +910,30 @@ fn build_shocks(
                                 Some("remove it, or lower `rate_per_year`".into()),
                             );
                         }
-                        Onset::Rate {
-                            rate_per_year: ctx.num(
-                                &format!("{op}.rate_per_year"),
-                                Some(r),
-                                &onset::RATE_PER_YEAR,
-                            ),
-                        }
+                        let rate = ctx.num(
+                            &format!("{op}.rate_per_year"),
+                            Some(r),
+                            &onset::RATE_PER_YEAR,
+                        );
+                        ctx.built(&op, Onset::rate(rate)).unwrap_or(Onset::NEVER)
                     }
-                    (None, Some(d)) => Onset::Day {
-                        day: ctx.whole(&format!("{op}.day"), Some(d), &onset::DAY),
-                        probability: ctx.num(
+                    (None, Some(d)) => {
+                        let day = ctx.whole(&format!("{op}.day"), Some(d), &onset::DAY);
+                        let probability = ctx.num(
                             &format!("{op}.probability"),
                             o.probability,
                             &onset::PROBABILITY,
-                        ),
-                    },
+                        );
+                        ctx.built(&op, Onset::day(day, probability))
+                            .unwrap_or(Onset::NEVER)
+                    }
                     (Some(_), Some(_)) => {
                         ctx.push(&op, "give either `rate_per_year` or `day`, not both", None);
-                        Onset::Never
+                        Onset::NEVER
                     }
                     (None, None) => {
                         ctx.push(&op, "onset needs `rate_per_year` or `day`", Some("e.g. `onset = { rate_per_year = 0.1 }` or `onset = { day = 30, probability = 0.5 }`".into()));
-                        Onset::Never
+                        Onset::NEVER
                     }
                 }
             }
@@ -1027,7 +1029,7 @@ fn build_shocks(
                 ),
             }
         }
-        shocks.push(Shock {
+        let built = Shock::new(ShockParts {
             id: id.clone(),
             label: s.label.clone().unwrap_or_else(|| id.clone()),
             kind: kind.unwrap_or(ShockKind::Outage),
@@ -1040,14 +1042,16 @@ fn build_shocks(
             supply_targets,
             demand_targets,
         });
+        // A refused shock leaves a problem in `ctx`, so no scenario is built.
+        shocks.extend(ctx.built(&pre, built));
     }
-    let mut triggered = vec![false; shocks.len()];
+    let mut triggered = vec![false; ids.len()];
     for &v in edges.iter().flatten() {
         triggered[v] = true;
     }
-    for (j, s) in shocks.iter().enumerate() {
+    for (j, id) in ids.iter().enumerate() {
         if raw.shock[j].onset.is_none() && !triggered[j] {
-            ctx.push(&format!("shock.{}", s.id), format!("shock {} has no onset and nothing triggers it", s.id), Some("add `onset = { rate_per_year = ... }` or `onset = { day = ... }`, or trigger it from another shock".into()));
+            ctx.push(&format!("shock.{id}"), format!("shock {id} has no onset and nothing triggers it"), Some("add `onset = { rate_per_year = ... }` or `onset = { day = ... }`, or trigger it from another shock".into()));
         }
     }
     if let Some(c) = find_cycle(&edges) {

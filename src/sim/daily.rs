@@ -71,11 +71,11 @@ pub fn ranges(scn: &Scenario, p: &MaterialParams, material: usize) -> [f64; N_SE
     let surge: f64 = scn
         .shocks
         .iter()
-        .filter(|s| s.demand_targets.contains(&material))
+        .filter(|s| s.demand_targets().contains(&material))
         .map(|s| {
-            s.severity
+            s.severity()
                 .upper_bound()
-                .unwrap_or(3.0 * s.severity.mean())
+                .unwrap_or(3.0 * s.severity().mean())
                 .max(0.0)
         })
         .sum();

@@ -78,7 +78,7 @@ pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
             ("first_onset_day", DriverKind::FirstOnset),
         ] {
             cols.push(DriverColumn {
-                name: format!("{}.{suffix}", sh.id),
+                name: format!("{}.{suffix}", sh.id()),
                 shock: j,
                 kind,
             });
@@ -87,7 +87,7 @@ pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
     for a in 0..scn.shocks.len() {
         for b in a + 1..scn.shocks.len() {
             cols.push(DriverColumn {
-                name: format!("{}.overlaps.{}", scn.shocks[a].id, scn.shocks[b].id),
+                name: format!("{}.overlaps.{}", scn.shocks[a].id(), scn.shocks[b].id()),
                 shock: a,
                 kind: DriverKind::Overlaps { other: b },
             });

@@ -5,7 +5,7 @@
 //! delays, demand multipliers, and the onsets the metrics need.
 
 use super::rng;
-use crate::model::{Onset, Scenario, Shock};
+use crate::model::{OnsetKind, Scenario, Shock};
 use rand::rngs::ChaCha8Rng;
 use rand::{Rng, RngExt};
 
@@ -74,7 +74,7 @@ impl TriggerGraph {
     pub fn new(scn: &Scenario) -> Self {
         let mut incoming = vec![Vec::new(); scn.shocks.len()];
         for (p, shock) in scn.shocks.iter().enumerate() {
-            for (k, trig) in shock.triggers.iter().enumerate() {
+            for (k, trig) in shock.triggers().iter().enumerate() {
                 incoming[trig.shock()].push((p, k));
             }
         }
@@ -100,15 +100,15 @@ fn days(x: f64, min: u32) -> u32 {
 }
 
 fn draw_instance<R: Rng + ?Sized>(shock: &Shock, j: usize, onset: u32, rng: &mut R) -> Instance {
-    let duration = days(shock.duration.sample(rng), 1);
-    let raw_sev = shock.severity.sample(rng);
-    let severity = if shock.kind.is_supply() {
+    let duration = days(shock.duration().sample(rng), 1);
+    let raw_sev = shock.severity().sample(rng);
+    let severity = if shock.kind().is_supply() {
         raw_sev.clamp(0.0, 1.0)
     } else {
         raw_sev.max(0.0)
     };
-    let recovery = days(shock.recovery.sample(rng), 0);
-    let delay = days(shock.delay.sample(rng), 0);
+    let recovery = days(shock.recovery().sample(rng), 0);
+    let delay = days(shock.delay().sample(rng), 0);
     Instance {
         shock: j,
         onset,
@@ -134,8 +134,8 @@ impl Timeline {
             let shock = &scn.shocks[j];
             let mut rng: ChaCha8Rng = rng::stream(seed, rep, rng::SUB_SHOCK + j as u64);
             let mut own = std::mem::take(&mut self.per_shock[j]);
-            match shock.onset {
-                Onset::Rate { rate_per_year } if rate_per_year > 0.0 => {
+            match shock.onset().kind() {
+                OnsetKind::Rate { rate_per_year } if rate_per_year > 0.0 => {
                     let mean_wait = 365.0 / rate_per_year;
                     let mut t = 0.0f64;
                     loop {
@@ -151,8 +151,8 @@ impl Timeline {
                         own.push(inst);
                     }
                 }
-                Onset::Rate { .. } | Onset::Never => {}
-                Onset::Day { day, probability } => {
+                OnsetKind::Rate { .. } | OnsetKind::Never => {}
+                OnsetKind::Day { day, probability } => {
                     let u: f64 = rng.random();
                     let inst = draw_instance(shock, j, day, &mut rng);
                     if u < probability && day < horizon {
@@ -161,7 +161,7 @@ impl Timeline {
                 }
             }
             for &(p, k) in &graph.incoming[j] {
-                let trig = &scn.shocks[p].triggers[k];
+                let trig = &scn.shocks[p].triggers()[k];
                 for pi in 0..self.per_shock[p].len() {
                     let parent = self.per_shock[p][pi];
                     let u: f64 = rng.random();
@@ -274,7 +274,7 @@ pub(crate) fn apply<S: FrameSink>(scn: &Scenario, timeline: &Timeline, h: usize,
         let start = inst.onset as usize;
         let end = (inst.end() as usize).min(h);
         let rec_end = (inst.end_of_recovery() as usize).min(h);
-        for &(m, i) in &shock.supply_targets {
+        for &(m, i) in shock.supply_targets() {
             for t in start..rec_end {
                 sink.supply_loss(m, i, t, 1.0 - inst.intensity(t as u32));
             }
@@ -284,14 +284,14 @@ pub(crate) fn apply<S: FrameSink>(scn: &Scenario, timeline: &Timeline, h: usize,
                 }
             }
         }
-        for &m in &shock.demand_targets {
+        for &m in shock.demand_targets() {
             for t in start..rec_end {
                 sink.surge(m, t, inst.intensity(t as u32));
             }
         }
         for m in 0..scn.materials.len() {
             if shock.hits(m) {
-                sink.hit(m, inst, shock.kind.is_supply());
+                sink.hit(m, inst, shock.kind().is_supply());
             }
         }
     }
@@ -344,7 +344,7 @@ mod tests {
     use crate::model::*;
 
     fn shock(id: &str, onset: Onset, dur: f64, rec: f64) -> Shock {
-        Shock {
+        Shock::new(ShockParts {
             id: id.into(),
             label: id.into(),
             kind: ShockKind::Outage,
@@ -356,7 +356,8 @@ mod tests {
             triggers: vec![],
             supply_targets: vec![(0, 0)],
             demand_targets: vec![],
-        }
+        })
+        .unwrap()
     }
 
     fn scn(shocks: Vec<Shock>, order: Vec<usize>, horizon: u32) -> Scenario {
@@ -398,14 +399,7 @@ mod tests {
     #[test]
     fn a_rate_process_never_overlaps_itself() {
         let s = scn(
-            vec![shock(
-                "a",
-                Onset::Rate {
-                    rate_per_year: 20.0,
-                },
-                10.0,
-                5.0,
-            )],
+            vec![shock("a", Onset::rate(20.0).unwrap(), 10.0, 5.0)],
             vec![0],
             3650,
         );
@@ -421,17 +415,11 @@ mod tests {
 
     #[test]
     fn a_certain_trigger_starts_one_instance_after_the_lag() {
-        let mut a = shock(
-            "a",
-            Onset::Day {
-                day: 10,
-                probability: 1.0,
-            },
-            5.0,
-            0.0,
-        );
-        a.triggers = vec![Trigger::new(1, 1.0, 7).unwrap()];
-        let b = shock("b", Onset::Never, 3.0, 0.0);
+        let mut a = shock("a", Onset::day(10, 1.0).unwrap(), 5.0, 0.0);
+        a = a
+            .with_parts(|p| p.triggers = vec![Trigger::new(1, 1.0, 7).unwrap()])
+            .unwrap();
+        let b = shock("b", Onset::NEVER, 3.0, 0.0);
         let s = scn(vec![a, b], vec![0, 1], 365);
         let t = sample(&s, 0);
         assert_eq!(t.per_shock[1].len(), 1);
@@ -442,25 +430,11 @@ mod tests {
     fn a_triggered_instance_overlapping_its_own_shock_is_dropped() {
         // b happens on day 15 for 10 days; a (day 10) triggers b at day 10 + 7 = 17,
         // inside b's own instance, so the triggered one is dropped.
-        let mut a = shock(
-            "a",
-            Onset::Day {
-                day: 10,
-                probability: 1.0,
-            },
-            5.0,
-            0.0,
-        );
-        a.triggers = vec![Trigger::new(1, 1.0, 7).unwrap()];
-        let b = shock(
-            "b",
-            Onset::Day {
-                day: 15,
-                probability: 1.0,
-            },
-            10.0,
-            0.0,
-        );
+        let mut a = shock("a", Onset::day(10, 1.0).unwrap(), 5.0, 0.0);
+        a = a
+            .with_parts(|p| p.triggers = vec![Trigger::new(1, 1.0, 7).unwrap()])
+            .unwrap();
+        let b = shock("b", Onset::day(15, 1.0).unwrap(), 10.0, 0.0);
         let s = scn(vec![a, b], vec![0, 1], 365);
         let t = sample(&s, 0);
         assert_eq!(t.per_shock[1].len(), 1);
@@ -471,17 +445,11 @@ mod tests {
     fn trigger_probability_is_honoured() {
         // 4000 replications of a certain parent and a 0.25 trigger: the share of
         // replications with a child is binomial with SE sqrt(0.25 * 0.75 / 4000) ≈ 0.0068.
-        let mut a = shock(
-            "a",
-            Onset::Day {
-                day: 0,
-                probability: 1.0,
-            },
-            1.0,
-            0.0,
-        );
-        a.triggers = vec![Trigger::new(1, 0.25, 0).unwrap()];
-        let b = shock("b", Onset::Never, 1.0, 0.0);
+        let mut a = shock("a", Onset::day(0, 1.0).unwrap(), 1.0, 0.0);
+        a = a
+            .with_parts(|p| p.triggers = vec![Trigger::new(1, 0.25, 0).unwrap()])
+            .unwrap();
+        let b = shock("b", Onset::NEVER, 1.0, 0.0);
         let s = scn(vec![a, b], vec![0, 1], 100);
         let n = 4000;
         let hits = (0..n)
@@ -512,28 +480,18 @@ mod tests {
 
     #[test]
     fn frames_multiply_availability_and_add_delays() {
-        let mut a = shock(
-            "a",
-            Onset::Day {
-                day: 2,
-                probability: 1.0,
-            },
-            4.0,
-            0.0,
-        );
-        a.severity = Dist::fixed(0.5).unwrap();
-        let mut b = shock(
-            "b",
-            Onset::Day {
-                day: 4,
-                probability: 1.0,
-            },
-            4.0,
-            0.0,
-        );
-        b.severity = Dist::fixed(0.5).unwrap();
-        b.kind = ShockKind::Logistics;
-        b.delay = Dist::fixed(9.0).unwrap();
+        let mut a = shock("a", Onset::day(2, 1.0).unwrap(), 4.0, 0.0);
+        a = a
+            .with_parts(|p| p.severity = Dist::fixed(0.5).unwrap())
+            .unwrap();
+        let mut b = shock("b", Onset::day(4, 1.0).unwrap(), 4.0, 0.0);
+        b = b
+            .with_parts(|p| p.severity = Dist::fixed(0.5).unwrap())
+            .unwrap();
+        b = b.with_parts(|p| p.kind = ShockKind::Logistics).unwrap();
+        b = b
+            .with_parts(|p| p.delay = Dist::fixed(9.0).unwrap())
+            .unwrap();
         let s = scn(vec![a, b], vec![0, 1], 20);
         let t = sample(&s, 0);
         let mut f = Frames::default();

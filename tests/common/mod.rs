@@ -62,7 +62,7 @@ pub fn embargo(
     severity: Dist,
     targets: Vec<(usize, usize)>,
 ) -> Shock {
-    Shock {
+    Shock::new(ShockParts {
         id: id.into(),
         label: id.into(),
         kind: ShockKind::Embargo,
@@ -74,7 +74,8 @@ pub fn embargo(
         triggers: vec![],
         supply_targets: targets,
         demand_targets: vec![],
-    }
+    })
+    .unwrap()
 }
 
 /// A scenario from its parts; strategies given as (id, annual cost, material params).
@@ -121,7 +122,7 @@ pub fn topo(shocks: &[Shock]) -> Vec<usize> {
     let n = shocks.len();
     let mut indeg = vec![0; n];
     for s in shocks {
-        for t in &s.triggers {
+        for t in s.triggers() {
             indeg[t.shock()] += 1;
         }
     }
@@ -129,7 +130,7 @@ pub fn topo(shocks: &[Shock]) -> Vec<usize> {
     let mut ready: Vec<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
     while let Some(i) = ready.pop() {
         order.push(i);
-        for t in &shocks[i].triggers {
+        for t in shocks[i].triggers() {
             indeg[t.shock()] -= 1;
             if indeg[t.shock()] == 0 {
                 ready.push(t.shock());

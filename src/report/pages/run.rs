@@ -19,7 +19,7 @@ fn signed(s: String, x: f64) -> String {
 }
 use super::{Figure, Swatch, escape, render};
 use crate::charts::{ChartData, ChartSpec};
-use crate::model::{Onset, Scenario};
+use crate::model::{OnsetKind, Scenario};
 use crate::report::run_info::RunInfo;
 use crate::report::sources;
 use crate::sim::Metric;
@@ -723,9 +723,9 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
     scn.shocks
         .iter()
         .map(|sh| {
-            let onset = match &sh.onset {
-                Onset::Rate { rate_per_year } => {
-                    if *rate_per_year > 0.0 {
+            let onset = match sh.onset().kind() {
+                OnsetKind::Rate { rate_per_year } => {
+                    if rate_per_year > 0.0 {
                         format!(
                             "{rate_per_year} a year (about once in {:.0} years)",
                             1.0 / rate_per_year
@@ -734,13 +734,13 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
                         "never on its own".into()
                     }
                 }
-                Onset::Day { day, probability } => {
+                OnsetKind::Day { day, probability } => {
                     format!("on day {day} with probability {probability}")
                 }
-                Onset::Never => "only when triggered".into(),
+                OnsetKind::Never => "only when triggered".into(),
             };
             let mut hits: Vec<String> = sh
-                .supply_targets
+                .supply_targets()
                 .iter()
                 .map(|&(m, s)| {
                     format!(
@@ -750,27 +750,27 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
                 })
                 .collect();
             hits.extend(
-                sh.demand_targets
+                sh.demand_targets()
                     .iter()
                     .map(|&m| format!("demand of {}", scn.materials[m].id)),
             );
             ShockRow {
-                label: sh.label.clone(),
-                id: sh.id.clone(),
-                kind: sh.kind.as_str(),
+                label: sh.label().to_string(),
+                id: sh.id().to_string(),
+                kind: sh.kind().as_str(),
                 onset,
                 triggers: sh
-                    .triggers
+                    .triggers()
                     .iter()
                     .map(|t| TriggerRow {
-                        shock: scn.shocks[t.shock()].id.clone(),
+                        shock: scn.shocks[t.shock()].id().to_string(),
                         probability: t.probability().to_string(),
                         lag_days: t.lag_days().to_string(),
                     })
                     .collect(),
-                duration: sh.duration.describe(),
-                severity: sh.severity.describe(),
-                recovery: sh.recovery.describe(),
+                duration: sh.duration().describe(),
+                severity: sh.severity().describe(),
+                recovery: sh.recovery().describe(),
                 hits: hits.join(", "),
             }
         })
