@@ -886,7 +886,7 @@ fn the_sweep_executor_stops_on_request_and_resumes_from_its_store() {
     let means: Vec<f64> = full
         .rows
         .iter()
-        .filter(|r| r.material == SubjectId::Material(MaterialId::new("m")))
+        .filter(|r| r.material == SubjectId::Material(MaterialId::new("m").unwrap()))
         .map(|r| {
             r.value(SweepColumn::Stat(
                 Metric::ShortfallUnits.into(),
@@ -900,7 +900,7 @@ fn the_sweep_executor_stops_on_request_and_resumes_from_its_store() {
     let met: Vec<Option<bool>> = full
         .rows
         .iter()
-        .filter(|r| r.material == SubjectId::Material(MaterialId::new("m")))
+        .filter(|r| r.material == SubjectId::Material(MaterialId::new("m").unwrap()))
         .map(|r| problem.view.met(r))
         .collect();
     assert_eq!(met, vec![Some(false), Some(false), Some(true), Some(true)]);
@@ -961,7 +961,10 @@ fn a_material_called_total_runs_and_targets_reach_it_and_the_totals() {
         st.vs_total(chokepoint::stats::TotalMetric::StrategyCost)
             .is_some()
     );
-    assert!(st.vs_material("total", Metric::ShortfallPct).is_some());
+    assert!(
+        st.vs_material(&"total".parse().unwrap(), Metric::ShortfallPct)
+            .is_some()
+    );
 
     // Targets: `material.total` is the material, `total` the totals.
     let mat = Subject::resolve(&scn, Some("material.total")).unwrap();

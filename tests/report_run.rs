@@ -38,12 +38,12 @@ fn params(stockpile_days: f64) -> MaterialParams {
 
 fn material(id: &str) -> MaterialInfo {
     MaterialInfo {
-        id: id.into(),
+        id: id.parse().unwrap(),
         name: id.to_uppercase(),
         unit: "t".into(),
         bucket: None,
         suppliers: vec![SupplierInfo {
-            id: "x".into(),
+            id: "x".parse().unwrap(),
             country: "XX".into(),
             routes: vec![],
         }],
@@ -62,7 +62,7 @@ fn scenario() -> Scenario {
         materials: vec![material("ore"), material("gas")],
         shocks: vec![
             Shock::new(ShockParts {
-                id: "emb".into(),
+                id: "emb".parse().unwrap(),
                 label: "Embargo".into(),
                 kind: ShockKind::Embargo,
                 onset: Onset::day(20, 0.6).unwrap(),
@@ -81,7 +81,7 @@ fn scenario() -> Scenario {
         sector_order: vec![],
         strategies: vec![
             Strategy {
-                id: "baseline".into(),
+                id: "baseline".parse().unwrap(),
                 label: "Status quo".into(),
                 short_label: "Status quo".into(),
                 annual_cost: 0.0,
@@ -91,7 +91,7 @@ fn scenario() -> Scenario {
                 release_to_priority: None,
             },
             Strategy {
-                id: "stock30".into(),
+                id: "stock30".parse().unwrap(),
                 label: "Stockpile 30 days".into(),
                 short_label: "Stockpile 30 d".into(),
                 // 3650 a year over 120 days: 3650 * 120 / 365 = 1200 exactly.
@@ -271,14 +271,18 @@ fn paired_comparison_follows_model_invariants() {
     }
     let st = &sum.strategies[1];
     // MODEL.md §8: more stockpile never increases a replication's shortfall.
-    let p = st.vs_material("ore", Metric::ShortfallUnits).unwrap();
+    let p = st
+        .vs_material(&"ore".parse().unwrap(), Metric::ShortfallUnits)
+        .unwrap();
     assert_eq!(p.prob_worse, Some(0.0));
     assert!(p.prob_better.unwrap() > 0.0);
     assert!(p.mean_diff.unwrap() < 0.0);
     let [lo, hi] = p.ci95.unwrap();
     assert!(lo <= p.mean_diff.unwrap() && p.mean_diff.unwrap() <= hi && hi < 0.0);
     // gas is identical under both strategies (same parameters, same futures): all tied.
-    let g = st.vs_material("gas", Metric::TotalCost).unwrap();
+    let g = st
+        .vs_material(&"gas".parse().unwrap(), Metric::TotalCost)
+        .unwrap();
     assert_eq!(g.prob_tied, Some(1.0));
     // strategy_cost differs by the fixed 1200 in every replication.
     let c = st.vs_total(TotalMetric::StrategyCost).unwrap();
@@ -538,7 +542,10 @@ fn replications_csv_strategy_total_reproduces_the_summary_total() {
     let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
     for (s, strat) in scn.strategies.iter().enumerate() {
         let fixed = strat.annual_cost * f64::from(HORIZON) / 365.0;
-        let mine: Vec<&csv::StringRecord> = rows.iter().filter(|r| r[c_s] == *strat.id).collect();
+        let mine: Vec<&csv::StringRecord> = rows
+            .iter()
+            .filter(|r| r[c_s] == *strat.id.as_str())
+            .collect();
         // Per replication: the materials' total_cost plus the fixed cost, on every row.
         for rep in mine.chunks(scn.materials.len()) {
             let by_hand: f64 = rep
@@ -554,7 +561,7 @@ fn replications_csv_strategy_total_reproduces_the_summary_total() {
         // Averaged over one material's rows, in replication order.
         let firsts: Vec<f64> = mine
             .iter()
-            .filter(|r| r[c_m] == *scn.materials[0].id)
+            .filter(|r| r[c_m] == *scn.materials[0].id.as_str())
             .map(|r| r[c_st].parse().unwrap())
             .collect();
         assert_eq!(firsts.len(), REPS as usize);

@@ -155,8 +155,8 @@ fn flagship_relations() {
         if s.id == "baseline" {
             continue;
         }
-        assert_lower(&r, &s.id, "baseline", "hree");
-        let p95 = r.stats(&s.id, "hree").p95.unwrap();
+        assert_lower(&r, s.id.as_str(), "baseline", "hree");
+        let p95 = r.stats(s.id.as_str(), "hree").p95.unwrap();
         assert!(
             p95 < base_p95,
             "{}: P95 {p95} vs status quo {base_p95}",

@@ -277,7 +277,7 @@ proptest! {
         let mut scn = scn;
         scn.strategies[0].materials[0] = scn.strategies[0].materials[0].with_substitution(None);
         let mut more = scn.strategies[0].clone();
-        more.id = "more".into();
+        more.id = "more".parse().unwrap();
         more.materials[0] = with_values(&more.materials[0], |v| v.stockpile_days += extra);
         scn.strategies.push(more);
         let res = run(&scn, &RunOptions { seed: scn.seed, replications: 0..40, daily: false, daily_replications: 0 }, &NoProgress);
@@ -620,7 +620,7 @@ fn chain(p_ab: f64, p_bc: f64) -> Scenario {
     let b = a
         .clone()
         .with_parts(|p| {
-            p.id = "b".into();
+            p.id = "b".parse().unwrap();
             p.onset = Onset::NEVER;
             p.triggers = vec![Trigger::new(0, p_bc, 7).unwrap()];
         })

@@ -214,7 +214,7 @@ fn two_episodes(second: u32) -> chokepoint::sim::MetricsRow {
     let p = material(2.0, 0.0, 0.0, vec![supplier(1.0, 1)]);
     let a = day_shock(ShockKind::Embargo, 100, 10.0, 1.0, vec![(0, 0)]);
     let mut b = day_shock(ShockKind::Embargo, second, 5.0, 1.0, vec![(0, 0)]);
-    b = b.with_parts(|p| p.id = "y".into()).unwrap();
+    b = b.with_parts(|p| p.id = "y".parse().unwrap()).unwrap();
     let scn = scenario(
         365,
         vec![info("m", 1)],

@@ -311,7 +311,7 @@ pub fn chart_list(data: &ChartData) -> Vec<ChartSpec> {
             let id = &data.summary.strategies[0].materials[m].id;
             v.push(spec(
                 ChartKind::StockFan { material: m },
-                &format!("stock_{}", sanitize(id)),
+                &format!("stock_{}", sanitize(id.as_str())),
                 format!(
                     "{}: private stock plus stockpile over time",
                     data.material_name(m)

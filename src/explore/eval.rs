@@ -3,7 +3,7 @@
 //! replication count).
 
 use super::ExploreError;
-use crate::model::Scenario;
+use crate::model::{Scenario, StrategyId};
 use crate::numfmt;
 use crate::scenario::Document;
 use crate::sim::{self, Progress, RunOptions, RunResult};
@@ -47,7 +47,7 @@ pub struct Evaluator {
     doc: Document,
     base: Scenario,
     strategies: Vec<String>,
-    all_ids: Vec<String>,
+    all_ids: Vec<StrategyId>,
     /// Seed of every evaluation.
     pub seed: u64,
     /// Replications of every evaluation.
@@ -91,7 +91,7 @@ impl Evaluator {
     ) -> Result<(String, Evaluator), ExploreError> {
         let full = doc.validate()?;
         let id = strategy.map_or_else(
-            || full.strategies[full.reference].id.clone(),
+            || full.strategies[full.reference].id.to_string(),
             str::to_string,
         );
         let ev = Evaluator::new(doc.clone(), std::slice::from_ref(&id), seed, replications)?;
@@ -100,7 +100,7 @@ impl Evaluator {
 
     /// The ids of every strategy of the scenario, in its order (whatever the evaluator
     /// keeps): a strategy's colour in the charts follows its place here.
-    pub fn all_strategy_ids(&self) -> &[String] {
+    pub fn all_strategy_ids(&self) -> &[StrategyId] {
         &self.all_ids
     }
 

@@ -169,9 +169,11 @@ pub fn read_sweep_rows(
         rows.push(SweepRow {
             point,
             values,
-            strategy: StrategyId::new(&rec[c_strategy]),
+            strategy: StrategyId::new(&rec[c_strategy]).map_err(|e| e.to_string())?,
             // Settled below, once the next row is known.
-            material: SubjectId::Material(MaterialId::new(&rec[c_material])),
+            material: SubjectId::Material(
+                MaterialId::new(&rec[c_material]).map_err(|e| e.to_string())?,
+            ),
             autonomy: num(c_autonomy)?,
             not_moved_by: if not_moved.is_empty() {
                 Vec::new()
@@ -213,7 +215,7 @@ pub fn sweep_json(problem: &SweepProblem) -> Vec<u8> {
             .zip(&problem.not_moved)
             .map(|(st, v)| {
                 (
-                    st.id.clone(),
+                    st.id.to_string(),
                     serde_json::Value::Array(
                         v.iter()
                             .map(|(p, why)| serde_json::json!({ "path": p, "why": why }))
@@ -445,8 +447,12 @@ pub fn exposure_csv(rows: &[ExposureRow]) -> Result<Vec<u8>, ExploreError> {
             r.rank.to_string(),
             r.kind.as_str().to_string(),
             r.entity.clone(),
-            r.material.clone(),
-            r.suppliers_lost.join(" "),
+            r.material.to_string(),
+            r.suppliers_lost
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
             numfmt::shortest(r.share_lost),
             opt(r.tts_days),
             r.tts_horizon.to_string(),
@@ -561,7 +567,7 @@ mod tests {
         SweepRow {
             point,
             values: vec![30.0, 0.125],
-            strategy: StrategyId::new("base"),
+            strategy: StrategyId::new("base").unwrap(),
             material,
             autonomy: Some(2.0 / 3.0),
             not_moved_by: if point == 0 {
@@ -574,7 +580,7 @@ mod tests {
     }
 
     fn mat(id: &str) -> SubjectId {
-        SubjectId::Material(MaterialId::new(id))
+        SubjectId::Material(MaterialId::new(id).unwrap())
     }
 
     #[test]

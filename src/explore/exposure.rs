@@ -22,7 +22,9 @@
 //! (release rate 1), TTS = `L + P + S` (MODEL.md §8).
 
 use super::{ExploreError, Source, select_strategies};
-use crate::model::{Dist, MaterialValues, Onset, Scenario, Shock, ShockKind, ShockParts};
+use crate::model::{
+    Dist, MaterialId, MaterialValues, Onset, Scenario, Shock, ShockKind, ShockParts, SupplierId,
+};
 use crate::scenario::Document;
 use crate::sim::{self, Metric, NoProgress, RunOptions};
 use serde::Serialize;
@@ -61,7 +63,7 @@ impl ExposureProblem {
             )));
         }
         let strategy = strategy.map_or_else(
-            || full.strategies[full.reference].id.clone(),
+            || full.strategies[full.reference].id.to_string(),
             str::to_string,
         );
         let scn = select_strategies(&full, std::slice::from_ref(&strategy))?;
@@ -134,9 +136,9 @@ pub struct ExposureRow {
     /// Entity: `material.supplier`, a country code, or a route name.
     pub entity: String,
     /// Material id.
-    pub material: String,
+    pub material: MaterialId,
     /// Suppliers of the material lost with the entity.
-    pub suppliers_lost: Vec<String>,
+    pub suppliers_lost: Vec<SupplierId>,
     /// Their baseline share of the material's supply (under the strategy).
     pub share_lost: f64,
     /// Time to survive in days; `None` when no shortfall comes within `tts_horizon`.
@@ -224,11 +226,11 @@ fn ttr_from_shocks(scn: &Scenario, targets: &[(usize, usize)]) -> (Option<f64>, 
     for sh in &scn.shocks {
         // A delay-only logistics shock disrupts supply too (MODEL.md §3, v1.1).
         if sh.kind().is_supply()
-            && (median(&sh.severity()) > 0.0 || median(&sh.delay()) > 0.0)
+            && (median(sh.severity()) > 0.0 || median(sh.delay()) > 0.0)
             && sh.supply_targets().iter().any(|t| targets.contains(t))
         {
             vals.push(
-                median(&sh.duration()).ceil().max(1.0) + median(&sh.recovery()).ceil().max(0.0),
+                median(sh.duration()).ceil().max(1.0) + median(sh.recovery()).ceil().max(0.0),
             );
             ids.push(sh.id());
         }
@@ -243,6 +245,7 @@ fn ttr_from_shocks(scn: &Scenario, targets: &[(usize, usize)]) -> (Option<f64>, 
     } else {
         0.5 * (vals[n / 2 - 1] + vals[n / 2])
     };
+    let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
     (Some(med), format!("median of shocks {}", ids.join(", ")))
 }
 
@@ -261,7 +264,7 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
     }
     s.horizon_days = horizon.max(1);
     let loss = Shock::new(ShockParts {
-        id: "exposure_loss".into(),
+        id: "exposure_loss".parse().expect("a valid id"),
         label: "Total loss from day 0".into(),
         kind: ShockKind::Outage,
         onset: Onset::day(0, 1.0).expect("a probability of 1 is valid"),

@@ -241,7 +241,7 @@ pub fn point_rows(
             out.push(SweepRow {
                 point: index,
                 values: values.to_vec(),
-                strategy: StrategyId::new(strat.id.clone()),
+                strategy: strat.id.clone(),
                 material: subject.subject_id(scn),
                 autonomy: (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64),
                 not_moved_by: not_moved.get(s).cloned().unwrap_or_default(),
@@ -378,7 +378,7 @@ impl SweepProblem {
                 spec.vary
                     .iter()
                     .filter_map(|v| {
-                        not_moved_by(doc, &st.id, &v.path)
+                        not_moved_by(doc, st.id.as_str(), &v.path)
                             .map(|why| (v.path.clone(), why.to_string()))
                     })
                     .collect()

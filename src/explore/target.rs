@@ -75,9 +75,7 @@ impl Subject {
     /// Whose results these are, by id.
     pub fn subject_id(self, scn: &Scenario) -> SubjectId {
         match self {
-            Subject::Material(m) => {
-                SubjectId::Material(crate::model::MaterialId::new(scn.materials[m].id.clone()))
-            }
+            Subject::Material(m) => SubjectId::Material(scn.materials[m].id.clone()),
             Subject::Total => SubjectId::Total,
         }
     }

@@ -11,7 +11,9 @@ pub mod ids;
 pub mod sector;
 
 pub use dist::{Dist, DistError};
-pub use ids::{MaterialId, StrategyId, SubjectId, TOTAL_ID};
+pub use ids::{
+    IdError, MaterialId, SectorId, ShockId, StrategyId, SubjectId, SupplierId, TOTAL_ID, valid_id,
+};
 pub use sector::{Input, SectorInfo, SectorParams};
 
 /// A whole validated scenario.
@@ -126,7 +128,7 @@ impl std::fmt::Display for Warning {
 #[derive(Debug, Clone)]
 pub struct MaterialInfo {
     /// Id as written in the file.
-    pub id: String,
+    pub id: MaterialId,
     /// Human name.
     pub name: String,
     /// Unit of quantities (e.g. `t`).
@@ -163,7 +165,7 @@ impl Bucket {
 #[derive(Debug, Clone)]
 pub struct SupplierInfo {
     /// Id as written in the file (unique within its material).
-    pub id: String,
+    pub id: SupplierId,
     /// Country code.
     pub country: String,
     /// Transport chokepoints the flow passes.
@@ -174,7 +176,7 @@ pub struct SupplierInfo {
 #[derive(Debug, Clone)]
 pub struct Strategy {
     /// Id as written.
-    pub id: String,
+    pub id: StrategyId,
     /// Human label.
     pub label: String,
     /// Short label (at most [`MAX_SHORT_LABEL_CHARS`] characters) where space is tight:
@@ -804,7 +806,7 @@ impl Trigger {
 #[derive(Debug, Clone)]
 pub struct ShockParts {
     /// Id as written.
-    pub id: String,
+    pub id: ShockId,
     /// Human label.
     pub label: String,
     /// Kind.
@@ -834,7 +836,7 @@ pub struct ShockParts {
 /// ```
 /// use chokepoint::model::{Dist, Onset, Shock, ShockKind, ShockParts};
 /// let parts = ShockParts {
-///     id: "cut".into(),
+///     id: "cut".parse().unwrap(),
 ///     label: "Cut".into(),
 ///     kind: ShockKind::Embargo,
 ///     onset: Onset::rate(0.2).unwrap(),
@@ -859,7 +861,7 @@ pub struct ShockParts {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Shock {
-    id: String,
+    id: ShockId,
     label: String,
     kind: ShockKind,
     onset: Onset,
@@ -984,7 +986,7 @@ impl Shock {
     }
 
     /// Id as written.
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &ShockId {
         &self.id
     }
     /// Human label.

@@ -4,13 +4,13 @@
 //! Plain data built by the scenario layer, checked by [`SectorParams::new`] so the
 //! simulation never sees an invalid value. Pure; depends only on the parent module.
 
-use super::{ParamError, non_neg};
+use super::{ParamError, SectorId, non_neg};
 
 /// Identity of a sector, the same under every strategy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SectorInfo {
     /// Id as written in the file (unique among materials and sectors).
-    pub id: String,
+    pub id: SectorId,
     /// Human name.
     pub name: String,
     /// Unit of its output (e.g. `vehicles`).

@@ -15,7 +15,7 @@
 //!   quantiles `p5, p25, p50, p75, p95` (histogram resolution, see
 //!   [`crate::stats::daily`]).
 
-use crate::model::{MaterialId, Scenario, SubjectId};
+use crate::model::{Scenario, SubjectId};
 use crate::sim::{Block, Metric, Replications};
 use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
 use rayon::prelude::*;
@@ -114,19 +114,20 @@ pub fn summary_csv(summary: &Summary) -> String {
         let blocks = s
             .materials
             .iter()
-            .map(|m| {
-                (
-                    SubjectId::Material(MaterialId::new(m.id.clone())),
-                    &m.metrics,
-                )
-            })
+            .map(|m| (SubjectId::Material(m.id.clone()), &m.metrics))
             .chain(std::iter::once((SubjectId::Total, &s.total.metrics)));
         for (subject, metrics) in blocks {
             let pairs = s.vs_reference.of(&subject);
             for (name, st) in metrics.iter() {
                 let vs = pairs.and_then(|p| p.get(name));
-                w.serialize(SummaryRow::new(&s.id, subject.as_str(), name, st, vs))
-                    .expect("flat rows serialise to memory without error");
+                w.serialize(SummaryRow::new(
+                    s.id.as_str(),
+                    subject.as_str(),
+                    name,
+                    st,
+                    vs,
+                ))
+                .expect("flat rows serialise to memory without error");
             }
         }
         // The sector layer: each sector's rows, then the GDP at risk as the `total` of
@@ -142,8 +143,14 @@ pub fn summary_csv(summary: &Summary) -> String {
             );
         for (id, metrics, pairs) in sectors {
             for (name, st) in metrics.iter() {
-                w.serialize(SummaryRow::new(&s.id, id, name, st, pairs.get(name)))
-                    .expect("flat rows serialise to memory without error");
+                w.serialize(SummaryRow::new(
+                    s.id.as_str(),
+                    id,
+                    name,
+                    st,
+                    pairs.get(name),
+                ))
+                .expect("flat rows serialise to memory without error");
             }
         }
     }
@@ -276,8 +283,8 @@ pub fn write_daily_csv<W: Write>(out: W, scn: &Scenario, bands: &[DailyBand]) ->
     } in bands
     {
         w.serialize(DailyRow {
-            strategy: &scn.strategies[strategy].id,
-            material: &scn.materials[material].id,
+            strategy: scn.strategies[strategy].id.as_str(),
+            material: scn.materials[material].id.as_str(),
             day,
             series: series.name(),
             p5: q[0],

@@ -149,7 +149,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
     }
     let reference = ids_s
         .iter()
-        .position(|&s| s == summary.reference)
+        .position(|&s| summary.reference == s)
         .ok_or_else(|| invalid(&dir.join("summary.json"), "reference strategy not listed"))?;
     let (ns, nm, n) = (ids_s.len(), ids_m.len(), summary.replications as usize);
 

@@ -206,7 +206,7 @@ fn table_rows(summary: &Summary) -> Vec<Vec<String>> {
             if is_ref {
                 format!("{}{REF_MARK}", s.id)
             } else {
-                s.id.clone()
+                s.id.to_string()
             },
             String::new(),
             String::new(),

@@ -81,6 +81,20 @@ impl Ctx {
         }
     }
 
+    /// `id` as a typed id: `None` when it breaks the id grammar, which [`Ctx::id`]
+    /// reports (a refusal with no problem found yet is reported at `path`).
+    fn typed_id<T: std::str::FromStr<Err = model::IdError>>(
+        &mut self,
+        path: &str,
+        id: &str,
+    ) -> Option<T> {
+        self.built(
+            path,
+            id.parse::<T>()
+                .map_err(|e| model::ParamError(e.to_string())),
+        )
+    }
+
     fn warn(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
         self.warned.push(Found {
             problem: Problem {
@@ -289,12 +303,8 @@ fn text_or_default(v: &Option<String>, spec: &FieldSpec) -> String {
     }
 }
 
-/// Whether `s` is a valid id: lowercase letters, digits and `_`, starting with a letter.
-pub fn valid_id(s: &str) -> bool {
-    let mut cs = s.chars();
-    cs.next().is_some_and(|c| c.is_ascii_lowercase())
-        && cs.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
+/// Whether `s` is a valid id (the model's grammar, [`crate::model::valid_id`]).
+pub use crate::model::valid_id;
 
 fn material_ids(raw: &RawScenario) -> Vec<String> {
     raw.material
@@ -317,8 +327,50 @@ fn check_dups(ctx: &mut Ctx, prefix: &str, ids: &[String], what: &str) {
     }
 }
 
+/// A material's identity as validation reads it: ids as written, possibly invalid (a
+/// problem already found), until [`Named::info`] types them for the model.
+#[derive(Debug, Clone)]
+struct Named {
+    id: String,
+    name: String,
+    unit: String,
+    bucket: Option<Bucket>,
+    suppliers: Vec<NamedSupplier>,
+}
+
+/// A supplier's identity as validation reads it (see [`Named`]).
+#[derive(Debug, Clone)]
+struct NamedSupplier {
+    id: String,
+    country: String,
+    routes: Vec<String>,
+}
+
+impl Named {
+    /// The model's [`MaterialInfo`], with typed ids.
+    fn info(self) -> Result<MaterialInfo, model::IdError> {
+        Ok(MaterialInfo {
+            id: self.id.parse()?,
+            name: self.name,
+            unit: self.unit,
+            bucket: self.bucket,
+            suppliers: self
+                .suppliers
+                .into_iter()
+                .map(|s| {
+                    Ok(SupplierInfo {
+                        id: s.id.parse()?,
+                        country: s.country,
+                        routes: s.routes,
+                    })
+                })
+                .collect::<Result<_, model::IdError>>()?,
+        })
+    }
+}
+
 /// Builds every material's parameters (used for the baseline and for each strategy).
-fn build_materials(ctx: &mut Ctx, raw: &RawScenario) -> (Vec<MaterialInfo>, Vec<MaterialParams>) {
+fn build_materials(ctx: &mut Ctx, raw: &RawScenario) -> (Vec<Named>, Vec<MaterialParams>) {
     let ids = material_ids(raw);
     let mut infos = Vec::new();
     let mut params = Vec::new();
@@ -331,11 +383,7 @@ fn build_materials(ctx: &mut Ctx, raw: &RawScenario) -> (Vec<MaterialInfo>, Vec<
     (infos, params)
 }
 
-fn build_material(
-    ctx: &mut Ctx,
-    m: &RawMaterial,
-    id: &str,
-) -> (MaterialInfo, Option<MaterialParams>) {
+fn build_material(ctx: &mut Ctx, m: &RawMaterial, id: &str) -> (Named, Option<MaterialParams>) {
     let pre = format!("material.{id}");
     let f = |name: &str| format!("{pre}.{name}");
     let annual = ctx.num(
@@ -398,7 +446,7 @@ fn build_material(
         let built = SupplierParams::new(share, lead_time_days, surge, surge_lag_days, unit_cost);
         sup_shares.push(share);
         sups.extend(ctx.built(&sp, built));
-        sup_infos.push(SupplierInfo {
+        sup_infos.push(NamedSupplier {
             id: sid.clone(),
             country: text_or_default(&s.country, &supplier::COUNTRY),
             routes: s.routes.clone(),
@@ -524,7 +572,7 @@ fn build_material(
         let built = Reaction::new(lag_days, memory_days, reaction_private, shares);
         ctx.built(&rp, built)
     });
-    let info = MaterialInfo {
+    let info = Named {
         id: id.to_string(),
         name: m.name.clone().unwrap_or_else(|| id.to_string()),
         unit: text_or_default(&m.unit, &material::UNIT),
@@ -683,7 +731,7 @@ fn resolve_targets(
     pre: &str,
     s: &RawShock,
     kind: Option<ShockKind>,
-    infos: &[MaterialInfo],
+    infos: &[Named],
 ) -> (Vec<(usize, usize)>, Vec<usize>) {
     let mut supply = BTreeSet::new();
     let mut demand = BTreeSet::new();
@@ -852,11 +900,7 @@ pub const MAX_STRATEGIES: usize = 10_000;
 /// Most materials a scenario may have (`docs/limits.md`).
 pub const MAX_MATERIALS: usize = 10_000;
 
-fn build_shocks(
-    ctx: &mut Ctx,
-    raw: &RawScenario,
-    infos: &[MaterialInfo],
-) -> (Vec<Shock>, Vec<usize>) {
+fn build_shocks(ctx: &mut Ctx, raw: &RawScenario, infos: &[Named]) -> (Vec<Shock>, Vec<usize>) {
     if raw.shock.len() > MAX_SHOCKS {
         ctx.push(
             "shock",
@@ -1029,8 +1073,11 @@ fn build_shocks(
                 ),
             }
         }
+        let Some(shock_id) = ctx.typed_id(&pre, id) else {
+            continue; // an invalid id is already reported
+        };
         let built = Shock::new(ShockParts {
-            id: id.clone(),
+            id: shock_id,
             label: s.label.clone().unwrap_or_else(|| id.clone()),
             kind: kind.unwrap_or(ShockKind::Outage),
             onset,
@@ -1080,7 +1127,7 @@ fn build_strategies(ctx: &mut Ctx, raw: &RawScenario, base: &Base) -> Vec<Strate
     let base_keys = base.keys;
     if raw.strategy.is_empty() {
         return vec![Strategy {
-            id: "baseline".into(),
+            id: "baseline".parse().expect("`baseline` is a valid id"),
             label: "Status quo".into(),
             short_label: "Status quo".into(),
             annual_cost: 0.0,
@@ -1281,8 +1328,11 @@ fn build_strategies(ctx: &mut Ctx, raw: &RawScenario, base: &Base) -> Vec<Strate
                 t.to_string()
             }
         };
+        let Some(strategy_id) = ctx.typed_id(&pre, id) else {
+            continue; // an invalid id is already reported
+        };
         out.push(Strategy {
-            id: id.clone(),
+            id: strategy_id,
             label,
             short_label,
             annual_cost,
@@ -1396,6 +1446,17 @@ pub fn validate(
             direct: &direct,
         },
     );
+    // Ids typed for the model; an invalid one is already reported.
+    let materials: Vec<MaterialInfo> = infos
+        .into_iter()
+        .filter_map(|n| {
+            let path = format!("material.{}", n.id);
+            ctx.built(
+                &path,
+                n.info().map_err(|e| model::ParamError(e.to_string())),
+            )
+        })
+        .collect();
     if !ctx.found.is_empty() {
         let root = toml::de::DeTable::parse_recoverable(src).0;
         let _ = &root;
@@ -1442,7 +1503,7 @@ pub fn validate(
         seed: raw
             .seed
             .unwrap_or(top::SEED.default_value().unwrap_or(0.0) as u64),
-        materials: infos,
+        materials,
         shocks,
         shock_order,
         sectors: sectors.infos,
@@ -1512,11 +1573,14 @@ fn build_sectors(ctx: &mut Ctx, raw: &RawScenario, mids: &[String]) -> Sectors {
     for (j, (k, id)) in raw.sector.iter().zip(&ids).enumerate() {
         let pre = format!("sector.{id}");
         let p = |name: &str| format!("{pre}.{name}");
-        out.infos.push(model::SectorInfo {
-            id: id.clone(),
-            name: k.name.clone().unwrap_or_else(|| id.clone()),
-            unit: text_or_default(&k.unit, &f::UNIT),
-        });
+        // An invalid id is already reported (and leaves no scenario).
+        if let Some(sector_id) = ctx.typed_id(&pre, id) {
+            out.infos.push(model::SectorInfo {
+                id: sector_id,
+                name: k.name.clone().unwrap_or_else(|| id.clone()),
+                unit: text_or_default(&k.unit, &f::UNIT),
+            });
+        }
         let found_before = ctx.found.len();
         let annual_output = ctx.num(&p("annual_output"), k.annual_output, &f::ANNUAL_OUTPUT);
         outputs[j] = annual_output;
@@ -1624,7 +1688,7 @@ fn build_sectors(ctx: &mut Ctx, raw: &RawScenario, mids: &[String]) -> Sectors {
                         "the sectors using `{id}` need {} {}/year of it, {} more than its \
                          `annual_output` = {}",
                         numfmt::rounded9(used[s]),
-                        out.infos[s].unit,
+                        text_or_default(&raw.sector[s].unit, &f::UNIT),
                         numfmt::rounded9(used[s] - outputs[s]),
                         numfmt::rounded9(outputs[s])
                     ),

@@ -345,7 +345,7 @@ mod tests {
 
     fn shock(id: &str, onset: Onset, dur: f64, rec: f64) -> Shock {
         Shock::new(ShockParts {
-            id: id.into(),
+            id: id.parse().unwrap(),
             label: id.into(),
             kind: ShockKind::Outage,
             onset,
@@ -368,12 +368,12 @@ mod tests {
             replications: 1,
             seed: 0,
             materials: vec![MaterialInfo {
-                id: "m".into(),
+                id: "m".parse().unwrap(),
                 name: "m".into(),
                 unit: "t".into(),
                 bucket: None,
                 suppliers: vec![SupplierInfo {
-                    id: "s".into(),
+                    id: "s".parse().unwrap(),
                     country: "X".into(),
                     routes: vec![],
                 }],

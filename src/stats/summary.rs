@@ -7,7 +7,7 @@
 use super::named::NamedMap;
 use super::paired::Paired;
 use super::sample::Stats;
-use crate::model::{MaterialId, Scenario, SubjectId};
+use crate::model::{MaterialId, Scenario, SectorId, StrategyId, SubjectId};
 use crate::sim::{Block, Metric, Replications, SectorMetric};
 use rayon::prelude::*;
 use serde::de::Error as _;
@@ -261,7 +261,7 @@ pub struct Summary {
     #[serde(default = "default_currency")]
     pub currency: String,
     /// Id of the reference strategy of the paired comparisons.
-    pub reference: String,
+    pub reference: StrategyId,
     /// One entry per strategy, in scenario order.
     pub strategies: Vec<StrategySummary>,
 }
@@ -274,7 +274,7 @@ fn default_currency() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StrategySummary {
     /// Strategy id.
-    pub id: String,
+    pub id: StrategyId,
     /// Human label.
     pub label: String,
     /// Fixed yearly cost.
@@ -301,7 +301,7 @@ pub struct StrategySummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectorSummary {
     /// Sector id.
-    pub id: String,
+    pub id: SectorId,
     /// Human name.
     pub name: String,
     /// Unit of output.
@@ -347,7 +347,7 @@ pub fn value_added_lost_column<R: Replications + ?Sized>(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MaterialSummary {
     /// Material id.
-    pub id: String,
+    pub id: MaterialId,
     /// Human name.
     pub name: String,
     /// Unit of quantities.
@@ -510,8 +510,7 @@ impl Summary {
                             pairs.push((name.clone(), paired));
                             metrics.push((name, st));
                         }
-                        vs.materials
-                            .push((MaterialId::new(info.id.clone()), NamedMap(pairs)));
+                        vs.materials.push((info.id.clone(), NamedMap(pairs)));
                         MaterialSummary {
                             id: info.id.clone(),
                             name: info.name.clone(),
@@ -592,11 +591,11 @@ impl StrategySummary {
     }
 
     /// The paired comparison of `metric` of the material with id `material`.
-    pub fn vs_material(&self, material: &str, metric: Metric) -> Option<&Paired> {
+    pub fn vs_material(&self, material: &MaterialId, metric: Metric) -> Option<&Paired> {
         self.vs_reference
             .materials
             .iter()
-            .find(|(id, _)| *id == material)
+            .find(|(id, _)| id == material)
             .and_then(|(_, pairs)| pairs.get(metric.name()))
     }
 
@@ -719,8 +718,8 @@ impl<'de> Deserialize<'de> for VsReference {
         Ok(VsReference {
             materials: blocks
                 .into_iter()
-                .map(|(id, p)| (MaterialId::new(id), p))
-                .collect(),
+                .map(|(id, p)| Ok((MaterialId::new(id).map_err(D::Error::custom)?, p)))
+                .collect::<Result<_, D::Error>>()?,
             total,
         })
     }

@@ -40,13 +40,13 @@ pub fn with_values(p: &MaterialParams, f: impl FnOnce(&mut MaterialValues)) -> M
 /// Identity of a material with `n` suppliers named s0, s1, ...
 pub fn info(id: &str, n: usize) -> MaterialInfo {
     MaterialInfo {
-        id: id.into(),
+        id: id.parse().unwrap(),
         name: id.into(),
         unit: "t".into(),
         bucket: None,
         suppliers: (0..n)
             .map(|i| SupplierInfo {
-                id: format!("s{i}"),
+                id: format!("s{i}").parse().unwrap(),
                 country: format!("C{i}"),
                 routes: vec![],
             })
@@ -63,7 +63,7 @@ pub fn embargo(
     targets: Vec<(usize, usize)>,
 ) -> Shock {
     Shock::new(ShockParts {
-        id: id.into(),
+        id: id.parse().unwrap(),
         label: id.into(),
         kind: ShockKind::Embargo,
         onset,
@@ -100,7 +100,7 @@ pub fn scenario(
         strategies: strategies
             .into_iter()
             .map(|(id, cost, mats)| Strategy {
-                id: id.into(),
+                id: id.parse().unwrap(),
                 label: id.into(),
                 short_label: id.into(),
                 annual_cost: cost,

@@ -962,7 +962,7 @@ pub fn exposure_findings(rows: &[ExposureRow]) -> Vec<String> {
             num(r.tts_days.unwrap_or(0.0)),
             r.kind.as_str(),
             b(&r.entity),
-            escape(&r.material)
+            escape(r.material.as_str())
         ));
     }
     let no_ttr = rows.iter().filter(|r| r.ttr_days.is_none()).count();
@@ -1001,7 +1001,7 @@ pub fn exposure_table(rows: &[ExposureRow]) -> Table {
                         r.rank.to_string(),
                         r.kind.as_str().into(),
                         r.entity.clone(),
-                        r.material.clone(),
+                        r.material.to_string(),
                         format!("{:.0}%", 100.0 * r.share_lost),
                         r.tts_days
                             .map_or_else(|| format!("> {}", r.tts_horizon), num),

@@ -577,7 +577,7 @@ struct ExposureMaterial {
 fn exposure_groups(scn: &Scenario) -> Vec<ExposureGroup> {
     use crate::explore::exposure::exposure;
     use crate::model::Bucket;
-    let reference = scn.strategies[scn.reference].id.clone();
+    let reference = scn.strategies[scn.reference].id.to_string();
     let Ok(one) = crate::explore::select_strategies(scn, &[reference]) else {
         return Vec::new();
     };
@@ -706,7 +706,7 @@ fn materials(scn: &Scenario) -> Vec<MaterialRow> {
                 .collect();
             MaterialRow {
                 name: info.name.clone(),
-                id: info.id.clone(),
+                id: info.id.to_string(),
                 bucket: info.bucket.map_or("-", |b| b.as_str()),
                 annual_demand: fmt_units(p.daily_demand() * 365.0),
                 unit: info.unit.clone(),
@@ -783,7 +783,7 @@ fn strategies(scn: &Scenario) -> Vec<StrategyRow> {
         .enumerate()
         .map(|(s, st)| StrategyRow {
             strategy: Swatch::new(s, &st.label),
-            id: st.id.clone(),
+            id: st.id.to_string(),
             annual_cost: format_money(st.annual_cost),
             overrides: st.overrides.clone(),
             none: if s == scn.reference {
