@@ -84,9 +84,11 @@ macro_rules! id_type {
             }
         }
 
+        /// The id as written; honours width and alignment (`{:<8}`), as a `String`
+        /// would, so tables pad it alike.
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 
@@ -121,6 +123,8 @@ id_type!(
     /// assert!(MaterialId::new("ndpr").is_ok());
     /// assert!(MaterialId::new("NdPr").is_err());
     /// assert!("#1".parse::<MaterialId>().is_err());
+    /// // Padded like the `String` it replaces, so tables line up alike:
+    /// assert_eq!(format!("[{:<6}]", MaterialId::new("ndpr").unwrap()), "[ndpr  ]");
     /// ```
     ///
     /// ```compile_fail
