@@ -130,6 +130,9 @@ fn merged_shards_are_byte_identical_to_the_unsplit_run() {
         }
         // The same files as a run: data files, run.json, report and charts.
         assert_eq!(listing(&out), listing(&full), "files of the merge of {n}");
+        // The same charts: drawn from the merged spill files' columns, read one at a
+        // time, they are the bytes of the unsplit run's, drawn from its rows in memory.
+        same_charts(&full, &out, &format!("merge of {n}"));
         let info: serde_json::Value =
             serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
         assert_eq!(info["replications"], 1003);
@@ -147,6 +150,63 @@ fn merged_shards_are_byte_identical_to_the_unsplit_run() {
     assert_eq!((size("s2-0"), size("s2-1")), (501, 502));
     assert_eq!((size("s3-0"), size("s3-2")), (334, 335));
     assert_eq!((size("s7-0"), size("s7-3")), (143, 144));
+}
+
+/// Asserts that every chart file (`charts/*.svg`, `charts/*.png`) of `a` has the bytes
+/// of the same file of `b`, and that there are some.
+fn same_charts(a: &Path, b: &Path, what: &str) {
+    let charts: Vec<String> = listing(a)
+        .into_iter()
+        .filter(|f| f.starts_with("charts/"))
+        .collect();
+    assert!(charts.len() >= 12, "{what}: charts {charts:?}");
+    for f in &charts {
+        let (x, y) = (
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f} differs: {what}");
+    }
+}
+
+#[test]
+fn report_streams_replications_csv_into_the_same_charts_and_report() {
+    // `chokepoint report DIR` reads replications.csv row by row into scratch columns
+    // (docs/storage.md): its charts and report.html are the bytes `run` wrote from the
+    // rows in memory (run.json is the same, so the page's provenance is too).
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    ok(run(&["--out", full.to_str().unwrap()]));
+    // The run's files without its charts and report.
+    let again = tmp.path().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    for f in listing(&full) {
+        if !f.starts_with("charts/") && f != "report.html" {
+            std::fs::copy(full.join(&f), again.join(&f)).unwrap();
+        }
+    }
+    ok(bin()
+        .args(["report", again.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap());
+    assert_eq!(listing(&again), listing(&full));
+    same_charts(&full, &again, "report");
+    assert!(
+        std::fs::read(full.join("report.html")).unwrap()
+            == std::fs::read(again.join("report.html")).unwrap(),
+        "report.html differs after `chokepoint report`"
+    );
+    // A replications.csv cut short (a row gone) is refused, naming the file.
+    let csv = std::fs::read_to_string(full.join("replications.csv")).unwrap();
+    let cut = &csv[..csv.trim_end().rfind('\n').unwrap() + 1];
+    std::fs::write(again.join("replications.csv"), cut).unwrap();
+    let o = bin()
+        .args(["report", again.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("replications.csv"), "{err}");
 }
 
 /// Runs `merge` expecting a refusal: exit 2, every `needles` in stderr, and the output

@@ -8,7 +8,9 @@ use super::layout::{
     strategy_legend, text_at, text_width, widen, wrap,
 };
 use super::strategy_color;
-use super::{ChartData, ChartSpec, DrawResult, five_numbers, quantile_ci95, sorted_present};
+use super::{
+    ChartData, ChartSpec, DrawResult, SampleError, five_numbers, quantile_ci95, sorted_present,
+};
 use crate::model::Bucket;
 use crate::numfmt::{share, tick, tick_pct};
 use crate::sim::Metric;
@@ -184,11 +186,12 @@ where
 }
 
 /// Each strategy's sorted shortfall % of demand of material `m` (futures where it is
-/// known), and a nice axis bound at or above the largest.
-fn sorted_shortfalls(data: &ChartData, m: usize) -> (Vec<Vec<f64>>, f64) {
+/// known), and a nice axis bound at or above the largest. Reads the strategies' columns
+/// one at a time.
+fn sorted_shortfalls(data: &ChartData, m: usize) -> Result<(Vec<Vec<f64>>, f64), SampleError> {
     let sorted: Vec<Vec<f64>> = (0..data.n_strategies())
-        .map(|st| sorted_present(&data.shortfall_pct[st][m]))
-        .collect();
+        .map(|st| Ok(sorted_present(&data.column(st, m, Metric::ShortfallPct)?)))
+        .collect::<Result<_, SampleError>>()?;
     let xmax = nice_max(
         sorted
             .iter()
@@ -196,7 +199,7 @@ fn sorted_shortfalls(data: &ChartData, m: usize) -> (Vec<Vec<f64>>, f64) {
             .fold(0.0, f64::max),
         1.0,
     );
-    (sorted, xmax)
+    Ok((sorted, xmax))
 }
 
 // ------------------------------------------------------------ 1. shortfall distribution
@@ -263,7 +266,7 @@ where
         x_label_count(f64::from(panels[0].dim_in_pixel().0) - (84.0 + 18.0) * s, s).max(3);
     const BINS: usize = 24;
     for m in 0..nm {
-        let (sorted, xmax) = sorted_shortfalls(data, m);
+        let (sorted, xmax) = sorted_shortfalls(data, m)?;
         let width = xmax / BINS as f64;
         let counts: Vec<Vec<f64>> = sorted
             .iter()
@@ -401,7 +404,7 @@ where
     let n = data.summary.replications.max(1) as f64;
     let ymin = 10f64.powf((0.5 / n).log10().floor());
     for m in 0..nm {
-        let (sorted, xmax) = sorted_shortfalls(data, m);
+        let (sorted, xmax) = sorted_shortfalls(data, m)?;
         let area = &panels[m];
         let title = format!("{}: chance the shortfall exceeds x", data.material_name(m));
         let w = area.dim_in_pixel().0 as i32;
@@ -527,22 +530,24 @@ where
     let body = page(root, spec, data, &legend, &notes)?;
     let s = scale(root);
     let panels = body.split_evenly((2, nm.max(1)));
-    type Row<'r> = (&'r Vec<Vec<Vec<f64>>>, &'r str, &'r str);
+    type Row<'r> = (Metric, &'r str, &'r str);
     let rows: [Row; 2] = [
         (
-            &data.tts_days,
+            Metric::TtsDays,
             "time to survive (futures where it exists)",
             "time to survive, days",
         ),
         (
-            &data.recovery_days,
+            Metric::RecoveryDays,
             "recovery time (futures with a shortfall)",
             "recovery time, days",
         ),
     ];
-    for (row, (samples, what, y_desc)) in rows.iter().enumerate() {
+    for (row, &(metric, what, y_desc)) in rows.iter().enumerate() {
         for m in 0..nm {
-            let sorted: Vec<Vec<f64>> = (0..ns).map(|st| sorted_present(&samples[st][m])).collect();
+            let sorted: Vec<Vec<f64>> = (0..ns)
+                .map(|st| Ok(sorted_present(&data.column(st, m, metric)?)))
+                .collect::<Result<_, SampleError>>()?;
             let five: Vec<Option<[f64; 5]>> = sorted
                 .iter()
                 .map(|v| (!v.is_empty()).then(|| five_numbers(v)))
@@ -766,7 +771,7 @@ where
     for m in 0..nm {
         let mat = |st: usize| &data.summary.strategies[st].materials[m];
         let stats = |st: usize| mat(st).metrics.get(Metric::ShortfallPct.name()).cloned();
-        let (sorted, _) = sorted_shortfalls(data, m);
+        let (sorted, _) = sorted_shortfalls(data, m)?;
         let p95_ci: Vec<Option<[f64; 2]>> = sorted.iter().map(|v| quantile_ci95(v, 0.95)).collect();
         let xmax_l = nice_max(
             (0..ns)

@@ -10,7 +10,10 @@
 //!
 //! [`ChartData`] holds everything the charts read, so the same charts come either from
 //! a fresh run ([`ChartData::from_run`]) or from the files a run saved (built by
-//! `crate::report::saved`), without simulating again.
+//! `crate::report::saved`), without simulating again. Its per-replication samples are
+//! not held in memory: a [`Samples`] source (the run's replications, a spill file, the
+//! columns of a saved `replications.csv`) gives one column when a chart asks for it, so
+//! memory does not grow with strategies × materials × replications (docs/storage.md).
 
 mod draw;
 pub mod explore;
@@ -18,10 +21,10 @@ mod layout;
 
 use crate::model::{Bucket, Scenario};
 use crate::sim::{Metric, Replications, Series};
-use crate::stats::{DailyBand, Summary, metric_column, quantile_sorted};
+use crate::stats::{DailyBand, Summary, TotalMetric, metric_column, quantile_sorted, total_column};
 use plotters::prelude::*;
 use plotters::style::RGBColor;
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
 /// Default size of a chart in pixels: 1600 × 900 (16:9, readable on a slide).
 pub const DEFAULT_SIZE: (u32, u32) = (1600, 900);
@@ -72,13 +75,82 @@ pub fn register_fonts() {
     });
 }
 
-/// Everything the charts read: the run's summary, the materials' buckets, the
-/// per-replication samples the distributions need, and the daily stock bands.
-///
-/// Per-replication vectors are indexed `[strategy][material][replication]` in
-/// replication order, `NaN` where the metric is absent.
+/// What reading a column of per-replication samples can fail with (an I/O error or a
+/// checksum mismatch of the store behind it).
+pub type SampleError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where the per-replication samples of the charts and the report come from, read one
+/// column at a time when they are needed (so that only the columns in use are in
+/// memory). Every implementation gives the same bits for the same run.
+pub trait Samples: Send + Sync {
+    /// Values of `metric` (one of [`SAMPLE_METRICS`]) for strategy `s` and material
+    /// `m`, one per replication in replication order, `NaN` where absent.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    fn metric(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SampleError>;
+
+    /// Strategy `s`'s total cost per replication (as [`crate::stats::total_column`] and
+    /// `replications.csv`'s `strategy_total_cost`).
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    fn total_cost(&self, s: usize) -> Result<Vec<f64>, SampleError>;
+}
+
+/// [`Samples`] read from a run's [`Replications`] (in memory, a spill file, a chain of
+/// shards' spill files).
+struct RunSamples<'a, R: ?Sized> {
+    scn: Scenario,
+    res: &'a R,
+}
+
+impl<R: Replications + ?Sized> Samples for RunSamples<'_, R> {
+    fn metric(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SampleError> {
+        Ok(metric_column(self.res, s, m, metric)?)
+    }
+
+    fn total_cost(&self, s: usize) -> Result<Vec<f64>, SampleError> {
+        Ok(total_column(
+            &self.scn,
+            self.res,
+            s,
+            TotalMetric::TotalCost,
+        )?)
+    }
+}
+
+/// [`Samples`] held in memory, `[strategy][material][replication]` for each of
+/// [`SAMPLE_METRICS`] and `[strategy][replication]` for the total cost (small runs and
+/// tests).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChartData {
+pub struct SampleColumns {
+    /// `shortfall_pct`, `recovery_days` and `tts_days` (the order of
+    /// [`SAMPLE_METRICS`]), each `[strategy][material][replication]`.
+    pub metrics: [Vec<Vec<Vec<f64>>>; 3],
+    /// Each strategy's total cost per replication.
+    pub total_cost: Vec<Vec<f64>>,
+}
+
+impl Samples for SampleColumns {
+    fn metric(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SampleError> {
+        let k = SAMPLE_METRICS
+            .iter()
+            .position(|&x| x == metric)
+            .ok_or_else(|| format!("{} is not a chart sample metric", metric.name()))?;
+        Ok(self.metrics[k][s][m].clone())
+    }
+
+    fn total_cost(&self, s: usize) -> Result<Vec<f64>, SampleError> {
+        Ok(self.total_cost[s].clone())
+    }
+}
+
+/// Everything the charts read: the run's summary, the materials' buckets, the
+/// per-replication samples the distributions need (read from [`Samples`] when a chart
+/// draws), and the daily stock bands.
+#[derive(Clone)]
+pub struct ChartData<'a> {
     /// The run's summary (strategies, materials, statistics, paired comparisons).
     pub summary: Summary,
     /// Index of the reference strategy in `summary.strategies`.
@@ -88,52 +160,77 @@ pub struct ChartData {
     /// Short label of each strategy (the scenario's `short_label`, else its label),
     /// indexed like the summary's strategies: panel titles and labels beside points.
     pub short_labels: Vec<String>,
-    /// `shortfall_pct` per replication.
-    pub shortfall_pct: Vec<Vec<Vec<f64>>>,
-    /// `recovery_days` per replication.
-    pub recovery_days: Vec<Vec<Vec<f64>>>,
-    /// `tts_days` per replication.
-    pub tts_days: Vec<Vec<Vec<f64>>>,
+    /// The per-replication samples ([`SAMPLE_METRICS`] and the total cost), read a
+    /// column at a time.
+    pub samples: Arc<dyn Samples + 'a>,
     /// Daily quantiles (P5, P25, P50, P75, P95) of private stock plus stockpile,
     /// `[strategy][material][day]`; empty when the run kept no daily bands.
     pub stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>>,
 }
 
-/// The per-replication metrics [`ChartData`] keeps.
+impl std::fmt::Debug for ChartData<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChartData")
+            .field("summary", &self.summary)
+            .field("reference", &self.reference)
+            .field("buckets", &self.buckets)
+            .field("short_labels", &self.short_labels)
+            .field("stock_bands", &self.stock_bands)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The per-replication metrics [`ChartData`] reads.
 pub const SAMPLE_METRICS: [Metric; 3] =
     [Metric::ShortfallPct, Metric::RecoveryDays, Metric::TtsDays];
 
-impl ChartData {
-    /// Builds the chart data of a fresh run. `bands` are the run's daily bands
-    /// ([`crate::stats::daily_bands`]), or empty when it kept none.
-    ///
-    /// # Errors
-    /// When the run's replications cannot be read.
+/// The daily stock bands of a run as [`ChartData::stock_bands`] holds them: total stock
+/// only, `[strategy][material][day]`, empty when there are none.
+pub fn stock_bands(ns: usize, nm: usize, bands: &[DailyBand]) -> Vec<Vec<Vec<[Option<f64>; 5]>>> {
+    let mut stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>> = vec![vec![Vec::new(); nm]; ns];
+    for b in bands.iter().filter(|b| b.series == Series::TotalStock) {
+        let v = &mut stock_bands[b.strategy][b.material];
+        if v.len() <= b.day {
+            v.resize(b.day + 1, [None; 5]);
+        }
+        v[b.day] = b.q;
+    }
+    if stock_bands.iter().flatten().all(Vec::is_empty) {
+        stock_bands.clear();
+    }
+    stock_bands
+}
+
+impl<'a> ChartData<'a> {
+    /// The chart data of a fresh run: its summary and bands, and its replications `res`
+    /// as the [`Samples`] (read when a chart draws, nothing copied now). `bands` are the
+    /// run's daily bands ([`crate::stats::daily_bands`]), or empty when it kept none.
     pub fn from_run<R: Replications + ?Sized>(
         scn: &Scenario,
-        res: &R,
+        res: &'a R,
         summary: &Summary,
         bands: &[DailyBand],
-    ) -> Result<ChartData, R::Error> {
-        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
-        let column = |metric: Metric| -> Result<Vec<Vec<Vec<f64>>>, R::Error> {
-            (0..ns)
-                .map(|s| (0..nm).map(|m| metric_column(res, s, m, metric)).collect())
-                .collect()
-        };
-        let mut stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>> = vec![vec![Vec::new(); nm]; ns];
-        for b in bands.iter().filter(|b| b.series == Series::TotalStock) {
-            let v = &mut stock_bands[b.strategy][b.material];
-            if v.len() <= b.day {
-                v.resize(b.day + 1, [None; 5]);
-            }
-            v[b.day] = b.q;
-        }
-        if stock_bands.iter().flatten().all(Vec::is_empty) {
-            stock_bands.clear();
-        }
-        Ok(ChartData {
-            summary: summary.clone(),
+    ) -> ChartData<'a> {
+        ChartData::with_samples(
+            scn,
+            summary.clone(),
+            Arc::new(RunSamples {
+                scn: scn.clone(),
+                res,
+            }),
+            stock_bands(scn.strategies.len(), scn.materials.len(), bands),
+        )
+    }
+
+    /// The chart data of a run of `scn` from its parts.
+    pub fn with_samples(
+        scn: &Scenario,
+        summary: Summary,
+        samples: Arc<dyn Samples + 'a>,
+        stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>>,
+    ) -> ChartData<'a> {
+        ChartData {
+            summary,
             reference: scn.reference,
             buckets: scn.materials.iter().map(|m| m.bucket).collect(),
             short_labels: scn
@@ -141,11 +238,18 @@ impl ChartData {
                 .iter()
                 .map(|s| s.short_label.clone())
                 .collect(),
-            shortfall_pct: column(Metric::ShortfallPct)?,
-            recovery_days: column(Metric::RecoveryDays)?,
-            tts_days: column(Metric::TtsDays)?,
+            samples,
             stock_bands,
-        })
+        }
+    }
+
+    /// Values of `metric` (one of [`SAMPLE_METRICS`]) for strategy `s` and material `m`,
+    /// one per replication, `NaN` where absent ([`Samples::metric`]).
+    ///
+    /// # Errors
+    /// When the samples cannot be read.
+    pub fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SampleError> {
+        self.samples.metric(s, m, metric)
     }
 
     /// Number of strategies.
@@ -268,7 +372,7 @@ pub struct ChartSpec {
 
 /// The charts of a run, in report order. Fan charts need daily bands and are left out
 /// without them.
-pub fn chart_list(data: &ChartData) -> Vec<ChartSpec> {
+pub fn chart_list(data: &ChartData<'_>) -> Vec<ChartSpec> {
     let spec = |kind, name: &str, title: String| ChartSpec {
         kind,
         name: name.to_string(),

@@ -7,8 +7,8 @@ use crate::stats::daily_bands;
 use std::sync::OnceLock;
 
 /// Chart data of a short run of the tutorial scenario (shared by the tests).
-fn data() -> &'static ChartData {
-    static DATA: OnceLock<ChartData> = OnceLock::new();
+fn data() -> &'static ChartData<'static> {
+    static DATA: OnceLock<ChartData<'static>> = OnceLock::new();
     DATA.get_or_init(|| {
         let scn = crate::scenario::parse_scenario(
             "tutorial.toml",
@@ -24,7 +24,9 @@ fn data() -> &'static ChartData {
         let res = crate::sim::run(&scn, &opts, &NoProgress);
         let summary = Summary::from_run(&scn, &res, 7).unwrap();
         let bands = res.daily.as_ref().map(daily_bands).unwrap_or_default();
-        ChartData::from_run(&scn, &res, &summary, &bands).unwrap()
+        // The run lives as long as the tests: its columns are read when a chart draws.
+        let res: &'static crate::sim::RunResult = Box::leak(Box::new(res));
+        ChartData::from_run(&scn, res, &summary, &bands)
     })
 }
 

@@ -51,7 +51,6 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut written = report::write_charts_and_report(
         staging.dir(),
         &saved.data,
-        &saved.total_cost,
         &saved.scenario,
         &saved.info,
         args.format,

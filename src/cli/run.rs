@@ -12,7 +12,7 @@ use chokepoint::sim::engine::Kernel;
 use chokepoint::sim::{self, DailyHist, Progress, Replications, RunOptions};
 use chokepoint::spill;
 use chokepoint::staging::Staging;
-use chokepoint::stats::{Summary, TotalMetric, daily_bands, total_column};
+use chokepoint::stats::{Summary, daily_bands};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::CliError;
@@ -263,15 +263,10 @@ pub(super) fn write_all<R: Replications + ?Sized>(
     )?;
     written.insert(0, copy);
     if outputs.charts {
-        let data = ChartData::from_run(scn, result, summary, &bands).map_err(read_error)?;
-        let total_cost: Vec<Vec<f64>> = (0..scn.strategies.len())
-            .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
-            .collect::<Result<_, _>>()
-            .map_err(read_error)?;
+        let data = ChartData::from_run(scn, result, summary, &bands);
         written.extend(report::write_charts_and_report(
             out,
             &data,
-            &total_cost,
             scn,
             info,
             outputs.chart_formats,

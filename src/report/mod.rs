@@ -11,6 +11,7 @@
 //! writer, so a reader never sees a half-written output. [`pdf`] prints `report.html`
 //! to `report.pdf` with a headless Chromium (a temporary file renamed into place too).
 
+pub mod columns;
 pub mod csv_out;
 pub mod drivers_out;
 pub mod explore;
@@ -414,9 +415,8 @@ pub fn render_charts(
 }
 
 /// Writes the charts (`dir/charts/<name>.svg` and/or `.png`, as `formats` says) and
-/// `dir/report.html`, each atomically. `total_cost` is each strategy's total cost per
-/// replication ([`crate::stats::total_column`]), for the recommendation's paired
-/// comparisons. Returns the paths written.
+/// `dir/report.html`, each atomically. The charts and the report read `data`'s samples a
+/// column at a time. Returns the paths written.
 ///
 /// # Errors
 /// The first [`ReportError`] (a chart that cannot be drawn or a file that cannot be
@@ -424,7 +424,6 @@ pub fn render_charts(
 pub fn write_charts_and_report(
     dir: &Path,
     data: &ChartData,
-    total_cost: &[Vec<f64>],
     scn: &Scenario,
     info: &RunInfo,
     formats: ChartFormats,
@@ -450,11 +449,14 @@ pub fn write_charts_and_report(
         .collect();
     let html = pages::run::report_html(&pages::run::ReportInput {
         data,
-        total_cost,
         scenario: scn,
         info,
         charts: &inline,
-    });
+    })
+    .map_err(|e| ChartError {
+        chart: "report.html".into(),
+        message: format!("could not read the run's replications: {e}"),
+    })?;
     let p = dir.join("report.html");
     write_atomic(&p, html.as_bytes())?;
     written.push(p);

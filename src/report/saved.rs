@@ -2,13 +2,14 @@
 //! `run.json`, `scenario.toml`) into the inputs of the charts and the report, so that
 //! `chokepoint report OUT_DIR` re-renders everything without simulating.
 
+use super::columns::ColumnWriter;
 use super::run_info::RunInfo;
 use crate::charts::ChartData;
 use crate::model::Scenario;
 use crate::scenario;
-use crate::sim::Metric;
 use crate::stats::Summary;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Name of the copy of the scenario that `run` saves beside its outputs.
 pub const SCENARIO_COPY: &str = "scenario.toml";
@@ -42,11 +43,11 @@ pub struct SavedRun {
     pub scenario_text: String,
     /// `run.json`.
     pub info: RunInfo,
-    /// Chart data rebuilt from the summary and the CSVs.
-    pub data: ChartData,
-    /// Each strategy's total cost per replication (`replications.csv`'s
-    /// `strategy_total_cost`, read from the first material's rows).
-    pub total_cost: Vec<Vec<f64>>,
+    /// Chart data rebuilt from the summary and the CSVs; its samples (and each
+    /// strategy's total cost per replication, `replications.csv`'s
+    /// `strategy_total_cost` of the first material's rows) are read from scratch column
+    /// files ([`super::columns`]) that live as long as it does.
+    pub data: ChartData<'static>,
 }
 
 fn read(path: &Path) -> Result<String, SavedError> {
@@ -153,13 +154,22 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         .ok_or_else(|| invalid(&dir.join("summary.json"), "reference strategy not listed"))?;
     let (ns, nm, n) = (ids_s.len(), ids_m.len(), summary.replications as usize);
 
-    // replications.csv
+    // replications.csv, streamed row by row into scratch column files (memory does not
+    // grow with its size; the charts read a column at a time).
     let p = dir.join("replications.csv");
-    let mut samples = vec![vec![vec![Vec::with_capacity(n); nm]; ns]; 3];
-    let mut total_cost = vec![Vec::with_capacity(n); ns];
-    {
-        let text = read(&p)?;
-        let mut rd = csv::Reader::from_reader(text.as_bytes());
+    let samples = {
+        let file = std::fs::File::open(&p).map_err(|source| SavedError::Read {
+            path: p.clone(),
+            source,
+        })?;
+        let scratch = |e: std::io::Error| {
+            invalid(
+                &p,
+                format!("could not keep its columns in a temporary file: {e}"),
+            )
+        };
+        let mut cols_out = ColumnWriter::create(ns, nm, n).map_err(scratch)?;
+        let mut rd = csv::Reader::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
         let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
         let col = |name: &str| {
             header
@@ -173,8 +183,16 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
             .iter()
             .map(|m| col(m.name()))
             .collect::<Result<_, _>>()?;
-        for rec in rd.records() {
-            let rec = rec.map_err(|e| invalid(&p, e))?;
+        let parse = |f: &str| -> Result<f64, SavedError> {
+            if f.is_empty() {
+                Ok(f64::NAN)
+            } else {
+                f.parse::<f64>()
+                    .map_err(|e| invalid(&p, format!("'{f}': {e}")))
+            }
+        };
+        let mut rec = csv::StringRecord::new();
+        while rd.read_record(&mut rec).map_err(|e| invalid(&p, e))? {
             let s = ids_s.iter().position(|&x| x == &rec[cs]);
             let m = ids_m.iter().position(|&x| x == &rec[cm]);
             let (Some(s), Some(m)) = (s, m) else {
@@ -183,30 +201,36 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
                     format!("unknown strategy or material in {rec:?}"),
                 ));
             };
+            let too_many = |_| {
+                invalid(
+                    &p,
+                    format!("more rows than the {n} replications of summary.json"),
+                )
+            };
             if m == 0 {
-                let f = &rec[ct];
-                total_cost[s].push(if f.is_empty() {
-                    f64::NAN
-                } else {
-                    f.parse::<f64>()
-                        .map_err(|e| invalid(&p, format!("'{f}': {e}")))?
-                });
+                cols_out
+                    .push_total_cost(s, parse(&rec[ct])?)
+                    .map_err(too_many)?;
             }
             for (k, &c) in cols.iter().enumerate() {
-                let f = &rec[c];
-                let v = if f.is_empty() {
-                    f64::NAN
-                } else {
-                    f.parse::<f64>()
-                        .map_err(|e| invalid(&p, format!("'{f}': {e}")))?
-                };
-                samples[k][s][m].push(v);
+                cols_out
+                    .push_metric(k, s, m, parse(&rec[c])?)
+                    .map_err(too_many)?;
             }
         }
-    }
-    let [shortfall_pct, recovery_days, tts_days]: [Vec<Vec<Vec<f64>>>; 3] =
-        samples.try_into().expect("three sample metrics");
-    debug_assert_eq!(crate::charts::SAMPLE_METRICS[0], Metric::ShortfallPct);
+        match cols_out.finish().map_err(scratch)? {
+            Ok(files) => files,
+            Err(short) => {
+                return Err(invalid(
+                    &p,
+                    format!(
+                        "{short} rows for some strategy and material, but summary.json \
+                         counts {n} replications"
+                    ),
+                ));
+            }
+        }
+    };
 
     // daily.csv (optional: runs without daily bands have none)
     let p = dir.join("daily.csv");
@@ -263,26 +287,13 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
             stock_bands.clear();
         }
     }
-    let data = ChartData {
-        summary,
-        reference,
-        buckets: scn.materials.iter().map(|m| m.bucket).collect(),
-        short_labels: scn
-            .strategies
-            .iter()
-            .map(|s| s.short_label.clone())
-            .collect(),
-        shortfall_pct,
-        recovery_days,
-        tts_days,
-        stock_bands,
-    };
+    debug_assert_eq!(scn.reference, reference);
+    let data = ChartData::with_samples(&scn, summary, Arc::new(samples), stock_bands);
     verify_manifest(dir)?;
     Ok(SavedRun {
         scenario: scn,
         scenario_text,
         info,
         data,
-        total_cost,
     })
 }

@@ -16,7 +16,7 @@
 //! [`crate::numfmt`].
 
 use super::escape;
-use crate::charts::ChartData;
+use crate::charts::{ChartData, SampleError};
 use crate::model::{RankBy, Scenario};
 use crate::numfmt::{grouped, money, money_within, pct_within, sig};
 use crate::sim::Metric;
@@ -32,30 +32,31 @@ const MAX_FUTURES: f64 = 1e8;
 /// The values the criterion ranks, one column per strategy, one value per replication:
 /// the total cost (`total_cost`, as `replications.csv`'s `strategy_total_cost`) for
 /// `expected_total_cost`; the shortfall (% of demand) of the material hit hardest in each
-/// future for `p95_shortfall`.
-pub fn criterion_columns(
-    data: &ChartData,
-    scn: &Scenario,
-    total_cost: &[Vec<f64>],
-) -> Vec<Vec<f64>> {
-    match scn.criterion.rank_by {
-        RankBy::ExpectedTotalCost => total_cost.to_vec(),
-        RankBy::P95Shortfall => data
-            .shortfall_pct
-            .iter()
-            .map(|mats| {
-                let n = mats.first().map_or(0, Vec::len);
-                (0..n)
-                    .map(|r| {
-                        mats.iter()
-                            .map(|col| col[r])
-                            .filter(|v| !v.is_nan())
-                            .fold(f64::NAN, f64::max)
-                    })
-                    .collect()
-            })
-            .collect(),
-    }
+/// future for `p95_shortfall`. Read from the run's samples one column at a time.
+///
+/// # Errors
+/// When the samples cannot be read.
+pub fn criterion_columns(data: &ChartData, scn: &Scenario) -> Result<Vec<Vec<f64>>, SampleError> {
+    (0..data.n_strategies())
+        .map(|s| match scn.criterion.rank_by {
+            RankBy::ExpectedTotalCost => data.samples.total_cost(s),
+            RankBy::P95Shortfall => {
+                let mut worst: Vec<f64> = Vec::new();
+                for m in 0..data.n_materials() {
+                    let col = data.column(s, m, Metric::ShortfallPct)?;
+                    if m == 0 {
+                        worst = vec![f64::NAN; col.len()];
+                    }
+                    for (w, v) in worst.iter_mut().zip(col) {
+                        if !v.is_nan() {
+                            *w = w.max(v);
+                        }
+                    }
+                }
+                Ok(worst)
+            }
+        })
+        .collect()
 }
 
 /// The criterion's score of one column: the mean, or the 95th percentile; `None` when the
@@ -148,13 +149,21 @@ pub fn futures_to_separate(n: u64, diff: f64, hw: f64) -> Option<u64> {
 }
 
 /// The paragraph, as markup; `None` when the run has no strategy with a score.
-pub fn recommendation(data: &ChartData, scn: &Scenario, total_cost: &[Vec<f64>]) -> Option<String> {
+///
+/// # Errors
+/// When the run's samples cannot be read.
+pub fn recommendation(data: &ChartData, scn: &Scenario) -> Result<Option<String>, SampleError> {
+    let cols = criterion_columns(data, scn)?;
+    Ok(recommendation_of(data, scn, &cols))
+}
+
+/// [`recommendation`] from the criterion's columns ([`criterion_columns`]).
+fn recommendation_of(data: &ChartData, scn: &Scenario, cols: &[Vec<f64>]) -> Option<String> {
     let sum = &data.summary;
     let crit = scn.criterion;
     let rank_by = crit.rank_by;
     let cur = &sum.currency;
     let n = sum.replications;
-    let cols = criterion_columns(data, scn, total_cost);
     let ns = sum.strategies.len().min(cols.len());
     let label = |s: usize| format!("<b>{}</b>", escape(&sum.strategies[s].label));
     let within_budget = |s: usize| {

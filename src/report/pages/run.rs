@@ -18,7 +18,7 @@ fn signed(s: String, x: f64) -> String {
     if x > 0.0 { format!("+{s}") } else { s }
 }
 use super::{Figure, Swatch, escape, render};
-use crate::charts::{ChartData, ChartSpec};
+use crate::charts::{ChartData, ChartSpec, SampleError};
 use crate::model::{OnsetKind, Scenario};
 use crate::report::run_info::RunInfo;
 use crate::report::sources;
@@ -30,11 +30,9 @@ use serde::Serialize;
 
 /// Everything the report shows.
 pub struct ReportInput<'a> {
-    /// The chart data (summary, samples, bands).
-    pub data: &'a ChartData,
-    /// Each strategy's total cost per replication, in replication order (the
-    /// recommendation's paired comparisons).
-    pub total_cost: &'a [Vec<f64>],
+    /// The chart data (summary, samples, bands); its samples also feed the
+    /// recommendation's paired comparisons and the CVaR95 intervals of the headlines.
+    pub data: &'a ChartData<'a>,
     /// The scenario that was run, for its assumptions.
     pub scenario: &'a Scenario,
     /// Provenance of the run.
@@ -62,13 +60,13 @@ pub fn one_in(p: f64, n: u64) -> String {
     format!("1 future in {k}")
 }
 
-fn shortfall_stats(data: &ChartData, s: usize, m: usize) -> Option<&Stats> {
+fn shortfall_stats<'d>(data: &'d ChartData<'_>, s: usize, m: usize) -> Option<&'d Stats> {
     data.summary.strategies[s].materials[m]
         .metrics
         .get(Metric::ShortfallPct.name())
 }
 
-fn paired(data: &ChartData, s: usize, m: usize, metric: Metric) -> Option<&Paired> {
+fn paired<'d>(data: &'d ChartData<'_>, s: usize, m: usize, metric: Metric) -> Option<&'d Paired> {
     let st = &data.summary.strategies[s];
     st.vs_material(&st.materials[m].id, metric)
 }
@@ -96,8 +94,9 @@ fn share_half_width(p: f64, n: u64) -> Option<f64> {
 
 /// Half-width of the 95% bootstrap interval of CVaR95 (as `cvar95` targets and
 /// precision goals use) of a sample (NaN = absent).
-fn cvar_half_width(sample: &[f64], v: f64) -> Option<f64> {
-    let mut xs: Vec<f64> = sample.iter().copied().filter(|x| !x.is_nan()).collect();
+fn cvar_half_width(sample: Vec<f64>, v: f64) -> Option<f64> {
+    let mut xs: Vec<f64> = sample;
+    xs.retain(|x| !x.is_nan());
     if xs.len() < 2 {
         return None;
     }
@@ -148,7 +147,11 @@ fn one_in_pm(p: f64, n: u64) -> String {
 /// Headline findings in plain words, computed from the numbers. Each figure carries the
 /// half-width of its 95% interval (how precise the simulation made it): shares Wilson,
 /// means Student-t, CVaR95 the seeded bootstrap.
-pub fn headlines(data: &ChartData) -> Vec<String> {
+///
+/// # Errors
+/// When the run's samples cannot be read (the CVaR95 bootstrap reads the reference's
+/// shortfall column of each material).
+pub fn headlines(data: &ChartData) -> Result<Vec<String>, SampleError> {
     let sum = &data.summary;
     let n = sum.replications;
     let r = data.reference;
@@ -183,8 +186,10 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
                 one_in_pm(p, n),
                 pct_pm(
                     st.cvar95.unwrap_or(0.0),
-                    st.cvar95
-                        .and_then(|v| cvar_half_width(&data.shortfall_pct[r][m], v))
+                    match st.cvar95 {
+                        Some(v) => cvar_half_width(data.column(r, m, Metric::ShortfallPct)?, v),
+                        None => None,
+                    }
                 ),
                 pct_pm(st.mean.unwrap_or(0.0), mean_half_width(st)),
             ));
@@ -291,7 +296,7 @@ pub fn headlines(data: &ChartData) -> Vec<String> {
             ));
         }
     }
-    out
+    Ok(out)
 }
 
 /// A number with an optional 95% interval after it.
@@ -849,7 +854,10 @@ struct RunPage<'a> {
 }
 
 /// The whole `report.html`.
-pub fn report_html(input: &ReportInput) -> String {
+///
+/// # Errors
+/// When the run's samples cannot be read.
+pub fn report_html(input: &ReportInput) -> Result<String, SampleError> {
     let data = input.data;
     let sum = &data.summary;
     let info = input.info;
@@ -865,8 +873,8 @@ pub fn report_html(input: &ReportInput) -> String {
         started_at: &info.started_at,
         currency: &sum.currency,
         notes: NOTES,
-        recommendation: super::recommend::recommendation(data, scn, input.total_cost),
-        headlines: headlines(data),
+        recommendation: super::recommend::recommendation(data, scn)?,
+        headlines: headlines(data)?,
         comparison: comparison(data),
         shortfall: shortfall(data),
         cost_effectiveness: cost_effectiveness(data, scn),
@@ -905,7 +913,7 @@ pub fn report_html(input: &ReportInput) -> String {
         wall_time: format!("{:.1}", info.wall_time_s),
         run_notes: &info.notes,
     };
-    render("run.html", &page)
+    Ok(render("run.html", &page))
 }
 
 #[cfg(test)]
