@@ -268,13 +268,21 @@ pub(super) fn write_all<R: Replications + ?Sized>(
             .map(|s| total_column(scn, result, s, TotalMetric::TotalCost))
             .collect::<Result<_, _>>()
             .map_err(read_error)?;
-        written.extend(report::write_charts_and_report(
+        // With --drivers the report explains its worst futures (drivers_section).
+        let drivers = if outputs.drivers {
+            report::drivers_section::drivers_section(scn, result, info.seed, info.first_replication)
+                .map_err(read_error)?
+        } else {
+            None
+        };
+        written.extend(report::write_charts_and_report_with(
             out,
             &data,
             &total_cost,
             scn,
             info,
             outputs.chart_formats,
+            drivers.as_ref(),
         )?);
     }
     Ok(written)
