@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use chokepoint::explore::drivers::{Feature, FeatureTable};
+
 fn chokepoint_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chokepoint"))
         .args(args)
@@ -346,4 +348,83 @@ fn sampled_drivers_do_not_depend_on_threads_or_ranges() {
     );
     // Something happens in these futures.
     assert!(one.iter().any(|&v| v > 0.0));
+}
+
+/// A feature table of `n` futures with the given (kind, values) columns, for the analysis
+/// alone.
+fn table(cols: &[(chokepoint::sim::drivers::DriverKind, Vec<f64>)]) -> FeatureTable {
+    let n = cols[0].1.len();
+    let features = cols
+        .iter()
+        .enumerate()
+        .map(|(k, (kind, _))| Feature {
+            name: format!("s{k}.x"),
+            shock: format!("s{k}"),
+            other: None,
+            kind: *kind,
+        })
+        .collect();
+    let values = (0..n)
+        .flat_map(|r| cols.iter().map(move |(_, v)| v[r]))
+        .collect();
+    FeatureTable {
+        features,
+        replications: (0..n as u64).collect(),
+        values,
+    }
+}
+
+#[test]
+fn prim_prunes_a_rule_that_adds_little_density() {
+    use chokepoint::explore::drivers::{self, DriversProblem, DriversRequest, Question};
+    use chokepoint::sim::drivers::DriverKind;
+    // 1,000 futures: s0 takes 0..99 ten times; the selected ones (outcome 1, a --worse
+    // question) are those with s0 ≥ 80 except 20 of them (so the box "s0 ≥ 80" holds
+    // 200 futures, 180 selected: density 90%). s1 is 0 everywhere except 6 of those 20
+    // unselected futures, where it is 1: the limit "s1 ≤ 0" raises the box's density to
+    // 180/194 = 92.8% at no cost in coverage, so the harmonic mean keeps it, but it adds
+    // 3% of the density (under PRUNE_KEEP's 5%): pruning must drop it, leaving the one
+    // rule on s0.
+    let n = 1000;
+    let s0: Vec<f64> = (0..n).map(|i| (i % 100) as f64).collect();
+    let mut y = vec![0.0; n];
+    let mut s1 = vec![0.0; n];
+    let mut unselected = 0;
+    for i in 0..n {
+        if s0[i] >= 80.0 {
+            // The first 20 futures of the box (i < 200 hits s0 = 80..99 twice) stay out.
+            if unselected < 20 {
+                if unselected < 6 {
+                    s1[i] = 1.0;
+                }
+                unselected += 1;
+            } else {
+                y[i] = 1.0;
+            }
+        }
+    }
+    let req = DriversRequest {
+        table: table(&[(DriverKind::LongestDays, s0), (DriverKind::LongestDays, s1)]),
+        outcome: y,
+        question: Question::Worse {
+            worse: "a".into(),
+            than: "b".into(),
+        },
+        outcome_words: "test".into(),
+        alpha: 0.05,
+        min_support: None,
+    };
+    let res = drivers::run(&DriversProblem::new(req).unwrap());
+    let c = &res.chosen;
+    let names: Vec<&str> = c.limits.iter().map(|l| l.feature.as_str()).collect();
+    assert_eq!(names, ["s0.x"], "{:?}", c.limits);
+    assert_eq!(c.limits[0].min, Some(80.0), "{:?}", c.limits);
+    assert_eq!((c.n_in, c.n_selected_in), (200, 180));
+    // The rule it dropped was there to drop: a box with it is denser (the premise).
+    assert!(
+        res.trajectory
+            .iter()
+            .any(|b| b.limits.iter().any(|l| l.feature == "s1.x")),
+        "the peeling never restricted s1, so pruning is not tested"
+    );
 }

@@ -264,12 +264,20 @@ pub(super) fn write_all<R: Replications + ?Sized>(
     written.insert(0, copy);
     if outputs.charts {
         let data = ChartData::from_run(scn, result, summary, &bands);
-        written.extend(report::write_charts_and_report(
+        // With --drivers the report explains its worst futures (drivers_section).
+        let drivers = if outputs.drivers {
+            report::drivers_section::drivers_section(scn, result, info.seed, info.first_replication)
+                .map_err(read_error)?
+        } else {
+            None
+        };
+        written.extend(report::write_charts_and_report_with(
             out,
             &data,
             scn,
             info,
             outputs.chart_formats,
+            drivers.as_ref(),
         )?);
     }
     Ok(written)

@@ -442,6 +442,11 @@ fn prim_value(v: f64) -> f64 {
     if v.is_nan() { f64::INFINITY } else { v }
 }
 
+/// The share of the refined box's density that PRIM's pruning step keeps: a limit is
+/// dropped when the box without it still has 95% of that density (a rule that adds
+/// under 5% to the density is not worth reading).
+pub const PRUNE_KEEP: f64 = 0.95;
+
 /// A candidate peel: (gain, futures kept, feature, low side, the new limit).
 type Peel = (f64, usize, usize, bool, f64);
 
@@ -507,6 +512,7 @@ impl Prim<'_> {
         rows: &[usize],
         alpha: f64,
         min_n: usize,
+        binary: bool,
     ) -> Option<(Bounds, Vec<usize>)> {
         let m = rows.len();
         let sel_in = rows.iter().filter(|&&r| self.sel[r]).count();
@@ -516,6 +522,9 @@ impl Prim<'_> {
         let cands: Vec<Option<Peel>> = (0..nf)
             .into_par_iter()
             .map(|k| {
+                if self.table.features[k].is_binary() && !binary {
+                    return None;
+                }
                 let xs: Vec<f64> = rows.iter().map(|&r| self.x(r, k)).collect();
                 let mut tmp = xs.clone();
                 let q = ((alpha * m as f64).ceil() as usize).clamp(1, m);
@@ -695,6 +704,50 @@ impl Prim<'_> {
         }
         b
     }
+
+    /// Futures in `b` and selected futures among them.
+    fn count(&self, b: &Bounds) -> (usize, usize) {
+        let (mut inn, mut s) = (0usize, 0usize);
+        for r in 0..self.table.len() {
+            if self.inside(b, r, None) {
+                inn += 1;
+                s += usize::from(self.sel[r]);
+            }
+        }
+        (inn, s)
+    }
+
+    /// PRIM's pruning step: drops, one at a time, the limit whose removal keeps the
+    /// highest density (ties: the later feature), as long as the box keeps at least
+    /// [`PRUNE_KEEP`] of the density of `b` (the tolerance is against `b`, not the last
+    /// step, so small losses do not add up). Removing a limit never lowers coverage.
+    fn prune(&self, mut b: Bounds) -> Bounds {
+        let nf = self.table.features.len();
+        let density = |(inn, s): (usize, usize)| {
+            if inn == 0 { 0.0 } else { s as f64 / inn as f64 }
+        };
+        let floor = PRUNE_KEEP * density(self.count(&b));
+        loop {
+            let mut best: Option<(f64, usize)> = None;
+            for k in 0..nf {
+                let (min, max) = self.range[k];
+                if b.lo[k] <= min && b.hi[k] >= max {
+                    continue;
+                }
+                let mut without = b.clone();
+                without.lo[k] = f64::NEG_INFINITY;
+                without.hi[k] = f64::INFINITY;
+                let d = density(self.count(&without));
+                if d >= floor && best.is_none_or(|(bd, _)| d >= bd) {
+                    best = Some((d, k));
+                }
+            }
+            let Some((_, k)) = best else { break };
+            b.lo[k] = f64::NEG_INFINITY;
+            b.hi[k] = f64::INFINITY;
+        }
+        b
+    }
 }
 
 /// The rule of a limit in plain words.
@@ -784,11 +837,22 @@ pub fn run(problem: &DriversProblem) -> DriversResult {
     let mut all_bounds = vec![bounds_of(&b)];
     let min_n = ((min_support * n as f64).ceil() as usize).max(1);
     if n_sel > 0 {
-        while let Some((nb, kept)) = prim.best_peel(&b, &rows, req.alpha, min_n) {
-            b = nb;
-            rows = kept;
-            trajectory.push(prim.boxed(trajectory.len(), &b, &rows));
-            all_bounds.push(bounds_of(&b));
+        // Binary features last: peeling one removes every future with one value at once
+        // (often most of the box), a step so coarse that the trajectory would jump past
+        // the boxes worth choosing. The fine peels of the other features come first;
+        // once none of them helps, binary peels are allowed too.
+        let mut binary = false;
+        loop {
+            match prim.best_peel(&b, &rows, req.alpha, min_n, binary) {
+                Some((nb, kept)) => {
+                    b = nb;
+                    rows = kept;
+                    trajectory.push(prim.boxed(trajectory.len(), &b, &rows));
+                    all_bounds.push(bounds_of(&b));
+                }
+                None if !binary => binary = true,
+                None => break,
+            }
         }
     }
     let chosen_step = trajectory
@@ -800,7 +864,7 @@ pub fn run(problem: &DriversProblem) -> DriversResult {
         })
         .0;
     let refined = if n_sel > 0 {
-        prim.refine(all_bounds[chosen_step].clone())
+        prim.prune(prim.refine(all_bounds[chosen_step].clone()))
     } else {
         all_bounds[chosen_step].clone()
     };

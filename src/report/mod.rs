@@ -14,6 +14,7 @@
 pub mod columns;
 pub mod csv_out;
 pub mod drivers_out;
+pub mod drivers_section;
 pub mod explore;
 pub mod pages;
 #[cfg(feature = "parquet")]
@@ -428,6 +429,23 @@ pub fn write_charts_and_report(
     info: &RunInfo,
     formats: ChartFormats,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    write_charts_and_report_with(dir, data, scn, info, formats, None)
+}
+
+/// [`write_charts_and_report`], and with `drivers` (a run made with `--drivers`) the
+/// report's section "What drives the worst futures" and its two charts
+/// (`charts/drivers_ranking.*`, `charts/drivers_peeling.*`).
+///
+/// # Errors
+/// The first [`ReportError`]; files written before it stay in place.
+pub fn write_charts_and_report_with(
+    dir: &Path,
+    data: &ChartData,
+    scn: &Scenario,
+    info: &RunInfo,
+    formats: ChartFormats,
+    drivers: Option<&drivers_section::DriversSection>,
+) -> Result<Vec<PathBuf>, ReportError> {
     let rendered = render_charts(data, formats.png, charts::DEFAULT_SIZE)?;
     let mut written = Vec::new();
     let chart_dir = dir.join("charts");
@@ -447,11 +465,16 @@ pub fn write_charts_and_report(
         .into_iter()
         .map(|(spec, svg, _)| (spec, svg))
         .collect();
+    let drivers_svgs = match drivers {
+        Some(d) => write_drivers_charts(&chart_dir, d, formats, &mut written)?,
+        None => Vec::new(),
+    };
     let html = pages::run::report_html(&pages::run::ReportInput {
         data,
         scenario: scn,
         info,
         charts: &inline,
+        drivers: drivers.map(|d| (d, &drivers_svgs[..])),
     })
     .map_err(|e| ChartError {
         chart: "report.html".into(),
@@ -461,4 +484,31 @@ pub fn write_charts_and_report(
     write_atomic(&p, html.as_bytes())?;
     written.push(p);
     Ok(written)
+}
+
+/// Renders the drivers section's charts, writes them into `chart_dir` as `formats` says
+/// (pushing their paths onto `written`) and returns their SVG documents, in order.
+fn write_drivers_charts(
+    chart_dir: &Path,
+    d: &drivers_section::DriversSection,
+    formats: ChartFormats,
+    written: &mut Vec<PathBuf>,
+) -> Result<Vec<String>, ReportError> {
+    let mut svgs = Vec::new();
+    for c in &d.charts {
+        let svg = charts::explore::render_svg(c, charts::DEFAULT_SIZE)?;
+        if formats.svg {
+            let p = chart_dir.join(format!("{}.svg", c.name));
+            write_atomic(&p, svg.as_bytes())?;
+            written.push(p);
+        }
+        if formats.png {
+            let png = charts::explore::render_png(c, charts::DEFAULT_SIZE)?;
+            let p = chart_dir.join(format!("{}.png", c.name));
+            write_atomic(&p, &png)?;
+            written.push(p);
+        }
+        svgs.push(svg);
+    }
+    Ok(svgs)
 }

@@ -161,6 +161,7 @@ where
     let legend = vec![
         LegendItem::new("box after each peel", Swatch::Fill(line_c.mix(0.9))),
         LegendItem::new("chosen box, refined", Swatch::Fill(chosen_c.mix(0.9))),
+        LegendItem::new("refined from", Swatch::Line(chosen_c)),
         LegendItem::new("share of all futures selected", Swatch::Line(MUTED)),
     ];
     let rules: Vec<&str> = d.chosen.limits.iter().map(|l| l.words.as_str()).collect();
@@ -221,6 +222,11 @@ where
             .map(|&p| Circle::new(p, r, line_c.mix(0.9).filled())),
     )?;
     let p = (d.chosen.coverage, d.chosen.density);
+    // The refinement moves the chosen box off the trajectory: a dashed line from the
+    // box it was refined from shows where it came from.
+    if let Some(from) = d.trajectory.get(d.chosen.step) {
+        dashed(&mut c, vec![(from.coverage, from.density), p], chosen_c, s)?;
+    }
     c.draw_series(std::iter::once(Circle::new(
         p,
         (8.0 * s) as i32,

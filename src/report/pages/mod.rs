@@ -27,8 +27,9 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 /// The embedded templates, by name.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
     ("layout.html", include_str!("layout.html")),
+    ("drivers_section.html", include_str!("drivers_section.html")),
     ("macros.html", include_str!("macros.html")),
     ("run.html", include_str!("run.html")),
     ("explore.html", include_str!("explore.html")),

@@ -20,6 +20,7 @@ fn signed(s: String, x: f64) -> String {
 use super::{Figure, Swatch, escape, render};
 use crate::charts::{ChartData, ChartSpec, SampleError};
 use crate::model::{OnsetKind, Scenario};
+use crate::report::drivers_section::DriversSection;
 use crate::report::run_info::RunInfo;
 use crate::report::sources;
 use crate::sim::Metric;
@@ -39,6 +40,9 @@ pub struct ReportInput<'a> {
     pub info: &'a RunInfo,
     /// Each chart with its SVG document, in report order.
     pub charts: &'a [(ChartSpec, String)],
+    /// A run with `--drivers`: the section "What drives the worst futures" and the SVG
+    /// documents of its charts ([`crate::report::drivers_section`]).
+    pub drivers: Option<(&'a DriversSection, &'a [String])>,
 }
 
 /// "1 in k" for a probability, with care at the ends: `no future`, `every future`,
@@ -851,6 +855,57 @@ struct RunPage<'a> {
     wall_time: String,
     /// What the run left out (`run.json`'s `notes`).
     run_notes: &'a [String],
+    /// The section "What drives the worst futures" (`drivers_section.html`).
+    drivers: Option<DriversPage<'a>>,
+}
+
+/// What `drivers_section.html` reads.
+#[derive(Serialize)]
+struct DriversPage<'a> {
+    intro: String,
+    findings: Vec<String>,
+    rows: &'a [crate::report::drivers_section::RankRow],
+    figures: Vec<Figure<'a>>,
+    note: String,
+}
+
+/// The drivers section's page data: the findings (escaped), the table, the charts.
+fn drivers_page<'a>(d: &'a DriversSection, svgs: &'a [String]) -> DriversPage<'a> {
+    let res = &d.result;
+    let sample = if d.analysed < d.replications {
+        format!(
+            " (the first {} of the {} futures, an independent sample of them)",
+            d.analysed, d.replications
+        )
+    } else {
+        String::new()
+    };
+    DriversPage {
+        intro: format!(
+            "The worst {} of futures by {} ({} of {}{sample}) against the rest: which features of their shock timelines set them apart, and the simplest rules (a PRIM box) that describe them.",
+            crate::numfmt::share(crate::report::drivers_section::TAIL),
+            d.outcome_words,
+            res.n_selected,
+            res.n
+        ),
+        findings: d.findings.iter().map(|f| escape(f)).collect(),
+        rows: &d.rows,
+        figures: d
+            .charts
+            .iter()
+            .zip(svgs)
+            .map(|(c, svg)| Figure {
+                name: &c.name,
+                title: &c.title,
+                svg,
+            })
+            .collect(),
+        note: format!(
+            "Share with the feature: of the worst futures (Wilson 95% interval) and of all futures. Standardised difference: (mean in the worst futures − mean in the rest) / pooled standard deviation, with its 95% interval; 0.2 is small, 0.8 large. PRIM: alpha {}, smallest box {} of the futures; the box with the best harmonic mean of coverage and density, refined and pruned. `chokepoint drivers OUT_DIR` reproduces this and writes every feature and box (drivers.json).",
+            crate::numfmt::shortest(res.alpha),
+            crate::numfmt::share(res.min_support)
+        ),
+    }
 }
 
 /// The whole `report.html`.
@@ -912,6 +967,7 @@ pub fn report_html(input: &ReportInput) -> Result<String, SampleError> {
         threads: info.threads,
         wall_time: format!("{:.1}", info.wall_time_s),
         run_notes: &info.notes,
+        drivers: input.drivers.map(|(d, svgs)| drivers_page(d, svgs)),
     };
     Ok(render("run.html", &page))
 }
