@@ -15,6 +15,7 @@
 mod draw;
 pub mod explore;
 mod layout;
+pub mod sectors;
 
 use crate::model::{Bucket, Scenario};
 use crate::sim::{Metric, Replications, Series};
@@ -97,6 +98,11 @@ pub struct ChartData {
     /// Daily quantiles (P5, P25, P50, P75, P95) of private stock plus stockpile,
     /// `[strategy][material][day]`; empty when the run kept no daily bands.
     pub stock_bands: Vec<Vec<Vec<[Option<f64>; 5]>>>,
+    /// The sector layer: per strategy, the value added lost summed over the sectors in
+    /// each replication (the GDP at risk, [`crate::stats::summary::value_added_lost_column`]),
+    /// `[strategy][replication]`; empty without sectors, or when the saved files a report
+    /// is re-rendered from do not carry it.
+    pub gdp_at_risk: Vec<Vec<f64>>,
 }
 
 /// The per-replication metrics [`ChartData`] keeps.
@@ -145,6 +151,13 @@ impl ChartData {
             recovery_days: column(Metric::RecoveryDays)?,
             tts_days: column(Metric::TtsDays)?,
             stock_bands,
+            gdp_at_risk: if scn.sectors.is_empty() {
+                Vec::new()
+            } else {
+                (0..ns)
+                    .map(|s| crate::stats::summary::value_added_lost_column(scn, res, s))
+                    .collect::<Result<_, _>>()?
+            },
         })
     }
 
@@ -253,6 +266,11 @@ pub enum ChartKind {
     CostRisk,
     /// Autonomy per material and strategy, grouped by bucket.
     Autonomy,
+    /// The sector layer: expected value added lost per sector and strategy, with 95%
+    /// intervals, and its total (the GDP at risk).
+    SectorValueAdded,
+    /// The sector layer: P(GDP at risk > x) per strategy, log scale.
+    GdpExceedance,
 }
 
 /// One chart to draw: what, its file stem, and its title.
@@ -274,7 +292,23 @@ pub fn chart_list(data: &ChartData) -> Vec<ChartSpec> {
         name: name.to_string(),
         title,
     };
-    let mut v = vec![
+    let mut v = Vec::new();
+    // With sectors the report leads with value added: their charts come first.
+    if sectors::has_sectors(data) {
+        v.push(spec(
+            ChartKind::SectorValueAdded,
+            "sector_value_added",
+            "Value added at risk: what each sector is expected to lose, per strategy".into(),
+        ));
+        if data.gdp_at_risk.iter().any(|c| !c.is_empty()) {
+            v.push(spec(
+                ChartKind::GdpExceedance,
+                "gdp_at_risk_exceedance",
+                "How likely is a loss of value added larger than x?".into(),
+            ));
+        }
+    }
+    v.extend([
         spec(
             ChartKind::ShortfallDistribution,
             "shortfall_distribution",
@@ -305,7 +339,7 @@ pub fn chart_list(data: &ChartData) -> Vec<ChartSpec> {
             "durations",
             "How long until the shortfall starts, and how long to recover?".into(),
         ),
-    ];
+    ]);
     if !data.stock_bands.is_empty() {
         for m in 0..data.n_materials() {
             let id = &data.summary.strategies[0].materials[m].id;
@@ -364,6 +398,8 @@ where
         ChartKind::Comparison => draw::comparison(root, spec, data),
         ChartKind::CostRisk => draw::cost_risk(root, spec, data),
         ChartKind::Autonomy => draw::autonomy(root, spec, data),
+        ChartKind::SectorValueAdded => sectors::value_added(root, spec, data),
+        ChartKind::GdpExceedance => sectors::gdp_exceedance(root, spec, data),
     }?;
     root.present()?;
     Ok(())

@@ -276,6 +276,9 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         recovery_days,
         tts_days,
         stock_bands,
+        // Not in the saved files yet (replications.csv has no sector column): a report
+        // re-rendered from a folder leaves out the GDP-at-risk exceedance curve.
+        gdp_at_risk: Vec::new(),
     };
     verify_manifest(dir)?;
     Ok(SavedRun {

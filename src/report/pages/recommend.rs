@@ -306,6 +306,9 @@ pub fn recommendation(data: &ChartData, scn: &Scenario, total_cost: &[Vec<f64>])
         }
     }
     out.push(buys(data, scn, best));
+    if let Some(va) = super::sectors::recommendation_sentence(data, best) {
+        out.push(va);
+    }
     Some(out.join(" "))
 }
 
@@ -413,9 +416,16 @@ fn buys(data: &ChartData, scn: &Scenario, best: usize) -> String {
             escape(&rs.label)
         )
     };
+    // With sectors, claimed demand is priced in value added, not shortage cost: the
+    // value protected is said in value added (the sentence after this one).
+    let value = if crate::charts::sectors::has_sectors(data) {
+        String::new()
+    } else {
+        format!("; and {value}")
+    };
     format!(
         "It costs {} {cur} a year{extra}. Against {} over the {} days it buys {cover}; \
-         {cuts}; and {value}.",
+         {cuts}{value}.",
         money(bs.annual_cost),
         label_of(&rs.label),
         sum.horizon_days,
