@@ -10,7 +10,8 @@
 
 use super::draw::{Axes, house_style, interval, panel, row_label, titled};
 use super::layout::{
-    LegendItem, MUTED, Swatch, bold, fit, font, nice_max, scale, strategy_legend, text_at, text_width,
+    LegendItem, MUTED, Swatch, bold, fit, font, nice_max, scale, strategy_legend, text_at,
+    text_width,
 };
 use super::{ChartData, ChartSpec, DrawResult, quantile_ci95, sorted_present, strategy_color};
 use crate::numfmt::{money_within, tick, tick_pct};

@@ -153,7 +153,13 @@ pub fn protected_table(summary: &Summary) -> Option<String> {
         ]);
     }
     let widths: Vec<usize> = (0..4)
-        .map(|c| cells.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            cells
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = format!(
         "\nValue added protected against {} over {} days\n",

@@ -107,7 +107,8 @@ pub fn sectors_page(data: &ChartData) -> Option<SectorsPage> {
             per_unit: per_unit_text(r),
         })
         .collect();
-    let metric = |s: usize, k: usize, x: SectorMetric| sum.strategies[s].sectors[k].metrics.get(x.name());
+    let metric =
+        |s: usize, k: usize, x: SectorMetric| sum.strategies[s].sectors[k].metrics.get(x.name());
     let nk = sum.strategies[0].sectors.len();
     let sectors = (0..nk)
         .map(|k| {
@@ -232,7 +233,10 @@ fn findings(data: &ChartData, rows: &[ValueAddedRow]) -> Vec<String> {
     // The strategy that protects the most value added, and what it costs per unit.
     if let Some(best) = rows
         .iter()
-        .filter(|x| x.avoided.is_some_and(|(_, ci)| ci.is_some_and(|[lo, _]| lo > 0.0)))
+        .filter(|x| {
+            x.avoided
+                .is_some_and(|(_, ci)| ci.is_some_and(|[lo, _]| lo > 0.0))
+        })
         .max_by(|a, b| a.avoided.unwrap().0.total_cmp(&b.avoided.unwrap().0))
     {
         let (a, ci) = best.avoided.unwrap_or((0.0, None));
