@@ -203,6 +203,52 @@ fn chokepoint(args: &[&str]) {
     );
 }
 
+/// A sector layer for the long-label scenario: long names, a chain (magnets feed the
+/// others), and a tier-1 sector with a long buffer. The sectors use 8,100 of the 10,000 t
+/// of magnets made, 3,000 of the 5,000 t of NdPr and 1.5e8 of the 2e8 microcontrollers,
+/// so some direct demand stays.
+const SECTORS: &str = r#"
+[[sector]]
+id = "magnets"
+name = "Sintered NdFeB permanent magnets for motors, generators and actuators"
+unit = "t"
+annual_output = 10000.0
+value_added = 20000.0
+buffer_days = 5
+priority = 2
+uses = { ndpr = 0.3 }
+
+[[sector]]
+id = "vehicles"
+name = "Electrified and conventional passenger vehicles built in the importing economy"
+unit = "k vehicles"
+annual_output = 3000.0
+value_added = 7.0e6
+buffer_days = 2
+priority = 2
+uses = { magnets = 2.0, mcu = 50000.0 }
+
+[[sector]]
+id = "automation"
+name = "Industrial servo drives, robots and factory automation equipment"
+unit = "M$"
+annual_output = 10000.0
+value_added = 350000.0
+buffer_days = 10
+priority = 2
+uses = { magnets = 0.2 }
+
+[[sector]]
+id = "defence"
+name = "Defence equipment (guidance, radar, actuators)"
+unit = "M$"
+annual_output = 10000.0
+value_added = 400000.0
+buffer_days = 365
+priority = 1
+uses = { magnets = 0.01 }
+"#;
+
 /// Renders every chart kind for the long-label scenario; returns the SVG files.
 fn render_all(dir: &Path) -> Vec<PathBuf> {
     let scn = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/long_labels.toml");
@@ -301,6 +347,27 @@ fn render_all(dir: &Path) -> Vec<PathBuf> {
         a.push("-q");
         chokepoint(&a);
     }
+    // The sector layer's charts: the same scenario with sectors (long names, one of
+    // them at tier 1 that never loses output), written beside the folder.
+    let with_sectors = PathBuf::from(format!("{}-sectors.toml", dir.display()));
+    std::fs::write(
+        &with_sectors,
+        format!(
+            "{}{SECTORS}",
+            std::fs::read_to_string(scn).expect("long_labels.toml")
+        ),
+    )
+    .expect("write the scenario with sectors");
+    chokepoint(&[
+        "run",
+        with_sectors.to_str().expect("utf-8 path"),
+        "-n",
+        "100",
+        "-o",
+        &o("run_sectors"),
+        "-q",
+    ]);
+    let _ = std::fs::remove_file(&with_sectors);
     let mut svgs = Vec::new();
     for sub in std::fs::read_dir(dir).expect("dir") {
         let charts = sub.expect("entry").path().join("charts");
@@ -329,6 +396,8 @@ fn no_chart_text_overlaps_leaves_the_canvas_or_is_cut() {
         "comparison",
         "cost_risk",
         "autonomy",
+        "sector_value_added",
+        "gdp_at_risk_exceedance",
         "durations",
         "stock_ndpr",
         "stock_mcu",

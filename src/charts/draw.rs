@@ -69,7 +69,7 @@ impl Default for Axes<'_> {
 /// The title is drawn here, centred and shortened to the panel's width, not as plotters'
 /// caption (which centres it whatever its width); the gap under it leaves room for the
 /// top y tick label, which stands half above the plot.
-fn titled<'a, 'b, DB: DrawingBackend>(
+pub(super) fn titled<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     s: f64,
     title: &str,
@@ -105,7 +105,7 @@ where
 }
 
 /// The panels' mesh look: a light major grid, no minor grid, muted axes, scaled fonts.
-fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+pub(super) fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
     mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
     s: f64,
 ) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {

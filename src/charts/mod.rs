@@ -18,6 +18,7 @@
 mod draw;
 pub mod explore;
 mod layout;
+pub mod sectors;
 
 use crate::model::{Bucket, Scenario};
 use crate::sim::{Metric, Replications, Series};
@@ -96,6 +97,22 @@ pub trait Samples: Send + Sync {
     /// # Errors
     /// When the store cannot be read.
     fn total_cost(&self, s: usize) -> Result<Vec<f64>, SampleError>;
+
+    /// The sector layer: strategy `s`'s value added lost summed over the sectors, per
+    /// replication (the GDP at risk,
+    /// [`crate::stats::summary::value_added_lost_column`]); empty without sectors, or
+    /// when the store does not carry it.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    fn gdp_at_risk(&self, _s: usize) -> Result<Vec<f64>, SampleError> {
+        Ok(Vec::new())
+    }
+
+    /// Whether [`Samples::gdp_at_risk`] gives values (without reading them).
+    fn has_gdp_at_risk(&self) -> bool {
+        false
+    }
 }
 
 /// [`Samples`] read from a run's [`Replications`] (in memory, a spill file, a chain of
@@ -116,6 +133,19 @@ impl<R: Replications + ?Sized> Samples for RunSamples<'_, R> {
             self.res,
             s,
             TotalMetric::TotalCost,
+        )?)
+    }
+
+    fn has_gdp_at_risk(&self) -> bool {
+        !self.scn.sectors.is_empty()
+    }
+
+    fn gdp_at_risk(&self, s: usize) -> Result<Vec<f64>, SampleError> {
+        if self.scn.sectors.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(crate::stats::summary::value_added_lost_column(
+            &self.scn, self.res, s,
         )?)
     }
 }
@@ -252,6 +282,15 @@ impl<'a> ChartData<'a> {
         self.samples.metric(s, m, metric)
     }
 
+    /// Strategy `s`'s GDP at risk per replication ([`Samples::gdp_at_risk`]); empty
+    /// without sectors.
+    ///
+    /// # Errors
+    /// When the samples cannot be read.
+    pub fn gdp_at_risk(&self, s: usize) -> Result<Vec<f64>, SampleError> {
+        self.samples.gdp_at_risk(s)
+    }
+
     /// Number of strategies.
     pub fn n_strategies(&self) -> usize {
         self.summary.strategies.len()
@@ -357,6 +396,11 @@ pub enum ChartKind {
     CostRisk,
     /// Autonomy per material and strategy, grouped by bucket.
     Autonomy,
+    /// The sector layer: expected value added lost per sector and strategy, with 95%
+    /// intervals, and its total (the GDP at risk).
+    SectorValueAdded,
+    /// The sector layer: P(GDP at risk > x) per strategy, log scale.
+    GdpExceedance,
 }
 
 /// One chart to draw: what, its file stem, and its title.
@@ -378,7 +422,23 @@ pub fn chart_list(data: &ChartData<'_>) -> Vec<ChartSpec> {
         name: name.to_string(),
         title,
     };
-    let mut v = vec![
+    let mut v = Vec::new();
+    // With sectors the report leads with value added: their charts come first.
+    if sectors::has_sectors(data) {
+        v.push(spec(
+            ChartKind::SectorValueAdded,
+            "sector_value_added",
+            "Value added at risk: what each sector is expected to lose, per strategy".into(),
+        ));
+        if data.samples.has_gdp_at_risk() {
+            v.push(spec(
+                ChartKind::GdpExceedance,
+                "gdp_at_risk_exceedance",
+                "How likely is a loss of value added larger than x?".into(),
+            ));
+        }
+    }
+    v.extend([
         spec(
             ChartKind::ShortfallDistribution,
             "shortfall_distribution",
@@ -409,7 +469,7 @@ pub fn chart_list(data: &ChartData<'_>) -> Vec<ChartSpec> {
             "durations",
             "How long until the shortfall starts, and how long to recover?".into(),
         ),
-    ];
+    ]);
     if !data.stock_bands.is_empty() {
         for m in 0..data.n_materials() {
             let id = &data.summary.strategies[0].materials[m].id;
@@ -468,6 +528,8 @@ where
         ChartKind::Comparison => draw::comparison(root, spec, data),
         ChartKind::CostRisk => draw::cost_risk(root, spec, data),
         ChartKind::Autonomy => draw::autonomy(root, spec, data),
+        ChartKind::SectorValueAdded => sectors::value_added(root, spec, data),
+        ChartKind::GdpExceedance => sectors::gdp_exceedance(root, spec, data),
     }?;
     root.present()?;
     Ok(())

@@ -166,6 +166,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         if let Some(t) = report::sector_table(&summary) {
             print!("{t}");
         }
+        if let Some(t) = report::value_added::protected_table(&summary) {
+            print!("{t}");
+        }
         let top: Vec<String> = written
             .iter()
             .filter_map(|p| p.strip_prefix(&args.out).ok())

@@ -430,6 +430,9 @@ pub(super) fn conclude<R: Replications + ?Sized>(
         if let Some(t) = report::sector_table(&summary) {
             print!("{t}");
         }
+        if let Some(t) = report::value_added::protected_table(&summary) {
+            print!("{t}");
+        }
         print_written(out, &base, &written);
         for note in &cx.notes {
             println!("Note: {note}.");

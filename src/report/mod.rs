@@ -25,6 +25,7 @@ pub mod saved;
 pub mod sector_table;
 pub mod sources;
 pub mod table;
+pub mod value_added;
 
 pub use csv_out::{
     DAILY_CSV_HEADER, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, summary_csv, write_daily_csv,

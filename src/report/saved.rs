@@ -288,6 +288,8 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         }
     }
     debug_assert_eq!(scn.reference, reference);
+    // The saved files carry no per-future GDP at risk yet (replications.csv has no sector
+    // column): a report re-rendered from a folder leaves out the exceedance curve.
     let data = ChartData::with_samples(&scn, summary, Arc::new(samples), stock_bands);
     verify_manifest(dir)?;
     Ok(SavedRun {

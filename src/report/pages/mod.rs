@@ -19,6 +19,7 @@
 pub mod explore;
 pub mod recommend;
 pub mod run;
+pub mod sectors;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
@@ -27,13 +28,14 @@ use serde::Serialize;
 use std::sync::OnceLock;
 
 /// The embedded templates, by name.
-const TEMPLATES: [(&str, &str); 6] = [
+const TEMPLATES: [(&str, &str); 7] = [
     ("layout.html", include_str!("layout.html")),
     ("drivers_section.html", include_str!("drivers_section.html")),
     ("macros.html", include_str!("macros.html")),
     ("run.html", include_str!("run.html")),
     ("explore.html", include_str!("explore.html")),
     ("sources.html", include_str!("sources.html")),
+    ("sectors.html", include_str!("sectors.html")),
 ];
 
 /// Escapes text for HTML element content and attribute values: `&`, `<`, `>`, `"` and

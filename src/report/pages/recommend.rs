@@ -315,6 +315,9 @@ fn recommendation_of(data: &ChartData, scn: &Scenario, cols: &[Vec<f64>]) -> Opt
         }
     }
     out.push(buys(data, scn, best));
+    if let Some(va) = super::sectors::recommendation_sentence(data, best) {
+        out.push(va);
+    }
     Some(out.join(" "))
 }
 
@@ -422,9 +425,16 @@ fn buys(data: &ChartData, scn: &Scenario, best: usize) -> String {
             escape(&rs.label)
         )
     };
+    // With sectors, claimed demand is priced in value added, not shortage cost: the
+    // value protected is said in value added (the sentence after this one).
+    let value = if crate::charts::sectors::has_sectors(data) {
+        String::new()
+    } else {
+        format!("; and {value}")
+    };
     format!(
         "It costs {} {cur} a year{extra}. Against {} over the {} days it buys {cover}; \
-         {cuts}; and {value}.",
+         {cuts}{value}.",
         money(bs.annual_cost),
         label_of(&rs.label),
         sum.horizon_days,

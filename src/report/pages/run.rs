@@ -831,6 +831,8 @@ struct RunPage<'a> {
     notes: &'static str,
     /// The opening paragraph (markup built in [`super::recommend`]).
     recommendation: Option<String>,
+    /// The value added at risk section ([`super::sectors`]; runs with sectors only).
+    va: Option<super::sectors::SectorsPage>,
     headlines: Vec<String>,
     comparison: Vec<ComparisonRow>,
     shortfall: Vec<ShortfallMaterial>,
@@ -929,6 +931,7 @@ pub fn report_html(input: &ReportInput) -> Result<String, SampleError> {
         currency: &sum.currency,
         notes: NOTES,
         recommendation: super::recommend::recommendation(data, scn)?,
+        va: super::sectors::sectors_page(data),
         headlines: headlines(data)?,
         comparison: comparison(data),
         shortfall: shortfall(data),
