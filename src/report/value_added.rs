@@ -140,7 +140,7 @@ pub fn protected_table(summary: &Summary) -> Option<String> {
         "strategy".into(),
         format!("GDP at risk avoided, {cur} [95% CI]"),
         format!("extra cost, {cur}"),
-        format!("cost per unit of value added protected [95% CI]"),
+        "cost per unit of value added protected [95% CI]".to_string(),
     ]];
     for row in &rows {
         let s = &summary.strategies[row.strategy];
