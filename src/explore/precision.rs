@@ -581,8 +581,7 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
                 vec![Subject::Sector(k)]
             } else {
                 let Some(i) = scn.materials.iter().position(|m| m.id == n.id) else {
-                    let mut ids: Vec<&str> =
-                        scn.materials.iter().map(|m| m.id.as_str()).collect();
+                    let mut ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
                     ids.extend(scn.sectors.iter().map(|k| k.id.as_str()));
                     return Err((
                         n.column,
@@ -597,8 +596,7 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
                     Some(Measure::StrategyCost) => {
                         return Err((
                             spec.measure_column,
-                            "`strategy_cost` exists only for the totals; write `in total`"
-                                .into(),
+                            "`strategy_cost` exists only for the totals; write `in total`".into(),
                         ));
                     }
                     Some(Measure::Sector(_)) => {

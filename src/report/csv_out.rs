@@ -192,7 +192,13 @@ pub fn sector_columns(scn: &Scenario) -> Vec<String> {
 /// Appends the values of the [`sector_columns`] of replication `r` (counted from the
 /// block's first) and strategy `s` to `out` (`None` where a value is absent); nothing
 /// without sectors.
-pub(crate) fn sector_values(scn: &Scenario, block: &Block, r: usize, s: usize, out: &mut Vec<Option<f64>>) {
+pub(crate) fn sector_values(
+    scn: &Scenario,
+    block: &Block,
+    r: usize,
+    s: usize,
+    out: &mut Vec<Option<f64>>,
+) {
     if scn.sectors.is_empty() {
         return;
     }

@@ -1189,13 +1189,7 @@ fn build_strategies(ctx: &mut Ctx, raw: &RawScenario, base: &Base) -> Vec<Strate
         };
         let (_, mut params) = build_materials(&mut sub, &variant);
         if params.len() == base.mids.len() {
-            apply_release(
-                &mut sub,
-                &pre,
-                release_to_priority,
-                &sectors,
-                &mut params,
-            );
+            apply_release(&mut sub, &pre, release_to_priority, &sectors, &mut params);
         }
         for w in sub.warned {
             if base_keys.contains(&(w.problem.path.clone(), w.problem.message.clone())) {
