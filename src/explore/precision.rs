@@ -550,7 +550,7 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
         Some(n) if n.id == crate::model::TOTAL_ID => {
             if let Some(m) = measure
                 && m.total().is_none()
-                && !(m == gdp && !scn.sectors.is_empty())
+                && (m != gdp || scn.sectors.is_empty())
             {
                 if m.sector_metric().is_some() && scn.sectors.is_empty() {
                     return no_sectors(spec.measure_column);
