@@ -2,8 +2,10 @@
 //! each, 6 shocks with a trigger and a logistics delay, demand noise, 5 strategies, 730
 //! days): the scalar daily step (one material over the horizon, reported per run of 730
 //! days), the cost of one replication (every strategy and material) per kernel, and a run
-//! of 2,000 replications. `benches/phases.rs` times each phase; the README's
-//! "Performance" section and docs/performance.md give the figures.
+//! of 2,000 replications; and one replication of `scenarios/bench_sectors.toml` (the same
+//! plus five sectors, one intermediate) beside `bench.toml`'s, the cost of the sector
+//! layer. `benches/phases.rs` times each phase; the README's "Performance" section and
+//! docs/performance.md give the figures.
 
 use chokepoint::model::Scenario;
 use chokepoint::sim::batch::Isa;
@@ -17,8 +19,14 @@ use std::path::Path;
 use std::time::Instant;
 
 fn bench_scenario() -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench.toml");
-    chokepoint::scenario::load_scenario(&path).expect("scenarios/bench.toml is valid")
+    scenario("bench.toml")
+}
+
+fn scenario(file: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
+    chokepoint::scenario::load_scenario(&path).expect("the benchmark scenarios are valid")
 }
 
 /// A replication index whose timeline touches the first material, so the step is not
@@ -99,6 +107,37 @@ fn one_replication(c: &mut Criterion) {
     g.finish();
 }
 
+/// One replication (every strategy, material and sector, no daily bands, one thread,
+/// the fastest kernel) of `bench.toml` and of `bench_sectors.toml`, which adds five
+/// sectors to it: the difference is the sector layer's cost.
+fn sector_layer(c: &mut Criterion) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    let kernel = Kernel::detect();
+    let mut g = c.benchmark_group("one replication with and without sectors (1 thread)");
+    for file in ["bench.toml", "bench_sectors.toml"] {
+        let scn = scenario(file);
+        let mut next = 0u64;
+        g.bench_function(file, |b| {
+            b.iter_custom(|iters| {
+                let opts = RunOptions {
+                    seed: scn.seed,
+                    replications: next..next + iters,
+                    daily: false,
+                    daily_replications: 0,
+                };
+                next += iters;
+                let t = Instant::now();
+                black_box(pool.install(|| run_with(&scn, &opts, &NoProgress, kernel)));
+                t.elapsed()
+            })
+        });
+    }
+    g.finish();
+}
+
 fn full_run(c: &mut Criterion) {
     let scn = bench_scenario();
     let mut g = c.benchmark_group("full_run");
@@ -116,5 +155,5 @@ fn full_run(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, daily_step, one_replication, full_run);
+criterion_group!(benches, daily_step, one_replication, sector_layer, full_run);
 criterion_main!(benches);

@@ -70,7 +70,7 @@ fn sizing_recovers_the_exact_stockpile() {
     let path = "material.m.stockpile_days";
     let t = Target::parse("mean(shortfall_units) <= 0").unwrap();
     let subject = Subject::resolve(ev.base(), None).unwrap();
-    t.check(subject).unwrap();
+    t.check(ev.base(), subject).unwrap();
     let spec = SizeSpec {
         path: path.into(),
         kind: param_kind(path),
@@ -971,7 +971,7 @@ fn a_material_called_total_runs_and_targets_reach_it_and_the_totals() {
     let tot = Subject::resolve(&scn, Some("total")).unwrap();
     assert_eq!((mat, tot), (Subject::Material(0), Subject::Total));
     let pct = Target::parse("mean(shortfall_pct) >= 0").unwrap();
-    assert!(pct.check(mat).is_ok() && pct.check(tot).is_err());
+    assert!(pct.check(&scn, mat).is_ok() && pct.check(&scn, tot).is_err());
     let cost = Target::parse("mean(total_cost) >= 0").unwrap();
     let mean_cost = |s| {
         cost.evaluate(&scn, &res, 0, s, Rule::Point)[0]

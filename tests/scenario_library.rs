@@ -132,7 +132,10 @@ fn every_toml_in_scenarios_is_in_the_library_or_a_tool() {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         if path.extension().is_some_and(|e| e == "toml") {
             assert!(
-                LIBRARY.contains(&stem.as_str()) || stem == "tutorial" || stem == "bench",
+                LIBRARY.contains(&stem.as_str())
+                    || stem == "tutorial"
+                    || stem == "bench"
+                    || stem == "bench_sectors",
                 "{stem}.toml is not in LIBRARY"
             );
         }

@@ -571,3 +571,198 @@ set = { "sector.magnets.buffer_days" = 20 }
     let table = chokepoint::report::sector_table(&sum).unwrap();
     assert!(table.contains("GDP at risk"), "{table}");
 }
+
+// ------------------------------------------- release_to_priority through intermediates
+
+/// m (d = 1 t/day) → magnets (priority 2, y = 1 t/day, all of m) → defence (priority 1,
+/// a quarter of the magnets) and cars (priority 2, three quarters). A 40-day stockpile,
+/// a complete 60-day embargo from day 10.
+fn through_magnets() -> String {
+    material(60, 1.0, "stockpile_days = 40")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 365
+value_added = 100
+priority = 2
+uses = { m = 1.0 }
+[[sector]]
+id = "defence"
+annual_output = 91.25
+value_added = 10
+priority = 1
+uses = { magnets = 1.0 }
+[[sector]]
+id = "cars"
+annual_output = 273.75
+value_added = 2
+priority = 2
+uses = { magnets = 1.0 }
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "defence_first"
+release_to_priority = 1
+"#
+}
+
+#[test]
+fn release_to_priority_reaches_a_first_tier_behind_an_intermediate_sector() {
+    // docs/model.md, `release_to_priority`: a sector of priority > k counts for the
+    // share of its output its admitted users claim. Defence claims 91.25 / 365 = 0.25
+    // of the magnets, cars 0.75 (not admitted): the magnets' admitted share is 0.25, and
+    // the magnets claim all of m, so R = 0.25 of m's day.
+    let scn = parse_scenario("t.toml", &through_magnets()).unwrap();
+    assert_eq!(scn.strategies[1].materials[0].release_share(), 0.25);
+    assert_eq!(scn.strategies[0].materials[0].release_share(), 1.0);
+    // The stockpile (40 t) then serves at most 0.25 t a day: 160 days, more than the
+    // 60-day embargo, so m delivers φ ≥ 0.25 every day. The magnets (no buffer) make
+    // x = φ; defence (tier 1 on the magnets) gets clamp(φ / 0.25) = 1 of its claim and
+    // loses nothing; the cars get clamp((φ - 0.25) / 0.75) of theirs and lose
+    // (1 - φ) / 0.75 × y_cars = (1 - φ) × 1 t a day: their output lost equals m's
+    // shortfall units, to rounding. Released to everyone, the stockpile lasts 40 days
+    // of the 60 and defence stops after that.
+    let res = run(&scn);
+    for r in 0..res.n_replications {
+        let lost = |s, k| sector(&res, &scn, r, s, k, SectorMetric::OutputLost);
+        let short = res.row(r, 1, 0).get(Metric::ShortfallUnits);
+        assert!(short > 1.0, "the embargo makes a shortfall");
+        assert_eq!(lost(1, 1), 0.0, "defence, released to it");
+        assert!(
+            (lost(1, 2) - short).abs() <= 1e-9 * short,
+            "{} vs {short}",
+            lost(1, 2)
+        );
+        assert!(lost(0, 1) > 0.0, "defence, stockpile released to all");
+    }
+}
+
+// ------------------------------------------------- per-sector columns and targets
+
+/// Two sectors on one material, an embargo at a random onset, two strategies.
+fn two_sectors() -> Scenario {
+    let src = material(40, 0.8, "stockpile_days = 10")
+        .replace("onset = { day = 10 }", "onset = { rate_per_year = 2 }")
+        + r#"
+[[sector]]
+id = "magnets"
+annual_output = 36.5
+value_added = 100
+buffer_days = 3
+uses = { m = 6.0 }
+[[sector]]
+id = "cars"
+annual_output = 36500
+value_added = 2
+priority = 2
+uses = { magnets = 0.001 }
+[[strategy]]
+id = "baseline"
+[[strategy]]
+id = "buffered"
+set = { "sector.cars.buffer_days" = 15 }
+"#;
+    parse_scenario("t.toml", &src).unwrap()
+}
+
+#[test]
+fn replications_csv_has_every_sector_metric_and_the_gdp_at_risk_per_future() {
+    let scn = two_sectors();
+    let res = run(&scn);
+    let mut bytes = Vec::new();
+    chokepoint::report::write_replications_csv(&mut bytes, &scn, &res).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    // After strategy_total_cost: sector.<id>.<metric> for each sector and metric, then
+    // the GDP at risk.
+    let first = col("strategy_total_cost") + 1;
+    assert_eq!(header[first], "sector.magnets.output_lost");
+    assert_eq!(header[first + 5], "sector.cars.output_lost");
+    assert_eq!(header[first + 9], "sector.cars.tts_days");
+    assert_eq!(header.len(), first + 11);
+    assert_eq!(*header.last().unwrap(), "strategy_value_added_lost");
+    // One row per replication × strategy × material (one material here): each row's
+    // sector fields are the run's sector rows, and the GDP at risk their value added
+    // lost summed in sector order.
+    let nm = scn.materials.len();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), res.n_replications * 2);
+    let mut some_loss = false;
+    for (i, row) in rows.iter().enumerate() {
+        let (r, s) = (i / 2, i % 2);
+        let field = |name: &str| -> Option<f64> {
+            let f = row[col(name)];
+            (!f.is_empty()).then(|| f.parse().unwrap())
+        };
+        let mut gdp = 0.0;
+        for (k, id) in ["magnets", "cars"].into_iter().enumerate() {
+            let want = res.row(r, s, nm + k);
+            for x in SectorMetric::ALL {
+                let v = want.0[x.index()];
+                let got = field(&format!("sector.{id}.{}", x.name()));
+                assert_eq!(got, (!v.is_nan()).then_some(v), "{i} {id} {x:?}");
+            }
+            gdp += want.0[SectorMetric::ValueAddedLost.index()];
+        }
+        assert_eq!(field("strategy_value_added_lost"), Some(gdp));
+        some_loss |= gdp > 0.0;
+    }
+    assert!(some_loss, "some future loses value added");
+}
+
+#[test]
+fn targets_read_the_gdp_at_risk_and_a_sectors_metrics() {
+    use chokepoint::explore::target::{Rule, Subject, Target, statistic};
+    use chokepoint::stats::{Measure, Stat, value_added_lost_column};
+    let scn = two_sectors();
+    let res = run(&scn);
+    // `total` has the GDP at risk: p95(value_added_lost) is the statistic of the per-
+    // future sum over the sectors.
+    let gdp = Target::parse("p95(value_added_lost) <= 1e12").unwrap();
+    gdp.check(&scn, Subject::Total).unwrap();
+    let Ok(col) = value_added_lost_column(&scn, &res, 0);
+    let ev = gdp.evaluate(&scn, &res, 0, Subject::Total, Rule::Point);
+    assert_eq!(ev[0].value, statistic(Stat::Quantile(95), &col, 0.95).0);
+    assert!(ev[0].value.unwrap() > 0.0 && ev[0].met);
+    // A sector by its id (or `sector.<id>`): its own metrics, tts_days included; its
+    // autonomy is the share of futures without a day of reduced output.
+    let cars = Subject::resolve(&scn, Some("cars")).unwrap();
+    assert_eq!(cars, Subject::Sector(1));
+    assert_eq!(Subject::resolve(&scn, Some("sector.cars")).unwrap(), cars);
+    let t = Target::parse("mean(output_lost_pct) <= 50 and mean(tts_days) >= 0 and autonomy >= 0")
+        .unwrap();
+    t.check(&scn, cars).unwrap();
+    let ev = t.evaluate(&scn, &res, 1, cars, Rule::Point);
+    let column = |x: SectorMetric| -> Vec<f64> {
+        (0..res.n_replications)
+            .map(|r| sector(&res, &scn, r, 1, 1, x))
+            .collect()
+    };
+    let pct = column(SectorMetric::OutputLostPct);
+    assert_eq!(ev[0].value, statistic(Stat::Mean, &pct, 0.95).0);
+    let tts = column(SectorMetric::TtsDays);
+    assert_eq!(ev[1].value, statistic(Stat::Mean, &tts, 0.95).0);
+    let days = column(SectorMetric::DaysOutputReduced);
+    let free = days.iter().filter(|&&d| d == 0.0).count() as f64 / days.len() as f64;
+    assert_eq!(ev[2].value, Some(free));
+    assert!(free < 1.0, "some future reduces the cars' output");
+    // What does not exist is refused, saying why.
+    let e = Subject::Material(0)
+        .measure(&scn, "output_lost_pct")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("name a sector"), "{e}");
+    assert!(cars.measure(&scn, "shortfall_pct").is_err());
+    assert_eq!(
+        Subject::Total.measure(&scn, "value_added_lost").unwrap(),
+        Measure::Sector(SectorMetric::ValueAddedLost)
+    );
+    let plain = parse_scenario("t.toml", &material(10, 1.0, "annual_demand = 365")).unwrap();
+    let e = Subject::Total
+        .measure(&plain, "value_added_lost")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no `[[sector]]`"), "{e}");
+}

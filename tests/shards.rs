@@ -650,3 +650,58 @@ fn size_shards_then_a_final_call_give_the_unsplit_sizing() {
     ];
     split_like_unsplit(&args, &["size.csv", "size.json"], 0);
 }
+
+#[test]
+fn shards_of_a_run_with_sectors_merge_into_its_bytes() {
+    // The sector layer's rows ride in the spill files beside the materials'; merged,
+    // the sector columns of replications.csv and the sector statistics of the summary
+    // are the unsplit run's bytes (301 futures: 100 + 100 + 101).
+    let tmp = tempfile::tempdir().unwrap();
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "run",
+            "scenarios/bench_sectors.toml",
+            "-n",
+            "301",
+            "--no-charts",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let full = tmp.path().join("full");
+    ok(bin().args(args(&full)).output().unwrap());
+    let header = std::fs::read_to_string(full.join("replications.csv")).unwrap();
+    let header = header.lines().next().unwrap().to_string();
+    assert!(
+        header.contains(",sector.magnets.output_lost,")
+            && header.ends_with(",strategy_value_added_lost"),
+        "{header}"
+    );
+    let dirs: Vec<PathBuf> = (0..3u64)
+        .map(|k| {
+            let d = tmp.path().join(format!("s3-{k}"));
+            let spec = format!("{k}/3");
+            ok(bin()
+                .args(args(&d))
+                .args(["--shard", &spec, "-j", "1"])
+                .output()
+                .unwrap());
+            d
+        })
+        .collect();
+    let out = tmp.path().join("merged");
+    ok(merge(&dirs, &out, &["--no-charts"]));
+    for f in SAME_BYTES {
+        let (a, b) = (
+            std::fs::read(full.join(f)).unwrap(),
+            std::fs::read(out.join(f)).unwrap(),
+        );
+        assert!(
+            a == b,
+            "{f} differs after merging 3 shards of a run with sectors"
+        );
+    }
+}

@@ -51,7 +51,9 @@ use super::target::{Subject, statistic};
 use crate::model::Scenario;
 use crate::numfmt;
 use crate::sim::engine::Kernel;
-use crate::sim::{self, BLOCK, BlockSink, DailyHist, MetricsRow, Progress, RunOptions, RunResult};
+use crate::sim::{
+    self, BLOCK, BlockSink, DailyHist, MetricsRow, Progress, RunOptions, RunResult, SectorMetric,
+};
 use crate::stats::{Measure, Stat, quantile_sorted, t_975};
 use serde::{Deserialize, Serialize};
 
@@ -271,8 +273,8 @@ impl<'a> Parser<'a> {
             return Err(self.expected("a metric name such as `shortfall_pct`"));
         };
         let m = m.to_ascii_lowercase();
-        let measure = Measure::from_name(&m).ok_or_else(|| {
-            let names: Vec<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
+        let measure = Measure::parse(&m).ok_or_else(|| {
+            let names = Measure::names();
             self.fail(
                 col,
                 format!("unknown metric `{m}`; use one of {}", names.join(", ")),
@@ -537,16 +539,27 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
         Expr::Stat { stat, measure } => (*stat, *measure),
         Expr::Diff { measure, .. } => (Stat::Mean, Some(*measure)),
     };
+    let gdp = Measure::Sector(SectorMetric::ValueAddedLost);
+    let no_sectors = |col: usize| {
+        Err((
+            col,
+            "a sector metric, and the scenario has no `[[sector]]`".to_string(),
+        ))
+    };
     let subjects: Vec<Subject> = match &spec.material {
         Some(n) if n.id == crate::model::TOTAL_ID => {
             if let Some(m) = measure
                 && m.total().is_none()
+                && (m != gdp || scn.sectors.is_empty())
             {
+                if m.sector_metric().is_some() && scn.sectors.is_empty() {
+                    return no_sectors(spec.measure_column);
+                }
                 return Err((
                     spec.measure_column,
                     format!(
-                        "`{m}` has no total over materials (it is per material); name a \
-                         material with `in {}`",
+                        "`{m}` has no total over materials (it is per material or per \
+                         sector); name a material with `in {}`",
                         scn.materials[0].id
                     ),
                 ));
@@ -554,24 +567,62 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
             vec![Subject::Total]
         }
         Some(n) => {
-            let Some(i) = scn.materials.iter().position(|m| m.id == n.id) else {
-                let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-                return Err((
-                    n.column,
-                    format!(
-                        "unknown material `{}`; the scenario has {} (or `total`)",
-                        n.id,
-                        ids.join(", ")
-                    ),
-                ));
-            };
-            if measure.is_some_and(|m| m.metric().is_none()) {
-                return Err((
-                    spec.measure_column,
-                    "`strategy_cost` exists only for the totals; write `in total`".into(),
-                ));
+            if let Some(k) = scn.sectors.iter().position(|k| k.id == n.id) {
+                if measure.is_some_and(|m| m.sector_metric().is_none()) {
+                    return Err((
+                        spec.measure_column,
+                        format!(
+                            "`{}` is a sector: its metrics are {}",
+                            n.id,
+                            SectorMetric::ALL.map(|x| x.name()).join(", ")
+                        ),
+                    ));
+                }
+                vec![Subject::Sector(k)]
+            } else {
+                let Some(i) = scn.materials.iter().position(|m| m.id == n.id) else {
+                    let mut ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
+                    ids.extend(scn.sectors.iter().map(|k| k.id.as_str()));
+                    return Err((
+                        n.column,
+                        format!(
+                            "unknown material or sector `{}`; the scenario has {} (or `total`)",
+                            n.id,
+                            ids.join(", ")
+                        ),
+                    ));
+                };
+                match measure {
+                    Some(Measure::StrategyCost) => {
+                        return Err((
+                            spec.measure_column,
+                            "`strategy_cost` exists only for the totals; write `in total`".into(),
+                        ));
+                    }
+                    Some(Measure::Sector(_)) => {
+                        return Err((
+                            spec.measure_column,
+                            "a sector metric: name a sector with `in <sector id>`, or `in \
+                             total` for the GDP at risk (`value_added_lost`)"
+                                .into(),
+                        ));
+                    }
+                    _ => {}
+                }
+                vec![Subject::Material(i)]
             }
-            vec![Subject::Material(i)]
+        }
+        None if measure == Some(gdp) => {
+            if scn.sectors.is_empty() {
+                return no_sectors(spec.measure_column);
+            }
+            vec![Subject::Total]
+        }
+        None if measure.is_some_and(|m| matches!(m, Measure::Sector(_))) => {
+            if scn.sectors.is_empty() {
+                return no_sectors(spec.measure_column);
+            }
+            (0..scn.sectors.len()).map(Subject::Sector).collect()
         }
         None if measure.is_none_or(|m| m.total().is_some()) => vec![Subject::Total],
         None => (0..scn.materials.len()).map(Subject::Material).collect(),

@@ -152,7 +152,7 @@ impl SensitivityProblem {
         let (strategy, ev) =
             Evaluator::one_strategy(doc, req.strategy.as_deref(), req.seed, req.replications)?;
         let mut subject = Subject::resolve(ev.base(), req.material.as_deref())?;
-        if req.material.is_none() && subject.measure(&req.metric).is_err() {
+        if req.material.is_none() && subject.measure(ev.base(), &req.metric).is_err() {
             subject = Subject::Material(0);
             observer.note(&format!(
                 "`{}` is per material; using material `{}` (choose with --material)",
@@ -160,7 +160,7 @@ impl SensitivityProblem {
                 ev.base().materials[0].id
             ));
         }
-        let metric = subject.measure(&req.metric)?;
+        let metric = subject.measure(ev.base(), &req.metric)?;
         let paths = if req.paths.is_empty() {
             default_paths(doc)
         } else {
@@ -383,7 +383,7 @@ pub fn run_shard(
     if !(p.delta > 0.0) {
         return Err(ExploreError::Spec("--delta must be above 0".into()));
     }
-    subject.check(metric)?;
+    subject.check(ev.base(), metric)?;
     let moves = oat_moves(ev, &p.paths, p.delta)?;
     // (computed, reused)
     let mut counts = (0, 0);
@@ -642,7 +642,7 @@ pub fn one_at_a_time_in(
     if !(delta > 0.0) {
         return Err(ExploreError::Spec("--delta must be above 0".into()));
     }
-    subject.check(metric)?;
+    subject.check(ev.base(), metric)?;
     let moves = oat_moves(ev, paths, delta)?;
     let mut outcomes = Vec::with_capacity(1 + 2 * moves.len());
     for i in 0..1 + 2 * moves.len() {
@@ -1086,7 +1086,7 @@ pub fn sobol_in(
             "Sobol indices need --sobol N with 2 <= N <= {SOBOL_MAX_N} and at least one path"
         )));
     }
-    subject.check(metric)?;
+    subject.check(ev.base(), metric)?;
     let k = inputs.len();
     let design = SobolDesign::new(ev, inputs, n);
     let mut f = Vec::with_capacity(n * (k + 2));

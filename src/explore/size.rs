@@ -512,7 +512,7 @@ impl SizeProblem {
         let (strategy, ev) =
             Evaluator::one_strategy(doc, req.strategy.as_deref(), req.seed, req.replications)?;
         let subject = match Subject::resolve(ev.base(), req.material.as_deref())
-            .and_then(|s| target.check(s).map(|_| s))
+            .and_then(|s| target.check(ev.base(), s).map(|_| s))
         {
             Ok(s) => s,
             Err(e) if req.material.is_none() => {

@@ -440,6 +440,17 @@ impl SweepProblem {
     }
 }
 
+/// Sweeps read `sweep.csv`, whose rows are the materials and their totals: the sector
+/// layer's metrics are not among its columns yet.
+fn sector_not_in_sweeps() -> ExploreError {
+    ExploreError::Spec(
+        "sweeps do not read sector metrics yet (sweep.csv has rows for the materials and \
+         their totals only); use `size` or `sensitivity` with the sector metric, or read the \
+         `sector.<id>.<metric>` columns of each run's replications.csv"
+            .into(),
+    )
+}
+
 impl SweepView {
     fn new(
         base: &Scenario,
@@ -448,17 +459,28 @@ impl SweepView {
     ) -> Result<SweepView, ExploreError> {
         let metric = req.metric.as_str();
         let mut subject = Subject::resolve(base, req.material.as_deref())?;
-        if req.material.is_none() && subject.measure(metric).is_err() {
+        if matches!(subject, Subject::Sector(_))
+            || Measure::parse(metric).is_some_and(|m| matches!(m, Measure::Sector(_)))
+        {
+            return Err(sector_not_in_sweeps());
+        }
+        if req.material.is_none() && subject.measure(base, metric).is_err() {
             subject = Subject::Material(0);
             observer.note(&format!(
                 "`{metric}` is per material; charting material `{}` (choose with --material)",
                 base.materials[0].id
             ));
         }
-        let metric = subject.measure(metric)?;
+        let metric = subject.measure(base, metric)?;
         let target = req.target.as_deref().map(Target::parse).transpose()?;
         if let Some(t) = &target {
-            t.check(subject)?;
+            if t.clauses
+                .iter()
+                .any(|c| matches!(c.metric, Some(Measure::Sector(_))))
+            {
+                return Err(sector_not_in_sweeps());
+            }
+            t.check(base, subject)?;
             if let Some(c) = t
                 .clauses
                 .iter()

@@ -14,7 +14,11 @@
 //! `p95`, `p99`), `cvar95`, `prob_positive`, and `autonomy` (share of replications with
 //! no shortfall day; it takes no measure, and `autonomy(…)` is an error). Measures
 //! ([`Measure`]) are the names of [`Metric`] for a material, or of [`TotalMetric`] for
-//! the totals. A threshold is a plain number in the measure's own unit: `shortfall_pct`
+//! the totals. With sectors (`docs/model.md`, the sector layer) the totals also have
+//! `value_added_lost`, the GDP at risk (`p95(value_added_lost) <= 2e9`), and a sector
+//! (`--material <sector id>`, or `sector.<id>`) has the sector metrics `output_lost`,
+//! `output_lost_pct`, `value_added_lost`, `days_output_reduced` and `tts_days`; its
+//! `autonomy` is the share of futures with no day of reduced output. A threshold is a plain number in the measure's own unit: `shortfall_pct`
 //! is already in percent, so `<= 1` means 1%, and `<= 1%` is an error (so is any text
 //! after a number other than `and`, e.g. `<= 1 1`). Every rejection names the column
 //! (counted in characters from 1) where the target stops making sense and what was
@@ -24,107 +28,159 @@ use super::ExploreError;
 use super::interval;
 use crate::model::{Scenario, SubjectId};
 use crate::numfmt;
-use crate::sim::{Metric, RunResult};
+use crate::sim::{Metric, RunResult, SectorMetric};
 pub use crate::stats::{Measure, Stat};
-use crate::stats::{TotalMetric, cvar95_sorted, metric_column, total_column};
+use crate::stats::{
+    TotalMetric, cvar95_sorted, metric_column, total_column, value_added_lost_column,
+};
 use serde::Serialize;
 
-/// Which results a statistic reads: one material, or the totals over materials.
+/// Which results a statistic reads: one material, the totals over materials, or one
+/// sector of the sector layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     /// The material with this index.
     Material(usize),
-    /// Totals over materials (`total` in outputs).
+    /// Totals over materials (`total` in outputs); with sectors also the GDP at risk,
+    /// `value_added_lost` summed over the sectors.
     Total,
+    /// The sector with this index (in `Scenario::sectors`).
+    Sector(usize),
 }
 
 /// Prefix that makes a `--material` argument name a material whatever its id, e.g.
 /// `material.total` for a material called `total` (plain `total` means the totals).
 pub const MATERIAL_PREFIX: &str = "material.";
 
+/// Prefix that makes a `--material` argument name a sector, e.g. `sector.motors` (a
+/// sector's plain id works too: ids are unique across materials and sectors).
+pub const SECTOR_PREFIX: &str = "sector.";
+
 impl Subject {
-    /// Resolves `--material`: a material id (optionally written `material.<id>`), or
-    /// `total` for the totals over materials; without it the only material, or the
-    /// totals when there are several. A material may be called `total`: plain `total`
-    /// still means the totals, and `material.total` the material.
+    /// Resolves `--material`: a material id (optionally written `material.<id>`), a
+    /// sector id (optionally `sector.<id>`), or `total` for the totals over materials;
+    /// without it the only material, or the totals when there are several. A material
+    /// may be called `total`: plain `total` still means the totals, and `material.total`
+    /// the material.
     ///
     /// # Errors
-    /// An unknown material id, listing the valid ones.
+    /// An unknown id, listing the valid ones.
     pub fn resolve(scn: &Scenario, id: Option<&str>) -> Result<Subject, ExploreError> {
         match id {
             Some(crate::model::TOTAL_ID) => Ok(Subject::Total),
             Some(id) => {
-                let bare = id.strip_prefix(MATERIAL_PREFIX).unwrap_or(id);
-                scn.materials
-                    .iter()
-                    .position(|m| m.id == bare)
-                    .map(Subject::Material)
-                    .ok_or_else(|| {
-                        let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-                        ExploreError::Spec(format!(
-                            "unknown material `{id}`; the scenario has {} (or `total`)",
-                            ids.join(", ")
-                        ))
-                    })
+                let material = id.strip_prefix(MATERIAL_PREFIX).unwrap_or(id);
+                let sector = id.strip_prefix(SECTOR_PREFIX).unwrap_or(id);
+                let found = if id.starts_with(SECTOR_PREFIX) {
+                    None
+                } else {
+                    scn.materials
+                        .iter()
+                        .position(|m| m.id == material)
+                        .map(Subject::Material)
+                };
+                let found = found.or_else(|| {
+                    (!id.starts_with(MATERIAL_PREFIX))
+                        .then(|| scn.sectors.iter().position(|k| k.id == sector))
+                        .flatten()
+                        .map(Subject::Sector)
+                });
+                found.ok_or_else(|| {
+                    let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
+                    let sectors: Vec<&str> = scn.sectors.iter().map(|k| k.id.as_str()).collect();
+                    let sectors = if sectors.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", the sectors {}", sectors.join(", "))
+                    };
+                    ExploreError::Spec(format!(
+                        "unknown material or sector `{id}`; the scenario has {}{sectors}                          (or `total`)",
+                        ids.join(", ")
+                    ))
+                })
             }
             None if scn.materials.len() == 1 => Ok(Subject::Material(0)),
             None => Ok(Subject::Total),
         }
     }
 
-    /// Whose results these are, by id.
+    /// Whose results these are, by id (sweeps, whose rows are keyed by it, do not take
+    /// sectors).
     pub fn subject_id(self, scn: &Scenario) -> SubjectId {
         match self {
             Subject::Material(m) => SubjectId::Material(scn.materials[m].id.clone()),
             Subject::Total => SubjectId::Total,
+            Subject::Sector(k) => SubjectId::Sector(scn.sectors[k].id.clone()),
         }
     }
 
-    /// Id for outputs: the material's id, or `total`.
+    /// Id for outputs: the material's or sector's id, or `total`.
     pub fn id(self, scn: &Scenario) -> String {
         self.subject_id(scn).as_str().to_string()
     }
 
-    /// Whether `measure` exists for this subject: every [`Metric`] for a material; the
-    /// [`TotalMetric`]s for the totals.
-    pub fn has(self, measure: Measure) -> bool {
+    /// Whether `measure` exists for this subject of `scn`: every [`Metric`] for a
+    /// material; the [`TotalMetric`]s for the totals, and with sectors
+    /// `value_added_lost` (the GDP at risk); the sector metrics for a sector.
+    pub fn has(self, scn: &Scenario, measure: Measure) -> bool {
         match self {
             Subject::Material(_) => measure.metric().is_some(),
-            Subject::Total => measure.total().is_some(),
+            Subject::Total => {
+                measure.total().is_some()
+                    || (!scn.sectors.is_empty()
+                        && measure == Measure::Sector(SectorMetric::ValueAddedLost))
+            }
+            Subject::Sector(_) => measure.sector_metric().is_some(),
         }
     }
 
-    /// Checks that `measure` exists for this subject.
+    /// Checks that `measure` exists for this subject of `scn`.
     ///
     /// # Errors
     /// [`ExploreError::Spec`] listing the valid metric names.
-    pub fn check(self, measure: Measure) -> Result<(), ExploreError> {
-        if self.has(measure) {
+    pub fn check(self, scn: &Scenario, measure: Measure) -> Result<(), ExploreError> {
+        if self.has(scn, measure) {
             return Ok(());
         }
-        Err(self.unknown(measure.name()))
+        Err(self.unknown(scn, measure.name()))
     }
 
     /// The measure named `name` (as `--metric` gives it), checked for this subject.
     ///
     /// # Errors
     /// [`ExploreError::Spec`] listing the valid metric names.
-    pub fn measure(self, name: &str) -> Result<Measure, ExploreError> {
-        Measure::from_name(name)
-            .filter(|&m| self.has(m))
-            .ok_or_else(|| self.unknown(name))
+    pub fn measure(self, scn: &Scenario, name: &str) -> Result<Measure, ExploreError> {
+        Measure::parse(name)
+            .filter(|&m| self.has(scn, m))
+            .ok_or_else(|| self.unknown(scn, name))
     }
 
-    fn unknown(self, metric: &str) -> ExploreError {
-        let names: Vec<&str> = match self {
+    fn unknown(self, scn: &Scenario, metric: &str) -> ExploreError {
+        let mut names: Vec<&str> = match self {
             Subject::Material(_) => Metric::ALL.iter().map(|m| m.name()).collect(),
             Subject::Total => TotalMetric::ALL.iter().map(|m| m.name()).collect(),
+            Subject::Sector(_) => SectorMetric::ALL.iter().map(|m| m.name()).collect(),
+        };
+        if self == Subject::Total && !scn.sectors.is_empty() {
+            names.push(SectorMetric::ValueAddedLost.name());
+        }
+        let sector_note = match (self, Measure::parse(metric)) {
+            (Subject::Total | Subject::Material(_), Some(Measure::Sector(_)))
+                if scn.sectors.is_empty() =>
+            {
+                " (a sector metric: the scenario has no `[[sector]]`)"
+            }
+            (Subject::Total | Subject::Material(_), Some(Measure::Sector(_))) => {
+                " (a sector metric: name a sector with --material <sector id>)"
+            }
+            _ => "",
         };
         ExploreError::Spec(format!(
-            "unknown metric `{metric}` for {}; use one of {}",
+            "unknown metric `{metric}` for {}{sector_note}; use one of {}",
             match self {
                 Subject::Material(_) => "a material",
                 Subject::Total => "the totals (--material total)",
+                Subject::Sector(_) => "a sector",
             },
             names.join(", ")
         ))
@@ -144,21 +200,37 @@ impl Subject {
                 let Ok(col) = metric_column(res, s, m, k);
                 col
             }),
+            Subject::Total if measure == Measure::Sector(SectorMetric::ValueAddedLost) => {
+                (!scn.sectors.is_empty()).then(|| {
+                    let Ok(col) = value_added_lost_column(scn, res, s);
+                    col
+                })
+            }
             Subject::Total => measure.total().map(|t| {
                 let Ok(col) = total_column(scn, res, s, t);
+                col
+            }),
+            Subject::Sector(k) => measure.sector_metric().map(|x| {
+                // A sector's row follows the materials' rows.
+                let Ok(col) = metric_column(res, s, scn.materials.len() + k, x.column());
                 col
             }),
         }
     }
 
     /// Per replication, 1 when there was no shortfall day (in this material, or in any
-    /// of the `n_materials` materials for `Total`), else 0.
+    /// of the `n_materials` materials for `Total`; for a sector, no day of reduced
+    /// output), else 0.
     pub fn no_shortfall(self, res: &RunResult, s: usize, n_materials: usize) -> Vec<f64> {
         (0..res.n_replications)
             .map(|r| {
                 let ok = match self {
                     Subject::Material(m) => !res.row(r, s, m).had_shortfall(),
                     Subject::Total => (0..n_materials).all(|m| !res.row(r, s, m).had_shortfall()),
+                    Subject::Sector(k) => {
+                        let row = res.row(r, s, n_materials + k);
+                        !(row.0[SectorMetric::DaysOutputReduced.index()] > 0.0)
+                    }
                 };
                 if ok { 1.0 } else { 0.0 }
             })
@@ -485,14 +557,14 @@ impl Target {
         Parser::new(text).target()
     }
 
-    /// Checks every clause's metric against `subject`.
+    /// Checks every clause's metric against `subject` of `scn`.
     ///
     /// # Errors
     /// The first unknown metric.
-    pub fn check(&self, subject: Subject) -> Result<(), ExploreError> {
+    pub fn check(&self, scn: &Scenario, subject: Subject) -> Result<(), ExploreError> {
         for c in &self.clauses {
             if let Some(m) = c.metric {
-                subject.check(m)?;
+                subject.check(scn, m)?;
             }
         }
         Ok(())
@@ -732,8 +804,8 @@ impl<'a> Parser<'a> {
                 return Err(self.expected("a metric name such as `shortfall_pct`"));
             };
             let m = m.to_ascii_lowercase();
-            let measure = Measure::from_name(&m).ok_or_else(|| {
-                let names: Vec<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
+            let measure = Measure::parse(&m).ok_or_else(|| {
+                let names = Measure::names();
                 self.fail(
                     pos,
                     format!("unknown metric `{m}`; use one of {}", names.join(", ")),
@@ -829,16 +901,21 @@ mod tests {
             let e = Target::parse(bad).unwrap_err().to_string();
             assert!(e.contains(want), "{bad}: {e}");
         }
+        let scn = crate::scenario::parse_scenario(
+            "tutorial.toml",
+            include_str!("../../scenarios/tutorial.toml"),
+        )
+        .unwrap();
         assert!(
             Subject::Total
-                .measure("shortfall_pct")
+                .measure(&scn, "shortfall_pct")
                 .unwrap_err()
                 .to_string()
                 .contains("total_cost")
         );
         assert!(
             Subject::Material(0)
-                .check(Measure::StrategyCost)
+                .check(&scn, Measure::StrategyCost)
                 .unwrap_err()
                 .to_string()
                 .contains("for a material")

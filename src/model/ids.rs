@@ -175,6 +175,8 @@ pub enum SubjectId {
     Material(MaterialId),
     /// Totals over materials.
     Total,
+    /// One sector (ids are unique across materials and sectors).
+    Sector(SectorId),
 }
 
 /// How [`SubjectId::Total`] is written in outputs.
@@ -185,6 +187,7 @@ impl SubjectId {
     pub fn as_str(&self) -> &str {
         match self {
             SubjectId::Material(m) => m.as_str(),
+            SubjectId::Sector(k) => k.as_str(),
             SubjectId::Total => TOTAL_ID,
         }
     }

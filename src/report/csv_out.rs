@@ -10,13 +10,17 @@
 //!   replication (every material's `total_cost` plus the strategy's fixed cost
 //!   `annual_cost × horizon / 365`), repeated on each material's row, so its mean over
 //!   one material's rows is `summary.json`'s `total.total_cost` mean; `replication` is
-//!   the absolute index (`first_replication + r`).
+//!   the absolute index (`first_replication + r`). With sectors, then the sector
+//!   columns ([`sector_columns`]): `sector.<id>.<metric>` for every sector and sector
+//!   metric, and [`STRATEGY_VALUE_ADDED_LOST_COLUMN`], the GDP at risk of the strategy
+//!   in that replication, each also repeated on every material's row. Without sectors
+//!   there are none and the file is as before.
 //! - `daily.csv`: one row per strategy × material × day × series with the band
 //!   quantiles `p5, p25, p50, p75, p95` (histogram resolution, see
 //!   [`crate::stats::daily`]).
 
 use crate::model::{Scenario, SubjectId};
-use crate::sim::{Block, Metric, Replications};
+use crate::sim::{Block, Metric, Replications, SectorMetric};
 use crate::stats::{DailyBand, Paired, Stats, Summary, TOTAL, TotalMetric, total_value};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -161,6 +165,66 @@ pub fn summary_csv(summary: &Summary) -> String {
 /// Name of the per-replication strategy total column of `replications.csv`.
 pub const STRATEGY_TOTAL_COLUMN: &str = "strategy_total_cost";
 
+/// Name of the per-replication GDP at risk column of `replications.csv` (scenarios with
+/// sectors only): the strategy's `value_added_lost` summed over its sectors in sector
+/// order, the bits of [`crate::stats::value_added_lost_column`], so its mean over one
+/// material's rows is `summary.json`'s `sector_total` `value_added_lost` mean.
+pub const STRATEGY_VALUE_ADDED_LOST_COLUMN: &str = "strategy_value_added_lost";
+
+/// Prefix of a sector's columns in `replications.csv` and `replications.parquet`:
+/// `sector.<id>.<metric>` (the parameter paths' spelling of a sector).
+pub const SECTOR_COLUMN_PREFIX: &str = "sector.";
+
+/// The sector columns of `replications.csv` and `replications.parquet`, after
+/// [`STRATEGY_TOTAL_COLUMN`]: for each sector in scenario order, `sector.<id>.<metric>`
+/// for every [`SectorMetric`] in [`SectorMetric::ALL`] order, then
+/// [`STRATEGY_VALUE_ADDED_LOST_COLUMN`]. Empty without sectors.
+pub fn sector_columns(scn: &Scenario) -> Vec<String> {
+    if scn.sectors.is_empty() {
+        return Vec::new();
+    }
+    let mut cols: Vec<String> = scn
+        .sectors
+        .iter()
+        .flat_map(|k| {
+            SectorMetric::ALL
+                .iter()
+                .map(move |x| format!("{SECTOR_COLUMN_PREFIX}{}.{}", k.id, x.name()))
+        })
+        .collect();
+    cols.push(STRATEGY_VALUE_ADDED_LOST_COLUMN.to_string());
+    cols
+}
+
+/// Appends the values of the [`sector_columns`] of replication `r` (counted from the
+/// block's first) and strategy `s` to `out` (`None` where a value is absent); nothing
+/// without sectors.
+pub(crate) fn sector_values(
+    scn: &Scenario,
+    block: &Block,
+    r: usize,
+    s: usize,
+    out: &mut Vec<Option<f64>>,
+) {
+    if scn.sectors.is_empty() {
+        return;
+    }
+    let nm = scn.materials.len();
+    // Summed in sector order from 0.0, as `value_added_lost_column` does.
+    let mut gdp = 0.0;
+    for k in 0..scn.sectors.len() {
+        let row = block.row(r, s, nm + k);
+        out.extend(
+            SectorMetric::ALL
+                .iter()
+                .map(|x| row.0[x.index()])
+                .map(|v| (!v.is_nan()).then_some(v)),
+        );
+        gdp += row.0[SectorMetric::ValueAddedLost.index()];
+    }
+    out.push(Some(gdp));
+}
+
 /// Replications per formatting task of [`write_replications_csv`] (about 1 MB of CSV for
 /// `scenarios/bench.toml`).
 const CSV_CHUNK: usize = 2048;
@@ -172,7 +236,8 @@ const CSV_WINDOW: usize = 16;
 /// Writes `replications.csv` of a run to `out`: header `replication, strategy,
 /// material,` then every metric in [`Metric::ALL`] order, then [`STRATEGY_TOTAL_COLUMN`]
 /// (the strategy's total cost in the replication, [`crate::stats::total_value`], the
-/// same on every material's row); `R × S × M` rows in replication, strategy, material
+/// same on every material's row), then the [`sector_columns`] (none without sectors);
+/// `R × S × M` rows in replication, strategy, material
 /// order.
 ///
 /// Reads `res` one block at a time; a block's rows are formatted in parallel chunks of
@@ -191,6 +256,8 @@ pub fn write_replications_csv<W: Write, R: Replications + ?Sized>(
     let mut header = vec!["replication", "strategy", "material"];
     header.extend(Metric::ALL.iter().map(|m| m.name()));
     header.push(STRATEGY_TOTAL_COLUMN);
+    let sector_cols = sector_columns(scn);
+    header.extend(sector_cols.iter().map(String::as_str));
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
@@ -224,16 +291,20 @@ fn replication_rows(scn: &Scenario, block: &Block, reps: std::ops::Range<usize>)
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::with_capacity(rows * 128));
+    let mut sectors = Vec::new();
     for r in reps {
         let rep = block.first() + r as u64;
         for (s, strat) in scn.strategies.iter().enumerate() {
             let sid = strat.id.as_str();
             let total = total_value(scn, block, r, s, TotalMetric::TotalCost);
+            sectors.clear();
+            sector_values(scn, block, r, s, &mut sectors);
             for (m, mat) in scn.materials.iter().enumerate() {
                 let mid = mat.id.as_str();
                 let v = block.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
-                // The csv serializer flattens the nested array into fields.
-                w.serialize((rep, sid, mid, v, total))
+                // The csv serializer flattens the nested array and sequence into fields
+                // (an empty one adds none).
+                w.serialize((rep, sid, mid, v, total, sectors.as_slice()))
                     .expect("flat rows serialise to memory without error");
             }
         }

@@ -28,8 +28,9 @@ pub mod table;
 pub mod value_added;
 
 pub use csv_out::{
-    DAILY_CSV_HEADER, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, summary_csv, write_daily_csv,
-    write_replications_csv,
+    DAILY_CSV_HEADER, SECTOR_COLUMN_PREFIX, STRATEGY_TOTAL_COLUMN,
+    STRATEGY_VALUE_ADDED_LOST_COLUMN, SUMMARY_CSV_HEADER, sector_columns, summary_csv,
+    write_daily_csv, write_replications_csv,
 };
 pub use run_info::{
     CHOKEPOINT_VERSION, RAND_DISTR_VERSION, RAND_VERSION, RunInfo, run_json, sha256_hex,

@@ -4,7 +4,8 @@
 //! Columns, in the order of `replications.csv`: `replication` (`UInt64`), `strategy` and
 //! `material` (dictionary-encoded strings: pandas reads them as categoricals), every
 //! metric of [`Metric::ALL`] (`Float64`, null where the CSV field is empty), then
-//! [`super::STRATEGY_TOTAL_COLUMN`] (`Float64`). Rows in replication, strategy, material
+//! [`super::STRATEGY_TOTAL_COLUMN`] (`Float64`), then with sectors the
+//! [`super::sector_columns`] (`Float64`, null where absent). Rows in replication, strategy, material
 //! order, the same values bit for bit as the CSV's (which prints them shortest
 //! round-trip). Reads the run a block at a time and hands the writer batches of
 //! [`BATCH`] replications, so memory does not grow with the number of replications.
@@ -26,8 +27,9 @@ use std::sync::Arc;
 /// Replications per record batch handed to the Parquet writer.
 pub const BATCH: usize = 8192;
 
-/// The Arrow schema of `replications.parquet`.
-pub fn schema() -> SchemaRef {
+/// The Arrow schema of `replications.parquet` for scenario `scn` (its sector columns
+/// depend on the scenario's sectors; none without).
+pub fn schema(scn: &Scenario) -> SchemaRef {
     let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
     let mut fields = vec![
         Field::new("replication", DataType::UInt64, false),
@@ -44,6 +46,12 @@ pub fn schema() -> SchemaRef {
         DataType::Float64,
         false,
     ));
+    let sector_cols = super::sector_columns(scn);
+    let n = sector_cols.len();
+    fields.extend(sector_cols.into_iter().enumerate().map(|(i, name)| {
+        // The GDP at risk (last) is always present.
+        Field::new(name, DataType::Float64, i + 1 < n)
+    }));
     Arc::new(Schema::new(fields))
 }
 
@@ -57,7 +65,7 @@ pub fn write_replications_parquet<W: Write + Send, R: Replications + ?Sized>(
     scn: &Scenario,
     res: &R,
 ) -> io::Result<()> {
-    let schema = schema();
+    let schema = schema(scn);
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .build();
@@ -89,17 +97,27 @@ fn record_batch(
     strategies: &Arc<StringArray>,
     materials: &Arc<StringArray>,
 ) -> io::Result<RecordBatch> {
-    let (ns, nm) = (block.n_strategies(), block.n_materials());
+    // The block's rows hold the materials, then the sectors: only the materials are rows
+    // of the file (the sectors are columns).
+    let (ns, nm) = (block.n_strategies(), scn.materials.len());
     let rows = reps.len() * ns * nm;
     let mut rep = Vec::with_capacity(rows);
     let mut strat = Vec::with_capacity(rows);
     let mut mat = Vec::with_capacity(rows);
     let mut metrics: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(rows); Metric::ALL.len()];
     let mut total = Vec::with_capacity(rows);
+    let n_sector_cols = super::sector_columns(scn).len();
+    let mut sector_cols: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(rows); n_sector_cols];
+    let mut sectors = Vec::with_capacity(n_sector_cols);
     for r in reps {
         for s in 0..ns {
             let t = total_value(scn, block, r, s, TotalMetric::TotalCost);
+            sectors.clear();
+            super::csv_out::sector_values(scn, block, r, s, &mut sectors);
             for m in 0..nm {
+                for (col, &v) in sector_cols.iter_mut().zip(&sectors) {
+                    col.push(v);
+                }
                 rep.push(block.first() + r as u64);
                 strat.push(s as i32);
                 mat.push(m as i32);
@@ -128,5 +146,10 @@ fn record_batch(
             .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef),
     );
     columns.push(Arc::new(Float64Array::from(total)));
+    columns.extend(
+        sector_cols
+            .into_iter()
+            .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef),
+    );
     RecordBatch::try_new(schema.clone(), columns).map_err(io::Error::other)
 }

@@ -1240,14 +1240,7 @@ fn build_strategies(ctx: &mut Ctx, raw: &RawScenario, base: &Base) -> Vec<Strate
         };
         let (_, mut params) = build_materials(&mut sub, &variant);
         if params.len() == base.mids.len() {
-            apply_release(
-                &mut sub,
-                &pre,
-                release_to_priority,
-                &sectors.params,
-                &sectors.use_per_year,
-                &mut params,
-            );
+            apply_release(&mut sub, &pre, release_to_priority, &sectors, &mut params);
         }
         for w in sub.warned {
             if base_keys.contains(&(w.problem.path.clone(), w.problem.message.clone())) {
@@ -1765,14 +1758,48 @@ fn claim_demands(
     direct
 }
 
-/// The share of each day's demand for material `m` that sectors of priority at most `k`
-/// claim (they are served first).
-fn release_share(sectors: &[model::SectorParams], m: usize, daily_demand: f64, k: u32) -> f64 {
+/// Per sector, the share of its output that ends up in sectors of priority at most `k`
+/// (`docs/model.md`, `release_to_priority`): 1 for such a sector; for another, the sum
+/// over the sectors using it of their claim on its output (`uses × y_user / y`) times
+/// their own share, so an intermediate sector counts for what its admitted users take.
+/// `order` is the sectors' topological order (inputs first); it is walked backwards, so
+/// a sector's users are done before it.
+fn admitted_shares(sectors: &[model::SectorParams], order: &[usize], k: u32) -> Vec<f64> {
+    let mut admitted = vec![0.0; sectors.len()];
+    // Without every sector built (an error is reported) there is nothing to walk.
+    for &j in order.iter().rev().filter(|&&j| j < sectors.len()) {
+        admitted[j] = if sectors[j].priority() <= k {
+            1.0
+        } else {
+            let y = sectors[j].daily_output();
+            let mut share = 0.0;
+            for (u, user) in sectors.iter().enumerate() {
+                for &(input, a) in user.uses() {
+                    if input == model::Input::Sector(j) && y > 0.0 {
+                        share += a * user.daily_output() / y * admitted[u];
+                    }
+                }
+            }
+            share.min(1.0)
+        };
+    }
+    admitted
+}
+
+/// The share of each day's demand for material `m` that ends up in sectors of priority
+/// at most `k` (directly, or through the sectors using the direct users: `admitted`, from
+/// [`admitted_shares`]); they are served first.
+fn release_share(
+    sectors: &[model::SectorParams],
+    admitted: &[f64],
+    m: usize,
+    daily_demand: f64,
+) -> f64 {
     let mut claimed = 0.0;
-    for s in sectors.iter().filter(|s| s.priority() <= k) {
+    for (s, a) in sectors.iter().zip(admitted) {
         for &(input, u) in s.uses() {
             if input == model::Input::Material(m) {
-                claimed += u * s.daily_output();
+                claimed += u * s.daily_output() * a;
             }
         }
     }
@@ -1785,16 +1812,17 @@ fn apply_release(
     ctx: &mut Ctx,
     path: &str,
     k: Option<u32>,
-    sectors: &[model::SectorParams],
-    used: &[f64],
+    sectors: &Sectors,
     params: &mut [MaterialParams],
 ) {
     let Some(k) = k else { return };
+    let admitted = admitted_shares(&sectors.params, &sectors.order, k);
+    let used = &sectors.use_per_year;
     for (m, p) in params.iter_mut().enumerate() {
         if used.get(m).copied().unwrap_or(0.0) <= 0.0 {
             continue;
         }
-        let share = release_share(sectors, m, p.daily_demand(), k);
+        let share = release_share(&sectors.params, &admitted, m, p.daily_demand());
         if let Some(q) = ctx.built(path, p.with_release_share(share)) {
             *p = q;
         }

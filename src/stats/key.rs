@@ -6,7 +6,7 @@
 
 use super::sample::Stats;
 use super::summary::TotalMetric;
-use crate::sim::{Metric, N_METRICS};
+use crate::sim::{Metric, N_METRICS, SectorMetric};
 
 /// What a statistic is taken of: a per-material [`Metric`], or the strategy's fixed cost
 /// (totals only). The totals ([`TotalMetric`]) are the measures a strategy's materials
@@ -17,6 +17,13 @@ pub enum Measure {
     Metric(Metric),
     /// The strategy's fixed cost over the horizon ([`TotalMetric::StrategyCost`]).
     StrategyCost,
+    /// A metric of the sector layer (`docs/model.md`): a sector's own value, or for the
+    /// totals `value_added_lost` summed over the sectors (the GDP at risk). Not in
+    /// [`Measure::ALL`], whose order is the columns of `sweep.csv`; never
+    /// `Sector(SectorMetric::TtsDays)` ([`Measure::parse`] reads `tts_days` as the
+    /// [`Metric`], which a sector subject reads as its own, see
+    /// [`Measure::sector_metric`]).
+    Sector(SectorMetric),
 }
 
 /// Number of measures.
@@ -39,19 +46,48 @@ impl Measure {
         match self {
             Measure::Metric(m) => m.name(),
             Measure::StrategyCost => TotalMetric::StrategyCost.name(),
+            Measure::Sector(x) => x.name(),
         }
     }
 
-    /// Looks a measure up by its name.
+    /// Looks a measure of [`Measure::ALL`] up by its name.
     pub fn from_name(name: &str) -> Option<Measure> {
         Measure::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Looks any measure up by its name, as a target or `--metric` gives it: one of
+    /// [`Measure::ALL`], else a sector metric ([`SectorMetric`]; `tts_days` is the
+    /// [`Metric`] of that name).
+    pub fn parse(name: &str) -> Option<Measure> {
+        Measure::from_name(name).or_else(|| SectorMetric::from_name(name).map(Measure::Sector))
+    }
+
+    /// Every name [`Measure::parse`] accepts, for messages.
+    pub fn names() -> Vec<&'static str> {
+        let mut names: Vec<&str> = Measure::ALL.iter().map(|m| m.name()).collect();
+        for x in SectorMetric::ALL {
+            if !names.contains(&x.name()) {
+                names.push(x.name());
+            }
+        }
+        names
+    }
+
+    /// The sector metric this measure names for a sector: a [`Measure::Sector`], or
+    /// `tts_days` (a sector's time to survive, named like the materials').
+    pub fn sector_metric(self) -> Option<SectorMetric> {
+        match self {
+            Measure::Sector(x) => Some(x),
+            Measure::Metric(m) => SectorMetric::from_name(m.name()),
+            Measure::StrategyCost => None,
+        }
     }
 
     /// The per-material metric, if this is one (`strategy_cost` is not).
     pub fn metric(self) -> Option<Metric> {
         match self {
             Measure::Metric(m) => Some(m),
-            Measure::StrategyCost => None,
+            Measure::StrategyCost | Measure::Sector(_) => None,
         }
     }
 
@@ -65,6 +101,7 @@ impl Measure {
         match self {
             Measure::Metric(m) => m.bounds(),
             Measure::StrategyCost => (0.0, f64::INFINITY),
+            Measure::Sector(x) => x.bounds(),
         }
     }
 }

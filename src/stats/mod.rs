@@ -26,5 +26,5 @@ pub use summary::{
     MaterialSummary, N_TOTAL, RECOVERY_THRESHOLDS, SectorSummary, SectorTotal, StrategySummary,
     Summary, TOTAL, TotalMetric, TotalSummary, VsReference, autonomy, metric_column,
     overall_autonomy, recovery_over_column, recovery_over_name, strategy_cost, total_column,
-    total_value,
+    total_value, value_added_lost_column,
 };

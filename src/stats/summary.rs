@@ -667,6 +667,8 @@ impl VsReference {
                 .iter()
                 .find(|(id, _)| id == m)
                 .map(|(_, pairs)| pairs),
+            // The sectors' comparisons are kept with their summaries, not here.
+            SubjectId::Sector(_) => None,
         }
     }
 
