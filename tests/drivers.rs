@@ -380,22 +380,27 @@ fn prim_prunes_a_rule_that_adds_little_density() {
     use chokepoint::sim::drivers::DriverKind;
     // 1,000 futures: s0 takes 0..99 ten times; the selected ones (outcome 1, a --worse
     // question) are those with s0 ≥ 80 except 20 of them (so the box "s0 ≥ 80" holds
-    // 200 futures, 180 selected: density 90%). s1 is 0 everywhere except 6 of those 20
-    // unselected futures, where it is 1: the limit "s1 ≤ 0" raises the box's density to
-    // 180/194 = 92.8% at no cost in coverage, so the harmonic mean keeps it, but it adds
-    // 3% of the density (under PRUNE_KEEP's 5%): pruning must drop it, leaving the one
-    // rule on s0.
+    // 200 futures, 180 selected: density 90%). s1 is noise, (7919 i mod 1000)/1000 for
+    // future i (a scramble, unrelated to which futures are selected), except
+    // for 6 of those 20 unselected futures, where it is larger than every other value:
+    // the limit that leaves out just these 6 raises the box's density to 180/194 = 92.8%
+    // at no cost in coverage, so peeling takes it and the harmonic mean keeps it, but it
+    // adds 3% of the density (under PRUNE_KEEP's 5%): pruning must drop it, leaving the
+    // one rule on s0. (Distinct values: PRIM peels ties together, so an s1 of 0s and 1s
+    // could never be peeled 5% at a time.)
     let n = 1000;
     let s0: Vec<f64> = (0..n).map(|i| (i % 100) as f64).collect();
     let mut y = vec![0.0; n];
-    let mut s1 = vec![0.0; n];
+    let mut s1: Vec<f64> = (0..n)
+        .map(|i| ((7919 * i) % 1000) as f64 / 1000.0)
+        .collect();
     let mut unselected = 0;
     for i in 0..n {
         if s0[i] >= 80.0 {
-            // The first 20 futures of the box (i < 200 hits s0 = 80..99 twice) stay out.
+            // The first 20 futures of the box (i = 80..99) stay out.
             if unselected < 20 {
                 if unselected < 6 {
-                    s1[i] = 1.0;
+                    s1[i] = 2.0 + unselected as f64;
                 }
                 unselected += 1;
             } else {
