@@ -107,6 +107,7 @@ fn every_shipped_sector_layer_claims_all_of_its_materials() {
         [
             "antibiotics",
             "auto_chips",
+            "bench_sectors",
             "photoresist_2019",
             "rare_earth_magnets"
         ],

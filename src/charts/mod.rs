@@ -30,9 +30,10 @@ use std::sync::{Arc, Once};
 /// Default size of a chart in pixels: 1600 × 900 (16:9, readable on a slide).
 pub const DEFAULT_SIZE: (u32, u32) = (1600, 900);
 
-/// The Okabe–Ito palette (colour-blind safe), in the order strategies take it: strategy
-/// `i` always has colour `i % 8`, in every chart. Yellow comes last (weak on white).
-pub const PALETTE: [RGBColor; 8] = [
+/// The Okabe–Ito palette (colour-blind safe), in the order strategies take it, then two
+/// dark colours of Paul Tol's muted scheme for a ninth and tenth strategy: strategy `i`
+/// always has colour `i % 10`, in every chart. Yellow comes eighth (weak on white).
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(0, 0, 0),       // black
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
@@ -41,6 +42,8 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(204, 121, 167), // reddish purple
     RGBColor(240, 228, 66),  // yellow
+    RGBColor(136, 34, 85),   // wine
+    RGBColor(153, 153, 51),  // olive
 ];
 
 /// Colour of strategy `s` ([`PALETTE`], cycling).

@@ -187,7 +187,11 @@ fn png_has_the_promised_size() {
 fn strategies_keep_their_colour() {
     assert_eq!(strategy_css_color(0), "#000000");
     assert_eq!(strategy_css_color(1), "#e69f00");
-    assert_eq!(strategy_css_color(9), strategy_css_color(1));
+    // A ninth strategy gets a colour of its own (wine), not the reference's black; the
+    // eleventh repeats the second's.
+    assert_eq!(strategy_css_color(8), "#882255");
+    assert_ne!(strategy_css_color(8), strategy_css_color(0));
+    assert_eq!(strategy_css_color(11), strategy_css_color(1));
 }
 
 #[test]

@@ -390,7 +390,8 @@ fn erow(entity: &str, tts: Option<f64>, ttr: Option<f64>, rank: usize) -> Exposu
         kind: EntityKind::Supplier,
         entity: entity.into(),
         material: "ndpr".parse().unwrap(),
-        suppliers_lost: vec![entity.parse().unwrap()],
+        // The entity is `material.supplier`; the supplier's own id is after the dot.
+        suppliers_lost: vec![entity.rsplit('.').next().unwrap().parse().unwrap()],
         share_lost: 0.9,
         tts_days: tts,
         tts_horizon: 400,
