@@ -168,7 +168,10 @@ fn goals_expand_and_name_their_scope() {
         ]
     );
     for (text, want) in [
-        ("mean(shortfall_pct) in y ± 1", "unknown material or sector `y`"),
+        (
+            "mean(shortfall_pct) in y ± 1",
+            "unknown material or sector `y`",
+        ),
         ("mean(shortfall_pct) under z ± 1", "unknown strategy `z`"),
         ("mean(shortfall_pct) in total ± 1", "has no total"),
         (
