@@ -499,7 +499,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         && peak > avail
     {
         return Err(CliError::BadInput(format!(
-            "{replications} futures would need about {} of memory for their results at the              peak ({} strategies × {} materials; {}), more than the {} this machine has              available; use fewer futures (-n){}",
+            "{replications} futures would need about {} of memory for their results at the peak ({} strategies × {} materials; {}), more than the {} this machine has available; use fewer futures (-n){}",
             limits::human_bytes(peak),
             scn.strategies.len(),
             scn.materials.len(),
