@@ -454,20 +454,7 @@ where
                 never.push(data.strategy_short(st).to_string());
                 continue;
             }
-            let mut pts = Vec::new();
-            let mut g = (nv - positive_from) as f64 / nv as f64;
-            pts.push((0.0, g));
-            let mut i = positive_from;
-            while i < nv {
-                let u = v[i];
-                let j = v.partition_point(|&x| x <= u);
-                pts.push((u, g));
-                g = (nv - j) as f64 / nv as f64;
-                if g > 0.0 {
-                    pts.push((u, g));
-                }
-                i = j;
-            }
+            let pts = exceedance_steps(v, positive_from);
             // Earlier strategies are drawn wider, so curves that coincide show as nested
             // stripes instead of hiding each other.
             let width = 3.0 + 2.0 * (ns - 1 - st) as f64;
@@ -1340,4 +1327,26 @@ where
         }
     }
     Ok(())
+}
+
+/// The step curve of an exceedance chart over the sorted values `v`, from the first
+/// positive value `positive_from`: (x, share of values above x) at x = 0 and at each
+/// distinct value, down to the last step above zero.
+pub(super) fn exceedance_steps(v: &[f64], positive_from: usize) -> Vec<(f64, f64)> {
+    let nv = v.len();
+    let mut pts = Vec::new();
+    let mut g = (nv - positive_from) as f64 / nv as f64;
+    pts.push((0.0, g));
+    let mut i = positive_from;
+    while i < nv {
+        let u = v[i];
+        let j = v.partition_point(|&x| x <= u);
+        pts.push((u, g));
+        g = (nv - j) as f64 / nv as f64;
+        if g > 0.0 {
+            pts.push((u, g));
+        }
+        i = j;
+    }
+    pts
 }

@@ -286,20 +286,7 @@ where
         if positive_from == nv {
             continue;
         }
-        let mut pts = Vec::new();
-        let mut g = (nv - positive_from) as f64 / nv as f64;
-        pts.push((0.0, g));
-        let mut i = positive_from;
-        while i < nv {
-            let u = v[i];
-            let j = v.partition_point(|&x| x <= u);
-            pts.push((u, g));
-            g = (nv - j) as f64 / nv as f64;
-            if g > 0.0 {
-                pts.push((u, g));
-            }
-            i = j;
-        }
+        let pts = super::draw::exceedance_steps(v, positive_from);
         let width = 3.0 + 2.0 * (ns - 1 - st) as f64;
         chart.draw_series(std::iter::once(PathElement::new(
             pts,
