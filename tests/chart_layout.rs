@@ -434,6 +434,71 @@ fn no_chart_text_overlaps_leaves_the_canvas_or_is_cut() {
     );
 }
 
+/// The `(id, name)` of each sector of [`SECTORS`].
+fn sector_names() -> Vec<(String, String)> {
+    let field = |block: &str, key: &str| {
+        block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{key} = \"")))
+            .map(|v| v[..v.find('"').expect("closing quote")].to_string())
+            .expect("field")
+    };
+    SECTORS
+        .split("[[sector]]")
+        .skip(1)
+        .map(|b| (field(b, "id"), field(b, "name")))
+        .collect()
+}
+
+#[test]
+fn sector_panels_are_titled_in_words_not_ids() {
+    // Every panel of the value-added chart is titled with its sector's name (on one line
+    // or wrapped onto two, consecutive texts), or the name before its parenthesis; never
+    // with the sector's id, and never cut (the layout test checks for ellipses). The
+    // names are long (up to 79 characters) and the panels narrow.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scn = dir.path().join("sectors.toml");
+    std::fs::write(
+        &scn,
+        format!(
+            "{}{SECTORS}",
+            std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/data/long_labels.toml"
+            ))
+            .expect("long_labels.toml")
+        ),
+    )
+    .expect("write the scenario");
+    let out = dir.path().join("run");
+    chokepoint(&[
+        "run",
+        scn.to_str().expect("utf-8"),
+        "-n",
+        "40",
+        "-o",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    let svg = std::fs::read_to_string(out.join("charts/sector_value_added.svg")).expect("svg");
+    let (_, boxes) = text_boxes(&svg);
+    let texts: Vec<&str> = boxes.iter().map(|b| b.text.as_str()).collect();
+    for (id, name) in sector_names() {
+        let short = name.split(" (").next().unwrap_or(&name).to_string();
+        let titled = texts.iter().enumerate().any(|(i, t)| {
+            let two = texts.get(i + 1).map(|n| format!("{t} {n}"));
+            [&name, &short]
+                .iter()
+                .any(|w| *t == w.as_str() || two.as_deref() == Some(w.as_str()))
+        });
+        assert!(titled, "no title reads {name:?} (or {short:?}): {texts:?}");
+        assert!(
+            !texts.contains(&id.as_str()),
+            "{id} written as a title: {texts:?}"
+        );
+    }
+}
+
 /// The checker itself: a hand-written SVG with two overlapping texts, one rotated text
 /// off the canvas and one clear text reports exactly the two problems.
 #[test]

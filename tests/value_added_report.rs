@@ -86,7 +86,9 @@ fn the_terminal_names_the_statistic_with_the_reports_words() {
     let t = protected_table(&sum).expect("a run with sectors");
     for needle in [
         "Value added protected against baseline over 200 days",
-        "GDP at risk avoided, JPY",
+        // The header on two lines (the table fits 100 columns).
+        "GDP at risk avoided,",
+        "JPY [95% CI]",
         "cost per unit of value added protected",
         "buffered",
     ] {

@@ -63,12 +63,18 @@ impl Default for Axes<'_> {
     }
 }
 
+/// Height of a line of a wrapped panel title ([`titled`]), in unscaled pixels.
+const TITLE_LINE: f64 = 20.0;
+
 /// A chart builder on `area` with `title` (shortened to fit) as its caption and the
 /// panels' top margin.
 ///
 /// The title is drawn here, centred and shortened to the panel's width, not as plotters'
 /// caption (which centres it whatever its width); the gap under it leaves room for the
-/// top y tick label, which stands half above the plot.
+/// top y tick label, which stands half above the plot. A title of several lines
+/// (`\n`-separated, as [`wrapped_title`] makes them) is drawn line by line at the
+/// smallest title size, and the margin grows by a line for each line after the first
+/// (empty lines too, so that panels of one grid keep their plots level).
 pub(super) fn titled<'a, 'b, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     s: f64,
@@ -84,6 +90,27 @@ where
         return builder;
     }
     let w = area.dim_in_pixel().0 as i32;
+    if title.contains('\n') {
+        let style = bold(s, 16.0);
+        let lines: Vec<&str> = title.split('\n').collect();
+        for (i, line) in lines.iter().enumerate() {
+            let text = super::layout::fit(area, line, &style, w - (12.0 * s) as i32);
+            if text.is_empty() {
+                continue;
+            }
+            let y = (4.0 + TITLE_LINE * i as f64) * s;
+            let _ = text_at(
+                area,
+                &text,
+                &style,
+                (w / 2, y as i32),
+                HPos::Center,
+                VPos::Top,
+            );
+        }
+        builder.margin_top(((40.0 + TITLE_LINE * (lines.len() - 1) as f64) * s) as i32);
+        return builder;
+    }
     let (style, text) = super::layout::shrink_to_fit(
         area,
         title,
@@ -102,6 +129,52 @@ where
     );
     builder.margin_top((40.0 * s) as i32);
     builder
+}
+
+/// The title of a panel `width` pixels wide that shows `names` (the first that fits)
+/// in words, never cut: on one line at the smallest title size when it fits, else
+/// broken at spaces into two lines ([`titled`] draws the `\n`). When no name fits in
+/// two lines, the first one on two lines, the second shortened with an ellipsis.
+pub(super) fn wrapped_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    s: f64,
+    width: i32,
+    names: &[&str],
+) -> String {
+    let style = bold(s, 16.0);
+    let room = width - (12.0 * s) as i32;
+    let two = |name: &str| super::layout::wrap(root, name, &style, room, 2);
+    let fits = |lines: &[String]| {
+        lines
+            .iter()
+            .all(|l| !l.ends_with('…') && text_width(root, l, &style) <= room)
+    };
+    for name in names {
+        if text_width(root, name, &style) <= room {
+            return (*name).to_string();
+        }
+    }
+    for name in names {
+        let lines = two(name);
+        if fits(&lines) {
+            return lines.join("\n");
+        }
+    }
+    two(names.first().copied().unwrap_or_default()).join("\n")
+}
+
+/// Pads `titles` with empty lines to the same number of lines, so that the panels of
+/// one grid keep their plots level ([`titled`]).
+pub(super) fn level_titles(titles: &mut [String]) {
+    let most = titles
+        .iter()
+        .map(|t| t.split('\n').count())
+        .max()
+        .unwrap_or(1);
+    for t in titles.iter_mut() {
+        let n = t.split('\n').count();
+        t.push_str(&"\n".repeat(most - n));
+    }
 }
 
 /// The panels' mesh look: a light major grid, no minor grid, muted axes, scaled fonts.

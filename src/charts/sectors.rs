@@ -8,10 +8,11 @@
 // Strategies and sectors index several parallel arrays at once; index loops read best.
 #![allow(clippy::needless_range_loop)]
 
-use super::draw::{Axes, house_style, interval, panel, row_label, titled};
+use super::draw::{
+    Axes, house_style, interval, level_titles, panel, row_label, titled, wrapped_title,
+};
 use super::layout::{
-    LegendItem, MUTED, Swatch, bold, fit, font, nice_max, scale, strategy_legend, text_at,
-    text_width,
+    LegendItem, MUTED, Swatch, fit, font, nice_max, scale, strategy_legend, text_at, text_width,
 };
 use super::{ChartData, ChartSpec, DrawResult, quantile_ci95, sorted_present, strategy_color};
 use crate::numfmt::{money_within, tick, tick_pct};
@@ -96,6 +97,20 @@ where
         let extra = if c == 0 { label_w } else { 0 };
         xs.push(xs[c] + extra + col_w as i32);
     }
+    // Titles in words: the sector's name, else the name before its parenthesis, on one
+    // line or wrapped onto two; every panel gets as many lines as the tallest.
+    let mut titles: Vec<String> = (0..n_panels)
+        .map(|p| match p.checked_sub(1) {
+            None => "All sectors: GDP at risk".to_string(),
+            Some(k) => {
+                let name = data.summary.strategies[0].sectors[k].name.as_str();
+                let short = name.split(" (").next().unwrap_or(name);
+                let c = p % cols;
+                wrapped_title(root, s, xs[c + 1] - xs[c], &[name, short])
+            }
+        })
+        .collect();
+    level_titles(&mut titles);
     let bands = body.split_evenly((rows, 1));
     let y_of = |st: usize| (ns - 1 - st) as f64;
     let sw = (2.0 * s).max(1.0) as u32;
@@ -106,21 +121,7 @@ where
         let (_, cells) = band.split_horizontally(xs[c]);
         let (cell, _) = cells.split_horizontally(xs[c + 1] - xs[c]);
         let k = p.checked_sub(1);
-        let title = match k {
-            None => "All sectors: GDP at risk".to_string(),
-            Some(k) => {
-                // The sector's name; where it does not fit, the name before its
-                // parenthesis, else the sector's id: never cut short.
-                let info = &data.summary.strategies[0].sectors[k];
-                let room = cell.dim_in_pixel().0 as i32 - (16.0 * s) as i32;
-                let short = info.name.split(" (").next().unwrap_or(&info.name);
-                [info.name.as_str(), short, info.id.as_str()]
-                    .into_iter()
-                    .find(|t| text_width(root, t, &bold(s, 16.0)) <= room)
-                    .unwrap_or(info.id.as_str())
-                    .to_string()
-            }
-        };
+        let title = &titles[p];
         let top = (0..ns)
             .filter_map(|st| va_stats(data, st, k))
             .flat_map(|x| [x.mean.unwrap_or(0.0), x.ci95.map_or(0.0, |c| c[1])])
@@ -130,7 +131,7 @@ where
         let mut chart = panel(
             &cell,
             s,
-            &title,
+            title,
             Axes {
                 x: 0.0..xmax,
                 y: -0.6..(ns as f64 - 0.4),

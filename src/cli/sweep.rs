@@ -14,7 +14,7 @@ use chokepoint::explore::sweep::{
 use chokepoint::explore::{Observer, Stage, export};
 use chokepoint::report::{self, explore::sweep_page};
 use chokepoint::sim::Metric;
-use chokepoint::stats::StatColumn;
+use chokepoint::stats::{Measure, StatColumn};
 use chokepoint::store::PointDir;
 
 /// Environment variable (tests only): stop the process after computing this many points,
@@ -46,8 +46,9 @@ pub struct Args {
     /// Metric charted (a sweep.csv metric name; the CSV holds them all).
     #[arg(long, value_name = "M", default_value = "shortfall_pct")]
     pub metric: String,
-    /// Material the chart reads, or `total` (default: the only material; with several,
-    /// `total` for total metrics, else the first material).
+    /// Material the chart reads, a sector (`sector.<id>`), or `total` (default: the only
+    /// material; with several, `total` for total metrics and the GDP at risk
+    /// `value_added_lost`, else the first material).
     #[arg(long, value_name = "ID")]
     pub material: Option<String>,
     /// A target drawn on the charts (with two paths: the contour where it is met), e.g.
@@ -148,7 +149,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     staging.commit()?;
     if !args.quiet {
         let paths: Vec<String> = problem.spec.vary.iter().map(|v| v.path.clone()).collect();
-        print_table(&paths, &result.rows);
+        print_table(&paths, &result.rows, problem.view.metric);
         println!(
             "\n{n} points ({} computed now, {} reused). Written to {}/: sweep.csv, sweep.json \
              (finished points kept in points/)",
@@ -208,16 +209,23 @@ fn run_shard(
     Ok(())
 }
 
-/// A compact terminal view of the sweep: per point, strategy and material, autonomy and
-/// the shortfall and cost statistics planners read first.
-fn print_table(paths: &[String], rows: &[SweepRow]) {
-    let want: Vec<SweepColumn> = vec![
+/// A compact terminal view of the sweep: per point, strategy and material (and sector),
+/// autonomy and the shortfall and cost statistics planners read first; when the charted
+/// metric is a sector metric, its mean and P95 too.
+fn print_table(paths: &[String], rows: &[SweepRow], charted: Measure) {
+    let mut want: Vec<SweepColumn> = vec![
         SweepColumn::Autonomy,
         SweepColumn::Stat(Metric::ShortfallPct.into(), StatColumn::Mean),
         SweepColumn::Stat(Metric::ShortfallPct.into(), StatColumn::P95),
         SweepColumn::Stat(Metric::DaysShort.into(), StatColumn::Mean),
         SweepColumn::Stat(Metric::TotalCost.into(), StatColumn::Mean),
     ];
+    if matches!(charted, Measure::Sector(_)) {
+        want.extend([
+            SweepColumn::Stat(charted, StatColumn::Mean),
+            SweepColumn::Stat(charted, StatColumn::P95),
+        ]);
+    }
     let short = |c: &str| c.rsplit('.').next().unwrap_or(c).to_string();
     let mut head = vec!["point".to_string()];
     head.extend(paths.iter().map(|p| short(p)));
@@ -227,7 +235,10 @@ fn print_table(paths: &[String], rows: &[SweepRow]) {
     for r in rows {
         let mut line = vec![r.point.to_string()];
         line.extend(r.values.iter().map(|&v| numfmt::shortest(v)));
-        line.extend([r.strategy.to_string(), r.material.to_string()]);
+        line.extend([
+            r.strategy.to_string(),
+            chokepoint::explore::sweep::subject_field(&r.material),
+        ]);
         line.extend(want.iter().map(|&w| numfmt::sig4(r.value(w))));
         table.push(line);
     }

@@ -13,12 +13,15 @@ use super::drivers::{DriversRequest, DriversResult};
 use super::exposure::{ExposureProblem, ExposureRow};
 use super::sensitivity::{OatRow, SensitivityProblem, SensitivityResult, SobolResult};
 use super::size::{SizeProblem, SizeResult};
-use super::sweep::{StatColumns, SweepColumn, SweepProblem, SweepResult, SweepRow};
+use super::sweep::{
+    SECTOR_MEASURES, SECTOR_ROW_PREFIX, StatColumns, SweepColumn, SweepProblem, SweepResult,
+    SweepRow, sweep_measures,
+};
 use crate::numfmt;
 // `Some(v)` as a number, `None` as an empty field.
-use crate::model::{MaterialId, StrategyId, SubjectId};
+use crate::model::{MaterialId, SectorId, StrategyId, SubjectId};
 use crate::numfmt::shortest_or_empty as opt;
-use crate::stats::{Measure, StatColumn, TOTAL};
+use crate::stats::{StatColumn, TOTAL};
 
 /// Pretty JSON with a final newline.
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
@@ -48,7 +51,7 @@ fn sweep_record(r: &SweepRow) -> Vec<String> {
     let mut f: Vec<String> = vec![r.point.to_string()];
     f.extend(r.values.iter().map(|&v| numfmt::shortest(v)));
     f.push(r.strategy.to_string());
-    f.push(r.material.to_string());
+    f.push(super::sweep::subject_field(&r.material));
     f.push(opt(r.autonomy));
     f.push(r.not_moved_by.join(";"));
     for s in &r.stats {
@@ -120,7 +123,11 @@ pub fn read_sweep_rows(
         col("not_moved_by")?,
     );
     let c_paths: Vec<usize> = paths.iter().map(|p| col(p)).collect::<Result<_, _>>()?;
-    let c_stats: Vec<Vec<usize>> = Measure::ALL
+    // The sector columns are there when the scenario has sectors.
+    let sectors = columns
+        .iter()
+        .any(|c| *c == SweepColumn::Stat(SECTOR_MEASURES[0], StatColumn::ALL[0]).name());
+    let c_stats: Vec<Vec<usize>> = sweep_measures(sectors)
         .iter()
         .map(|&m| {
             StatColumn::ALL
@@ -170,10 +177,13 @@ pub fn read_sweep_rows(
             point,
             values,
             strategy: StrategyId::new(&rec[c_strategy]).map_err(|e| e.to_string())?,
-            // Settled below, once the next row is known.
-            material: SubjectId::Material(
-                MaterialId::new(&rec[c_material]).map_err(|e| e.to_string())?,
-            ),
+            // A material is settled below, once the next row is known.
+            material: match rec[c_material].strip_prefix(SECTOR_ROW_PREFIX) {
+                Some(k) => SubjectId::Sector(SectorId::new(k).map_err(|e| e.to_string())?),
+                None => SubjectId::Material(
+                    MaterialId::new(&rec[c_material]).map_err(|e| e.to_string())?,
+                ),
+            },
             autonomy: num(c_autonomy)?,
             not_moved_by: if not_moved.is_empty() {
                 Vec::new()
@@ -203,11 +213,23 @@ pub fn sweep_json(problem: &SweepProblem) -> Vec<u8> {
         "scenario_path": problem.source.path,
         "spec_hash": problem.hash(),
         "spec": problem.spec,
-        "rows": format!("sweep.csv: one row per point × strategy × material, plus a `{TOTAL}` row per \
+        "rows": if problem.spec.sectors {
+            format!("sweep.csv: one row per point × strategy × material, then one per sector \
+                 (material `sector.<id>`), then a `{TOTAL}` row per point × strategy; columns \
+                 point, one per varied path, strategy, material, autonomy (for a sector: share \
+                 of futures with no day of reduced output), not_moved_by (varied paths that \
+                 cannot move the strategy, ;-separated), then <metric>_<stat> for stat in \
+                 mean, se, ci95_lo, ci95_hi, p50, p95, cvar95, prob_positive (empty where it \
+                 does not apply); the sector metrics output_lost, output_lost_pct, \
+                 value_added_lost and days_output_reduced come last (value_added_lost on the \
+                 `{TOTAL}` rows is the GDP at risk; a sector's tts_days is its time to survive)")
+        } else {
+            format!("sweep.csv: one row per point × strategy × material, plus a `{TOTAL}` row per \
                  point × strategy; columns point, one per varied path, strategy, material, \
                  autonomy, not_moved_by (varied paths that cannot move the strategy, \
                  ;-separated), then <metric>_<stat> for stat in mean, se, ci95_lo, ci95_hi, \
-                 p50, p95, cvar95, prob_positive (empty where it does not apply)"),
+                 p50, p95, cvar95, prob_positive (empty where it does not apply)")
+        },
         "not_moved_by": problem
             .base()
             .strategies
@@ -551,6 +573,7 @@ pub fn drivers_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::Measure;
 
     fn row(point: usize, material: SubjectId) -> SweepRow {
         let mut stats = vec![StatColumns::default(); Measure::ALL.len()];

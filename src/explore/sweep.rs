@@ -28,7 +28,7 @@ use super::{Evaluator, ExploreError, Flow, Observer, Source, Stage};
 use crate::model::{Scenario, StrategyId, SubjectId};
 use crate::scenario::Document;
 use crate::scenario::raw::SetValue;
-use crate::sim::{NoProgress, RunResult};
+use crate::sim::{NoProgress, RunResult, SectorMetric};
 use crate::stats::{Measure, N_STAT_COLUMNS, Stat, StatColumn, Stats};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -37,6 +37,51 @@ use std::collections::BTreeMap;
 /// Version of the layout of `sweep.csv` rows (part of the spec, so that a resumed sweep
 /// never mixes point files of two layouts).
 pub const CSV_FORMAT: u32 = 2;
+
+/// The sector layer's measures in `sweep.csv` (scenarios with sectors only), after
+/// [`Measure::ALL`]: their columns hold a sector's own values on its rows
+/// (`sector.<id>`) and, for `value_added_lost`, the GDP at risk on the `total` rows. A
+/// sector's time to survive is in the `tts_days` columns of its rows (the name the
+/// material metric shares).
+pub const SECTOR_MEASURES: [Measure; 4] = [
+    Measure::Sector(SectorMetric::OutputLost),
+    Measure::Sector(SectorMetric::OutputLostPct),
+    Measure::Sector(SectorMetric::ValueAddedLost),
+    Measure::Sector(SectorMetric::DaysOutputReduced),
+];
+
+/// The measures of a sweep's columns, in order: [`Measure::ALL`], then with sectors
+/// [`SECTOR_MEASURES`].
+pub fn sweep_measures(sectors: bool) -> Vec<Measure> {
+    let mut v = Measure::ALL.to_vec();
+    if sectors {
+        v.extend(SECTOR_MEASURES);
+    }
+    v
+}
+
+/// Position of `m`'s statistics in a [`SweepRow`]'s `stats` ([`sweep_measures`] order).
+fn measure_index(m: Measure) -> Option<usize> {
+    let m = match m {
+        // `tts_days` is one column for materials and sectors.
+        Measure::Sector(SectorMetric::TtsDays) => Measure::Metric(crate::sim::Metric::TtsDays),
+        m => m,
+    };
+    sweep_measures(true).iter().position(|&x| x == m)
+}
+
+/// Prefix of a sector's rows in `sweep.csv`'s `material` column: `sector.<id>`, as
+/// `--material` names it.
+pub const SECTOR_ROW_PREFIX: &str = "sector.";
+
+/// How `subject` is written in `sweep.csv`'s `material` column: a material's id,
+/// `total`, or `sector.<id>`.
+pub fn subject_field(subject: &SubjectId) -> String {
+    match subject {
+        SubjectId::Sector(k) => format!("{SECTOR_ROW_PREFIX}{k}"),
+        other => other.to_string(),
+    }
+}
 
 /// A number column of `sweep.csv` that a target clause can read: `autonomy`, or the
 /// [`StatColumn`] of a [`Measure`] (`M_S`).
@@ -132,6 +177,11 @@ pub struct SweepSpec {
     pub strategies: Vec<String>,
     /// The points: one value per varied path, in `vary` order.
     pub points: Vec<Vec<f64>>,
+    /// Whether the scenario has sectors: `sweep.csv` then has a row per sector and the
+    /// [`SECTOR_MEASURES`] columns. Left out of the JSON (and so of the hash) when false,
+    /// so that sweeps without sectors keep their spec hash.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sectors: bool,
 }
 
 impl SweepSpec {
@@ -153,7 +203,7 @@ impl SweepSpec {
             "autonomy".into(),
             "not_moved_by".into(),
         ]);
-        for m in Measure::ALL {
+        for m in sweep_measures(self.sectors) {
             for s in StatColumn::ALL {
                 cols.push(SweepColumn::Stat(m, s).name());
             }
@@ -212,17 +262,14 @@ impl SweepRow {
     pub fn value(&self, column: SweepColumn) -> Option<f64> {
         match column {
             SweepColumn::Autonomy => self.autonomy,
-            SweepColumn::Stat(m, c) => {
-                let k = Measure::ALL.iter().position(|&x| x == m)?;
-                self.stats.get(k)?.get(c)
-            }
+            SweepColumn::Stat(m, c) => self.stats.get(measure_index(m)?)?.get(c),
         }
     }
 }
 
 /// The rows of point `index` with values `values`, from the run `res` of `scn`:
-/// strategies in scenario order, each with its materials in order and then its `total`
-/// row. `not_moved[s]` lists the varied paths that cannot move strategy `s`
+/// strategies in scenario order, each with its materials in order, then its sectors in
+/// order (scenarios with sectors), then its `total` row. `not_moved[s]` lists the varied paths that cannot move strategy `s`
 /// ([`not_moved_by`]).
 pub fn point_rows(
     scn: &Scenario,
@@ -235,6 +282,7 @@ pub fn point_rows(
     for (s, strat) in scn.strategies.iter().enumerate() {
         let subjects = (0..scn.materials.len())
             .map(Subject::Material)
+            .chain((0..scn.sectors.len()).map(Subject::Sector))
             .chain(std::iter::once(Subject::Total));
         for subject in subjects {
             let aut = subject.no_shortfall(res, s, scn.materials.len());
@@ -245,9 +293,9 @@ pub fn point_rows(
                 material: subject.subject_id(scn),
                 autonomy: (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64),
                 not_moved_by: not_moved.get(s).cloned().unwrap_or_default(),
-                stats: Measure::ALL
-                    .iter()
-                    .map(|&measure| {
+                stats: sweep_measures(!scn.sectors.is_empty())
+                    .into_iter()
+                    .map(|measure| {
                         let (lo, hi) = measure.bounds();
                         subject
                             .column(scn, res, s, measure)
@@ -365,6 +413,7 @@ impl SweepProblem {
             replications: ev.replications,
             strategies: req.strategies.clone(),
             points,
+            sectors: !ev.base().sectors.is_empty(),
         };
         // Every point must give a valid scenario: fail before computing anything.
         for i in 0..spec.points.len() {
@@ -440,17 +489,6 @@ impl SweepProblem {
     }
 }
 
-/// Sweeps read `sweep.csv`, whose rows are the materials and their totals: the sector
-/// layer's metrics are not among its columns yet.
-fn sector_not_in_sweeps() -> ExploreError {
-    ExploreError::Spec(
-        "sweeps do not read sector metrics yet (sweep.csv has rows for the materials and \
-         their totals only); use `size` or `sensitivity` with the sector metric, or read the \
-         `sector.<id>.<metric>` columns of each run's replications.csv"
-            .into(),
-    )
-}
-
 impl SweepView {
     fn new(
         base: &Scenario,
@@ -459,10 +497,12 @@ impl SweepView {
     ) -> Result<SweepView, ExploreError> {
         let metric = req.metric.as_str();
         let mut subject = Subject::resolve(base, req.material.as_deref())?;
-        if matches!(subject, Subject::Sector(_))
-            || Measure::parse(metric).is_some_and(|m| matches!(m, Measure::Sector(_)))
+        if req.material.is_none()
+            && subject.measure(base, metric).is_err()
+            && Subject::Total.measure(base, metric).is_ok()
         {
-            return Err(sector_not_in_sweeps());
+            // `value_added_lost` (the GDP at risk) of a one-material scenario.
+            subject = Subject::Total;
         }
         if req.material.is_none() && subject.measure(base, metric).is_err() {
             subject = Subject::Material(0);
@@ -474,12 +514,6 @@ impl SweepView {
         let metric = subject.measure(base, metric)?;
         let target = req.target.as_deref().map(Target::parse).transpose()?;
         if let Some(t) = &target {
-            if t.clauses
-                .iter()
-                .any(|c| matches!(c.metric, Some(Measure::Sector(_))))
-            {
-                return Err(sector_not_in_sweeps());
-            }
             t.check(base, subject)?;
             if let Some(c) = t
                 .clauses

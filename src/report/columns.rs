@@ -20,8 +20,9 @@ use std::sync::Mutex;
 /// Values buffered for all columns together before they are written (8 B each): 4 MB.
 const BUFFER_VALUES: usize = 1 << 19;
 
-/// The [`Samples`] of a run ([`SAMPLE_METRICS`] per strategy and material, and each
-/// strategy's total cost) in a scratch file, filled by [`ColumnWriter`].
+/// The [`Samples`] of a run ([`SAMPLE_METRICS`] per strategy and material, each
+/// strategy's total cost and, for runs with sectors, each strategy's GDP at risk) in a
+/// scratch file, filled by [`ColumnWriter`].
 pub struct ColumnFiles {
     _dir: tempfile::TempDir,
     path: PathBuf,
@@ -29,6 +30,8 @@ pub struct ColumnFiles {
     ns: usize,
     nm: usize,
     n: usize,
+    /// Whether the file holds a GDP-at-risk column per strategy ([`gdp_col`]).
+    gdp: bool,
 }
 
 /// Fills the scratch file of a [`ColumnFiles`] one value at a time, column by column
@@ -52,6 +55,12 @@ fn total_col(ns: usize, nm: usize, s: usize) -> usize {
     SAMPLE_METRICS.len() * ns * nm + s
 }
 
+/// Index of the GDP-at-risk column of strategy `s` (files with sectors only), after the
+/// total costs.
+fn gdp_col(ns: usize, nm: usize, s: usize) -> usize {
+    SAMPLE_METRICS.len() * ns * nm + ns + s
+}
+
 impl ColumnWriter {
     /// A scratch file for `n` replications of `ns` strategies and `nm` materials, in a
     /// new temporary folder.
@@ -59,6 +68,16 @@ impl ColumnWriter {
     /// # Errors
     /// When the folder or file cannot be created.
     pub fn create(ns: usize, nm: usize, n: usize) -> std::io::Result<ColumnWriter> {
+        ColumnWriter::create_with(ns, nm, n, false)
+    }
+
+    /// As [`ColumnWriter::create`], with a GDP-at-risk column per strategy when `gdp`
+    /// (runs with sectors: `replications.csv`'s `strategy_value_added_lost`), filled by
+    /// [`ColumnWriter::push_gdp_at_risk`].
+    ///
+    /// # Errors
+    /// When the folder or file cannot be created.
+    pub fn create_with(ns: usize, nm: usize, n: usize, gdp: bool) -> std::io::Result<ColumnWriter> {
         let dir = tempfile::Builder::new()
             .prefix("chokepoint-report-")
             .tempdir()?;
@@ -68,7 +87,7 @@ impl ColumnWriter {
             .write(true)
             .create_new(true)
             .open(&path)?;
-        let n_cols = SAMPLE_METRICS.len() * ns * nm + ns;
+        let n_cols = SAMPLE_METRICS.len() * ns * nm + ns + if gdp { ns } else { 0 };
         let chunk = (BUFFER_VALUES / n_cols.max(1)).clamp(512, 1 << 16);
         Ok(ColumnWriter {
             files: ColumnFiles {
@@ -78,6 +97,7 @@ impl ColumnWriter {
                 ns,
                 nm,
                 n,
+                gdp,
             },
             counts: vec![0; n_cols],
             pending: vec![Vec::new(); n_cols],
@@ -102,6 +122,19 @@ impl ColumnWriter {
     pub fn push_total_cost(&mut self, s: usize, v: f64) -> std::io::Result<()> {
         let (ns, nm) = (self.files.ns, self.files.nm);
         self.push(total_col(ns, nm, s), v)
+    }
+
+    /// Appends the next GDP at risk (value added lost over the sectors) of strategy `s`.
+    ///
+    /// # Errors
+    /// As [`ColumnWriter::push_metric`]; also when the file was created without GDP
+    /// columns.
+    pub fn push_gdp_at_risk(&mut self, s: usize, v: f64) -> std::io::Result<()> {
+        if !self.files.gdp {
+            return Err(std::io::Error::other("no GDP-at-risk columns"));
+        }
+        let (ns, nm) = (self.files.ns, self.files.nm);
+        self.push(gdp_col(ns, nm, s), v)
     }
 
     fn push(&mut self, c: usize, v: f64) -> std::io::Result<()> {
@@ -193,6 +226,17 @@ impl Samples for ColumnFiles {
     fn total_cost(&self, s: usize) -> Result<Vec<f64>, SampleError> {
         self.read_column(total_col(self.ns, self.nm, s))
     }
+
+    fn has_gdp_at_risk(&self) -> bool {
+        self.gdp
+    }
+
+    fn gdp_at_risk(&self, s: usize) -> Result<Vec<f64>, SampleError> {
+        if !self.gdp {
+            return Ok(Vec::new());
+        }
+        self.read_column(gdp_col(self.ns, self.nm, s))
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +283,38 @@ mod tests {
             }
         }
         assert_eq!(files.total_cost(1).unwrap()[10], -11.0);
+    }
+
+    #[test]
+    fn gdp_columns_read_back_after_the_total_costs() {
+        // 2 strategies, 1 material, 700 replications; with GDP columns each strategy's
+        // GDP at risk reads back as pushed, its total cost unchanged; without, none.
+        let (ns, nm, n) = (2, 1, 700);
+        let mut w = ColumnWriter::create_with(ns, nm, n, true).unwrap();
+        for r in 0..n {
+            for s in 0..ns {
+                w.push_total_cost(s, r as f64).unwrap();
+                w.push_gdp_at_risk(s, 1e9 * s as f64 + r as f64).unwrap();
+                for k in 0..3 {
+                    w.push_metric(k, s, 0, -1.0).unwrap();
+                }
+            }
+        }
+        let files = w.finish().unwrap().unwrap();
+        assert!(files.has_gdp_at_risk());
+        let g = files.gdp_at_risk(1).unwrap();
+        assert_eq!(g.len(), n);
+        assert_eq!((g[0], g[699]), (1e9, 1e9 + 699.0));
+        assert_eq!(files.total_cost(1).unwrap()[5], 5.0);
+        // A GDP column left short is refused like any other.
+        let mut w = ColumnWriter::create_with(1, 1, 1, true).unwrap();
+        w.push_total_cost(0, 1.0).unwrap();
+        for k in 0..3 {
+            w.push_metric(k, 0, 0, 1.0).unwrap();
+        }
+        assert!(matches!(w.finish().unwrap(), Err(0)));
+        let mut w = ColumnWriter::create(1, 1, 1).unwrap();
+        assert!(w.push_gdp_at_risk(0, 1.0).is_err());
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub struct SavedRun {
     pub info: RunInfo,
     /// Chart data rebuilt from the summary and the CSVs; its samples (and each
     /// strategy's total cost per replication, `replications.csv`'s
-    /// `strategy_total_cost` of the first material's rows) are read from scratch column
+    /// `strategy_total_cost` of the first material's rows, and with sectors its GDP at
+    /// risk, `strategy_value_added_lost`) are read from scratch column
     /// files ([`super::columns`]) that live as long as it does.
     pub data: ChartData<'static>,
 }
@@ -168,7 +169,6 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
                 format!("could not keep its columns in a temporary file: {e}"),
             )
         };
-        let mut cols_out = ColumnWriter::create(ns, nm, n).map_err(scratch)?;
         let mut rd = csv::Reader::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
         let header = rd.headers().map_err(|e| invalid(&p, e))?.clone();
         let col = |name: &str| {
@@ -177,6 +177,17 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
                 .position(|h| h == name)
                 .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
         };
+        // With sectors, each strategy's GDP at risk per future (the exceedance chart and
+        // the report's 1-in-20 loss read it); a folder written before the column existed
+        // re-renders without them.
+        let cg = if scn.sectors.is_empty() {
+            None
+        } else {
+            header
+                .iter()
+                .position(|h| h == super::STRATEGY_VALUE_ADDED_LOST_COLUMN)
+        };
+        let mut cols_out = ColumnWriter::create_with(ns, nm, n, cg.is_some()).map_err(scratch)?;
         let (cs, cm) = (col("strategy")?, col("material")?);
         let ct = col(super::STRATEGY_TOTAL_COLUMN)?;
         let cols: Vec<usize> = crate::charts::SAMPLE_METRICS
@@ -211,6 +222,11 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
                 cols_out
                     .push_total_cost(s, parse(&rec[ct])?)
                     .map_err(too_many)?;
+                if let Some(cg) = cg {
+                    cols_out
+                        .push_gdp_at_risk(s, parse(&rec[cg])?)
+                        .map_err(too_many)?;
+                }
             }
             for (k, &c) in cols.iter().enumerate() {
                 cols_out
@@ -288,8 +304,6 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         }
     }
     debug_assert_eq!(scn.reference, reference);
-    // The saved files carry no per-future GDP at risk yet (replications.csv has no sector
-    // column): a report re-rendered from a folder leaves out the exceedance curve.
     let data = ChartData::with_samples(&scn, summary, Arc::new(samples), stock_bands);
     verify_manifest(dir)?;
     Ok(SavedRun {

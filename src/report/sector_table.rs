@@ -1,12 +1,12 @@
 //! The terminal's sector block (the sector layer): printed under the run's table when
-//! the scenario has sectors. One row per strategy and sector: mean and P95 output lost
-//! (% of target), mean days of reduced output, expected value added lost with its 95%
-//! interval and its paired difference from the reference; then per strategy the total
-//! value added lost, the GDP at risk. Money is in the scenario's currency.
+//! the scenario has sectors. Per strategy the total value added lost (the GDP at risk),
+//! then one row per sector: mean and P95 output lost (% of target), mean days of reduced
+//! output, expected value added lost with its 95% interval, with the report's words for
+//! the same statistics. Money is in the scenario's currency. Fits 100 columns.
 
-use crate::numfmt::{money, money_within, pct_within, signed};
+use crate::numfmt::{money, money_within, pct_within};
 use crate::sim::SectorMetric;
-use crate::stats::{NamedMap, Paired, Stats, Summary};
+use crate::stats::{NamedMap, Stats, Summary};
 
 const NA: &str = "-";
 
@@ -40,46 +40,50 @@ fn pct_of(st: Option<&Stats>, q: impl Fn(&Stats) -> Option<f64>) -> String {
     q(st).map_or_else(|| NA.into(), |x| pct_within(x, hw))
 }
 
-fn diff(p: Option<&Paired>) -> String {
-    let Some(p) = p else { return NA.into() };
-    let Some(m) = p.mean_diff else {
-        return NA.into();
-    };
-    match p.ci95 {
-        Some([lo, hi]) => {
-            let hw = (hi - lo) / 2.0;
-            let f = |x: f64| signed(x, |v| money_within(v, hw));
-            format!("{} [{}, {}]", f(m), f(lo), f(hi))
-        }
-        None => signed(m, money),
-    }
-}
-
-/// The sector block for `summary`, or `None` without sectors.
+/// The sector block for `summary`, or `None` without sectors. At most
+/// [`MAX_WIDTH`] columns wide for ids of ordinary length: headers on two lines, in the
+/// report's words; the per-sector paired difference from the reference is left to
+/// `summary.csv` (the report's sector table has none either; the totals' difference is
+/// the "Value added protected" table's GDP at risk avoided).
 pub fn sector_table(summary: &Summary) -> Option<String> {
     if summary.strategies.iter().all(|s| s.sectors.is_empty()) {
         return None;
     }
     let cur = &summary.currency;
-    let header = [
-        "strategy / sector".to_string(),
-        "lost % mean".into(),
-        "lost % P95".into(),
-        "days reduced".into(),
-        format!("value added lost, {cur} [95% CI]"),
-        format!("vs {} [95% CI]", summary.reference),
+    // Two header lines per column, the report's headers broken where they read well.
+    let header: [[String; 5]; 2] = [
+        [
+            "strategy / sector".into(),
+            "output lost,".into(),
+            "P95 output".into(),
+            "mean days of".into(),
+            format!("value added lost, {cur}"),
+        ],
+        [
+            String::new(),
+            "% of target".into(),
+            "lost".into(),
+            "reduced output".into(),
+            "[95% CI]".into(),
+        ],
     ];
-    let mut rows: Vec<[String; 6]> = vec![header];
+    let mut rows: Vec<[String; 5]> = header.to_vec();
+    let va = SectorMetric::ValueAddedLost.name();
     for s in &summary.strategies {
         let total = s.sector_total.as_ref();
-        let va = SectorMetric::ValueAddedLost.name();
         rows.push([
-            format!("{} (GDP at risk)", s.id),
+            s.id.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+        rows.push([
+            "  GDP at risk (all sectors)".into(),
             String::new(),
             String::new(),
             String::new(),
             money_ci(total.and_then(|t| t.metrics.get(va))),
-            diff(total.and_then(|t| t.vs_reference.get(va))),
         ]);
         for k in &s.sectors {
             let lost = get(&k.metrics, SectorMetric::OutputLostPct);
@@ -92,11 +96,10 @@ pub fn sector_table(summary: &Summary) -> Option<String> {
                 pct_of(lost, |st| st.p95),
                 days,
                 money_ci(get(&k.metrics, SectorMetric::ValueAddedLost)),
-                diff(k.vs_reference.get(va)),
             ]);
         }
     }
-    let widths: Vec<usize> = (0..6)
+    let widths: Vec<usize> = (0..5)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::from("\nSectors: output and value added lost\n");
@@ -116,9 +119,14 @@ pub fn sector_table(summary: &Summary) -> Option<String> {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    out.push_str(
-        "lost %: output lost as % of target; days reduced: mean days below target; value \
-         added lost: mean over futures, its total over sectors is the GDP at risk.\n",
-    );
+    out.push_str(&format!(
+        "output lost and value added lost: means over futures; P95: the 1-in-20 bad case.\n\
+         Value added lost summed over the sectors is the GDP at risk; each sector's\n\
+         difference from {} is in summary.csv.\n",
+        summary.reference
+    ));
     Some(out)
 }
+
+/// Width the terminal's tables keep within, in characters.
+pub const MAX_WIDTH: usize = 100;

@@ -136,12 +136,21 @@ pub fn protected_table(summary: &Summary) -> Option<String> {
         return None;
     }
     let cur = &summary.currency;
-    let mut cells: Vec<[String; 4]> = vec![[
-        "strategy".into(),
-        format!("GDP at risk avoided, {cur} [95% CI]"),
-        format!("extra cost, {cur}"),
-        "cost per unit of value added protected [95% CI]".to_string(),
-    ]];
+    // Headers on two lines, so that the table fits 100 columns.
+    let mut cells: Vec<[String; 4]> = vec![
+        [
+            "strategy".into(),
+            "GDP at risk avoided,".into(),
+            "extra cost,".into(),
+            "cost per unit of value".into(),
+        ],
+        [
+            String::new(),
+            format!("{cur} [95% CI]"),
+            cur.to_string(),
+            "added protected [95% CI]".into(),
+        ],
+    ];
     for row in &rows {
         let s = &summary.strategies[row.strategy];
         cells.push([
@@ -174,9 +183,9 @@ pub fn protected_table(summary: &Summary) -> Option<String> {
         out.push('\n');
     }
     out.push_str(&format!(
-        "cost per unit of value added protected: the strategy's extra cost over the horizon \
-         divided by the GDP at risk it avoids ({cur} per {cur}); its interval comes from \
-         the paired interval of the GDP at risk avoided.\n"
+        "cost per unit of value added protected: the strategy's extra cost over the horizon\n\
+         divided by the GDP at risk it avoids ({cur} per {cur}); its interval comes from the\n\
+         paired interval of the GDP at risk avoided.\n"
     ));
     Some(out)
 }
