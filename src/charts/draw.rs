@@ -527,7 +527,9 @@ where
                 never.push(data.strategy_short(st).to_string());
                 continue;
             }
-            let pts = exceedance_steps(v, positive_from);
+            let pts = thin_to_columns(exceedance_steps(v, positive_from), |p| {
+                chart.backend_coord(p)
+            });
             // Earlier strategies are drawn wider, so curves that coincide show as nested
             // stripes instead of hiding each other.
             let width = 3.0 + 2.0 * (ns - 1 - st) as f64;
@@ -1405,6 +1407,38 @@ where
 /// The step curve of an exceedance chart over the sorted values `v`, from the first
 /// positive value `positive_from`: (x, share of values above x) at x = 0 and at each
 /// distinct value, down to the last step above zero.
+/// Keeps, of a monotone step path (x non-decreasing, y non-increasing), the first and
+/// the last point of each run of points that `px` puts in the same pixel column: the
+/// points between lie on the vertical line those two draw, so the drawing keeps its
+/// pixels while the path keeps at most two points per column whatever the number of
+/// futures (a million futures would otherwise put two million points per curve into
+/// the SVG and the report).
+pub(super) fn thin_to_columns(
+    pts: Vec<(f64, f64)>,
+    px: impl Fn(&(f64, f64)) -> (i32, i32),
+) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(pts.len().min(4096));
+    // The column of the run under way and whether its last point is still to be kept.
+    let mut run: Option<(i32, Option<(f64, f64)>)> = None;
+    for p in pts {
+        let col = px(&p).0;
+        match &mut run {
+            Some((c, last)) if *c == col => *last = Some(p),
+            _ => {
+                if let Some((_, Some(last))) = run {
+                    out.push(last);
+                }
+                out.push(p);
+                run = Some((col, None));
+            }
+        }
+    }
+    if let Some((_, Some(last))) = run {
+        out.push(last);
+    }
+    out
+}
+
 pub(super) fn exceedance_steps(v: &[f64], positive_from: usize) -> Vec<(f64, f64)> {
     let nv = v.len();
     let mut pts = Vec::new();

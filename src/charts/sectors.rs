@@ -287,7 +287,10 @@ where
         if positive_from == nv {
             continue;
         }
-        let pts = super::draw::exceedance_steps(v, positive_from);
+        let pts =
+            super::draw::thin_to_columns(super::draw::exceedance_steps(v, positive_from), |p| {
+                chart.backend_coord(p)
+            });
         let width = 3.0 + 2.0 * (ns - 1 - st) as f64;
         chart.draw_series(std::iter::once(PathElement::new(
             pts,

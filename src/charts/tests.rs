@@ -254,3 +254,45 @@ fn label_colours_are_readable_on_white() {
     let y = text_color(PALETTE[7]);
     assert!(y.0 > 60 && y.0 > y.2, "{y:?}");
 }
+
+#[test]
+fn a_million_step_exceedance_curve_keeps_two_points_per_pixel_column_and_its_pixels() {
+    // The exceedance curve of 1,000,000 distinct values (v_i = i + 1): two million steps,
+    // drawn on 1,000 pixel columns (x) by 500 rows (y, linear here: any monotone scale
+    // keeps the argument). Thinned, at most two points per column remain, the ends are the
+    // same, and every dropped point lies in its column inside the vertical span that the
+    // kept points of that column draw, so no pixel changes.
+    let n = 1_000_000usize;
+    let v: Vec<f64> = (1..=n).map(|i| i as f64).collect();
+    let pts = draw::exceedance_steps(&v, 0);
+    assert!(pts.len() > n, "{} points", pts.len());
+    let px = |p: &(f64, f64)| {
+        (
+            (p.0 / n as f64 * 999.0).round() as i32,
+            ((1.0 - p.1) * 499.0).round() as i32,
+        )
+    };
+    let thin = draw::thin_to_columns(pts.clone(), px);
+    assert!(thin.len() <= 2 * 1000, "{} points kept", thin.len());
+    assert_eq!(thin.first(), pts.first());
+    assert_eq!(thin.last(), pts.last());
+    let mut span = std::collections::BTreeMap::<i32, (i32, i32)>::new();
+    for p in &thin {
+        let (c, r) = px(p);
+        let e = span.entry(c).or_insert((r, r));
+        *e = (e.0.min(r), e.1.max(r));
+    }
+    for p in &pts {
+        let (c, r) = px(p);
+        let (lo, hi) = span[&c];
+        assert!(
+            (lo..=hi).contains(&r),
+            "{p:?} at ({c}, {r}) outside {lo}..={hi}"
+        );
+    }
+    // A short curve, one point per column, is kept whole.
+    let few: Vec<(f64, f64)> = (0..10)
+        .map(|i| (i as f64 * 1e5, 1.0 - i as f64 / 10.0))
+        .collect();
+    assert_eq!(draw::thin_to_columns(few.clone(), px), few);
+}
