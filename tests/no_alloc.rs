@@ -4,7 +4,8 @@
 //! batched material step. Checked with a counting global allocator (this test binary
 //! only).
 
-use chokepoint::scenario::load_scenario;
+use chokepoint::model::Scenario;
+use chokepoint::scenario::{load_scenario, parse_scenario};
 use chokepoint::sim::batch::{self, Isa, LaneFrames};
 use chokepoint::sim::lanes::{LANES, V};
 use chokepoint::sim::material::{self, NoRecord, Outcome, ShortDays, Workspace};
@@ -14,22 +15,37 @@ use chokepoint::sim::{
     DailyHist, MetricsRow, N_METRICS, SectorMetric, material::noise_multipliers,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Allocations made by this thread: the tests run in parallel threads, and each
+    /// counts only its own.
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    // (`try_with`: the thread may be tearing down its locals.)
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+/// Allocations made by this thread so far.
+fn allocs() -> usize {
+    ALLOCS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(p, l, n) }
     }
 }
@@ -72,7 +88,7 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
     for (s, strat) in scn.strategies.iter().enumerate() {
         for (m, p) in strat.materials.iter().enumerate() {
             noise_multipliers(p.demand_cv(), &z, &mut eps);
-            let before = ALLOCS.load(Ordering::Relaxed);
+            let before = allocs();
             material::simulate(p, &frames.materials[m], &eps, &mut ws, &mut NoRecord);
             material::simulate(
                 p,
@@ -81,7 +97,7 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
                 &mut ws,
                 &mut hist.recorder(s, m),
             );
-            let after = ALLOCS.load(Ordering::Relaxed);
+            let after = allocs();
             assert_eq!(after, before, "strategy {s}, material {m} allocated");
         }
     }
@@ -130,6 +146,21 @@ impl Served for LaneListed<'_> {
     }
 }
 
+/// `scenarios/bench_sectors.toml` with embargoes 2 a year instead of 0.15 and a 10-day
+/// stockpile of rare-earth oxide instead of 60.
+fn harsh_bench_sectors() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench_sectors.toml");
+    let src = std::fs::read_to_string(path).unwrap();
+    let harsh = src
+        .replace(
+            "onset = { rate_per_year = 0.15 }",
+            "onset = { rate_per_year = 2 }",
+        )
+        .replace("stockpile_days = 60", "stockpile_days = 10");
+    assert_ne!(harsh, src);
+    parse_scenario("bench_sectors.toml", &harsh).unwrap()
+}
+
 /// Whether some sector row lost output.
 fn reduced(rows: &[MetricsRow]) -> bool {
     rows.iter()
@@ -141,8 +172,9 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
     // `scenarios/bench_sectors.toml`: bench.toml plus five sectors, one intermediate.
     // Each material's step lists its short days for the sectors, then the sector step
     // rations them, as the engine does (scalar step, then batched step with its lanes).
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench_sectors.toml");
-    let scn = load_scenario(&path).unwrap();
+    // With embargoes 2 a year instead of 0.15 and a smaller stockpile, so that sectors
+    // often lose output.
+    let scn = harsh_bench_sectors();
     assert_eq!(scn.sectors.len(), 5);
     let (nm, nk, h) = (
         scn.materials.len(),
@@ -180,7 +212,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
             tl.sample(&scn, &graph, scn.seed, rep);
             frames.build(&scn, &tl);
             for (s, strat) in scn.strategies.iter().enumerate() {
-                let before = ALLOCS.load(Ordering::Relaxed);
+                let before = allocs();
                 for (m, p) in strat.materials.iter().enumerate() {
                     let rec = &mut ShortDays::new(&mut days[m], h);
                     mats[m] = material::simulate(p, &frames.materials[m], &eps, &mut ws, rec).row;
@@ -190,7 +222,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
                     frames: &frames,
                 };
                 sectors::simulate(&plans[s], &served, h, &mut st, &mut secs, &mut mats);
-                let after = ALLOCS.load(Ordering::Relaxed);
+                let after = allocs();
                 if count {
                     assert_eq!(after, before, "scalar: replication {rep}, strategy {s}");
                     busy += usize::from(reduced(&secs));
@@ -218,7 +250,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
             }
             lane_frames.build(&scn, &timelines);
             for (s, strat) in scn.strategies.iter().enumerate() {
-                let before = ALLOCS.load(Ordering::Relaxed);
+                let before = allocs();
                 for (m, p) in strat.materials.iter().enumerate() {
                     let f = &lane_frames.materials[m];
                     batch::simulate(isa, p, f, &noise, &mut bws[m], false, true, &mut out);
@@ -234,7 +266,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
                         busy += usize::from(reduced(&secs));
                     }
                 }
-                let after = ALLOCS.load(Ordering::Relaxed);
+                let after = allocs();
                 if count {
                     assert_eq!(after, before, "batched: block {block}, strategy {s}");
                 }

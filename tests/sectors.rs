@@ -468,14 +468,25 @@ fn skipping_calm_days_gives_the_bits_of_stepping_every_day() {
     // day only refills buffers and adds exact zeros: skipping it (and the days after
     // the last short day) must change no bit of any sector row or material cost. The
     // reference steps every day, as the sector step did before it skipped any.
-    use chokepoint::scenario::load_scenario;
     use chokepoint::sim::material::{self, ShortDays, Workspace};
     use chokepoint::sim::sectors::{self, SectorPlan, SectorState};
     use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
     use chokepoint::sim::{MetricsRow, N_METRICS};
+    // `scenarios/bench_sectors.toml` with embargoes 2 a year instead of 0.15 and 5 days
+    // of private stock and 10 of stockpile of rare-earth oxide instead of 30 and 60, so
+    // that sectors lose output more often.
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench_sectors.toml");
-    let scn = load_scenario(&path).unwrap();
+    let src = std::fs::read_to_string(path).unwrap();
+    let harsh = src
+        .replace(
+            "onset = { rate_per_year = 0.15 }",
+            "onset = { rate_per_year = 2 }",
+        )
+        .replace("stockpile_days = 60", "stockpile_days = 10")
+        .replace("private_days = 30", "private_days = 5");
+    assert_ne!(harsh, src);
+    let scn = parse_scenario("bench_sectors.toml", &harsh).unwrap();
     let (nm, nk, h) = (
         scn.materials.len(),
         scn.sectors.len(),
@@ -494,7 +505,7 @@ fn skipping_calm_days_gives_the_bits_of_stepping_every_day() {
         let skipping = SectorPlan::new(&scn, strat);
         assert!(skipping.skips_calm_days(), "strategy {s}");
         let stepping = skipping.clone().stepping_every_day();
-        for rep in 0..150 {
+        for rep in 0..400 {
             tl.sample(&scn, &graph, scn.seed, rep);
             frames.build(&scn, &tl);
             let mut mats = vec![MetricsRow([0.0; N_METRICS]); nm];
