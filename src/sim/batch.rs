@@ -557,6 +557,7 @@ impl Isa {
 ///
 /// # Panics
 /// If `isa` is not [`Isa::available`] on this CPU.
+#[allow(clippy::too_many_arguments)]
 pub fn simulate(
     isa: Isa,
     p: &MaterialParams,
