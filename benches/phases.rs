@@ -178,6 +178,7 @@ fn daily_step(c: &mut Criterion) {
                     &noise,
                     &mut bws,
                     false,
+                    false,
                     &mut out,
                 )
             })

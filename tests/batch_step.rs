@@ -102,6 +102,7 @@ fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
                         &noise,
                         &mut bws,
                         true,
+                        false,
                         &mut out,
                     );
                     for l in 0..LANES {

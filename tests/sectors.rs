@@ -442,6 +442,112 @@ release_to_priority = 1
     assert_eq!(batched.n_materials, 3);
 }
 
+/// The short days the scalar material step listed, one list per material.
+struct Listed<'a> {
+    days: &'a [Vec<(u32, f64, f64)>],
+    frames: &'a chokepoint::sim::timeline::Frames,
+}
+
+impl chokepoint::sim::sectors::Served for Listed<'_> {
+    fn n_listed(&self, m: usize) -> usize {
+        self.days[m].len()
+    }
+
+    fn listed(&self, m: usize, i: usize) -> (u32, f64, f64) {
+        self.days[m][i]
+    }
+
+    fn first_supply_onset(&self, m: usize) -> Option<u32> {
+        self.frames.materials[m].first_supply_onset
+    }
+}
+
+#[test]
+fn skipping_calm_days_gives_the_bits_of_stepping_every_day() {
+    // On a day every material serves in full, every sector is fully covered, so the
+    // day only refills buffers and adds exact zeros: skipping it (and the days after
+    // the last short day) must change no bit of any sector row or material cost. The
+    // reference steps every day, as the sector step did before it skipped any.
+    use chokepoint::sim::material::{self, ShortDays, Workspace};
+    use chokepoint::sim::sectors::{self, SectorPlan, SectorState};
+    use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
+    use chokepoint::sim::{MetricsRow, N_METRICS};
+    // `scenarios/bench_sectors.toml` with embargoes 2 a year instead of 0.15 and 5 days
+    // of private stock and 10 of stockpile of rare-earth oxide instead of 30 and 60, so
+    // that sectors lose output more often.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench_sectors.toml");
+    let src = std::fs::read_to_string(path).unwrap();
+    let harsh = src
+        .replace(
+            "onset = { rate_per_year = 0.15 }",
+            "onset = { rate_per_year = 2 }",
+        )
+        .replace("stockpile_days = 60", "stockpile_days = 10")
+        .replace("private_days = 30", "private_days = 5");
+    assert_ne!(harsh, src);
+    let scn = parse_scenario("bench_sectors.toml", &harsh).unwrap();
+    let (nm, nk, h) = (
+        scn.materials.len(),
+        scn.sectors.len(),
+        scn.horizon_days as usize,
+    );
+    let graph = TriggerGraph::new(&scn);
+    let (mut tl, mut frames, mut ws) =
+        (Timeline::default(), Frames::default(), Workspace::default());
+    let mut st = SectorState::default();
+    let mut days: Vec<Vec<(u32, f64, f64)>> = vec![Vec::new(); nm];
+    let bits = |rows: &[MetricsRow]| -> Vec<u64> {
+        rows.iter().flat_map(|r| r.0.map(f64::to_bits)).collect()
+    };
+    let (mut compared, mut lossy) = (0, 0);
+    for (s, strat) in scn.strategies.iter().enumerate() {
+        let skipping = SectorPlan::new(&scn, strat);
+        assert!(skipping.skips_calm_days(), "strategy {s}");
+        let stepping = skipping.clone().stepping_every_day();
+        for rep in 0..400 {
+            tl.sample(&scn, &graph, scn.seed, rep);
+            frames.build(&scn, &tl);
+            let mut mats = vec![MetricsRow([0.0; N_METRICS]); nm];
+            let eps = Vec::new();
+            for (m, p) in strat.materials.iter().enumerate() {
+                let rec = &mut ShortDays::new(&mut days[m], h);
+                mats[m] = material::simulate(p, &frames.materials[m], &eps, &mut ws, rec).row;
+            }
+            let served = Listed {
+                days: &days,
+                frames: &frames,
+            };
+            let mut got = (vec![MetricsRow([0.0; N_METRICS]); nk], mats.clone());
+            let mut want = (vec![MetricsRow([0.0; N_METRICS]); nk], mats);
+            sectors::simulate(&skipping, &served, h, &mut st, &mut got.0, &mut got.1);
+            sectors::simulate(&stepping, &served, h, &mut st, &mut want.0, &mut want.1);
+            assert_eq!(
+                bits(&got.0),
+                bits(&want.0),
+                "strategy {s}, replication {rep}"
+            );
+            assert_eq!(
+                bits(&got.1),
+                bits(&want.1),
+                "strategy {s}, replication {rep}"
+            );
+            compared += 1;
+            lossy += usize::from(
+                want.0
+                    .iter()
+                    .any(|r| r.0[SectorMetric::DaysOutputReduced.index()] > 0.0),
+            );
+        }
+    }
+    // Enough futures where sectors lose output (and buffers refill between short days)
+    // for the comparison to mean something.
+    assert!(
+        lossy >= 20,
+        "{lossy} of {compared} futures lose sector output"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 24,

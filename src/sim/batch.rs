@@ -228,29 +228,50 @@ pub struct Runner {
     eps: Vec<Vec<V>>,
     eps_cv: Vec<f64>,
     out: [Outcome; LANES],
-    /// Per (strategy, material, day): demand and shortfall of every lane, for the
-    /// sector layer.
-    served: Vec<[V; 2]>,
+    /// Per (strategy, material): the short days of the block, for the sector layer.
+    served: Vec<Vec<ShortDay>>,
     sector_state: SectorState,
 }
 
-/// One lane's days of its materials under one strategy, from the batched step's records.
+/// A day on which some lane of a block fell short: its demand and shortfall per lane.
+#[derive(Debug, Clone, Copy)]
+pub struct ShortDay {
+    /// The day.
+    pub t: u32,
+    /// Demand per lane, in units.
+    pub demand: V,
+    /// Shortfall per lane, in units (0 in the lanes that were served in full).
+    pub short: V,
+}
+
+/// One lane's short days of its materials under one strategy, from the batched step's
+/// records (a day another lane fell short on is listed with this lane's shortfall, 0).
 struct LaneServed<'a> {
-    series: &'a [[V; 2]],
+    series: &'a [Vec<ShortDay>],
     frames: &'a LaneFrames,
     canon: &'a [usize],
     s: usize,
     nm: usize,
-    h: usize,
     lane: usize,
+}
+
+impl LaneServed<'_> {
+    #[inline(always)]
+    fn days(&self, m: usize) -> &[ShortDay] {
+        &self.series[self.canon[self.s * self.nm + m] * self.nm + m]
+    }
 }
 
 impl Served for LaneServed<'_> {
     #[inline]
-    fn day(&self, m: usize, t: usize) -> (f64, f64) {
-        let c = self.canon[self.s * self.nm + m];
-        let [d, x] = &self.series[(c * self.nm + m) * self.h + t];
-        (d.0[self.lane], x.0[self.lane])
+    fn n_listed(&self, m: usize) -> usize {
+        self.days(m).len()
+    }
+
+    #[inline]
+    fn listed(&self, m: usize, i: usize) -> (u32, f64, f64) {
+        let d = &self.days(m)[i];
+        (d.t, d.demand.0[self.lane], d.short.0[self.lane])
     }
 
     fn first_supply_onset(&self, m: usize) -> Option<u32> {
@@ -325,7 +346,7 @@ impl Runner {
         let slots = nm + nk;
         let h = scn.horizon_days as usize;
         if nk > 0 {
-            self.served.resize(ns * nm * h, [V::ZERO; 2]);
+            self.served.resize_with(ns * nm, Vec::new);
         }
         for (l, tl) in self.timelines.iter_mut().enumerate() {
             if l < k {
@@ -379,14 +400,14 @@ impl Runner {
                     &self.frames.materials[m],
                     &self.eps[m],
                     &mut self.ws,
-                    record || nk > 0,
+                    record,
+                    nk > 0,
                     &mut self.out,
                 );
                 if nk > 0 {
-                    let at = (s * nm + m) * h;
-                    for (dst, d) in self.served[at..at + h].iter_mut().zip(&self.ws.days) {
-                        *dst = [d[4], d[3]];
-                    }
+                    // The step's list becomes this slot's (and the slot's old buffer the
+                    // step's next one): no copy.
+                    std::mem::swap(&mut self.ws.short_days, &mut self.served[s * nm + m]);
                 }
                 for l in 0..k {
                     rows[(l * ns + s) * slots + m] = self.out[l].row;
@@ -407,7 +428,6 @@ impl Runner {
                         canon: plan.canon,
                         s,
                         nm,
-                        h,
                         lane: l,
                     };
                     sectors::simulate(
@@ -466,9 +486,16 @@ pub struct Workspace {
     cst: Vec<SupConst>,
     /// Per day, when recording: private stock, stockpile, arrivals, shortfall, demand.
     days: Vec<[V; 5]>,
+    /// When listing short days (for the sector layer): every day some lane fell short.
+    short_days: Vec<ShortDay>,
 }
 
 impl Workspace {
+    /// The days some lane fell short on in the last [`simulate`] with `list`, in order.
+    pub fn short_days(&self) -> &[ShortDay] {
+        &self.short_days
+    }
+
     /// Feeds the days stored by the last [`simulate`] with `record` to `rec`, for `lane`.
     pub fn replay<R: DayRecorder>(&self, lane: usize, rec: &mut R) {
         for (t, d) in self.days.iter().enumerate() {
@@ -524,10 +551,13 @@ impl Isa {
 /// replications of `frame`, writing each lane's outcome to `out`.
 ///
 /// `noise` holds each day's demand-noise multipliers per lane, or is empty when demand is
-/// deterministic. With `record`, the days are kept for [`Workspace::replay`].
+/// deterministic. With `record`, the days are kept for [`Workspace::replay`]; with
+/// `list`, the days some lane fell short on ([`Workspace::short_days`], for the sector
+/// layer).
 ///
 /// # Panics
 /// If `isa` is not [`Isa::available`] on this CPU.
+#[allow(clippy::too_many_arguments)]
 pub fn simulate(
     isa: Isa,
     p: &MaterialParams,
@@ -535,6 +565,7 @@ pub fn simulate(
     noise: &[V],
     ws: &mut Workspace,
     record: bool,
+    list: bool,
     out: &mut [Outcome; LANES],
 ) {
     assert!(isa.available(), "{isa:?} is not available on this CPU");
@@ -546,10 +577,10 @@ pub fn simulate(
                 p.reaction().is_some(),
                 p.stockpile_days() * p.daily_demand() > 0.0,
             ) {
-                (false, false) => $f::<false, false>(p, frame, noise, ws, record, out),
-                (false, true) => $f::<false, true>(p, frame, noise, ws, record, out),
-                (true, false) => $f::<true, false>(p, frame, noise, ws, record, out),
-                (true, true) => $f::<true, true>(p, frame, noise, ws, record, out),
+                (false, false) => $f::<false, false>(p, frame, noise, ws, record, list, out),
+                (false, true) => $f::<false, true>(p, frame, noise, ws, record, list, out),
+                (true, false) => $f::<true, false>(p, frame, noise, ws, record, list, out),
+                (true, true) => $f::<true, true>(p, frame, noise, ws, record, list, out),
             }
         };
     }
@@ -574,9 +605,10 @@ fn step_avx2<const REACT: bool, const STOCKPILE: bool>(
     noise: &[V],
     ws: &mut Workspace,
     record: bool,
+    list: bool,
     out: &mut [Outcome; LANES],
 ) {
-    step::<REACT, STOCKPILE>(p, frame, noise, ws, record, out)
+    step::<REACT, STOCKPILE>(p, frame, noise, ws, record, list, out)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -587,9 +619,10 @@ fn step_avx512<const REACT: bool, const STOCKPILE: bool>(
     noise: &[V],
     ws: &mut Workspace,
     record: bool,
+    list: bool,
     out: &mut [Outcome; LANES],
 ) {
-    step::<REACT, STOCKPILE>(p, frame, noise, ws, record, out)
+    step::<REACT, STOCKPILE>(p, frame, noise, ws, record, list, out)
 }
 
 /// Per-lane bookkeeping of the rare events: shortfall days and substitution.
@@ -723,6 +756,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     noise: &[V],
     ws: &mut Workspace,
     record: bool,
+    list: bool,
     out: &mut [Outcome; LANES],
 ) {
     let h = frame.demand_mult.len();
@@ -800,6 +834,11 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
     ws.days.clear();
     if record {
         ws.days.resize(h, [V::ZERO; 5]);
+    }
+    ws.short_days.clear();
+    if list {
+        // At most one per day: no allocation in the loop.
+        ws.short_days.reserve(h);
     }
 
     // Initial state (MODEL.md §4).
@@ -909,6 +948,14 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         let short_day = short.gt(tol_v);
         if short_day.any() {
             book.shortfall(p, frame, t, short_day, short, demand);
+        }
+        // (`short` is never negative: `rest` and `from_g` are at most what is left.)
+        if list && short.gt(V::ZERO).any() {
+            ws.short_days.push(ShortDay {
+                t: t as u32,
+                demand,
+                short,
+            });
         }
 
         // 4. Order up to the target position.

@@ -42,10 +42,18 @@ impl Block {
             "rows do not fill whole replications"
         );
         let n = rows.len() / per_rep;
-        let values =
-            Array4::from_shape_fn((n_strategies, n_materials, N_METRICS, n), |(s, m, k, r)| {
-                rows[(r * n_strategies + s) * n_materials + m].0[k]
-            });
+        // Rows are read in order and each value written to its column: `per_rep ×
+        // N_METRICS` columns fill a cache line at a time, where reading in the array's
+        // order would miss the cache on nearly every value.
+        let mut flat = vec![0.0; rows.len() * N_METRICS];
+        for (i, row) in rows.iter().enumerate() {
+            let (r, sm) = (i / per_rep, i % per_rep);
+            for (k, &x) in row.0.iter().enumerate() {
+                flat[(sm * N_METRICS + k) * n + r] = x;
+            }
+        }
+        let values = Array4::from_shape_vec((n_strategies, n_materials, N_METRICS, n), flat)
+            .expect("the shape holds every value");
         Block { first, values }
     }
 

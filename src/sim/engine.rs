@@ -16,7 +16,7 @@ use super::batch::{Isa, Plan, Runner};
 use super::block::{BLOCK, BlockSink, RowVec};
 use super::daily::DailyHist;
 use super::lanes::LANES;
-use super::material::{self, NoRecord, Outcome, ServedRecorder, Workspace};
+use super::material::{self, NoRecord, Outcome, ShortDays, Workspace};
 use super::metrics::{MetricsRow, N_METRICS};
 use super::rng;
 use super::sectors::{self, SectorPlan, SectorState, Served};
@@ -149,28 +149,37 @@ struct Worker {
     eps_cv: Vec<f64>,
     runner: Option<Runner>,
     hist: Option<DailyHist>,
-    /// Per (strategy, material, day): demand and shortfall, for the sector layer.
-    served: Vec<[f64; 2]>,
+    /// Per (strategy, material): the short days, for the sector layer.
+    served: Vec<Vec<(u32, f64, f64)>>,
     sector_state: SectorState,
 }
 
-/// The days of one replication's materials under one strategy, from the scalar step's
-/// records (`[(s * M + m) * h + t]`, each strategy's material at its canonical strategy).
+/// The short days of one replication's materials under one strategy, from the scalar
+/// step's records (`[s * M + m]`, each strategy's material at its canonical strategy).
 struct ScalarServed<'a> {
-    series: &'a [[f64; 2]],
+    series: &'a [Vec<(u32, f64, f64)>],
     frames: &'a Frames,
     canon: &'a [usize],
     s: usize,
     nm: usize,
-    h: usize,
+}
+
+impl ScalarServed<'_> {
+    #[inline(always)]
+    fn days(&self, m: usize) -> &[(u32, f64, f64)] {
+        &self.series[self.canon[self.s * self.nm + m] * self.nm + m]
+    }
 }
 
 impl Served for ScalarServed<'_> {
     #[inline]
-    fn day(&self, m: usize, t: usize) -> (f64, f64) {
-        let c = self.canon[self.s * self.nm + m];
-        let [d, x] = self.series[(c * self.nm + m) * self.h + t];
-        (d, x)
+    fn n_listed(&self, m: usize) -> usize {
+        self.days(m).len()
+    }
+
+    #[inline]
+    fn listed(&self, m: usize, i: usize) -> (u32, f64, f64) {
+        self.days(m)[i]
     }
 
     fn first_supply_onset(&self, m: usize) -> Option<u32> {
@@ -198,7 +207,7 @@ fn replication(
     let first = out.len();
     let h = scn.horizon_days as usize;
     if nk > 0 {
-        w.served.resize(scn.strategies.len() * nm * h, [0.0; 2]);
+        w.served.resize_with(scn.strategies.len() * nm, Vec::new);
     }
     w.timeline.sample(scn, graph, seed, rep);
     w.frames.build(scn, &w.timeline);
@@ -232,16 +241,16 @@ fn replication(
             }
             let noise = &w.eps[m];
             let o: Outcome = if nk > 0 {
-                let days = &mut w.served[(s * nm + m) * h..(s * nm + m + 1) * h];
+                let mut days = ShortDays::new(&mut w.served[s * nm + m], h);
                 match &mut w.hist {
                     Some(hist) if record => material::simulate(
                         p,
                         frame,
                         noise,
                         &mut w.ws,
-                        &mut (hist.recorder(s, m), ServedRecorder(days)),
+                        &mut (hist.recorder(s, m), days),
                     ),
-                    _ => material::simulate(p, frame, noise, &mut w.ws, &mut ServedRecorder(days)),
+                    _ => material::simulate(p, frame, noise, &mut w.ws, &mut days),
                 }
             } else {
                 match &mut w.hist {
@@ -263,7 +272,6 @@ fn replication(
                 canon,
                 s,
                 nm,
-                h,
             };
             sectors::simulate(&plans[s], &served, h, &mut w.sector_state, secs, mats);
         }

@@ -40,19 +40,35 @@ impl<A: DayRecorder, B: DayRecorder> DayRecorder for (A, B) {
     }
 }
 
-/// Records each day's demand and shortfall into a slice, `[demand, shortfall]` per day
-/// (what the sector layer reads).
-pub struct ServedRecorder<'a>(pub &'a mut [[f64; 2]]);
+/// Records the days on which the material fell short (shortfall not 0), as
+/// `(day, demand, shortfall)` in units: what the sector layer reads
+/// ([`super::sectors::Served`]).
+pub struct ShortDays<'a> {
+    days: &'a mut Vec<(u32, f64, f64)>,
+    demand: f64,
+}
 
-impl DayRecorder for ServedRecorder<'_> {
+impl<'a> ShortDays<'a> {
+    /// Clears `days` and makes room for a horizon of `h` days, so that recording
+    /// allocates nothing once `days` has held a horizon.
+    pub fn new(days: &'a mut Vec<(u32, f64, f64)>, h: usize) -> Self {
+        days.clear();
+        days.reserve(h);
+        ShortDays { days, demand: 0.0 }
+    }
+}
+
+impl DayRecorder for ShortDays<'_> {
     #[inline(always)]
     fn record(&mut self, t: usize, _: f64, _: f64, _: f64, shortfall: f64) {
-        self.0[t][1] = shortfall;
+        if shortfall != 0.0 {
+            self.days.push((t as u32, self.demand, shortfall));
+        }
     }
 
     #[inline(always)]
-    fn demand(&mut self, t: usize, demand: f64) {
-        self.0[t][0] = demand;
+    fn demand(&mut self, _t: usize, demand: f64) {
+        self.demand = demand;
     }
 }
 
