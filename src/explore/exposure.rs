@@ -271,7 +271,7 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
         duration: Dist::fixed(f64::from(horizon) + 1.0).expect("a whole horizon is finite"),
         severity: Dist::ONE,
         recovery: Dist::ZERO,
-        delay: Dist::ZERO,
+        delay: None,
         triggers: vec![],
         supply_targets: targets.to_vec(),
         demand_targets: vec![],
