@@ -270,7 +270,7 @@ fn a_run_without_drivers_says_what_to_run() {
 
 // ------------------------------------------------------------ the drivers of a timeline
 
-use chokepoint::sim::drivers::{columns, features, sample};
+use chokepoint::sim::drivers::{DriverKey, columns, features, sample};
 use chokepoint::sim::timeline::{Instance, Timeline};
 
 fn inst(shock: usize, onset: u32, duration: u32, recovery: u32, severity: f64) -> Instance {
@@ -304,7 +304,12 @@ fn features_of_a_known_timeline() {
     features(&scn, &tl, &mut out);
     assert_eq!(out.len(), cols.len());
     assert_eq!(cols.len(), 5 * ns + ns * (ns - 1) / 2);
-    let get = |name: String| out[cols.iter().position(|c| c.name == name).unwrap()];
+    let get = |name: String| {
+        out[cols
+            .iter()
+            .position(|c| c.name.to_string() == name)
+            .unwrap()]
+    };
     let (a, b, c) = (scn.shocks[0].id(), scn.shocks[1].id(), scn.shocks[2].id());
     assert_eq!(get(format!("{a}.occurred")), 1.0);
     assert_eq!(get(format!("{a}.instances")), 2.0);
@@ -358,10 +363,11 @@ fn table(cols: &[(chokepoint::sim::drivers::DriverKind, Vec<f64>)]) -> FeatureTa
         .iter()
         .enumerate()
         .map(|(k, (kind, _))| Feature {
-            name: format!("s{k}.x"),
-            shock: format!("s{k}"),
-            other: None,
-            kind: *kind,
+            key: DriverKey {
+                shock: format!("s{k}").parse().unwrap(),
+                kind: *kind,
+                other: None,
+            },
         })
         .collect();
     let values = (0..n)
@@ -422,14 +428,14 @@ fn prim_prunes_a_rule_that_adds_little_density() {
     let res = drivers::run(&DriversProblem::new(req).unwrap());
     let c = &res.chosen;
     let names: Vec<&str> = c.limits.iter().map(|l| l.feature.as_str()).collect();
-    assert_eq!(names, ["s0.x"], "{:?}", c.limits);
+    assert_eq!(names, ["s0.longest_days"], "{:?}", c.limits);
     assert_eq!(c.limits[0].min, Some(80.0), "{:?}", c.limits);
     assert_eq!((c.n_in, c.n_selected_in), (200, 180));
     // The rule it dropped was there to drop: a box with it is denser (the premise).
     assert!(
         res.trajectory
             .iter()
-            .any(|b| b.limits.iter().any(|l| l.feature == "s1.x")),
+            .any(|b| b.limits.iter().any(|l| l.feature == "s1.longest_days")),
         "the peeling never restricted s1, so pruning is not tested"
     );
 }

@@ -69,7 +69,7 @@ fn scenario() -> Scenario {
                 duration: Dist::uniform(5.0, 60.0).unwrap(),
                 severity: Dist::fixed(1.0).unwrap(),
                 recovery: Dist::fixed(0.0).unwrap(),
-                delay: Dist::fixed(0.0).unwrap(),
+                delay: None,
                 triggers: vec![],
                 supply_targets: vec![(0, 0)],
                 demand_targets: vec![],

@@ -284,6 +284,44 @@ fn target_matching_nothing_and_surge_targets() {
 }
 
 #[test]
+fn shock_rules_are_reported_once_each_at_their_paths() {
+    // The model's shock rules (`ShockFault::find`) as the scenario layer reports them:
+    // every broken one at once, each at its part's path with the file's advice. A delay
+    // written for another kind is refused whatever its value (even 0), and a negative
+    // severity is reported as negative only (not also as above 1).
+    let t = has(
+        &MIN.replace(
+            "duration_days = 30",
+            "duration_days = -2\nseverity = { uniform = { min = -0.5, max = 3 } }\n\
+             recovery_days = { triangular = { min = -1, mode = 0, max = 4 } }\ndelay_days = 0",
+        ),
+        "shock.emb.duration_days: must be >= 0, but fixed can give -2",
+    );
+    for needle in [
+        "shock.emb.severity: must be >= 0, but uniform can give -0.5",
+        "shock.emb.recovery_days: must be >= 0, but triangular can give -1",
+        "shock.emb.delay_days: `delay_days` only applies to `logistics` shocks, not `embargo`\n  \
+         help: remove it, or make the shock `kind = \"logistics\"`",
+    ] {
+        assert!(t.contains(needle), "{needle}: {t}");
+    }
+    assert!(!t.contains("supply-loss severity"), "{t}");
+    // An unknown kind: the kind's own problem and the kind-free rules, nothing that
+    // would guess a kind.
+    let t = has(
+        &MIN.replace("kind = \"embargo\"", "kind = \"embargoo\"")
+            .replace(
+                "duration_days = 30",
+                "duration_days = -2\nseverity = 3\ndelay_days = 1",
+            ),
+        "shock.emb.kind: unknown shock kind `embargoo`",
+    );
+    assert!(t.contains("shock.emb.duration_days: must be >= 0"), "{t}");
+    assert!(!t.contains("severity"), "{t}");
+    assert!(!t.contains("delay_days"), "{t}");
+}
+
+#[test]
 fn shock_without_onset_must_be_triggered() {
     has(
         &MIN.replace("onset = { rate_per_year = 0.1 }\n", ""),

@@ -215,7 +215,7 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
                             p.kind = kind;
                             p.recovery = Dist::fixed(rec).unwrap();
                             if kind == ShockKind::Logistics {
-                                p.delay = Dist::fixed(delay).unwrap();
+                                p.delay = Some(Dist::fixed(delay).unwrap());
                             }
                             if kind == ShockKind::DemandSurge {
                                 p.supply_targets.clear();

@@ -147,7 +147,7 @@ fn a_logistics_delay_postpones_arrivals() {
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 5)]);
     let mut s = day_shock(ShockKind::Logistics, 20, 5.0, 0.0, vec![(0, 0)]);
     s = s
-        .with_parts(|p| p.delay = Dist::fixed(10.0).unwrap())
+        .with_parts(|p| p.delay = Some(Dist::fixed(10.0).unwrap()))
         .unwrap();
     let scn = scenario(365, vec![info("m", 1)], vec![s], vec![("b", 0.0, vec![p])]);
     let row = one(&scn, 0);
@@ -357,7 +357,7 @@ fn a_delay_only_logistics_shock_is_a_supply_disruption_everywhere() {
     let p = material(d, 0.0, 0.0, vec![supplier(1.0, 5)]);
     let mut s = day_shock(ShockKind::Logistics, 20, 5.0, 0.0, vec![(0, 0)]);
     s = s
-        .with_parts(|p| p.delay = Dist::fixed(10.0).unwrap())
+        .with_parts(|p| p.delay = Some(Dist::fixed(10.0).unwrap()))
         .unwrap();
     s = s
         .with_parts(|p| p.recovery = Dist::fixed(3.0).unwrap())

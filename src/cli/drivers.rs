@@ -144,9 +144,9 @@ fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
 }
 
 fn strategy(scn: &Scenario, id: &str, flag: &str) -> Result<usize, CliError> {
-    scn.strategies
-        .iter()
-        .position(|s| s.id == id)
+    id.parse::<chokepoint::model::StrategyId>()
+        .ok()
+        .and_then(|id| scn.strategies.iter().position(|s| s.id == id))
         .ok_or_else(|| {
             bad(format!(
                 "{flag} {id}: no such strategy; use one of {}",
@@ -199,7 +199,7 @@ fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTab
     let rep_col = pos("replication")?;
     let idx: Vec<usize> = cols
         .iter()
-        .map(|c| pos(&c.name))
+        .map(|c| pos(&c.name.to_string()))
         .collect::<Result<_, _>>()?;
     let mut replications = Vec::new();
     let mut values = Vec::new();
@@ -213,20 +213,7 @@ fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTab
             values.push(field(&p, &rec[c])?);
         }
     }
-    let features = cols
-        .iter()
-        .map(|c| Feature {
-            name: c.name.clone(),
-            shock: scn.shocks[c.shock].id().to_string(),
-            other: match c.kind {
-                chokepoint::sim::drivers::DriverKind::Overlaps { other } => {
-                    Some(scn.shocks[other].id().to_string())
-                }
-                _ => None,
-            },
-            kind: c.kind,
-        })
-        .collect();
+    let features = cols.into_iter().map(|c| Feature { key: c.name }).collect();
     Ok(FeatureTable {
         features,
         replications,

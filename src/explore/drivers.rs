@@ -29,37 +29,42 @@
 
 use super::ExploreError;
 use super::interval::wilson;
-use crate::sim::drivers::DriverKind;
+use crate::sim::drivers::{DriverColumn, DriverKey, DriverKind};
 use rayon::prelude::*;
 use serde::Serialize;
 
 /// z for two-sided 95% intervals.
 const Z95: f64 = 1.959_963_984_540_054;
 
-/// One feature of the futures.
+/// One feature of the futures: a drivers column.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Feature {
-    /// Column name (`cn_embargo.longest_days`).
-    pub name: String,
-    /// Id of the shock it describes.
-    pub shock: String,
-    /// Id of the other shock of an overlap.
-    pub other: Option<String>,
-    /// What it measures.
-    #[serde(skip)]
-    pub kind: DriverKind,
+    /// The column: its shock, what it measures and the other shock of an overlap (its
+    /// name `cn_embargo.longest_days`).
+    pub key: DriverKey,
+}
+
+impl From<DriverColumn> for Feature {
+    fn from(c: DriverColumn) -> Feature {
+        Feature { key: c.name }
+    }
 }
 
 impl Feature {
+    /// What it measures.
+    pub fn kind(&self) -> DriverKind {
+        self.key.kind
+    }
+
     /// Whether it only takes the values 0 and 1.
     pub fn is_binary(&self) -> bool {
-        self.kind.is_binary()
+        self.key.kind.is_binary()
     }
 
     /// Plain words for the feature (`cn_embargo: longest duration, days`).
     pub fn words(&self) -> String {
-        let s = &self.shock;
-        match (self.kind, &self.other) {
+        let s = &self.key.shock;
+        match (self.key.kind, &self.key.other) {
             (DriverKind::Occurred, _) => format!("{s} occurs"),
             (DriverKind::Instances, _) => format!("{s}: number of instances"),
             (DriverKind::LongestDays, _) => format!("{s}: longest duration, days"),
@@ -413,7 +418,7 @@ fn rank_feature(table: &FeatureTable, sel: &[bool], k: usize) -> FeatureRank {
     FeatureRank {
         rank: 0,
         index: k,
-        feature: f.name.clone(),
+        feature: f.key.to_string(),
         words: f.words(),
         binary: f.is_binary(),
         share_selected,
@@ -483,7 +488,7 @@ impl Prim<'_> {
                 let hi = (b.hi[k] < max).then_some(b.hi[k]);
                 (lo.is_some() || hi.is_some()).then(|| Limit {
                     index: k,
-                    feature: self.table.features[k].name.clone(),
+                    feature: self.table.features[k].key.to_string(),
                     min: lo,
                     max: hi.filter(|h| h.is_finite()),
                     words: rule_words(&self.table.features[k], lo, hi),
@@ -752,7 +757,7 @@ impl Prim<'_> {
 
 /// The rule of a limit in plain words.
 fn rule_words(f: &Feature, lo: Option<f64>, hi: Option<f64>) -> String {
-    let s = &f.shock;
+    let s = &f.key.shock;
     // Prose digits (a limit is read, not re-entered: the exact value is in the box's
     // `lo`/`hi`): whole days, two decimals of a severity.
     let num = |v: f64| crate::numfmt::prose(v);
@@ -762,7 +767,7 @@ fn rule_words(f: &Feature, lo: Option<f64>, hi: Option<f64>) -> String {
         (None, Some(b)) => format!("≤ {}{unit}", num(b)),
         (None, None) => "any".into(),
     };
-    match f.kind {
+    match f.key.kind {
         DriverKind::Occurred => {
             if lo.is_some() {
                 format!("{s} occurs")
@@ -771,7 +776,7 @@ fn rule_words(f: &Feature, lo: Option<f64>, hi: Option<f64>) -> String {
             }
         }
         DriverKind::Overlaps { .. } => {
-            let o = f.other.as_deref().unwrap_or("another shock");
+            let o = f.key.other.as_ref().map_or("another shock", |o| o.as_str());
             if lo.is_some() {
                 format!("{s} overlaps {o}")
             } else {

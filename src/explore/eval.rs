@@ -8,25 +8,48 @@ use crate::numfmt;
 use crate::scenario::Document;
 use crate::sim::{self, Progress, RunOptions, RunResult};
 
+/// The id of `scn`'s strategy written `id` (as a user typed it).
+///
+/// # Errors
+/// [`ExploreError::Spec`] naming an unknown strategy (or text that is no id) and
+/// listing the valid ids.
+pub fn strategy_id(scn: &Scenario, id: &str) -> Result<StrategyId, ExploreError> {
+    id.parse::<StrategyId>()
+        .ok()
+        .filter(|t| scn.strategies.iter().any(|s| &s.id == t))
+        .ok_or_else(|| {
+            let valid: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
+            ExploreError::Spec(format!(
+                "unknown strategy `{id}`; the scenario has {}",
+                valid.join(", ")
+            ))
+        })
+}
+
 /// `scn` with only the strategies named in `ids`, in that order (all of them when `ids`
 /// is empty). The reference becomes the original reference if kept, else the first.
 ///
 /// # Errors
 /// [`ExploreError::Spec`] naming an unknown strategy and listing the valid ids.
 pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, ExploreError> {
+    let ids = ids
+        .iter()
+        .map(|id| strategy_id(scn, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(select_strategy_ids(scn, &ids))
+}
+
+/// [`select_strategies`] by typed ids; an id the scenario does not have is passed over.
+pub fn select_strategy_ids(scn: &Scenario, ids: &[StrategyId]) -> Scenario {
     if ids.is_empty() {
-        return Ok(scn.clone());
+        return scn.clone();
     }
     let mut out = scn.clone();
     out.strategies.clear();
     let ref_id = &scn.strategies[scn.reference].id;
     for id in ids {
         let Some(s) = scn.strategies.iter().find(|s| &s.id == id) else {
-            let valid: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
-            return Err(ExploreError::Spec(format!(
-                "unknown strategy `{id}`; the scenario has {}",
-                valid.join(", ")
-            )));
+            continue;
         };
         if !out.strategies.iter().any(|x| &x.id == id) {
             out.strategies.push(s.clone());
@@ -37,7 +60,7 @@ pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, Exp
         .iter()
         .position(|s| &s.id == ref_id)
         .unwrap_or(0);
-    Ok(out)
+    out
 }
 
 /// Evaluates a scenario document at parameter values, always with the same seed,
@@ -46,7 +69,7 @@ pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, Exp
 pub struct Evaluator {
     doc: Document,
     base: Scenario,
-    strategies: Vec<String>,
+    strategies: Vec<StrategyId>,
     all_ids: Vec<StrategyId>,
     /// Seed of every evaluation.
     pub seed: u64,
@@ -67,14 +90,18 @@ impl Evaluator {
         replications: Option<u64>,
     ) -> Result<Evaluator, ExploreError> {
         let full = doc.validate()?;
-        let base = select_strategies(&full, strategies)?;
+        let strategies = strategies
+            .iter()
+            .map(|id| strategy_id(&full, id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let base = select_strategy_ids(&full, &strategies);
         Ok(Evaluator {
             seed: seed.unwrap_or(full.seed),
             replications: replications.unwrap_or(u64::from(full.replications)),
             all_ids: full.strategies.iter().map(|s| s.id.clone()).collect(),
             doc,
             base,
-            strategies: strategies.to_vec(),
+            strategies,
         })
     }
 
@@ -105,7 +132,7 @@ impl Evaluator {
     }
 
     /// The strategies simulated, as chosen (all of the scenario's when empty).
-    pub fn strategy_ids(&self) -> &[String] {
+    pub fn strategy_ids(&self) -> &[StrategyId] {
         &self.strategies
     }
 
@@ -158,7 +185,7 @@ impl Evaluator {
                 .collect::<Vec<_>>()
                 .join("; "),
         })?;
-        select_strategies(&scn, &self.strategies)
+        Ok(select_strategy_ids(&scn, &self.strategies))
     }
 
     /// Runs the scenario at `values` (no daily bands).

@@ -468,7 +468,7 @@ pub fn exposure_csv(rows: &[ExposureRow]) -> Result<Vec<u8>, ExploreError> {
         [
             r.rank.to_string(),
             r.kind.as_str().to_string(),
-            r.entity.clone(),
+            r.entity.to_string(),
             r.material.to_string(),
             r.suppliers_lost
                 .iter()

@@ -126,6 +126,47 @@ impl EntityKind {
     }
 }
 
+/// What is lost, typed by its kind: one supplier of one material, every supplier in a
+/// country, or every supplier on a route. Written (its `Display`, padded like a string,
+/// and in `exposure.csv` and `exposure.json`) `material.supplier`, the country code, or
+/// the route name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntityId {
+    /// One supplier of one material.
+    Supplier(MaterialId, SupplierId),
+    /// A supplier country, as written in the scenario.
+    Country(String),
+    /// A route, as written in the scenario.
+    Route(String),
+}
+
+impl EntityId {
+    /// Its kind.
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            EntityId::Supplier(..) => EntityKind::Supplier,
+            EntityId::Country(_) => EntityKind::Country,
+            EntityId::Route(_) => EntityKind::Route,
+        }
+    }
+}
+
+impl std::fmt::Display for EntityId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EntityId::Supplier(m, s) => f.pad(&format!("{m}.{s}")),
+            EntityId::Country(c) => f.pad(c),
+            EntityId::Route(r) => f.pad(r),
+        }
+    }
+}
+
+impl Serialize for EntityId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One row of `exposure.csv`: one entity and one material it supplies.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExposureRow {
@@ -134,7 +175,7 @@ pub struct ExposureRow {
     /// Kind of entity.
     pub kind: EntityKind,
     /// Entity: `material.supplier`, a country code, or a route name.
-    pub entity: String,
+    pub entity: EntityId,
     /// Material id.
     pub material: MaterialId,
     /// Suppliers of the material lost with the entity.
@@ -161,8 +202,7 @@ pub struct ExposureRow {
 
 /// An entity and the `(material, supplier)` pairs it stands for.
 struct Entity {
-    kind: EntityKind,
-    id: String,
+    id: EntityId,
     targets: Vec<(usize, usize)>,
 }
 
@@ -171,8 +211,7 @@ fn entities(scn: &Scenario) -> Vec<Entity> {
     for (m, mat) in scn.materials.iter().enumerate() {
         for (i, s) in mat.suppliers.iter().enumerate() {
             out.push(Entity {
-                kind: EntityKind::Supplier,
-                id: format!("{}.{}", mat.id, s.id),
+                id: EntityId::Supplier(mat.id.clone(), s.id.clone()),
                 targets: vec![(m, i)],
             });
         }
@@ -204,16 +243,14 @@ fn entities(scn: &Scenario) -> Vec<Entity> {
     };
     for c in countries {
         out.push(Entity {
-            kind: EntityKind::Country,
             targets: pairs(&|s| s.country == c),
-            id: c,
+            id: EntityId::Country(c),
         });
     }
     for r in routes {
         out.push(Entity {
-            kind: EntityKind::Route,
             targets: pairs(&|s| s.routes.contains(&r)),
-            id: r,
+            id: EntityId::Route(r),
         });
     }
     out
@@ -271,7 +308,7 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
         duration: Dist::fixed(f64::from(horizon) + 1.0).expect("a whole horizon is finite"),
         severity: Dist::ONE,
         recovery: Dist::ZERO,
-        delay: Dist::ZERO,
+        delay: None,
         triggers: vec![],
         supply_targets: targets.to_vec(),
         demand_targets: vec![],
@@ -346,7 +383,7 @@ pub fn exposure(scn: &Scenario, ttr: Option<f64>) -> Vec<ExposureRow> {
             let at_risk = ttr_days.map(|t| tts.is_some_and(|s| s < t));
             rows.push(ExposureRow {
                 rank: 0,
-                kind: e.kind,
+                kind: e.id.kind(),
                 entity: e.id.clone(),
                 material: scn.materials[m].id.clone(),
                 suppliers_lost: sups

@@ -40,7 +40,7 @@ pub mod sweep;
 pub mod target;
 
 pub use error::ExploreError;
-pub use eval::{Evaluator, select_strategies};
+pub use eval::{Evaluator, select_strategies, select_strategy_ids, strategy_id};
 pub use observer::{Flow, NoObserver, Observer, Stage};
 
 /// Where a scenario came from, for the provenance fields of the exported files.

@@ -331,6 +331,21 @@ impl Dist {
         xs[draws / 2]
     }
 
+    /// The distribution's name as written in files (`fixed`, `uniform`, `lognormal`, …).
+    pub fn name(&self) -> &'static str {
+        match &self.0 {
+            Repr::Fixed(_) => "fixed",
+            Repr::Uniform { .. } => "uniform",
+            Repr::Triangular(..) => "triangular",
+            Repr::Pert(..) => "pert",
+            Repr::LogNormal(..) => "lognormal",
+            Repr::Exponential(..) => "exponential",
+            Repr::Gamma(..) => "gamma",
+            Repr::Beta(..) => "beta",
+            Repr::Empirical { .. } => "empirical",
+        }
+    }
+
     /// Short human description, e.g. `lognormal(median 60, p90 240)`.
     pub fn describe(&self) -> String {
         match &self.0 {

@@ -819,9 +819,9 @@ pub struct ShockParts {
     pub severity: Dist,
     /// Recovery days (rounded up, at least 0); never negative.
     pub recovery: Dist,
-    /// Added lead time for `logistics` (rounded up, at least 0); never negative, and
-    /// always 0 for the other kinds.
-    pub delay: Dist,
+    /// Added lead time (rounded up, at least 0), never negative: `None` for none, and
+    /// only a `logistics` shock may have one.
+    pub delay: Option<Dist>,
     /// Shocks this one may trigger.
     pub triggers: Vec<Trigger>,
     /// `(material, supplier)` pairs whose supply it cuts or delays (supply kinds only).
@@ -843,7 +843,7 @@ pub struct ShockParts {
 ///     duration: Dist::fixed(30.0).unwrap(),
 ///     severity: Dist::fixed(1.5).unwrap(), // a supply loss above 100%
 ///     recovery: Dist::ZERO,
-///     delay: Dist::ZERO,
+///     delay: None,
 ///     triggers: vec![],
 ///     supply_targets: vec![(0, 0)],
 ///     demand_targets: vec![],
@@ -874,28 +874,161 @@ pub struct Shock {
     demand_targets: Vec<usize>,
 }
 
-/// `d` if it never gives a negative value.
-fn non_neg_dist(name: &str, d: Dist) -> Result<Dist, ParamError> {
-    let lo = d.lower_bound();
-    if lo >= 0.0 {
-        Ok(d)
-    } else {
-        Err(ParamError(format!(
-            "`{name}` must be >= 0, but {} can give {lo}",
-            d.describe()
-        )))
+/// A rule of MODEL.md §3 that a shock's parts break, as found by [`ShockFault::find`]:
+/// the one place these rules are written. [`Shock::new`] refuses a shock with any; the
+/// scenario layer reports each at the parameter path of [`ShockFault::field`], adding
+/// its advice on how to write the file. Its `Display` is the message without the field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShockFault {
+    /// A duration, severity, recovery or delay distribution that can give a negative
+    /// value.
+    Negative {
+        /// The part (`duration_days`, `severity`, `recovery_days` or `delay_days`).
+        field: &'static str,
+        /// The distribution's name ([`Dist::name`]).
+        dist: &'static str,
+        /// The smallest value it can give.
+        lowest: f64,
+    },
+    /// The severity of a supply shock (a fraction of supply lost) can leave [0, 1].
+    SeverityAboveOne {
+        /// The distribution's name ([`Dist::name`]).
+        dist: &'static str,
+        /// The largest value it can give; `None` when it has no upper bound.
+        highest: Option<f64>,
+    },
+    /// A delay given to a shock that is not `logistics`.
+    DelayNotLogistics {
+        /// The shock's kind.
+        kind: ShockKind,
+    },
+    /// Demand targets on a supply shock.
+    DemandTargetsOnSupply {
+        /// The shock's kind.
+        kind: ShockKind,
+    },
+    /// Supply targets on a `demand_surge`.
+    SupplyTargetsOnSurge,
+}
+
+impl ShockFault {
+    /// Every rule the parts break, in the order of the parts: duration, recovery and
+    /// delay never negative; the severity never negative and, for a supply shock, at
+    /// most 1; a delay (`Some`, whatever its value) only for `logistics`; supply targets
+    /// only for supply kinds and demand targets only for `demand_surge`. A part that
+    /// breaks a rule is not checked further.
+    pub fn find(
+        kind: ShockKind,
+        duration: &Dist,
+        severity: &Dist,
+        recovery: &Dist,
+        delay: Option<&Dist>,
+        supply_targets: &[(usize, usize)],
+        demand_targets: &[usize],
+    ) -> Vec<ShockFault> {
+        let mut faults = Vec::new();
+        let negative = |field: &'static str, d: &Dist| {
+            let lowest = d.lower_bound();
+            (lowest < 0.0).then_some(ShockFault::Negative {
+                field,
+                dist: d.name(),
+                lowest,
+            })
+        };
+        faults.extend(negative("duration_days", duration));
+        if let Some(f) = negative("severity", severity) {
+            faults.push(f);
+        } else if kind.is_supply() {
+            match severity.upper_bound() {
+                Some(hi) if hi <= 1.0 => {}
+                highest => faults.push(ShockFault::SeverityAboveOne {
+                    dist: severity.name(),
+                    highest,
+                }),
+            }
+        }
+        faults.extend(negative("recovery_days", recovery));
+        if let Some(delay) = delay {
+            if kind != ShockKind::Logistics {
+                faults.push(ShockFault::DelayNotLogistics { kind });
+            } else {
+                faults.extend(negative("delay_days", delay));
+            }
+        }
+        if kind.is_supply() && !demand_targets.is_empty() {
+            faults.push(ShockFault::DemandTargetsOnSupply { kind });
+        }
+        if !kind.is_supply() && !supply_targets.is_empty() {
+            faults.push(ShockFault::SupplyTargetsOnSurge);
+        }
+        faults
+    }
+
+    /// The part the rule is about, as written in files (`targets` for both target
+    /// rules).
+    pub fn field(&self) -> &'static str {
+        match self {
+            ShockFault::Negative { field, .. } => field,
+            ShockFault::SeverityAboveOne { .. } => "severity",
+            ShockFault::DelayNotLogistics { .. } => "delay_days",
+            ShockFault::DemandTargetsOnSupply { .. } | ShockFault::SupplyTargetsOnSurge => {
+                "targets"
+            }
+        }
+    }
+
+    /// Whether the rule depends on the shock's kind (a shock whose kind is unknown is
+    /// checked only by the others).
+    pub fn needs_kind(&self) -> bool {
+        !matches!(self, ShockFault::Negative { .. })
+    }
+}
+
+impl std::fmt::Display for ShockFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const FRACTION: &str = "a supply-loss severity is a fraction and must lie in [0, 1]";
+        match self {
+            ShockFault::Negative { dist, lowest, .. } => {
+                write!(f, "must be >= 0, but {dist} can give {lowest}")
+            }
+            ShockFault::SeverityAboveOne {
+                dist: "fixed",
+                highest: Some(hi),
+            } => write!(f, "{FRACTION}, got {hi}"),
+            ShockFault::SeverityAboveOne {
+                dist,
+                highest: Some(hi),
+            } => write!(f, "{FRACTION}, but {dist} can give {hi}"),
+            ShockFault::SeverityAboveOne {
+                dist,
+                highest: None,
+            } => write!(
+                f,
+                "{FRACTION}, but `{dist}` is unbounded above (it can exceed 1)"
+            ),
+            ShockFault::DelayNotLogistics { kind } => write!(
+                f,
+                "`delay_days` only applies to `logistics` shocks, not `{}`",
+                kind.as_str()
+            ),
+            ShockFault::DemandTargetsOnSupply { kind } => write!(
+                f,
+                "a `{}` shock cuts supply; it has no demand targets",
+                kind.as_str()
+            ),
+            ShockFault::SupplyTargetsOnSurge => {
+                f.write_str("a `demand_surge` hits demand; it has no supply targets")
+            }
+        }
     }
 }
 
 impl Shock {
-    /// Checks and builds a shock: duration, recovery, delay and severity never
-    /// negative; the severity of a supply shock at most 1 (the fraction of supply lost);
-    /// a delay only for `logistics`; supply targets only for supply kinds and demand
-    /// targets only for `demand_surge`. (Trigger and target indices are resolved by the
-    /// scenario layer against the whole scenario.)
+    /// Checks and builds a shock by the rules of [`ShockFault::find`]. (Trigger and
+    /// target indices are resolved by the scenario layer against the whole scenario.)
     ///
     /// # Errors
-    /// The first part out of its bounds.
+    /// The first rule the parts break.
     pub fn new(parts: ShockParts) -> Result<Shock, ParamError> {
         let ShockParts {
             id,
@@ -910,39 +1043,19 @@ impl Shock {
             supply_targets,
             demand_targets,
         } = parts;
-        let duration = non_neg_dist("duration_days", duration)?;
-        let severity = non_neg_dist("severity", severity)?;
-        let recovery = non_neg_dist("recovery_days", recovery)?;
-        let delay = non_neg_dist("delay_days", delay)?;
-        if kind.is_supply() {
-            match severity.upper_bound() {
-                Some(hi) if hi <= 1.0 => {}
-                hi => {
-                    return Err(ParamError(format!(
-                        "the severity of a supply shock is a fraction and must lie in [0, 1], \
-                         but {} can give {}",
-                        severity.describe(),
-                        hi.map_or("values without bound".to_string(), |h| h.to_string())
-                    )));
-                }
-            }
-            if !demand_targets.is_empty() {
-                return Err(ParamError(format!(
-                    "a `{}` shock cuts supply; it has no demand targets",
-                    kind.as_str()
-                )));
-            }
-        } else if !supply_targets.is_empty() {
-            return Err(ParamError(
-                "a `demand_surge` hits demand; it has no supply targets".into(),
-            ));
+        let faults = ShockFault::find(
+            kind,
+            &duration,
+            &severity,
+            &recovery,
+            delay.as_ref(),
+            &supply_targets,
+            &demand_targets,
+        );
+        if let Some(fault) = faults.first() {
+            return Err(ParamError(format!("`{}`: {fault}", fault.field())));
         }
-        if kind != ShockKind::Logistics && delay.upper_bound() != Some(0.0) {
-            return Err(ParamError(format!(
-                "`delay_days` only applies to `logistics` shocks, not `{}`",
-                kind.as_str()
-            )));
-        }
+        let delay = delay.unwrap_or(Dist::ZERO);
         Ok(Shock {
             id,
             label,
@@ -968,7 +1081,7 @@ impl Shock {
             duration: self.duration,
             severity: self.severity,
             recovery: self.recovery,
-            delay: self.delay,
+            delay: (self.kind == ShockKind::Logistics).then_some(self.delay),
             triggers: self.triggers,
             supply_targets: self.supply_targets,
             demand_targets: self.demand_targets,
@@ -1101,5 +1214,84 @@ mod tests {
         };
         assert!(p.with_values(negative).is_err());
         assert!(p.with_suppliers(vec![one]).is_ok());
+    }
+
+    #[test]
+    fn shock_faults_name_every_rule_broken_and_shock_new_refuses_the_first() {
+        // MODEL.md §3: durations, recoveries and delays are never negative; a supply
+        // shock's severity is a fraction of supply in [0, 1]; a delay is a `logistics`
+        // shock's, supply targets are supply shocks' and demand targets surges'.
+        let fixed = |v| Dist::fixed(v).unwrap();
+        let faults = ShockFault::find(
+            ShockKind::Embargo,
+            &fixed(-1.0),
+            &Dist::exponential(0.5).unwrap(),
+            &Dist::uniform(-2.0, 1.0).unwrap(),
+            Some(&Dist::ZERO),
+            &[(0, 0)],
+            &[0],
+        );
+        assert_eq!(
+            faults,
+            vec![
+                ShockFault::Negative {
+                    field: "duration_days",
+                    dist: "fixed",
+                    lowest: -1.0
+                },
+                ShockFault::SeverityAboveOne {
+                    dist: "exponential",
+                    highest: None
+                },
+                ShockFault::Negative {
+                    field: "recovery_days",
+                    dist: "uniform",
+                    lowest: -2.0
+                },
+                ShockFault::DelayNotLogistics {
+                    kind: ShockKind::Embargo
+                },
+                ShockFault::DemandTargetsOnSupply {
+                    kind: ShockKind::Embargo
+                },
+            ]
+        );
+        // A surge: any severity >= 0, no supply targets; a logistics delay >= 0.
+        let surge = ShockFault::find(
+            ShockKind::DemandSurge,
+            &Dist::ONE,
+            &fixed(5.0),
+            &Dist::ZERO,
+            None,
+            &[(0, 0)],
+            &[0],
+        );
+        assert_eq!(surge, vec![ShockFault::SupplyTargetsOnSurge]);
+        let logistics = ShockFault::find(
+            ShockKind::Logistics,
+            &Dist::ONE,
+            &Dist::ZERO,
+            &Dist::ZERO,
+            Some(&fixed(-3.0)),
+            &[(0, 0)],
+            &[],
+        );
+        assert_eq!(logistics[0].field(), "delay_days");
+        assert_eq!(logistics.len(), 1);
+        let parts = ShockParts {
+            id: "cut".parse().unwrap(),
+            label: "Cut".into(),
+            kind: ShockKind::Outage,
+            onset: Onset::NEVER,
+            duration: fixed(-1.0),
+            severity: fixed(2.0),
+            recovery: Dist::ZERO,
+            delay: None,
+            triggers: vec![],
+            supply_targets: vec![(0, 0)],
+            demand_targets: vec![],
+        };
+        let e = Shock::new(parts).unwrap_err();
+        assert_eq!(e.0, "`duration_days`: must be >= 0, but fixed can give -1");
     }
 }

@@ -39,7 +39,7 @@ pub fn write_drivers_csv<W: Write>(
     let mut header = String::from("replication");
     for c in &cols {
         header.push(',');
-        header.push_str(&c.name);
+        header.push_str(&c.name.to_string());
     }
     header.push('\n');
     out.write_all(header.as_bytes())?;
@@ -99,7 +99,7 @@ pub fn write_drivers_parquet<W: Write + Send>(
     let mut fields = vec![Field::new("replication", DataType::UInt64, false)];
     fields.extend(
         cols.iter()
-            .map(|c| Field::new(&c.name, DataType::Float64, true)),
+            .map(|c| Field::new(c.name.to_string(), DataType::Float64, true)),
     );
     let schema = Arc::new(Schema::new(fields));
     let props = WriterProperties::builder()

@@ -75,17 +75,7 @@ pub struct DriversSection {
 pub fn features(scn: &Scenario) -> Vec<Feature> {
     sim_drivers::columns(scn)
         .into_iter()
-        .map(|c| Feature {
-            name: c.name,
-            shock: scn.shocks[c.shock].id().to_string(),
-            other: match c.kind {
-                sim_drivers::DriverKind::Overlaps { other } => {
-                    Some(scn.shocks[other].id().to_string())
-                }
-                _ => None,
-            },
-            kind: c.kind,
-        })
+        .map(Feature::from)
         .collect()
 }
 

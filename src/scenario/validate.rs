@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{
     self, Bucket, Dist, MAX_SHORT_LABEL_CHARS, MaterialInfo, MaterialParams, MaterialValues, Onset,
-    Reaction, Shock, ShockKind, ShockParts, Strategy, Substitution, SupplierInfo, SupplierParams,
-    Trigger,
+    Reaction, Shock, ShockFault, ShockKind, ShockParts, Strategy, Substitution, SupplierInfo,
+    SupplierParams, Trigger,
 };
 use crate::numfmt;
 
@@ -177,7 +177,10 @@ impl Ctx {
         }
     }
 
-    fn dist(&mut self, path: &str, d: &RawDist, nonneg: bool) -> Dist {
+    /// The distribution `d` at `path`, built by its checking constructor; [`Dist::ZERO`]
+    /// when refused or when a parameter is beyond [`MAX_MAGNITUDE`] (both reported).
+    /// Whether the part may be negative is the model's rule ([`ShockFault::find`]).
+    fn dist(&mut self, path: &str, d: &RawDist) -> Dist {
         let built = match d {
             RawDist::Fixed(v) => Dist::fixed(*v),
             RawDist::Uniform { min, max } => Dist::uniform(*min, *max),
@@ -211,24 +214,6 @@ impl Ctx {
                              finite); check the units and the number of zeros"
                                 .into(),
                         ),
-                    );
-                    return Dist::ZERO;
-                }
-                let lowest = match d {
-                    RawDist::Fixed(v) => *v,
-                    RawDist::Uniform { min, .. }
-                    | RawDist::Triangular { min, .. }
-                    | RawDist::Pert { min, .. } => *min,
-                    RawDist::Empirical { values, .. } => {
-                        values.iter().copied().fold(f64::INFINITY, f64::min)
-                    }
-                    _ => 0.0,
-                };
-                if nonneg && lowest < 0.0 {
-                    self.push(
-                        path,
-                        format!("must be >= 0, but {} can give {lowest}", d.kind()),
-                        None,
                     );
                     return Dist::ZERO;
                 }
@@ -654,39 +639,22 @@ fn check_sum(ctx: &mut Ctx, locator: &str, path: &str, what: &str, ids: &[String
     });
 }
 
-/// A supply-loss severity is the fraction of supply lost: its distribution must lie
-/// within [0, 1] (MODEL.md §3, v1.1). One that can leave it is an error, never clamped.
-/// (`>= 0` is checked by [`Ctx::dist`].)
-fn check_fraction(ctx: &mut Ctx, path: &str, raw: &RawDist, dist: &Dist) -> Dist {
-    let fix = "1 means all supply lost; for an uncertain severity use \
-               `{ beta = { alpha, beta } }`, or `uniform`, `triangular` or `pert` with \
-               `max <= 1`";
-    match dist.upper_bound() {
-        Some(hi) if hi <= 1.0 => dist.clone(),
-        Some(hi) => {
-            let what = match raw {
-                RawDist::Fixed(_) => format!("got {hi}"),
-                _ => format!("but {} can give {hi}", raw.kind()),
-            };
-            ctx.push(
-                path,
-                format!("a supply-loss severity is a fraction and must lie in [0, 1], {what}"),
-                Some(fix.to_string()),
-            );
-            Dist::ONE
+/// How to write the file so that it keeps the rule `fault` breaks (the rule and its
+/// message are the model's, [`ShockFault`]).
+fn fault_help(fault: &ShockFault) -> Option<String> {
+    match fault {
+        ShockFault::SeverityAboveOne { .. } => Some(
+            "1 means all supply lost; for an uncertain severity use \
+             `{ beta = { alpha, beta } }`, or `uniform`, `triangular` or `pert` with \
+             `max <= 1`"
+                .into(),
+        ),
+        ShockFault::DelayNotLogistics { .. } => {
+            Some("remove it, or make the shock `kind = \"logistics\"`".into())
         }
-        None => {
-            ctx.push(
-                path,
-                format!(
-                    "a supply-loss severity is a fraction and must lie in [0, 1], but `{}` is \
-                     unbounded above (it can exceed 1)",
-                    raw.kind()
-                ),
-                Some(fix.to_string()),
-            );
-            Dist::ONE
-        }
+        ShockFault::Negative { .. }
+        | ShockFault::DemandTargetsOnSupply { .. }
+        | ShockFault::SupplyTargetsOnSurge => None,
     }
 }
 
@@ -744,7 +712,8 @@ fn resolve_targets(
         return (vec![], vec![]);
     };
     let mids: Vec<&str> = infos.iter().map(|m| m.id.as_str()).collect();
-    let surge = kind == Some(ShockKind::DemandSurge);
+    // Supply kinds target suppliers, a surge only materials' demand (`ShockFault::find`).
+    let surge = kind.is_some_and(|k| !k.is_supply());
     let empty = Vec::new();
     let groups = [
         ("suppliers", t.suppliers.as_ref()),
@@ -983,7 +952,7 @@ fn build_shocks(ctx: &mut Ctx, raw: &RawScenario, infos: &[Named]) -> (Vec<Shock
             }
         };
         let duration = match &s.duration_days {
-            Some(d) => ctx.dist(&format!("{pre}.duration_days"), d, true),
+            Some(d) => ctx.dist(&format!("{pre}.duration_days"), d),
             None => {
                 ctx.push(
                     &format!("{pre}.duration_days"),
@@ -997,12 +966,7 @@ fn build_shocks(ctx: &mut Ctx, raw: &RawScenario, infos: &[Named]) -> (Vec<Shock
             }
         };
         let severity = match (&s.severity, kind) {
-            (Some(d), Some(k)) if k.is_supply() => {
-                let path = format!("{pre}.severity");
-                let dist = ctx.dist(&path, d, true);
-                check_fraction(ctx, &path, d, &dist)
-            }
-            (Some(d), _) => ctx.dist(&format!("{pre}.severity"), d, true),
+            (Some(d), _) => ctx.dist(&format!("{pre}.severity"), d),
             (None, Some(ShockKind::DemandSurge)) => {
                 ctx.push(
                     &format!("{pre}.severity"),
@@ -1015,25 +979,16 @@ fn build_shocks(ctx: &mut Ctx, raw: &RawScenario, infos: &[Named]) -> (Vec<Shock
             (None, _) => Dist::ONE,
         };
         let recovery = match &s.recovery_days {
-            Some(d) => ctx.dist(&format!("{pre}.recovery_days"), d, true),
+            Some(d) => ctx.dist(&format!("{pre}.recovery_days"), d),
             None => Dist::ZERO,
         };
         let delay = match (&s.delay_days, kind) {
             (Some(d), Some(ShockKind::Logistics)) => {
-                ctx.dist(&format!("{pre}.delay_days"), d, true)
+                Some(ctx.dist(&format!("{pre}.delay_days"), d))
             }
-            (Some(_), Some(k)) => {
-                ctx.push(
-                    &format!("{pre}.delay_days"),
-                    format!(
-                        "`delay_days` only applies to `logistics` shocks, not `{}`",
-                        k.as_str()
-                    ),
-                    Some("remove it, or make the shock `kind = \"logistics\"`".into()),
-                );
-                Dist::ZERO
-            }
-            _ => Dist::ZERO,
+            // Written for another kind: refused whatever its value.
+            (Some(_), Some(_)) => Some(Dist::ZERO),
+            _ => None,
         };
         let mut triggers = Vec::new();
         for (ti, t) in s.triggers.iter().enumerate() {
@@ -1072,6 +1027,25 @@ fn build_shocks(ctx: &mut Ctx, raw: &RawScenario, infos: &[Named]) -> (Vec<Shock
                     ),
                 ),
             }
+        }
+        // The model's rules, each reported at its part's path; those that depend on the
+        // kind wait for a known one (an unknown kind is already reported).
+        let mut faults = ShockFault::find(
+            kind.unwrap_or(ShockKind::Outage),
+            &duration,
+            &severity,
+            &recovery,
+            delay.as_ref(),
+            &supply_targets,
+            &demand_targets,
+        );
+        faults.retain(|f| kind.is_some() || !f.needs_kind());
+        for f in &faults {
+            ctx.push(
+                &format!("{pre}.{}", f.field()),
+                f.to_string(),
+                fault_help(f),
+            );
         }
         let Some(shock_id) = ctx.typed_id(&pre, id) else {
             continue; // an invalid id is already reported

@@ -17,7 +17,7 @@
 
 use super::engine::CHUNK;
 use super::timeline::{Timeline, TriggerGraph};
-use crate::model::Scenario;
+use crate::model::{Scenario, ShockId};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -51,14 +51,66 @@ impl DriverKind {
     pub fn is_integer(self) -> bool {
         !matches!(self, DriverKind::MaxSeverity)
     }
+
+    /// The word for it in a column name (`longest_days`; `overlaps` before the other
+    /// shock's id).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            DriverKind::Occurred => "occurred",
+            DriverKind::Instances => "instances",
+            DriverKind::LongestDays => "longest_days",
+            DriverKind::MaxSeverity => "max_severity",
+            DriverKind::FirstOnset => "first_onset_day",
+            DriverKind::Overlaps { .. } => "overlaps",
+        }
+    }
+}
+
+/// A drivers column's name, typed: the shock, what is measured and, for an overlap, the
+/// other shock. Written (its `Display`, and the column name in `drivers.csv` and
+/// `drivers.parquet`) `<shock>.<suffix>` or `<shock>.overlaps.<other>`:
+///
+/// ```
+/// use chokepoint::sim::drivers::{DriverKey, DriverKind};
+/// let key = DriverKey {
+///     shock: "quake".parse().unwrap(),
+///     kind: DriverKind::Overlaps { other: 1 },
+///     other: Some("flood".parse().unwrap()),
+/// };
+/// assert_eq!(key.to_string(), "quake.overlaps.flood");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DriverKey {
+    /// Id of the shock the column describes.
+    pub shock: ShockId,
+    /// What it measures.
+    pub kind: DriverKind,
+    /// Id of the other shock of an overlap (`None` for the other kinds).
+    pub other: Option<ShockId>,
+}
+
+impl std::fmt::Display for DriverKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.shock, self.kind.suffix())?;
+        match &self.other {
+            Some(o) => write!(f, ".{o}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl serde::Serialize for DriverKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// One column of the drivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DriverColumn {
     /// Column name in `drivers.csv` (`cn_embargo.longest_days`,
-    /// `cn_embargo.overlaps.quake`).
-    pub name: String,
+    /// `cn_embargo.overlaps.quake`), typed.
+    pub name: DriverKey,
     /// Index of the shock it describes.
     pub shock: usize,
     /// What it measures.
@@ -70,15 +122,19 @@ pub struct DriverColumn {
 pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
     let mut cols = Vec::new();
     for (j, sh) in scn.shocks.iter().enumerate() {
-        for (suffix, kind) in [
-            ("occurred", DriverKind::Occurred),
-            ("instances", DriverKind::Instances),
-            ("longest_days", DriverKind::LongestDays),
-            ("max_severity", DriverKind::MaxSeverity),
-            ("first_onset_day", DriverKind::FirstOnset),
+        for kind in [
+            DriverKind::Occurred,
+            DriverKind::Instances,
+            DriverKind::LongestDays,
+            DriverKind::MaxSeverity,
+            DriverKind::FirstOnset,
         ] {
             cols.push(DriverColumn {
-                name: format!("{}.{suffix}", sh.id()),
+                name: DriverKey {
+                    shock: sh.id().clone(),
+                    kind,
+                    other: None,
+                },
                 shock: j,
                 kind,
             });
@@ -86,10 +142,15 @@ pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
     }
     for a in 0..scn.shocks.len() {
         for b in a + 1..scn.shocks.len() {
+            let kind = DriverKind::Overlaps { other: b };
             cols.push(DriverColumn {
-                name: format!("{}.overlaps.{}", scn.shocks[a].id(), scn.shocks[b].id()),
+                name: DriverKey {
+                    shock: scn.shocks[a].id().clone(),
+                    kind,
+                    other: Some(scn.shocks[b].id().clone()),
+                },
                 shock: a,
-                kind: DriverKind::Overlaps { other: b },
+                kind,
             });
         }
     }

@@ -352,7 +352,7 @@ mod tests {
             duration: Dist::fixed(dur).unwrap(),
             severity: Dist::fixed(1.0).unwrap(),
             recovery: Dist::fixed(rec).unwrap(),
-            delay: Dist::fixed(0.0).unwrap(),
+            delay: None,
             triggers: vec![],
             supply_targets: vec![(0, 0)],
             demand_targets: vec![],
@@ -490,7 +490,7 @@ mod tests {
             .unwrap();
         b = b.with_parts(|p| p.kind = ShockKind::Logistics).unwrap();
         b = b
-            .with_parts(|p| p.delay = Dist::fixed(9.0).unwrap())
+            .with_parts(|p| p.delay = Some(Dist::fixed(9.0).unwrap()))
             .unwrap();
         let s = scn(vec![a, b], vec![0, 1], 20);
         let t = sample(&s, 0);

@@ -70,7 +70,7 @@ pub fn embargo(
         duration,
         severity,
         recovery: Dist::fixed(0.0).unwrap(),
-        delay: Dist::fixed(0.0).unwrap(),
+        delay: None,
         triggers: vec![],
         supply_targets: targets,
         demand_targets: vec![],

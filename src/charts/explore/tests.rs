@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::charts::DEFAULT_SIZE;
-use crate::explore::exposure::EntityKind;
+use crate::explore::exposure::{EntityId, EntityKind};
 use crate::explore::sensitivity::{Move, SobolInput, SobolRow};
 use crate::explore::size::SizePoint;
 use crate::explore::target::Rule;
@@ -388,9 +388,12 @@ fn erow(entity: &str, tts: Option<f64>, ttr: Option<f64>, rank: usize) -> Exposu
     ExposureRow {
         rank,
         kind: EntityKind::Supplier,
-        entity: entity.into(),
+        // The entity is `material.supplier`.
+        entity: match entity.split_once('.') {
+            Some((m, s)) => EntityId::Supplier(m.parse().unwrap(), s.parse().unwrap()),
+            None => panic!("{entity} is no `material.supplier`"),
+        },
         material: "ndpr".parse().unwrap(),
-        // The entity is `material.supplier`; the supplier's own id is after the dot.
         suppliers_lost: vec![entity.rsplit('.').next().unwrap().parse().unwrap()],
         share_lost: 0.9,
         tts_days: tts,

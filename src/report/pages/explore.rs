@@ -929,7 +929,7 @@ pub fn exposure_findings(rows: &[ExposureRow]) -> Vec<String> {
             format!(
                 "{} {} (TTS {} d, TTR {} d)",
                 r.kind.as_str(),
-                b(&r.entity),
+                b(&r.entity.to_string()),
                 r.tts_days.map_or("–".into(), num),
                 r.ttr_days.map_or("–".into(), num)
             )
@@ -961,7 +961,7 @@ pub fn exposure_findings(rows: &[ExposureRow]) -> Vec<String> {
             "The shortest time to survive is {} days, when {} {} ({}) is lost.",
             num(r.tts_days.unwrap_or(0.0)),
             r.kind.as_str(),
-            b(&r.entity),
+            b(&r.entity.to_string()),
             escape(r.material.as_str())
         ));
     }
@@ -1000,7 +1000,7 @@ pub fn exposure_table(rows: &[ExposureRow]) -> Table {
                     vec![
                         r.rank.to_string(),
                         r.kind.as_str().into(),
-                        r.entity.clone(),
+                        r.entity.to_string(),
                         r.material.to_string(),
                         format!("{:.0}%", 100.0 * r.share_lost),
                         r.tts_days
