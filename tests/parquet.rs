@@ -149,9 +149,13 @@ fn drivers_reads_a_run_written_as_parquet() {
     assert!(!pq_run.join("replications.csv").exists());
     let scn = load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench.toml"))
         .expect("bench.toml loads");
-    let (a, b) = (scn.strategies[0].id.clone(), scn.strategies[1].id.clone());
+    let (a, b) = (
+        scn.strategies[0].id.to_string(),
+        scn.strategies[1].id.to_string(),
+    );
+    let m = scn.materials[0].id.to_string();
     let questions: [Vec<&str>; 2] = [
-        vec!["--material", scn.materials[0].id.as_str()],
+        vec!["--material", &m],
         vec![
             "--worse",
             &a,
