@@ -268,6 +268,38 @@ fn a_run_without_drivers_says_what_to_run() {
     assert!(err.contains("--material m"), "{err}");
 }
 
+/// A build without the `parquet` feature cannot read a run written as Parquet: it says
+/// so, and what to do (rebuild with the feature, or record the run as CSV). The run
+/// folder is faked (drivers.csv renamed): this build cannot write Parquet either.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn a_parquet_run_is_refused_by_a_build_without_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    ok(&chokepoint(&[
+        "run",
+        DECISIVE,
+        "-n",
+        "200",
+        "--drivers",
+        "--no-charts",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    std::fs::rename(out.join("drivers.csv"), out.join("drivers.parquet")).unwrap();
+    let o = chokepoint(&["drivers", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("drivers.parquet")
+            && err.contains("--features parquet")
+            && err.contains("--drivers --out"),
+        "{err}"
+    );
+    assert!(!out.join("drivers").exists(), "nothing written");
+}
+
 // ------------------------------------------------------------ the drivers of a timeline
 
 use chokepoint::sim::drivers::{DriverKey, columns, features, sample};

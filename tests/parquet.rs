@@ -101,3 +101,97 @@ fn parquet_holds_the_csv_values() {
     // Absent values exist in this run (recovery without shortfall), so nulls are tested.
     assert!(nulls > 0);
 }
+
+/// `chokepoint` with `args`, from the crate's folder.
+fn chokepoint(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("binary runs")
+}
+
+fn ok(o: &std::process::Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\n{}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn drivers_reads_a_run_written_as_parquet() {
+    // The same run twice, as CSV and as Parquet (replications.parquet, drivers.parquet):
+    // `chokepoint drivers` reads either by column name into the same analysis, so its
+    // outputs are the same bytes once the run folder's name is set aside. Two questions:
+    // the default tail (one material's shortfall) and `--worse A --than B` on a total
+    // (which sums materials row by row, as the CSV reader does).
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let (csv_run, pq_run) = (dir.path().join("csv"), dir.path().join("pq"));
+    for (out, format) in [(&csv_run, "csv"), (&pq_run, "parquet")] {
+        ok(&chokepoint(&[
+            "run",
+            "scenarios/bench.toml",
+            "-n",
+            "1500",
+            "--replications-format",
+            format,
+            "--drivers",
+            "--no-charts",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+    }
+    assert!(pq_run.join("drivers.parquet").is_file() && !pq_run.join("drivers.csv").exists());
+    assert!(!pq_run.join("replications.csv").exists());
+    let scn = load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench.toml"))
+        .expect("bench.toml loads");
+    let (a, b) = (
+        scn.strategies[0].id.to_string(),
+        scn.strategies[1].id.to_string(),
+    );
+    let m = scn.materials[0].id.to_string();
+    let questions: [Vec<&str>; 2] = [
+        vec!["--material", &m],
+        vec![
+            "--worse",
+            &a,
+            "--than",
+            &b,
+            "--material",
+            "total",
+            "--metric",
+            "total_cost",
+        ],
+    ];
+    for q in &questions {
+        for run in [&csv_run, &pq_run] {
+            let mut args = vec!["drivers", run.to_str().unwrap(), "--no-charts", "-q"];
+            args.extend(q.iter().copied());
+            ok(&chokepoint(&args));
+        }
+        for f in ["drivers.csv", "drivers.json"] {
+            let read = |run: &Path| {
+                std::fs::read_to_string(run.join("drivers").join(f))
+                    .expect("written")
+                    .replace(run.to_str().unwrap(), "RUN")
+            };
+            let (x, y) = (read(&csv_run), read(&pq_run));
+            assert!(
+                x == y,
+                "{f} differs between the CSV and the Parquet run ({q:?})"
+            );
+        }
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(pq_run.join("drivers/drivers.json")).expect("json"),
+        )
+        .expect("JSON");
+        assert!(
+            json["result"]["n_selected"].as_u64().expect("n_selected") > 0,
+            "{q:?}"
+        );
+    }
+}

@@ -139,10 +139,60 @@ fn a_percentile_stops_where_its_order_statistics_say() {
         "stopped at {}, theory {predicted}",
         out.replications
     );
+    // The stop alone cannot tell a half-width off by a factor 2 (it would stop at
+    // 10,000, within the block allowed), so every block's half-width is checked against
+    // its expectation too: the realised width is C times a spacing of u − l uniform
+    // order statistics, relative sd about 1/sqrt(u − l) (11% at 10,000, u − l ≈ 83),
+    // and each must lie within 4 of those sds of C (u − l)/(2 (n + 1)).
+    for step in &out.steps {
+        let n = step.replications as usize;
+        let (l, u) = order_stat_ranks(n, 0.95, 0.95);
+        let sd = 1.0 / ((u.unwrap() - l.unwrap()) as f64).sqrt();
+        let ratio = step.half_widths[0].unwrap() / expected_half_width(n, 0.95);
+        assert!(
+            (ratio - 1.0).abs() < 4.0 * sd,
+            "at {n}: half-width {ratio:.3} times its expectation (sd {sd:.3})"
+        );
+    }
     // The estimate is the p95 of the uniform, 0.95 C, within its own interval's reach.
     let s = &out.status[0];
     let [lo, hi] = s.ci.unwrap();
     assert!(lo <= 0.95 * C && 0.95 * C <= hi, "{lo} {hi}");
+}
+
+#[test]
+fn a_difference_of_percentiles_is_paired() {
+    // Strategy `stock` holds 30 days of demand (30 t at 1 t/day) released against the
+    // cut, so in a future with severity S its shortfall is max(0, 100 S − 30) of 101
+    // days' demand: base's C·S minus 3000/101 = 29.703 points wherever S > 0.3. Both
+    // p95s sit at S ≈ 0.95, so p95(stock) − p95(base) = −3000/101, and in every resample
+    // of whole futures the two p95s are read at the same futures: the paired bootstrap
+    // collapses onto −3000/101 (up to rounding) and the goal is met after one block.
+    // An unpaired interval (each p95's own, or resampling the strategies apart) would
+    // be about twice a p95's width (± 1.9 at 1,000 futures), and the p95 of the
+    // per-future differences would be near 0 (stock − base is −C·S for S < 0.3).
+    let text = "diff(p95(shortfall_pct), base) under stock ± 0.001";
+    let scn = scenario();
+    let g = goals(&scn, text);
+    assert_eq!(g[0].name, "diff(p95(shortfall_pct), base) in x under stock");
+    let (out, _) = stop(text, 1_000, 5_000);
+    assert_eq!((out.stopped, out.replications), (Stopped::Met, 1_000));
+    let s = &out.status[0];
+    let want = -3000.0 / 101.0;
+    assert!((s.estimate.unwrap() - want).abs() < 1e-9, "{s:?}");
+    let [lo, hi] = s.ci.unwrap();
+    assert!(
+        (lo - want).abs() < 1e-9 && (hi - want).abs() < 1e-9,
+        "{s:?}"
+    );
+    // A percentile goal of either strategy alone is far from met at 1,000 futures: the
+    // pairing is what makes the difference precise.
+    let (one, _) = stop("p95(shortfall_pct) under stock ± 0.001", 1_000, 1_000);
+    assert!(
+        one.status[0].half_width.unwrap() > 0.5,
+        "{:?}",
+        one.status[0]
+    );
 }
 
 #[test]

@@ -12,7 +12,9 @@ use chokepoint::explore::drivers::{
 };
 use chokepoint::explore::export;
 use chokepoint::model::Scenario;
-use chokepoint::report::{self, RunInfo, drivers_out::DRIVERS_CSV, saved};
+use chokepoint::report::drivers_out::{DRIVERS_CSV, DRIVERS_PARQUET};
+use chokepoint::report::drivers_section::{self, DriversSection};
+use chokepoint::report::{self, RunInfo, saved};
 use chokepoint::sim::Metric;
 use chokepoint::stats::TotalMetric;
 
@@ -171,10 +173,42 @@ fn field(path: &Path, f: &str) -> Result<f64, CliError> {
     }
 }
 
-/// The drivers of the run in `dir`, by column name.
+/// The features of `scn`'s drivers columns, in column order.
+fn features(scn: &Scenario) -> Vec<Feature> {
+    chokepoint::sim::drivers::columns(scn)
+        .into_iter()
+        .map(Feature::from)
+        .collect()
+}
+
+/// The refusal for a file written as Parquet by a build without the `parquet` feature.
+#[cfg(not(feature = "parquet"))]
+fn parquet_unsupported(dir: &Path, file: &str, csv: &str, info: &RunInfo) -> CliError {
+    bad(format!(
+        "{} holds {file} (the run was made with --replications-format parquet), and this \
+         chokepoint was built without Parquet support: rebuild it with `cargo build \
+         --release --features parquet` and run `chokepoint drivers` again, or record the \
+         run as CSV: chokepoint run {} -n {} --seed {} --drivers --out {} (writes {csv})",
+        dir.display(),
+        info.scenario_path,
+        info.replications,
+        info.seed,
+        dir.display()
+    ))
+}
+
+/// The drivers of the run in `dir`, by column name: `drivers.csv`, else
+/// `drivers.parquet` (with the `parquet` feature; refused with what to do without it).
 fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTable, CliError> {
     let p = dir.join(DRIVERS_CSV);
     if !p.exists() {
+        let pq = dir.join(DRIVERS_PARQUET);
+        if pq.exists() {
+            #[cfg(feature = "parquet")]
+            return pq::read_drivers(&pq, scn);
+            #[cfg(not(feature = "parquet"))]
+            return Err(parquet_unsupported(dir, DRIVERS_PARQUET, DRIVERS_CSV, info));
+        }
         return Err(bad(format!(
             "{} has no {DRIVERS_CSV}: the run did not record its futures' drivers. Run it \
              again with --drivers: chokepoint run {} -n {} --seed {} --drivers --out {} (or \
@@ -213,25 +247,148 @@ fn read_drivers(dir: &Path, scn: &Scenario, info: &RunInfo) -> Result<FeatureTab
             values.push(field(&p, &rec[c])?);
         }
     }
-    let features = cols.into_iter().map(|c| Feature { key: c.name }).collect();
     Ok(FeatureTable {
-        features,
+        features: features(scn),
         replications,
         values,
     })
 }
 
-/// The outcome of each future for each of `strategies`, from `replications.csv`.
+/// The outcomes of the futures, gathered row by row from `replications.csv` or
+/// `replications.parquet` (rows of one strategy, material and replication each).
+struct Outcomes<'a> {
+    scn: &'a Scenario,
+    /// The file read (for the error messages).
+    path: PathBuf,
+    first: u64,
+    strategies: &'a [usize],
+    subject: &'a Subject,
+    /// Per strategy asked for, the outcome of each future (NaN until seen).
+    out: Vec<Vec<f64>>,
+    /// Running sums over materials, for a total.
+    sums: Vec<Vec<f64>>,
+}
+
+impl<'a> Outcomes<'a> {
+    fn new(
+        scn: &'a Scenario,
+        path: PathBuf,
+        first: u64,
+        n: usize,
+        strategies: &'a [usize],
+        subject: &'a Subject,
+    ) -> Outcomes<'a> {
+        Outcomes {
+            scn,
+            path,
+            first,
+            strategies,
+            subject,
+            out: vec![vec![f64::NAN; n]; strategies.len()],
+            sums: vec![vec![0.0; n]; strategies.len()],
+        }
+    }
+
+    /// The column holding the outcome's value in the per-replication file.
+    fn value_column(&self) -> &'static str {
+        match self.subject {
+            Subject::Material(_, metric) => metric.name(),
+            Subject::Total(TotalMetric::TotalCost) => report::STRATEGY_TOTAL_COLUMN,
+            Subject::Total(t) => t.material_metric().map_or("", |m| m.name()),
+        }
+    }
+
+    /// One row: replication `rep` (as written), its strategy and material ids and the
+    /// value of [`Self::value_column`] (NaN = empty).
+    fn push(
+        &mut self,
+        rep: &dyn std::fmt::Display,
+        r: Option<u64>,
+        strategy: &str,
+        material: &str,
+        v: f64,
+    ) -> Result<(), CliError> {
+        let scn = self.scn;
+        let Some(k) = self
+            .strategies
+            .iter()
+            .position(|&s| scn.strategies[s].id == strategy)
+        else {
+            return Ok(());
+        };
+        let Some(m) = scn.materials.iter().position(|x| x.id == material) else {
+            return Err(invalid(
+                &self.path,
+                format!("unknown material '{material}'"),
+            ));
+        };
+        let n = self.out[k].len();
+        let r = r
+            .and_then(|r| r.checked_sub(self.first))
+            .map(|r| r as usize)
+            .filter(|&r| r < n)
+            .ok_or_else(|| {
+                invalid(
+                    &self.path,
+                    format!(
+                        "replication '{rep}' is not one of the drivers'; the files come \
+                         from different runs"
+                    ),
+                )
+            })?;
+        // Totals sum the materials in material order (0 + x0 + x1 + …), as the summary
+        // does.
+        match self.subject {
+            Subject::Material(mm, _) => {
+                if m == *mm {
+                    self.out[k][r] = v;
+                }
+            }
+            Subject::Total(TotalMetric::TotalCost) => {
+                if m == 0 {
+                    self.out[k][r] = v;
+                }
+            }
+            Subject::Total(_) => {
+                self.sums[k][r] += v;
+                if m + 1 == scn.materials.len() {
+                    self.out[k][r] = self.sums[k][r];
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of each future for each of `strategies`, from `replications.csv`, else
+/// `replications.parquet` (with the `parquet` feature; refused with what to do without).
 fn read_outcomes(
     dir: &Path,
     scn: &Scenario,
-    first: u64,
+    info: &RunInfo,
     n: usize,
     strategies: &[usize],
     subject: &Subject,
 ) -> Result<Vec<Vec<f64>>, CliError> {
     let p = dir.join(report::REPLICATIONS_CSV);
     if !p.exists() {
+        let pq = dir.join(report::REPLICATIONS_PARQUET);
+        if pq.exists() {
+            #[cfg(feature = "parquet")]
+            {
+                let mut acc =
+                    Outcomes::new(scn, pq, info.first_replication, n, strategies, subject);
+                pq::read_outcomes(&mut acc)?;
+                return Ok(acc.out);
+            }
+            #[cfg(not(feature = "parquet"))]
+            return Err(parquet_unsupported(
+                dir,
+                report::REPLICATIONS_PARQUET,
+                report::REPLICATIONS_CSV,
+                info,
+            ));
+        }
         return Err(bad(format!(
             "{} has no {}: `chokepoint drivers` reads the run's outcomes from it; run it \
              again with --replications-format csv (the default)",
@@ -248,63 +405,241 @@ fn read_outcomes(
             .position(|h| h == name)
             .ok_or_else(|| invalid(&p, format!("no column '{name}'")))
     };
+    let mut acc = Outcomes::new(
+        scn,
+        p.clone(),
+        info.first_replication,
+        n,
+        strategies,
+        subject,
+    );
     let (cr, cs, cm) = (pos("replication")?, pos("strategy")?, pos("material")?);
-    let (value_col, total_cost) = match subject {
-        Subject::Material(_, metric) => (pos(metric.name())?, false),
-        Subject::Total(TotalMetric::TotalCost) => (pos(report::STRATEGY_TOTAL_COLUMN)?, true),
-        Subject::Total(t) => (pos(t.material_metric().map_or("", |m| m.name()))?, false),
-    };
-    // Totals sum the materials in material order (0 + x0 + x1 + …), as the summary does.
-    let mut out = vec![vec![f64::NAN; n]; strategies.len()];
-    let mut sums = vec![vec![0.0; n]; strategies.len()];
+    let value_col = pos(acc.value_column())?;
     for rec in rd.records() {
         let rec = rec.map_err(|e| invalid(&p, e))?;
-        let Some(k) = strategies
-            .iter()
-            .position(|&s| scn.strategies[s].id == rec[cs])
-        else {
-            continue;
-        };
-        let Some(m) = scn.materials.iter().position(|x| x.id == rec[cm]) else {
-            return Err(invalid(&p, format!("unknown material '{}'", &rec[cm])));
-        };
-        let r = rec[cr]
-            .parse::<u64>()
-            .ok()
-            .and_then(|r| r.checked_sub(first))
-            .map(|r| r as usize)
-            .filter(|&r| r < n)
-            .ok_or_else(|| {
-                invalid(
-                    &p,
-                    format!(
-                        "replication '{}' is not one of drivers.csv's; the files come from \
-                         different runs",
-                        &rec[cr]
-                    ),
-                )
-            })?;
         let v = field(&p, &rec[value_col])?;
-        match subject {
-            Subject::Material(mm, _) => {
-                if m == *mm {
-                    out[k][r] = v;
-                }
-            }
-            Subject::Total(_) if total_cost => {
-                if m == 0 {
-                    out[k][r] = v;
-                }
-            }
-            Subject::Total(_) => {
-                sums[k][r] += v;
-                if m + 1 == scn.materials.len() {
-                    out[k][r] = sums[k][r];
-                }
-            }
+        acc.push(
+            &&rec[cr],
+            rec[cr].parse::<u64>().ok(),
+            &rec[cs],
+            &rec[cm],
+            v,
+        )?;
+    }
+    Ok(acc.out)
+}
+
+/// Reading `drivers.parquet` and `replications.parquet` (cargo feature `parquet`), by
+/// column name, into what the CSV readers return.
+#[cfg(feature = "parquet")]
+mod pq {
+    use super::{CliError, FeatureTable, Outcomes, Scenario, features, invalid};
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int32Type, UInt64Type};
+    use arrow_array::{Array, ArrayRef, RecordBatch};
+    use arrow_schema::DataType;
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use std::path::Path;
+
+    /// The record batches of `path`, with only the columns `names` (by name), in the
+    /// order of `names`.
+    fn batches(path: &Path, names: &[&str]) -> Result<Vec<RecordBatch>, CliError> {
+        let file = std::fs::File::open(path).map_err(|e| invalid(path, e))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| invalid(path, e))?;
+        let schema = builder.schema().clone();
+        let mut leaves = Vec::new();
+        for name in names {
+            let i = schema
+                .index_of(name)
+                .map_err(|_| invalid(path, format!("no column '{name}'")))?;
+            leaves.push(i);
+        }
+        let mask = ProjectionMask::roots(builder.parquet_schema(), leaves);
+        let reader = builder
+            .with_projection(mask)
+            .build()
+            .map_err(|e| invalid(path, e))?;
+        reader
+            .map(|b| {
+                let b = b.map_err(|e| invalid(path, e))?;
+                let cols = names
+                    .iter()
+                    .map(|n| {
+                        b.column_by_name(n)
+                            .cloned()
+                            .ok_or_else(|| invalid(path, format!("no column '{n}'")))
+                    })
+                    .collect::<Result<Vec<ArrayRef>, _>>()?;
+                let fields: Vec<_> = names
+                    .iter()
+                    .zip(&cols)
+                    .map(|(n, c)| arrow_schema::Field::new(*n, c.data_type().clone(), true))
+                    .collect();
+                RecordBatch::try_new(std::sync::Arc::new(arrow_schema::Schema::new(fields)), cols)
+                    .map_err(|e| invalid(path, e))
+            })
+            .collect()
+    }
+
+    /// Checks that column `name` has type `want`.
+    fn expect_type(
+        path: &Path,
+        name: &str,
+        col: &ArrayRef,
+        want: &str,
+        ok: bool,
+    ) -> Result<(), CliError> {
+        if ok {
+            Ok(())
+        } else {
+            Err(invalid(
+                path,
+                format!("column '{name}' is {}, not {want}", col.data_type()),
+            ))
         }
     }
-    Ok(out)
+
+    /// `drivers.parquet`: `replication` (UInt64) and one Float64 column per driver
+    /// (null = empty).
+    pub(super) fn read_drivers(path: &Path, scn: &Scenario) -> Result<FeatureTable, CliError> {
+        let cols = chokepoint::sim::drivers::columns(scn);
+        let col_names: Vec<String> = cols.iter().map(|c| c.name.to_string()).collect();
+        let mut names = vec!["replication"];
+        names.extend(col_names.iter().map(String::as_str));
+        let f = cols.len();
+        let mut replications = Vec::new();
+        let mut values = Vec::new();
+        for b in batches(path, &names)? {
+            for (name, col) in names.iter().zip(b.columns()) {
+                let want = if *name == "replication" {
+                    DataType::UInt64
+                } else {
+                    DataType::Float64
+                };
+                expect_type(path, name, col, &want.to_string(), col.data_type() == &want)?;
+            }
+            let reps = b.column(0).as_primitive::<UInt64Type>();
+            let drv: Vec<_> = (1..=f)
+                .map(|k| b.column(k).as_primitive::<Float64Type>())
+                .collect();
+            for i in 0..b.num_rows() {
+                replications.push(reps.value(i));
+                values.extend(
+                    drv.iter()
+                        .map(|c| if c.is_valid(i) { c.value(i) } else { f64::NAN }),
+                );
+            }
+        }
+        Ok(FeatureTable {
+            features: features(scn),
+            replications,
+            values,
+        })
+    }
+
+    /// One id per row of a string column (dictionary-encoded, as chokepoint writes it, or
+    /// plain; null = empty).
+    fn strings<'c>(path: &Path, name: &str, c: &'c ArrayRef) -> Result<Vec<&'c str>, CliError> {
+        match c.data_type() {
+            DataType::Dictionary(k, v) if **k == DataType::Int32 && **v == DataType::Utf8 => {
+                let d = c.as_dictionary::<Int32Type>();
+                let values = d.values().as_string::<i32>();
+                Ok(d.keys()
+                    .iter()
+                    .map(|k| k.map_or("", |k| values.value(k as usize)))
+                    .collect())
+            }
+            DataType::Utf8 => Ok(c
+                .as_string::<i32>()
+                .iter()
+                .map(|s| s.unwrap_or_default())
+                .collect()),
+            _ => expect_type(path, name, c, "a string column", false).map(|()| Vec::new()),
+        }
+    }
+
+    /// `replications.parquet`: `replication` (UInt64), `strategy` and `material`
+    /// (dictionary-encoded or plain strings) and the outcome's column (Float64, null =
+    /// empty), each row handed to `acc`.
+    pub(super) fn read_outcomes(acc: &mut Outcomes<'_>) -> Result<(), CliError> {
+        let path = acc.path.clone();
+        let names = ["replication", "strategy", "material", acc.value_column()];
+        for b in batches(&path, &names)? {
+            let (rc, sc, mc, vc) = (b.column(0), b.column(1), b.column(2), b.column(3));
+            expect_type(
+                &path,
+                names[0],
+                rc,
+                "UInt64",
+                rc.data_type() == &DataType::UInt64,
+            )?;
+            expect_type(
+                &path,
+                names[3],
+                vc,
+                "Float64",
+                vc.data_type() == &DataType::Float64,
+            )?;
+            let (ss, ms) = (strings(&path, names[1], sc)?, strings(&path, names[2], mc)?);
+            let reps = rc.as_primitive::<UInt64Type>();
+            let vals = vc.as_primitive::<Float64Type>();
+            for i in 0..b.num_rows() {
+                let r = reps.value(i);
+                let v = if vals.is_valid(i) {
+                    vals.value(i)
+                } else {
+                    f64::NAN
+                };
+                acc.push(&r, Some(r), ss[i], ms[i], v)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// For `chokepoint report OUT_DIR`: the run report's section "What drives the worst
+/// futures" of a run that recorded its drivers (its `run.json` manifest lists
+/// `drivers.csv` or `drivers.parquet`), as the run drew it: the drivers drawn again from
+/// the scenario and seed, the outcomes read from the per-replication file. `None` for a
+/// run without drivers.
+///
+/// # Errors
+/// When `run.json` or the per-replication file cannot be read.
+pub(super) fn report_section(
+    dir: &Path,
+    scn: &Scenario,
+    info: &RunInfo,
+) -> Result<Option<DriversSection>, CliError> {
+    let p = dir.join("run.json");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?)
+            .map_err(|e| invalid(&p, e))?;
+    let recorded = run
+        .get(report::run_info::MANIFEST_KEY)
+        .and_then(serde_json::Value::as_object)
+        .is_some_and(|f| f.contains_key(DRIVERS_CSV) || f.contains_key(DRIVERS_PARQUET));
+    if !recorded {
+        return Ok(None);
+    }
+    let subject = match drivers_section::default_total(scn) {
+        None => Subject::Material(0, Metric::ShortfallPct),
+        Some(t) => Subject::Total(t),
+    };
+    let n = usize::try_from(info.replications)
+        .map_err(|_| invalid(&p, "too many replications for this machine"))?;
+    let y = read_outcomes(dir, scn, info, n, &[scn.reference], &subject)?
+        .pop()
+        .unwrap_or_default();
+    Ok(drivers_section::drivers_section_of(
+        scn,
+        y,
+        drivers_section::outcome_words(scn),
+        info.seed,
+        info.first_replication,
+        info.replications,
+    ))
 }
 
 /// Runs the command.
@@ -368,7 +703,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             )
         }
     };
-    let outs = read_outcomes(dir, &scn, info.first_replication, n, &strategies, &subj)?;
+    let outs = read_outcomes(dir, &scn, &info, n, &strategies, &subj)?;
     let outcome = if outs.len() == 2 {
         outs[0].iter().zip(&outs[1]).map(|(a, b)| a - b).collect()
     } else {

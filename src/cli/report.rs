@@ -1,6 +1,7 @@
 //! The `report` command: re-render the charts and `report.html` of a run from the files
 //! it saved (`summary.json`, `replications.csv`, `daily.csv`, `run.json`,
-//! `scenario.toml`), without simulating.
+//! `scenario.toml`), without simulating; for a run that recorded its drivers, with the
+//! section on its worst futures (`drivers::report_section`).
 
 use std::path::PathBuf;
 
@@ -47,13 +48,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
     } else {
         None
     };
+    // A run that recorded its drivers has its section "What drives the worst futures"
+    // again, drawn as the run drew it.
+    let drivers = super::drivers::report_section(&args.dir, &saved.scenario, &saved.info)?;
     let staging = super::common::stage(&args.dir)?;
-    let mut written = report::write_charts_and_report(
+    let mut written = report::write_charts_and_report_with(
         staging.dir(),
         &saved.data,
         &saved.scenario,
         &saved.info,
         args.format,
+        drivers.as_ref(),
     )?;
     if let Some(b) = browser {
         let out = staging.dir().join(report::pdf::REPORT_PDF);

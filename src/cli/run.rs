@@ -77,7 +77,8 @@ pub struct Args {
     /// Add futures in blocks of -n (default: the scenario's replications) until the 95%
     /// interval of each goal is as narrow as asked, e.g. "p95(shortfall_pct) ± 0.1",
     /// "mean(total_cost) under hedge ± 2%" (relative), "diff(mean(total_cost),
-    /// baseline) ± 5e6"; `+-` for `±`; repeatable or comma-separated (see README).
+    /// baseline) ± 5e6", "diff(p95(shortfall_pct), baseline) ± 0.5" (paired bootstrap);
+    /// `+-` for `±`; repeatable or comma-separated (see README).
     #[arg(long, value_name = "GOAL", conflicts_with = "shard")]
     pub precision: Vec<String>,
     /// Most futures --precision may run (default 1,000,000); the last block is cut to it.

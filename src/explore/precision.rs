@@ -3,7 +3,8 @@
 //!
 //! A goal reads `p95(shortfall_pct) ± 0.1` (ASCII `+-` too): a statistic of the target
 //! grammar ([`super::target`]: `mean`, `pNN`, `cvar95`, `prob_positive`, `autonomy`), or
-//! a paired difference `diff(mean(total_cost), baseline)`, then the half-width the 95%
+//! a paired difference `diff(mean(total_cost), baseline)` or `diff(p95(shortfall_pct),
+//! baseline)`, then the half-width the 95%
 //! interval may have: absolute, in the measure's own unit (`± 0.1` on `shortfall_pct`
 //! is 0.1 percentage points), or relative to the estimate (`± 2%`: 2% of its absolute
 //! value). Grammar (case-insensitive; goals separated by commas):
@@ -11,7 +12,8 @@
 //! ```text
 //! goals     = goal ("," goal)*
 //! goal      = statistic qualifier* ("±" | "+-") number ["%"]
-//! statistic = stat "(" measure ")" | "autonomy" | "diff" "(" "mean" "(" measure ")" "," strategy ")"
+//! statistic = stat "(" measure ")" | "autonomy"
+//!           | "diff" "(" ("mean" | pNN) "(" measure ")" "," strategy ")"
 //! qualifier = "in" material | "under" strategy
 //! ```
 //!
@@ -20,7 +22,8 @@
 //! measure has one (so `total_cost` includes the strategy's fixed cost), else every
 //! material (one goal each; `shortfall_pct` has no total). `diff(mean(m), B)` is the
 //! paired mean difference `strategy − B` over the same futures, for the strategy named
-//! with `under`, or for every strategy other than `B` (one goal each).
+//! with `under`, or for every strategy other than `B` (one goal each); `diff(pNN(m), B)`
+//! the strategy's percentile minus `B`'s, over the same futures.
 //!
 //! Intervals (two-sided, 95%, what the summary and the targets use):
 //! - **mean** and **diff**: Student-t, `mean ± t(0.975, n − 1) · sd/√n`, the half-width
@@ -28,7 +31,12 @@
 //!   only ever narrows it);
 //! - **pNN**: the distribution-free order-statistic interval `[x₍l₎, x₍u₎]` of
 //!   [`super::interval`] (binomial ranks; no normal approximation);
-//! - **cvar95**: the seeded percentile bootstrap; **prob_positive**, **autonomy**: Wilson.
+//! - **cvar95**: the seeded percentile bootstrap; **prob_positive**, **autonomy**: Wilson;
+//! - **diff(pNN)**: the paired percentile bootstrap (whole futures resampled, so both
+//!   strategies keep their common random numbers; fixed seed) of
+//!   [`crate::stats::paired_quantile_diff`], [`evaluate_paired`]. No order-statistic
+//!   interval exists for a difference of two dependent percentiles; other statistics
+//!   in a difference are refused.
 //!
 //! The half-width of an interval `[lo, hi]` is `(hi − lo)/2` (order-statistic intervals
 //! are not symmetric around the estimate); an interval with an unbounded end (too few
@@ -82,8 +90,12 @@ pub enum Expr {
         /// The measure it reads.
         measure: Option<Measure>,
     },
-    /// `diff(mean(measure), against)`: the paired mean difference `strategy − against`.
+    /// `diff(mean(measure), against)`: the paired mean difference `strategy − against`;
+    /// `diff(pNN(measure), against)`: the percentile of `strategy` minus that of
+    /// `against` over the same futures.
     Diff {
+        /// The statistic: `Mean` or a `Quantile`.
+        stat: Stat,
         /// The measure.
         measure: Measure,
         /// The strategy subtracted.
@@ -298,7 +310,7 @@ impl<'a> Parser<'a> {
                 col,
                 format!(
                     "unknown statistic `{name}`; use mean, pNN (p50, p90, p95, p99, …), \
-                     cvar95, prob_positive, autonomy or diff(mean(…), strategy)"
+                     cvar95, prob_positive, autonomy or diff(mean(…) or pNN(…), strategy)"
                 ),
             )
         })?;
@@ -327,12 +339,15 @@ impl<'a> Parser<'a> {
                     "`(` after `diff`, as in diff(mean(total_cost), baseline)",
                 )?;
                 let (stat, name, scol) = self.stat_word()?;
-                if stat != Stat::Mean {
+                if !matches!(stat, Stat::Mean | Stat::Quantile(_)) {
                     return Err(self.fail(
                         scol,
                         format!(
-                            "`{name}` in a difference: diff takes mean(…), the paired mean \
-                             difference over the same futures (its t interval)"
+                            "`{name}` in a difference: diff takes mean(…) (the paired mean \
+                             difference, its t interval) or a percentile pNN(…) (the paired \
+                             bootstrap); for `{name}` no paired interval is built here, so \
+                             ask for each strategy's own: `{name}(…) under A ± h, {name}(…) \
+                             under B ± h`"
                         ),
                     ));
                 }
@@ -340,7 +355,14 @@ impl<'a> Parser<'a> {
                 self.expect(Tok::Comma, "`,` and the strategy to subtract")?;
                 let against = self.name("the id of the strategy to subtract")?;
                 self.expect(Tok::Close, "`)` closing diff(…)")?;
-                (Expr::Diff { measure, against }, mcol)
+                (
+                    Expr::Diff {
+                        stat,
+                        measure,
+                        against,
+                    },
+                    mcol,
+                )
             }
             _ => {
                 let (stat, name, scol) = self.stat_word()?;
@@ -445,7 +467,7 @@ pub fn parse(text: &str) -> Result<Vec<GoalSpec>, PrecisionError> {
 /// a difference) and subject, and the half-width asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Goal {
-    /// The statistic (`Mean` for a difference).
+    /// The statistic (`Mean` or a `Quantile` for a difference).
     pub stat: Stat,
     /// The measure it reads (`None` for autonomy).
     pub measure: Option<Measure>,
@@ -537,7 +559,7 @@ fn strategy_index(scn: &Scenario, n: &Named) -> Result<usize, (usize, String)> {
 fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, String)> {
     let (stat, measure) = match &spec.expr {
         Expr::Stat { stat, measure } => (*stat, *measure),
-        Expr::Diff { measure, .. } => (Stat::Mean, Some(*measure)),
+        Expr::Diff { stat, measure, .. } => (*stat, Some(*measure)),
     };
     let gdp = Measure::Sector(SectorMetric::ValueAddedLost);
     let no_sectors = |col: usize| {
@@ -674,7 +696,11 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
             let scope = format!("in {} under {sid}", subject.id(scn));
             let name = match (minus, measure) {
                 (Some(b), Some(m)) => {
-                    format!("diff(mean({m}), {}) {scope}", scn.strategies[b].id)
+                    format!(
+                        "diff({}({m}), {}) {scope}",
+                        stat.name(),
+                        scn.strategies[b].id
+                    )
                 }
                 (_, Some(m)) => format!("{}({m}) {scope}", stat.name()),
                 (_, None) => format!("{} {scope}", stat.name()),
@@ -708,11 +734,13 @@ pub struct GoalStatus {
     pub met: bool,
 }
 
-/// Per goal, one value per replication so far (the column its statistic reads).
+/// Per goal, one value per replication so far (the column its statistic reads; for a
+/// difference of percentiles, the strategy's column and, in `against`, the other's).
 pub struct Tracker<'a> {
     scn: &'a Scenario,
     goals: &'a [Goal],
     cols: Vec<Vec<f64>>,
+    against: Vec<Vec<f64>>,
 }
 
 impl<'a> Tracker<'a> {
@@ -722,12 +750,13 @@ impl<'a> Tracker<'a> {
             scn,
             goals,
             cols: vec![Vec::new(); goals.len()],
+            against: vec![Vec::new(); goals.len()],
         }
     }
 
     /// Appends the values of the next replications (in order).
     pub fn observe(&mut self, res: &RunResult) {
-        for (g, col) in self.goals.iter().zip(&mut self.cols) {
+        for ((g, col), other) in self.goals.iter().zip(&mut self.cols).zip(&mut self.against) {
             let values = |s: usize| match g.measure {
                 Some(m) => g
                     .subject
@@ -736,12 +765,18 @@ impl<'a> Tracker<'a> {
                 None => g.subject.no_shortfall(res, s, self.scn.materials.len()),
             };
             let a = values(g.strategy);
-            match g.minus {
-                Some(b) => {
+            match (g.minus, g.stat) {
+                // A percentile of a difference is not the difference of percentiles:
+                // both columns are kept, paired by replication.
+                (Some(b), Stat::Quantile(_)) => {
+                    col.extend(a);
+                    other.extend(values(b));
+                }
+                (Some(b), _) => {
                     let b = values(b);
                     col.extend(a.iter().zip(&b).map(|(x, y)| x - y));
                 }
-                None => col.extend(a),
+                (None, _) => col.extend(a),
             }
         }
     }
@@ -756,9 +791,38 @@ impl<'a> Tracker<'a> {
         self.goals
             .iter()
             .zip(&self.cols)
-            .map(|(g, col)| evaluate(g, col))
+            .zip(&self.against)
+            .map(|((g, col), other)| match (g.minus, g.stat) {
+                (Some(_), Stat::Quantile(_)) => evaluate_paired(g, col, other),
+                _ => evaluate(g, col),
+            })
             .collect()
     }
+}
+
+/// Seed of the paired bootstrap of a difference of percentiles
+/// ([`evaluate_paired`]): fixed, so the interval, and the stop, are the same bits on
+/// every machine.
+pub const DIFF_BOOTSTRAP_SEED: u64 = 20_261_202;
+
+/// A difference of percentiles `diff(pNN(m), B)`: goal `g`'s percentile of `a` (the
+/// strategy's values, one per replication) minus that of `b` (the other strategy's,
+/// same replications; NaN = absent, pairs with an absent value dropped), with the
+/// paired percentile-bootstrap 95% interval of [`crate::stats::paired_quantile_diff`]
+/// (1,000 resamples of whole futures, seed [`DIFF_BOOTSTRAP_SEED`]).
+///
+/// # Panics
+/// If `g` is not a percentile or `a` and `b` differ in length (programming errors).
+pub fn evaluate_paired(g: &Goal, a: &[f64], b: &[f64]) -> GoalStatus {
+    let Stat::Quantile(p) = g.stat else {
+        panic!("evaluate_paired takes a percentile goal")
+    };
+    let q = f64::from(p) / 100.0;
+    let (estimate, ci) = match crate::stats::paired_quantile_diff(a, b, q, DIFF_BOOTSTRAP_SEED) {
+        Some((d, ci)) => (Some(d), ci),
+        None => (None, None),
+    };
+    verdict(g, estimate, ci)
 }
 
 /// The statistic of goal `g` on `col` (NaN = absent) with its interval and verdict.
@@ -781,6 +845,11 @@ pub fn evaluate(g: &Goal, col: &[f64]) -> GoalStatus {
         }
         stat => statistic(stat, col, LEVEL),
     };
+    verdict(g, estimate, ci)
+}
+
+/// The half-width of `ci` and whether it meets goal `g` for the estimate.
+fn verdict(g: &Goal, estimate: Option<f64>, ci: Option<[f64; 2]>) -> GoalStatus {
     // An unbounded end (too few values for that percentile): no half-width, and no
     // interval recorded (JSON has no infinity).
     let ci = ci.filter(|c| c.iter().all(|x| x.is_finite()));
@@ -1107,7 +1176,8 @@ mod tests {
             ("p95(shortfall_pct) ± -1", 22, "must be positive"),
             ("p95(shortfal) ± 1", 5, "unknown metric `shortfal`"),
             ("median(days_short) ± 1", 1, "unknown statistic"),
-            ("diff(p95(total_cost), a) ± 1", 6, "diff takes mean"),
+            ("diff(cvar95(total_cost), a) ± 1", 6, "no paired interval"),
+            ("diff(prob_positive(total_cost), a) ± 1", 6, "under A ± h"),
             ("diff(mean(total_cost)) ± 1", 22, "`,`"),
             ("autonomy(days_short) ± 1", 9, "takes no metric"),
             ("mean(days_short) ± 1 1", 22, "`,` and another goal"),
@@ -1160,6 +1230,44 @@ mod tests {
         assert!(!s.met && s.half_width.is_none());
         // Absent everywhere: not met.
         assert!(!evaluate(&goal(Stat::Mean, 1.0, false), &[f64::NAN; 3]).met);
+    }
+
+    #[test]
+    fn a_difference_of_percentiles_is_paired_and_bootstrapped() {
+        let g = parse("diff(p95(shortfall_pct), b) ± 1").unwrap();
+        let Expr::Diff { stat, .. } = &g[0].expr else {
+            panic!("not a diff")
+        };
+        assert_eq!(*stat, Stat::Quantile(95));
+        let diff = |h: f64| Goal {
+            minus: Some(1),
+            ..goal(Stat::Quantile(95), h, false)
+        };
+        // b is a plus 2 in every future: every resample's percentiles differ by exactly
+        // 2, so the interval collapses onto the difference −2 (half-width 0).
+        let a: Vec<f64> = (0..400).map(|i| f64::from(i) * 0.25).collect();
+        let b: Vec<f64> = a.iter().map(|x| x + 2.0).collect();
+        let s = evaluate_paired(&diff(1e-9), &a, &b);
+        assert_eq!((s.estimate, s.ci), (Some(-2.0), Some([-2.0, -2.0])));
+        assert!(s.met);
+        // b is a reversed: both have the same p95 (difference 0), while the p95 of the
+        // pairwise differences a_i − a_(399−i) = 0.25 (2i − 399) would be 0.25 (2 ·
+        // 379.05 − 399) = 89.8: the goal reads the difference of the percentiles, not
+        // the percentile of the difference.
+        let b: Vec<f64> = a.iter().rev().copied().collect();
+        let s = evaluate_paired(&diff(1e9), &a, &b);
+        assert_eq!(s.estimate, Some(0.0));
+        // Here the pairing does not help (a high a goes with a low b): each p95 moves
+        // by about ±2 (ranks 372..389 of 400, a quarter apart) over the resamples, so
+        // the interval of the difference is a few units wide, neither collapsed as in
+        // the shift nor wider than the two ranges added.
+        let [lo, hi] = s.ci.unwrap();
+        assert!(lo < -1.0 && hi > 1.0 && hi - lo < 12.0, "{lo} {hi}");
+        // The same bits every time (fixed seed).
+        assert_eq!(s, evaluate_paired(&diff(1e9), &a, &b));
+        // No pair with both values: no estimate.
+        let s = evaluate_paired(&diff(1.0), &[f64::NAN, 1.0], &[1.0, f64::NAN]);
+        assert!(s.estimate.is_none() && !s.met);
     }
 
     #[test]

@@ -79,31 +79,39 @@ pub fn features(scn: &Scenario) -> Vec<Feature> {
         .collect()
 }
 
-/// The default outcome of `chokepoint drivers`: the reference strategy's shortfall_pct
-/// of the only material, else its total shortfall_units when every material has the
-/// same unit, else its total shortage_cost; with its words.
+/// The default outcome of `chokepoint drivers` (and of this section), of the reference
+/// strategy: `None` for the shortfall_pct of the only material, else the total
+/// shortfall_units when every material has the same unit, else the total shortage_cost.
+pub fn default_total(scn: &Scenario) -> Option<TotalMetric> {
+    if scn.materials.len() == 1 {
+        None
+    } else if scn.materials.windows(2).all(|w| w[0].unit == w[1].unit) {
+        Some(TotalMetric::ShortfallUnits)
+    } else {
+        Some(TotalMetric::ShortageCost)
+    }
+}
+
+/// The default outcome ([`default_total`]) in words.
+pub fn outcome_words(scn: &Scenario) -> String {
+    let sid = &scn.strategies[scn.reference].id;
+    match default_total(scn) {
+        None => format!("shortfall_pct of {}, strategy {sid}", scn.materials[0].id),
+        Some(t) => format!("total {}, strategy {sid}", t.name()),
+    }
+}
+
+/// The default outcome of each future of `res` ([`default_total`]), with its words.
 fn outcome<R: Replications + ?Sized>(
     scn: &Scenario,
     res: &R,
 ) -> Result<(Vec<f64>, String), R::Error> {
     let s = scn.reference;
-    let sid = &scn.strategies[s].id;
-    if scn.materials.len() == 1 {
-        let m = &scn.materials[0].id;
-        return Ok((
-            res.column(s, 0, Metric::ShortfallPct)?,
-            format!("shortfall_pct of {m}, strategy {sid}"),
-        ));
-    }
-    let t = if scn.materials.windows(2).all(|w| w[0].unit == w[1].unit) {
-        TotalMetric::ShortfallUnits
-    } else {
-        TotalMetric::ShortageCost
+    let y = match default_total(scn) {
+        None => res.column(s, 0, Metric::ShortfallPct)?,
+        Some(t) => total_column(scn, res, s, t)?,
     };
-    Ok((
-        total_column(scn, res, s, t)?,
-        format!("total {}, strategy {sid}", t.name()),
-    ))
+    Ok((y, outcome_words(scn)))
 }
 
 /// The section for the run of `scn` with `seed` whose replications `res` start at
@@ -118,8 +126,30 @@ pub fn drivers_section<R: Replications + ?Sized>(
     first: u64,
 ) -> Result<Option<DriversSection>, R::Error> {
     let replications = res.shape().replications;
+    let (y, outcome_words) = outcome(scn, res)?;
+    Ok(drivers_section_of(
+        scn,
+        y,
+        outcome_words,
+        seed,
+        first,
+        replications,
+    ))
+}
+
+/// The section for the run of `scn` with `seed` of `replications` futures from
+/// replication `first`, whose outcomes (one per future, in replication order, larger =
+/// worse) are `y`, described as `outcome_words` ([`outcome_words`]): the drivers are
+/// drawn again from the run's streams. `None` when there are too few futures.
+pub fn drivers_section_of(
+    scn: &Scenario,
+    mut y: Vec<f64>,
+    outcome_words: String,
+    seed: u64,
+    first: u64,
+    replications: u64,
+) -> Option<DriversSection> {
     let analysed = replications.min(MAX_FUTURES);
-    let (mut y, outcome_words) = outcome(scn, res)?;
     y.truncate(analysed as usize);
     let table = FeatureTable {
         features: features(scn),
@@ -134,9 +164,7 @@ pub fn drivers_section<R: Replications + ?Sized>(
         alpha: 0.05,
         min_support: None,
     };
-    let Ok(problem) = DriversProblem::new(req) else {
-        return Ok(None);
-    };
+    let problem = DriversProblem::new(req).ok()?;
     let result = drivers::run(&problem);
     let findings = drivers::findings(problem.request(), &result);
     let rows = result
@@ -211,7 +239,7 @@ pub fn drivers_section<R: Replications + ?Sized>(
             kind: AnalysisKind::DriversPeeling(data),
         },
     ];
-    Ok(Some(DriversSection {
+    Some(DriversSection {
         outcome_words,
         analysed,
         replications,
@@ -219,5 +247,5 @@ pub fn drivers_section<R: Replications + ?Sized>(
         rows,
         result,
         charts,
-    }))
+    })
 }
