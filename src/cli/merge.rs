@@ -50,10 +50,14 @@ pub struct Args {
     /// typed columns, zstd; needs a build with `--features parquet`) or none.
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub replications_format: ReplicationsFormat,
-    /// Also write drivers.csv (as `run --drivers`): drawn again from the scenario and
-    /// seed, the same bytes as the unsplit run's.
-    #[arg(long)]
+    /// Write drivers.csv even without the report (as `run --drivers`): drawn again from
+    /// the scenario and seed, the same bytes as the unsplit run's. As `run`, a merge that
+    /// writes its report records them anyway.
+    #[arg(long, conflicts_with = "no_drivers")]
     pub drivers: bool,
+    /// Do not record the drivers (as `run --no-drivers`).
+    #[arg(long)]
+    pub no_drivers: bool,
 }
 
 /// The merged run's replications: the shards' spill files, in shard order, read as one
@@ -121,7 +125,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         replications: args.replications_format,
         charts: !args.no_charts,
         chart_formats: args.format,
-        drivers: args.drivers,
+        drivers: super::run::Outputs::drivers_default(
+            args.drivers,
+            args.no_drivers,
+            !args.no_charts,
+        ),
     };
     let results = super::run::Results {
         reps: &result,

@@ -65,11 +65,17 @@ pub struct Args {
     /// typed columns, zstd; needs a build with `--features parquet`) or none.
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub replications_format: ReplicationsFormat,
-    /// Also write drivers.csv: per future, what its shock timeline looked like (each
-    /// shock's occurrence, instances, longest duration, largest severity, first onset,
-    /// overlaps), for `chokepoint drivers`.
-    #[arg(long)]
+    /// Write drivers.csv even without the report (--no-charts): per future, what its
+    /// shock timeline looked like (each shock's occurrence, instances, longest duration,
+    /// largest severity, first onset, overlaps), for `chokepoint drivers`. A run that
+    /// writes its report records them anyway, and the report says what drives the worst
+    /// futures (docs/drivers.md: about 2% of a run's CPU).
+    #[arg(long, conflicts_with = "no_drivers")]
     pub drivers: bool,
+    /// Do not record the drivers (no drivers.csv, no section on the worst futures in
+    /// report.html).
+    #[arg(long)]
+    pub no_drivers: bool,
     /// Keep the replications in a spill file beside the output folder when there are
     /// more than N (default [`SPILL_ABOVE`]); for tests and measurements.
     #[arg(long, value_name = "N", hide = true)]
@@ -212,7 +218,8 @@ pub(super) struct Outputs {
     pub(super) charts: bool,
     /// `--format`: chart files beside report.html.
     pub(super) chart_formats: ChartFormats,
-    /// `--drivers`: the per-future drivers (drivers.csv).
+    /// The per-future drivers (drivers.csv) and, with the report, its section on the
+    /// worst futures ([`Outputs::drivers_default`]).
     pub(super) drivers: bool,
 }
 
@@ -222,8 +229,15 @@ impl Outputs {
             replications: args.replications_format,
             charts: !args.no_charts,
             chart_formats: args.format,
-            drivers: args.drivers,
+            drivers: Outputs::drivers_default(args.drivers, args.no_drivers, !args.no_charts),
         }
+    }
+
+    /// Whether a run (or a merge) records its drivers: with `--drivers`; else whenever it
+    /// writes its report (so the report can say what drives its worst futures), unless
+    /// `--no-drivers`. They cost about 2% of a run's CPU (docs/drivers.md).
+    pub(super) fn drivers_default(drivers: bool, no_drivers: bool, report: bool) -> bool {
+        drivers || (report && !no_drivers)
     }
 }
 
@@ -265,7 +279,7 @@ pub(super) fn write_all<R: Replications + ?Sized>(
     written.insert(0, copy);
     if outputs.charts {
         let data = ChartData::from_run(scn, result, summary, &bands);
-        // With --drivers the report explains its worst futures (drivers_section).
+        // With the drivers the report explains its worst futures (drivers_section).
         let drivers = if outputs.drivers {
             report::drivers_section::drivers_section(scn, result, info.seed, info.first_replication)
                 .map_err(read_error)?
