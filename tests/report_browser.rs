@@ -51,7 +51,7 @@ fn run_dir() -> &'static Path {
     })
 }
 
-const CHARTS: [&str; 8] = [
+const CHARTS: [&str; 10] = [
     "shortfall_distribution",
     "exceedance",
     "comparison",
@@ -60,6 +60,9 @@ const CHARTS: [&str; 8] = [
     "durations",
     "stock_ndpr",
     "stock_mcu",
+    // The section on the worst futures: a run that writes its report records its drivers.
+    "drivers_ranking",
+    "drivers_peeling",
 ];
 
 #[test]
