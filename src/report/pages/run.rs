@@ -111,10 +111,14 @@ fn cvar_half_width(sample: Vec<f64>, v: f64) -> Option<f64> {
 
 /// A percentage `x` (in percent) with the half-width `hw` of its 95% interval, in
 /// points, both to the leading digit of `hw` (at most two decimals): `8.3% ± 0.4
-/// points`; without a positive finite `hw`, as [`pct1`].
+/// points`; without a positive finite `hw`, as [`pct1`]. A share whose whole interval
+/// lies below 0.01% reads "under 0.01%" (two decimals would print it as "0.00%").
 fn pct_pm(x: f64, hw: Option<f64>) -> String {
     match hw {
         Some(hw) if hw > 0.0 && hw.is_finite() => {
+            if x + hw < 0.01 {
+                return "under 0.01%".to_string();
+            }
             if hw < 0.005 {
                 return format!("{x:.2}% ± less than 0.01 points");
             }
@@ -1025,5 +1029,15 @@ mod tests {
         assert_eq!(one_in(0.75, 2000), "75% of futures");
         assert_eq!(one_in(1.0, 2000), "every future");
         assert_eq!(one_in(0.0005, 2000), "about 1 future in 2,000");
+    }
+
+    #[test]
+    fn percentages_keep_the_digits_their_interval_supports() {
+        assert_eq!(pct_pm(8.31, Some(0.4)), "8.3% ± 0.4 points");
+        assert_eq!(pct_pm(0.4512, Some(0.004)), "0.45% ± less than 0.01 points");
+        // A mean of 0.003% ± 0.002: its interval ends at 0.005%, so it is under 0.01%
+        // (printed to two decimals it would read "0.00%").
+        assert_eq!(pct_pm(0.003, Some(0.002)), "under 0.01%");
+        assert_eq!(pct_pm(0.008, Some(0.004)), "0.01% ± less than 0.01 points");
     }
 }
