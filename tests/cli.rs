@@ -1,10 +1,7 @@
 //! The `chokepoint` binary: `validate` exit codes and messages, `schema` output.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-}
+mod common;
+use common::cli::{bin, edit};
 
 #[test]
 fn validate_accepts_the_tutorial() {
@@ -26,17 +23,19 @@ fn validate_accepts_the_tutorial() {
 
 #[test]
 fn validate_reports_three_problems_with_exit_2() {
-    let src = std::fs::read_to_string("scenarios/tutorial.toml").unwrap();
-    let bad = src
-        .replace(
-            "share = 0.2                  # assumption (Lynas offtake)",
-            "share = 0.15",
-        )
-        .replace("lead_time_days = 45", "lead_tme_days = 45")
-        .replace("p90 = 240", "p90 = 50");
-    let dir = std::env::temp_dir().join(format!("chokepoint-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("bad.toml");
+    let bad = edit(
+        &common::cli::read("scenarios/tutorial.toml"),
+        &[
+            (
+                "share = 0.2                  # assumption (Lynas offtake)",
+                "share = 0.15",
+            ),
+            ("lead_time_days = 45", "lead_tme_days = 45"),
+            ("p90 = 240", "p90 = 50"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
     std::fs::write(&file, bad).unwrap();
     let out = bin()
         .args(["validate", "scenarios/tutorial.toml"])
@@ -49,7 +48,6 @@ fn validate_reports_three_problems_with_exit_2() {
     assert!(err.contains("sum to 0.95"), "{err}");
     assert!(err.contains("unknown field `lead_tme_days`"), "{err}");
     assert!(err.contains("must be greater than `median`"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

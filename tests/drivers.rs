@@ -2,49 +2,31 @@
 //! end as a user runs them.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use chokepoint::explore::drivers::{Feature, FeatureTable};
 
-fn chokepoint_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs")
-}
-
-fn chokepoint(args: &[&str]) -> Output {
-    chokepoint_env(args, &[])
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\n{}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+mod common;
+use common::cli::{chokepoint, chokepoint_env, ok};
 
 const DECISIVE: &str = "tests/data/drivers_decisive.toml";
 
-fn run_decisive(out: &Path, threads: &str) {
-    ok(&chokepoint(&[
+/// `run DECISIVE --no-charts -q --out OUT` with `args`, which must succeed.
+fn run_decisive_with(out: &Path, args: &[&str]) {
+    let mut all = vec![
         "run",
         DECISIVE,
-        "-n",
-        "3000",
-        "-j",
-        threads,
-        "--drivers",
         "--no-charts",
         "-q",
         "--out",
         out.to_str().unwrap(),
-    ]));
+    ];
+    all.extend_from_slice(args);
+    ok(&chokepoint(&all));
+}
+
+/// 3,000 futures with their drivers, on `threads` threads.
+fn run_decisive(out: &Path, threads: &str) {
+    run_decisive_with(out, &["-n", "3000", "-j", threads, "--drivers"]);
 }
 
 /// Column `name` of a CSV file, as text fields.
@@ -223,16 +205,7 @@ fn drivers_are_the_same_bytes_for_one_and_two_threads_and_after_a_merge() {
 fn a_run_without_drivers_says_what_to_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    ok(&chokepoint(&[
-        "run",
-        DECISIVE,
-        "-n",
-        "200",
-        "--no-charts",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    run_decisive_with(&out, &["-n", "200"]);
     assert!(
         !out.join("drivers.csv").exists(),
         "drivers are off by default"
@@ -246,17 +219,7 @@ fn a_run_without_drivers_says_what_to_run() {
     );
     assert!(!out.join("drivers").exists(), "nothing written");
     // A total over materials of a per-material percentage is refused with the way out.
-    ok(&chokepoint(&[
-        "run",
-        DECISIVE,
-        "-n",
-        "200",
-        "--drivers",
-        "--no-charts",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    run_decisive_with(&out, &["-n", "200", "--drivers"]);
     let o = chokepoint(&[
         "drivers",
         out.to_str().unwrap(),
@@ -276,17 +239,7 @@ fn a_run_without_drivers_says_what_to_run() {
 fn a_parquet_run_is_refused_by_a_build_without_parquet() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o");
-    ok(&chokepoint(&[
-        "run",
-        DECISIVE,
-        "-n",
-        "200",
-        "--drivers",
-        "--no-charts",
-        "-q",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    run_decisive_with(&out, &["-n", "200", "--drivers"]);
     std::fs::rename(out.join("drivers.csv"), out.join("drivers.parquet")).unwrap();
     let o = chokepoint(&["drivers", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -412,10 +365,27 @@ fn table(cols: &[(chokepoint::sim::drivers::DriverKind, Vec<f64>)]) -> FeatureTa
     }
 }
 
-#[test]
-fn prim_prunes_a_rule_that_adds_little_density() {
+/// The analysis of a `--worse` question (outcome `y`, 1 = selected) over two
+/// longest-days features `s0` and `s1`, peeling 5% at a time, default support.
+fn prim(s0: Vec<f64>, s1: Vec<f64>, y: Vec<f64>) -> chokepoint::explore::drivers::DriversResult {
     use chokepoint::explore::drivers::{self, DriversProblem, DriversRequest, Question};
     use chokepoint::sim::drivers::DriverKind;
+    let req = DriversRequest {
+        table: table(&[(DriverKind::LongestDays, s0), (DriverKind::LongestDays, s1)]),
+        outcome: y,
+        question: Question::Worse {
+            worse: "a".into(),
+            than: "b".into(),
+        },
+        outcome_words: "test".into(),
+        alpha: 0.05,
+        min_support: None,
+    };
+    drivers::run(&DriversProblem::new(req).unwrap())
+}
+
+#[test]
+fn prim_prunes_a_rule_that_adds_little_density() {
     // 1,000 futures: s0 takes 0..99 ten times; the selected ones (outcome 1, a --worse
     // question) are those with s0 ≥ 80 except 20 of them (so the box "s0 ≥ 80" holds
     // 200 futures, 180 selected: density 90%). s1 is noise, (7919 i mod 1000)/1000 for
@@ -446,18 +416,7 @@ fn prim_prunes_a_rule_that_adds_little_density() {
             }
         }
     }
-    let req = DriversRequest {
-        table: table(&[(DriverKind::LongestDays, s0), (DriverKind::LongestDays, s1)]),
-        outcome: y,
-        question: Question::Worse {
-            worse: "a".into(),
-            than: "b".into(),
-        },
-        outcome_words: "test".into(),
-        alpha: 0.05,
-        min_support: None,
-    };
-    let res = drivers::run(&DriversProblem::new(req).unwrap());
+    let res = prim(s0, s1, y);
     let c = &res.chosen;
     let names: Vec<&str> = c.limits.iter().map(|l| l.feature.as_str()).collect();
     assert_eq!(names, ["s0.longest_days"], "{:?}", c.limits);
@@ -470,4 +429,37 @@ fn prim_prunes_a_rule_that_adds_little_density() {
             .any(|b| b.limits.iter().any(|l| l.feature == "s1.longest_days")),
         "the peeling never restricted s1, so pruning is not tested"
     );
+}
+
+#[test]
+fn prim_refines_an_edge_the_peeling_missed() {
+    // 1,000 futures: s0 takes 0..99 ten times; the selected ones are exactly those with
+    // s0 ≥ 76 (240 futures); s1 is noise ((7919 i mod 1000)/1000, a scramble). The box
+    // "s0 ≥ 76" has coverage and density 1, the best any box can do. Peeling cannot
+    // cut there: it removes a 5% slice of the box at a time, ties together, so near the
+    // end it moves the lower edge two values at a time (75, then 77: 13 of 250 futures
+    // are two values of s0), and the box it chooses is off the edge (checked below).
+    // Refining moves that limit to the cut that maximises the harmonic mean of coverage
+    // and density: exactly 76.
+    let n = 1000;
+    let s0: Vec<f64> = (0..n).map(|i| (i % 100) as f64).collect();
+    let s1: Vec<f64> = (0..n)
+        .map(|i| ((7919 * i) % 1000) as f64 / 1000.0)
+        .collect();
+    let y: Vec<f64> = s0.iter().map(|&v| f64::from(u8::from(v >= 76.0))).collect();
+    let res = prim(s0, s1, y);
+    let edge = |limits: &[chokepoint::explore::drivers::Limit]| {
+        limits
+            .iter()
+            .find(|l| l.feature == "s0.longest_days")
+            .and_then(|l| l.min)
+    };
+    // The premise: the peeled box the refinement starts from is off the edge.
+    let peeled = &res.trajectory[res.chosen_step];
+    assert_ne!(edge(&peeled.limits), Some(76.0), "{:?}", peeled.limits);
+    let c = &res.chosen;
+    let names: Vec<&str> = c.limits.iter().map(|l| l.feature.as_str()).collect();
+    assert_eq!(names, ["s0.longest_days"], "{:?}", c.limits);
+    assert_eq!(edge(&c.limits), Some(76.0), "{:?}", c.limits);
+    assert_eq!((c.n_in, c.n_selected_in), (240, 240));
 }

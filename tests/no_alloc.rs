@@ -8,7 +8,7 @@ use chokepoint::model::Scenario;
 use chokepoint::scenario::{load_scenario, parse_scenario};
 use chokepoint::sim::batch::{self, Isa, LaneFrames};
 use chokepoint::sim::lanes::{LANES, V};
-use chokepoint::sim::material::{self, NoRecord, Outcome, ShortDays, Workspace};
+use chokepoint::sim::material::{self, NoRecord, Outcome, Workspace};
 use chokepoint::sim::sectors::{self, SectorPlan, SectorState, Served};
 use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
 use chokepoint::sim::{
@@ -17,6 +17,9 @@ use chokepoint::sim::{
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
+
+mod common;
+use common::served::{Listed, step_materials};
 
 struct Counting;
 
@@ -100,26 +103,6 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
             let after = allocs();
             assert_eq!(after, before, "strategy {s}, material {m} allocated");
         }
-    }
-}
-
-/// The short days the scalar material step listed, one list per material.
-struct Listed<'a> {
-    days: &'a [Vec<(u32, f64, f64)>],
-    frames: &'a Frames,
-}
-
-impl Served for Listed<'_> {
-    fn n_listed(&self, m: usize) -> usize {
-        self.days[m].len()
-    }
-
-    fn listed(&self, m: usize, i: usize) -> (u32, f64, f64) {
-        self.days[m][i]
-    }
-
-    fn first_supply_onset(&self, m: usize) -> Option<u32> {
-        self.frames.materials[m].first_supply_onset
     }
 }
 
@@ -213,10 +196,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
             frames.build(&scn, &tl);
             for (s, strat) in scn.strategies.iter().enumerate() {
                 let before = allocs();
-                for (m, p) in strat.materials.iter().enumerate() {
-                    let rec = &mut ShortDays::new(&mut days[m], h);
-                    mats[m] = material::simulate(p, &frames.materials[m], &eps, &mut ws, rec).row;
-                }
+                step_materials(strat, &frames, &eps, &mut ws, &mut days, h, &mut mats);
                 let served = Listed {
                     days: &days,
                     frames: &frames,

@@ -15,6 +15,9 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use std::path::Path;
 
+mod common;
+use common::cli::{chokepoint, ok};
+
 #[test]
 fn parquet_holds_the_csv_values() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -100,25 +103,6 @@ fn parquet_holds_the_csv_values() {
     assert_eq!(rows, 9_000 * scn.strategies.len() * scn.materials.len());
     // Absent values exist in this run (recovery without shortfall), so nulls are tested.
     assert!(nulls > 0);
-}
-
-/// `chokepoint` with `args`, from the crate's folder.
-fn chokepoint(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs")
-}
-
-fn ok(o: &std::process::Output) {
-    assert!(
-        o.status.success(),
-        "exit {:?}\n{}\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 #[test]

@@ -8,7 +8,9 @@ use chokepoint::sim::block::RowVec;
 use chokepoint::sim::engine::Kernel;
 use chokepoint::sim::{NoProgress, RunOptions};
 use std::path::Path;
-use std::process::{Command, Output};
+
+mod common;
+use common::cli::{chokepoint, ok};
 
 const SCN: &str = "tests/data/precision.toml";
 
@@ -154,6 +156,19 @@ fn a_percentile_stops_where_its_order_statistics_say() {
             "at {n}: half-width {ratio:.3} times its expectation (sd {sd:.3})"
         );
     }
+    // The rule itself, whatever the sampling did: every block whose half-width is
+    // within the goal is met, and the run stops at the first of them (a rule that stops
+    // a block late, or early, fails here even when the stop lands within the block the
+    // theory allows).
+    let last = out.steps.len() - 1;
+    for (i, step) in out.steps.iter().enumerate() {
+        let within = step.half_widths[0].is_some_and(|w| w <= h);
+        assert_eq!(
+            (step.met, within),
+            (i == last, i == last),
+            "block {i}: {step:?}"
+        );
+    }
     // The estimate is the p95 of the uniform, 0.95 C, within its own interval's reach.
     let s = &out.status[0];
     let [lo, hi] = s.ci.unwrap();
@@ -202,6 +217,14 @@ fn the_cap_stops_a_goal_out_of_reach() {
     assert_eq!(out.replications, 1_000);
     let ns: Vec<u64> = out.steps.iter().map(|s| s.replications).collect();
     assert_eq!(ns, vec![300, 600, 900, 1_000]);
+    // Never met: the mean's half-width is about C/sqrt(12 n) · 1.96 ≈ 1.8 at 1,000.
+    assert!(
+        out.steps
+            .iter()
+            .all(|s| !s.met && s.half_widths[0].is_some_and(|w| w > 1.0)),
+        "{:?}",
+        out.steps
+    );
     assert_eq!(rows.0.len(), 2 * 1_000);
 }
 
@@ -235,14 +258,6 @@ fn goals_expand_and_name_their_scope() {
     }
 }
 
-fn chokepoint(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chokepoint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("binary runs")
-}
-
 const DATA_FILES: [&str; 4] = [
     "summary.json",
     "summary.csv",
@@ -272,7 +287,7 @@ fn a_run_stopped_at_n_is_a_fixed_run_of_n() {
         "--out",
         prec.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(prec.join("run.json")).unwrap()).unwrap();
@@ -305,7 +320,7 @@ fn a_run_stopped_at_n_is_a_fixed_run_of_n() {
         "--out",
         spilled.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     let fixed = dir.path().join("fixed");
     let ns = n.to_string();
     let o = chokepoint(&[
@@ -317,7 +332,7 @@ fn a_run_stopped_at_n_is_a_fixed_run_of_n() {
         "--out",
         fixed.to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(&o);
     for f in DATA_FILES {
         let want = std::fs::read(fixed.join(f)).unwrap();
         assert!(

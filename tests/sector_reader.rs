@@ -4,52 +4,16 @@
 //! `strategy_value_added_lost`); the terminal's sector tables fit 100 columns; `sweep`
 //! takes sector metrics and targets (`p95(value_added_lost)`) and writes sector rows.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_chokepoint"));
-    for v in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "CHOKEPOINT_SHARDS",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
+mod common;
+use common::cli::listing;
 
-fn ok(out: Output) -> Output {
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// Files of `dir`, relative, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    out
+/// `chokepoint ARGS`, which must exit 0 or 1 (a target not met).
+fn chokepoint(args: &[&str]) -> Output {
+    let o = common::cli::chokepoint(args);
+    common::cli::exited(&o, &[0, 1]);
+    o
 }
 
 const FLAGSHIP: &str = "scenarios/rare_earth_magnets.toml";
@@ -62,10 +26,7 @@ fn report_dir_gives_the_runs_sector_charts_and_page() {
     // bytes.
     let tmp = tempfile::tempdir().unwrap();
     let full = tmp.path().join("full");
-    let out = ok(bin()
-        .args(["run", FLAGSHIP, "-n", "300", "-o", full.to_str().unwrap()])
-        .output()
-        .unwrap());
+    let out = chokepoint(&["run", FLAGSHIP, "-n", "300", "-o", full.to_str().unwrap()]);
     let files = listing(&full);
     assert!(
         files
@@ -80,10 +41,7 @@ fn report_dir_gives_the_runs_sector_charts_and_page() {
             std::fs::copy(full.join(f), again.join(f)).unwrap();
         }
     }
-    ok(bin()
-        .args(["report", again.to_str().unwrap(), "-q"])
-        .output()
-        .unwrap());
+    chokepoint(&["report", again.to_str().unwrap(), "-q"]);
     assert_eq!(listing(&again), files);
     for f in files.iter().filter(|f| f.starts_with("charts/")) {
         assert!(
@@ -133,25 +91,29 @@ fn sweep_takes_sector_metrics_and_targets() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("sweep");
     let scn = "scenarios/photoresist_2019.toml";
-    let out = ok(bin()
-        .args([
+    // `sweep` of HF's private stock over 30, 60, 90 days, with `extra`.
+    let sweep = |extra: &[&str]| {
+        let mut args = vec![
             "sweep",
             scn,
             "--vary",
             "material.hf.private_days=30..90:3",
             "--strategy",
             "baseline,local_hf",
-            "--metric",
-            "value_added_lost",
-            "--target",
-            "p95(value_added_lost) <= 1e12",
             "-n",
             "200",
             "-o",
             dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+        ];
+        args.extend_from_slice(extra);
+        chokepoint(&args)
+    };
+    let out = sweep(&[
+        "--metric",
+        "value_added_lost",
+        "--target",
+        "p95(value_added_lost) <= 1e12",
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("sector.chips"), "{stdout}");
     assert!(stdout.contains("value_added_lost_mean"), "{stdout}");
@@ -191,19 +153,16 @@ fn sweep_takes_sector_metrics_and_targets() {
     // At the scenario's own value (point 0) the GDP at risk is the run's (same seed,
     // same futures): summary.json's sector_total value_added_lost mean.
     let run = tmp.path().join("run");
-    ok(bin()
-        .args([
-            "run",
-            scn,
-            "-n",
-            "200",
-            "--no-charts",
-            "-q",
-            "-o",
-            run.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+    chokepoint(&[
+        "run",
+        scn,
+        "-n",
+        "200",
+        "--no-charts",
+        "-q",
+        "-o",
+        run.to_str().unwrap(),
+    ]);
     let sum: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
     let base = sum["strategies"]
@@ -226,27 +185,14 @@ fn sweep_takes_sector_metrics_and_targets() {
         "sweep {got} vs run {want}"
     );
     // The sector is chartable by name too, with its own metric.
-    ok(bin()
-        .args([
-            "sweep",
-            scn,
-            "--vary",
-            "material.hf.private_days=30..90:3",
-            "--strategy",
-            "baseline,local_hf",
-            "--material",
-            "sector.chips",
-            "--metric",
-            "output_lost_pct",
-            "--target",
-            "mean(output_lost_pct) <= 5",
-            "-n",
-            "200",
-            "-q",
-            "-o",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap());
+    sweep(&[
+        "--material",
+        "sector.chips",
+        "--metric",
+        "output_lost_pct",
+        "--target",
+        "mean(output_lost_pct) <= 5",
+        "-q",
+    ]);
     assert!(dir.join("charts/sweep.svg").exists() || dir.join("charts/sweep.png").exists());
 }

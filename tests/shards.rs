@@ -7,7 +7,7 @@
 //! (its scan), then a final call without `--shard`, give the unsplit analysis's bytes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SCENARIO: &str = "scenarios/tutorial.toml";
 /// 1,003 futures: 501 + 502 in 2 shards, 334 + 334 + 335 in 3, sizes 143 and 144 in 7.
@@ -24,31 +24,12 @@ const SAME_BYTES: [&str; 5] = [
     "scenario.toml",
 ];
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_chokepoint"));
-    for v in [
-        "SLURM_ARRAY_TASK_ID",
-        "SLURM_ARRAY_TASK_COUNT",
-        "SLURM_ARRAY_TASK_MIN",
-        "SLURM_ARRAY_TASK_MAX",
-        "JOB_COMPLETION_INDEX",
-        "AWS_BATCH_JOB_ARRAY_INDEX",
-        "CHOKEPOINT_SHARDS",
-        "SLURM_CPUS_PER_TASK",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
+mod common;
+use common::cli::{bin, listing};
 
+/// `out`, which must have exited 0.
 fn ok(out: Output) -> Output {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::cli::ok(&out);
     out
 }
 
@@ -88,24 +69,6 @@ fn merge(dirs: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-/// Files under `dir`, relative, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

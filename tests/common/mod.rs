@@ -1,6 +1,10 @@
 //! Builders of small validated scenarios for tests, written directly as model values so
-//! that simulation tests do not depend on the file format.
+//! that simulation tests do not depend on the file format; [`cli`], the set-up of the
+//! tests that run the binary; [`served`], the sector step's view of listed short days.
 #![allow(dead_code)]
+
+pub mod cli;
+pub mod served;
 
 use chokepoint::model::*;
 
