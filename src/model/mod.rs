@@ -3,13 +3,16 @@
 //! Everything here is plain data built by the scenario layer (`crate::scenario`), with
 //! ids already resolved to dense indices and distributions built into samplers. Nothing
 //! past validation sees a raw string id (results name materials and strategies with the
-//! typed ids of [`ids`]). Pure: no I/O; depends only on `dist`, `ids` and serde.
+//! typed ids of [`ids`]). Pure: no I/O; depends only on `bounds`, `dist`, `ids` and
+//! serde.
 
+pub mod bounds;
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` is the NaN-proof form (STYLE.md)
 pub mod dist;
 pub mod ids;
 pub mod sector;
 
+pub use bounds::{Bounds, MAX_DAYS, MAX_MAGNITUDE};
 pub use dist::{Dist, DistError};
 pub use ids::{
     IdError, MaterialId, SectorId, ShockId, StrategyId, SubjectId, SupplierId, TOTAL_ID, valid_id,
@@ -723,24 +726,35 @@ impl Onset {
     /// Only ever started by another shock's trigger.
     pub const NEVER: Onset = Onset(OnsetKind::Never);
 
+    /// Legal `rate_per_year`: `0 ..= MAX_MAGNITUDE` (also the bounds of
+    /// `shock.onset.rate_per_year` in the scenario's table of fields).
+    pub const RATE_BOUNDS: Bounds = Bounds::NON_NEG;
+    /// Legal onset `day`: `0 ..= MAX_DAYS` (also `shock.onset.day`'s).
+    pub const DAY_BOUNDS: Bounds = Bounds::DAYS;
+    /// Legal `probability` of an onset on a fixed day: `[0, 1]` (also
+    /// `shock.onset.probability`'s).
+    pub const PROBABILITY_BOUNDS: Bounds = Bounds::UNIT;
+
     /// A renewal process with `rate_per_year` expected onsets per year.
     ///
     /// # Errors
-    /// A rate that is negative or not finite.
+    /// A rate outside [`Onset::RATE_BOUNDS`] or NaN.
     pub fn rate(rate_per_year: f64) -> Result<Onset, ParamError> {
         Ok(Onset(OnsetKind::Rate {
-            rate_per_year: non_neg("rate_per_year", rate_per_year)?,
+            rate_per_year: Onset::RATE_BOUNDS.check("rate_per_year", rate_per_year)?,
         }))
     }
 
     /// One instance on `day`, happening with `probability`.
     ///
     /// # Errors
-    /// A probability outside [0, 1] or not finite.
+    /// A day outside [`Onset::DAY_BOUNDS`], or a probability outside
+    /// [`Onset::PROBABILITY_BOUNDS`] or NaN.
     pub fn day(day: u32, probability: f64) -> Result<Onset, ParamError> {
+        Onset::DAY_BOUNDS.check("day", f64::from(day))?;
         Ok(Onset(OnsetKind::Day {
             day,
-            probability: unit("probability", probability)?,
+            probability: Onset::PROBABILITY_BOUNDS.check("probability", probability)?,
         }))
     }
 
@@ -763,7 +777,7 @@ impl Onset {
 }
 
 /// A common-cause link: an instance of the owner starts one of `shock` `lag_days` later
-/// with `probability`. Built by [`Trigger::new`], which checks the probability.
+/// with `probability`. Built by [`Trigger::new`], which checks the numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
     shock: usize,
@@ -772,15 +786,22 @@ pub struct Trigger {
 }
 
 impl Trigger {
-    /// A trigger of shock `shock` (its index) with `probability` in [0, 1] after
-    /// `lag_days`.
+    /// Legal `probability`: `[0, 1]` (also the bounds of `shock.triggers.probability` in
+    /// the scenario's table of fields).
+    pub const PROBABILITY_BOUNDS: Bounds = Bounds::UNIT;
+    /// Legal `lag_days`: `0 ..= MAX_DAYS` (also `shock.triggers.lag_days`'s).
+    pub const LAG_BOUNDS: Bounds = Bounds::DAYS;
+
+    /// A trigger of shock `shock` (its index) with `probability` after `lag_days`.
     ///
     /// # Errors
-    /// A probability outside [0, 1] or not finite.
+    /// A probability outside [`Trigger::PROBABILITY_BOUNDS`] or NaN, or a lag outside
+    /// [`Trigger::LAG_BOUNDS`].
     pub fn new(shock: usize, probability: f64, lag_days: u32) -> Result<Trigger, ParamError> {
+        Trigger::LAG_BOUNDS.check("lag_days", f64::from(lag_days))?;
         Ok(Trigger {
             shock,
-            probability: unit("probability", probability)?,
+            probability: Trigger::PROBABILITY_BOUNDS.check("probability", probability)?,
             lag_days,
         })
     }
