@@ -19,9 +19,31 @@ pub use ids::{
 };
 pub use sector::{Input, SectorInfo, SectorParams};
 
-/// A whole validated scenario.
+/// A whole validated scenario. Built by [`Scenario::new`] from its [`ScenarioParts`]
+/// (the scenario layer builds it after its own located checks); read by its accessors.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    name: String,
+    description: String,
+    horizon_days: u32,
+    replications: u32,
+    seed: u64,
+    materials: Vec<MaterialInfo>,
+    shocks: Vec<Shock>,
+    shock_order: Vec<usize>,
+    sectors: Vec<SectorInfo>,
+    sector_order: Vec<usize>,
+    strategies: Vec<Strategy>,
+    reference: usize,
+    currency: String,
+    criterion: Criterion,
+    warnings: Vec<Warning>,
+}
+
+/// The parts of a scenario, as given to [`Scenario::new`], which checks them (and as
+/// [`Scenario::into_parts`] gives them back).
+#[derive(Debug, Clone)]
+pub struct ScenarioParts {
     /// Human title.
     pub name: String,
     /// What the scenario models, for whom, and where its numbers come from.
@@ -1171,6 +1193,173 @@ impl Shock {
 }
 
 impl Scenario {
+    /// Checks and builds: at least one day and one replication, at least one strategy
+    /// and `reference` one of them, every strategy with parameters for each material and
+    /// each sector, and `shock_order` / `sector_order` each a permutation of the shocks /
+    /// sectors. (The scenario layer builds every scenario this way, after its own
+    /// located checks.)
+    ///
+    /// # Errors
+    /// The first broken rule.
+    pub fn new(parts: ScenarioParts) -> Result<Scenario, ParamError> {
+        let p = parts;
+        if p.horizon_days < 1 || p.replications < 1 {
+            return Err(ParamError(format!(
+                "a scenario needs at least 1 day and 1 replication, got {} and {}",
+                p.horizon_days, p.replications
+            )));
+        }
+        if p.reference >= p.strategies.len() {
+            return Err(ParamError(format!(
+                "the reference strategy {} is not one of the {} strategies",
+                p.reference,
+                p.strategies.len()
+            )));
+        }
+        for s in &p.strategies {
+            if s.materials.len() != p.materials.len() || s.sectors.len() != p.sectors.len() {
+                return Err(ParamError(format!(
+                    "strategy `{}` has parameters for {} materials and {} sectors, not {} and {}",
+                    s.id,
+                    s.materials.len(),
+                    s.sectors.len(),
+                    p.materials.len(),
+                    p.sectors.len()
+                )));
+            }
+        }
+        let is_permutation = |order: &[usize], n: usize| {
+            let mut seen = vec![false; n];
+            order.len() == n
+                && order
+                    .iter()
+                    .all(|&i| i < n && !std::mem::replace(&mut seen[i], true))
+        };
+        if !is_permutation(&p.shock_order, p.shocks.len()) {
+            return Err(ParamError(
+                "`shock_order` is not an order of the shocks".into(),
+            ));
+        }
+        if !is_permutation(&p.sector_order, p.sectors.len()) {
+            return Err(ParamError(
+                "`sector_order` is not an order of the sectors".into(),
+            ));
+        }
+        Ok(Scenario {
+            name: p.name,
+            description: p.description,
+            horizon_days: p.horizon_days,
+            replications: p.replications,
+            seed: p.seed,
+            materials: p.materials,
+            shocks: p.shocks,
+            shock_order: p.shock_order,
+            sectors: p.sectors,
+            sector_order: p.sector_order,
+            strategies: p.strategies,
+            reference: p.reference,
+            currency: p.currency,
+            criterion: p.criterion,
+            warnings: p.warnings,
+        })
+    }
+
+    /// Its parts, to change and check again with [`Scenario::new`].
+    pub fn into_parts(self) -> ScenarioParts {
+        ScenarioParts {
+            name: self.name,
+            description: self.description,
+            horizon_days: self.horizon_days,
+            replications: self.replications,
+            seed: self.seed,
+            materials: self.materials,
+            shocks: self.shocks,
+            shock_order: self.shock_order,
+            sectors: self.sectors,
+            sector_order: self.sector_order,
+            strategies: self.strategies,
+            reference: self.reference,
+            currency: self.currency,
+            criterion: self.criterion,
+            warnings: self.warnings,
+        }
+    }
+
+    /// This scenario with its parts changed by `change`, checked again.
+    ///
+    /// # Errors
+    /// As [`Scenario::new`].
+    pub fn with_parts(
+        self,
+        change: impl FnOnce(&mut ScenarioParts),
+    ) -> Result<Scenario, ParamError> {
+        let mut parts = self.into_parts();
+        change(&mut parts);
+        Scenario::new(parts)
+    }
+
+    /// Human title.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// What the scenario models, for whom, and where its numbers come from.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// Days simulated, `t = 0 .. horizon_days - 1` (at least 1).
+    pub fn horizon_days(&self) -> u32 {
+        self.horizon_days
+    }
+    /// Default number of replications (at least 1).
+    pub fn replications(&self) -> u32 {
+        self.replications
+    }
+    /// Default seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Materials in file order; a material's index is its dense id.
+    pub fn materials(&self) -> &[MaterialInfo] {
+        &self.materials
+    }
+    /// Shocks in file order; a shock's index is its dense id.
+    pub fn shocks(&self) -> &[Shock] {
+        &self.shocks
+    }
+    /// A topological order of the shocks for the trigger graph (parents first).
+    pub fn shock_order(&self) -> &[usize] {
+        &self.shock_order
+    }
+    /// Sectors in file order; a sector's index is its dense id (empty without
+    /// `[[sector]]`).
+    pub fn sectors(&self) -> &[SectorInfo] {
+        &self.sectors
+    }
+    /// A topological order of the sectors for their bill of materials (inputs first).
+    pub fn sector_order(&self) -> &[usize] {
+        &self.sector_order
+    }
+    /// Strategies in file order, each with its full parameter set (never empty).
+    pub fn strategies(&self) -> &[Strategy] {
+        &self.strategies
+    }
+    /// Index of the reference strategy (`baseline` if present, else the first).
+    pub fn reference(&self) -> usize {
+        self.reference
+    }
+    /// Currency of every money amount, as written in labels.
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+    /// How the report ranks strategies for its recommendation (reporting only).
+    pub fn criterion(&self) -> Criterion {
+        self.criterion
+    }
+    /// What validation found legal but probably unintended; shown, never fatal.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
     /// Subjects per strategy in a run's rows: the materials, then the sectors.
     pub fn n_slots(&self) -> usize {
         self.materials.len() + self.sectors.len()
