@@ -1427,6 +1427,67 @@ mod tests {
     }
 
     #[test]
+    fn scenario_new_refuses_parts_that_do_not_fit_together() {
+        // The structure the simulation indexes by: a reference among the strategies,
+        // parameters for every material, the orders permutations of shocks and sectors.
+        let one = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
+        let params = MaterialParams::new(values(), vec![one], None, None).unwrap();
+        let parts = ScenarioParts {
+            name: "t".into(),
+            description: String::new(),
+            horizon_days: 10,
+            replications: 1,
+            seed: 0,
+            materials: vec![MaterialInfo {
+                id: "m".parse().unwrap(),
+                name: "m".into(),
+                unit: "t".into(),
+                bucket: None,
+                suppliers: vec![SupplierInfo {
+                    id: "s".parse().unwrap(),
+                    country: "X".into(),
+                    routes: vec![],
+                }],
+            }],
+            shocks: vec![],
+            shock_order: vec![],
+            sectors: vec![],
+            sector_order: vec![],
+            strategies: vec![Strategy {
+                id: "baseline".parse().unwrap(),
+                label: "Baseline".into(),
+                short_label: "Baseline".into(),
+                annual_cost: 0.0,
+                overrides: vec![],
+                materials: vec![params],
+                sectors: vec![],
+                release_to_priority: None,
+            }],
+            reference: 0,
+            currency: DEFAULT_CURRENCY.into(),
+            criterion: Criterion::default(),
+            warnings: vec![],
+        };
+        let scn = Scenario::new(parts.clone()).unwrap();
+        assert_eq!(scn.horizon_days(), 10);
+        assert_eq!(scn.reference_strategy().id.as_str(), "baseline");
+        let bad = |change: fn(&mut ScenarioParts)| {
+            let mut p = parts.clone();
+            change(&mut p);
+            Scenario::new(p).unwrap_err().0
+        };
+        assert!(bad(|p| p.horizon_days = 0).contains("at least 1 day"));
+        assert!(bad(|p| p.reference = 1).contains("not one of the 1 strategies"));
+        assert!(bad(|p| p.strategies.clear()).contains("not one of the 0 strategies"));
+        assert!(bad(|p| p.strategies[0].materials.clear()).contains("parameters for 0"));
+        assert!(bad(|p| p.shock_order = vec![0]).contains("`shock_order`"));
+        assert!(bad(|p| p.sector_order = vec![0, 0]).contains("`sector_order`"));
+        // Round trip: the parts back give the same scenario.
+        let again = scn.with_parts(|_| {}).unwrap();
+        assert_eq!(again.materials()[0].id.as_str(), "m");
+    }
+
+    #[test]
     fn shock_faults_name_every_rule_broken_and_shock_new_refuses_the_first() {
         // MODEL.md §3: durations, recoveries and delays are never negative; a supply
         // shock's severity is a fraction of supply in [0, 1]; a delay is a `logistics`
