@@ -36,7 +36,7 @@ fn busy_frames(scn: &Scenario) -> Frames {
     let mut tl = Timeline::default();
     let mut frames = Frames::default();
     for rep in 0.. {
-        tl.sample(scn, &graph, scn.seed, rep);
+        tl.sample(scn, &graph, scn.seed(), rep);
         frames.build(scn, &tl);
         if frames.materials[0].touched {
             break;
@@ -48,8 +48,8 @@ fn busy_frames(scn: &Scenario) -> Frames {
 fn daily_step(c: &mut Criterion) {
     let scn = bench_scenario();
     let frames = busy_frames(&scn);
-    let p = &scn.strategies[0].materials[0];
-    let h = scn.horizon_days as usize;
+    let p = &scn.strategies()[0].materials[0];
+    let h = scn.horizon_days() as usize;
     let noise: Vec<f64> = (0..h)
         .map(|t| 1.0 + 0.05 * ((t as f64) * 0.7).sin())
         .collect();
@@ -92,7 +92,7 @@ fn one_replication(c: &mut Criterion) {
         g.bench_function(format!("{kernel:?}"), |b| {
             b.iter_custom(|iters| {
                 let opts = RunOptions {
-                    seed: scn.seed,
+                    seed: scn.seed(),
                     replications: next..next + iters,
                     daily: false,
                     daily_replications: 0,
@@ -123,7 +123,7 @@ fn sector_layer(c: &mut Criterion) {
         g.bench_function(file, |b| {
             b.iter_custom(|iters| {
                 let opts = RunOptions {
-                    seed: scn.seed,
+                    seed: scn.seed(),
                     replications: next..next + iters,
                     daily: false,
                     daily_replications: 0,
@@ -147,7 +147,7 @@ fn full_run(c: &mut Criterion) {
         b.iter(|| {
             run(
                 black_box(&scn),
-                &RunOptions::new(scn.seed, 2000),
+                &RunOptions::new(scn.seed(), 2000),
                 &NoProgress,
             )
         })

@@ -42,7 +42,7 @@ fn busy_rep(scn: &Scenario, graph: &TriggerGraph) -> u64 {
     let mut frames = Frames::default();
     (0..)
         .find(|&rep| {
-            tl.sample(scn, graph, scn.seed, rep);
+            tl.sample(scn, graph, scn.seed(), rep);
             frames.build(scn, &tl);
             frames.materials[0].touched
         })
@@ -58,7 +58,7 @@ fn timeline_and_frames(c: &mut Criterion) {
     g.bench_function("timeline", |b| {
         b.iter(|| {
             rep += 1;
-            tl.sample(black_box(&scn), &graph, scn.seed, rep);
+            tl.sample(black_box(&scn), &graph, scn.seed(), rep);
         })
     });
     // Frames of successive replications, as the engine builds them (most leave most
@@ -66,7 +66,7 @@ fn timeline_and_frames(c: &mut Criterion) {
     let timelines: Vec<Timeline> = (0..64)
         .map(|r| {
             let mut t = Timeline::default();
-            t.sample(&scn, &graph, scn.seed, r);
+            t.sample(&scn, &graph, scn.seed(), r);
             t
         })
         .collect();
@@ -83,8 +83,8 @@ fn timeline_and_frames(c: &mut Criterion) {
 
 fn noise(c: &mut Criterion) {
     let scn = bench_scenario();
-    let h = scn.horizon_days as usize;
-    let nm = scn.materials.len();
+    let h = scn.horizon_days() as usize;
+    let nm = scn.materials().len();
     let mut g = c.benchmark_group("phase");
     let mut z = vec![Vec::with_capacity(h); nm];
     let mut rep = 0u64;
@@ -94,13 +94,13 @@ fn noise(c: &mut Criterion) {
             rep += 1;
             for (m, buf) in z.iter_mut().enumerate() {
                 buf.clear();
-                let mut r = rng::stream(scn.seed, rep, rng::SUB_DEMAND + m as u64);
+                let mut r = rng::stream(scn.seed(), rep, rng::SUB_DEMAND + m as u64);
                 buf.extend((0..h).map(|_| r.sample::<f64, _>(StandardNormal)));
             }
             black_box(&z);
         })
     });
-    let cv = scn.strategies[0].materials[0].demand_cv();
+    let cv = scn.strategies()[0].materials[0].demand_cv();
     let mut eps = Vec::with_capacity(h);
     g.throughput(Throughput::Elements(h as u64));
     g.bench_function("noise_multipliers", |b| {
@@ -114,11 +114,11 @@ fn daily_step(c: &mut Criterion) {
     let graph = TriggerGraph::new(&scn);
     let rep = busy_rep(&scn, &graph);
     let mut tl = Timeline::default();
-    tl.sample(&scn, &graph, scn.seed, rep);
+    tl.sample(&scn, &graph, scn.seed(), rep);
     let mut frames = Frames::default();
     frames.build(&scn, &tl);
-    let p = &scn.strategies[0].materials[0];
-    let h = scn.horizon_days as usize;
+    let p = &scn.strategies()[0].materials[0];
+    let h = scn.horizon_days() as usize;
     let z: Vec<f64> = (0..h).map(|t| ((t as f64) * 0.7).sin()).collect();
     let mut eps = Vec::new();
     material::noise_multipliers(p.demand_cv(), &z, &mut eps);
@@ -154,7 +154,7 @@ fn daily_step(c: &mut Criterion) {
     // instruction-set variant; throughput counts material-days of all lanes.
     let mut timelines: [Timeline; LANES] = Default::default();
     for (l, tl) in timelines.iter_mut().enumerate() {
-        tl.sample(&scn, &graph, scn.seed, rep + l as u64);
+        tl.sample(&scn, &graph, scn.seed(), rep + l as u64);
     }
     let mut lf = LaneFrames::default();
     lf.build(&scn, &timelines);
@@ -189,7 +189,7 @@ fn daily_step(c: &mut Criterion) {
 
 /// A run of 10,000 replications with daily bands, as the analysis phases read it.
 fn ten_thousand(scn: &Scenario) -> RunResult {
-    run(scn, &RunOptions::new(scn.seed, 10_000), &NoProgress)
+    run(scn, &RunOptions::new(scn.seed(), 10_000), &NoProgress)
 }
 
 fn analysis_and_output(c: &mut Criterion) {
@@ -212,12 +212,14 @@ fn analysis_and_output(c: &mut Criterion) {
         .collect();
     for (n, pool) in &pools {
         g.bench_function(format!("statistics/{n} threads"), |b| {
-            b.iter(|| pool.install(|| Summary::from_run(black_box(&scn), &res, scn.seed).unwrap()))
+            b.iter(|| {
+                pool.install(|| Summary::from_run(black_box(&scn), &res, scn.seed()).unwrap())
+            })
         });
     }
     let hist = res.daily.as_ref().expect("daily histograms were asked for");
     g.bench_function("daily_bands", |b| b.iter(|| daily_bands(black_box(hist))));
-    let summary = Summary::from_run(&scn, &res, scn.seed).unwrap();
+    let summary = Summary::from_run(&scn, &res, scn.seed()).unwrap();
     let bands = daily_bands(hist);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let info = RunInfo {
@@ -225,7 +227,7 @@ fn analysis_and_output(c: &mut Criterion) {
         git_commit: None,
         scenario_path: "scenarios/bench.toml".into(),
         scenario_sha256: String::new(),
-        seed: scn.seed,
+        seed: scn.seed(),
         first_replication: 0,
         replications: res.n_replications as u64,
         threads: 1,

@@ -36,8 +36,8 @@ fn main() {
     let n: u64 = args
         .next()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(u64::from(scn.replications));
-    let seed = scn.seed;
+        .unwrap_or(u64::from(scn.replications()));
+    let seed = scn.seed();
     println!("{path}, {n} futures, {} driver columns", {
         chokepoint::sim::drivers::columns(&scn).len()
     });

@@ -26,10 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let dir = tempfile::tempdir()?;
     pool.install(|| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let t = Instant::now();
-        let res = run(&scn, &RunOptions::new(scn.seed, n), &NoProgress);
+        let res = run(&scn, &RunOptions::new(scn.seed(), n), &NoProgress);
         let t_sim = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let summary = Summary::from_run(&scn, &res, scn.seed).unwrap();
+        let summary = Summary::from_run(&scn, &res, scn.seed()).unwrap();
         let t_stats = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let bands = res.daily.as_ref().map(daily_bands).unwrap_or_default();
@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             git_commit: None,
             scenario_path: "scenarios/bench.toml".into(),
             scenario_sha256: String::new(),
-            seed: scn.seed,
+            seed: scn.seed(),
             first_replication: 0,
             replications: n,
             threads,

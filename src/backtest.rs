@@ -391,8 +391,8 @@ pub fn run_all(dir: &Path, opts: Options) -> Result<(Vec<Outcome>, String), Back
                     message: err.to_string(),
                 }
             })?;
-        let seed = opts.seed.unwrap_or(scn.seed);
-        let n = opts.replications.unwrap_or(scn.replications as u64);
+        let seed = opts.seed.unwrap_or(scn.seed());
+        let n = opts.replications.unwrap_or(scn.replications() as u64);
         let run_opts = RunOptions {
             daily: false,
             ..RunOptions::new(seed, n)
@@ -403,7 +403,7 @@ pub fn run_all(dir: &Path, opts: Options) -> Result<(Vec<Outcome>, String), Back
     let mut outcomes = Vec::new();
     for e in &file.episode {
         let (scn, result, seed) = &runs[&e.scenario];
-        let Some(m) = scn.materials.iter().position(|x| x.id == e.material) else {
+        let Some(m) = scn.materials().iter().position(|x| x.id == e.material) else {
             problems.push(format!(
                 "episode `{}`: no material `{}` in {}",
                 e.id, e.material, e.scenario
@@ -411,8 +411,8 @@ pub fn run_all(dir: &Path, opts: Options) -> Result<(Vec<Outcome>, String), Back
             continue;
         };
         let s = match &e.strategy {
-            None => scn.reference,
-            Some(id) => match scn.strategies.iter().position(|x| &x.id == id) {
+            None => scn.reference(),
+            Some(id) => match scn.strategies().iter().position(|x| &x.id == id) {
                 Some(s) => s,
                 None => {
                     problems.push(format!(
@@ -423,11 +423,11 @@ pub fn run_all(dir: &Path, opts: Options) -> Result<(Vec<Outcome>, String), Back
                 }
             },
         };
-        let sim = simulated(result, s, m, e.quantity, *seed, scn.horizon_days);
+        let sim = simulated(result, s, m, e.quantity, *seed, scn.horizon_days());
         outcomes.push(Outcome {
             verdict: verdict(e.recorded_min, e.recorded_max, &sim),
             episode: e.clone(),
-            scenario_name: scn.name.clone(),
+            scenario_name: scn.name().to_string(),
             simulated: sim,
         });
     }

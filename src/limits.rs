@@ -18,8 +18,8 @@ pub const DAILY_BANDS_BUDGET: u64 = 2 << 30;
 /// × 201 bins × horizon counts of 4 bytes, plus the daily extremes (16 bytes each).
 pub fn daily_hist_bytes(scn: &Scenario) -> u64 {
     use crate::sim::daily::{BINS, N_SERIES};
-    let cells = scn.strategies.len() as u64 * scn.materials.len() as u64;
-    let h = u64::from(scn.horizon_days);
+    let cells = scn.strategies().len() as u64 * scn.materials().len() as u64;
+    let h = u64::from(scn.horizon_days());
     cells
         .saturating_mul(N_SERIES as u64 * BINS as u64 * 4 + 16)
         .saturating_mul(h)
@@ -28,7 +28,7 @@ pub fn daily_hist_bytes(scn: &Scenario) -> u64 {
 /// Bytes of the per-replication results of `replications` futures held in memory:
 /// replications × strategies × (materials + sectors) × 13 metrics × 8 bytes.
 pub fn rows_bytes(scn: &Scenario, replications: u64) -> u64 {
-    let cells = scn.strategies.len() as u64 * scn.n_slots() as u64;
+    let cells = scn.strategies().len() as u64 * scn.n_slots() as u64;
     replications
         .saturating_mul(cells)
         .saturating_mul(crate::sim::metrics::N_METRICS as u64 * 8)

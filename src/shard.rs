@@ -330,7 +330,7 @@ pub fn write_shard(
     let mut spill = SpillWriter::create(
         &dir.join(REPLICATIONS_FILE),
         range.start,
-        job.scn.strategies.len(),
+        job.scn.strategies().len(),
         job.scn.n_slots(),
     )?;
     let opts = RunOptions {
@@ -539,7 +539,7 @@ impl ShardSet {
                 Ok(sp) => {
                     if sp.first() != s.meta.first_replication
                         || sp.first() + sp.replications() != s.meta.end_replication
-                        || sp.n_strategies() != scn.strategies.len()
+                        || sp.n_strategies() != scn.strategies().len()
                         || sp.n_materials() != scn.n_slots()
                     {
                         problems.push(format!(

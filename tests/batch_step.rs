@@ -49,8 +49,8 @@ fn normals(seed: u64, rep: u64, m: usize, h: usize) -> Vec<f64> {
 /// Compares the two steps on `blocks` blocks of replications of `scn`.
 fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
     let graph = TriggerGraph::new(scn);
-    let h = scn.horizon_days as usize;
-    let nm = scn.materials.len();
+    let h = scn.horizon_days() as usize;
+    let nm = scn.materials().len();
     let isas: Vec<Isa> = Isa::ALL.into_iter().filter(|i| i.available()).collect();
     let mut timelines: [Timeline; LANES] = Default::default();
     let mut lane_frames = LaneFrames::default();
@@ -65,14 +65,14 @@ fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
     for b in 0..blocks {
         let reps: Vec<u64> = (0..LANES as u64).map(|l| b * LANES as u64 + l).collect();
         for (tl, &rep) in timelines.iter_mut().zip(&reps) {
-            tl.sample(scn, &graph, scn.seed, rep);
+            tl.sample(scn, &graph, scn.seed(), rep);
         }
         lane_frames.build(scn, &timelines);
         let z: Vec<Vec<Vec<f64>>> = reps
             .iter()
-            .map(|&rep| (0..nm).map(|m| normals(scn.seed, rep, m, h)).collect())
+            .map(|&rep| (0..nm).map(|m| normals(scn.seed(), rep, m, h)).collect())
             .collect();
-        for (s, strat) in scn.strategies.iter().enumerate() {
+        for (s, strat) in scn.strategies().iter().enumerate() {
             for (m, p) in strat.materials.iter().enumerate() {
                 // The same noise multipliers for both (the noise itself is compared by the
                 // engine-level test).

@@ -274,9 +274,9 @@ fn features_of_a_known_timeline() {
     let scn =
         chokepoint::scenario::parse_scenario("bench.toml", include_str!("../scenarios/bench.toml"))
             .unwrap();
-    let ns = scn.shocks.len();
+    let ns = scn.shocks().len();
     assert!(ns >= 3);
-    let h = scn.horizon_days;
+    let h = scn.horizon_days();
     let mut tl = Timeline {
         per_shock: vec![Vec::new(); ns],
     };
@@ -295,7 +295,11 @@ fn features_of_a_known_timeline() {
             .position(|c| c.name.to_string() == name)
             .unwrap()]
     };
-    let (a, b, c) = (scn.shocks[0].id(), scn.shocks[1].id(), scn.shocks[2].id());
+    let (a, b, c) = (
+        scn.shocks()[0].id(),
+        scn.shocks()[1].id(),
+        scn.shocks()[2].id(),
+    );
     assert_eq!(get(format!("{a}.occurred")), 1.0);
     assert_eq!(get(format!("{a}.instances")), 2.0);
     // max(30, 20 days left of the horizon) = 30.

@@ -55,7 +55,7 @@ fn every_kernel_gives_the_same_bits_on_every_shipped_scenario() {
         // blocks and has a batched tail of 10.
         for range in [0..131, 37..190] {
             let opts = RunOptions {
-                seed: scn.seed,
+                seed: scn.seed(),
                 replications: range.clone(),
                 daily: true,
                 daily_replications: 70,

@@ -277,7 +277,7 @@ fn drive(text: &str, out: &mut Outcomes) -> Result<(), String> {
             }
             Ok(scn) => {
                 if limits::daily_hist_bytes(&scn) > 64 << 20
-                    || scn.shocks.len() * scn.horizon_days as usize > 50_000_000
+                    || scn.shocks().len() * scn.horizon_days() as usize > 50_000_000
                 {
                     return 1;
                 }

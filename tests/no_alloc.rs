@@ -65,15 +65,15 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
     let mut frames = Frames::default();
     let mut ws = Workspace::default();
     let mut hist = DailyHist::new(&scn);
-    let z: Vec<f64> = (0..scn.horizon_days)
+    let z: Vec<f64> = (0..scn.horizon_days())
         .map(|t| ((t as f64) * 0.37).sin())
         .collect();
     let mut eps = Vec::new();
     // Warm up on many replications so every buffer reaches its largest size.
     for rep in 0..200 {
-        tl.sample(&scn, &graph, scn.seed, rep);
+        tl.sample(&scn, &graph, scn.seed(), rep);
         frames.build(&scn, &tl);
-        for (s, strat) in scn.strategies.iter().enumerate() {
+        for (s, strat) in scn.strategies().iter().enumerate() {
             for (m, p) in strat.materials.iter().enumerate() {
                 noise_multipliers(p.demand_cv(), &z, &mut eps);
                 material::simulate(p, &frames.materials[m], &eps, &mut ws, &mut NoRecord);
@@ -88,7 +88,7 @@ fn simulating_a_material_allocates_nothing_after_warm_up() {
         }
     }
     // Now: the daily loop of every (strategy, material), with and without daily bands.
-    for (s, strat) in scn.strategies.iter().enumerate() {
+    for (s, strat) in scn.strategies().iter().enumerate() {
         for (m, p) in strat.materials.iter().enumerate() {
             noise_multipliers(p.demand_cv(), &z, &mut eps);
             let before = allocs();
@@ -158,14 +158,14 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
     // With embargoes 2 a year instead of 0.15 and a smaller stockpile, so that sectors
     // often lose output.
     let scn = harsh_bench_sectors();
-    assert_eq!(scn.sectors.len(), 5);
+    assert_eq!(scn.sectors().len(), 5);
     let (nm, nk, h) = (
-        scn.materials.len(),
-        scn.sectors.len(),
-        scn.horizon_days as usize,
+        scn.materials().len(),
+        scn.sectors().len(),
+        scn.horizon_days() as usize,
     );
     let plans: Vec<SectorPlan> = scn
-        .strategies
+        .strategies()
         .iter()
         .map(|s| SectorPlan::new(&scn, s))
         .collect();
@@ -176,7 +176,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
     let mut mats = vec![MetricsRow([0.0; N_METRICS]); nm];
     let mut secs = vec![MetricsRow([0.0; N_METRICS]); nk];
     // One noise series for every material (its values do not matter here).
-    let z: Vec<f64> = (0..scn.horizon_days)
+    let z: Vec<f64> = (0..scn.horizon_days())
         .map(|t| ((t as f64) * 0.37).sin())
         .collect();
     let mut eps = Vec::new();
@@ -192,9 +192,9 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
     let mut busy = 0;
     for count in [false, true] {
         for rep in 0..200 {
-            tl.sample(&scn, &graph, scn.seed, rep);
+            tl.sample(&scn, &graph, scn.seed(), rep);
             frames.build(&scn, &tl);
-            for (s, strat) in scn.strategies.iter().enumerate() {
+            for (s, strat) in scn.strategies().iter().enumerate() {
                 let before = allocs();
                 step_materials(strat, &frames, &eps, &mut ws, &mut days, h, &mut mats);
                 let served = Listed {
@@ -226,10 +226,10 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
     for count in [false, true] {
         for block in 0..12 {
             for (l, tl) in timelines.iter_mut().enumerate() {
-                tl.sample(&scn, &graph, scn.seed, (block * LANES + l) as u64);
+                tl.sample(&scn, &graph, scn.seed(), (block * LANES + l) as u64);
             }
             lane_frames.build(&scn, &timelines);
-            for (s, strat) in scn.strategies.iter().enumerate() {
+            for (s, strat) in scn.strategies().iter().enumerate() {
                 let before = allocs();
                 for (m, p) in strat.materials.iter().enumerate() {
                     let f = &lane_frames.materials[m];

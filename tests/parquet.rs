@@ -100,7 +100,7 @@ fn parquet_holds_the_csv_values() {
         }
     }
     assert!(records.next().is_none(), "CSV has more rows than Parquet");
-    assert_eq!(rows, 9_000 * scn.strategies.len() * scn.materials.len());
+    assert_eq!(rows, 9_000 * scn.strategies().len() * scn.materials().len());
     // Absent values exist in this run (recovery without shortfall), so nulls are tested.
     assert!(nulls > 0);
 }
@@ -134,10 +134,10 @@ fn drivers_reads_a_run_written_as_parquet() {
     let scn = load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench.toml"))
         .expect("bench.toml loads");
     let (a, b) = (
-        scn.strategies[0].id.to_string(),
-        scn.strategies[1].id.to_string(),
+        scn.strategies()[0].id.to_string(),
+        scn.strategies()[1].id.to_string(),
     );
-    let m = scn.materials[0].id.to_string();
+    let m = scn.materials()[0].id.to_string();
     let questions: [Vec<&str>; 2] = [
         vec!["--material", &m],
         vec![

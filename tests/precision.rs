@@ -38,7 +38,7 @@ fn stop(text: &str, block: u64, cap: u64) -> (precision::Outcome, RowVec) {
         &scn,
         &g,
         plan,
-        &RunOptions::new(scn.seed, 0),
+        &RunOptions::new(scn.seed(), 0),
         &NoProgress,
         Kernel::detect(),
         &mut rows,
@@ -97,7 +97,7 @@ fn a_mean_stops_where_its_variance_says() {
     assert!(h <= 0.5 && h > 0.5 * (12.0f64 / 13.0).sqrt() * 0.99, "{h}");
     // The rows are a fixed run's of 13,000, bit for bit.
     let scn = scenario();
-    let fixed = chokepoint::sim::run(&scn, &RunOptions::new(scn.seed, 13_000), &NoProgress);
+    let fixed = chokepoint::sim::run(&scn, &RunOptions::new(scn.seed(), 13_000), &NoProgress);
     let bits = |rs: &[chokepoint::sim::MetricsRow]| -> Vec<u64> {
         rs.iter().flat_map(|r| r.0.map(f64::to_bits)).collect()
     };

@@ -104,8 +104,9 @@ fn a_budget_sets_dearer_strategies_aside_and_a_clear_winner_is_measured() {
     // Without Twin (set aside by nothing: the budget keeps Lean, Twin; so drop Twin by
     // making it dearer), Lean beats Mid by Mid's fixed cost, 365 × 365 / 365 = 365, in
     // every future, so P(better) is 100% and the interval is the point itself.
-    let mut scn = scenario("max_annual_cost = 400.0");
-    scn.strategies[2].annual_cost = 1000.0;
+    let scn = scenario("max_annual_cost = 400.0")
+        .with_parts(|p| p.strategies[2].annual_cost = 1000.0)
+        .unwrap();
     let p = paragraph(&scn);
     assert!(
         p.contains("Of the 2 strategies costing at most 400 USD a year (2 dearer set aside)"),
@@ -124,10 +125,13 @@ fn a_budget_sets_dearer_strategies_aside_and_a_clear_winner_is_measured() {
 
 #[test]
 fn a_budget_nothing_meets_says_so() {
-    let mut scn = scenario("max_annual_cost = 1.0");
-    for s in &mut scn.strategies {
-        s.annual_cost += 10.0;
-    }
+    let scn = scenario("max_annual_cost = 1.0")
+        .with_parts(|p| {
+            for s in &mut p.strategies {
+                s.annual_cost += 10.0;
+            }
+        })
+        .unwrap();
     let p = paragraph(&scn);
     assert!(
         p.starts_with("<b>No recommendation:</b> no strategy costs at most 1.00 USD a year"),
@@ -154,5 +158,5 @@ share = 1.0
     let e = parse_scenario("bad.toml", text).unwrap_err().to_string();
     assert!(e.contains("unknown criterion `p95_shortfal`"), "{e}");
     let ok = parse_scenario("ok.toml", &text.replace("p95_shortfal", "p95_shortfall")).unwrap();
-    assert_eq!(ok.criterion.rank_by.as_str(), "p95_shortfall");
+    assert_eq!(ok.criterion().rank_by.as_str(), "p95_shortfall");
 }

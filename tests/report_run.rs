@@ -4,8 +4,8 @@
 
 use approx::assert_relative_eq;
 use chokepoint::model::{
-    DEFAULT_CURRENCY, Dist, MaterialInfo, MaterialParams, MaterialValues, Onset, Scenario, Shock,
-    ShockKind, ShockParts, Strategy, SupplierInfo, SupplierParams,
+    DEFAULT_CURRENCY, Dist, MaterialInfo, MaterialParams, MaterialValues, Onset, Scenario,
+    ScenarioParts, Shock, ShockKind, ShockParts, Strategy, SupplierInfo, SupplierParams,
 };
 use chokepoint::report::{
     DAILY_CSV_HEADER, RunInfo, STRATEGY_TOTAL_COLUMN, SUMMARY_CSV_HEADER, sha256_hex, summary_csv,
@@ -53,7 +53,7 @@ fn material(id: &str) -> MaterialInfo {
 /// Two materials (only `ore` is hit), one embargo on day 20 with probability 0.6 and a
 /// random duration, two strategies differing in the stockpile of `ore`.
 fn scenario() -> Scenario {
-    Scenario {
+    Scenario::new(ScenarioParts {
         name: "test".into(),
         description: "report tests".into(),
         horizon_days: HORIZON,
@@ -106,7 +106,8 @@ fn scenario() -> Scenario {
         currency: DEFAULT_CURRENCY.into(),
         criterion: Default::default(),
         warnings: vec![],
-    }
+    })
+    .unwrap()
 }
 
 fn run_with(threads: usize, reps: std::ops::Range<u64>) -> RunResult {
@@ -348,8 +349,8 @@ fn csv_files_have_headers_and_row_counts() {
     for (i, rec) in rows.iter().enumerate().step_by(37) {
         let (r, s, m) = (i / 4, (i / 2) % 2, i % 2);
         assert_eq!(rec[0].parse::<usize>().unwrap(), r);
-        assert_eq!(&rec[1], scn.strategies[s].id.as_str());
-        assert_eq!(&rec[2], scn.materials[m].id.as_str());
+        assert_eq!(&rec[1], scn.strategies()[s].id.as_str());
+        assert_eq!(&rec[2], scn.materials()[m].id.as_str());
         for (k, v) in res.row(r, s, m).0.iter().enumerate() {
             if v.is_nan() {
                 assert_eq!(&rec[3 + k], "");
@@ -540,14 +541,14 @@ fn replications_csv_strategy_total_reproduces_the_summary_total() {
         col(STRATEGY_TOTAL_COLUMN),
     );
     let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
-    for (s, strat) in scn.strategies.iter().enumerate() {
+    for (s, strat) in scn.strategies().iter().enumerate() {
         let fixed = strat.annual_cost * f64::from(HORIZON) / 365.0;
         let mine: Vec<&csv::StringRecord> = rows
             .iter()
             .filter(|r| r[c_s] == *strat.id.as_str())
             .collect();
         // Per replication: the materials' total_cost plus the fixed cost, on every row.
-        for rep in mine.chunks(scn.materials.len()) {
+        for rep in mine.chunks(scn.materials().len()) {
             let by_hand: f64 = rep
                 .iter()
                 .map(|r| r[c_tc].parse::<f64>().unwrap())
@@ -561,7 +562,7 @@ fn replications_csv_strategy_total_reproduces_the_summary_total() {
         // Averaged over one material's rows, in replication order.
         let firsts: Vec<f64> = mine
             .iter()
-            .filter(|r| r[c_m] == *scn.materials[0].id.as_str())
+            .filter(|r| r[c_m] == *scn.materials()[0].id.as_str())
             .map(|r| r[c_st].parse().unwrap())
             .collect();
         assert_eq!(firsts.len(), REPS as usize);
@@ -587,10 +588,13 @@ fn intervals_of_non_negative_metrics_never_go_below_zero() {
     // t * sd / sqrt(n) exceeds the mean when a handful of values carry it); the summary
     // cuts them at the metric's range (0..100 for percentages, 0.. for the rest;
     // docs/model.md), and leaves the upper end and the mean untouched.
-    let mut scn = scenario();
-    scn.shocks[0] = scn.shocks[0]
-        .clone()
-        .with_parts(|p| p.onset = Onset::day(20, 0.01).unwrap())
+    let scn = scenario()
+        .with_parts(|s| {
+            s.shocks[0] = s.shocks[0]
+                .clone()
+                .with_parts(|p| p.onset = Onset::day(20, 0.01).unwrap())
+                .unwrap();
+        })
         .unwrap();
     let opts = RunOptions {
         seed: SEED,

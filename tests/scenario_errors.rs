@@ -45,9 +45,9 @@ fn has(src: &str, needle: &str) -> String {
 #[test]
 fn minimal_scenario_is_valid_with_defaults() {
     let s = parse_scenario("t.toml", MIN).unwrap();
-    let p = &s.strategies[0].materials[0];
-    assert_eq!(s.strategies[0].id, "baseline");
-    assert_eq!(s.strategies[0].label, "Status quo");
+    let p = &s.strategies()[0].materials[0];
+    assert_eq!(s.strategies()[0].id, "baseline");
+    assert_eq!(s.strategies()[0].label, "Status quo");
     assert_eq!(p.daily_demand(), 10.0);
     assert_eq!(
         (p.private_days(), p.stockpile_days(), p.holding_cost_rate()),
@@ -67,11 +67,11 @@ fn minimal_scenario_is_valid_with_defaults() {
         ),
         (30, 0.10, 30, 1.0)
     );
-    assert_eq!(s.materials[0].name, "ndpr");
-    assert_eq!(s.materials[0].unit, "units");
-    assert_eq!(s.shocks[0].label(), "emb");
-    assert_eq!(s.shocks[0].severity().mean(), 1.0);
-    assert_eq!(s.shocks[0].supply_targets(), [(0, 0)]);
+    assert_eq!(s.materials()[0].name, "ndpr");
+    assert_eq!(s.materials()[0].unit, "units");
+    assert_eq!(s.shocks()[0].label(), "emb");
+    assert_eq!(s.shocks()[0].severity().mean(), 1.0);
+    assert_eq!(s.shocks()[0].supply_targets(), [(0, 0)]);
 }
 
 #[test]
@@ -221,7 +221,7 @@ fn trigger_order_is_topological() {
         "{MIN}[[shock]]\nid = \"b\"\nkind = \"outage\"\ntargets = {{ materials = [\"ndpr\"] }}\nonset = {{ day = 4 }}\nduration_days = 5\ntriggers = [{{ shock = \"emb\", probability = 0.5 }}]\n"
     );
     let s = parse_scenario("t.toml", &src).unwrap();
-    assert_eq!(s.shock_order, vec![1, 0]);
+    assert_eq!(s.shock_order(), vec![1, 0]);
 }
 
 #[test]
@@ -255,7 +255,7 @@ fn whole_day_fields_accept_integral_floats() {
         &MIN.replace("horizon_days = 365", "horizon_days = 365.0"),
     )
     .unwrap();
-    assert_eq!(s.horizon_days, 365);
+    assert_eq!(s.horizon_days(), 365);
 }
 
 #[test]
@@ -533,7 +533,7 @@ fn param_get_set_round_trip_and_share_rescaling() {
         "{e}"
     );
     let s = d.validate().unwrap();
-    assert_eq!(s.strategies[0].materials[0].stockpile_days(), 90.0);
+    assert_eq!(s.strategies()[0].materials[0].stockpile_days(), 90.0);
     let e = d.get("material.ndpr.stockpile_dayz").unwrap_err();
     assert!(e.help.unwrap().contains("did you mean `stockpile_days`"));
     let mut t = Document::load(std::path::Path::new("scenarios/tutorial.toml")).unwrap();
@@ -601,7 +601,7 @@ fn a_material_may_be_called_total() {
     // Results are keyed by typed ids, so `total` no longer clashes with the totals over
     // materials (it was a reserved id while outputs were keyed by "<material>.<metric>").
     let s = parse_scenario("t.toml", &MIN.replace("id = \"ndpr\"", "id = \"total\"")).unwrap();
-    assert_eq!(s.materials[0].id, "total");
+    assert_eq!(s.materials()[0].id, "total");
 }
 
 #[test]
@@ -615,7 +615,7 @@ fn persist_days_defaults_to_180_and_must_be_at_least_one() {
         )
     };
     let s = parse_scenario("t.toml", &with_sub("")).unwrap();
-    let sub = s.strategies[0].materials[0].substitution().unwrap();
+    let sub = s.strategies()[0].materials[0].substitution().unwrap();
     assert_eq!(sub.persist_days(), 180);
     has(
         &with_sub("persist_days = 0"),
@@ -702,7 +702,7 @@ fn reaction_shares_give_unlisted_suppliers_zero() {
         )
     };
     let s = parse_scenario("t.toml", &react("{ au = 1.0 }")).unwrap();
-    let r = s.strategies[0].materials[0].reaction().unwrap();
+    let r = s.strategies()[0].materials[0].reaction().unwrap();
     assert_eq!(r.shares(), vec![0.0, 1.0]);
     has(
         &react("{ au = 0.6 }"),
@@ -719,38 +719,38 @@ fn a_dormant_supplier_with_default_surge_gets_a_warning() {
         "routes = [\"malacca\"]\n[[material.supplier]]\nid = \"us\"\ncountry = \"US\"\nshare = 0.0",
     );
     let s = parse_scenario("t.toml", &three).unwrap();
-    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-    let w = s.warnings[0].to_string();
+    assert_eq!(s.warnings().len(), 1, "{:?}", s.warnings());
+    let w = s.warnings()[0].to_string();
     assert!(
         w.starts_with("t.toml:18:1: warning: material.ndpr.supplier.us.surge: supplier `us` is dormant (share 0)"),
         "{w}"
     );
     assert!(w.contains("help: write `surge = 0`"), "{w}");
     // The surge is still the default: the warning changes nothing.
-    assert_eq!(s.strategies[0].materials[0].suppliers()[2].surge(), 0.10);
+    assert_eq!(s.strategies()[0].materials[0].suppliers()[2].surge(), 0.10);
     // Written in the file (even as the default value): no warning.
     for u in ["0.0", "0.1"] {
         let src = three.replace("share = 0.0", &format!("share = 0.0\nsurge = {u}"));
         let s = parse_scenario("t.toml", &src).unwrap();
-        assert!(s.warnings.is_empty(), "{u}: {:?}", s.warnings);
+        assert!(s.warnings().is_empty(), "{u}: {:?}", s.warnings());
     }
     // Active suppliers with the default surge: no warning (MIN itself).
-    assert!(parse_scenario("t.toml", MIN).unwrap().warnings.is_empty());
+    assert!(parse_scenario("t.toml", MIN).unwrap().warnings().is_empty());
     // A strategy that makes a supplier dormant warns under the strategy.
     let strat = MIN.to_string()
         + "[[strategy]]\nid = \"onshore\"\nset = { \"material.ndpr.shares\" = { au = 1.0 } }\n";
     let s = parse_scenario("t.toml", &strat).unwrap();
-    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
-    assert_eq!(s.warnings[0].path, "strategy.onshore");
-    assert!(s.warnings[0].message.contains("supplier `cn` is dormant"));
+    assert_eq!(s.warnings().len(), 1, "{:?}", s.warnings());
+    assert_eq!(s.warnings()[0].path, "strategy.onshore");
+    assert!(s.warnings()[0].message.contains("supplier `cn` is dormant"));
 }
 
 #[test]
 fn currency_defaults_to_usd_and_must_be_a_short_label() {
     let s = parse_scenario("t.toml", MIN).unwrap();
-    assert_eq!(s.currency, "USD");
+    assert_eq!(s.currency(), "USD");
     let s = parse_scenario("t.toml", &format!("currency = \"JPY\"\n{MIN}")).unwrap();
-    assert_eq!(s.currency, "JPY");
+    assert_eq!(s.currency(), "JPY");
     has(
         &format!("currency = \"\"\n{MIN}"),
         "t.toml:1:12: currency: `currency` is the label of money amounts",

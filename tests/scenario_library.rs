@@ -42,7 +42,7 @@ fn run(name: &str, seed: u64, n: u64) -> Run {
 impl Run {
     fn strategy(&self, id: &str) -> usize {
         self.scn
-            .strategies
+            .strategies()
             .iter()
             .position(|s| s.id == id)
             .unwrap_or_else(|| panic!("no strategy {id}"))
@@ -50,7 +50,7 @@ impl Run {
 
     fn material(&self, id: &str) -> usize {
         self.scn
-            .materials
+            .materials()
             .iter()
             .position(|m| m.id == id)
             .unwrap_or_else(|| panic!("no material {id}"))
@@ -91,7 +91,7 @@ fn assert_lower(r: &Run, a: &str, b: &str, material: &str) {
     assert!(
         ci[1] < 0.0,
         "{}: {a} should have less {material} shortfall than {b}: mean diff {:?}, 95% CI {ci:?}",
-        r.scn.name,
+        r.scn.name(),
         p.mean_diff
     );
 }
@@ -103,7 +103,7 @@ fn assert_untouched(r: &Run, strategy: &str, material: &str) {
         p.prob_tied,
         Some(1.0),
         "{}: {strategy} should not change {material}",
-        r.scn.name
+        r.scn.name()
     );
 }
 
@@ -111,9 +111,9 @@ fn assert_untouched(r: &Run, strategy: &str, material: &str) {
 fn every_shipped_scenario_validates_and_runs() {
     for name in LIBRARY {
         let r = run(name, 7, 200);
-        assert!(!r.scn.description.is_empty(), "{name}: no description");
-        assert_eq!(r.scn.horizon_days, 730, "{name}");
-        assert!(r.scn.strategies.len() >= 4, "{name}: too few strategies");
+        assert!(!r.scn.description().is_empty(), "{name}: no description");
+        assert_eq!(r.scn.horizon_days(), 730, "{name}");
+        assert!(r.scn.strategies().len() >= 4, "{name}: too few strategies");
         assert_eq!(r.sum.reference, "baseline", "{name}");
         for s in &r.sum.strategies {
             let a = s.total.autonomy.unwrap();
@@ -154,7 +154,7 @@ fn flagship_relations() {
         base_p95 > 1.0,
         "status quo should show heavy-REE risk: P95 {base_p95}"
     );
-    for s in &r.scn.strategies {
+    for s in r.scn.strategies() {
         if s.id == "baseline" {
             continue;
         }

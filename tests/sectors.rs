@@ -53,14 +53,14 @@ fn has(text: &str, needle: &str) {
 fn a_fully_claimed_material_takes_its_demand_from_the_sectors() {
     let s = parse_scenario("t.toml", CHAIN).unwrap();
     // magnets use 10 t of Dy per t, 36.5 t/year: 365 t/year, so d = 1 t/day.
-    assert_eq!(s.strategies[0].materials[0].daily_demand(), 1.0);
-    assert_eq!(s.sectors.len(), 2);
-    assert_eq!(s.sector_order, vec![0, 1]);
-    let cars = &s.strategies[0].sectors[1];
+    assert_eq!(s.strategies()[0].materials[0].daily_demand(), 1.0);
+    assert_eq!(s.sectors().len(), 2);
+    assert_eq!(s.sector_order(), vec![0, 1]);
+    let cars = &s.strategies()[0].sectors[1];
     assert_eq!(cars.priority(), 2);
     assert_eq!(cars.uses(), &[(Input::Sector(0), 0.001)]);
     assert_eq!((cars.buffer_days(), cars.refill_rate()), (0.0, 0.1));
-    assert_eq!(s.sectors[1].unit, "vehicles");
+    assert_eq!(s.sectors()[1].unit, "vehicles");
 }
 
 #[test]
@@ -124,16 +124,16 @@ release_to_priority = 1
 set = { "sector.magnets.uses.dy" = 5.0, "sector.cars.buffer_days" = 30, "sector.magnets.value_added" = 50 }
 "#;
     let s = parse_scenario("t.toml", &src).unwrap();
-    assert_eq!(s.strategies[0].materials[0].daily_demand(), 400.0 / 365.0);
-    assert_eq!(s.strategies[1].materials[0].daily_demand(), 217.5 / 365.0);
-    let mag = &s.strategies[1].sectors[0];
+    assert_eq!(s.strategies()[0].materials[0].daily_demand(), 400.0 / 365.0);
+    assert_eq!(s.strategies()[1].materials[0].daily_demand(), 217.5 / 365.0);
+    let mag = &s.strategies()[1].sectors[0];
     assert_eq!((mag.uses()[0].1, mag.value_added()), (5.0, 50.0));
-    assert_eq!(s.strategies[1].sectors[1].buffer_days(), 30.0);
+    assert_eq!(s.strategies()[1].sectors[1].buffer_days(), 30.0);
     // release_to_priority = 1 admits magnets (priority 1): 182.5 of 217.5 t/year.
-    assert_eq!(s.strategies[1].release_to_priority, Some(1));
-    let share = s.strategies[1].materials[0].release_share();
+    assert_eq!(s.strategies()[1].release_to_priority, Some(1));
+    let share = s.strategies()[1].materials[0].release_share();
     assert!((share - 182.5 / 217.5).abs() < 1e-12, "{share}");
-    assert_eq!(s.strategies[0].materials[0].release_share(), 1.0);
+    assert_eq!(s.strategies()[0].materials[0].release_share(), 1.0);
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn every_new_field_is_a_parameter_path() {
     let mut d2 = doc.clone();
     d2.set("sector.cars.uses.magnets", 0.0005).unwrap();
     let s = d2.validate().unwrap();
-    assert_eq!(s.strategies[0].sectors[1].uses()[0].1, 0.0005);
+    assert_eq!(s.strategies()[0].sectors[1].uses()[0].1, 0.0005);
     // Only a listed input is a path (the help lists them).
     let e = doc.get("sector.cars.uses.dy").unwrap_err();
     assert!(e.to_string().contains("unknown `dy`"), "{e}");
@@ -208,14 +208,14 @@ severity = {sev}
 fn run(scn: &Scenario) -> RunResult {
     run_with(
         scn,
-        &RunOptions::new(scn.seed, u64::from(scn.replications)),
+        &RunOptions::new(scn.seed(), u64::from(scn.replications())),
         &NoProgress,
         Kernel::detect(),
     )
 }
 
 fn sector(res: &RunResult, scn: &Scenario, r: usize, s: usize, k: usize, x: SectorMetric) -> f64 {
-    res.row(r, s, scn.materials.len() + k).0[x.index()]
+    res.row(r, s, scn.materials().len() + k).0[x.index()]
 }
 
 #[test]
@@ -475,9 +475,9 @@ fn skip_or_step(name: &str, scn: &Scenario, reps: u64, slower: Option<&Scenario>
     use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
     use chokepoint::sim::{MetricsRow, N_METRICS};
     let (nm, nk, h) = (
-        scn.materials.len(),
-        scn.sectors.len(),
-        scn.horizon_days as usize,
+        scn.materials().len(),
+        scn.sectors().len(),
+        scn.horizon_days() as usize,
     );
     let graph = TriggerGraph::new(scn);
     let (mut tl, mut frames, mut ws) =
@@ -489,13 +489,13 @@ fn skip_or_step(name: &str, scn: &Scenario, reps: u64, slower: Option<&Scenario>
     };
     let blank = || vec![MetricsRow([0.0; N_METRICS]); nk];
     let mut tally = Tally::default();
-    for (s, strat) in scn.strategies.iter().enumerate() {
+    for (s, strat) in scn.strategies().iter().enumerate() {
         let skipping = SectorPlan::new(scn, strat);
         assert!(skipping.skips_calm_days(), "strategy {s}");
         let stepping = skipping.clone().stepping_every_day();
-        let slow = slower.map(|o| SectorPlan::new(o, &o.strategies[s]).stepping_every_day());
+        let slow = slower.map(|o| SectorPlan::new(o, &o.strategies()[s]).stepping_every_day());
         for rep in 0..reps {
-            tl.sample(scn, &graph, scn.seed, rep);
+            tl.sample(scn, &graph, scn.seed(), rep);
             frames.build(scn, &tl);
             let mut mats = vec![MetricsRow([0.0; N_METRICS]); nm];
             step_materials(strat, &frames, &[], &mut ws, &mut days, h, &mut mats);
@@ -709,7 +709,7 @@ set = { "sector.magnets.buffer_days" = 20 }
 "#;
     let scn = parse_scenario("t.toml", &src).unwrap();
     let res = run(&scn);
-    let sum = Summary::from_run(&scn, &res, scn.seed).unwrap();
+    let sum = Summary::from_run(&scn, &res, scn.seed()).unwrap();
     let base = &sum.strategies[0];
     let k = &base.sectors[0];
     let names: Vec<&str> = k.metrics.iter().map(|(n, _)| n).collect();
@@ -793,8 +793,8 @@ fn release_to_priority_reaches_a_first_tier_behind_an_intermediate_sector() {
     // of the magnets, cars 0.75 (not admitted): the magnets' admitted share is 0.25, and
     // the magnets claim all of m, so R = 0.25 of m's day.
     let scn = parse_scenario("t.toml", &through_magnets()).unwrap();
-    assert_eq!(scn.strategies[1].materials[0].release_share(), 0.25);
-    assert_eq!(scn.strategies[0].materials[0].release_share(), 1.0);
+    assert_eq!(scn.strategies()[1].materials[0].release_share(), 0.25);
+    assert_eq!(scn.strategies()[0].materials[0].release_share(), 1.0);
     // The stockpile (40 t) then serves at most 0.25 t a day: 160 days, more than the
     // 60-day embargo, so m delivers φ ≥ 0.25 every day. The magnets (no buffer) make
     // x = φ; defence (tier 1 on the magnets) gets clamp(φ / 0.25) = 1 of its claim and
@@ -866,7 +866,7 @@ fn replications_csv_has_every_sector_metric_and_the_gdp_at_risk_per_future() {
     // One row per replication × strategy × material (one material here): each row's
     // sector fields are the run's sector rows, and the GDP at risk their value added
     // lost summed in sector order.
-    let nm = scn.materials.len();
+    let nm = scn.materials().len();
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), res.n_replications * 2);
     let mut some_loss = false;

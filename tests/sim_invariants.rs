@@ -18,7 +18,7 @@ fn outcomes(scn: &Scenario, seed: u64, rep: u64, s: usize) -> Vec<material::Outc
     let mut frames = Frames::default();
     frames.build(scn, &tl);
     let mut ws = Workspace::default();
-    scn.strategies[s]
+    scn.strategies()[s]
         .materials
         .iter()
         .enumerate()
@@ -225,10 +225,9 @@ fn arb_scenario() -> impl proptest::strategy::Strategy<Value = Scenario> {
                         .unwrap()
                     })
                     .collect();
-                let mut scn = scenario(365, vec![info("x", n)], shocks, vec![("b", 0.0, vec![p])]);
+                let scn = scenario(365, vec![info("x", n)], shocks, vec![("b", 0.0, vec![p])]);
                 // The drawn seed drives the run's random streams (timelines and noise).
-                scn.seed = seed;
-                scn
+                scn.with_parts(|p| p.seed = seed).unwrap()
             },
         )
 }
@@ -245,7 +244,7 @@ proptest! {
     fn mass_balance_holds_on_random_scenarios(scn in arb_scenario(), rep in 0u64..1000) {
         // MODEL.md §8: initial stocks + initial pipeline + dispatched
         //            = final stocks + final pipeline + served demand.
-        let seed = scn.seed;
+        let seed = scn.seed();
         let res = run(&scn, &RunOptions { seed, replications: rep..rep + 1, daily: false, daily_replications: 0 }, &NoProgress);
         prop_assert_eq!(res.rows.len(), 1);
         let graph = TriggerGraph::new(&scn);
@@ -253,7 +252,7 @@ proptest! {
         tl.sample(&scn, &graph, seed, rep);
         let mut frames = Frames::default();
         frames.build(&scn, &tl);
-        let p = &scn.strategies[0].materials[0];
+        let p = &scn.strategies()[0].materials[0];
         let mut r = chokepoint::sim::rng::stream(seed, rep, chokepoint::sim::rng::SUB_DEMAND);
         let noise: Vec<f64> = (0..365).map(|_| rand::RngExt::sample::<f64, _>(&mut r, rand_distr::StandardNormal)).collect();
         let mut eps = Vec::new();
@@ -274,13 +273,14 @@ proptest! {
         // Substitution switches on at the first shortfall, so a bigger stockpile can delay
         // it and leave more demand unserved later: the invariant is stated for scenarios
         // without substitution (docs/model.md, "Monotonicity").
-        let mut scn = scn;
-        scn.strategies[0].materials[0] = scn.strategies[0].materials[0].with_substitution(None);
-        let mut more = scn.strategies[0].clone();
-        more.id = "more".parse().unwrap();
-        more.materials[0] = with_values(&more.materials[0], |v| v.stockpile_days += extra);
-        scn.strategies.push(more);
-        let res = run(&scn, &RunOptions { seed: scn.seed, replications: 0..40, daily: false, daily_replications: 0 }, &NoProgress);
+        let scn = scn.with_parts(|scn| {
+            scn.strategies[0].materials[0] = scn.strategies[0].materials[0].with_substitution(None);
+            let mut more = scn.strategies[0].clone();
+            more.id = "more".parse().unwrap();
+            more.materials[0] = with_values(&more.materials[0], |v| v.stockpile_days += extra);
+            scn.strategies.push(more);
+        }).unwrap();
+        let res = run(&scn, &RunOptions { seed: scn.seed(), replications: 0..40, daily: false, daily_replications: 0 }, &NoProgress);
         for r in 0..40 {
             let a = res.row(r, 0, 0).get(Metric::ShortfallUnits);
             let b = res.row(r, 1, 0).get(Metric::ShortfallUnits);

@@ -321,7 +321,7 @@ fn report_carries_the_sources_it_cites() {
     let scn =
         chokepoint::scenario::load_scenario(&root().join("scenarios/rare_earth_magnets.toml"))
             .expect("flagship loads");
-    let cited = sources::cited_ids(&scn.description);
+    let cited = sources::cited_ids(scn.description());
     assert!(cited.len() >= 10, "the flagship cites {cited:?}");
     for id in &cited {
         let a = sources::anchor(id);

@@ -23,7 +23,7 @@ fn spilled_columns_are_the_in_memory_rows() {
         let kernel = Kernel::detect();
         let mem = run_with(&scn, &opts, &NoProgress, kernel);
         let path = dir.join(format!("r{}.bin", range.start));
-        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+        let (ns, nm) = (scn.strategies().len(), scn.materials().len());
         let mut w = SpillWriter::create(&path, range.start, ns, nm).expect("create");
         let tail = run_into(&scn, &opts, &NoProgress, kernel, &mut w).expect("spill");
         w.finish().expect("finish");
@@ -75,7 +75,7 @@ fn summary_and_csv_are_the_same_bytes_from_memory_a_spill_or_a_chain() {
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     let (seed, n) = (5, 700u64);
     let kernel = Kernel::detect();
-    let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+    let (ns, nm) = (scn.strategies().len(), scn.materials().len());
     let mem = run_with(&scn, &RunOptions::new(seed, n), &NoProgress, kernel);
     // Spill files of the ranges cut at `cuts` (uneven, one inside a chunk of 32).
     let spill = |cuts: &[u64]| -> Vec<Spill> {

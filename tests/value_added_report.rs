@@ -54,8 +54,8 @@ set = { "sector.magnets.buffer_days" = 20 }
 
 fn summary() -> Summary {
     let scn = parse_scenario("t.toml", SCN).unwrap();
-    let res = chokepoint::sim::run(&scn, &RunOptions::new(scn.seed, 10), &NoProgress);
-    Summary::from_run(&scn, &res, scn.seed).unwrap()
+    let res = chokepoint::sim::run(&scn, &RunOptions::new(scn.seed(), 10), &NoProgress);
+    Summary::from_run(&scn, &res, scn.seed()).unwrap()
 }
 
 #[test]

@@ -16,10 +16,10 @@ fn pinned_summary_of_the_stability_scenario() {
     let scn = load_scenario(&dir.join("data/stability.toml")).expect("valid");
     let res = run(
         &scn,
-        &RunOptions::new(scn.seed, scn.replications as u64),
+        &RunOptions::new(scn.seed(), scn.replications() as u64),
         &NoProgress,
     );
-    let got = summary_json(&Summary::from_run(&scn, &res, scn.seed).unwrap());
+    let got = summary_json(&Summary::from_run(&scn, &res, scn.seed()).unwrap());
     let snap = dir.join("snapshots/stability_summary.json");
     if std::env::var_os("CHOKEPOINT_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&snap, &got).expect("write snapshot");

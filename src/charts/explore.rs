@@ -149,7 +149,7 @@ impl SweepData {
         let subject = view.subject.subject_id(scn);
         let all_ids = problem.evaluator().all_strategy_ids();
         let mut series: Vec<SweepSeries> = scn
-            .strategies
+            .strategies()
             .iter()
             .enumerate()
             .map(|(k, st)| SweepSeries {
@@ -175,7 +175,7 @@ impl SweepData {
         );
         for row in result.rows.iter().filter(|r| r.material == subject) {
             let Some(k) = scn
-                .strategies
+                .strategies()
                 .iter()
                 .position(|s| row.strategy == s.id.as_str())
             else {
@@ -196,7 +196,7 @@ impl SweepData {
             target: view.target.as_ref().map(|t| t.to_string()),
             thresholds: view.thresholds(),
             series,
-            currency: scn.currency.clone(),
+            currency: scn.currency().to_string(),
         }
     }
 }

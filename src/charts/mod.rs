@@ -140,11 +140,11 @@ impl<R: Replications + ?Sized> Samples for RunSamples<'_, R> {
     }
 
     fn has_gdp_at_risk(&self) -> bool {
-        !self.scn.sectors.is_empty()
+        !self.scn.sectors().is_empty()
     }
 
     fn gdp_at_risk(&self, s: usize) -> Result<Vec<f64>, SampleError> {
-        if self.scn.sectors.is_empty() {
+        if self.scn.sectors().is_empty() {
             return Ok(Vec::new());
         }
         Ok(crate::stats::summary::value_added_lost_column(
@@ -251,7 +251,7 @@ impl<'a> ChartData<'a> {
                 scn: scn.clone(),
                 res,
             }),
-            stock_bands(scn.strategies.len(), scn.materials.len(), bands),
+            stock_bands(scn.strategies().len(), scn.materials().len(), bands),
         )
     }
 
@@ -264,10 +264,10 @@ impl<'a> ChartData<'a> {
     ) -> ChartData<'a> {
         ChartData {
             summary,
-            reference: scn.reference,
-            buckets: scn.materials.iter().map(|m| m.bucket).collect(),
+            reference: scn.reference(),
+            buckets: scn.materials().iter().map(|m| m.bucket).collect(),
             short_labels: scn
-                .strategies
+                .strategies()
                 .iter()
                 .map(|s| s.short_label.clone())
                 .collect(),

@@ -87,16 +87,19 @@ fn bad(msg: String) -> CliError {
 /// The subject of `--material`/`--metric`, with the defaults.
 fn subject(scn: &Scenario, args: &Args) -> Result<(Subject, String), CliError> {
     let mat = match &args.material {
-        Some(m) if m != "total" => Some(scn.materials.iter().position(|x| &x.id == m).ok_or_else(
-            || {
-                bad(format!(
-                    "--material {m}: no such material; use one of {} or total",
-                    ids(scn.materials.iter().map(|x| x.id.as_str()))
-                ))
-            },
-        )?),
+        Some(m) if m != "total" => Some(
+            scn.materials()
+                .iter()
+                .position(|x| &x.id == m)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "--material {m}: no such material; use one of {} or total",
+                        ids(scn.materials().iter().map(|x| x.id.as_str()))
+                    ))
+                })?,
+        ),
         Some(_) => None,
-        None if scn.materials.len() == 1 => Some(0),
+        None if scn.materials().len() == 1 => Some(0),
         None => None,
     };
     match mat {
@@ -110,11 +113,11 @@ fn subject(scn: &Scenario, args: &Args) -> Result<(Subject, String), CliError> {
             })?;
             Ok((
                 Subject::Material(m, metric),
-                format!("{name} of {}", scn.materials[m].id),
+                format!("{name} of {}", scn.materials()[m].id),
             ))
         }
         None => {
-            let same_unit = scn.materials.windows(2).all(|w| w[0].unit == w[1].unit);
+            let same_unit = scn.materials().windows(2).all(|w| w[0].unit == w[1].unit);
             let name = args.metric.as_deref().unwrap_or(if same_unit {
                 "shortfall_units"
             } else {
@@ -129,7 +132,7 @@ fn subject(scn: &Scenario, args: &Args) -> Result<(Subject, String), CliError> {
                     bad(format!(
                         "--metric {name} has no total over materials; name a material \
                          (--material {}) or use a total metric: {}",
-                        scn.materials[0].id,
+                        scn.materials()[0].id,
                         ids(TotalMetric::ALL
                             .iter()
                             .filter(|t| **t != TotalMetric::StrategyCost)
@@ -148,11 +151,11 @@ fn ids<'a>(it: impl Iterator<Item = &'a str>) -> String {
 fn strategy(scn: &Scenario, id: &str, flag: &str) -> Result<usize, CliError> {
     id.parse::<chokepoint::model::StrategyId>()
         .ok()
-        .and_then(|id| scn.strategies.iter().position(|s| s.id == id))
+        .and_then(|id| scn.strategies().iter().position(|s| s.id == id))
         .ok_or_else(|| {
             bad(format!(
                 "{flag} {id}: no such strategy; use one of {}",
-                ids(scn.strategies.iter().map(|s| s.id.as_str()))
+                ids(scn.strategies().iter().map(|s| s.id.as_str()))
             ))
         })
 }
@@ -312,11 +315,11 @@ impl<'a> Outcomes<'a> {
         let Some(k) = self
             .strategies
             .iter()
-            .position(|&s| scn.strategies[s].id == strategy)
+            .position(|&s| scn.strategies()[s].id == strategy)
         else {
             return Ok(());
         };
-        let Some(m) = scn.materials.iter().position(|x| x.id == material) else {
+        let Some(m) = scn.materials().iter().position(|x| x.id == material) else {
             return Err(invalid(
                 &self.path,
                 format!("unknown material '{material}'"),
@@ -351,7 +354,7 @@ impl<'a> Outcomes<'a> {
             }
             Subject::Total(_) => {
                 self.sums[k][r] += v;
-                if m + 1 == scn.materials.len() {
+                if m + 1 == scn.materials().len() {
                     self.out[k][r] = self.sums[k][r];
                 }
             }
@@ -629,7 +632,7 @@ pub(super) fn report_section(
     };
     let n = usize::try_from(info.replications)
         .map_err(|_| invalid(&p, "too many replications for this machine"))?;
-    let y = read_outcomes(dir, scn, info, n, &[scn.reference], &subject)?
+    let y = read_outcomes(dir, scn, info, n, &[scn.reference()], &subject)?
         .pop()
         .unwrap_or_default();
     Ok(drivers_section::drivers_section_of(
@@ -692,14 +695,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
         _ => {
             let s = match &args.strategy {
                 Some(id) => strategy(&scn, id, "--strategy")?,
-                None => scn.reference,
+                None => scn.reference(),
             };
             (
                 Question::Tail {
                     share: parse_share(&args.tail)?,
                 },
                 vec![s],
-                format!("{subject_words}, strategy {}", scn.strategies[s].id),
+                format!("{subject_words}, strategy {}", scn.strategies()[s].id),
             )
         }
     };
@@ -726,7 +729,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let sdir = staging.dir();
     let source = serde_json::json!({
         "run_dir": dir.display().to_string(),
-        "scenario": scn.name,
+        "scenario": scn.name(),
         "scenario_path": info.scenario_path,
         "scenario_sha256": info.scenario_sha256,
         "seed": info.seed,
@@ -762,7 +765,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
     println!(
         "{} — drivers of {} of {} futures\n",
-        scn.name, res.n_selected, res.n
+        scn.name(),
+        res.n_selected,
+        res.n
     );
     for f in findings {
         println!("{f}");

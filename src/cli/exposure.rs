@@ -72,7 +72,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 fn print_table(problem: &ExposureProblem, rows: &[ExposureRow]) {
     println!(
         "{} — total loss from day 0, strategy {}; TTS = days to the first shortfall\n",
-        problem.scenario().name,
+        problem.scenario().name(),
         problem.strategy
     );
     println!(

@@ -156,11 +156,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !args.quiet {
         println!(
             "{} — {} futures merged from {} shards, seed {}, {} days, {:.1} s\n",
-            scn.name,
+            scn.name(),
             meta.replications,
             meta.shards,
             meta.seed,
-            scn.horizon_days,
+            scn.horizon_days(),
             t0.elapsed().as_secs_f64()
         );
         if args.wide {

@@ -58,7 +58,7 @@ pub(super) fn setup(args: &Args, scn: &Scenario) -> Result<Option<Precision>, Cl
         block: args
             .sim
             .replications
-            .unwrap_or(scn.replications as u64)
+            .unwrap_or(scn.replications() as u64)
             .max(1),
         max_replications: args.max_replications.unwrap_or(DEFAULT_MAX_REPLICATIONS),
     };
@@ -102,7 +102,7 @@ pub(super) fn run(
         let result = RunResult {
             first_replication: 0,
             n_replications: outcome.replications as usize,
-            n_strategies: scn.strategies.len(),
+            n_strategies: scn.strategies().len(),
             n_materials: scn.n_slots(),
             rows: rows.0,
             daily: outcome.daily.take(),
@@ -112,7 +112,7 @@ pub(super) fn run(
         return conclude(&cx, pool, &result, result.daily.as_ref(), staging, None);
     }
     let file = SpillFile(spill_path(staging.dir()));
-    let (ns, nm) = (scn.strategies.len(), scn.n_slots());
+    let (ns, nm) = (scn.strategies().len(), scn.n_slots());
     let mut sink = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
     let outcome = pool.install(|| {
         precision::run(

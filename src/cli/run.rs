@@ -426,13 +426,13 @@ pub(super) fn conclude<R: Replications + ?Sized>(
         let n_threads = cx.n_threads;
         let facts = format!(
             "{replications} futures, seed {seed}, {} days, {n_threads} threads, {wall:.1} s",
-            scn.horizon_days
+            scn.horizon_days()
         );
         // One line when it fits the table's width, else the name above the facts.
-        if args.wide || scn.name.chars().count() + 3 + facts.chars().count() <= TABLE_COLUMNS {
-            println!("{} — {facts}\n", scn.name);
+        if args.wide || scn.name().chars().count() + 3 + facts.chars().count() <= TABLE_COLUMNS {
+            println!("{} — {facts}\n", scn.name());
         } else {
-            println!("{}\n{facts}\n", scn.name);
+            println!("{}\n{facts}\n", scn.name());
         }
         if let Some(rec) = &cx.precision {
             super::precision::print(rec);
@@ -459,8 +459,8 @@ pub(super) fn conclude<R: Replications + ?Sized>(
 /// The error for a metric that came out infinite or NaN: which one, and the inputs of
 /// its material by magnitude (an input so large that arithmetic overflows).
 fn non_finite(scn: &Scenario, bad: &limits::NonFinite) -> CliError {
-    let p = &scn.strategies[bad.strategy].materials[bad.material];
-    let id = &scn.materials[bad.material].id;
+    let p = &scn.strategies()[bad.strategy].materials[bad.material];
+    let id = &scn.materials()[bad.material].id;
     let mut inputs = [
         ("unit_value", p.unit_value()),
         ("shortage_cost", p.shortage_cost()),
@@ -474,7 +474,7 @@ fn non_finite(scn: &Scenario, bad: &limits::NonFinite) -> CliError {
          the arithmetic; the largest of material.{id} is {name} = {value:e}. Use values of a \
          realistic magnitude; nothing was written",
         bad.metric.name(),
-        scn.strategies[bad.strategy].id,
+        scn.strategies()[bad.strategy].id,
         if bad.value.is_nan() {
             "NaN"
         } else {
@@ -496,9 +496,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let precision = super::precision::setup(&args, &scn)?;
     let replications = match &precision {
         Some(p) => p.plan.max_replications,
-        None => args.sim.replications.unwrap_or(scn.replications as u64),
+        None => args.sim.replications.unwrap_or(scn.replications() as u64),
     };
-    let seed = args.sim.seed.unwrap_or(scn.seed);
+    let seed = args.sim.seed.unwrap_or(scn.seed());
     let out: PathBuf = args
         .out
         .clone()
@@ -516,8 +516,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         return Err(CliError::BadInput(format!(
             "{replications} futures would need about {} of memory for their results at the peak ({} strategies × {} materials; {}), more than the {} this machine has available; use fewer futures (-n){}",
             limits::human_bytes(peak),
-            scn.strategies.len(),
-            scn.materials.len(),
+            scn.strategies().len(),
+            scn.materials().len(),
             if spilled {
                 "the futures are kept on disk, the statistics read 8 bytes per future and                  column"
             } else {
@@ -540,9 +540,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
              materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
              and the stock charts are not written",
             limits::human_bytes(daily_bytes),
-            scn.strategies.len(),
-            scn.materials.len(),
-            scn.horizon_days,
+            scn.strategies().len(),
+            scn.materials().len(),
+            scn.horizon_days(),
             limits::human_bytes(limits::DAILY_BANDS_BUDGET)
         );
         eprintln!("note: {note}");
@@ -578,7 +578,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let first_length = precision
         .as_ref()
         .map_or(replications, |p| p.plan.block.min(replications));
-    let progress = Bar::new(&scn.name, first_length, t0, args.quiet);
+    let progress = Bar::new(scn.name(), first_length, t0, args.quiet);
     let cx = Context {
         args: &args,
         scn: &scn,
@@ -605,7 +605,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // Spilled: the engine writes each block to the file as it finishes it; statistics
     // and writers read it back a column or a block at a time.
     let file = SpillFile(spill_path(staging.dir()));
-    let (ns, nm) = (scn.strategies.len(), scn.n_slots());
+    let (ns, nm) = (scn.strategies().len(), scn.n_slots());
     let mut sink = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
     let tail = pool.install(|| sim::run_into(&scn, &opts, &progress, Kernel::detect(), &mut sink));
     progress.bar.finish_and_clear();

@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !args.quiet {
         eprintln!(
             "{} — mean {} ({}, strategy {}) moving {} paths by ±{}%, {} futures per run, seed {}",
-            ev.base().name,
+            ev.base().name(),
             problem.metric,
             problem.subject.id(ev.base()),
             problem.strategy,

@@ -129,7 +129,7 @@ pub fn run(args: &super::run::Args, spec: &str) -> Result<(), CliError> {
     if !args.quiet {
         super::validate::print_warnings(&scn);
     }
-    let replications = args.sim.replications.unwrap_or(scn.replications as u64);
+    let replications = args.sim.replications.unwrap_or(scn.replications() as u64);
     if n > replications {
         return Err(bad(format!(
             "--shard {k}/{n}: {n} shards of {replications} futures would leave shards \
@@ -147,7 +147,7 @@ pub fn run(args: &super::run::Args, spec: &str) -> Result<(), CliError> {
         scn: &scn,
         scenario_bytes: &bytes,
         scenario_path,
-        seed: args.sim.seed.unwrap_or(scn.seed),
+        seed: args.sim.seed.unwrap_or(scn.seed()),
         replications,
         daily_replications: if args.daily_replications == 0 {
             u64::MAX
@@ -165,7 +165,7 @@ pub fn run(args: &super::run::Args, spec: &str) -> Result<(), CliError> {
             println!(
                 "Shard {k}/{n} of {} (replications {}..{}) is already finished in {}/ \
                  (shard.json of {}); nothing to do.",
-                scn.name,
+                scn.name(),
                 meta.first_replication,
                 meta.end_replication,
                 out.display(),
@@ -176,7 +176,7 @@ pub fn run(args: &super::run::Args, spec: &str) -> Result<(), CliError> {
     }
     let pool = super::common::pool(args.sim.threads)?;
     let t0 = Instant::now();
-    let progress = super::run::Bar::new(&scn.name, range.end - range.start, t0, args.quiet);
+    let progress = super::run::Bar::new(scn.name(), range.end - range.start, t0, args.quiet);
     let meta = pool.install(|| shard::write_shard(&out, &job, &progress));
     progress.bar.finish_and_clear();
     let meta = meta.map_err(shard_error)?;
@@ -185,7 +185,7 @@ pub fn run(args: &super::run::Args, spec: &str) -> Result<(), CliError> {
             "{} — shard {k}/{n}: replications {}..{} of {replications}, seed {}, {threads} \
              threads, {:.1} s\nWritten to {}/: {}, {}, {}, {}\nWhen all {n} shards are done: \
              chokepoint merge SHARD_DIR... --out DIR",
-            scn.name,
+            scn.name(),
             meta.first_replication,
             meta.end_replication,
             meta.seed,

@@ -188,7 +188,7 @@ fn header(problem: &SizeProblem) -> String {
     let (ev, spec) = (problem.evaluator(), &problem.spec);
     format!(
         "{} — sizing {} in {}..{} for \"{}\"{} ({}, strategy {}), {} futures, seed {}",
-        ev.base().name,
+        ev.base().name(),
         spec.path,
         numfmt::shortest(spec.lo),
         numfmt::shortest(spec.hi),

@@ -117,7 +117,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let done = store.done(n).len();
         eprintln!(
             "{} — {n} point{} × {} futures, seed {}{}",
-            problem.base().name,
+            problem.base().name(),
             if n == 1 { "" } else { "s" },
             problem.spec.replications,
             problem.spec.seed,
@@ -178,7 +178,7 @@ fn run_shard(
     if !quiet {
         eprintln!(
             "{} — shard {k}/{shards}: points {}..{} of {} × {} futures, seed {}{}",
-            problem.base().name,
+            problem.base().name(),
             indices.start,
             indices.end,
             problem.len(),

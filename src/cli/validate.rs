@@ -41,7 +41,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
 /// Prints the scenario's validation warnings on stderr (they never fail a command).
 pub(super) fn print_warnings(s: &Scenario) {
-    for w in &s.warnings {
+    for w in s.warnings() {
         eprintln!("{w}");
     }
 }
@@ -212,10 +212,13 @@ fn summary(file: &str, s: &Scenario) -> String {
     let _ = writeln!(
         o,
         "{file}: valid — {} ({} days, {} replications, seed {})",
-        s.name, s.horizon_days, s.replications, s.seed
+        s.name(),
+        s.horizon_days(),
+        s.replications(),
+        s.seed()
     );
     let _ = writeln!(o, "  materials:");
-    for (m, p) in s.materials.iter().zip(&base.materials) {
+    for (m, p) in s.materials().iter().zip(&base.materials) {
         let _ = writeln!(
             o,
             "    {} ({}): {:.4} {}/day, private {} days, stockpile {} days",
@@ -236,26 +239,32 @@ fn summary(file: &str, s: &Scenario) -> String {
     }
     // Sampling costs shocks × timelines: above SAMPLED_SHOCK_BUDGET shock-timelines,
     // fewer timelines (at least 100), so that validating 100,000 shocks stays quick.
-    let samples = if s.shocks.is_empty() {
+    let samples = if s.shocks().is_empty() {
         ONSET_SAMPLES
     } else {
-        (SAMPLED_SHOCK_BUDGET / s.shocks.len() as u64).clamp(100, ONSET_SAMPLES)
+        (SAMPLED_SHOCK_BUDGET / s.shocks().len() as u64).clamp(100, ONSET_SAMPLES)
     };
     let _ = writeln!(
         o,
         "  shocks (expected onsets, own and triggered, from {samples} sampled timelines):"
     );
     let expected = onsets::expected_onsets(s, samples);
-    for (sh, &e) in s.shocks.iter().zip(&expected) {
+    for (sh, &e) in s.shocks().iter().zip(&expected) {
         let mut targets: Vec<String> = sh
             .supply_targets()
             .iter()
-            .map(|&(m, i)| format!("{}.{}", s.materials[m].id, s.materials[m].suppliers[i].id))
+            .map(|&(m, i)| {
+                format!(
+                    "{}.{}",
+                    s.materials()[m].id,
+                    s.materials()[m].suppliers[i].id
+                )
+            })
             .collect();
         targets.extend(
             sh.demand_targets()
                 .iter()
-                .map(|&m| format!("{} demand", s.materials[m].id)),
+                .map(|&m| format!("{} demand", s.materials()[m].id)),
         );
         let _ = writeln!(
             o,
@@ -267,8 +276,12 @@ fn summary(file: &str, s: &Scenario) -> String {
         );
     }
     let _ = writeln!(o, "  strategies:");
-    for (i, st) in s.strategies.iter().enumerate() {
-        let r = if i == s.reference { " (reference)" } else { "" };
+    for (i, st) in s.strategies().iter().enumerate() {
+        let r = if i == s.reference() {
+            " (reference)"
+        } else {
+            ""
+        };
         let changes = if st.overrides.is_empty() {
             "no changes".to_string()
         } else {

@@ -16,9 +16,9 @@ use crate::sim::{self, Progress, RunOptions, RunResult};
 pub fn strategy_id(scn: &Scenario, id: &str) -> Result<StrategyId, ExploreError> {
     id.parse::<StrategyId>()
         .ok()
-        .filter(|t| scn.strategies.iter().any(|s| &s.id == t))
+        .filter(|t| scn.strategies().iter().any(|s| &s.id == t))
         .ok_or_else(|| {
-            let valid: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
+            let valid: Vec<&str> = scn.strategies().iter().map(|s| s.id.as_str()).collect();
             ExploreError::Spec(format!(
                 "unknown strategy `{id}`; the scenario has {}",
                 valid.join(", ")
@@ -39,16 +39,17 @@ pub fn select_strategies(scn: &Scenario, ids: &[String]) -> Result<Scenario, Exp
     Ok(select_strategy_ids(scn, &ids))
 }
 
-/// [`select_strategies`] by typed ids; an id the scenario does not have is passed over.
+/// [`select_strategies`] by typed ids; an id the scenario does not have is passed over
+/// (when none is found, the scenario as it is).
 pub fn select_strategy_ids(scn: &Scenario, ids: &[StrategyId]) -> Scenario {
     if ids.is_empty() {
         return scn.clone();
     }
-    let mut out = scn.clone();
+    let mut out = scn.clone().into_parts();
     out.strategies.clear();
-    let ref_id = &scn.strategies[scn.reference].id;
+    let ref_id = &scn.strategies()[scn.reference()].id;
     for id in ids {
-        let Some(s) = scn.strategies.iter().find(|s| &s.id == id) else {
+        let Some(s) = scn.strategies().iter().find(|s| &s.id == id) else {
             continue;
         };
         if !out.strategies.iter().any(|x| &x.id == id) {
@@ -60,7 +61,8 @@ pub fn select_strategy_ids(scn: &Scenario, ids: &[StrategyId]) -> Scenario {
         .iter()
         .position(|s| &s.id == ref_id)
         .unwrap_or(0);
-    out
+    // None of the ids found: the scenario as it is (a scenario has at least one strategy).
+    Scenario::new(out).unwrap_or_else(|_| scn.clone())
 }
 
 /// Evaluates a scenario document at parameter values, always with the same seed,
@@ -96,9 +98,9 @@ impl Evaluator {
             .collect::<Result<Vec<_>, _>>()?;
         let base = select_strategy_ids(&full, &strategies);
         Ok(Evaluator {
-            seed: seed.unwrap_or(full.seed),
-            replications: replications.unwrap_or(u64::from(full.replications)),
-            all_ids: full.strategies.iter().map(|s| s.id.clone()).collect(),
+            seed: seed.unwrap_or(full.seed()),
+            replications: replications.unwrap_or(u64::from(full.replications())),
+            all_ids: full.strategies().iter().map(|s| s.id.clone()).collect(),
             doc,
             base,
             strategies,
@@ -118,7 +120,7 @@ impl Evaluator {
     ) -> Result<(String, Evaluator), ExploreError> {
         let full = doc.validate()?;
         let id = strategy.map_or_else(
-            || full.strategies[full.reference].id.to_string(),
+            || full.strategies()[full.reference()].id.to_string(),
             str::to_string,
         );
         let ev = Evaluator::new(doc.clone(), std::slice::from_ref(&id), seed, replications)?;

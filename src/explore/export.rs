@@ -232,7 +232,7 @@ pub fn sweep_json(problem: &SweepProblem) -> Vec<u8> {
         },
         "not_moved_by": problem
             .base()
-            .strategies
+            .strategies()
             .iter()
             .zip(&problem.not_moved)
             .map(|(st, v)| {
@@ -302,7 +302,7 @@ pub fn size_json(problem: &SizeProblem, result: &SizeResult) -> Vec<u8> {
     let ev = problem.evaluator();
     json_bytes(&serde_json::json!({
         "command": "size",
-        "scenario": ev.base().name,
+        "scenario": ev.base().name(),
         "scenario_path": problem.source.path,
         "scenario_sha256": problem.source.sha256,
         "strategy": problem.strategy,
@@ -425,7 +425,7 @@ pub fn sensitivity_json(problem: &SensitivityProblem, result: &SensitivityResult
     let ev = problem.evaluator();
     json_bytes(&serde_json::json!({
         "command": "sensitivity",
-        "scenario": ev.base().name,
+        "scenario": ev.base().name(),
         "scenario_path": problem.source.path,
         "scenario_sha256": problem.source.sha256,
         "strategy": problem.strategy,
@@ -493,7 +493,7 @@ pub fn exposure_csv(rows: &[ExposureRow]) -> Result<Vec<u8>, ExploreError> {
 pub fn exposure_json(problem: &ExposureProblem, rows: &[ExposureRow]) -> Vec<u8> {
     json_bytes(&serde_json::json!({
         "command": "exposure",
-        "scenario": problem.scenario().name,
+        "scenario": problem.scenario().name(),
         "scenario_path": problem.source.path,
         "scenario_sha256": problem.source.sha256,
         "strategy": problem.strategy,

@@ -63,7 +63,7 @@ impl ExposureProblem {
             )));
         }
         let strategy = strategy.map_or_else(
-            || full.strategies[full.reference].id.to_string(),
+            || full.strategies()[full.reference()].id.to_string(),
             str::to_string,
         );
         let scn = select_strategies(&full, std::slice::from_ref(&strategy))?;
@@ -208,7 +208,7 @@ struct Entity {
 
 fn entities(scn: &Scenario) -> Vec<Entity> {
     let mut out = Vec::new();
-    for (m, mat) in scn.materials.iter().enumerate() {
+    for (m, mat) in scn.materials().iter().enumerate() {
         for (i, s) in mat.suppliers.iter().enumerate() {
             out.push(Entity {
                 id: EntityId::Supplier(mat.id.clone(), s.id.clone()),
@@ -218,7 +218,7 @@ fn entities(scn: &Scenario) -> Vec<Entity> {
     }
     let mut countries: Vec<String> = Vec::new();
     let mut routes: Vec<String> = Vec::new();
-    for mat in &scn.materials {
+    for mat in scn.materials() {
         for s in &mat.suppliers {
             if !countries.contains(&s.country) {
                 countries.push(s.country.clone());
@@ -232,7 +232,7 @@ fn entities(scn: &Scenario) -> Vec<Entity> {
     }
     let pairs = |pred: &dyn Fn(&crate::model::SupplierInfo) -> bool| -> Vec<(usize, usize)> {
         let mut v = Vec::new();
-        for (m, mat) in scn.materials.iter().enumerate() {
+        for (m, mat) in scn.materials().iter().enumerate() {
             for (i, s) in mat.suppliers.iter().enumerate() {
                 if pred(s) {
                     v.push((m, i));
@@ -260,7 +260,7 @@ fn entities(scn: &Scenario) -> Vec<Entity> {
 fn ttr_from_shocks(scn: &Scenario, targets: &[(usize, usize)]) -> (Option<f64>, String) {
     let mut vals = Vec::new();
     let mut ids = Vec::new();
-    for sh in &scn.shocks {
+    for sh in scn.shocks() {
         // A delay-only logistics shock disrupts supply too (MODEL.md §3, v1.1).
         if sh.kind().is_supply()
             && (median(sh.severity()) > 0.0 || median(sh.delay()) > 0.0)
@@ -289,7 +289,7 @@ fn ttr_from_shocks(scn: &Scenario, targets: &[(usize, usize)]) -> (Option<f64>, 
 /// `scn` (first strategy only) with one total, permanent loss of `targets` from day 0,
 /// no other shock, no demand noise, and `horizon` days.
 fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
-    let mut s = scn.clone();
+    let mut s = scn.clone().into_parts();
     s.strategies.truncate(1);
     s.reference = 0;
     for p in &mut s.strategies[0].materials {
@@ -316,12 +316,12 @@ fn lost(scn: &Scenario, targets: &[(usize, usize)], horizon: u32) -> Scenario {
     .expect("a total outage with a non-negative duration is a valid shock");
     s.shocks = vec![loss];
     s.shock_order = vec![0];
-    s
+    Scenario::new(s).expect("the first strategy of a valid scenario, with one shock, is valid")
 }
 
 fn run_one(scn: &Scenario) -> sim::RunResult {
     let opts = RunOptions {
-        seed: scn.seed,
+        seed: scn.seed(),
         replications: 0..1,
         daily: false,
         daily_replications: 0,
@@ -335,7 +335,7 @@ fn run_one(scn: &Scenario) -> sim::RunResult {
 /// Ranked: rows at risk first (largest shortfall over TTR, then shortest TTS), then
 /// the rest by shortest TTS (no shortfall last), ties in entity order.
 pub fn exposure(scn: &Scenario, ttr: Option<f64>) -> Vec<ExposureRow> {
-    let strat = &scn.strategies[0];
+    let strat = &scn.strategies()[0];
     let mut rows = Vec::new();
     for e in entities(scn) {
         let mut mats: Vec<usize> = e.targets.iter().map(|t| t.0).collect();
@@ -385,10 +385,10 @@ pub fn exposure(scn: &Scenario, ttr: Option<f64>) -> Vec<ExposureRow> {
                 rank: 0,
                 kind: e.id.kind(),
                 entity: e.id.clone(),
-                material: scn.materials[m].id.clone(),
+                material: scn.materials()[m].id.clone(),
                 suppliers_lost: sups
                     .iter()
-                    .map(|&i| scn.materials[m].suppliers[i].id.clone())
+                    .map(|&i| scn.materials()[m].suppliers[i].id.clone())
                     .collect(),
                 share_lost,
                 tts_days: tts,

@@ -15,9 +15,9 @@ pub const ONSET_SAMPLES: u64 = 4000;
 pub fn expected_onsets(s: &Scenario, samples: u64) -> Vec<f64> {
     let graph = TriggerGraph::new(s);
     let mut tl = Timeline::default();
-    let mut counts = vec![0u64; s.shocks.len()];
+    let mut counts = vec![0u64; s.shocks().len()];
     for r in 0..samples {
-        tl.sample(s, &graph, s.seed, r);
+        tl.sample(s, &graph, s.seed(), r);
         for (c, v) in counts.iter_mut().zip(&tl.per_shock) {
             *c += v.len() as u64;
         }

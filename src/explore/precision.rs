@@ -540,11 +540,11 @@ pub fn resolve(
 }
 
 fn strategy_index(scn: &Scenario, n: &Named) -> Result<usize, (usize, String)> {
-    scn.strategies
+    scn.strategies()
         .iter()
         .position(|s| s.id == n.id)
         .ok_or_else(|| {
-            let ids: Vec<&str> = scn.strategies.iter().map(|s| s.id.as_str()).collect();
+            let ids: Vec<&str> = scn.strategies().iter().map(|s| s.id.as_str()).collect();
             (
                 n.column,
                 format!(
@@ -572,9 +572,9 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
         Some(n) if n.id == crate::model::TOTAL_ID => {
             if let Some(m) = measure
                 && m.total().is_none()
-                && (m != gdp || scn.sectors.is_empty())
+                && (m != gdp || scn.sectors().is_empty())
             {
-                if m.sector_metric().is_some() && scn.sectors.is_empty() {
+                if m.sector_metric().is_some() && scn.sectors().is_empty() {
                     return no_sectors(spec.measure_column);
                 }
                 return Err((
@@ -582,14 +582,14 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
                     format!(
                         "`{m}` has no total over materials (it is per material or per \
                          sector); name a material with `in {}`",
-                        scn.materials[0].id
+                        scn.materials()[0].id
                     ),
                 ));
             }
             vec![Subject::Total]
         }
         Some(n) => {
-            if let Some(k) = scn.sectors.iter().position(|k| k.id == n.id) {
+            if let Some(k) = scn.sectors().iter().position(|k| k.id == n.id) {
                 if measure.is_some_and(|m| m.sector_metric().is_none()) {
                     return Err((
                         spec.measure_column,
@@ -602,9 +602,10 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
                 }
                 vec![Subject::Sector(k)]
             } else {
-                let Some(i) = scn.materials.iter().position(|m| m.id == n.id) else {
-                    let mut ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-                    ids.extend(scn.sectors.iter().map(|k| k.id.as_str()));
+                let Some(i) = scn.materials().iter().position(|m| m.id == n.id) else {
+                    let mut ids: Vec<&str> =
+                        scn.materials().iter().map(|m| m.id.as_str()).collect();
+                    ids.extend(scn.sectors().iter().map(|k| k.id.as_str()));
                     return Err((
                         n.column,
                         format!(
@@ -635,25 +636,25 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
             }
         }
         None if measure == Some(gdp) => {
-            if scn.sectors.is_empty() {
+            if scn.sectors().is_empty() {
                 return no_sectors(spec.measure_column);
             }
             vec![Subject::Total]
         }
         None if measure.is_some_and(|m| matches!(m, Measure::Sector(_))) => {
-            if scn.sectors.is_empty() {
+            if scn.sectors().is_empty() {
                 return no_sectors(spec.measure_column);
             }
-            (0..scn.sectors.len()).map(Subject::Sector).collect()
+            (0..scn.sectors().len()).map(Subject::Sector).collect()
         }
         None if measure.is_none_or(|m| m.total().is_some()) => vec![Subject::Total],
-        None => (0..scn.materials.len()).map(Subject::Material).collect(),
+        None => (0..scn.materials().len()).map(Subject::Material).collect(),
     };
     let pairs: Vec<(usize, Option<usize>)> = match &spec.expr {
         Expr::Stat { .. } => {
             let s = match &spec.strategy {
                 Some(n) => strategy_index(scn, n)?,
-                None => scn.reference,
+                None => scn.reference(),
             };
             vec![(s, None)]
         }
@@ -675,13 +676,13 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
                     vec![(a, Some(b))]
                 }
                 None => {
-                    if scn.strategies.len() < 2 {
+                    if scn.strategies().len() < 2 {
                         return Err((
                             against.column,
                             "a difference needs a second strategy; the scenario has one".into(),
                         ));
                     }
-                    (0..scn.strategies.len())
+                    (0..scn.strategies().len())
                         .filter(|&a| a != b)
                         .map(|a| (a, Some(b)))
                         .collect()
@@ -692,14 +693,14 @@ fn resolve_one(scn: &Scenario, spec: &GoalSpec) -> Result<Vec<Goal>, (usize, Str
     let mut out = Vec::new();
     for &(s, minus) in &pairs {
         for &subject in &subjects {
-            let sid = &scn.strategies[s].id;
+            let sid = &scn.strategies()[s].id;
             let scope = format!("in {} under {sid}", subject.id(scn));
             let name = match (minus, measure) {
                 (Some(b), Some(m)) => {
                     format!(
                         "diff({}({m}), {}) {scope}",
                         stat.name(),
-                        scn.strategies[b].id
+                        scn.strategies()[b].id
                     )
                 }
                 (_, Some(m)) => format!("{}({m}) {scope}", stat.name()),
@@ -762,7 +763,7 @@ impl<'a> Tracker<'a> {
                     .subject
                     .column(self.scn, res, s, m)
                     .expect("measure checked by resolve"),
-                None => g.subject.no_shortfall(res, s, self.scn.materials.len()),
+                None => g.subject.no_shortfall(res, s, self.scn.materials().len()),
             };
             let a = values(g.strategy);
             match (g.minus, g.stat) {
@@ -1021,7 +1022,7 @@ pub fn run<S: BlockSink>(
         "empty precision plan"
     );
     let mut tracker = Tracker::new(scn, goals);
-    let (ns, nm) = (scn.strategies.len(), scn.n_slots());
+    let (ns, nm) = (scn.strategies().len(), scn.n_slots());
     let mut tee = Tee {
         tracker: &mut tracker,
         out: Reblock {

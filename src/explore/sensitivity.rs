@@ -157,7 +157,7 @@ impl SensitivityProblem {
             observer.note(&format!(
                 "`{}` is per material; using material `{}` (choose with --material)",
                 req.metric,
-                ev.base().materials[0].id
+                ev.base().materials()[0].id
             ));
         }
         let metric = subject.measure(ev.base(), &req.metric)?;
@@ -195,7 +195,7 @@ impl SensitivityProblem {
         serde_json::json!({
             "analysis": "sensitivity",
             "chokepoint_version": env!("CARGO_PKG_VERSION"),
-            "scenario": self.ev.base().name,
+            "scenario": self.ev.base().name(),
             "scenario_sha256": self.source.sha256,
             "strategy": self.strategy,
             "subject": self.subject.id(self.ev.base()),

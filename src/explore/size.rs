@@ -564,7 +564,7 @@ impl SizeProblem {
         serde_json::json!({
             "analysis": "size",
             "chokepoint_version": env!("CARGO_PKG_VERSION"),
-            "scenario": base.name,
+            "scenario": base.name(),
             "scenario_sha256": self.source.sha256,
             "path": self.spec.path,
             "target": self.target.to_string(),

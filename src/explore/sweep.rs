@@ -279,13 +279,13 @@ pub fn point_rows(
     not_moved: &[Vec<String>],
 ) -> Vec<SweepRow> {
     let mut out = Vec::new();
-    for (s, strat) in scn.strategies.iter().enumerate() {
-        let subjects = (0..scn.materials.len())
+    for (s, strat) in scn.strategies().iter().enumerate() {
+        let subjects = (0..scn.materials().len())
             .map(Subject::Material)
-            .chain((0..scn.sectors.len()).map(Subject::Sector))
+            .chain((0..scn.sectors().len()).map(Subject::Sector))
             .chain(std::iter::once(Subject::Total));
         for subject in subjects {
-            let aut = subject.no_shortfall(res, s, scn.materials.len());
+            let aut = subject.no_shortfall(res, s, scn.materials().len());
             out.push(SweepRow {
                 point: index,
                 values: values.to_vec(),
@@ -293,7 +293,7 @@ pub fn point_rows(
                 material: subject.subject_id(scn),
                 autonomy: (!aut.is_empty()).then(|| aut.iter().sum::<f64>() / aut.len() as f64),
                 not_moved_by: not_moved.get(s).cloned().unwrap_or_default(),
-                stats: sweep_measures(!scn.sectors.is_empty())
+                stats: sweep_measures(!scn.sectors().is_empty())
                     .into_iter()
                     .map(|measure| {
                         let (lo, hi) = measure.bounds();
@@ -405,7 +405,7 @@ impl SweepProblem {
         let spec = SweepSpec {
             csv_format: CSV_FORMAT,
             chokepoint_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: ev.base().name.clone(),
+            scenario: ev.base().name().to_string(),
             scenario_sha256: req.source.sha256.clone(),
             vary,
             lhs: req.lhs,
@@ -413,7 +413,7 @@ impl SweepProblem {
             replications: ev.replications,
             strategies: req.strategies.clone(),
             points,
-            sectors: !ev.base().sectors.is_empty(),
+            sectors: !ev.base().sectors().is_empty(),
         };
         // Every point must give a valid scenario: fail before computing anything.
         for i in 0..spec.points.len() {
@@ -421,7 +421,7 @@ impl SweepProblem {
         }
         let not_moved = ev
             .base()
-            .strategies
+            .strategies()
             .iter()
             .map(|st| {
                 spec.vary
@@ -508,7 +508,7 @@ impl SweepView {
             subject = Subject::Material(0);
             observer.note(&format!(
                 "`{metric}` is per material; charting material `{}` (choose with --material)",
-                base.materials[0].id
+                base.materials()[0].id
             ));
         }
         let metric = subject.measure(base, metric)?;

@@ -74,20 +74,20 @@ impl Subject {
                 let found = if id.starts_with(SECTOR_PREFIX) {
                     None
                 } else {
-                    scn.materials
+                    scn.materials()
                         .iter()
                         .position(|m| m.id == material)
                         .map(Subject::Material)
                 };
                 let found = found.or_else(|| {
                     (!id.starts_with(MATERIAL_PREFIX))
-                        .then(|| scn.sectors.iter().position(|k| k.id == sector))
+                        .then(|| scn.sectors().iter().position(|k| k.id == sector))
                         .flatten()
                         .map(Subject::Sector)
                 });
                 found.ok_or_else(|| {
-                    let ids: Vec<&str> = scn.materials.iter().map(|m| m.id.as_str()).collect();
-                    let sectors: Vec<&str> = scn.sectors.iter().map(|k| k.id.as_str()).collect();
+                    let ids: Vec<&str> = scn.materials().iter().map(|m| m.id.as_str()).collect();
+                    let sectors: Vec<&str> = scn.sectors().iter().map(|k| k.id.as_str()).collect();
                     let sectors = if sectors.is_empty() {
                         String::new()
                     } else {
@@ -99,7 +99,7 @@ impl Subject {
                     ))
                 })
             }
-            None if scn.materials.len() == 1 => Ok(Subject::Material(0)),
+            None if scn.materials().len() == 1 => Ok(Subject::Material(0)),
             None => Ok(Subject::Total),
         }
     }
@@ -108,9 +108,9 @@ impl Subject {
     /// sectors).
     pub fn subject_id(self, scn: &Scenario) -> SubjectId {
         match self {
-            Subject::Material(m) => SubjectId::Material(scn.materials[m].id.clone()),
+            Subject::Material(m) => SubjectId::Material(scn.materials()[m].id.clone()),
             Subject::Total => SubjectId::Total,
-            Subject::Sector(k) => SubjectId::Sector(scn.sectors[k].id.clone()),
+            Subject::Sector(k) => SubjectId::Sector(scn.sectors()[k].id.clone()),
         }
     }
 
@@ -127,7 +127,7 @@ impl Subject {
             Subject::Material(_) => measure.metric().is_some(),
             Subject::Total => {
                 measure.total().is_some()
-                    || (!scn.sectors.is_empty()
+                    || (!scn.sectors().is_empty()
                         && measure == Measure::Sector(SectorMetric::ValueAddedLost))
             }
             Subject::Sector(_) => measure.sector_metric().is_some(),
@@ -161,12 +161,12 @@ impl Subject {
             Subject::Total => TotalMetric::ALL.iter().map(|m| m.name()).collect(),
             Subject::Sector(_) => SectorMetric::ALL.iter().map(|m| m.name()).collect(),
         };
-        if self == Subject::Total && !scn.sectors.is_empty() {
+        if self == Subject::Total && !scn.sectors().is_empty() {
             names.push(SectorMetric::ValueAddedLost.name());
         }
         let sector_note = match (self, Measure::parse(metric)) {
             (Subject::Total | Subject::Material(_), Some(Measure::Sector(_)))
-                if scn.sectors.is_empty() =>
+                if scn.sectors().is_empty() =>
             {
                 " (a sector metric: the scenario has no `[[sector]]`)"
             }
@@ -201,7 +201,7 @@ impl Subject {
                 col
             }),
             Subject::Total if measure == Measure::Sector(SectorMetric::ValueAddedLost) => {
-                (!scn.sectors.is_empty()).then(|| {
+                (!scn.sectors().is_empty()).then(|| {
                     let Ok(col) = value_added_lost_column(scn, res, s);
                     col
                 })
@@ -212,7 +212,7 @@ impl Subject {
             }),
             Subject::Sector(k) => measure.sector_metric().map(|x| {
                 // A sector's row follows the materials' rows.
-                let Ok(col) = metric_column(res, s, scn.materials.len() + k, x.column());
+                let Ok(col) = metric_column(res, s, scn.materials().len() + k, x.column());
                 col
             }),
         }
@@ -394,7 +394,7 @@ impl Clause {
         let level = rule.level();
         let (value, ci) = match self.stat {
             Stat::Autonomy => {
-                let ind = subject.no_shortfall(res, s, scn.materials.len());
+                let ind = subject.no_shortfall(res, s, scn.materials().len());
                 share_with_interval(&ind, level)
             }
             stat => {

@@ -3,22 +3,47 @@
 //! Everything here is plain data built by the scenario layer (`crate::scenario`), with
 //! ids already resolved to dense indices and distributions built into samplers. Nothing
 //! past validation sees a raw string id (results name materials and strategies with the
-//! typed ids of [`ids`]). Pure: no I/O; depends only on `dist`, `ids` and serde.
+//! typed ids of [`ids`]). Pure: no I/O; depends only on `bounds`, `dist`, `ids` and
+//! serde.
 
+pub mod bounds;
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x > 0.0)` is the NaN-proof form (STYLE.md)
 pub mod dist;
 pub mod ids;
 pub mod sector;
 
+pub use bounds::{Bounds, MAX_DAYS, MAX_MAGNITUDE};
 pub use dist::{Dist, DistError};
 pub use ids::{
     IdError, MaterialId, SectorId, ShockId, StrategyId, SubjectId, SupplierId, TOTAL_ID, valid_id,
 };
 pub use sector::{Input, SectorInfo, SectorParams};
 
-/// A whole validated scenario.
+/// A whole validated scenario. Built by [`Scenario::new`] from its [`ScenarioParts`]
+/// (the scenario layer builds it after its own located checks); read by its accessors.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    name: String,
+    description: String,
+    horizon_days: u32,
+    replications: u32,
+    seed: u64,
+    materials: Vec<MaterialInfo>,
+    shocks: Vec<Shock>,
+    shock_order: Vec<usize>,
+    sectors: Vec<SectorInfo>,
+    sector_order: Vec<usize>,
+    strategies: Vec<Strategy>,
+    reference: usize,
+    currency: String,
+    criterion: Criterion,
+    warnings: Vec<Warning>,
+}
+
+/// The parts of a scenario, as given to [`Scenario::new`], which checks them (and as
+/// [`Scenario::into_parts`] gives them back).
+#[derive(Debug, Clone)]
+pub struct ScenarioParts {
     /// Human title.
     pub name: String,
     /// What the scenario models, for whom, and where its numbers come from.
@@ -723,24 +748,35 @@ impl Onset {
     /// Only ever started by another shock's trigger.
     pub const NEVER: Onset = Onset(OnsetKind::Never);
 
+    /// Legal `rate_per_year`: `0 ..= MAX_MAGNITUDE` (also the bounds of
+    /// `shock.onset.rate_per_year` in the scenario's table of fields).
+    pub const RATE_BOUNDS: Bounds = Bounds::NON_NEG;
+    /// Legal onset `day`: `0 ..= MAX_DAYS` (also `shock.onset.day`'s).
+    pub const DAY_BOUNDS: Bounds = Bounds::DAYS;
+    /// Legal `probability` of an onset on a fixed day: `[0, 1]` (also
+    /// `shock.onset.probability`'s).
+    pub const PROBABILITY_BOUNDS: Bounds = Bounds::UNIT;
+
     /// A renewal process with `rate_per_year` expected onsets per year.
     ///
     /// # Errors
-    /// A rate that is negative or not finite.
+    /// A rate outside [`Onset::RATE_BOUNDS`] or NaN.
     pub fn rate(rate_per_year: f64) -> Result<Onset, ParamError> {
         Ok(Onset(OnsetKind::Rate {
-            rate_per_year: non_neg("rate_per_year", rate_per_year)?,
+            rate_per_year: Onset::RATE_BOUNDS.check("rate_per_year", rate_per_year)?,
         }))
     }
 
     /// One instance on `day`, happening with `probability`.
     ///
     /// # Errors
-    /// A probability outside [0, 1] or not finite.
+    /// A day outside [`Onset::DAY_BOUNDS`], or a probability outside
+    /// [`Onset::PROBABILITY_BOUNDS`] or NaN.
     pub fn day(day: u32, probability: f64) -> Result<Onset, ParamError> {
+        Onset::DAY_BOUNDS.check("day", f64::from(day))?;
         Ok(Onset(OnsetKind::Day {
             day,
-            probability: unit("probability", probability)?,
+            probability: Onset::PROBABILITY_BOUNDS.check("probability", probability)?,
         }))
     }
 
@@ -763,7 +799,7 @@ impl Onset {
 }
 
 /// A common-cause link: an instance of the owner starts one of `shock` `lag_days` later
-/// with `probability`. Built by [`Trigger::new`], which checks the probability.
+/// with `probability`. Built by [`Trigger::new`], which checks the numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
     shock: usize,
@@ -772,15 +808,22 @@ pub struct Trigger {
 }
 
 impl Trigger {
-    /// A trigger of shock `shock` (its index) with `probability` in [0, 1] after
-    /// `lag_days`.
+    /// Legal `probability`: `[0, 1]` (also the bounds of `shock.triggers.probability` in
+    /// the scenario's table of fields).
+    pub const PROBABILITY_BOUNDS: Bounds = Bounds::UNIT;
+    /// Legal `lag_days`: `0 ..= MAX_DAYS` (also `shock.triggers.lag_days`'s).
+    pub const LAG_BOUNDS: Bounds = Bounds::DAYS;
+
+    /// A trigger of shock `shock` (its index) with `probability` after `lag_days`.
     ///
     /// # Errors
-    /// A probability outside [0, 1] or not finite.
+    /// A probability outside [`Trigger::PROBABILITY_BOUNDS`] or NaN, or a lag outside
+    /// [`Trigger::LAG_BOUNDS`].
     pub fn new(shock: usize, probability: f64, lag_days: u32) -> Result<Trigger, ParamError> {
+        Trigger::LAG_BOUNDS.check("lag_days", f64::from(lag_days))?;
         Ok(Trigger {
             shock,
-            probability: unit("probability", probability)?,
+            probability: Trigger::PROBABILITY_BOUNDS.check("probability", probability)?,
             lag_days,
         })
     }
@@ -1150,6 +1193,173 @@ impl Shock {
 }
 
 impl Scenario {
+    /// Checks and builds: at least one day and one replication, at least one strategy
+    /// and `reference` one of them, every strategy with parameters for each material and
+    /// each sector, and `shock_order` / `sector_order` each a permutation of the shocks /
+    /// sectors. (The scenario layer builds every scenario this way, after its own
+    /// located checks.)
+    ///
+    /// # Errors
+    /// The first broken rule.
+    pub fn new(parts: ScenarioParts) -> Result<Scenario, ParamError> {
+        let p = parts;
+        if p.horizon_days < 1 || p.replications < 1 {
+            return Err(ParamError(format!(
+                "a scenario needs at least 1 day and 1 replication, got {} and {}",
+                p.horizon_days, p.replications
+            )));
+        }
+        if p.reference >= p.strategies.len() {
+            return Err(ParamError(format!(
+                "the reference strategy {} is not one of the {} strategies",
+                p.reference,
+                p.strategies.len()
+            )));
+        }
+        for s in &p.strategies {
+            if s.materials.len() != p.materials.len() || s.sectors.len() != p.sectors.len() {
+                return Err(ParamError(format!(
+                    "strategy `{}` has parameters for {} materials and {} sectors, not {} and {}",
+                    s.id,
+                    s.materials.len(),
+                    s.sectors.len(),
+                    p.materials.len(),
+                    p.sectors.len()
+                )));
+            }
+        }
+        let is_permutation = |order: &[usize], n: usize| {
+            let mut seen = vec![false; n];
+            order.len() == n
+                && order
+                    .iter()
+                    .all(|&i| i < n && !std::mem::replace(&mut seen[i], true))
+        };
+        if !is_permutation(&p.shock_order, p.shocks.len()) {
+            return Err(ParamError(
+                "`shock_order` is not an order of the shocks".into(),
+            ));
+        }
+        if !is_permutation(&p.sector_order, p.sectors.len()) {
+            return Err(ParamError(
+                "`sector_order` is not an order of the sectors".into(),
+            ));
+        }
+        Ok(Scenario {
+            name: p.name,
+            description: p.description,
+            horizon_days: p.horizon_days,
+            replications: p.replications,
+            seed: p.seed,
+            materials: p.materials,
+            shocks: p.shocks,
+            shock_order: p.shock_order,
+            sectors: p.sectors,
+            sector_order: p.sector_order,
+            strategies: p.strategies,
+            reference: p.reference,
+            currency: p.currency,
+            criterion: p.criterion,
+            warnings: p.warnings,
+        })
+    }
+
+    /// Its parts, to change and check again with [`Scenario::new`].
+    pub fn into_parts(self) -> ScenarioParts {
+        ScenarioParts {
+            name: self.name,
+            description: self.description,
+            horizon_days: self.horizon_days,
+            replications: self.replications,
+            seed: self.seed,
+            materials: self.materials,
+            shocks: self.shocks,
+            shock_order: self.shock_order,
+            sectors: self.sectors,
+            sector_order: self.sector_order,
+            strategies: self.strategies,
+            reference: self.reference,
+            currency: self.currency,
+            criterion: self.criterion,
+            warnings: self.warnings,
+        }
+    }
+
+    /// This scenario with its parts changed by `change`, checked again.
+    ///
+    /// # Errors
+    /// As [`Scenario::new`].
+    pub fn with_parts(
+        self,
+        change: impl FnOnce(&mut ScenarioParts),
+    ) -> Result<Scenario, ParamError> {
+        let mut parts = self.into_parts();
+        change(&mut parts);
+        Scenario::new(parts)
+    }
+
+    /// Human title.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// What the scenario models, for whom, and where its numbers come from.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+    /// Days simulated, `t = 0 .. horizon_days - 1` (at least 1).
+    pub fn horizon_days(&self) -> u32 {
+        self.horizon_days
+    }
+    /// Default number of replications (at least 1).
+    pub fn replications(&self) -> u32 {
+        self.replications
+    }
+    /// Default seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Materials in file order; a material's index is its dense id.
+    pub fn materials(&self) -> &[MaterialInfo] {
+        &self.materials
+    }
+    /// Shocks in file order; a shock's index is its dense id.
+    pub fn shocks(&self) -> &[Shock] {
+        &self.shocks
+    }
+    /// A topological order of the shocks for the trigger graph (parents first).
+    pub fn shock_order(&self) -> &[usize] {
+        &self.shock_order
+    }
+    /// Sectors in file order; a sector's index is its dense id (empty without
+    /// `[[sector]]`).
+    pub fn sectors(&self) -> &[SectorInfo] {
+        &self.sectors
+    }
+    /// A topological order of the sectors for their bill of materials (inputs first).
+    pub fn sector_order(&self) -> &[usize] {
+        &self.sector_order
+    }
+    /// Strategies in file order, each with its full parameter set (never empty).
+    pub fn strategies(&self) -> &[Strategy] {
+        &self.strategies
+    }
+    /// Index of the reference strategy (`baseline` if present, else the first).
+    pub fn reference(&self) -> usize {
+        self.reference
+    }
+    /// Currency of every money amount, as written in labels.
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+    /// How the report ranks strategies for its recommendation (reporting only).
+    pub fn criterion(&self) -> Criterion {
+        self.criterion
+    }
+    /// What validation found legal but probably unintended; shown, never fatal.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
     /// Subjects per strategy in a run's rows: the materials, then the sectors.
     pub fn n_slots(&self) -> usize {
         self.materials.len() + self.sectors.len()
@@ -1214,6 +1424,67 @@ mod tests {
         };
         assert!(p.with_values(negative).is_err());
         assert!(p.with_suppliers(vec![one]).is_ok());
+    }
+
+    #[test]
+    fn scenario_new_refuses_parts_that_do_not_fit_together() {
+        // The structure the simulation indexes by: a reference among the strategies,
+        // parameters for every material, the orders permutations of shocks and sectors.
+        let one = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
+        let params = MaterialParams::new(values(), vec![one], None, None).unwrap();
+        let parts = ScenarioParts {
+            name: "t".into(),
+            description: String::new(),
+            horizon_days: 10,
+            replications: 1,
+            seed: 0,
+            materials: vec![MaterialInfo {
+                id: "m".parse().unwrap(),
+                name: "m".into(),
+                unit: "t".into(),
+                bucket: None,
+                suppliers: vec![SupplierInfo {
+                    id: "s".parse().unwrap(),
+                    country: "X".into(),
+                    routes: vec![],
+                }],
+            }],
+            shocks: vec![],
+            shock_order: vec![],
+            sectors: vec![],
+            sector_order: vec![],
+            strategies: vec![Strategy {
+                id: "baseline".parse().unwrap(),
+                label: "Baseline".into(),
+                short_label: "Baseline".into(),
+                annual_cost: 0.0,
+                overrides: vec![],
+                materials: vec![params],
+                sectors: vec![],
+                release_to_priority: None,
+            }],
+            reference: 0,
+            currency: DEFAULT_CURRENCY.into(),
+            criterion: Criterion::default(),
+            warnings: vec![],
+        };
+        let scn = Scenario::new(parts.clone()).unwrap();
+        assert_eq!(scn.horizon_days(), 10);
+        assert_eq!(scn.reference_strategy().id.as_str(), "baseline");
+        let bad = |change: fn(&mut ScenarioParts)| {
+            let mut p = parts.clone();
+            change(&mut p);
+            Scenario::new(p).unwrap_err().0
+        };
+        assert!(bad(|p| p.horizon_days = 0).contains("at least 1 day"));
+        assert!(bad(|p| p.reference = 1).contains("not one of the 1 strategies"));
+        assert!(bad(|p| p.strategies.clear()).contains("not one of the 0 strategies"));
+        assert!(bad(|p| p.strategies[0].materials.clear()).contains("parameters for 0"));
+        assert!(bad(|p| p.shock_order = vec![0]).contains("`shock_order`"));
+        assert!(bad(|p| p.sector_order = vec![0, 0]).contains("`sector_order`"));
+        // Round trip: the parts back give the same scenario.
+        let again = scn.with_parts(|_| {}).unwrap();
+        assert_eq!(again.materials()[0].id.as_str(), "m");
     }
 
     #[test]

@@ -180,11 +180,11 @@ pub const SECTOR_COLUMN_PREFIX: &str = "sector.";
 /// for every [`SectorMetric`] in [`SectorMetric::ALL`] order, then
 /// [`STRATEGY_VALUE_ADDED_LOST_COLUMN`]. Empty without sectors.
 pub fn sector_columns(scn: &Scenario) -> Vec<String> {
-    if scn.sectors.is_empty() {
+    if scn.sectors().is_empty() {
         return Vec::new();
     }
     let mut cols: Vec<String> = scn
-        .sectors
+        .sectors()
         .iter()
         .flat_map(|k| {
             SectorMetric::ALL
@@ -206,13 +206,13 @@ pub(crate) fn sector_values(
     s: usize,
     out: &mut Vec<Option<f64>>,
 ) {
-    if scn.sectors.is_empty() {
+    if scn.sectors().is_empty() {
         return;
     }
-    let nm = scn.materials.len();
+    let nm = scn.materials().len();
     // Summed in sector order from 0.0, as `value_added_lost_column` does.
     let mut gdp = 0.0;
-    for k in 0..scn.sectors.len() {
+    for k in 0..scn.sectors().len() {
         let row = block.row(r, s, nm + k);
         out.extend(
             SectorMetric::ALL
@@ -294,12 +294,12 @@ fn replication_rows(scn: &Scenario, block: &Block, reps: std::ops::Range<usize>)
     let mut sectors = Vec::new();
     for r in reps {
         let rep = block.first() + r as u64;
-        for (s, strat) in scn.strategies.iter().enumerate() {
+        for (s, strat) in scn.strategies().iter().enumerate() {
             let sid = strat.id.as_str();
             let total = total_value(scn, block, r, s, TotalMetric::TotalCost);
             sectors.clear();
             sector_values(scn, block, r, s, &mut sectors);
-            for (m, mat) in scn.materials.iter().enumerate() {
+            for (m, mat) in scn.materials().iter().enumerate() {
                 let mid = mat.id.as_str();
                 let v = block.row(r, s, m).0.map(|x| (!x.is_nan()).then_some(x));
                 // The csv serializer flattens the nested array and sequence into fields
@@ -354,8 +354,8 @@ pub fn write_daily_csv<W: Write>(out: W, scn: &Scenario, bands: &[DailyBand]) ->
     } in bands
     {
         w.serialize(DailyRow {
-            strategy: scn.strategies[strategy].id.as_str(),
-            material: scn.materials[material].id.as_str(),
+            strategy: scn.strategies()[strategy].id.as_str(),
+            material: scn.materials()[material].id.as_str(),
             day,
             series: series.name(),
             p5: q[0],

@@ -83,9 +83,9 @@ pub fn features(scn: &Scenario) -> Vec<Feature> {
 /// strategy: `None` for the shortfall_pct of the only material, else the total
 /// shortfall_units when every material has the same unit, else the total shortage_cost.
 pub fn default_total(scn: &Scenario) -> Option<TotalMetric> {
-    if scn.materials.len() == 1 {
+    if scn.materials().len() == 1 {
         None
-    } else if scn.materials.windows(2).all(|w| w[0].unit == w[1].unit) {
+    } else if scn.materials().windows(2).all(|w| w[0].unit == w[1].unit) {
         Some(TotalMetric::ShortfallUnits)
     } else {
         Some(TotalMetric::ShortageCost)
@@ -94,9 +94,9 @@ pub fn default_total(scn: &Scenario) -> Option<TotalMetric> {
 
 /// The default outcome ([`default_total`]) in words.
 pub fn outcome_words(scn: &Scenario) -> String {
-    let sid = &scn.strategies[scn.reference].id;
+    let sid = &scn.strategies()[scn.reference()].id;
     match default_total(scn) {
-        None => format!("shortfall_pct of {}, strategy {sid}", scn.materials[0].id),
+        None => format!("shortfall_pct of {}, strategy {sid}", scn.materials()[0].id),
         Some(t) => format!("total {}, strategy {sid}", t.name()),
     }
 }
@@ -106,7 +106,7 @@ fn outcome<R: Replications + ?Sized>(
     scn: &Scenario,
     res: &R,
 ) -> Result<(Vec<f64>, String), R::Error> {
-    let s = scn.reference;
+    let s = scn.reference();
     let y = match default_total(scn) {
         None => res.column(s, 0, Metric::ShortfallPct)?,
         Some(t) => total_column(scn, res, s, t)?,
@@ -217,7 +217,7 @@ pub fn drivers_section_of(
     };
     let caption = format!(
         "Scenario: {} · {} simulated futures{} · seed {seed}",
-        scn.name,
+        scn.name(),
         analysed,
         if analysed < replications {
             format!(" (the first of {replications})")

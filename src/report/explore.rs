@@ -68,11 +68,11 @@ pub fn sweep_page(
     let chart = AnalysisChart {
         name: name.into(),
         title,
-        caption: caption(&scn.name, spec.replications, spec.seed),
+        caption: caption(scn.name(), spec.replications, spec.seed),
         kind,
     };
     let page = AnalysisPage {
-        title: format!("Sweep — {}", scn.name),
+        title: format!("Sweep — {}", scn.name()),
         subtitle: format!(
             "{} {} over {}; {} simulated futures per point, seed {}; chart of mean {} \
              ({material}){}.",
@@ -114,13 +114,13 @@ pub fn size_page(
     let ev = problem.evaluator();
     let (scn, spec) = (ev.base(), &problem.spec);
     let material = problem.subject.id(scn);
-    let strategy_label = scn.strategies[0].label.clone();
+    let strategy_label = scn.strategies()[0].label.clone();
     let data = SizeData {
         result: result.clone(),
         target: problem.target.clone(),
         subject: material.clone(),
         strategy: strategy_label.clone(),
-        currency: scn.currency.clone(),
+        currency: scn.currency().to_string(),
     };
     let chart = AnalysisChart {
         name: "size".into(),
@@ -129,11 +129,11 @@ pub fn size_page(
             short_path(&spec.path),
             result.target
         ),
-        caption: caption(&scn.name, ev.replications, ev.seed),
+        caption: caption(scn.name(), ev.replications, ev.seed),
         kind: AnalysisKind::Size(data.clone()),
     };
     let page = AnalysisPage {
-        title: format!("Sizing {} — {}", spec.path, scn.name),
+        title: format!("Sizing {} — {}", spec.path, scn.name()),
         subtitle: format!(
             "The smallest value of {} in {}..{} meeting \"{}\" ({}) for {material} under \
              {}, {} simulated futures per value, seed {}.",
@@ -166,8 +166,8 @@ pub fn sensitivity_page(
     let ev = problem.evaluator();
     let scn = ev.base();
     let (metric, material) = (&problem.metric, problem.subject.id(scn));
-    let strategy_label = scn.strategies[0].label.clone();
-    let caption = caption(&scn.name, ev.replications, ev.seed);
+    let strategy_label = scn.strategies()[0].label.clone();
+    let caption = caption(scn.name(), ev.replications, ev.seed);
     let delta_pct = numfmt::shortest(problem.delta * 100.0);
     let tornado = TornadoData {
         rows: result.rows.clone(),
@@ -176,7 +176,7 @@ pub fn sensitivity_page(
         strategy: strategy_label.clone(),
         delta: problem.delta,
         top: 15,
-        currency: scn.currency.clone(),
+        currency: scn.currency().to_string(),
     };
     let mut charts = vec![AnalysisChart {
         name: "tornado".into(),
@@ -191,7 +191,7 @@ pub fn sensitivity_page(
         result: r.clone(),
         metric: metric.name().to_string(),
         subject: material.clone(),
-        currency: scn.currency.clone(),
+        currency: scn.currency().to_string(),
     });
     let mut tables = vec![(
         "Paths ranked by swing".to_string(),
@@ -209,7 +209,7 @@ pub fn sensitivity_page(
         files.push("sobol.csv".into());
     }
     let page = AnalysisPage {
-        title: format!("Sensitivity — {}", scn.name),
+        title: format!("Sensitivity — {}", scn.name()),
         subtitle: format!(
             "Mean {metric} ({material}) under {strategy_label} as each of {} paths moves \
              ±{delta_pct}% alone; {} simulated futures per run, seed {}.",
@@ -240,7 +240,7 @@ pub fn exposure_page(
         caption: format!(
             "Scenario: {} · strategy {strategy} · deterministic: one future, total loss from \
              day 0, no other shock, no demand noise",
-            scn.name
+            scn.name()
         ),
         kind: AnalysisKind::Exposure(ExposureData {
             rows: rows.to_vec(),
@@ -248,7 +248,7 @@ pub fn exposure_page(
         }),
     };
     let page = AnalysisPage {
-        title: format!("Exposure — {}", scn.name),
+        title: format!("Exposure — {}", scn.name()),
         subtitle: format!(
             "Time to survive (TTS) against time to recover (TTR) for the loss of each \
              supplier, country and route, strategy {strategy}{}.",
@@ -299,7 +299,7 @@ pub fn drivers_page(
     };
     let cap = format!(
         "Scenario: {} · {} simulated futures of a saved run · seed {}",
-        scn.name,
+        scn.name(),
         res.n,
         provenance.seed.unwrap_or(0)
     );
@@ -417,7 +417,7 @@ pub fn drivers_page(
         )),
     };
     let page = AnalysisPage {
-        title: format!("Drivers — {}", scn.name),
+        title: format!("Drivers — {}", scn.name()),
         subtitle: format!(
             "What {selected} have in common: {} of {} futures.",
             res.n_selected, res.n

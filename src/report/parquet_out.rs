@@ -70,10 +70,18 @@ pub fn write_replications_parquet<W: Write + Send, R: Replications + ?Sized>(
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .build();
     let mut w = ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(io::Error::other)?;
-    let strategies: Arc<StringArray> =
-        Arc::new(scn.strategies.iter().map(|s| Some(s.id.as_str())).collect());
-    let materials: Arc<StringArray> =
-        Arc::new(scn.materials.iter().map(|m| Some(m.id.as_str())).collect());
+    let strategies: Arc<StringArray> = Arc::new(
+        scn.strategies()
+            .iter()
+            .map(|s| Some(s.id.as_str()))
+            .collect(),
+    );
+    let materials: Arc<StringArray> = Arc::new(
+        scn.materials()
+            .iter()
+            .map(|m| Some(m.id.as_str()))
+            .collect(),
+    );
     for i in 0..res.n_blocks() {
         let block = res.block(i).map_err(io::Error::other)?;
         let mut a = 0;
@@ -99,7 +107,7 @@ fn record_batch(
 ) -> io::Result<RecordBatch> {
     // The block's rows hold the materials, then the sectors: only the materials are rows
     // of the file (the sectors are columns).
-    let (ns, nm) = (block.n_strategies(), scn.materials.len());
+    let (ns, nm) = (block.n_strategies(), scn.materials().len());
     let rows = reps.len() * ns * nm;
     let mut rep = Vec::with_capacity(rows);
     let mut strat = Vec::with_capacity(rows);

@@ -134,12 +134,12 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         .map(|s| s.materials.iter().map(|m| m.id.as_str()).collect())
         .unwrap_or_default();
     if scn
-        .strategies
+        .strategies()
         .iter()
         .map(|s| s.id.as_str())
         .ne(ids_s.iter().copied())
         || scn
-            .materials
+            .materials()
             .iter()
             .map(|m| m.id.as_str())
             .ne(ids_m.iter().copied())
@@ -180,7 +180,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
         // With sectors, each strategy's GDP at risk per future (the exceedance chart and
         // the report's 1-in-20 loss read it); a folder written before the column existed
         // re-renders without them.
-        let cg = if scn.sectors.is_empty() {
+        let cg = if scn.sectors().is_empty() {
             None
         } else {
             header
@@ -303,7 +303,7 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedError> {
             stock_bands.clear();
         }
     }
-    debug_assert_eq!(scn.reference, reference);
+    debug_assert_eq!(scn.reference(), reference);
     let data = ChartData::with_samples(&scn, summary, Arc::new(samples), stock_bands);
     verify_manifest(dir)?;
     Ok(SavedRun {

@@ -15,7 +15,9 @@
 //! (`material.<id>.supplier.<sid>.lead_time_days`); [`lookup`] finds the field of a
 //! concrete parameter path.
 //!
-//! Pure data and lookups; depends only on [`crate::model`] (for the default currency).
+//! Pure data and lookups; depends only on [`crate::model`] (the default currency, the
+//! bounds [`Bounds`], and the bounds of fields a model constructor checks too, such as
+//! [`crate::model::Onset::RATE_BOUNDS`]).
 
 /// What a number measures: decides whether it is whole, its natural scale, and how
 /// analyses move it.
@@ -119,89 +121,8 @@ pub enum FieldDefault {
     Derived(&'static str),
 }
 
-/// The range of legal values of a number: `min ..= max`, or `min < x` when
-/// `min_exclusive`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bounds {
-    /// Lowest value (`-inf` when unbounded below).
-    pub min: f64,
-    /// Whether `min` itself is excluded.
-    pub min_exclusive: bool,
-    /// Highest value (`inf` when unbounded above).
-    pub max: f64,
-}
+pub use crate::model::bounds::{Bounds, MAX_DAYS, MAX_MAGNITUDE};
 
-impl Bounds {
-    /// No bounds.
-    pub const NONE: Bounds = Bounds {
-        min: f64::NEG_INFINITY,
-        min_exclusive: false,
-        max: f64::INFINITY,
-    };
-    /// `0 ..= MAX_MAGNITUDE`: a quantity, amount, rate or fraction with no natural
-    /// upper end, capped far beyond any real value so that no output can overflow.
-    pub const NON_NEG: Bounds = Bounds::range(0.0, MAX_MAGNITUDE);
-    /// `0 < x <= MAX_MAGNITUDE` (see [`Bounds::NON_NEG`]).
-    pub const POSITIVE: Bounds = Bounds {
-        min: 0.0,
-        min_exclusive: true,
-        max: MAX_MAGNITUDE,
-    };
-    /// `[0, 1]`.
-    pub const UNIT: Bounds = Bounds::range(0.0, 1.0);
-    /// Whole days `0 ..= MAX_DAYS`.
-    pub const DAYS: Bounds = Bounds::range(0.0, MAX_DAYS);
-    /// Whole days `1 ..= MAX_DAYS`.
-    pub const DAYS_FROM_1: Bounds = Bounds::range(1.0, MAX_DAYS);
-
-    /// `>= min`.
-    pub const fn at_least(min: f64) -> Bounds {
-        Bounds {
-            min,
-            min_exclusive: false,
-            max: f64::INFINITY,
-        }
-    }
-
-    /// `min ..= max`.
-    pub const fn range(min: f64, max: f64) -> Bounds {
-        Bounds {
-            min,
-            min_exclusive: false,
-            max,
-        }
-    }
-
-    /// Whether `x` lies within the bounds (never for NaN).
-    pub fn contains(&self, x: f64) -> bool {
-        let above = if self.min_exclusive {
-            x > self.min
-        } else {
-            x >= self.min
-        };
-        above && x <= self.max
-    }
-
-    /// `x` moved into the bounds (an exclusive minimum clamps to the minimum itself).
-    pub fn clamp(&self, x: f64) -> f64 {
-        x.clamp(self.min, self.max)
-    }
-
-    /// Whether this is `[0, 1]`.
-    pub fn is_unit(&self) -> bool {
-        *self == Bounds::UNIT
-    }
-}
-
-/// Largest accepted value of a number that has no natural upper end (amounts of
-/// money, demand, rates, fractions of demand, days of demand, distribution parameters):
-/// 10^18. No real input comes near it (world output is about 10^14 dollars a year;
-/// the world's iron ore, in grams, about 2.5 × 10^15 a year), while products of a few
-/// such numbers over 36,500 days and 10^8 futures stay far below the largest `f64`
-/// (about 1.8 × 10^308), so every output is finite. Beyond it: exit 2, naming the path.
-pub const MAX_MAGNITUDE: f64 = 1e18;
-/// Largest accepted value of a whole-day field other than `horizon_days` (100 years).
-pub const MAX_DAYS: f64 = 36_500.0;
 /// Largest accepted `horizon_days` (100 years), to protect memory.
 pub const MAX_HORIZON_DAYS: f64 = 36_500.0;
 /// Largest accepted `replications`.
@@ -1027,15 +948,17 @@ pub mod targets {
     );
 }
 
-/// Fields of `shock.onset`.
+/// Fields of `shock.onset`. Their bounds are the model's ([`crate::model::Onset`]
+/// checks the same constants).
 pub mod onset {
     use super::*;
+    use crate::model::Onset;
     /// `shock.onset.rate_per_year`.
     pub const RATE_PER_YEAR: FieldSpec = spec(
         "shock.onset.rate_per_year",
         K::Number(Num::PerYear),
         D::Absent,
-        B::NON_NEG,
+        Onset::RATE_BOUNDS,
         "per year",
         "Expected onsets per year: exponential waits, the first from day 0 and each next \
          from the end of the previous instance's recovery. Give it or `day`, not both.",
@@ -1045,7 +968,7 @@ pub mod onset {
         "shock.onset.day",
         K::Number(Num::WholeDays),
         D::Absent,
-        B::DAYS,
+        Onset::DAY_BOUNDS,
         "day",
         "A single onset on this day.",
     );
@@ -1054,15 +977,17 @@ pub mod onset {
         "shock.onset.probability",
         K::Number(Num::Probability),
         D::Value(1.0),
-        B::UNIT,
+        Onset::PROBABILITY_BOUNDS,
         "",
         "Probability that the single onset on `day` happens (only with `day`).",
     );
 }
 
-/// Fields of `shock.triggers`.
+/// Fields of `shock.triggers`. Their bounds are the model's ([`crate::model::Trigger`]
+/// checks the same constants).
 pub mod trigger {
     use super::*;
+    use crate::model::Trigger;
     /// `shock.triggers.shock`.
     pub const SHOCK: FieldSpec = spec(
         "shock.triggers.shock",
@@ -1077,7 +1002,7 @@ pub mod trigger {
         "shock.triggers.probability",
         K::Number(Num::Probability),
         D::Required,
-        B::UNIT,
+        Trigger::PROBABILITY_BOUNDS,
         "",
         "Probability that an instance of this shock starts one of the triggered shock.",
     );
@@ -1086,7 +1011,7 @@ pub mod trigger {
         "shock.triggers.lag_days",
         K::Number(Num::WholeDays),
         D::Value(0.0),
-        B::DAYS,
+        Trigger::LAG_BOUNDS,
         "days",
         "Days between the two onsets.",
     );
@@ -1532,6 +1457,52 @@ pub fn sweep_kind(path: &str) -> ParamKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The onset and trigger fields' bounds are the model's: a value the table refuses
+    /// the model's constructor refuses too, and one the table takes it builds, at and
+    /// around every edge (a bound written twice could drift apart: e.g. the model
+    /// taking a rate of 1e19 that the file may not give).
+    #[test]
+    fn onset_and_trigger_bounds_are_the_models() {
+        use crate::model::{Onset, Trigger};
+        let probes = [
+            f64::NAN,
+            f64::NEG_INFINITY,
+            -1.0,
+            -1e-12,
+            0.0,
+            0.5,
+            1.0,
+            1.0 + 1e-12,
+            2.0,
+            MAX_DAYS,
+            MAX_DAYS + 1.0,
+            MAX_MAGNITUDE,
+            MAX_MAGNITUDE * 10.0,
+            f64::INFINITY,
+        ];
+        for x in probes {
+            let whole = x >= 0.0 && x <= f64::from(u32::MAX) && x.fract() == 0.0;
+            let cases: [(&FieldSpec, Option<bool>); 5] = [
+                (&onset::RATE_PER_YEAR, Some(Onset::rate(x).is_ok())),
+                (
+                    &onset::DAY,
+                    whole.then(|| Onset::day(x as u32, 1.0).is_ok()),
+                ),
+                (&onset::PROBABILITY, Some(Onset::day(0, x).is_ok())),
+                (&trigger::PROBABILITY, Some(Trigger::new(0, x, 0).is_ok())),
+                (
+                    &trigger::LAG_DAYS,
+                    whole.then(|| Trigger::new(0, 1.0, x as u32).is_ok()),
+                ),
+            ];
+            for (spec, built) in cases {
+                if let Some(built) = built {
+                    assert_eq!(spec.bounds.contains(x), built, "{} = {x}", spec.key);
+                }
+            }
+        }
+    }
 
     #[test]
     fn keys_are_unique_and_parents_come_first() {

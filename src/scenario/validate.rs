@@ -1462,7 +1462,7 @@ pub fn validate(
             }
         })
         .collect();
-    Ok(model::Scenario {
+    model::Scenario::new(model::ScenarioParts {
         name: text_or_default(&raw.name, &top::NAME),
         description: text_or_default(&raw.description, &top::DESCRIPTION),
         horizon_days: horizon,
@@ -1484,6 +1484,8 @@ pub fn validate(
         },
         warnings,
     })
+    // Every rule of `Scenario::new` was checked above, with locations.
+    .map_err(|e| ScenarioError::new(file_name, src, vec![Problem::new("", e.0)]))
 }
 
 /// What the sectors of one (base or strategy) raw scenario give.

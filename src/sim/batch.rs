@@ -121,11 +121,11 @@ impl LaneFrames {
     /// Fills the frames of a block from the timelines of its replications, one per lane,
     /// reusing the buffers.
     pub fn build(&mut self, scn: &Scenario, timelines: &[Timeline; LANES]) {
-        let h = scn.horizon_days as usize;
+        let h = scn.horizon_days() as usize;
         self.materials
-            .resize_with(scn.materials.len(), LaneFrame::default);
+            .resize_with(scn.materials().len(), LaneFrame::default);
         for (m, f) in self.materials.iter_mut().enumerate() {
-            let n = scn.materials[m].suppliers.len();
+            let n = scn.materials()[m].suppliers.len();
             if f.n_suppliers != n || f.demand_mult.len() != h {
                 f.n_suppliers = n;
                 f.avail.clear();
@@ -341,10 +341,10 @@ impl Runner {
         let scn = plan.scn;
         let k = (reps.end - reps.start) as usize;
         assert!(k <= LANES, "a block holds at most {LANES} replications");
-        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
-        let nk = scn.sectors.len();
+        let (ns, nm) = (scn.strategies().len(), scn.materials().len());
+        let nk = scn.sectors().len();
         let slots = nm + nk;
-        let h = scn.horizon_days as usize;
+        let h = scn.horizon_days() as usize;
         if nk > 0 {
             self.served.resize_with(ns * nm, Vec::new);
         }
@@ -379,7 +379,7 @@ impl Runner {
         let first = rows.len();
         rows.resize(first + k * ns * slots, MetricsRow([0.0; N_METRICS]));
         let rows = &mut rows[first..];
-        for (s, strat) in scn.strategies.iter().enumerate() {
+        for (s, strat) in scn.strategies().iter().enumerate() {
             for (m, p) in strat.materials.iter().enumerate() {
                 let c = plan.canon[s * nm + m];
                 if c != s {

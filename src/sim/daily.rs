@@ -69,7 +69,7 @@ pub fn ranges(scn: &Scenario, p: &MaterialParams, material: usize) -> [f64; N_SE
     // Demand can rise with surges: bound the shortfall range by the largest plausible
     // multiplier (bounded severities at their maximum, others at three times their mean).
     let surge: f64 = scn
-        .shocks
+        .shocks()
         .iter()
         .filter(|s| s.demand_targets().contains(&material))
         .map(|s| {
@@ -113,11 +113,11 @@ pub struct DailyHist {
 impl DailyHist {
     /// Empty histograms for a scenario.
     pub fn new(scn: &Scenario) -> Self {
-        let h = scn.horizon_days as usize;
-        let (ns, nm) = (scn.strategies.len(), scn.materials.len());
+        let h = scn.horizon_days() as usize;
+        let (ns, nm) = (scn.strategies().len(), scn.materials().len());
         let mut hi = Vec::with_capacity(ns * nm);
         let mut zero = Vec::with_capacity(ns * nm);
-        for s in &scn.strategies {
+        for s in scn.strategies() {
             for (m, p) in s.materials.iter().enumerate() {
                 hi.push(ranges(scn, p, m));
                 zero.push(1e-9 * p.daily_demand());

@@ -121,7 +121,7 @@ pub struct DriverColumn {
 /// scenario order, then one overlap column per pair of shocks `(a, b)`, `a < b`.
 pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
     let mut cols = Vec::new();
-    for (j, sh) in scn.shocks.iter().enumerate() {
+    for (j, sh) in scn.shocks().iter().enumerate() {
         for kind in [
             DriverKind::Occurred,
             DriverKind::Instances,
@@ -140,14 +140,14 @@ pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
             });
         }
     }
-    for a in 0..scn.shocks.len() {
-        for b in a + 1..scn.shocks.len() {
+    for a in 0..scn.shocks().len() {
+        for b in a + 1..scn.shocks().len() {
             let kind = DriverKind::Overlaps { other: b };
             cols.push(DriverColumn {
                 name: DriverKey {
-                    shock: scn.shocks[a].id().clone(),
+                    shock: scn.shocks()[a].id().clone(),
                     kind,
-                    other: Some(scn.shocks[b].id().clone()),
+                    other: Some(scn.shocks()[b].id().clone()),
                 },
                 shock: a,
                 kind,
@@ -160,8 +160,8 @@ pub fn columns(scn: &Scenario) -> Vec<DriverColumn> {
 /// Appends the drivers of one sampled timeline (one value per column of [`columns`], in
 /// that order) to `out`.
 pub fn features(scn: &Scenario, timeline: &Timeline, out: &mut Vec<f64>) {
-    let h = scn.horizon_days;
-    let ns = scn.shocks.len();
+    let h = scn.horizon_days();
+    let ns = scn.shocks().len();
     for j in 0..ns {
         let inst = timeline.per_shock.get(j).map_or(&[][..], |v| &v[..]);
         let longest = inst

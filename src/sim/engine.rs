@@ -201,13 +201,13 @@ fn replication(
     w: &mut Worker,
     out: &mut Vec<MetricsRow>,
 ) {
-    let nm = scn.materials.len();
-    let nk = scn.sectors.len();
+    let nm = scn.materials().len();
+    let nk = scn.sectors().len();
     let slots = nm + nk;
     let first = out.len();
-    let h = scn.horizon_days as usize;
+    let h = scn.horizon_days() as usize;
     if nk > 0 {
-        w.served.resize_with(scn.strategies.len() * nm, Vec::new);
+        w.served.resize_with(scn.strategies().len() * nm, Vec::new);
     }
     w.timeline.sample(scn, graph, seed, rep);
     w.frames.build(scn, &w.timeline);
@@ -222,7 +222,7 @@ fn replication(
             buf.extend((0..h).map(|_| r.sample::<f64, _>(StandardNormal)));
         }
     }
-    for (s, strat) in scn.strategies.iter().enumerate() {
+    for (s, strat) in scn.strategies().iter().enumerate() {
         for (m, p) in strat.materials.iter().enumerate() {
             let c = canon[s * nm + m];
             if c != s {
@@ -301,12 +301,14 @@ pub fn run_with(
         .replications
         .end
         .saturating_sub(opts.replications.start) as usize;
-    let mut rows = RowVec(Vec::with_capacity(n * scn.strategies.len() * scn.n_slots()));
+    let mut rows = RowVec(Vec::with_capacity(
+        n * scn.strategies().len() * scn.n_slots(),
+    ));
     let Ok(tail) = run_into(scn, opts, progress, kernel, &mut rows);
     RunResult {
         first_replication: tail.first_replication,
         n_replications: tail.n_replications,
-        n_strategies: scn.strategies.len(),
+        n_strategies: scn.strategies().len(),
         n_materials: scn.n_slots(),
         rows: rows.0,
         daily: tail.daily,
@@ -342,21 +344,21 @@ pub fn run_into<S: BlockSink>(
         assert!(isa.available(), "{isa:?} is not available on this CPU");
     }
     let graph = TriggerGraph::new(scn);
-    let noisy: Vec<bool> = (0..scn.materials.len())
+    let noisy: Vec<bool> = (0..scn.materials().len())
         .map(|m| {
-            scn.strategies
+            scn.strategies()
                 .iter()
                 .any(|s| s.materials[m].demand_cv() > 0.0)
         })
         .collect();
-    let per_rep = scn.strategies.len() * scn.n_slots();
+    let per_rep = scn.strategies().len() * scn.n_slots();
     // canon[s * M + m]: the first strategy giving material m the same parameters as s.
-    let nm = scn.materials.len();
-    let mut canon = vec![0; scn.strategies.len() * nm];
-    for (s, strat) in scn.strategies.iter().enumerate() {
+    let nm = scn.materials().len();
+    let mut canon = vec![0; scn.strategies().len() * nm];
+    for (s, strat) in scn.strategies().iter().enumerate() {
         for m in 0..nm {
             canon[s * nm + m] = (0..=s)
-                .find(|&c| scn.strategies[c].materials[m] == strat.materials[m])
+                .find(|&c| scn.strategies()[c].materials[m] == strat.materials[m])
                 .unwrap_or(s);
         }
     }
@@ -379,10 +381,10 @@ pub fn run_into<S: BlockSink>(
         sector_state: SectorState::default(),
     };
     // The sector layer, compiled once per strategy (none without sectors).
-    let plans: Vec<SectorPlan> = if scn.sectors.is_empty() {
+    let plans: Vec<SectorPlan> = if scn.sectors().is_empty() {
         Vec::new()
     } else {
-        scn.strategies
+        scn.strategies()
             .iter()
             .map(|s| SectorPlan::new(scn, s))
             .collect()
@@ -460,7 +462,7 @@ pub fn run_into<S: BlockSink>(
                 total.merge(h);
             }
         }
-        for s in 0..scn.strategies.len() {
+        for s in 0..scn.strategies().len() {
             for m in 0..nm {
                 total.copy_slot(canon[s * nm + m], s, m);
             }

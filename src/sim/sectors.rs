@@ -88,9 +88,9 @@ impl SectorPlan {
     /// input's day (`uses × y / d` of a material, `uses × y / y_k` of a sector `k`) and
     /// the shares of the tiers before it.
     pub fn new(scn: &Scenario, strat: &Strategy) -> SectorPlan {
-        let nm = scn.materials.len();
+        let nm = scn.materials().len();
         let ns = strat.sectors.len();
-        let order = scn.sector_order.clone();
+        let order = scn.sector_order().to_vec();
         let mut position = vec![0; ns];
         for (p, &j) in order.iter().enumerate() {
             position[j] = p;

@@ -72,8 +72,8 @@ pub struct TriggerGraph {
 impl TriggerGraph {
     /// Builds the graph of a validated scenario.
     pub fn new(scn: &Scenario) -> Self {
-        let mut incoming = vec![Vec::new(); scn.shocks.len()];
-        for (p, shock) in scn.shocks.iter().enumerate() {
+        let mut incoming = vec![Vec::new(); scn.shocks().len()];
+        for (p, shock) in scn.shocks().iter().enumerate() {
             for (k, trig) in shock.triggers().iter().enumerate() {
                 incoming[trig.shock()].push((p, k));
             }
@@ -125,13 +125,13 @@ impl Timeline {
     /// graph, one coin and one instance per (incoming trigger, parent instance); a
     /// triggered instance that would overlap one of the same shock is dropped.
     pub fn sample(&mut self, scn: &Scenario, graph: &TriggerGraph, seed: u64, rep: u64) {
-        let horizon = scn.horizon_days;
-        self.per_shock.resize_with(scn.shocks.len(), Vec::new);
+        let horizon = scn.horizon_days();
+        self.per_shock.resize_with(scn.shocks().len(), Vec::new);
         for v in &mut self.per_shock {
             v.clear();
         }
-        for &j in &scn.shock_order {
-            let shock = &scn.shocks[j];
+        for &j in scn.shock_order() {
+            let shock = &scn.shocks()[j];
             let mut rng: ChaCha8Rng = rng::stream(seed, rep, rng::SUB_SHOCK + j as u64);
             let mut own = std::mem::take(&mut self.per_shock[j]);
             match shock.onset().kind() {
@@ -161,7 +161,7 @@ impl Timeline {
                 }
             }
             for &(p, k) in &graph.incoming[j] {
-                let trig = &scn.shocks[p].triggers()[k];
+                let trig = &scn.shocks()[p].triggers()[k];
                 for pi in 0..self.per_shock[p].len() {
                     let parent = self.per_shock[p][pi];
                     let u: f64 = rng.random();
@@ -221,11 +221,11 @@ pub struct Frames {
 impl Frames {
     /// Fills the frames from a sampled timeline, reusing the buffers.
     pub fn build(&mut self, scn: &Scenario, timeline: &Timeline) {
-        let h = scn.horizon_days as usize;
+        let h = scn.horizon_days() as usize;
         self.materials
-            .resize_with(scn.materials.len(), Frame::default);
+            .resize_with(scn.materials().len(), Frame::default);
         for (m, f) in self.materials.iter_mut().enumerate() {
-            let n = scn.materials[m].suppliers.len();
+            let n = scn.materials()[m].suppliers.len();
             // Reset the daily arrays only when the last replication wrote into them: most
             // replications leave most materials untouched.
             if f.dirty || f.n_suppliers != n || f.demand_mult.len() != h {
@@ -270,7 +270,7 @@ pub(crate) trait FrameSink {
 /// by instance in (shock, onset) order (MODEL.md §3).
 pub(crate) fn apply<S: FrameSink>(scn: &Scenario, timeline: &Timeline, h: usize, sink: &mut S) {
     for inst in timeline.instances() {
-        let shock = &scn.shocks[inst.shock];
+        let shock = &scn.shocks()[inst.shock];
         let start = inst.onset as usize;
         let end = (inst.end() as usize).min(h);
         let rec_end = (inst.end_of_recovery() as usize).min(h);
@@ -289,7 +289,7 @@ pub(crate) fn apply<S: FrameSink>(scn: &Scenario, timeline: &Timeline, h: usize,
                 sink.surge(m, t, inst.intensity(t as u32));
             }
         }
-        for m in 0..scn.materials.len() {
+        for m in 0..scn.materials().len() {
             if shock.hits(m) {
                 sink.hit(m, inst, shock.kind().is_supply());
             }
@@ -361,7 +361,30 @@ mod tests {
     }
 
     fn scn(shocks: Vec<Shock>, order: Vec<usize>, horizon: u32) -> Scenario {
-        Scenario {
+        // Timelines read only the shocks and the horizon; one plain strategy.
+        let values = MaterialValues {
+            daily_demand: 1.0,
+            demand_cv: 0.0,
+            unit_value: 1.0,
+            shortage_cost: 1.0,
+            holding_cost_rate: 0.0,
+            private_days: 0.0,
+            stockpile_days: 0.0,
+            max_release_rate: 1.0,
+            refill_rate: 0.1,
+        };
+        let supplier = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
+        let strategy = Strategy {
+            id: "baseline".parse().unwrap(),
+            label: "Baseline".into(),
+            short_label: "Baseline".into(),
+            annual_cost: 0.0,
+            overrides: vec![],
+            materials: vec![MaterialParams::new(values, vec![supplier], None, None).unwrap()],
+            sectors: vec![],
+            release_to_priority: None,
+        };
+        Scenario::new(ScenarioParts {
             name: String::new(),
             description: String::new(),
             horizon_days: horizon,
@@ -382,12 +405,13 @@ mod tests {
             shock_order: order,
             sectors: vec![],
             sector_order: vec![],
-            strategies: vec![],
+            strategies: vec![strategy],
             reference: 0,
             currency: DEFAULT_CURRENCY.into(),
             criterion: Default::default(),
             warnings: vec![],
-        }
+        })
+        .unwrap()
     }
 
     fn sample(s: &Scenario, rep: u64) -> Timeline {

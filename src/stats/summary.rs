@@ -120,7 +120,7 @@ pub fn recovery_over_column<R: Replications + ?Sized>(
 
 /// Fixed cost of strategy `s` over the horizon: `annual_cost * horizon_days / 365`.
 pub fn strategy_cost(scn: &Scenario, s: usize) -> f64 {
-    scn.strategies[s].annual_cost * f64::from(scn.horizon_days) / 365.0
+    scn.strategies()[s].annual_cost * f64::from(scn.horizon_days()) / 365.0
 }
 
 /// Values of `metric` for strategy `s` and material `m`, one per replication in
@@ -147,13 +147,13 @@ pub fn total_value(scn: &Scenario, block: &Block, r: usize, s: usize, metric: To
         None => fixed,
         Some(mm) => {
             let mut sum = 0.0;
-            for m in 0..scn.materials.len() {
+            for m in 0..scn.materials().len() {
                 sum += block.column(s, m, mm)[r];
             }
             if metric == TotalMetric::TotalCost {
                 // The sector layer: claimed demand costs the value added it loses.
-                let nm = scn.materials.len();
-                for k in 0..scn.sectors.len() {
+                let nm = scn.materials().len();
+                for k in 0..scn.sectors().len() {
                     sum += block.column(s, nm + k, SectorMetric::ValueAddedLost.column())[r];
                 }
                 sum += fixed;
@@ -183,15 +183,15 @@ pub fn total_column<R: Replications + ?Sized>(
         return Ok(vec![fixed; n]);
     };
     let mut sum = vec![0.0; n];
-    for m in 0..scn.materials.len() {
+    for m in 0..scn.materials().len() {
         let col = res.column(s, m, mm)?;
         for (acc, x) in sum.iter_mut().zip(col) {
             *acc += x;
         }
     }
     if metric == TotalMetric::TotalCost {
-        let nm = scn.materials.len();
-        for k in 0..scn.sectors.len() {
+        let nm = scn.materials().len();
+        for k in 0..scn.sectors().len() {
             let col = res.column(s, nm + k, SectorMetric::ValueAddedLost.column())?;
             for (acc, x) in sum.iter_mut().zip(col) {
                 *acc += x;
@@ -332,9 +332,9 @@ pub fn value_added_lost_column<R: Replications + ?Sized>(
     res: &R,
     s: usize,
 ) -> Result<Vec<f64>, R::Error> {
-    let nm = scn.materials.len();
+    let nm = scn.materials().len();
     let mut sum = vec![0.0; res.shape().replications as usize];
-    for k in 0..scn.sectors.len() {
+    for k in 0..scn.sectors().len() {
         let col = res.column(s, nm + k, SectorMetric::ValueAddedLost.column())?;
         for (acc, x) in sum.iter_mut().zip(col) {
             *acc += x;
@@ -387,15 +387,15 @@ impl Summary {
         seed: u64,
     ) -> Result<Summary, R::Error> {
         let shape = res.shape();
-        assert_eq!(shape.strategies, scn.strategies.len(), "strategy count");
+        assert_eq!(shape.strategies, scn.strategies().len(), "strategy count");
         assert_eq!(shape.materials, scn.n_slots(), "material and sector count");
-        let reference = scn.reference;
-        let nm = scn.materials.len();
+        let reference = scn.reference();
+        let nm = scn.materials().len();
 
         // One task per column (strategy, material, metric), each computed sequentially;
         // the indexed collect keeps task order, so the result does not depend on the
         // thread count. Columns, not strategies, so that 2 threads share the work evenly.
-        let ns = scn.strategies.len();
+        let ns = scn.strategies().len();
         let per_mat = Metric::ALL.len() + RECOVERY_THRESHOLDS.len();
         let per_strat = nm * per_mat + N_TOTAL;
         // The reference's column: the task's own when it is the reference, else read.
@@ -464,7 +464,7 @@ impl Summary {
         // then the totals', keyed like the statistics.
         // The sector layer: every sector metric, then the total value added lost, per
         // strategy (nothing without sectors).
-        let nk = scn.sectors.len();
+        let nk = scn.sectors().len();
         let per_sector = SectorMetric::ALL.len();
         let per_strat_k = if nk > 0 { nk * per_sector + 1 } else { 0 };
         let sector_cells: Vec<(Paired, Stats)> = (0..ns * per_strat_k)
@@ -494,13 +494,13 @@ impl Summary {
 
         let mut cells = cells.into_iter();
         let strategies = scn
-            .strategies
+            .strategies()
             .iter()
             .zip(shares)
             .map(|(strat, (autonomies, overall))| {
                 let mut vs = VsReference::default();
                 let materials = scn
-                    .materials
+                    .materials()
                     .iter()
                     .zip(autonomies)
                     .map(|(info, autonomy)| {
@@ -536,7 +536,7 @@ impl Summary {
                     },
                     vs_reference: vs,
                     sectors: scn
-                        .sectors
+                        .sectors()
                         .iter()
                         .map(|info| {
                             let (mut metrics, mut pairs) = (Vec::new(), Vec::new());
@@ -568,12 +568,12 @@ impl Summary {
             .collect();
 
         Ok(Summary {
-            scenario: scn.name.clone(),
+            scenario: scn.name().to_string(),
             replications: shape.replications,
             seed,
-            horizon_days: scn.horizon_days,
-            currency: scn.currency.clone(),
-            reference: scn.strategies[reference].id.clone(),
+            horizon_days: scn.horizon_days(),
+            currency: scn.currency().to_string(),
+            reference: scn.strategies()[reference].id.clone(),
             strategies,
         })
     }

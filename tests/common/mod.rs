@@ -90,7 +90,7 @@ pub fn scenario(
     strategies: Vec<(&str, f64, Vec<MaterialParams>)>,
 ) -> Scenario {
     let shock_order = topo(&shocks);
-    Scenario {
+    Scenario::new(ScenarioParts {
         name: "test".into(),
         description: String::new(),
         horizon_days: horizon,
@@ -118,7 +118,8 @@ pub fn scenario(
         currency: DEFAULT_CURRENCY.into(),
         criterion: Default::default(),
         warnings: vec![],
-    }
+    })
+    .unwrap()
 }
 
 /// Topological order of the trigger graph (parents first); tests only build acyclic ones.

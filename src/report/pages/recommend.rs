@@ -38,7 +38,7 @@ const MAX_FUTURES: f64 = 1e8;
 /// When the samples cannot be read.
 pub fn criterion_columns(data: &ChartData, scn: &Scenario) -> Result<Vec<Vec<f64>>, SampleError> {
     (0..data.n_strategies())
-        .map(|s| match scn.criterion.rank_by {
+        .map(|s| match scn.criterion().rank_by {
             RankBy::ExpectedTotalCost => data.samples.total_cost(s),
             RankBy::P95Shortfall => {
                 let mut worst: Vec<f64> = Vec::new();
@@ -160,7 +160,7 @@ pub fn recommendation(data: &ChartData, scn: &Scenario) -> Result<Option<String>
 /// [`recommendation`] from the criterion's columns ([`criterion_columns`]).
 fn recommendation_of(data: &ChartData, scn: &Scenario, cols: &[Vec<f64>]) -> Option<String> {
     let sum = &data.summary;
-    let crit = scn.criterion;
+    let crit = scn.criterion();
     let rank_by = crit.rank_by;
     let cur = &sum.currency;
     let n = sum.replications;
@@ -337,10 +337,10 @@ fn buys(data: &ChartData, scn: &Scenario, best: usize) -> String {
     }
     let rs = &sum.strategies[r];
     let mut cover = Vec::new();
-    if best < scn.strategies.len() && r < scn.strategies.len() {
-        for (m, info) in scn.materials.iter().enumerate() {
+    if best < scn.strategies().len() && r < scn.strategies().len() {
+        for (m, info) in scn.materials().iter().enumerate() {
             let days = |s: usize| {
-                let p = &scn.strategies[s].materials[m];
+                let p = &scn.strategies()[s].materials[m];
                 p.private_days() + p.stockpile_days()
             };
             let (a, b) = (days(r), days(best));

@@ -488,7 +488,7 @@ fn cost_effectiveness(data: &ChartData, scn: &Scenario) -> Vec<CostEffectiveness
         .enumerate()
         .filter(|&(s, _)| s != r)
         .map(|(s, st)| {
-            let horizon_cost = if s < scn.strategies.len() {
+            let horizon_cost = if s < scn.strategies().len() {
                 strategy_cost(scn, s)
             } else {
                 st.annual_cost * f64::from(sum.horizon_days) / 365.0
@@ -590,7 +590,7 @@ struct ExposureMaterial {
 fn exposure_groups(scn: &Scenario) -> Vec<ExposureGroup> {
     use crate::explore::exposure::exposure;
     use crate::model::Bucket;
-    let reference = scn.strategies[scn.reference].id.to_string();
+    let reference = scn.strategies()[scn.reference()].id.to_string();
     let Ok(one) = crate::explore::select_strategies(scn, &[reference]) else {
         return Vec::new();
     };
@@ -606,7 +606,7 @@ fn exposure_groups(scn: &Scenario) -> Vec<ExposureGroup> {
         .into_iter()
         .filter_map(|(b, title)| {
             let rows: Vec<ExposureMaterial> = scn
-                .materials
+                .materials()
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| m.bucket == b)
@@ -699,7 +699,7 @@ struct SourceRow {
 
 fn materials(scn: &Scenario) -> Vec<MaterialRow> {
     let base = scn.reference_strategy();
-    scn.materials
+    scn.materials()
         .iter()
         .enumerate()
         .map(|(m, info)| {
@@ -733,7 +733,7 @@ fn materials(scn: &Scenario) -> Vec<MaterialRow> {
 }
 
 fn shocks(scn: &Scenario) -> Vec<ShockRow> {
-    scn.shocks
+    scn.shocks()
         .iter()
         .map(|sh| {
             let onset = match sh.onset().kind() {
@@ -758,14 +758,15 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
                 .map(|&(m, s)| {
                     format!(
                         "{}.{}",
-                        scn.materials[m].id, scn.materials[m].suppliers[s].id
+                        scn.materials()[m].id,
+                        scn.materials()[m].suppliers[s].id
                     )
                 })
                 .collect();
             hits.extend(
                 sh.demand_targets()
                     .iter()
-                    .map(|&m| format!("demand of {}", scn.materials[m].id)),
+                    .map(|&m| format!("demand of {}", scn.materials()[m].id)),
             );
             ShockRow {
                 label: sh.label().to_string(),
@@ -776,7 +777,7 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
                     .triggers()
                     .iter()
                     .map(|t| TriggerRow {
-                        shock: scn.shocks[t.shock()].id().to_string(),
+                        shock: scn.shocks()[t.shock()].id().to_string(),
                         probability: t.probability().to_string(),
                         lag_days: t.lag_days().to_string(),
                     })
@@ -791,7 +792,7 @@ fn shocks(scn: &Scenario) -> Vec<ShockRow> {
 }
 
 fn strategies(scn: &Scenario) -> Vec<StrategyRow> {
-    scn.strategies
+    scn.strategies()
         .iter()
         .enumerate()
         .map(|(s, st)| StrategyRow {
@@ -799,7 +800,7 @@ fn strategies(scn: &Scenario) -> Vec<StrategyRow> {
             id: st.id.to_string(),
             annual_cost: format_money(st.annual_cost),
             overrides: st.overrides.clone(),
-            none: if s == scn.reference {
+            none: if s == scn.reference() {
                 "none (reference)"
             } else {
                 "none"
@@ -950,12 +951,12 @@ pub fn report_html(input: &ReportInput) -> Result<String, SampleError> {
                 svg,
             })
             .collect(),
-        description: sources::link_ids(&escape(scn.description.trim()))
+        description: sources::link_ids(&escape(scn.description().trim()))
             .replace("\n\n", "</p><p class=desc>"),
         materials: materials(scn),
         shocks: shocks(scn),
         strategies: strategies(scn),
-        sources: sources::cited_ids(&scn.description)
+        sources: sources::cited_ids(scn.description())
             .into_iter()
             .map(|id| SourceRow {
                 anchor: sources::anchor(&id),
