@@ -8,7 +8,7 @@
 //! [`crate::model`] and [`crate::sim`].
 
 use crate::model::Scenario;
-use crate::sim::{Metric, Replications};
+use crate::sim::{BlockSink, Metric, MetricsRow, Replications};
 
 /// Daily histograms above this many bytes (over all worker threads) are not kept: the
 /// run goes on without daily bands (no `daily.csv`, no fan charts) and says so.
@@ -36,13 +36,14 @@ pub fn rows_bytes(scn: &Scenario, replications: u64) -> u64 {
 
 /// Peak bytes a run of `replications` futures holds for its per-replication results,
 /// as `cli::run` stores them: below the spill threshold (`spilled == false`) all rows in
-/// memory, about twice [`rows_bytes`] at the peak; above it one engine block of rows
-/// (twice, while it is written) plus the columns the statistics read (about 3 columns of
+/// memory, about twice [`rows_bytes`] at the peak; above it three engine blocks of rows
+/// (a block and its column-major copy while they are written, and the next block being
+/// simulated meanwhile) plus the columns the statistics read (about 3 columns of
 /// 8 bytes per future for each of `threads` tasks: a metric, its reference, a sorted
 /// copy) and, with `charts`, the 35 columns the charts keep (30 metric columns and 5
 /// total costs). Measured at 1,000,000 futures of `scenarios/bench.toml` on 2 threads:
-/// 202 MB without charts, 445 MB with (docs/performance.md); this estimate gives 184 MB
-/// and 464 MB.
+/// 202 MB without charts, 445 MB with (docs/performance.md), when the engine held two
+/// blocks; this estimate gives 252 MB and 532 MB.
 pub fn results_peak_bytes(
     scn: &Scenario,
     replications: u64,
@@ -53,7 +54,7 @@ pub fn results_peak_bytes(
     if !spilled {
         return rows_bytes(scn, replications).saturating_mul(2);
     }
-    let block = rows_bytes(scn, replications.min(crate::sim::BLOCK)).saturating_mul(2);
+    let block = rows_bytes(scn, replications.min(crate::sim::BLOCK)).saturating_mul(3);
     let per_future = 3 * 8 * threads as u64 + if charts { 35 * 8 } else { 0 };
     block.saturating_add(replications.saturating_mul(per_future))
 }
@@ -88,6 +89,76 @@ pub struct NonFinite {
     pub metric: Metric,
     /// Its value.
     pub value: f64,
+}
+
+/// The first non-finite metric of `rows`, laid out as the engine hands them to a sink
+/// (`[(r * S + s) * M + m]`, `n_strategies` = S, `n_materials` = M): the one
+/// [`first_non_finite`] finds, in the same order (replication, strategy, material,
+/// metric), without storing the rows first.
+pub fn first_non_finite_rows(
+    rows: &[MetricsRow],
+    n_strategies: usize,
+    n_materials: usize,
+) -> Option<NonFinite> {
+    for (i, row) in rows.iter().enumerate() {
+        // Most rows are wholly finite: one test to see so.
+        if row.0.iter().all(|x| x.is_finite()) {
+            continue;
+        }
+        for metric in Metric::ALL {
+            let x = row.get(metric);
+            if x.is_infinite() || (x.is_nan() && !metric.can_be_absent()) {
+                return Some(NonFinite {
+                    strategy: (i / n_materials) % n_strategies,
+                    material: i % n_materials,
+                    metric,
+                    value: x,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// A [`BlockSink`] that hands every block on to `inner` and notes the first
+/// non-finite metric on the way ([`first_non_finite_rows`], block after block): the
+/// check of [`first_non_finite`] made while the rows are in memory, so a spilled run
+/// need not read its file back for it.
+#[derive(Debug)]
+pub struct CheckFinite<S> {
+    /// The sink the rows go to.
+    pub inner: S,
+    n_strategies: usize,
+    n_materials: usize,
+    first: Option<NonFinite>,
+}
+
+impl<S> CheckFinite<S> {
+    /// Wraps `inner` for rows of `n_strategies` × `n_materials` per replication.
+    pub fn new(inner: S, n_strategies: usize, n_materials: usize) -> Self {
+        CheckFinite {
+            inner,
+            n_strategies,
+            n_materials,
+            first: None,
+        }
+    }
+
+    /// The first non-finite metric of every row accepted so far, in replication order.
+    pub fn first_non_finite(&self) -> Option<&NonFinite> {
+        self.first.as_ref()
+    }
+}
+
+impl<S: BlockSink> BlockSink for CheckFinite<S> {
+    type Error = S::Error;
+
+    fn accept(&mut self, first: u64, rows: Vec<MetricsRow>) -> Result<(), S::Error> {
+        if self.first.is_none() {
+            self.first = first_non_finite_rows(&rows, self.n_strategies, self.n_materials);
+        }
+        self.inner.accept(first, rows)
+    }
 }
 
 /// The first non-finite metric of `res`, in replication order (NaN is how a metric that
@@ -127,6 +198,61 @@ pub fn first_non_finite<R: Replications + ?Sized>(res: &R) -> Result<Option<NonF
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The check made while the rows go to a sink finds what the check over the stored
+    /// replications finds (same metric, strategy, material and value), block after
+    /// block: an accepted NaN (a metric that can be absent) is not an error, an
+    /// infinity or a NaN where a metric cannot be absent is, and the earliest wins.
+    /// Breaking the order (e.g. keeping the last finding instead of the first) fails it.
+    #[test]
+    fn the_check_on_the_way_finds_what_the_stored_check_finds() {
+        use crate::sim::{N_METRICS, RunResult};
+        let (n, ns, nm) = (40, 3, 2);
+        let row = |i: usize| MetricsRow(std::array::from_fn(|k| (i * N_METRICS + k) as f64));
+        let absent = Metric::ALL.iter().position(|m| m.can_be_absent()).unwrap();
+        let present = Metric::ALL.iter().position(|m| !m.can_be_absent()).unwrap();
+        // (row index, metric index, value) planted in each case.
+        let cases: [&[(usize, usize, f64)]; 5] = [
+            &[],
+            &[(7, absent, f64::NAN)],
+            &[(7, absent, f64::NAN), (31, present, f64::NAN)],
+            &[
+                (200, present, f64::INFINITY),
+                (45, absent, f64::NEG_INFINITY),
+            ],
+            &[(13, absent, f64::INFINITY), (13, present, f64::NAN)],
+        ];
+        // Whether each case has a metric that is not finite where it may not be absent.
+        let bad = [false, false, true, true, true];
+        for (planted, bad) in cases.into_iter().zip(bad) {
+            let mut rows: Vec<MetricsRow> = (0..n * ns * nm).map(row).collect();
+            for &(i, k, v) in planted {
+                rows[i].0[k] = v;
+            }
+            let stored = RunResult {
+                first_replication: 0,
+                n_replications: n,
+                n_strategies: ns,
+                n_materials: nm,
+                rows: rows.clone(),
+                daily: None,
+            };
+            let Ok(want) = first_non_finite(&stored);
+            // Two blocks, as a run hands them to its sink.
+            let mut sink = CheckFinite::new(crate::sim::block::RowVec::default(), ns, nm);
+            let cut = 17 * ns * nm;
+            sink.accept(0, rows[..cut].to_vec()).unwrap();
+            sink.accept(17, rows[cut..].to_vec()).unwrap();
+            let got = sink.first_non_finite().cloned();
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{want:?}"),
+                "planted {planted:?}"
+            );
+            assert_eq!(got.is_some(), bad, "planted {planted:?}");
+            assert_eq!(sink.inner.0.len(), rows.len());
+        }
+    }
 
     #[test]
     fn human_bytes_reads() {

@@ -20,6 +20,7 @@
 
 use crate::sim::{Block, BlockSink, Metric, MetricsRow, N_METRICS, Replications, Shape};
 use ndarray::Array4;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -33,6 +34,8 @@ pub const END: &[u8; 8] = b"CHKPTEND";
 pub const FORMAT_VERSION: u32 = 1;
 
 const HEADER_LEN: u64 = 8 + 4 * 4 + 8 + 4;
+/// Columns one task of [`Spill::block`] reads (about 4 MB at 65,536 replications).
+const BLOCK_READ_COLUMNS: usize = 8;
 const TRAILER_LEN: u64 = 8 + 4 + 8 + 4;
 
 /// What reading or writing a spill file can fail with.
@@ -179,7 +182,20 @@ impl SpillWriter {
     }
 
     /// Writes the trailer, syncs the file and renames `PATH.partial` to `PATH`.
-    pub fn finish(mut self) -> Result<PathBuf, SpillError> {
+    pub fn finish(self) -> Result<PathBuf, SpillError> {
+        self.finish_with(true)
+    }
+
+    /// As [`SpillWriter::finish`] without the sync: for a spill that lives only as long
+    /// as the process that wrote it (a `run`'s, removed once its outputs are written),
+    /// where waiting for the disk buys nothing (a crash loses the run either way). A
+    /// shard's spill, read by another process later, is finished with
+    /// [`SpillWriter::finish`].
+    pub fn finish_temporary(self) -> Result<PathBuf, SpillError> {
+        self.finish_with(false)
+    }
+
+    fn finish_with(mut self, sync: bool) -> Result<PathBuf, SpillError> {
         let partial = partial_path(&self.path);
         let mut t = Vec::with_capacity(TRAILER_LEN as usize);
         t.extend_from_slice(END);
@@ -191,7 +207,9 @@ impl SpillWriter {
             .out
             .into_inner()
             .map_err(|e| io_err(&partial)(e.into_error()))?;
-        file.sync_all().map_err(io_err(&partial))?;
+        if sync {
+            file.sync_all().map_err(io_err(&partial))?;
+        }
         std::fs::rename(&partial, &self.path).map_err(io_err(&self.path))?;
         Ok(self.path)
     }
@@ -397,18 +415,31 @@ impl Spill {
     }
 
     /// Block `i` (in replication order), every column checked.
+    ///
+    /// The columns are read and checked in parallel (in the current rayon pool), a few
+    /// per task, each task through a file handle of its own; the first failing column in
+    /// column order is the error, whatever the schedule.
     pub fn block(&self, i: usize) -> Result<Block, SpillError> {
         let b = &self.blocks[i];
         let n_cols = self.n_strategies * self.n_materials * N_METRICS;
-        let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
-        let mut values = Vec::with_capacity(n_cols * b.n);
-        let mut buf = Vec::new();
-        for col in 0..n_cols {
-            self.read_checked(&mut f, b, col, &mut buf)?;
-            values.extend(
-                buf.chunks_exact(8)
-                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
-            );
+        let mut values = vec![0.0; n_cols * b.n];
+        if b.n > 0 {
+            let results: Vec<Result<(), SpillError>> = values
+                .par_chunks_mut(b.n * BLOCK_READ_COLUMNS)
+                .enumerate()
+                .map(|(task, dst)| {
+                    let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
+                    let mut buf = Vec::new();
+                    for (j, col_dst) in dst.chunks_exact_mut(b.n).enumerate() {
+                        self.read_checked(&mut f, b, task * BLOCK_READ_COLUMNS + j, &mut buf)?;
+                        for (d, c) in col_dst.iter_mut().zip(buf.chunks_exact(8)) {
+                            *d = f64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+                        }
+                    }
+                    Ok(())
+                })
+                .collect();
+            results.into_iter().collect::<Result<(), SpillError>>()?;
         }
         let shape = (self.n_strategies, self.n_materials, N_METRICS, b.n);
         let arr = Array4::from_shape_vec(shape, values)

@@ -13,7 +13,7 @@ use chokepoint::spill;
 use chokepoint::staging::Staging;
 
 use super::CliError;
-use super::run::{Args, Bar, Context, SpillFile, conclude, spill_error, spill_path};
+use super::run::{Args, Bar, Context, Finite, SpillFile, conclude, spill_error, spill_path};
 
 /// The checked goals and the rule's block and cap.
 pub(super) struct Precision {
@@ -109,7 +109,16 @@ pub(super) fn run(
         };
         cx.replications = outcome.replications;
         cx.precision = Some(PrecisionRecord::new(&p.goals, p.plan, &outcome));
-        return conclude(&cx, pool, &result, result.daily.as_ref(), staging, None);
+        let finite = Finite::Unchecked;
+        return conclude(
+            &cx,
+            pool,
+            &result,
+            finite,
+            result.daily.as_ref(),
+            staging,
+            None,
+        );
     }
     let file = SpillFile(spill_path(staging.dir()));
     let (ns, nm) = (scn.strategies().len(), scn.n_slots());
@@ -128,7 +137,8 @@ pub(super) fn run(
     });
     progress.bar.finish_and_clear();
     let outcome = outcome.map_err(spill_error)?;
-    sink.finish().map_err(spill_error)?;
+    // Removed once the outputs are written: no need to wait for the disk.
+    sink.finish_temporary().map_err(spill_error)?;
     let reps = spill::Spill::open(&file.0).map_err(spill_error)?;
     cx.replications = outcome.replications;
     cx.precision = Some(PrecisionRecord::new(&p.goals, p.plan, &outcome));
@@ -136,6 +146,7 @@ pub(super) fn run(
         &cx,
         pool,
         &reps,
+        Finite::Unchecked,
         outcome.daily.as_ref(),
         staging,
         Some(file),

@@ -363,18 +363,32 @@ pub(super) struct Context<'a> {
     notes: Vec<String>,
 }
 
+/// Whether every metric of a run is finite, when it was checked while its rows were
+/// written ([`limits::CheckFinite`]), or still to be checked.
+pub(super) enum Finite {
+    /// Checked as the rows went by: the first non-finite metric, if any.
+    Checked(Option<limits::NonFinite>),
+    /// Not checked yet: [`conclude`] reads the replications for it.
+    Unchecked,
+}
+
 /// Statistics, then every output and the terminal summary, from the stored
 /// replications `reps` (in memory or spilled).
 pub(super) fn conclude<R: Replications + ?Sized>(
     cx: &Context<'_>,
     pool: &rayon::ThreadPool,
     reps: &R,
+    finite: Finite,
     daily: Option<&DailyHist>,
     mut staging: Staging,
     spill: Option<SpillFile>,
 ) -> Result<(), CliError> {
     let (scn, args, seed, replications) = (cx.scn, cx.args, cx.seed, cx.replications);
-    if let Some(bad) = limits::first_non_finite(reps).map_err(read_error)? {
+    let bad = match finite {
+        Finite::Checked(bad) => bad,
+        Finite::Unchecked => limits::first_non_finite(reps).map_err(read_error)?,
+    };
+    if let Some(bad) = bad {
         return Err(non_finite(scn, &bad));
     }
     // Statistics and outputs run in the same pool: `-j` bounds every phase.
@@ -600,22 +614,36 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !spilled {
         let result = pool.install(|| sim::run(&scn, &opts, &progress));
         progress.bar.finish_and_clear();
-        return conclude(&cx, &pool, &result, result.daily.as_ref(), staging, None);
+        let finite = Finite::Unchecked;
+        return conclude(
+            &cx,
+            &pool,
+            &result,
+            finite,
+            result.daily.as_ref(),
+            staging,
+            None,
+        );
     }
-    // Spilled: the engine writes each block to the file as it finishes it; statistics
-    // and writers read it back a column or a block at a time.
+    // Spilled: the engine writes each block to the file as it finishes it (checking that
+    // every metric is finite on the way, so the file is not read back for it);
+    // statistics and writers read it back a column or a block at a time.
     let file = SpillFile(spill_path(staging.dir()));
     let (ns, nm) = (scn.strategies().len(), scn.n_slots());
-    let mut sink = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
+    let writer = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
+    let mut sink = limits::CheckFinite::new(writer, ns, nm);
     let tail = pool.install(|| sim::run_into(&scn, &opts, &progress, Kernel::detect(), &mut sink));
     progress.bar.finish_and_clear();
     let tail = tail.map_err(spill_error)?;
-    sink.finish().map_err(spill_error)?;
+    let finite = Finite::Checked(sink.first_non_finite().cloned());
+    // Removed once the outputs are written: no need to wait for the disk.
+    sink.inner.finish_temporary().map_err(spill_error)?;
     let spilled = spill::Spill::open(&file.0).map_err(spill_error)?;
     conclude(
         &cx,
         &pool,
         &spilled,
+        finite,
         tail.daily.as_ref(),
         staging,
         Some(file),

@@ -1006,7 +1006,7 @@ impl<S: BlockSink> BlockSink for Tee<'_, '_, '_, S> {
 /// If `goals` is empty, `plan.block` or `plan.max_replications` is 0, or `kernel` uses an
 /// instruction set this CPU lacks.
 #[allow(clippy::too_many_arguments)]
-pub fn run<S: BlockSink>(
+pub fn run<S: BlockSink + Send>(
     scn: &Scenario,
     goals: &[Goal],
     plan: Plan,
@@ -1015,7 +1015,10 @@ pub fn run<S: BlockSink>(
     kernel: Kernel,
     sink: &mut S,
     after_block: &mut dyn FnMut(&Step),
-) -> Result<Outcome, S::Error> {
+) -> Result<Outcome, S::Error>
+where
+    S::Error: Send,
+{
     assert!(!goals.is_empty(), "no precision goal");
     assert!(
         plan.block > 0 && plan.max_replications > 0,

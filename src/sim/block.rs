@@ -125,8 +125,9 @@ impl Block {
 }
 
 /// Receives a run's results in replication order: the engine calls
-/// [`BlockSink::accept`] once per block of at most [`BLOCK`] replications, on the
-/// calling thread, blocks in order, and stops at the first error.
+/// [`BlockSink::accept`] once per block of at most [`BLOCK`] replications, blocks in
+/// order and one call at a time, on a thread of the pool the run runs in, while it
+/// simulates the next block on the others (hence `Send`); it stops at the first error.
 pub trait BlockSink {
     /// What a sink can fail with (a file sink: an I/O error).
     type Error;

@@ -328,18 +328,22 @@ pub struct RunTail {
 
 /// Runs the replications of `opts` like [`run_with`], handing the rows to `sink` a block
 /// of at most [`BLOCK`] replications at a time, in replication order (docs/storage.md
-/// §2): memory holds one block, whatever the number of replications. Stops at the
-/// sink's first error.
+/// §2): memory holds at most two blocks (one being simulated while the sink takes the
+/// previous one), whatever the number of replications. Stops at the sink's first error
+/// (after the block simulated meanwhile).
 ///
 /// # Panics
 /// If `kernel` uses an instruction set this CPU lacks (see [`Isa::available`]).
-pub fn run_into<S: BlockSink>(
+pub fn run_into<S: BlockSink + Send>(
     scn: &Scenario,
     opts: &RunOptions,
     progress: &dyn Progress,
     kernel: Kernel,
     sink: &mut S,
-) -> Result<RunTail, S::Error> {
+) -> Result<RunTail, S::Error>
+where
+    S::Error: Send,
+{
     if let Kernel::Batched(isa) = kernel {
         assert!(isa.available(), "{isa:?} is not available on this CPU");
     }
@@ -404,13 +408,13 @@ pub fn run_into<S: BlockSink>(
     };
 
     // Blocks of BLOCK replications (a multiple of CHUNK, so every chunk and lane
-    // boundary stays where it was), handed to the sink in order; only one block's rows
-    // are held here at a time.
-    let mut block_start = start;
-    while block_start < end {
-        let block_end = (block_start + BLOCK).min(end);
+    // boundary stays where it was), handed to the sink in order. Each block goes to the
+    // sink while the next one is simulated (`rayon::join`: the sink's serial work, e.g. a
+    // spill file's write, overlaps the next block's parallel work instead of idling the
+    // other threads); at most two blocks' rows are held here at a time.
+    let simulate = |block_start: u64, block_end: u64| -> Vec<Vec<MetricsRow>> {
         let n_chunks = (block_end - block_start).div_ceil(CHUNK) as usize;
-        let chunks: Vec<Vec<MetricsRow>> = (0..n_chunks)
+        (0..n_chunks)
             .into_par_iter()
             .map(|c| {
                 let a = block_start + c as u64 * CHUNK;
@@ -446,13 +450,35 @@ pub fn run_into<S: BlockSink>(
                 }
                 out
             })
-            .collect();
-        let mut rows = Vec::with_capacity((block_end - block_start) as usize * per_rep);
+            .collect()
+    };
+    let hand_on = |sink: &mut S, first: u64, chunks: Vec<Vec<MetricsRow>>| {
+        let mut rows = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
         for c in chunks {
             rows.extend(c);
         }
-        sink.accept(block_start, rows)?;
+        sink.accept(first, rows)
+    };
+    let mut pending: Option<(u64, Vec<Vec<MetricsRow>>)> = None;
+    let mut block_start = start;
+    while block_start < end {
+        let block_end = (block_start + BLOCK).min(end);
+        let chunks = match pending.take() {
+            Some((first, prev)) => {
+                let (handed, chunks) = rayon::join(
+                    || hand_on(sink, first, prev),
+                    || simulate(block_start, block_end),
+                );
+                handed?;
+                chunks
+            }
+            None => simulate(block_start, block_end),
+        };
+        pending = Some((block_start, chunks));
         block_start = block_end;
+    }
+    if let Some((first, prev)) = pending {
+        hand_on(sink, first, prev)?;
     }
     // Integer counts: the merge order does not matter.
     let daily = if opts.daily {
