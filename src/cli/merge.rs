@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime};
 use chokepoint::model::Scenario;
 use chokepoint::report::{self, ChartFormats, ReplicationsFormat, RunInfo};
 use chokepoint::scenario;
-use chokepoint::shard::{self, ShardSet};
+use chokepoint::shard::{self, ShardMeta, ShardSet};
 use chokepoint::spill::{SpillChain, SpillError};
 use chokepoint::stats::Summary;
 
@@ -76,28 +76,11 @@ fn read_error(e: SpillError) -> CliError {
     }
 }
 
-/// Runs the command.
-pub fn run(args: Args) -> Result<(), CliError> {
-    let t0 = Instant::now();
-    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    if args.out.join(shard::SHARD_FILE).exists() {
-        return Err(CliError::BadInput(format!(
-            "--out {}: that is a shard folder; merge into another folder (e.g. its parent)",
-            args.out.display()
-        )));
-    }
-    let set = shard::open_shards(&args.shards).map_err(shard_error)?;
-    let meta = set.meta().clone();
-    let text = String::from_utf8_lossy(&set.scenario_bytes).into_owned();
-    let scn = scenario::parse_scenario(&meta.scenario_path, &text)?;
-    let pool = super::common::pool(args.threads)?;
-    let n_threads = super::common::thread_count(args.threads);
-    let result = merged_replications(&set, &scn)?;
-    let daily = set.daily(&scn).map_err(shard_error)?;
-    let summary = pool
-        .install(|| Summary::from_run(&scn, &result, meta.seed))
-        .map_err(read_error)?;
-    let info = RunInfo {
+/// The merged run's `run.json` record: the shards' common metadata, the simulation time
+/// summed over the shards, and the earliest shard's start.
+fn merged_info(set: &ShardSet, n_threads: usize, started_at: String) -> RunInfo {
+    let meta = set.meta();
+    RunInfo {
         chokepoint_version: report::CHOKEPOINT_VERSION.to_string(),
         git_commit: option_env!("CHOKEPOINT_GIT_COMMIT").map(str::to_string),
         scenario_path: meta.scenario_path.clone(),
@@ -119,7 +102,76 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .unwrap_or(started_at),
         precision: None,
         notes: Vec::new(),
-    };
+    }
+}
+
+/// Prints the merged run's heading, its tables and the files written (as `run` does).
+fn print_merged(
+    args: &Args,
+    scn: &Scenario,
+    summary: &Summary,
+    meta: &ShardMeta,
+    written: &[PathBuf],
+    t0: Instant,
+) {
+    println!(
+        "{} — {} futures merged from {} shards, seed {}, {} days, {:.1} s\n",
+        scn.name(),
+        meta.replications,
+        meta.shards,
+        meta.seed,
+        scn.horizon_days(),
+        t0.elapsed().as_secs_f64()
+    );
+    if args.wide {
+        print!("{}", report::terminal_table(summary));
+    } else {
+        print!(
+            "{}",
+            report::terminal_table_fitted(summary, super::run::TABLE_COLUMNS)
+        );
+    }
+    if let Some(t) = report::sector_table(summary) {
+        print!("{t}");
+    }
+    if let Some(t) = report::value_added::protected_table(summary) {
+        print!("{t}");
+    }
+    let top: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.strip_prefix(&args.out).ok())
+        .filter(|p| p.components().count() == 1)
+        .map(|p| p.display().to_string())
+        .collect();
+    println!(
+        "\nWritten to {}/:\n  {}",
+        args.out.display(),
+        top.join(", ")
+    );
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let t0 = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    if args.out.join(shard::SHARD_FILE).exists() {
+        return Err(CliError::BadInput(format!(
+            "--out {}: that is a shard folder; merge into another folder (e.g. its parent)",
+            args.out.display()
+        )));
+    }
+    let set = shard::open_shards(&args.shards).map_err(shard_error)?;
+    let meta = set.meta().clone();
+    let text = String::from_utf8_lossy(&set.scenario_bytes).into_owned();
+    let scn = scenario::parse_scenario(&meta.scenario_path, &text)?;
+    let pool = super::common::pool(args.threads)?;
+    let n_threads = super::common::thread_count(args.threads);
+    let result = merged_replications(&set, &scn)?;
+    let daily = set.daily(&scn).map_err(shard_error)?;
+    let summary = pool
+        .install(|| Summary::from_run(&scn, &result, meta.seed))
+        .map_err(read_error)?;
+    let info = merged_info(&set, n_threads, started_at);
     let mut staging = super::common::stage(&args.out)?;
     let outputs = super::run::Outputs {
         replications: args.replications_format,
@@ -154,40 +206,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .map(|p| args.out.join(p.strip_prefix(&base).unwrap_or(p)))
         .collect();
     if !args.quiet {
-        println!(
-            "{} — {} futures merged from {} shards, seed {}, {} days, {:.1} s\n",
-            scn.name(),
-            meta.replications,
-            meta.shards,
-            meta.seed,
-            scn.horizon_days(),
-            t0.elapsed().as_secs_f64()
-        );
-        if args.wide {
-            print!("{}", report::terminal_table(&summary));
-        } else {
-            print!(
-                "{}",
-                report::terminal_table_fitted(&summary, super::run::TABLE_COLUMNS)
-            );
-        }
-        if let Some(t) = report::sector_table(&summary) {
-            print!("{t}");
-        }
-        if let Some(t) = report::value_added::protected_table(&summary) {
-            print!("{t}");
-        }
-        let top: Vec<String> = written
-            .iter()
-            .filter_map(|p| p.strip_prefix(&args.out).ok())
-            .filter(|p| p.components().count() == 1)
-            .map(|p| p.display().to_string())
-            .collect();
-        println!(
-            "\nWritten to {}/:\n  {}",
-            args.out.display(),
-            top.join(", ")
-        );
+        print_merged(&args, &scn, &summary, &meta, &written, t0);
     }
     Ok(())
 }

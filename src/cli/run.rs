@@ -497,6 +497,92 @@ fn non_finite(scn: &Scenario, bad: &limits::NonFinite) -> CliError {
     ))
 }
 
+/// Refuses a run whose per-replication results would not fit this machine's available
+/// memory at their peak (estimated before anything is allocated).
+fn check_memory(
+    args: &Args,
+    scn: &Scenario,
+    replications: u64,
+    spilled: bool,
+    n_threads: usize,
+) -> Result<(), CliError> {
+    let peak = limits::results_peak_bytes(scn, replications, spilled, !args.no_charts, n_threads);
+    match limits::available_memory() {
+        Some(avail) if peak > avail => Err(CliError::BadInput(format!(
+            "{replications} futures would need about {} of memory for their results at the peak ({} strategies × {} materials; {}), more than the {} this machine has available; use fewer futures (-n){}",
+            limits::human_bytes(peak),
+            scn.strategies().len(),
+            scn.materials().len(),
+            if spilled {
+                "the futures are kept on disk, the statistics read 8 bytes per future and column"
+            } else {
+                "all futures in memory"
+            },
+            limits::human_bytes(avail),
+            if spilled && !args.no_charts {
+                ", or skip the charts (--no-charts)"
+            } else {
+                ""
+            }
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the daily bands are recorded: not when their histograms would exceed
+/// [`limits::DAILY_BANDS_BUDGET`], which the run's notes (and standard error) then say.
+fn daily_bands_on(scn: &Scenario, n_threads: usize) -> (bool, Vec<String>) {
+    let daily_bytes = limits::daily_hist_bytes(scn).saturating_mul(n_threads as u64);
+    if daily_bytes <= limits::DAILY_BANDS_BUDGET {
+        return (true, Vec::new());
+    }
+    let note = format!(
+        "daily bands off: their histograms would take {} ({} strategies × {} \
+         materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
+         and the stock charts are not written",
+        limits::human_bytes(daily_bytes),
+        scn.strategies().len(),
+        scn.materials().len(),
+        scn.horizon_days(),
+        limits::human_bytes(limits::DAILY_BANDS_BUDGET)
+    );
+    eprintln!("note: {note}");
+    (false, vec![note])
+}
+
+/// A run above the spill threshold: the engine writes each block to a spill file as it
+/// finishes it (checking that every metric is finite on the way, so the file is not
+/// read back for it); statistics and writers read it back a column or a block at a time.
+fn run_spilled(
+    cx: &Context,
+    pool: &rayon::ThreadPool,
+    opts: &RunOptions,
+    progress: &Bar,
+    staging: Staging,
+) -> Result<(), CliError> {
+    let scn = cx.scn;
+    let file = SpillFile(spill_path(staging.dir()));
+    let (ns, nm) = (scn.strategies().len(), scn.n_slots());
+    let writer = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
+    let mut sink = limits::CheckFinite::new(writer, ns, nm);
+    let tail = pool.install(|| sim::run_into(scn, opts, progress, Kernel::detect(), &mut sink));
+    progress.bar.finish_and_clear();
+    let tail = tail.map_err(spill_error)?;
+    let finite = Finite::Checked(sink.first_non_finite().cloned());
+    // Removed once the outputs are written: no need to wait for the disk.
+    sink.inner.finish_temporary().map_err(spill_error)?;
+    let spilled = spill::Spill::open(&file.0).map_err(spill_error)?;
+    conclude(
+        cx,
+        pool,
+        &spilled,
+        finite,
+        tail.daily.as_ref(),
+        staging,
+        Some(file),
+    )
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(spec) = &args.shard {
@@ -523,55 +609,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // statistics and charts read), and daily histograms that would not fit a budget are
     // left out.
     let spilled = replications > args.spill_above.unwrap_or(SPILL_ABOVE);
-    let peak = limits::results_peak_bytes(&scn, replications, spilled, !args.no_charts, n_threads);
-    if let Some(avail) = limits::available_memory()
-        && peak > avail
-    {
-        return Err(CliError::BadInput(format!(
-            "{replications} futures would need about {} of memory for their results at the peak ({} strategies × {} materials; {}), more than the {} this machine has available; use fewer futures (-n){}",
-            limits::human_bytes(peak),
-            scn.strategies().len(),
-            scn.materials().len(),
-            if spilled {
-                "the futures are kept on disk, the statistics read 8 bytes per future and                  column"
-            } else {
-                "all futures in memory"
-            },
-            limits::human_bytes(avail),
-            if spilled && !args.no_charts {
-                ", or skip the charts (--no-charts)"
-            } else {
-                ""
-            }
-        )));
-    }
-    let daily_bytes = limits::daily_hist_bytes(&scn).saturating_mul(n_threads as u64);
-    let daily = daily_bytes <= limits::DAILY_BANDS_BUDGET;
-    let mut notes = Vec::new();
-    if !daily {
-        let note = format!(
-            "daily bands off: their histograms would take {} ({} strategies × {} \
-             materials × {} days, {n_threads} threads), above the limit of {}; daily.csv \
-             and the stock charts are not written",
-            limits::human_bytes(daily_bytes),
-            scn.strategies().len(),
-            scn.materials().len(),
-            scn.horizon_days(),
-            limits::human_bytes(limits::DAILY_BANDS_BUDGET)
-        );
-        eprintln!("note: {note}");
-        notes.push(note);
-    }
+    check_memory(&args, &scn, replications, spilled, n_threads)?;
+    let (daily, notes) = daily_bands_on(&scn, n_threads);
     if !args.quiet {
         // Said up front: an earlier run's (or analysis's) files in `out` are replaced.
         super::common::note_replaced(&out, "run");
     }
     // Before anything is simulated: a missing browser fails fast and changes no file.
-    let browser = if args.pdf {
-        Some(report::pdf::find_browser()?)
-    } else {
-        None
-    };
+    let browser = args.pdf.then(report::pdf::find_browser).transpose()?;
     let pool = super::common::pool(args.sim.threads)?;
     // Every file goes into a staging folder beside `out`, swapped in at the end: the
     // folder is wholly the old run or wholly this one, whatever happens.
@@ -583,11 +628,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         seed,
         replications: 0..replications,
         daily,
-        daily_replications: if args.daily_replications == 0 {
-            u64::MAX
-        } else {
-            args.daily_replications
-        },
+        // 0 means every replication.
+        daily_replications: Some(args.daily_replications)
+            .filter(|&d| d > 0)
+            .unwrap_or(u64::MAX),
     };
     let first_length = precision
         .as_ref()
@@ -625,27 +669,5 @@ pub fn run(args: Args) -> Result<(), CliError> {
             None,
         );
     }
-    // Spilled: the engine writes each block to the file as it finishes it (checking that
-    // every metric is finite on the way, so the file is not read back for it);
-    // statistics and writers read it back a column or a block at a time.
-    let file = SpillFile(spill_path(staging.dir()));
-    let (ns, nm) = (scn.strategies().len(), scn.n_slots());
-    let writer = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
-    let mut sink = limits::CheckFinite::new(writer, ns, nm);
-    let tail = pool.install(|| sim::run_into(&scn, &opts, &progress, Kernel::detect(), &mut sink));
-    progress.bar.finish_and_clear();
-    let tail = tail.map_err(spill_error)?;
-    let finite = Finite::Checked(sink.first_non_finite().cloned());
-    // Removed once the outputs are written: no need to wait for the disk.
-    sink.inner.finish_temporary().map_err(spill_error)?;
-    let spilled = spill::Spill::open(&file.0).map_err(spill_error)?;
-    conclude(
-        &cx,
-        &pool,
-        &spilled,
-        finite,
-        tail.daily.as_ref(),
-        staging,
-        Some(file),
-    )
+    run_spilled(&cx, &pool, &opts, &progress, staging)
 }
