@@ -645,9 +645,8 @@ pub(super) fn report_section(
     ))
 }
 
-/// Runs the command.
-pub fn run(args: Args) -> Result<(), CliError> {
-    let dir = &args.dir;
+/// The scenario and `run.json` of the run folder `dir`, after checking its manifest.
+fn open_run(dir: &Path) -> Result<(Scenario, RunInfo), CliError> {
     let p = dir.join(saved::SCENARIO_COPY);
     let text = std::fs::read_to_string(&p).map_err(|e| {
         bad(format!(
@@ -663,6 +662,51 @@ pub fn run(args: Args) -> Result<(), CliError> {
         serde_json::from_str(&std::fs::read_to_string(&p).map_err(|e| invalid(&p, e))?)
             .map_err(|e| invalid(&p, e))?;
     saved::verify_manifest(dir)?;
+    Ok((scn, info))
+}
+
+/// The question asked (what the outcome is), the strategies whose outcomes it reads,
+/// and the outcome in words.
+fn question(
+    scn: &Scenario,
+    args: &Args,
+    subject_words: &str,
+) -> Result<(Question, Vec<usize>, String), CliError> {
+    Ok(match (&args.worse, &args.than) {
+        (Some(a), Some(b)) => {
+            let (sa, sb) = (strategy(scn, a, "--worse")?, strategy(scn, b, "--than")?);
+            if sa == sb {
+                return Err(bad("--worse and --than name the same strategy".into()));
+            }
+            (
+                Question::Worse {
+                    worse: a.clone(),
+                    than: b.clone(),
+                },
+                vec![sa, sb],
+                subject_words.to_string(),
+            )
+        }
+        _ => {
+            let s = match &args.strategy {
+                Some(id) => strategy(scn, id, "--strategy")?,
+                None => scn.reference(),
+            };
+            (
+                Question::Tail {
+                    share: parse_share(&args.tail)?,
+                },
+                vec![s],
+                format!("{subject_words}, strategy {}", scn.strategies()[s].id),
+            )
+        }
+    })
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let dir = &args.dir;
+    let (scn, info) = open_run(dir)?;
     let (subj, subject_words) = subject(&scn, &args)?;
     let table = read_drivers(dir, &scn, &info)?;
     let n = table.len();
@@ -677,35 +721,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "its replications are not the run's, in order",
         ));
     }
-    let (question, strategies, outcome_words) = match (&args.worse, &args.than) {
-        (Some(a), Some(b)) => {
-            let (sa, sb) = (strategy(&scn, a, "--worse")?, strategy(&scn, b, "--than")?);
-            if sa == sb {
-                return Err(bad("--worse and --than name the same strategy".into()));
-            }
-            (
-                Question::Worse {
-                    worse: a.clone(),
-                    than: b.clone(),
-                },
-                vec![sa, sb],
-                subject_words.clone(),
-            )
-        }
-        _ => {
-            let s = match &args.strategy {
-                Some(id) => strategy(&scn, id, "--strategy")?,
-                None => scn.reference(),
-            };
-            (
-                Question::Tail {
-                    share: parse_share(&args.tail)?,
-                },
-                vec![s],
-                format!("{subject_words}, strategy {}", scn.strategies()[s].id),
-            )
-        }
-    };
+    let (question, strategies, outcome_words) = question(&scn, &args, &subject_words)?;
     let outs = read_outcomes(dir, &scn, &info, n, &strategies, &subj)?;
     let outcome = if outs.len() == 2 {
         outs[0].iter().zip(&outs[1]).map(|(a, b)| a - b).collect()
