@@ -2,7 +2,7 @@
 //! with `--sobol N`, Sobol indices.
 
 use chokepoint::numfmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{CliError, common};
 use chokepoint::explore::export;
@@ -66,6 +66,39 @@ pub struct Args {
     pub shard: Option<String>,
 }
 
+/// Shard `k` of `n` of the analysis: computes its share of the runs into the point store
+/// (clearing what a killed run of the same shard left) and writes nothing else.
+fn run_shard_part(
+    problem: &SensitivityProblem,
+    store: &RunDir,
+    pool: &rayon::ThreadPool,
+    bars: &common::Bars,
+    (k, n): (u64, u64),
+    out: &Path,
+    quiet: bool,
+) -> Result<(), CliError> {
+    // Only this shard writes its one-at-a-time runs' files: clear a killed one's
+    // debris (its Sobol runs' files are rewritten when it computes them again).
+    let mine = common::shard_part(problem.oat_runs(), k, n);
+    store.clean_debris(
+        &|name| {
+            name.strip_prefix("oat-")
+                .and_then(|r| r.strip_suffix(".bin"))
+                .and_then(|i| i.parse::<usize>().ok())
+                .is_some_and(|i| mine.contains(&i))
+        },
+        false,
+    );
+    let split = |len: usize| common::shard_part(len, k, n);
+    let counts = pool.install(|| sensitivity::run_shard(problem, &split, store, bars));
+    bars.finish();
+    let (computed, reused) = counts?;
+    if !quiet {
+        common::print_shard_done(k, n, computed, reused, out, "sensitivity.csv");
+    }
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), CliError> {
     let loaded = common::load(&args.scenario)?;
@@ -107,26 +140,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         );
     }
     if let Some((k, n)) = shard {
-        // Only this shard writes its one-at-a-time runs' files: clear a killed one's
-        // debris (its Sobol runs' files are rewritten when it computes them again).
-        let mine = common::shard_part(problem.oat_runs(), k, n);
-        store.clean_debris(
-            &|name| {
-                name.strip_prefix("oat-")
-                    .and_then(|r| r.strip_suffix(".bin"))
-                    .and_then(|i| i.parse::<usize>().ok())
-                    .is_some_and(|i| mine.contains(&i))
-            },
-            false,
-        );
-        let split = |len: usize| common::shard_part(len, k, n);
-        let counts = pool.install(|| sensitivity::run_shard(&problem, &split, &store, &bars));
-        bars.finish();
-        let (computed, reused) = counts?;
-        if !args.quiet {
-            common::print_shard_done(k, n, computed, reused, &out, "sensitivity.csv");
-        }
-        return Ok(());
+        return run_shard_part(&problem, &store, &pool, &bars, (k, n), &out, args.quiet);
     }
     store.clean_debris(&|_| true, true);
     let result = pool.install(|| sensitivity::run_in(&problem, &store, &bars));
