@@ -189,12 +189,14 @@ pub fn fraction_pct(p: f64) -> String {
     format!("{:.1}%", 100.0 * p)
 }
 
-/// A number for the analysis pages' text: whole from 100 (and for whole numbers), one
-/// decimal from 10, two from 0.01, two significant digits below (`0.0031`, never a bare
-/// `0.00`).
+/// A number for the analysis pages' text: as [`money`] (three significant digits and a
+/// `k`/`M`/`bn` suffix) from 10,000, whole from 100 (and for whole numbers), one decimal
+/// from 10, two from 0.01, two significant digits below (`0.0031`, never a bare `0.00`).
 pub fn prose(v: f64) -> String {
     let a = v.abs();
-    if a >= 100.0 || v == v.round() {
+    if a >= 1e4 && a.is_finite() {
+        money(v)
+    } else if a >= 100.0 || v == v.round() {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")
@@ -358,6 +360,9 @@ mod tests {
         assert_eq!(prose(0.123), "0.12");
         assert_eq!(prose(12.34), "12.3");
         assert_eq!(prose(1234.4), "1234");
+        // A drivers threshold in USD read "2408330388 or more".
+        assert_eq!(prose(2_408_330_388.0), "2.41 bn");
+        assert_eq!(prose(-45_600.0), "-45.6 k");
         assert_eq!(prose(0.003_14), "0.0031");
         assert_eq!(prose(-0.000_5), "-0.0005");
         assert_eq!(grouped(2000), "2,000");

@@ -789,7 +789,7 @@ fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
         println!("{f}");
     }
     println!(
-        "\n{:>4}  {:<44} {:>8} {:>8} {:>18}",
+        "\n{:>4}  {:<44} {:>8} {:>8}  {:>20}",
         "rank", "feature", "selected", "all", "std. diff [95%]"
     );
     for r in res.ranking.iter().take(10) {
@@ -814,7 +814,7 @@ fn print_summary(scn: &Scenario, res: &DriversResult, findings: &[String]) {
             }
         };
         println!(
-            "{:>4}  {:<44} {:>8} {:>8} {:>18}",
+            "{:>4}  {:<44} {:>8} {:>8}  {:>20}",
             r.rank,
             r.feature,
             share(r.share_selected),
