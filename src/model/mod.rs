@@ -1372,12 +1372,11 @@ impl Scenario {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn values() -> MaterialValues {
+impl MaterialValues {
+    /// Test fixture: `daily_demand` with no noise, no stock, unit prices and costs.
+    pub(crate) fn plain(daily_demand: f64) -> MaterialValues {
         MaterialValues {
-            daily_demand: 10.0,
+            daily_demand,
             demand_cv: 0.0,
             unit_value: 1.0,
             shortage_cost: 1.0,
@@ -1387,6 +1386,60 @@ mod tests {
             max_release_rate: 1.0,
             refill_rate: 0.1,
         }
+    }
+}
+
+#[cfg(test)]
+impl ScenarioParts {
+    /// Test fixture: one material `m` with one supplier `s` (`values`, share 1), one plain
+    /// strategy `baseline`, no shocks or sectors.
+    pub(crate) fn one_material(horizon_days: u32, values: MaterialValues) -> ScenarioParts {
+        let supplier = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
+        ScenarioParts {
+            name: "t".into(),
+            description: String::new(),
+            horizon_days,
+            replications: 1,
+            seed: 0,
+            materials: vec![MaterialInfo {
+                id: "m".parse().unwrap(),
+                name: "m".into(),
+                unit: "t".into(),
+                bucket: None,
+                suppliers: vec![SupplierInfo {
+                    id: "s".parse().unwrap(),
+                    country: "X".into(),
+                    routes: vec![],
+                }],
+            }],
+            shocks: vec![],
+            shock_order: vec![],
+            sectors: vec![],
+            sector_order: vec![],
+            strategies: vec![Strategy {
+                id: "baseline".parse().unwrap(),
+                label: "Baseline".into(),
+                short_label: "Baseline".into(),
+                annual_cost: 0.0,
+                overrides: vec![],
+                materials: vec![MaterialParams::new(values, vec![supplier], None, None).unwrap()],
+                sectors: vec![],
+                release_to_priority: None,
+            }],
+            reference: 0,
+            currency: DEFAULT_CURRENCY.into(),
+            criterion: Criterion::default(),
+            warnings: vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values() -> MaterialValues {
+        MaterialValues::plain(10.0)
     }
 
     #[test]
@@ -1430,44 +1483,7 @@ mod tests {
     fn scenario_new_refuses_parts_that_do_not_fit_together() {
         // The structure the simulation indexes by: a reference among the strategies,
         // parameters for every material, the orders permutations of shocks and sectors.
-        let one = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
-        let params = MaterialParams::new(values(), vec![one], None, None).unwrap();
-        let parts = ScenarioParts {
-            name: "t".into(),
-            description: String::new(),
-            horizon_days: 10,
-            replications: 1,
-            seed: 0,
-            materials: vec![MaterialInfo {
-                id: "m".parse().unwrap(),
-                name: "m".into(),
-                unit: "t".into(),
-                bucket: None,
-                suppliers: vec![SupplierInfo {
-                    id: "s".parse().unwrap(),
-                    country: "X".into(),
-                    routes: vec![],
-                }],
-            }],
-            shocks: vec![],
-            shock_order: vec![],
-            sectors: vec![],
-            sector_order: vec![],
-            strategies: vec![Strategy {
-                id: "baseline".parse().unwrap(),
-                label: "Baseline".into(),
-                short_label: "Baseline".into(),
-                annual_cost: 0.0,
-                overrides: vec![],
-                materials: vec![params],
-                sectors: vec![],
-                release_to_priority: None,
-            }],
-            reference: 0,
-            currency: DEFAULT_CURRENCY.into(),
-            criterion: Criterion::default(),
-            warnings: vec![],
-        };
+        let parts = ScenarioParts::one_material(10, values());
         let scn = Scenario::new(parts.clone()).unwrap();
         assert_eq!(scn.horizon_days(), 10);
         assert_eq!(scn.reference_strategy().id.as_str(), "baseline");

@@ -362,54 +362,10 @@ mod tests {
 
     fn scn(shocks: Vec<Shock>, order: Vec<usize>, horizon: u32) -> Scenario {
         // Timelines read only the shocks and the horizon; one plain strategy.
-        let values = MaterialValues {
-            daily_demand: 1.0,
-            demand_cv: 0.0,
-            unit_value: 1.0,
-            shortage_cost: 1.0,
-            holding_cost_rate: 0.0,
-            private_days: 0.0,
-            stockpile_days: 0.0,
-            max_release_rate: 1.0,
-            refill_rate: 0.1,
-        };
-        let supplier = SupplierParams::new(1.0, 1, 0.0, 0, 1.0).unwrap();
-        let strategy = Strategy {
-            id: "baseline".parse().unwrap(),
-            label: "Baseline".into(),
-            short_label: "Baseline".into(),
-            annual_cost: 0.0,
-            overrides: vec![],
-            materials: vec![MaterialParams::new(values, vec![supplier], None, None).unwrap()],
-            sectors: vec![],
-            release_to_priority: None,
-        };
         Scenario::new(ScenarioParts {
-            name: String::new(),
-            description: String::new(),
-            horizon_days: horizon,
-            replications: 1,
-            seed: 0,
-            materials: vec![MaterialInfo {
-                id: "m".parse().unwrap(),
-                name: "m".into(),
-                unit: "t".into(),
-                bucket: None,
-                suppliers: vec![SupplierInfo {
-                    id: "s".parse().unwrap(),
-                    country: "X".into(),
-                    routes: vec![],
-                }],
-            }],
             shocks,
             shock_order: order,
-            sectors: vec![],
-            sector_order: vec![],
-            strategies: vec![strategy],
-            reference: 0,
-            currency: DEFAULT_CURRENCY.into(),
-            criterion: Default::default(),
-            warnings: vec![],
+            ..ScenarioParts::one_material(horizon, MaterialValues::plain(1.0))
         })
         .unwrap()
     }
