@@ -40,6 +40,9 @@ pub struct LaneFrame {
     pub delay: Vec<[u32; LANES]>,
     /// Whether any lane has a delay, indexed `t * n_suppliers + i`.
     pub delayed: Vec<bool>,
+    /// Whether any lane's availability is below 1, indexed `t * n_suppliers + i` (where
+    /// not, `avail` is 1 in every lane and the step skips multiplying by it).
+    pub lossy: Vec<bool>,
     /// Largest entry of `delay`.
     pub max_delay: u32,
     /// Demand multiplier per lane and day.
@@ -83,6 +86,7 @@ impl FrameSink for LaneSink<'_> {
         let k = t * f.n_suppliers + i;
         f.dirty_sup.push(k);
         f.avail[k].0[self.lane] *= factor;
+        f.lossy[k] = true;
     }
 
     #[inline]
@@ -134,6 +138,8 @@ impl LaneFrames {
                 f.delay.resize(h * n, [0; LANES]);
                 f.delayed.clear();
                 f.delayed.resize(h * n, false);
+                f.lossy.clear();
+                f.lossy.resize(h * n, false);
                 f.demand_mult.clear();
                 f.demand_mult.resize(h, V::splat(1.0));
             } else {
@@ -142,6 +148,7 @@ impl LaneFrames {
                     f.avail[k] = V::splat(1.0);
                     f.delay[k] = [0; LANES];
                     f.delayed[k] = false;
+                    f.lossy[k] = false;
                 }
                 for &t in &f.dirty_days {
                     f.demand_mult[t] = V::splat(1.0);
@@ -700,7 +707,7 @@ impl Book {
         demand: V,
     ) {
         for l in 0..LANES {
-            if !mask.0[l] {
+            if !mask.get(l) {
                 continue;
             }
             let (short, demand) = (short.0[l], demand.0[l]);
@@ -805,7 +812,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
                 let a = (onset as usize + r.lag_days() as usize).min(h);
                 let b = (end as usize + r.memory_days() as usize).min(h);
                 for x in &mut ws.reacting[a..b.max(a)] {
-                    x.0[l] = true;
+                    x.set(l, true);
                 }
             }
         }
@@ -935,10 +942,15 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
             served += from_p + from_g;
             // Then refill (v1.1): private stock above the day's target moves into the
             // stockpile, after serving.
+            // Where no refill happens, moving +0 leaves both bits unchanged: `p - 0 = p`
+            // for every `p`, and `g + 0 = g` since the stockpile is never -0 (it starts
+            // positive, and `a - b` with `a >= b >= 0` is +0 at the least). Moving the
+            // selected amount, rather than selecting the new stocks, keeps the compiler
+            // from storing the stocks through a masked store, which is slow on AMD.
             let refill = stockpile.lt(gstar_v).and(priv_stock.gt(pstar));
-            let x = (priv_stock - pstar).min(gstar_v - stockpile);
-            priv_stock = refill.select(priv_stock - x, priv_stock);
-            stockpile = refill.select(stockpile + x, stockpile);
+            let x = refill.select((priv_stock - pstar).min(gstar_v - stockpile), V::ZERO);
+            priv_stock -= x;
+            stockpile += x;
             rest - from_g
         } else {
             served += from_p;
@@ -983,7 +995,9 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
             } else {
                 V::splat(c.w_base)
             };
-            let cap = a * (w * d_v + V::splat(c.surge_d) * s.ramp);
+            // (Where no lane lost supply, `a` is 1 in every lane: `1 * y = y`.)
+            let y = w * d_v + V::splat(c.surge_d) * s.ramp;
+            let cap = if frame.lossy[t * n + i] { a * y } else { y };
             let x = cap.min(w * q);
             s.cap = cap - x;
             s.alloc = x;
@@ -998,19 +1012,33 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         // 6. Dispatch, with the second pass folded in. Where surge is asked for, every
         // counter grows (after today's capacity), else all reset.
         let surge = remainder.gt(tol_v);
-        let frac = spare_total
-            .gt(V::ZERO)
-            .select((remainder / spare_total).min(V::splat(1.0)), V::ZERO);
+        // Most days no lane asks for surge: then every counter resets, every ramp is
+        // back at its start and each supplier sends its first-pass allocation, exactly
+        // what the selections below give in a lane without surge.
+        let any_surge = surge.any();
+        let frac = if any_surge {
+            spare_total
+                .gt(V::ZERO)
+                .select((remainder / spare_total).min(V::splat(1.0)), V::ZERO)
+        } else {
+            V::ZERO
+        };
         let mut sent = V::ZERO;
         for (i, (s, c)) in ws.sup.iter_mut().zip(&ws.cst).enumerate() {
-            s.k = surge.select(s.k + V::splat(1.0), V::ZERO);
-            let grown = if c.lag {
-                (s.k * V::splat(c.inv_lag)).min(V::splat(1.0))
+            let x = if any_surge {
+                s.k = surge.select(s.k + V::splat(1.0), V::ZERO);
+                let grown = if c.lag {
+                    (s.k * V::splat(c.inv_lag)).min(V::splat(1.0))
+                } else {
+                    V::splat(1.0)
+                };
+                s.ramp = surge.select(grown, V::splat(c.ramp0));
+                surge.select(s.alloc + frac * s.cap, s.alloc)
             } else {
-                V::splat(1.0)
+                s.k = V::ZERO;
+                s.ramp = V::splat(c.ramp0);
+                s.alloc
             };
-            s.ramp = surge.select(grown, V::splat(c.ramp0));
-            let x = surge.select(s.alloc + frac * s.cap, s.alloc);
             if frame.delayed[t * n + i] {
                 let dl = &frame.delay[t * n + i];
                 for (l, (&dl, &x)) in dl.iter().zip(&x.0).enumerate() {

@@ -17,9 +17,13 @@ pub const LANES: usize = 16;
 #[repr(C, align(64))]
 pub struct V(pub [f64; LANES]);
 
-/// One flag per lane.
+/// One flag per lane, as a full-width integer per lane: all ones (`-1`) for true, `0` for
+/// false, the form a SIMD comparison produces, so that comparisons, selections and the
+/// logic between them need no conversion (a `[bool; LANES]` costs a pack after every
+/// comparison and an unpack before every selection on AVX2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct M(pub [bool; LANES]);
+#[repr(C, align(32))]
+pub struct M([i64; LANES]);
 
 impl Default for V {
     fn default() -> Self {
@@ -48,9 +52,9 @@ impl V {
 
     #[inline(always)]
     fn cmp(self, o: V, f: impl Fn(f64, f64) -> bool) -> M {
-        let mut r = [false; LANES];
+        let mut r = [0; LANES];
         for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&o.0) {
-            *r = f(a, b);
+            *r = if f(a, b) { -1 } else { 0 };
         }
         M(r)
     }
@@ -88,26 +92,48 @@ impl V {
 
 impl M {
     /// Every lane false.
-    pub const NONE: M = M([false; LANES]);
+    pub const NONE: M = M([0; LANES]);
+
+    /// Every lane true.
+    pub const ALL: M = M([-1; LANES]);
+
+    /// The flags `b`, lane by lane.
+    #[inline(always)]
+    pub fn from_bools(b: [bool; LANES]) -> M {
+        M(b.map(|x| if x { -1 } else { 0 }))
+    }
+
+    /// Lane `l`'s flag.
+    #[inline(always)]
+    pub fn get(self, l: usize) -> bool {
+        self.0[l] != 0
+    }
+
+    /// Sets lane `l`'s flag.
+    #[inline(always)]
+    pub fn set(&mut self, l: usize, x: bool) {
+        self.0[l] = if x { -1 } else { 0 };
+    }
 
     /// Lane-wise `if m { a } else { b }`.
     #[inline(always)]
     pub fn select(self, a: V, b: V) -> V {
-        V(std::array::from_fn(
-            |l| if self.0[l] { a.0[l] } else { b.0[l] },
-        ))
+        // The sign bit decides, as in the blend instructions.
+        V(std::array::from_fn(|l| {
+            if self.0[l] < 0 { a.0[l] } else { b.0[l] }
+        }))
     }
 
     /// Whether any lane is set.
     #[inline(always)]
     pub fn any(self) -> bool {
-        self.0.iter().fold(false, |r, &x| r | x)
+        self.0.iter().fold(0, |r, &x| r | x) != 0
     }
 
     /// Lane-wise and.
     #[inline(always)]
     pub fn and(self, o: M) -> M {
-        let mut r = [false; LANES];
+        let mut r = [0; LANES];
         for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&o.0) {
             *r = a & b;
         }
@@ -117,7 +143,7 @@ impl M {
     /// Lane-wise or.
     #[inline(always)]
     pub fn or(self, o: M) -> M {
-        let mut r = [false; LANES];
+        let mut r = [0; LANES];
         for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&o.0) {
             *r = a | b;
         }
@@ -263,15 +289,23 @@ mod tests {
                 a.max(b).0[l].to_bits(),
                 (if x > y { x } else { y }).to_bits()
             );
-            assert_eq!(a.lt(b).0[l], x < y);
-            assert_eq!(a.gt(b).0[l], x > y);
-            assert_eq!(a.ge(b).0[l], x >= y);
+            assert_eq!(a.lt(b).get(l), x < y);
+            assert_eq!(a.gt(b).get(l), x > y);
+            assert_eq!(a.ge(b).get(l), x >= y);
         }
         let m = a.lt(b);
         assert_eq!(m.select(a, b), a.min(b));
         assert!(m.any() && !M::NONE.any());
         assert_eq!(m.and(!m), M::NONE);
-        assert_eq!(m.or(!m), M([true; LANES]));
+        assert_eq!(m.or(!m), M::ALL);
+        for l in 0..LANES {
+            assert_eq!(m.get(l), a.0[l] < b.0[l]);
+        }
+        let mut n = M::from_bools(std::array::from_fn(|l| l % 3 == 0));
+        n.set(1, true);
+        n.set(3, false);
+        assert!(n.get(0) && n.get(1) && !n.get(2) && !n.get(3) && n.get(6));
+        assert!(!M::NONE.and(n).any() && M::ALL.and(n) == n);
     }
 
     /// Distance in units in the last place between two positive finite numbers.
