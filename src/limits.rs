@@ -15,11 +15,12 @@ use crate::sim::{BlockSink, Metric, MetricsRow, Replications};
 pub const DAILY_BANDS_BUDGET: u64 = 2 << 30;
 
 /// Bytes of one worker's daily histograms for `scn`: strategies × materials × 5 series
-/// × 201 bins × horizon counts of 4 bytes, plus the daily extremes (16 bytes each).
+/// × 201 bins × horizon counts of 4 bytes (the horizon rounded up to whole groups of 16
+/// days, as they are held), plus the daily extremes (16 bytes each).
 pub fn daily_hist_bytes(scn: &Scenario) -> u64 {
     use crate::sim::daily::{BINS, N_SERIES};
     let cells = scn.strategies().len() as u64 * scn.materials().len() as u64;
-    let h = u64::from(scn.horizon_days());
+    let h = u64::from(scn.horizon_days()).div_ceil(16) * 16;
     cells
         .saturating_mul(N_SERIES as u64 * BINS as u64 * 4 + 16)
         .saturating_mul(h)
