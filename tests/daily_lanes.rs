@@ -2,11 +2,13 @@
 //! batched engine uses) exactly as lane after lane through the per-day recorder
 //! (`DailyHist::recorder`, what the scalar engine uses): the same counts and the same
 //! bits of the extremes in every (strategy, material), for blocks with every lane
-//! recorded and for partial blocks; and `to_bytes` keeps the stored order of `daily.bin`.
+//! recorded and for partial blocks, with bins held and counted later (`flush`) or, for
+//! days out of order, counted at once; and `to_bytes` keeps the stored order of
+//! `daily.bin`.
 
 use chokepoint::model::Scenario;
 use chokepoint::scenario::load_scenario;
-use chokepoint::sim::daily::{BINS, LaneRecorder};
+use chokepoint::sim::daily::{BINS, LaneRecorder, PENDING_BLOCKS};
 use chokepoint::sim::lanes::{LANES, V};
 use chokepoint::sim::material::DayRecorder;
 use chokepoint::sim::{DailyHist, Series};
@@ -75,24 +77,37 @@ fn recording_a_block_equals_recording_lane_after_lane() {
     let mut rng = Lcg(7);
     let (mut by_block, mut by_lane) = (DailyHist::new(&scn), DailyHist::new(&scn));
     // Blocks into the same slots (so the extremes recorded earlier are passed or not),
-    // lane counts from all to one, three (strategy, material) slots.
+    // lane counts from all to one, three (strategy, material) slots, more than
+    // PENDING_BLOCKS blocks into (0, 0) so that its held bins are counted on the way too;
+    // every fifth block records its days backwards from day 9 on (days 0..9 held, the
+    // rest counted at once).
     let counts = [LANES, LANES, 9, 1, LANES, 5, 15];
-    for i in 0..24 {
+    for i in 0..3 * PENDING_BLOCKS + 7 {
         let (s, m) = if i % 3 == 0 { (0, 0) } else { (i % 2, 1) };
         let n = counts[i % counts.len()];
         let days = block(&scn, &mut rng);
         let mut rec = by_block.lanes(s, m, n);
-        for (t, d) in days.iter().enumerate() {
-            rec.record_lanes(t, d);
+        let order: Vec<usize> = if i % 5 == 4 {
+            (0..9).chain((9..days.len()).rev()).collect()
+        } else {
+            (0..days.len()).collect()
+        };
+        for t in order {
+            rec.record_lanes(t, &days[t]);
         }
         for lane in 0..n {
             record_lane(&mut by_lane, s, m, &days, lane);
         }
     }
+    by_block.flush();
     assert!(
         by_block.to_bytes() == by_lane.to_bytes(),
         "counts or extremes differ"
     );
+    // Flushing again changes nothing.
+    let bytes = by_block.to_bytes();
+    by_block.flush();
+    assert!(by_block.to_bytes() == bytes);
     // Not vacuous: the fixed days were recorded (the first block's lane 0 holds -0).
     let (lo, hi) = by_block.range(0, 0, Series::Private, 0).expect("recorded");
     assert_eq!(
@@ -115,10 +130,12 @@ fn stored_bytes_keep_the_order_slot_series_bin_day() {
     let h = scn.horizon_days() as usize;
     let nm = scn.materials().len();
     let mut hist = DailyHist::new(&scn);
+    // Arrived (the third value of a day) far above its range in lane 0.
     let mut days = [V::ZERO; 5];
-    days[3].0[0] = 1e9;
+    days[2].0[0] = 1e9;
     let mut rec = hist.lanes(1, 1, 1);
     rec.record_lanes(3, &days);
+    hist.flush();
     let bytes = hist.to_bytes();
     let count = |slot: usize, series: usize, bin: usize, t: usize| {
         let at = 8 + 20 + 4 * (((slot * 5 + series) * BINS + bin) * h + t);
@@ -128,7 +145,11 @@ fn stored_bytes_keep_the_order_slot_series_bin_day() {
     // Series private, stockpile, total stock, arrived, shortfall: arrived (index 3) in
     // the top bin, the others (zeros) in bin 0; lanes 1.. not recorded.
     for series in 0..5 {
-        let (bin, other) = if series == 3 { (BINS - 1, 0) } else { (0, BINS - 1) };
+        let (bin, other) = if series == 3 {
+            (BINS - 1, 0)
+        } else {
+            (0, BINS - 1)
+        };
         assert_eq!(count(slot, series, bin, 3), 1, "series {series}");
         assert_eq!(count(slot, series, other, 3), 0, "series {series}");
         assert_eq!(count(slot, series, bin, 2), 0);

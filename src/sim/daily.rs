@@ -128,6 +128,9 @@ pub struct DailyHist {
     counts: Vec<Line>,
     /// Lines per (strategy, material, series) and bin: the horizon in groups of 16 days.
     groups: usize,
+    /// Per (strategy, material): the bins of blocks recorded by [`DailyHist::lanes`] and
+    /// not counted yet (see [`DailyHist::flush`]).
+    pending: Vec<Pending>,
     /// `[smallest, largest]` value recorded (`[+inf, -inf]` before any), laid out
     /// `[s * M + m][day][series]`: one day's five series side by side, so recording a
     /// day touches two cache lines.
@@ -156,6 +159,7 @@ impl DailyHist {
             zero,
             counts: vec![Line::default(); ns * nm * N_SERIES * BINS * h.div_ceil(GROUP)],
             groups: h.div_ceil(GROUP),
+            pending: vec![Pending::default(); ns * nm],
             ext: vec![Extremes::EMPTY; ns * nm * h],
             replications: 0,
         }
@@ -183,6 +187,10 @@ impl DailyHist {
 
     /// The count of bin `b` of one series on day `t` of one (strategy, material).
     fn count(&self, slot: usize, series: usize, b: usize, t: usize) -> u32 {
+        debug_assert!(
+            self.flushed(),
+            "reading histograms with bins not counted yet"
+        );
         let line = ((slot * N_SERIES + series) * self.groups + t / GROUP) * BINS + b;
         self.counts[line].0[t % GROUP]
     }
@@ -196,6 +204,11 @@ impl DailyHist {
     /// A recorder for one (strategy, material).
     pub fn recorder(&mut self, strategy: usize, material: usize) -> SlotRecorder<'_> {
         let slot = strategy * self.n_materials + material;
+        self.slot_recorder(slot).0
+    }
+
+    /// The recorder of one (strategy, material) and its pending bins.
+    fn slot_recorder(&mut self, slot: usize) -> (SlotRecorder<'_>, &mut Pending) {
         let size = self.slot_lines();
         let hi = self.hi[slot];
         let mut scale = [0.0; N_SERIES];
@@ -203,18 +216,24 @@ impl DailyHist {
             *s = (BINS - 1) as f64 / h;
         }
         let h = self.horizon;
-        SlotRecorder {
+        let rec = SlotRecorder {
             counts: &mut self.counts[slot * size..(slot + 1) * size],
             ext: &mut self.ext[slot * h..(slot + 1) * h],
             scale,
             zero: self.zero[slot],
             groups: self.groups,
             avx2: has_avx2(),
-        }
+        };
+        (rec, &mut self.pending[slot])
     }
 
     /// A recorder of lanes `0..n` of a block of futures for one (strategy, material),
-    /// for the batched step (see [`LaneRecorder`]).
+    /// for the batched step (see [`LaneRecorder`]). The extremes are recorded at once;
+    /// the bins of days recorded in order from day 0 are held, [`PENDING_BLOCKS`] blocks
+    /// at a time, and counted together (day by day, so that each cache line of counts
+    /// is fetched once for 256 futures rather than once per block): **call
+    /// [`DailyHist::flush`] before reading or merging the histograms.** Allocates the
+    /// held bins (about 0.9 MB per (strategy, material) at 730 days) on first use.
     ///
     /// # Panics
     /// If `n` is 0 or more than [`LANES`] (a programming error).
@@ -223,17 +242,80 @@ impl DailyHist {
             (1..=LANES).contains(&n),
             "a block records 1 to {LANES} lanes"
         );
-        BlockRecorder {
-            slot: self.recorder(strategy, material),
-            n,
+        let slot = strategy * self.n_materials + material;
+        if self.pending[slot].blocks.len() >= PENDING_BLOCKS {
+            self.flush_slot(slot);
         }
+        let h = self.horizon;
+        let (slot, pending) = self.slot_recorder(slot);
+        let k = pending.blocks.len();
+        let size = h * N_SERIES;
+        if pending.bins.len() < (k + 1) * size {
+            pending.bins.resize((k + 1) * size, [0; LANES]);
+        }
+        pending.blocks.push((n as u8, 0));
+        let (_, days) = pending.blocks.last_mut().expect("just pushed");
+        BlockRecorder {
+            slot,
+            n,
+            bins: &mut pending.bins[k * size..(k + 1) * size],
+            days,
+        }
+    }
+
+    /// Counts every bin held by [`DailyHist::lanes`]: afterwards the counts are complete.
+    pub fn flush(&mut self) {
+        for slot in 0..self.pending.len() {
+            self.flush_slot(slot);
+        }
+    }
+
+    /// Whether no bin is held (every recorded day is counted).
+    fn flushed(&self) -> bool {
+        self.pending.iter().all(|p| p.blocks.is_empty())
+    }
+
+    /// Counts the held bins of one (strategy, material): 16 days at a time (the held
+    /// bins of those days, 20 kB, read once), stretch by stretch of counts (one series,
+    /// 16 days: 13 kB, which stays in cache), every held block's lanes.
+    fn flush_slot(&mut self, slot: usize) {
+        let (h, groups, size) = (self.horizon, self.groups, self.slot_lines());
+        let Some(p) = self.pending.get_mut(slot) else {
+            return;
+        };
+        if p.blocks.is_empty() {
+            return;
+        }
+        let lines = &mut self.counts[slot * size..(slot + 1) * size];
+        for g in 0..groups {
+            for si in 0..N_SERIES {
+                let at = (si * groups + g) * BINS;
+                let Some(stretch) = lines.get_mut(at..at + BINS) else {
+                    continue;
+                };
+                for j in 0..GROUP.min(h - g * GROUP) {
+                    let t = g * GROUP + j;
+                    for (k, &(n, days)) in p.blocks.iter().enumerate() {
+                        if t < days as usize
+                            && let Some(bins) = p.bins.get((k * h + t) * N_SERIES + si)
+                        {
+                            count_lanes(stretch, j, bins, n as usize);
+                        }
+                    }
+                }
+            }
+        }
+        p.blocks.clear();
     }
 
     /// Adds another accumulator's counts (same scenario) into this one.
     ///
     /// # Panics
-    /// If the two were built for different scenarios (a programming error).
+    /// If the two were built for different scenarios or `other` holds bins not counted
+    /// yet ([`DailyHist::flush`]): programming errors.
     pub fn merge(&mut self, other: &DailyHist) {
+        assert!(other.flushed(), "flush histograms before merging them");
+        self.flush();
         assert_eq!(
             self.counts.len(),
             other.counts.len(),
@@ -254,6 +336,7 @@ impl DailyHist {
     /// `(from_strategy, material)`: used when two strategies give a material the same
     /// parameters, so that it is simulated once.
     pub fn copy_slot(&mut self, from_strategy: usize, strategy: usize, material: usize) {
+        self.flush();
         let size = self.slot_lines();
         let from = (from_strategy * self.n_materials + material) * size;
         let to = (strategy * self.n_materials + material) * size;
@@ -459,32 +542,24 @@ impl Extremes {
         }
     }
 
-    /// Takes lanes `0..n` of one series' values into account, with the bits that
-    /// [`Extremes::add`] lane after lane gives: that keeps the earliest lane of the
-    /// smallest (largest) values, which matters only for ties of `-0` and `+0`, and only
-    /// when that lane passes the stored value strictly. So: the smallest value by a tree
-    /// (any order gives the same value), and when it passes the stored one, the first
-    /// lane equal to it.
+    /// Takes lanes `0..n` of one series' values into account (`valid`: their bits),
+    /// with the bits [`Extremes::add`] lane after lane gives (which matter for ties of
+    /// `-0` and `+0`): a lane changes an extreme only by passing it strictly, so the
+    /// lanes are compared with the stored extremes at once, and walked in lane order only
+    /// when one passes (rare once a few blocks are recorded).
     #[inline(always)]
-    fn add_lanes(&mut self, si: usize, v: &V, n: usize) {
-        // (Loops rather than `array::from_fn`, which the compiler may leave out of line,
-        // without the caller's instruction set.)
-        let (mut lo_in, mut hi_in) = ([0.0; LANES], [0.0; LANES]);
-        for l in 0..LANES {
-            let x = v.0[l];
-            lo_in[l] = if l < n { x } else { f64::INFINITY };
-            hi_in[l] = if l < n { x } else { f64::NEG_INFINITY };
+    fn add_lanes(&mut self, si: usize, v: &V, n: usize, valid: u32) {
+        let (lo, hi) = (self.lo[si], self.hi[si]);
+        let (mut below, mut above) = (0u32, 0u32);
+        for (l, &x) in v.0.iter().enumerate() {
+            below |= u32::from(x < lo) << l;
+            above |= u32::from(x > hi) << l;
         }
-        let (min, max) = (tree(&lo_in, fmin), tree(&hi_in, fmax));
-        if min < self.lo[si]
-            && let Some(&x) = lo_in.iter().find(|&&x| x == min)
-        {
-            self.lo[si] = x;
+        if below & valid != 0 {
+            self.lo[si] = v.0[..n].iter().fold(lo, |lo, &x| fmin(x, lo));
         }
-        if max > self.hi[si]
-            && let Some(&x) = hi_in.iter().find(|&&x| x == max)
-        {
-            self.hi[si] = x;
+        if above & valid != 0 {
+            self.hi[si] = v.0[..n].iter().fold(hi, |hi, &x| fmax(x, hi));
         }
     }
 
@@ -511,18 +586,10 @@ fn fmax(a: f64, b: f64) -> f64 {
     if a > b { a } else { b }
 }
 
-/// `f` folded over the lanes as a tree of halves (so that it vectorises): the smallest
-/// or largest value, whose sign of zero may be any tied lane's.
+/// The bits of lanes `0..n`.
 #[inline(always)]
-fn tree(x: &[f64; LANES], f: fn(f64, f64) -> f64) -> f64 {
-    let (mut x8, mut x4) = ([0.0; 8], [0.0; 4]);
-    for i in 0..8 {
-        x8[i] = f(x[i], x[i + 8]);
-    }
-    for i in 0..4 {
-        x4[i] = f(x8[i], x8[i + 4]);
-    }
-    f(f(x4[0], x4[2]), f(x4[1], x4[3]))
+fn lane_mask(n: usize) -> u32 {
+    if n >= 32 { u32::MAX } else { (1u32 << n) - 1 }
 }
 
 /// Whether this CPU has AVX2 (for [`SlotRecorder::record_lanes`]).
@@ -578,17 +645,42 @@ impl<R: LaneRecorder> LaneRecorder for Option<R> {
     }
 }
 
+/// Blocks of [`LANES`] futures whose bins [`DailyHist::lanes`] holds before counting
+/// them (256 futures).
+pub const PENDING_BLOCKS: usize = 16;
+
+/// Bins of one (strategy, material) recorded and not counted yet.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Pending {
+    /// Per held block, day and series, one byte per lane: `[block][day][series]`.
+    bins: Vec<[u8; LANES]>,
+    /// Per held block: lanes recorded, days recorded (from day 0, in order).
+    blocks: Vec<(u8, u32)>,
+}
+
 /// Records lanes `0..n` of a block of futures into the histograms of one (strategy,
 /// material): see [`DailyHist::lanes`].
 pub struct BlockRecorder<'a> {
     slot: SlotRecorder<'a>,
     n: usize,
+    /// This block's held bins, `[day][series]`.
+    bins: &'a mut [[u8; LANES]],
+    /// Days held so far (days `0..days`).
+    days: &'a mut u32,
 }
 
 impl LaneRecorder for BlockRecorder<'_> {
     #[inline(always)]
     fn record_lanes(&mut self, t: usize, days: &[V; 5]) {
-        self.slot.record_lanes(t, days, self.n);
+        let at = t * N_SERIES;
+        match self.bins.get_mut(at..at + N_SERIES) {
+            Some(hold) if t == *self.days as usize => {
+                self.slot.hold_lanes(t, days, self.n, hold);
+                *self.days += 1;
+            }
+            // A day out of order: counted at once.
+            _ => self.slot.record_lanes(t, days, self.n),
+        }
     }
 }
 
@@ -628,7 +720,7 @@ fn bin(v: f64, scale: f64, zero: f64) -> usize {
 /// (and maps NaN to 0), which the compiler does not vectorise; the plain truncating
 /// conversion here is only applied to numbers already known to fit.
 #[inline(always)]
-fn lane_bins(v: &V, scale: f64, zero: f64) -> [i32; LANES] {
+fn lane_bins(v: &V, scale: f64, zero: f64) -> [u8; LANES] {
     let mut out = [0; LANES];
     for (o, &v) in out.iter_mut().zip(&v.0) {
         let x = v * scale;
@@ -639,12 +731,13 @@ fn lane_bins(v: &V, scale: f64, zero: f64) -> [i32; LANES] {
         // SAFETY: `xs` is in (-1, BINS - 2), never NaN, so its truncation fits an i32;
         // the conversion truncates toward zero, as `as` does.
         let i = unsafe { xs.to_int_unchecked::<i32>() } + 1;
+        // (`BINS - 1` fits a byte.)
         *o = if v <= zero {
             0
         } else if inside {
-            i
+            i as u8
         } else {
-            (BINS - 1) as i32
+            (BINS - 1) as u8
         };
     }
     out
@@ -654,15 +747,15 @@ fn lane_bins(v: &V, scale: f64, zero: f64) -> [i32; LANES] {
 /// request per run of lanes in one bin). A hint only: an address past the end is never
 /// read.
 #[inline(always)]
-fn prefetch_lanes(lines: &[Line], at: usize, bins: &[i32; LANES], n: usize) {
+fn prefetch_lanes(lines: &[Line], at: usize, bins: &[u8; LANES], n: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let base = lines.as_ptr().wrapping_add(at);
-        let mut last = -1;
+        let mut last = None;
         for &b in &bins[..n.min(LANES)] {
-            if b != last {
-                last = b;
+            if last != Some(b) {
+                last = Some(b);
                 // SAFETY: a prefetch never faults nor changes the program's state,
                 // whatever the address.
                 unsafe { _mm_prefetch::<_MM_HINT_T0>(base.wrapping_add(b as usize).cast()) };
@@ -675,7 +768,7 @@ fn prefetch_lanes(lines: &[Line], at: usize, bins: &[i32; LANES], n: usize) {
 
 /// The lanes whose bin is `b`, as bits.
 #[inline(always)]
-fn lanes_in(bins: &[i32; LANES], b: i32) -> u32 {
+fn lanes_in(bins: &[u8; LANES], b: u8) -> u32 {
     let mut m = 0u32;
     for (l, &x) in bins.iter().enumerate() {
         m |= u32::from(x == b) << l;
@@ -690,8 +783,8 @@ fn lanes_in(bins: &[i32; LANES], b: i32) -> u32 {
 /// next remaining lane's bin, are counted with one addition each; the rest (mostly in
 /// bins of their own) one by one.
 #[inline(always)]
-fn count_lanes(lines: &mut [Line], j: usize, bins: &[i32; LANES], n: usize) {
-    let mut rest: u32 = if n >= LANES { u32::MAX >> (32 - LANES) } else { (1 << n) - 1 };
+fn count_lanes(lines: &mut [Line], j: usize, bins: &[u8; LANES], n: usize) {
+    let mut rest = lane_mask(n.min(LANES));
     for _ in 0..2 {
         if rest == 0 {
             return;
@@ -745,11 +838,50 @@ impl SlotRecorder<'_> {
         self.record_lanes_body(t, days, n);
     }
 
+    /// As [`SlotRecorder::record_lanes`], but the bins go to `hold` (per series) to be
+    /// counted later; only the extremes are recorded.
+    #[inline]
+    fn hold_lanes(&mut self, t: usize, days: &[V; 5], n: usize, hold: &mut [[u8; LANES]]) {
+        let n = n.min(LANES);
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (`has_avx2` when the recorder was made).
+            unsafe { self.hold_lanes_avx2(t, days, n, hold) };
+            return;
+        }
+        self.hold_lanes_body(t, days, n, hold);
+    }
+
+    /// [`SlotRecorder::hold_lanes`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx,avx2")]
+    fn hold_lanes_avx2(&mut self, t: usize, days: &[V; 5], n: usize, hold: &mut [[u8; LANES]]) {
+        self.hold_lanes_body(t, days, n, hold);
+    }
+
+    #[inline(always)]
+    fn hold_lanes_body(&mut self, t: usize, days: &[V; 5], n: usize, hold: &mut [[u8; LANES]]) {
+        let (Some(e), Ok(hold)) = (
+            self.ext.get_mut(t),
+            <&mut [[u8; LANES]; N_SERIES]>::try_from(hold),
+        ) else {
+            return;
+        };
+        let valid = lane_mask(n);
+        let total = days[0] + days[1];
+        let series = [&days[0], &days[1], &total, &days[2], &days[3]];
+        for si in 0..N_SERIES {
+            hold[si] = lane_bins(series[si], self.scale[si], self.zero);
+            e.add_lanes(si, series[si], n, valid);
+        }
+    }
+
     #[inline(always)]
     fn record_lanes_body(&mut self, t: usize, days: &[V; 5], n: usize) {
         if n == 0 {
             return;
         }
+        let valid = lane_mask(n);
         let (g, j) = (t / GROUP, t % GROUP);
         let total = days[0] + days[1];
         let series = [&days[0], &days[1], &total, &days[2], &days[3]];
@@ -765,7 +897,7 @@ impl SlotRecorder<'_> {
                 count_lanes(lines, j, &bins, n);
             }
             if let Some(e) = self.ext.get_mut(t) {
-                e.add_lanes(si, v, n);
+                e.add_lanes(si, v, n, valid);
             }
         }
     }
@@ -940,10 +1072,11 @@ mod tests {
                     "{name}: extremes differ after block {block} ({n} lanes)"
                 );
             }
-            kept_neg_zero |= by_lane
-                .ext
-                .iter()
-                .any(|e| e.lo.iter().chain(&e.hi).any(|x| x.to_bits() == (-0.0f64).to_bits()));
+            kept_neg_zero |= by_lane.ext.iter().any(|e| {
+                e.lo.iter()
+                    .chain(&e.hi)
+                    .any(|x| x.to_bits() == (-0.0f64).to_bits())
+            });
         }
         // Not vacuous: some extreme is -0, every bin of the range was counted somewhere,
         // and the top bin and bin 0 too.
