@@ -306,6 +306,8 @@ impl DailyHist {
             }
         }
         p.blocks.clear();
+        // (Keeps the buffer; what it held is not state any more.)
+        p.bins.clear();
     }
 
     /// Adds another accumulator's counts (same scenario) into this one.
