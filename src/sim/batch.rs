@@ -327,7 +327,8 @@ impl Runner {
 
     /// Runs the replications `reps` (at most [`LANES`]) of every strategy and material,
     /// appending their rows to `rows` laid out `[(r * S + s) * M + m]`. With `hist`,
-    /// the replications below `record_below` are recorded into it.
+    /// the replications below `record_below` are recorded into it (some of their bins
+    /// held: call [`DailyHist::flush`] before reading it).
     ///
     /// # Panics
     /// If `reps` holds more than [`LANES`] replications (a programming error).
