@@ -8,6 +8,9 @@
 //! - `phase/noise_multipliers`: the lognormal multipliers `exp(μ + σz)` of one material;
 //! - `phase/daily_step`, `phase/daily_step_recorded`: one material over 730 days without
 //!   and with the daily histograms (the difference is the cost of recording);
+//! - `phase/daily_step_batched/{isa}`, `phase/daily_step_batched_recorded/{isa}`: the
+//!   batched step on one block of 16 replications of that material, without and with the
+//!   daily histograms (all 16 lanes recorded, day by day);
 //! - `phase/statistics/{1,2} threads`: `Summary::from_run` over 10,000 replications;
 //! - `phase/daily_bands`: the band quantiles of the daily histograms;
 //! - `phase/output/{1,2} threads`: the data files of `run` (summary, replications.csv,
@@ -177,7 +180,21 @@ fn daily_step(c: &mut Criterion) {
                     black_box(&lf.materials[0]),
                     &noise,
                     &mut bws,
+                    &mut (),
                     false,
+                    &mut out,
+                )
+            })
+        });
+        g.bench_function(format!("daily_step_batched_recorded/{isa:?}"), |b| {
+            b.iter(|| {
+                batch::simulate(
+                    isa,
+                    black_box(p),
+                    black_box(&lf.materials[0]),
+                    &noise,
+                    &mut bws,
+                    &mut hist.lanes(0, 0, LANES),
                     false,
                     &mut out,
                 )

@@ -15,13 +15,18 @@ use crate::sim::{BlockSink, Metric, MetricsRow, Replications};
 pub const DAILY_BANDS_BUDGET: u64 = 2 << 30;
 
 /// Bytes of one worker's daily histograms for `scn`: strategies × materials × 5 series
-/// × 201 bins × horizon counts of 4 bytes, plus the daily extremes (16 bytes each).
+/// × 201 bins × horizon counts of 4 bytes (the horizon rounded up to whole groups of 16
+/// days, as they are held), plus the daily extremes (16 bytes each) and the bins the
+/// batched recorder holds before counting them (16 blocks of 16 lanes × 5 series, one
+/// byte each).
 pub fn daily_hist_bytes(scn: &Scenario) -> u64 {
-    use crate::sim::daily::{BINS, N_SERIES};
+    use crate::sim::daily::{BINS, N_SERIES, PENDING_BLOCKS};
+    use crate::sim::lanes::LANES;
     let cells = scn.strategies().len() as u64 * scn.materials().len() as u64;
-    let h = u64::from(scn.horizon_days());
+    let h = u64::from(scn.horizon_days()).div_ceil(16) * 16;
+    let held = (PENDING_BLOCKS * LANES * N_SERIES) as u64;
     cells
-        .saturating_mul(N_SERIES as u64 * BINS as u64 * 4 + 16)
+        .saturating_mul(N_SERIES as u64 * BINS as u64 * 4 + 16 + held)
         .saturating_mul(h)
 }
 

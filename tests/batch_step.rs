@@ -6,6 +6,7 @@
 use chokepoint::model::Scenario;
 use chokepoint::scenario::load_scenario;
 use chokepoint::sim::batch::{self, Isa, LaneFrames};
+use chokepoint::sim::daily::LaneRecorder;
 use chokepoint::sim::lanes::{LANES, V};
 use chokepoint::sim::material::{self, DayRecorder, Outcome, Workspace};
 use chokepoint::sim::rng;
@@ -21,6 +22,17 @@ impl DayRecorder for Days {
     fn record(&mut self, _t: usize, p: f64, g: f64, a: f64, s: f64) {
         self.0
             .push([p.to_bits(), g.to_bits(), a.to_bits(), s.to_bits()]);
+    }
+}
+
+/// Every day of every lane of the batched step, as bits per lane.
+struct LaneDays(Vec<Vec<[u64; 4]>>);
+impl LaneRecorder for LaneDays {
+    fn record_lanes(&mut self, t: usize, d: &[V; 5]) {
+        for (l, days) in self.0.iter_mut().enumerate() {
+            assert_eq!(days.len(), t, "days in order");
+            days.push([d[0].0[l], d[1].0[l], d[2].0[l], d[3].0[l]].map(f64::to_bits));
+        }
     }
 }
 
@@ -95,19 +107,18 @@ fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
                 }
                 // Batched, in every instruction set.
                 for &isa in &isas {
+                    let mut lane_days = LaneDays(vec![Vec::new(); LANES]);
                     batch::simulate(
                         isa,
                         p,
                         &lane_frames.materials[m],
                         &noise,
                         &mut bws,
-                        true,
+                        &mut lane_days,
                         false,
                         &mut out,
                     );
-                    for l in 0..LANES {
-                        let mut days = Days::default();
-                        bws.replay(l, &mut days);
+                    for (l, days) in lane_days.0.iter().enumerate() {
                         assert!(
                             want[l].0 == bits(&out[l]),
                             "{name}: replication {}, strategy {s}, material {m}, {isa:?}: metrics\n  scalar  {:?}\n  batched {:?}",
@@ -116,7 +127,7 @@ fn compare(name: &str, scn: &Scenario, blocks: u64) -> usize {
                             want[l].0,
                         );
                         assert!(
-                            want[l].1 == days.0,
+                            want[l].1 == *days,
                             "{name}: replication {}, strategy {s}, material {m}, {isa:?}: days differ",
                             reps[l]
                         );

@@ -476,8 +476,9 @@ fn run_says_when_it_replaces_an_earlier_run() {
 /// Daily bands turned off above their size limit (docs/limits.md: histograms of
 /// strategies × materials × horizon × threads above 2 GB) are recorded: `run.json` holds
 /// the note, the terminal and `report.html` say so, and no `daily.csv` is written. The
-/// tutorial at 36,500 days takes 10 cells × 36,500 days × 4,036 bytes ≈ 1.47 GB per
-/// thread, so 2 threads are over the limit.
+/// tutorial at 36,500 days takes 10 cells × 36,512 days (whole groups of 16) × 5,316
+/// bytes (`limits::daily_hist_bytes`) ≈ 1.94 GB per thread, so 2 threads are over the
+/// limit.
 #[test]
 fn daily_bands_turned_off_are_noted_in_run_json_terminal_and_report() {
     let dir = tempfile::tempdir().unwrap();

@@ -233,7 +233,7 @@ fn the_sector_layer_allocates_nothing_after_warm_up() {
                 let before = allocs();
                 for (m, p) in strat.materials.iter().enumerate() {
                     let f = &lane_frames.materials[m];
-                    batch::simulate(isa, p, f, &noise, &mut bws[m], false, true, &mut out);
+                    batch::simulate(isa, p, f, &noise, &mut bws[m], &mut (), true, &mut out);
                 }
                 for lane in 0..LANES {
                     let served = LaneListed {

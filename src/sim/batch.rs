@@ -8,18 +8,19 @@
 //! - [`simulate`] runs one material under one strategy for the whole block. The common
 //!   day (no shortfall, no substitution) is branch-free across lanes; the rare events
 //!   (a shortfall day, substitution) are handled lane by lane in cold functions.
-//! - The daily bands are kept out of the loop: when asked, the step stores each day's
-//!   values and [`Workspace::replay`] feeds them to a [`DayRecorder`] afterwards.
+//! - The daily bands: when asked, the step hands each day of every lane to a
+//!   [`LaneRecorder`] (for the run, [`DailyHist::lanes`], which records the 16 lanes of
+//!   the day at once).
 //!
 //! The step is compiled three times (portable SSE2, AVX2, AVX-512) and [`Isa::detect`]
 //! picks the best the CPU has at run time; all three compute the same bits.
 //!
-//! Pure; depends on [`crate::model`] and the sibling modules `lanes`, `material`,
-//! `metrics` and `timeline`.
+//! Pure; depends on [`crate::model`] and the sibling modules `daily`, `lanes`, `material`,
+//! `metrics`, `sectors` and `timeline`.
 
-use super::daily::DailyHist;
+use super::daily::{DailyHist, LaneRecorder};
 use super::lanes::{LANES, M, V};
-use super::material::{DayRecorder, EPISODE_GAP_DAYS, Ledger, Outcome};
+use super::material::{EPISODE_GAP_DAYS, Ledger, Outcome};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
 use super::rng;
 use super::sectors::{self, SectorPlan, SectorState, Served};
@@ -333,7 +334,8 @@ impl Runner {
 
     /// Runs the replications `reps` (at most [`LANES`]) of every strategy and material,
     /// appending their rows to `rows` laid out `[(r * S + s) * M + m]`. With `hist`,
-    /// the replications below `record_below` are recorded into it.
+    /// the replications below `record_below` are recorded into it (some of their bins
+    /// held: call [`DailyHist::flush`] before reading it).
     ///
     /// # Panics
     /// If `reps` holds more than [`LANES`] replications (a programming error).
@@ -381,8 +383,9 @@ impl Runner {
                 }
             }
         }
-        let recorded = |l: usize| l < k && reps.start + (l as u64) < record_below;
-        let record = hist.is_some() && recorded(0);
+        // The recorded lanes: a prefix of the block, the replications below `record_below`.
+        let n_recorded = (k as u64).min(record_below.saturating_sub(reps.start)) as usize;
+        let record = hist.is_some() && n_recorded > 0;
         let first = rows.len();
         rows.resize(first + k * ns * slots, MetricsRow([0.0; N_METRICS]));
         let rows = &mut rows[first..];
@@ -401,13 +404,17 @@ impl Runner {
                     noise_multipliers(self.isa, p.demand_cv(), &self.z[m], &mut self.eps[m]);
                     self.eps_cv[m] = p.demand_cv();
                 }
+                let mut rec = match hist.as_deref_mut() {
+                    Some(hist) if record => Some(hist.lanes(s, m, n_recorded)),
+                    _ => None,
+                };
                 simulate(
                     self.isa,
                     p,
                     &self.frames.materials[m],
                     &self.eps[m],
                     &mut self.ws,
-                    record,
+                    &mut rec,
                     nk > 0,
                     &mut self.out,
                 );
@@ -418,11 +425,6 @@ impl Runner {
                 }
                 for l in 0..k {
                     rows[(l * ns + s) * slots + m] = self.out[l].row;
-                }
-                if record && let Some(hist) = hist.as_deref_mut() {
-                    for l in (0..k).filter(|&l| recorded(l)) {
-                        self.ws.replay(l, &mut hist.recorder(s, m));
-                    }
                 }
             }
             if nk > 0 {
@@ -449,7 +451,7 @@ impl Runner {
             }
         }
         if record && let Some(hist) = hist {
-            for _ in (0..k).filter(|&l| recorded(l)) {
+            for _ in 0..n_recorded {
                 hist.add_replication();
             }
         }
@@ -491,8 +493,6 @@ pub struct Workspace {
     reacting: Vec<M>,
     sup: Vec<SupLanes>,
     cst: Vec<SupConst>,
-    /// Per day, when recording: private stock, stockpile, arrivals, shortfall, demand.
-    days: Vec<[V; 5]>,
     /// When listing short days (for the sector layer): every day some lane fell short.
     short_days: Vec<ShortDay>,
 }
@@ -501,14 +501,6 @@ impl Workspace {
     /// The days some lane fell short on in the last [`simulate`] with `list`, in order.
     pub fn short_days(&self) -> &[ShortDay] {
         &self.short_days
-    }
-
-    /// Feeds the days stored by the last [`simulate`] with `record` to `rec`, for `lane`.
-    pub fn replay<R: DayRecorder>(&self, lane: usize, rec: &mut R) {
-        for (t, d) in self.days.iter().enumerate() {
-            rec.demand(t, d[4].0[lane]);
-            rec.record(t, d[0].0[lane], d[1].0[lane], d[2].0[lane], d[3].0[lane]);
-        }
     }
 }
 
@@ -558,20 +550,20 @@ impl Isa {
 /// replications of `frame`, writing each lane's outcome to `out`.
 ///
 /// `noise` holds each day's demand-noise multipliers per lane, or is empty when demand is
-/// deterministic. With `record`, the days are kept for [`Workspace::replay`]; with
-/// `list`, the days some lane fell short on ([`Workspace::short_days`], for the sector
-/// layer).
+/// deterministic. Every day of every lane goes to `rec` when it is
+/// [`LaneRecorder::active`] (`&mut ()` records nothing); with `list`, the days some lane
+/// fell short on are listed ([`Workspace::short_days`], for the sector layer).
 ///
 /// # Panics
 /// If `isa` is not [`Isa::available`] on this CPU.
 #[allow(clippy::too_many_arguments)]
-pub fn simulate(
+pub fn simulate<R: LaneRecorder>(
     isa: Isa,
     p: &MaterialParams,
     frame: &LaneFrame,
     noise: &[V],
     ws: &mut Workspace,
-    record: bool,
+    rec: &mut R,
     list: bool,
     out: &mut [Outcome; LANES],
 ) {
@@ -584,10 +576,10 @@ pub fn simulate(
                 p.reaction().is_some(),
                 p.stockpile_days() * p.daily_demand() > 0.0,
             ) {
-                (false, false) => $f::<false, false>(p, frame, noise, ws, record, list, out),
-                (false, true) => $f::<false, true>(p, frame, noise, ws, record, list, out),
-                (true, false) => $f::<true, false>(p, frame, noise, ws, record, list, out),
-                (true, true) => $f::<true, true>(p, frame, noise, ws, record, list, out),
+                (false, false) => $f::<R, false, false>(p, frame, noise, ws, rec, list, out),
+                (false, true) => $f::<R, false, true>(p, frame, noise, ws, rec, list, out),
+                (true, false) => $f::<R, true, false>(p, frame, noise, ws, rec, list, out),
+                (true, true) => $f::<R, true, true>(p, frame, noise, ws, rec, list, out),
             }
         };
     }
@@ -606,30 +598,30 @@ pub fn simulate(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx,avx2")]
-fn step_avx2<const REACT: bool, const STOCKPILE: bool>(
+fn step_avx2<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     p: &MaterialParams,
     frame: &LaneFrame,
     noise: &[V],
     ws: &mut Workspace,
-    record: bool,
+    rec: &mut R,
     list: bool,
     out: &mut [Outcome; LANES],
 ) {
-    step::<REACT, STOCKPILE>(p, frame, noise, ws, record, list, out)
+    step::<R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx,avx2,avx512f,avx512vl,avx512dq")]
-fn step_avx512<const REACT: bool, const STOCKPILE: bool>(
+fn step_avx512<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     p: &MaterialParams,
     frame: &LaneFrame,
     noise: &[V],
     ws: &mut Workspace,
-    record: bool,
+    rec: &mut R,
     list: bool,
     out: &mut [Outcome; LANES],
 ) {
-    step::<REACT, STOCKPILE>(p, frame, noise, ws, record, list, out)
+    step::<R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
 }
 
 /// Per-lane bookkeeping of the rare events: shortfall days and substitution.
@@ -757,12 +749,12 @@ fn close_episode(onsets: &[u32], first: usize, last: usize, longest: usize) -> u
 /// The body of the batched step, inlined into each instruction-set variant. `REACT`:
 /// the material has a reaction; `STOCKPILE`: its stockpile target is positive.
 #[inline(always)]
-fn step<const REACT: bool, const STOCKPILE: bool>(
+fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     p: &MaterialParams,
     frame: &LaneFrame,
     noise: &[V],
     ws: &mut Workspace,
-    record: bool,
+    rec: &mut R,
     list: bool,
     out: &mut [Outcome; LANES],
 ) {
@@ -838,10 +830,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
         ramp: V::splat(c.ramp0),
         ..SupLanes::default()
     }));
-    ws.days.clear();
-    if record {
-        ws.days.resize(h, [V::ZERO; 5]);
-    }
+    let record = rec.active();
     ws.short_days.clear();
     if list {
         // At most one per day: no allocation in the loop.
@@ -1075,7 +1064,7 @@ fn step<const REACT: bool, const STOCKPILE: bool>(
             }
         }
         if record {
-            ws.days[t] = [priv_stock, stockpile, arrived, short, demand];
+            rec.record_lanes(t, &[priv_stock, stockpile, arrived, short, demand]);
         }
     }
 

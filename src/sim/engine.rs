@@ -483,8 +483,10 @@ where
     // Integer counts: the merge order does not matter.
     let daily = if opts.daily {
         let mut total = DailyHist::new(scn);
-        for w in pool.into_inner().unwrap_or_default() {
-            if let Some(h) = &w.hist {
+        for mut w in pool.into_inner().unwrap_or_default() {
+            if let Some(h) = &mut w.hist {
+                // Count the bins the batched recorder still holds.
+                h.flush();
                 total.merge(h);
             }
         }
