@@ -19,7 +19,7 @@
 //! `metrics`, `sectors` and `timeline`.
 
 use super::daily::{DailyHist, LaneRecorder};
-use super::lanes::{LANES, M, V};
+use super::lanes::{LANES, M, V, fmax, fmin};
 use super::material::{EPISODE_GAP_DAYS, Ledger, Outcome};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
 use super::rng;
@@ -1133,16 +1133,4 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             ledger,
         };
     }
-}
-
-/// Minimum of two numbers that are never NaN here.
-#[inline(always)]
-fn fmin(a: f64, b: f64) -> f64 {
-    if a < b { a } else { b }
-}
-
-/// Maximum of two numbers that are never NaN here.
-#[inline(always)]
-fn fmax(a: f64, b: f64) -> f64 {
-    if a > b { a } else { b }
 }

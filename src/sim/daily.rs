@@ -19,7 +19,7 @@
 //!
 //! Pure; depends on [`crate::model`] and the sibling modules `lanes` and `material`.
 
-use super::lanes::{LANES, V};
+use super::lanes::{LANES, V, fmax, fmin};
 use super::material::DayRecorder;
 use crate::model::{MaterialParams, Scenario};
 
@@ -574,18 +574,6 @@ impl Extremes {
             *a = a.max(*b);
         }
     }
-}
-
-/// `if a < b { a } else { b }` (never NaN here).
-#[inline(always)]
-fn fmin(a: f64, b: f64) -> f64 {
-    if a < b { a } else { b }
-}
-
-/// `if a > b { a } else { b }` (never NaN here).
-#[inline(always)]
-fn fmax(a: f64, b: f64) -> f64 {
-    if a > b { a } else { b }
 }
 
 /// The bits of lanes `0..n`.

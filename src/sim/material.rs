@@ -4,6 +4,7 @@
 //! [`simulate`] runs the whole horizon from a [`Frame`] of the replication's timeline.
 //! All buffers live in a reusable [`Workspace`], so the daily loop allocates nothing.
 
+use super::lanes::{fmax, fmin};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
 use super::timeline::Frame;
 use crate::model::MaterialParams;
@@ -497,16 +498,4 @@ pub fn noise_multipliers(cv: f64, z: &[f64], out: &mut Vec<f64>) {
         let (mu, sigma) = (-0.5 * s2, s2.sqrt());
         out.extend(z.iter().map(|z| super::lanes::exp(mu + sigma * z)));
     }
-}
-
-/// Minimum of two numbers that are never NaN here (one instruction, unlike `f64::min`).
-#[inline(always)]
-fn fmin(a: f64, b: f64) -> f64 {
-    if a < b { a } else { b }
-}
-
-/// Maximum of two numbers that are never NaN here.
-#[inline(always)]
-fn fmax(a: f64, b: f64) -> f64 {
-    if a > b { a } else { b }
 }
