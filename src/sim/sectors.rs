@@ -70,6 +70,9 @@ pub struct SectorPlan {
     /// tiers' shares do not round past what a material serves; otherwise every day is
     /// stepped.
     calm: bool,
+    /// Step every calm day in full, without the shortcut of [`step_calm_days`] (the
+    /// reference of [`SectorPlan::stepping_every_day`]).
+    reference: bool,
 }
 
 /// The coverage of a sector's inputs on a day with deliveries `phi` (the least covered
@@ -176,6 +179,7 @@ impl SectorPlan {
             claimed,
             shortage_cost: strat.materials.iter().map(|p| p.shortage_cost()).collect(),
             calm: false,
+            reference: false,
         };
         // A calm day: every material delivers its whole day; each sector's output is its
         // coverage (no buffer is drawn when the coverage is 1).
@@ -215,6 +219,7 @@ impl SectorPlan {
     /// days is checked against (tests/sectors.rs). Same results, slower.
     pub fn stepping_every_day(mut self) -> SectorPlan {
         self.calm = false;
+        self.reference = true;
         self
     }
 }
@@ -251,6 +256,8 @@ pub struct SectorState {
     days: Vec<u32>,
     tts: Vec<f64>,
     first_onset: Vec<Option<u32>>,
+    /// The buffers before the last calm day stepped ([`step_calm_days`]).
+    beta_before: Vec<f64>,
 }
 
 /// Steps every sector through day `t`, with the materials' deliveries in `st.phi`.
@@ -311,12 +318,32 @@ fn refill(plan: &SectorPlan, st: &mut SectorState, n: usize) {
     }
 }
 
-/// Days `from..to` stepped with every material delivering in full (when calm days are
-/// not skipped).
+/// Days `from..to` with every material delivering in full, when calm days are not
+/// skipped as a whole (some sector's coverage on a calm day is not exactly 1, e.g. a
+/// claim of the whole of its input that rounds to just under it). They are stepped one by
+/// one until a day leaves every buffer as it found it (bit for bit) and loses no sector
+/// output: each later calm day would repeat that day exactly, since a day's step reads
+/// nothing else (the materials deliver 1, and each sector's delivery is recomputed from
+/// its inputs the same day), so they would change nothing, and are skipped.
 fn step_calm_days(plan: &SectorPlan, st: &mut SectorState, nm: usize, from: usize, to: usize) {
     st.phi[..nm].fill(1.0);
     for t in from..to {
+        if plan.reference {
+            step_day(plan, st, nm, t);
+            continue;
+        }
+        st.beta_before.clear();
+        st.beta_before.extend_from_slice(&st.beta);
         step_day(plan, st, nm, t);
+        let same = st
+            .beta
+            .iter()
+            .zip(&st.beta_before)
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        // (As `step_day` tests a day's loss.)
+        if same && st.phi[nm..].iter().all(|&x| 1.0 - x <= TOL) {
+            break;
+        }
     }
 }
 
