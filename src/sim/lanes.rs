@@ -97,12 +97,6 @@ impl M {
     /// Every lane true.
     pub const ALL: M = M([-1; LANES]);
 
-    /// The flags `b`, lane by lane.
-    #[inline(always)]
-    pub fn from_bools(b: [bool; LANES]) -> M {
-        M(b.map(|x| if x { -1 } else { 0 }))
-    }
-
     /// Lane `l`'s flag.
     #[inline(always)]
     pub fn get(self, l: usize) -> bool {
@@ -315,7 +309,10 @@ mod tests {
         for l in 0..LANES {
             assert_eq!(m.get(l), a.0[l] < b.0[l]);
         }
-        let mut n = M::from_bools(std::array::from_fn(|l| l % 3 == 0));
+        let mut n = M::NONE;
+        for l in (0..LANES).step_by(3) {
+            n.set(l, true);
+        }
         n.set(1, true);
         n.set(3, false);
         assert!(n.get(0) && n.get(1) && !n.get(2) && !n.get(3) && n.get(6));
