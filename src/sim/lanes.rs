@@ -183,6 +183,348 @@ impl SubAssign for V {
     }
 }
 
+/// The lane arithmetic of the batched step, over some representation of [`LANES`] `f64`
+/// lanes: [`V`] itself (plain arrays the compiler vectorises as it sees fit), or
+/// [`avx2::V4`] (four AVX2 registers, written with explicit instructions). Every
+/// implementation computes, lane by lane, exactly the IEEE operation [`V`] computes, so
+/// the step gives the same bits whichever it runs on. Values cross to and from memory as
+/// [`V`] and [`M`] ([`Lanes::load`], [`Lanes::to_v`]).
+pub trait Lanes:
+    Copy
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
+    + SubAssign
+{
+    /// One flag per lane, as [`M`].
+    type Mask: Mask<Self>;
+    /// Every lane `x`.
+    fn splat(x: f64) -> Self;
+    /// The lanes of `v`.
+    fn load(v: &V) -> Self;
+    /// The lanes as a [`V`].
+    fn to_v(self) -> V;
+    /// Lane-wise [`fmin`].
+    fn min(self, o: Self) -> Self;
+    /// Lane-wise [`fmax`].
+    fn max(self, o: Self) -> Self;
+    /// Lane-wise `a < b`.
+    fn lt(self, o: Self) -> Self::Mask;
+    /// Lane-wise `a > b`.
+    fn gt(self, o: Self) -> Self::Mask;
+    /// Lane-wise `a >= b`.
+    fn ge(self, o: Self) -> Self::Mask;
+}
+
+/// The flags of a [`Lanes`] representation `W`.
+pub trait Mask<W>: Copy + Not<Output = Self> {
+    /// Every lane false.
+    fn none() -> Self;
+    /// The flags of `m`.
+    fn load(m: &M) -> Self;
+    /// The flags as an [`M`].
+    fn to_m(self) -> M;
+    /// Lane-wise `if m { a } else { b }`.
+    fn select(self, a: W, b: W) -> W;
+    /// Whether any lane is set.
+    fn any(self) -> bool;
+    /// Lane-wise and.
+    fn and(self, o: Self) -> Self;
+    /// Lane-wise or.
+    fn or(self, o: Self) -> Self;
+}
+
+impl Lanes for V {
+    type Mask = M;
+    #[inline(always)]
+    fn splat(x: f64) -> V {
+        V::splat(x)
+    }
+    #[inline(always)]
+    fn load(v: &V) -> V {
+        *v
+    }
+    #[inline(always)]
+    fn to_v(self) -> V {
+        self
+    }
+    #[inline(always)]
+    fn min(self, o: V) -> V {
+        V::min(self, o)
+    }
+    #[inline(always)]
+    fn max(self, o: V) -> V {
+        V::max(self, o)
+    }
+    #[inline(always)]
+    fn lt(self, o: V) -> M {
+        V::lt(self, o)
+    }
+    #[inline(always)]
+    fn gt(self, o: V) -> M {
+        V::gt(self, o)
+    }
+    #[inline(always)]
+    fn ge(self, o: V) -> M {
+        V::ge(self, o)
+    }
+}
+
+impl Mask<V> for M {
+    #[inline(always)]
+    fn none() -> M {
+        M::NONE
+    }
+    #[inline(always)]
+    fn load(m: &M) -> M {
+        *m
+    }
+    #[inline(always)]
+    fn to_m(self) -> M {
+        self
+    }
+    #[inline(always)]
+    fn select(self, a: V, b: V) -> V {
+        M::select(self, a, b)
+    }
+    #[inline(always)]
+    fn any(self) -> bool {
+        M::any(self)
+    }
+    #[inline(always)]
+    fn and(self, o: M) -> M {
+        M::and(self, o)
+    }
+    #[inline(always)]
+    fn or(self, o: M) -> M {
+        M::or(self, o)
+    }
+}
+
+/// [`LANES`] lanes in four AVX2 registers, for the AVX2 copy of the batched step.
+///
+/// The compiler's own vectorisation of [`V`]'s arrays reshuffles lanes between
+/// registers, packs comparison results to bytes and back, and reloads halves of values
+/// it has just stored (a stall on a store it cannot forward); written with the
+/// instructions themselves, a value is four registers and a flag four masks.
+///
+/// Only for code compiled with AVX2 enabled (`#[target_feature(enable = "avx2")]`) and
+/// run after checking the CPU has it: the methods execute AVX instructions.
+#[cfg(target_arch = "x86_64")]
+pub mod avx2 {
+    use super::{Add, AddAssign, Div, LANES, Lanes, M, Mask, Mul, Not, Sub, SubAssign, V};
+    use std::arch::x86_64::*;
+
+    /// [`LANES`] `f64` in four AVX2 registers.
+    #[derive(Clone, Copy)]
+    pub struct V4([__m256d; 4]);
+
+    /// [`LANES`] flags in four AVX2 registers, all ones (true) or zero (false) per lane,
+    /// as [`M`].
+    #[derive(Clone, Copy)]
+    pub struct M4([__m256d; 4]);
+
+    const _: () = assert!(LANES == 16);
+
+    /// Applies an AVX intrinsic to each of the four registers.
+    macro_rules! map4 {
+        ($f:ident, $($a:expr),+) => {
+            // SAFETY: the caller runs with AVX2 enabled (the module's contract).
+            unsafe { [$f($($a[0]),+), $f($($a[1]),+), $f($($a[2]),+), $f($($a[3]),+)] }
+        };
+    }
+
+    macro_rules! binop {
+        ($tr:ident, $f:ident, $op:ident) => {
+            impl $tr for V4 {
+                type Output = V4;
+                #[inline(always)]
+                fn $f(self, o: V4) -> V4 {
+                    V4(map4!($op, self.0, o.0))
+                }
+            }
+        };
+    }
+    binop!(Add, add, _mm256_add_pd);
+    binop!(Sub, sub, _mm256_sub_pd);
+    binop!(Mul, mul, _mm256_mul_pd);
+    binop!(Div, div, _mm256_div_pd);
+
+    impl AddAssign for V4 {
+        #[inline(always)]
+        fn add_assign(&mut self, o: V4) {
+            *self = *self + o;
+        }
+    }
+
+    impl SubAssign for V4 {
+        #[inline(always)]
+        fn sub_assign(&mut self, o: V4) {
+            *self = *self - o;
+        }
+    }
+
+    /// `_mm256_cmp_pd` with an ordered, quiet predicate (false where a lane is NaN, as
+    /// Rust's comparisons).
+    macro_rules! cmp {
+        ($a:expr, $b:expr, $p:ident) => {{
+            let (a, b) = ($a, $b);
+            // SAFETY: as `map4`.
+            M4(unsafe {
+                [
+                    _mm256_cmp_pd::<$p>(a.0[0], b.0[0]),
+                    _mm256_cmp_pd::<$p>(a.0[1], b.0[1]),
+                    _mm256_cmp_pd::<$p>(a.0[2], b.0[2]),
+                    _mm256_cmp_pd::<$p>(a.0[3], b.0[3]),
+                ]
+            })
+        }};
+    }
+
+    impl Lanes for V4 {
+        type Mask = M4;
+
+        #[inline(always)]
+        fn splat(x: f64) -> V4 {
+            // SAFETY: as `map4`.
+            let r = unsafe { _mm256_set1_pd(x) };
+            V4([r; 4])
+        }
+
+        #[inline(always)]
+        fn load(v: &V) -> V4 {
+            let p = v.0.as_ptr();
+            // SAFETY: as `map4`; `V` is 64-byte aligned and holds 16 `f64`, so each load
+            // reads 4 of them from a 32-byte aligned address inside it.
+            V4(unsafe {
+                [
+                    _mm256_load_pd(p),
+                    _mm256_load_pd(p.add(4)),
+                    _mm256_load_pd(p.add(8)),
+                    _mm256_load_pd(p.add(12)),
+                ]
+            })
+        }
+
+        #[inline(always)]
+        fn to_v(self) -> V {
+            let mut v = V::ZERO;
+            let p = v.0.as_mut_ptr();
+            // SAFETY: as in `load`, for stores.
+            unsafe {
+                _mm256_store_pd(p, self.0[0]);
+                _mm256_store_pd(p.add(4), self.0[1]);
+                _mm256_store_pd(p.add(8), self.0[2]);
+                _mm256_store_pd(p.add(12), self.0[3]);
+            }
+            v
+        }
+
+        /// `minpd a, b` is `if a < b { a } else { b }` lane by lane, ties and NaN giving
+        /// `b`: [`fmin`](super::fmin) exactly.
+        #[inline(always)]
+        fn min(self, o: V4) -> V4 {
+            V4(map4!(_mm256_min_pd, self.0, o.0))
+        }
+
+        /// `maxpd a, b` is `if a > b { a } else { b }`: [`fmax`](super::fmax) exactly.
+        #[inline(always)]
+        fn max(self, o: V4) -> V4 {
+            V4(map4!(_mm256_max_pd, self.0, o.0))
+        }
+
+        #[inline(always)]
+        fn lt(self, o: V4) -> M4 {
+            cmp!(self, o, _CMP_LT_OQ)
+        }
+
+        #[inline(always)]
+        fn gt(self, o: V4) -> M4 {
+            cmp!(self, o, _CMP_GT_OQ)
+        }
+
+        #[inline(always)]
+        fn ge(self, o: V4) -> M4 {
+            cmp!(self, o, _CMP_GE_OQ)
+        }
+    }
+
+    impl Not for M4 {
+        type Output = M4;
+        #[inline(always)]
+        fn not(self) -> M4 {
+            // SAFETY: as `map4`.
+            let ones = unsafe { _mm256_castsi256_pd(_mm256_set1_epi64x(-1)) };
+            M4(map4!(_mm256_xor_pd, self.0, [ones; 4]))
+        }
+    }
+
+    impl Mask<V4> for M4 {
+        #[inline(always)]
+        fn none() -> M4 {
+            // SAFETY: as `map4`.
+            M4([unsafe { _mm256_setzero_pd() }; 4])
+        }
+
+        #[inline(always)]
+        fn load(m: &M) -> M4 {
+            let p = m.0.as_ptr().cast::<f64>();
+            // SAFETY: as `map4`; `M` is 32-byte aligned and holds 16 `i64` (-1 or 0), read
+            // as the same bits in `f64` lanes, 4 at a time.
+            M4(unsafe {
+                [
+                    _mm256_load_pd(p),
+                    _mm256_load_pd(p.add(4)),
+                    _mm256_load_pd(p.add(8)),
+                    _mm256_load_pd(p.add(12)),
+                ]
+            })
+        }
+
+        #[inline(always)]
+        fn to_m(self) -> M {
+            let mut m = M::NONE;
+            let p = m.0.as_mut_ptr().cast::<f64>();
+            // SAFETY: as in `load`, for stores.
+            unsafe {
+                _mm256_store_pd(p, self.0[0]);
+                _mm256_store_pd(p.add(4), self.0[1]);
+                _mm256_store_pd(p.add(8), self.0[2]);
+                _mm256_store_pd(p.add(12), self.0[3]);
+            }
+            m
+        }
+
+        /// `blendvpd` takes `a` where a lane's sign bit is set, as [`M::select`].
+        #[inline(always)]
+        fn select(self, a: V4, b: V4) -> V4 {
+            V4(map4!(_mm256_blendv_pd, b.0, a.0, self.0))
+        }
+
+        #[inline(always)]
+        fn any(self) -> bool {
+            let m = self.0;
+            // SAFETY: as `map4`.
+            unsafe {
+                let o = _mm256_or_pd(_mm256_or_pd(m[0], m[1]), _mm256_or_pd(m[2], m[3]));
+                _mm256_movemask_pd(o) != 0
+            }
+        }
+
+        #[inline(always)]
+        fn and(self, o: M4) -> M4 {
+            M4(map4!(_mm256_and_pd, self.0, o.0))
+        }
+
+        #[inline(always)]
+        fn or(self, o: M4) -> M4 {
+            M4(map4!(_mm256_or_pd, self.0, o.0))
+        }
+    }
+}
+
 /// `if a < b { a } else { b }`: the minimum of two numbers that are never NaN in the
 /// steps, in one instruction (unlike `f64::min`); ties give `b`. [`V::min`] does the same
 /// in every lane.
@@ -317,6 +659,84 @@ mod tests {
         n.set(3, false);
         assert!(n.get(0) && n.get(1) && !n.get(2) && !n.get(3) && n.get(6));
         assert!(!M::NONE.and(n).any() && M::ALL.and(n) == n);
+    }
+
+    /// Every operation of `W` against [`V`]'s, bit for bit, on values that include ties,
+    /// signed zeros, infinities and NaN.
+    fn same_as_v<W: Lanes>() {
+        let special = [
+            1.0,
+            -2.0,
+            3.5,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            1e-310,
+            5.0,
+            7.25,
+            -1e300,
+            2.0,
+            0.25,
+            1e300,
+            -3.0,
+        ];
+        for shift in 0..LANES {
+            let a = V(std::array::from_fn(|l| special[l]));
+            let b = V(std::array::from_fn(|l| special[(l + shift) % LANES]));
+            let (a, b) = (std::hint::black_box(a), std::hint::black_box(b));
+            let (x, y) = (W::load(&a), W::load(&b));
+            let bits = |v: V| v.0.map(f64::to_bits);
+            assert_eq!(bits((x + y).to_v()), bits(a + b));
+            assert_eq!(bits((x - y).to_v()), bits(a - b));
+            assert_eq!(bits((x * y).to_v()), bits(a * b));
+            assert_eq!(bits((x / y).to_v()), bits(a / b));
+            let (mut s, mut d) = (x, x);
+            s += y;
+            d -= y;
+            assert_eq!(bits(s.to_v()), bits(a + b));
+            assert_eq!(bits(d.to_v()), bits(a - b));
+            assert_eq!(bits(x.min(y).to_v()), bits(a.min(b)));
+            assert_eq!(bits(x.max(y).to_v()), bits(a.max(b)));
+            assert_eq!(bits(W::splat(-0.0).to_v()), bits(V::splat(-0.0)));
+            assert_eq!(x.lt(y).to_m(), a.lt(b));
+            assert_eq!(x.gt(y).to_m(), a.gt(b));
+            assert_eq!(x.ge(y).to_m(), a.ge(b));
+            let (m, n) = (x.lt(y), x.ge(y));
+            let (mv, nv) = (a.lt(b), a.ge(b));
+            assert_eq!(bits(m.select(x, y).to_v()), bits(mv.select(a, b)));
+            assert_eq!((!m).to_m(), !mv);
+            assert_eq!(m.and(n).to_m(), mv.and(nv));
+            assert_eq!(m.or(n).to_m(), mv.or(nv));
+            assert_eq!(m.any(), mv.any());
+            assert_eq!(W::Mask::load(&mv).to_m(), mv);
+            assert_eq!(W::Mask::none().to_m(), M::NONE);
+            assert!(!W::Mask::none().any());
+            let mut one = M::NONE;
+            one.set(shift, true);
+            assert!(W::Mask::load(&one).any());
+        }
+    }
+
+    #[test]
+    fn v_as_lanes_is_v() {
+        same_as_v::<V>();
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_lanes_compute_what_v_computes() {
+        #[target_feature(enable = "avx,avx2")]
+        fn check() {
+            same_as_v::<avx2::V4>();
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            unsafe { check() }
+        } else {
+            eprintln!("no AVX2 on this CPU: the AVX2 lanes are not tested here");
+        }
     }
 
     /// Distance in units in the last place between two positive finite numbers.
