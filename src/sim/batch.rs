@@ -19,7 +19,7 @@
 //! `metrics`, `sectors` and `timeline`.
 
 use super::daily::{DailyHist, LaneRecorder};
-use super::lanes::{LANES, M, V, fmax, fmin};
+use super::lanes::{LANES, Lanes, M, Mask, V, fmax, fmin};
 use super::material::{EPISODE_GAP_DAYS, Ledger, Outcome};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
 use super::rng;
@@ -461,10 +461,9 @@ impl Runner {
 /// Per-supplier state of the batched step.
 #[derive(Debug, Clone, Copy, Default)]
 struct SupLanes {
-    /// Surge counter `k_i` (a whole number).
+    /// Surge counter `k_i` (a whole number; kept only for a supplier that ramps, see
+    /// [`SupConst::ramps`]).
     k: V,
-    /// `min(1, k / g)`.
-    ramp: V,
     /// Spare capacity after the first pass.
     cap: V,
     /// First-pass allocation.
@@ -480,8 +479,14 @@ struct SupConst {
     w_react: f64,
     surge_d: f64,
     inv_lag: f64,
-    lag: bool,
-    ramp0: f64,
+    /// Whether the capacity changes with the surge counter: surge capacity with a lag.
+    /// Otherwise the day's capacity before losses, `w d + S d ramp`, is the same every
+    /// day: `S d ramp` is `S d` whatever the ramp when `S d` is 0 (`±0 × r = ±0` for
+    /// `r` in `[0, 1]`), and the ramp is always 1 without a lag.
+    ramps: bool,
+    /// `w d + S d` under the base shares, and under the reaction's.
+    y_base: f64,
+    y_react: f64,
     lead: usize,
     unit_cost: f64,
 }
@@ -584,7 +589,7 @@ pub fn simulate<R: LaneRecorder>(
         };
     }
     match isa {
-        Isa::Portable => shapes!(step),
+        Isa::Portable => shapes!(step_portable),
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the CPU has AVX2 (checked above).
         Isa::Avx2 => unsafe { shapes!(step_avx2) },
@@ -592,10 +597,24 @@ pub fn simulate<R: LaneRecorder>(
         // SAFETY: the CPU has AVX-512 F, VL and DQ (checked above).
         Isa::Avx512 => unsafe { shapes!(step_avx512) },
         #[cfg(not(target_arch = "x86_64"))]
-        _ => shapes!(step),
+        _ => shapes!(step_portable),
     }
 }
 
+fn step_portable<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
+    p: &MaterialParams,
+    frame: &LaneFrame,
+    noise: &[V],
+    ws: &mut Workspace,
+    rec: &mut R,
+    list: bool,
+    out: &mut [Outcome; LANES],
+) {
+    step::<V, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
+}
+
+/// The AVX2 copy works on [`avx2::V4`](super::lanes::avx2::V4): four AVX2 registers per
+/// value, written with the instructions themselves.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx,avx2")]
 fn step_avx2<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
@@ -607,7 +626,7 @@ fn step_avx2<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     list: bool,
     out: &mut [Outcome; LANES],
 ) {
-    step::<R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
+    step::<super::lanes::avx2::V4, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -621,7 +640,7 @@ fn step_avx512<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     list: bool,
     out: &mut [Outcome; LANES],
 ) {
-    step::<R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
+    step::<V, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
 }
 
 /// Per-lane bookkeeping of the rare events: shortfall days and substitution.
@@ -746,10 +765,11 @@ fn close_episode(onsets: &[u32], first: usize, last: usize, longest: usize) -> u
     longest.max(last + 1 - from)
 }
 
-/// The body of the batched step, inlined into each instruction-set variant. `REACT`:
-/// the material has a reaction; `STOCKPILE`: its stockpile target is positive.
+/// The body of the batched step, inlined into each instruction-set variant, on the lane
+/// representation `W` ([`V`], or AVX2 registers in the AVX2 copy). `REACT`: the material
+/// has a reaction; `STOCKPILE`: its stockpile target is positive.
 #[inline(always)]
-fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
+fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     p: &MaterialParams,
     frame: &LaneFrame,
     noise: &[V],
@@ -811,25 +831,28 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     }
     ws.cst.clear();
     ws.cst
-        .extend(p.suppliers().iter().enumerate().map(|(i, s)| SupConst {
-            w_base: s.share(),
-            w_react: p.reaction().map_or(s.share(), |r| r.shares()[i]),
-            surge_d: s.surge() * d,
-            inv_lag: if s.surge_lag_days() == 0 {
-                f64::INFINITY
-            } else {
-                1.0 / s.surge_lag_days() as f64
-            },
-            lag: s.surge_lag_days() != 0,
-            ramp0: if s.surge_lag_days() == 0 { 1.0 } else { 0.0 },
-            lead: s.lead_time_days() as usize,
-            unit_cost: s.unit_cost(),
+        .extend(p.suppliers().iter().enumerate().map(|(i, s)| {
+            let w_base = s.share();
+            let w_react = p.reaction().map_or(s.share(), |r| r.shares()[i]);
+            let surge_d = s.surge() * d;
+            SupConst {
+                w_base,
+                w_react,
+                surge_d,
+                inv_lag: if s.surge_lag_days() == 0 {
+                    f64::INFINITY
+                } else {
+                    1.0 / s.surge_lag_days() as f64
+                },
+                ramps: surge_d != 0.0 && s.surge_lag_days() != 0,
+                y_base: w_base * d + surge_d,
+                y_react: w_react * d + surge_d,
+                lead: s.lead_time_days() as usize,
+                unit_cost: s.unit_cost(),
+            }
         }));
     ws.sup.clear();
-    ws.sup.extend(ws.cst.iter().map(|c| SupLanes {
-        ramp: V::splat(c.ramp0),
-        ..SupLanes::default()
-    }));
+    ws.sup.resize(ws.cst.len(), SupLanes::default());
     let record = rec.active();
     ws.short_days.clear();
     if list {
@@ -838,8 +861,8 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     }
 
     // Initial state (MODEL.md §4).
-    let mut priv_stock = V::splat(base_pstar);
-    let mut stockpile = V::splat(gstar);
+    let mut priv_stock = W::splat(base_pstar);
+    let mut stockpile = W::splat(gstar);
     let mut pipeline = 0.0;
     for s in p.suppliers() {
         let q = s.share() * d;
@@ -850,24 +873,26 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     }
     let initial_stock = base_pstar + gstar;
     let initial_pipeline = pipeline;
-    let mut pipeline = V::splat(pipeline);
+    let mut pipeline = W::splat(pipeline);
 
     let persist = p.substitution().map_or(0, |s| s.persist_days()) as usize;
-    let release_cap = V::splat(p.max_release_rate() * d);
+    let release_cap = W::splat(p.max_release_rate() * d);
     let restricted = p.release_share() < 1.0;
-    let release_share = V::splat(p.release_share());
-    let max_order = V::splat((1.0 + p.refill_rate()) * d);
-    let holding_per_unit_day = V::splat(p.unit_value() * p.holding_cost_rate() / 365.0);
-    let tol_v = V::splat(tol);
-    let gstar_v = V::splat(gstar);
-    let d_v = V::splat(d);
+    let release_share = W::splat(p.release_share());
+    let max_order = W::splat((1.0 + p.refill_rate()) * d);
+    let holding_per_unit_day = W::splat(p.unit_value() * p.holding_cost_rate() / 365.0);
+    let tol_v = W::splat(tol);
+    let gstar_v = W::splat(gstar);
+    let d_v = W::splat(d);
+    let zero = W::splat(0.0);
+    let one = W::splat(1.0);
 
     let mut book = Book::new();
-    let mut total_demand = V::ZERO;
-    let mut shortfall_units = V::ZERO;
-    let mut served = V::ZERO;
-    let mut holding = V::ZERO;
-    let mut stock_low = V::splat(f64::INFINITY);
+    let mut total_demand = zero;
+    let mut shortfall_units = zero;
+    let mut served = zero;
+    let mut holding = zero;
+    let mut stock_low = W::splat(f64::INFINITY);
     // Restock: from the first hitting onset (infinite when none), until done.
     let mut restock_from = V::splat(f64::INFINITY);
     for (l, hits) in frame.hits.iter().enumerate() {
@@ -875,41 +900,46 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             restock_from.0[l] = o as f64;
         }
     }
-    let mut dropped = M::NONE;
-    let mut restocked = M::NONE;
-    let mut restock = V::splat(f64::NAN);
-    let restock_level = V::splat(gstar - tol);
+    let restock_from = W::load(&restock_from);
+    let mut dropped = W::Mask::none();
+    let mut restocked = W::Mask::none();
+    let mut restock = W::splat(f64::NAN);
+    let restock_level = W::splat(gstar - tol);
     // Whether some lane has dropped below the target and not come back yet.
     let mut watching = false;
 
     for t in 0..h {
-        let react = if REACT { ws.reacting[t] } else { M::NONE };
+        let react = if REACT {
+            W::Mask::load(&ws.reacting[t])
+        } else {
+            W::Mask::none()
+        };
         let (pstar, pipe_target) = if REACT {
             (
-                react.select(V::splat(react_pstar), V::splat(base_pstar)),
-                react.select(V::splat(react_pipe), V::splat(base_pipe)),
+                react.select(W::splat(react_pstar), W::splat(base_pstar)),
+                react.select(W::splat(react_pipe), W::splat(base_pipe)),
             )
         } else {
-            (V::splat(base_pstar), V::splat(base_pipe))
+            (W::splat(base_pstar), W::splat(base_pipe))
         };
 
         // 1. Arrivals.
         let slot = &mut ws.ring[t & rmask];
-        let arrived = *slot;
+        let arrived = W::load(slot);
         *slot = V::ZERO;
         priv_stock += arrived;
         pipeline -= arrived;
 
         // 2. Demand and substitution.
         let eps = if noise.is_empty() {
-            V::splat(1.0)
+            one
         } else {
-            noise[t]
+            W::load(&noise[t])
         };
-        let demand = d_v * frame.demand_mult[t] * eps;
+        let demand = d_v * W::load(&frame.demand_mult[t]) * eps;
         total_demand += demand;
         let need = if book.any_sub_on {
-            book.substitute(p, persist, t, demand)
+            W::load(&book.substitute(p, persist, t, demand.to_v()))
         } else {
             demand
         };
@@ -925,7 +955,7 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             let mut from_g = rest.min(stockpile).min(release_cap);
             if restricted {
                 // `release_to_priority` (as in the scalar step).
-                from_g = from_g.min((release_share * need - from_p).max(V::ZERO));
+                from_g = from_g.min((release_share * need - from_p).max(zero));
             }
             stockpile -= from_g;
             served += from_p + from_g;
@@ -937,7 +967,7 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             // selected amount, rather than selecting the new stocks, keeps the compiler
             // from storing the stocks through a masked store, which is slow on AMD.
             let refill = stockpile.lt(gstar_v).and(priv_stock.gt(pstar));
-            let x = refill.select((priv_stock - pstar).min(gstar_v - stockpile), V::ZERO);
+            let x = refill.select((priv_stock - pstar).min(gstar_v - stockpile), zero);
             priv_stock -= x;
             stockpile += x;
             rest - from_g
@@ -948,14 +978,14 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         shortfall_units += short;
         let short_day = short.gt(tol_v);
         if short_day.any() {
-            book.shortfall(p, frame, t, short_day, short, demand);
+            book.shortfall(p, frame, t, short_day.to_m(), short.to_v(), demand.to_v());
         }
         // (`short` is never negative: `rest` and `from_g` are at most what is left.)
-        if list && short.gt(V::ZERO).any() {
+        if list && short.gt(zero).any() {
             ws.short_days.push(ShortDay {
                 t: t as u32,
-                demand,
-                short,
+                demand: demand.to_v(),
+                short: short.to_v(),
             });
         }
 
@@ -966,7 +996,7 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             priv_stock + pipeline
         };
         let q = (pstar + gstar_v + pipe_target - position)
-            .max(V::ZERO)
+            .max(zero)
             .min(max_order);
 
         // 5. Allocate: shares first, then the remainder to spare capacity. (With q = 0
@@ -976,20 +1006,32 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         // The sums start from the first supplier's term rather than from 0: the same
         // bits, since every term is a non-negative number other than -0, and one
         // addition less on the day's dependency chain.
-        let mut first_total = V::ZERO;
-        let mut spare_total = V::ZERO;
-        for (i, ((s, c), &a)) in ws.sup.iter_mut().zip(&ws.cst).zip(avail).enumerate() {
+        let mut first_total = zero;
+        let mut spare_total = zero;
+        for (i, ((s, c), a)) in ws.sup.iter_mut().zip(&ws.cst).zip(avail).enumerate() {
             let w = if REACT {
-                react.select(V::splat(c.w_react), V::splat(c.w_base))
+                react.select(W::splat(c.w_react), W::splat(c.w_base))
             } else {
-                V::splat(c.w_base)
+                W::splat(c.w_base)
             };
-            // (Where no lane lost supply, `a` is 1 in every lane: `1 * y = y`.)
-            let y = w * d_v + V::splat(c.surge_d) * s.ramp;
-            let cap = if frame.lossy[t * n + i] { a * y } else { y };
+            // Capacity before losses, `w d + S d ramp`, with `ramp = min(k / g, 1)` (MODEL.md
+            // §4). (Where no lane lost supply, `a` is 1 in every lane: `1 * y = y`.)
+            let y = if c.ramps {
+                let ramp = (W::load(&s.k) * W::splat(c.inv_lag)).min(one);
+                w * d_v + W::splat(c.surge_d) * ramp
+            } else if REACT {
+                react.select(W::splat(c.y_react), W::splat(c.y_base))
+            } else {
+                W::splat(c.y_base)
+            };
+            let cap = if frame.lossy[t * n + i] {
+                W::load(a) * y
+            } else {
+                y
+            };
             let x = cap.min(w * q);
-            s.cap = cap - x;
-            s.alloc = x;
+            s.cap = (cap - x).to_v();
+            s.alloc = x.to_v();
             if i == 0 {
                 (first_total, spare_total) = (x, cap - x);
             } else {
@@ -999,44 +1041,44 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         }
         let remainder = q - first_total;
         // 6. Dispatch, with the second pass folded in. Where surge is asked for, every
-        // counter grows (after today's capacity), else all reset.
+        // counter grows (after today's capacity), else all reset. (A ramp is
+        // `min(k / g, 1)` of its counter: 0 at `k = 0`, as at the start.)
         let surge = remainder.gt(tol_v);
-        // Most days no lane asks for surge: then every counter resets, every ramp is
-        // back at its start and each supplier sends its first-pass allocation, exactly
-        // what the selections below give in a lane without surge.
+        // Most days no lane asks for surge: then every counter resets and each supplier
+        // sends its first-pass allocation, exactly what the selections below give in a
+        // lane without surge.
         let any_surge = surge.any();
         let frac = if any_surge {
             spare_total
-                .gt(V::ZERO)
-                .select((remainder / spare_total).min(V::splat(1.0)), V::ZERO)
+                .gt(zero)
+                .select((remainder / spare_total).min(one), zero)
         } else {
-            V::ZERO
+            zero
         };
-        let mut sent = V::ZERO;
+        let mut sent = zero;
         for (i, (s, c)) in ws.sup.iter_mut().zip(&ws.cst).enumerate() {
+            let alloc = W::load(&s.alloc);
             let x = if any_surge {
-                s.k = surge.select(s.k + V::splat(1.0), V::ZERO);
-                let grown = if c.lag {
-                    (s.k * V::splat(c.inv_lag)).min(V::splat(1.0))
-                } else {
-                    V::splat(1.0)
-                };
-                s.ramp = surge.select(grown, V::splat(c.ramp0));
-                surge.select(s.alloc + frac * s.cap, s.alloc)
+                if c.ramps {
+                    s.k = surge.select(W::load(&s.k) + one, zero).to_v();
+                }
+                surge.select(alloc + frac * W::load(&s.cap), alloc)
             } else {
-                s.k = V::ZERO;
-                s.ramp = V::splat(c.ramp0);
-                s.alloc
+                if c.ramps {
+                    s.k = V::ZERO;
+                }
+                alloc
             };
             if frame.delayed[t * n + i] {
                 let dl = &frame.delay[t * n + i];
-                for (l, (&dl, &x)) in dl.iter().zip(&x.0).enumerate() {
+                for (l, (&dl, &x)) in dl.iter().zip(&x.to_v().0).enumerate() {
                     ws.ring[(t + c.lead + dl as usize) & rmask].0[l] += x;
                 }
             } else {
-                ws.ring[(t + c.lead) & rmask] += x;
+                let r = &mut ws.ring[(t + c.lead) & rmask];
+                *r = (W::load(r) + x).to_v();
             }
-            s.dispatched += x;
+            s.dispatched = (W::load(&s.dispatched) + x).to_v();
             sent = if i == 0 { x } else { sent + x };
         }
         pipeline += sent;
@@ -1054,7 +1096,7 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             // Nothing can change while no lane is below the target or waiting to be
             // back at it.
             if watching || below.any() {
-                let tv = V::splat(t as f64);
+                let tv = W::splat(t as f64);
                 let active = tv.ge(restock_from).and(!restocked);
                 let back = active.and(!below).and(dropped);
                 restock = back.select(tv - restock_from, restock);
@@ -1064,10 +1106,23 @@ fn step<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             }
         }
         if record {
-            rec.record_lanes(t, &[priv_stock, stockpile, arrived, short, demand]);
+            rec.record_lanes(
+                t,
+                &[
+                    priv_stock.to_v(),
+                    stockpile.to_v(),
+                    arrived.to_v(),
+                    short.to_v(),
+                    demand.to_v(),
+                ],
+            );
         }
     }
 
+    let (priv_stock, stockpile, served) = (priv_stock.to_v(), stockpile.to_v(), served.to_v());
+    let (shortfall_units, total_demand, holding) =
+        (shortfall_units.to_v(), total_demand.to_v(), holding.to_v());
+    let (stock_low, restock) = (stock_low.to_v(), restock.to_v());
     let sub_premium = p.substitution().map_or(0.0, |s| s.cost_premium());
     for (l, o) in out.iter_mut().enumerate() {
         let mut longest_recovery = book.longest_recovery[l];
