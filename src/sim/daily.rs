@@ -550,13 +550,9 @@ impl Extremes {
     /// lanes are compared with the stored extremes at once, and walked in lane order only
     /// when one passes (rare once a few blocks are recorded).
     #[inline(always)]
-    fn add_lanes(&mut self, si: usize, v: &V, n: usize, valid: u32) {
+    fn add_lanes<const AVX2: bool>(&mut self, si: usize, v: &V, n: usize, valid: u32) {
         let (lo, hi) = (self.lo[si], self.hi[si]);
-        let (mut below, mut above) = (0u32, 0u32);
-        for (l, &x) in v.0.iter().enumerate() {
-            below |= u32::from(x < lo) << l;
-            above |= u32::from(x > hi) << l;
-        }
+        let (below, above) = outside::<AVX2>(v, lo, hi);
         if below & valid != 0 {
             self.lo[si] = v.0[..n].iter().fold(lo, |lo, &x| fmin(x, lo));
         }
@@ -710,7 +706,13 @@ fn bin(v: f64, scale: f64, zero: f64) -> usize {
 /// (and maps NaN to 0), which the compiler does not vectorise; the plain truncating
 /// conversion here is only applied to numbers already known to fit.
 #[inline(always)]
-fn lane_bins(v: &V, scale: f64, zero: f64) -> [u8; LANES] {
+fn lane_bins<const AVX2: bool>(v: &V, scale: f64, zero: f64) -> [u8; LANES] {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: `AVX2` is only set inside functions compiled for AVX2, which run only
+        // where the CPU has it.
+        return unsafe { avx2::lane_bins(v, scale, zero) };
+    }
     let mut out = [0; LANES];
     for (o, &v) in out.iter_mut().zip(&v.0) {
         let x = v * scale;
@@ -731,6 +733,105 @@ fn lane_bins(v: &V, scale: f64, zero: f64) -> [u8; LANES] {
         };
     }
     out
+}
+
+/// The lanes below `lo` and above `hi`, as bits.
+#[inline(always)]
+fn outside<const AVX2: bool>(v: &V, lo: f64, hi: f64) -> (u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX2 {
+        // SAFETY: as in `lane_bins`.
+        return unsafe { avx2::outside(v, lo, hi) };
+    }
+    let (mut below, mut above) = (0u32, 0u32);
+    for (l, &x) in v.0.iter().enumerate() {
+        below |= u32::from(x < lo) << l;
+        above |= u32::from(x > hi) << l;
+    }
+    (below, above)
+}
+
+/// [`lane_bins`] and [`outside`] written with AVX2 instructions: the compiler's own
+/// vectorisation of them packs every comparison to bytes and back.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{BINS, LANES, V};
+    use std::arch::x86_64::*;
+
+    /// [`super::lane_bins`], lane for lane.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[inline(always)]
+    pub(super) unsafe fn lane_bins(v: &V, scale: f64, zero: f64) -> [u8; LANES] {
+        let p = v.0.as_ptr();
+        // SAFETY: the caller guarantees AVX2; `V` is 64-byte aligned and holds 16 `f64`,
+        // read 4 at a time from 32-byte aligned addresses inside it.
+        unsafe {
+            let (a, b, c, d) = (
+                bins4(p, scale, zero),
+                bins4(p.add(4), scale, zero),
+                bins4(p.add(8), scale, zero),
+                bins4(p.add(12), scale, zero),
+            );
+            // Every bin is in 0..=200: the saturating packs keep them.
+            let w = _mm_packus_epi16(_mm_packs_epi32(a, b), _mm_packs_epi32(c, d));
+            let mut out = [0u8; LANES];
+            _mm_storeu_si128(out.as_mut_ptr().cast(), w);
+            out
+        }
+    }
+
+    /// The bins of the 4 lanes at `p` (32-byte aligned), as `i32`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2; `p` must point to 4 `f64` at a 32-byte aligned address.
+    #[inline(always)]
+    unsafe fn bins4(p: *const f64, scale: f64, zero: f64) -> __m128i {
+        // SAFETY: the caller's guarantees.
+        unsafe {
+            let v = _mm256_load_pd(p);
+            let x = _mm256_mul_pd(v, _mm256_set1_pd(scale));
+            let z = _mm256_set1_pd(zero);
+            let inside = _mm256_and_pd(
+                _mm256_cmp_pd::<_CMP_GT_OQ>(v, z),
+                _mm256_and_pd(
+                    _mm256_cmp_pd::<_CMP_LT_OQ>(x, _mm256_set1_pd((BINS - 2) as f64)),
+                    _mm256_cmp_pd::<_CMP_GT_OQ>(x, _mm256_set1_pd(-1.0)),
+                ),
+            );
+            // Truncation toward zero, then + 1: exact on (-1, BINS - 2), as the truncating
+            // conversion of `lane_bins`.
+            let b = _mm256_add_pd(
+                _mm256_round_pd::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(x),
+                _mm256_set1_pd(1.0),
+            );
+            let b = _mm256_blendv_pd(_mm256_set1_pd((BINS - 1) as f64), b, inside);
+            // Bin 0 where `v <= zero`.
+            let b = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_LE_OQ>(v, z), b);
+            _mm256_cvttpd_epi32(b)
+        }
+    }
+
+    /// [`super::outside`], lane for lane.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[inline(always)]
+    pub(super) unsafe fn outside(v: &V, lo: f64, hi: f64) -> (u32, u32) {
+        let p = v.0.as_ptr();
+        // SAFETY: as in `lane_bins`.
+        unsafe {
+            let (lo, hi) = (_mm256_set1_pd(lo), _mm256_set1_pd(hi));
+            let (mut below, mut above) = (0u32, 0u32);
+            for k in 0..4 {
+                let x = _mm256_load_pd(p.add(4 * k));
+                below |= (_mm256_movemask_pd(_mm256_cmp_pd::<_CMP_LT_OQ>(x, lo)) as u32) << (4 * k);
+                above |= (_mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(x, hi)) as u32) << (4 * k);
+            }
+            (below, above)
+        }
+    }
 }
 
 /// Asks the CPU to fetch the lines `lines[b]` for the bins `b` of lanes `0..n` (one
@@ -818,14 +919,14 @@ impl SlotRecorder<'_> {
             unsafe { self.record_lanes_avx2(t, days, n) };
             return;
         }
-        self.record_lanes_body(t, days, n);
+        self.record_lanes_body::<false>(t, days, n);
     }
 
     /// [`SlotRecorder::record_lanes`] compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx,avx2")]
     fn record_lanes_avx2(&mut self, t: usize, days: &[V; 5], n: usize) {
-        self.record_lanes_body(t, days, n);
+        self.record_lanes_body::<true>(t, days, n);
     }
 
     /// As [`SlotRecorder::record_lanes`], but the bins go to `hold` (per series) to be
@@ -839,18 +940,26 @@ impl SlotRecorder<'_> {
             unsafe { self.hold_lanes_avx2(t, days, n, hold) };
             return;
         }
-        self.hold_lanes_body(t, days, n, hold);
+        self.hold_lanes_body::<false>(t, days, n, hold);
     }
 
     /// [`SlotRecorder::hold_lanes`] compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx,avx2")]
     fn hold_lanes_avx2(&mut self, t: usize, days: &[V; 5], n: usize, hold: &mut [[u8; LANES]]) {
-        self.hold_lanes_body(t, days, n, hold);
+        self.hold_lanes_body::<true>(t, days, n, hold);
     }
 
+    /// The body of [`SlotRecorder::hold_lanes`]; `AVX2`: compiled inside an AVX2
+    /// function, so the bins and the extremes' tests may use its instructions.
     #[inline(always)]
-    fn hold_lanes_body(&mut self, t: usize, days: &[V; 5], n: usize, hold: &mut [[u8; LANES]]) {
+    fn hold_lanes_body<const AVX2: bool>(
+        &mut self,
+        t: usize,
+        days: &[V; 5],
+        n: usize,
+        hold: &mut [[u8; LANES]],
+    ) {
         let (Some(e), Ok(hold)) = (
             self.ext.get_mut(t),
             <&mut [[u8; LANES]; N_SERIES]>::try_from(hold),
@@ -861,13 +970,14 @@ impl SlotRecorder<'_> {
         let total = days[0] + days[1];
         let series = [&days[0], &days[1], &total, &days[2], &days[3]];
         for si in 0..N_SERIES {
-            hold[si] = lane_bins(series[si], self.scale[si], self.zero);
-            e.add_lanes(si, series[si], n, valid);
+            hold[si] = lane_bins::<AVX2>(series[si], self.scale[si], self.zero);
+            e.add_lanes::<AVX2>(si, series[si], n, valid);
         }
     }
 
+    /// The body of [`SlotRecorder::record_lanes`]; `AVX2` as in `hold_lanes_body`.
     #[inline(always)]
-    fn record_lanes_body(&mut self, t: usize, days: &[V; 5], n: usize) {
+    fn record_lanes_body<const AVX2: bool>(&mut self, t: usize, days: &[V; 5], n: usize) {
         if n == 0 {
             return;
         }
@@ -876,7 +986,7 @@ impl SlotRecorder<'_> {
         let total = days[0] + days[1];
         let series = [&days[0], &days[1], &total, &days[2], &days[3]];
         for (si, v) in series.into_iter().enumerate() {
-            let bins = lane_bins(v, self.scale[si], self.zero);
+            let bins = lane_bins::<AVX2>(v, self.scale[si], self.zero);
             let at = (si * self.groups + g) * BINS;
             if j == 0 && g + 1 < self.groups {
                 // The lines of the next 16 days, for lanes that stay in their bins: the
@@ -887,7 +997,7 @@ impl SlotRecorder<'_> {
                 count_lanes(lines, j, &bins, n);
             }
             if let Some(e) = self.ext.get_mut(t) {
-                e.add_lanes(si, v, n, valid);
+                e.add_lanes::<AVX2>(si, v, n, valid);
             }
         }
     }
