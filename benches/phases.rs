@@ -6,7 +6,8 @@
 //! - `phase/noise_normals`: the standard-normal draws of one replication's demand noise
 //!   (2 materials × 730 days, one ChaCha8 stream per material), as the run draws them
 //!   (`sim::normal`); `phase/noise_normals_sample`: the same values drawn one by one with
-//!   `rng.sample(StandardNormal)`, for comparison;
+//!   `rng.sample(StandardNormal)`, for comparison; `phase/noise_words`: only the ChaCha8
+//!   words those draws start from (one `u64` per normal, `fill_bytes`), their floor;
 //! - `phase/noise_multipliers`: the lognormal multipliers `exp(μ + σz)` of one material;
 //! - `phase/daily_step`, `phase/daily_step_recorded`: one material over 730 days without
 //!   and with the daily histograms (the difference is the cost of recording);
@@ -31,7 +32,7 @@ use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
 use chokepoint::sim::{DailyHist, MetricsRow, N_METRICS, NoProgress, RunOptions, RunResult, run};
 use chokepoint::stats::{Summary, daily_bands};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use std::hint::black_box;
 use std::path::Path;
@@ -104,6 +105,17 @@ fn noise(c: &mut Criterion) {
                 normal::fill_standard_normals(&mut r, buf);
             }
             black_box(&z);
+        })
+    });
+    g.bench_function("noise_words", |b| {
+        let mut bytes = vec![0u8; 8 * h];
+        b.iter(|| {
+            rep += 1;
+            for m in 0..nm {
+                let mut r = rng::stream(scn.seed(), rep, rng::SUB_DEMAND + m as u64);
+                Rng::fill_bytes(&mut r, &mut bytes);
+                black_box(&bytes);
+            }
         })
     });
     g.bench_function("noise_normals_sample", |b| {
