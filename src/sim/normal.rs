@@ -9,7 +9,7 @@
 //! bit for bit, and leaves the stream where `sample` would: it fills a buffer of words
 //! from the stream (`fill_bytes`, which yields the words `next_u64` would, in the same
 //! order), runs the accept test over the buffer, and hands a rejected draw to
-//! rand_distr's own `StandardNormal::sample` on an adapter ([`Replay`]) that reads the
+//! rand_distr's own `StandardNormal::sample` on an adapter (`Replay`) that reads the
 //! buffer from that same word, then the stream: the slow paths (the pdf test and the
 //! `i == 0` tail) are rand_distr's code consuming the same words.
 //!
@@ -276,7 +276,10 @@ mod tests {
             let mut b = rng::stream(11, 0, 5);
             let mut buf = vec![0u8; split];
             a.fill_bytes(&mut buf);
-            let mut r = Replay { rest: &buf, rng: &mut a };
+            let mut r = Replay {
+                rest: &buf,
+                rng: &mut a,
+            };
             for step in 0..40 {
                 match step % 4 {
                     0 => assert_eq!(r.next_u32(), b.next_u32()),
@@ -310,7 +313,11 @@ mod tests {
                 rng: &mut backing,
             };
             let z: f64 = StandardNormal.sample(&mut r);
-            assert_eq!(z.to_bits(), (0.5 * ZIG_NORM_X[i as usize]).to_bits(), "box {i}");
+            assert_eq!(
+                z.to_bits(),
+                (0.5 * ZIG_NORM_X[i as usize]).to_bits(),
+                "box {i}"
+            );
         }
     }
 
@@ -357,13 +364,20 @@ mod tests {
                     }
                     used += rec.words.len();
                 }
-                assert_eq!(a.next_u64(), b.next_u64(), "stream {s}/{sub} left elsewhere");
+                assert_eq!(
+                    a.next_u64(),
+                    b.next_u64(),
+                    "stream {s}/{sub} left elsewhere"
+                );
                 total += n;
             }
         }
         assert!(total >= 1_000_000, "{total} normals");
         assert!(slow > 5_000, "{slow} slow paths");
         assert!(tail > 100, "{tail} tails");
-        assert!(slow_at_end > 50, "{slow_at_end} slow paths at a buffer's end");
+        assert!(
+            slow_at_end > 50,
+            "{slow_at_end} slow paths at a buffer's end"
+        );
     }
 }
