@@ -4,7 +4,10 @@
 //! - `phase/timeline`: sampling the shock timeline of one replication;
 //! - `phase/frames`: turning it into the per-material frames the daily step reads;
 //! - `phase/noise_normals`: the standard-normal draws of one replication's demand noise
-//!   (2 materials × 730 days, one ChaCha8 stream per material);
+//!   (2 materials × 730 days, one ChaCha8 stream per material), as the run draws them
+//!   (`sim::normal`); `phase/noise_normals_sample`: the same values drawn one by one with
+//!   `rng.sample(StandardNormal)`, for comparison; `phase/noise_words`: only the ChaCha8
+//!   words those draws start from (one `u64` per normal, `fill_bytes`), their floor;
 //! - `phase/noise_multipliers`: the lognormal multipliers `exp(μ + σz)` of one material;
 //! - `phase/daily_step`, `phase/daily_step_recorded`: one material over 730 days without
 //!   and with the daily histograms (the difference is the cost of recording);
@@ -23,12 +26,13 @@ use chokepoint::report::{self, RunInfo};
 use chokepoint::sim::batch::{self, Isa, LaneFrames};
 use chokepoint::sim::lanes::{LANES, V};
 use chokepoint::sim::material::{self, NoRecord, Workspace};
+use chokepoint::sim::normal;
 use chokepoint::sim::rng;
 use chokepoint::sim::timeline::{Frames, Timeline, TriggerGraph};
 use chokepoint::sim::{DailyHist, MetricsRow, N_METRICS, NoProgress, RunOptions, RunResult, run};
 use chokepoint::stats::{Summary, daily_bands};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_distr::StandardNormal;
 use std::hint::black_box;
 use std::path::Path;
@@ -93,6 +97,28 @@ fn noise(c: &mut Criterion) {
     let mut rep = 0u64;
     g.throughput(Throughput::Elements((nm * h) as u64));
     g.bench_function("noise_normals", |b| {
+        b.iter(|| {
+            rep += 1;
+            for (m, buf) in z.iter_mut().enumerate() {
+                buf.resize(h, 0.0);
+                let mut r = rng::stream(scn.seed(), rep, rng::SUB_DEMAND + m as u64);
+                normal::fill_standard_normals(&mut r, buf);
+            }
+            black_box(&z);
+        })
+    });
+    g.bench_function("noise_words", |b| {
+        let mut bytes = vec![0u8; 8 * h];
+        b.iter(|| {
+            rep += 1;
+            for m in 0..nm {
+                let mut r = rng::stream(scn.seed(), rep, rng::SUB_DEMAND + m as u64);
+                Rng::fill_bytes(&mut r, &mut bytes);
+                black_box(&bytes);
+            }
+        })
+    });
+    g.bench_function("noise_normals_sample", |b| {
         b.iter(|| {
             rep += 1;
             for (m, buf) in z.iter_mut().enumerate() {

@@ -22,12 +22,11 @@ use super::daily::{DailyHist, LaneRecorder};
 use super::lanes::{LANES, Lanes, M, Mask, V, fmax, fmin};
 use super::material::{EPISODE_GAP_DAYS, Ledger, Outcome};
 use super::metrics::{Metric, MetricsRow, N_METRICS};
+use super::normal;
 use super::rng;
 use super::sectors::{self, SectorPlan, SectorState, Served};
 use super::timeline::{FrameSink, Instance, Timeline, TriggerGraph, apply};
 use crate::model::{MaterialParams, Scenario};
-use rand::RngExt;
-use rand_distr::StandardNormal;
 use std::ops::Range;
 
 /// What the daily step reads of the timelines of a block of replications, per material.
@@ -378,9 +377,7 @@ impl Runner {
             for l in 0..k {
                 let rep = reps.start + l as u64;
                 let mut r = rng::stream(plan.seed, rep, rng::SUB_DEMAND + m as u64);
-                for zt in z.iter_mut() {
-                    zt.0[l] = r.sample::<f64, _>(StandardNormal);
-                }
+                normal::standard_normals(&mut r, h, |t, x| z[t].0[l] = x);
             }
         }
         // The recorded lanes: a prefix of the block, the replications below `record_below`.

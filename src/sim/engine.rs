@@ -18,12 +18,11 @@ use super::daily::DailyHist;
 use super::lanes::LANES;
 use super::material::{self, NoRecord, Outcome, ShortDays, Workspace};
 use super::metrics::{MetricsRow, N_METRICS};
+use super::normal;
 use super::rng;
 use super::sectors::{self, SectorPlan, SectorState, Served};
 use super::timeline::{Frames, Timeline, TriggerGraph};
 use crate::model::Scenario;
-use rand::RngExt;
-use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::Mutex;
@@ -219,7 +218,8 @@ fn replication(
         buf.clear();
         if noisy[m] {
             let mut r = rng::stream(seed, rep, rng::SUB_DEMAND + m as u64);
-            buf.extend((0..h).map(|_| r.sample::<f64, _>(StandardNormal)));
+            buf.resize(h, 0.0);
+            normal::fill_standard_normals(&mut r, buf);
         }
     }
     for (s, strat) in scn.strategies().iter().enumerate() {

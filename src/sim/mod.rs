@@ -13,6 +13,7 @@ pub mod engine;
 pub mod lanes;
 pub mod material;
 pub mod metrics;
+pub mod normal;
 pub mod replications;
 pub mod rng;
 pub mod sectors;
