@@ -598,47 +598,40 @@ pub fn simulate<R: LaneRecorder>(
     }
 }
 
-fn step_portable<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
-    p: &MaterialParams,
-    frame: &LaneFrame,
-    noise: &[V],
-    ws: &mut Workspace,
-    rec: &mut R,
-    list: bool,
-    out: &mut [Outcome; LANES],
-) {
-    step::<V, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
+/// One copy of the step: `$name` runs [`step`] on the lane representation `$w`, with
+/// the attributes given (an instruction set to compile it for).
+macro_rules! step_copy {
+    ($(#[$attr:meta])* $name:ident, $w:ty) => {
+        $(#[$attr])*
+        fn $name<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
+            p: &MaterialParams,
+            frame: &LaneFrame,
+            noise: &[V],
+            ws: &mut Workspace,
+            rec: &mut R,
+            list: bool,
+            out: &mut [Outcome; LANES],
+        ) {
+            step::<$w, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
+        }
+    };
 }
 
-/// The AVX2 copy works on [`avx2::V4`](super::lanes::avx2::V4): four AVX2 registers per
-/// value, written with the instructions themselves.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx,avx2")]
-fn step_avx2<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
-    p: &MaterialParams,
-    frame: &LaneFrame,
-    noise: &[V],
-    ws: &mut Workspace,
-    rec: &mut R,
-    list: bool,
-    out: &mut [Outcome; LANES],
-) {
-    step::<super::lanes::avx2::V4, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx,avx2,avx512f,avx512vl,avx512dq")]
-fn step_avx512<R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
-    p: &MaterialParams,
-    frame: &LaneFrame,
-    noise: &[V],
-    ws: &mut Workspace,
-    rec: &mut R,
-    list: bool,
-    out: &mut [Outcome; LANES],
-) {
-    step::<V, R, REACT, STOCKPILE>(p, frame, noise, ws, rec, list, out)
-}
+step_copy!(step_portable, V);
+step_copy!(
+    /// The AVX2 copy works on [`avx2::V4`](super::lanes::avx2::V4): four AVX2 registers
+    /// per value, written with the instructions themselves.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx,avx2")]
+    step_avx2,
+    super::lanes::avx2::V4
+);
+step_copy!(
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx,avx2,avx512f,avx512vl,avx512dq")]
+    step_avx512,
+    V
+);
 
 /// Per-lane bookkeeping of the rare events: shortfall days and substitution.
 struct Book {

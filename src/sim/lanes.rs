@@ -366,6 +366,39 @@ pub mod avx2 {
         }
     }
 
+    /// The 16 `f64` at `p` (64-byte aligned) as four registers.
+    ///
+    /// # Safety
+    /// The CPU must have AVX; `p` must point to 16 readable `f64` at a 32-byte aligned
+    /// address.
+    #[inline(always)]
+    unsafe fn load16(p: *const f64) -> [__m256d; 4] {
+        // SAFETY: the caller's guarantees; each load reads 4 of the 16 values.
+        unsafe {
+            [
+                _mm256_load_pd(p),
+                _mm256_load_pd(p.add(4)),
+                _mm256_load_pd(p.add(8)),
+                _mm256_load_pd(p.add(12)),
+            ]
+        }
+    }
+
+    /// Stores four registers as the 16 `f64` at `p`.
+    ///
+    /// # Safety
+    /// As [`load16`], for 16 writable `f64`.
+    #[inline(always)]
+    unsafe fn store16(p: *mut f64, r: [__m256d; 4]) {
+        // SAFETY: the caller's guarantees; each store writes 4 of the 16 values.
+        unsafe {
+            _mm256_store_pd(p, r[0]);
+            _mm256_store_pd(p.add(4), r[1]);
+            _mm256_store_pd(p.add(8), r[2]);
+            _mm256_store_pd(p.add(12), r[3]);
+        }
+    }
+
     /// `_mm256_cmp_pd` with an ordered, quiet predicate (false where a lane is NaN, as
     /// Rust's comparisons).
     macro_rules! cmp {
@@ -395,30 +428,16 @@ pub mod avx2 {
 
         #[inline(always)]
         fn load(v: &V) -> V4 {
-            let p = v.0.as_ptr();
-            // SAFETY: as `map4`; `V` is 64-byte aligned and holds 16 `f64`, so each load
-            // reads 4 of them from a 32-byte aligned address inside it.
-            V4(unsafe {
-                [
-                    _mm256_load_pd(p),
-                    _mm256_load_pd(p.add(4)),
-                    _mm256_load_pd(p.add(8)),
-                    _mm256_load_pd(p.add(12)),
-                ]
-            })
+            // SAFETY: AVX (the module's contract); `V` is 64-byte aligned and holds 16
+            // `f64`.
+            V4(unsafe { load16(v.0.as_ptr()) })
         }
 
         #[inline(always)]
         fn to_v(self) -> V {
             let mut v = V::ZERO;
-            let p = v.0.as_mut_ptr();
-            // SAFETY: as in `load`, for stores.
-            unsafe {
-                _mm256_store_pd(p, self.0[0]);
-                _mm256_store_pd(p.add(4), self.0[1]);
-                _mm256_store_pd(p.add(8), self.0[2]);
-                _mm256_store_pd(p.add(12), self.0[3]);
-            }
+            // SAFETY: as in `load`.
+            unsafe { store16(v.0.as_mut_ptr(), self.0) };
             v
         }
 
@@ -470,30 +489,16 @@ pub mod avx2 {
 
         #[inline(always)]
         fn load(m: &M) -> M4 {
-            let p = m.0.as_ptr().cast::<f64>();
-            // SAFETY: as `map4`; `M` is 32-byte aligned and holds 16 `i64` (-1 or 0), read
-            // as the same bits in `f64` lanes, 4 at a time.
-            M4(unsafe {
-                [
-                    _mm256_load_pd(p),
-                    _mm256_load_pd(p.add(4)),
-                    _mm256_load_pd(p.add(8)),
-                    _mm256_load_pd(p.add(12)),
-                ]
-            })
+            // SAFETY: AVX (the module's contract); `M` is 32-byte aligned and holds 16
+            // `i64` (-1 or 0), read as the same bits in `f64` lanes.
+            M4(unsafe { load16(m.0.as_ptr().cast()) })
         }
 
         #[inline(always)]
         fn to_m(self) -> M {
             let mut m = M::NONE;
-            let p = m.0.as_mut_ptr().cast::<f64>();
-            // SAFETY: as in `load`, for stores.
-            unsafe {
-                _mm256_store_pd(p, self.0[0]);
-                _mm256_store_pd(p.add(4), self.0[1]);
-                _mm256_store_pd(p.add(8), self.0[2]);
-                _mm256_store_pd(p.add(12), self.0[3]);
-            }
+            // SAFETY: as in `load`.
+            unsafe { store16(m.0.as_mut_ptr().cast(), self.0) };
             m
         }
 
