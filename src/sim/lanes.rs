@@ -185,7 +185,8 @@ impl SubAssign for V {
 
 /// The lane arithmetic of the batched step, over some representation of [`LANES`] `f64`
 /// lanes: [`V`] itself (plain arrays the compiler vectorises as it sees fit), or
-/// [`avx2::V4`] (four AVX2 registers, written with explicit instructions). Every
+/// `avx2::V4` (four AVX2 registers, written with explicit instructions; crate-private,
+/// for the AVX2 copy of the step). Every
 /// implementation computes, lane by lane, exactly the IEEE operation [`V`] computes, so
 /// the step gives the same bits whichever it runs on. Values cross to and from memory as
 /// [`V`] and [`M`] ([`Lanes::load`], [`Lanes::to_v`]).
@@ -311,9 +312,11 @@ impl Mask<V> for M {
 /// instructions themselves, a value is four registers and a flag four masks.
 ///
 /// Only for code compiled with AVX2 enabled (`#[target_feature(enable = "avx2")]`) and
-/// run after checking the CPU has it: the methods execute AVX instructions.
+/// run after checking the CPU has it: the methods execute AVX instructions. Hence private
+/// to the crate: its one user is the batched step's AVX2 copy, which runs only after
+/// `Isa::Avx2.available()`.
 #[cfg(target_arch = "x86_64")]
-pub mod avx2 {
+pub(crate) mod avx2 {
     use super::{Add, AddAssign, Div, LANES, Lanes, M, Mask, Mul, Not, Sub, SubAssign, V};
     use std::arch::x86_64::*;
 
