@@ -253,7 +253,7 @@ fn top_mean_of_resample(
 /// CVaR95 of an ascending, NaN-free, non-empty sample (its value `v`, computed by the
 /// caller) with a percentile-bootstrap interval at `level` ([`CVAR_BOOTSTRAP`]
 /// resamples, fixed seed). Each resample's CVaR is drawn exactly from the top tail only
-/// ([`top_mean_of_resample`]), so the cost is `O(B · n/20)` reads of the tail, which
+/// (`top_mean_of_resample`), so the cost is `O(B · n/20)` reads of the tail, which
 /// stays in cache, rather than `O(B · n)` reads all over the sample.
 pub fn cvar95_interval(sorted: &[f64], v: f64, level: f64) -> [f64; 2] {
     let boots = cvar95_bootstrap(sorted, CVAR_BOOTSTRAP, None);

@@ -241,7 +241,7 @@ const CSV_WINDOW: usize = 16;
 /// order.
 ///
 /// Reads `res` one block at a time; a block's rows are formatted in parallel chunks of
-/// replications (in the current rayon pool), at most [`CSV_WINDOW`] chunks at a time,
+/// replications (in the current rayon pool), at most `CSV_WINDOW` chunks at a time,
 /// and written in replication order, each window while the next one is formatted. A row's bytes depend on that row alone, so the
 /// file is the same bytes as one written row by row, whatever the thread count or the
 /// store's block sizes.

@@ -39,7 +39,7 @@ const TEMPLATES: [(&str, &str); 7] = [
 ];
 
 /// Escapes text for HTML element content and attribute values: `&`, `<`, `>`, `"` and
-/// `'`. The templates escape with it too (see [`render`]), so a page escapes one way.
+/// `'`. The templates escape with it too (see `render`), so a page escapes one way.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

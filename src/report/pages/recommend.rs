@@ -133,7 +133,7 @@ fn share(p: f64) -> String {
 /// Futures needed for the paired interval to exclude zero, if the difference holds:
 /// the half-width shrinks as `1/sqrt(n)`, so `n · (hw / |diff|)²`, to two significant
 /// digits; `None` when no practical number would do (a zero difference, or more than
-/// [`MAX_FUTURES`]).
+/// `MAX_FUTURES`).
 pub fn futures_to_separate(n: u64, diff: f64, hw: f64) -> Option<u64> {
     if diff == 0.0 || !(hw > 0.0) {
         return None;
