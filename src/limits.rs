@@ -9,6 +9,7 @@
 
 use crate::model::Scenario;
 use crate::sim::{BlockSink, Metric, MetricsRow, Replications};
+use rayon::prelude::*;
 
 /// Daily histograms above this many bytes (over all worker threads) are not kept: the
 /// run goes on without daily bands (no `daily.csv`, no fan charts) and says so.
@@ -105,6 +106,34 @@ pub fn first_non_finite_rows(
     n_strategies: usize,
     n_materials: usize,
 ) -> Option<NonFinite> {
+    // Searched in parallel by pieces of whole replications (so a row's place in its
+    // piece gives its strategy and material); the first piece with a find wins, hence
+    // the same answer as a search in order.
+    let per_rep = (n_strategies * n_materials).max(1);
+    let piece = per_rep * 256;
+    rows.par_chunks(piece)
+        .enumerate()
+        .find_map_first(|(c, rows)| {
+            first_non_finite_in(rows, n_strategies, n_materials).map(|(i, metric, value)| {
+                let i = c * piece + i;
+                NonFinite {
+                    strategy: (i / n_materials) % n_strategies,
+                    material: i % n_materials,
+                    metric,
+                    value,
+                }
+            })
+        })
+}
+
+/// The first non-finite metric of `rows` (as [`first_non_finite_rows`]): the row's
+/// index, the metric and its value.
+fn first_non_finite_in(
+    rows: &[MetricsRow],
+    n_strategies: usize,
+    n_materials: usize,
+) -> Option<(usize, Metric, f64)> {
+    debug_assert!(n_strategies * n_materials > 0 || rows.is_empty());
     for (i, row) in rows.iter().enumerate() {
         // Most rows are wholly finite: one test to see so.
         if row.0.iter().all(|x| x.is_finite()) {
@@ -113,12 +142,7 @@ pub fn first_non_finite_rows(
         for metric in Metric::ALL {
             let x = row.get(metric);
             if x.is_infinite() || (x.is_nan() && !metric.can_be_absent()) {
-                return Some(NonFinite {
-                    strategy: (i / n_materials) % n_strategies,
-                    material: i % n_materials,
-                    metric,
-                    value: x,
-                });
+                return Some((i, metric, x));
             }
         }
     }
@@ -256,6 +280,52 @@ mod tests {
             );
             assert_eq!(got.is_some(), bad, "planted {planted:?}");
             assert_eq!(sink.inner.0.len(), rows.len());
+        }
+    }
+
+    /// With rows enough for several pieces of the parallel search (256 replications
+    /// each), on two threads: the earliest finding wins whichever piece a thread finishes
+    /// first, also across a piece boundary, as the search in order finds it. Taking the
+    /// last piece's finding instead fails it.
+    #[test]
+    fn the_parallel_search_finds_the_earliest_in_the_whole_run() {
+        use crate::sim::{N_METRICS, RunResult};
+        let (n, ns, nm) = (1000, 3, 2);
+        let present = Metric::ALL.iter().position(|m| !m.can_be_absent()).unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        // Row 4321 is replication 720, strategy (4321 / 2) % 3 = 0, material 4321 % 2 = 1;
+        // row 2000 (second piece) comes before row 5000 (fourth); 1535 ends the first
+        // piece and 1536 starts the second.
+        let cases: [&[usize]; 3] = [&[4321], &[5000, 2000], &[1535, 1536]];
+        for planted in cases {
+            let mut rows: Vec<MetricsRow> = (0..n * ns * nm)
+                .map(|i| MetricsRow(std::array::from_fn(|k| (i * N_METRICS + k) as f64)))
+                .collect();
+            for &i in planted {
+                rows[i].0[present] = f64::INFINITY;
+            }
+            let got = pool
+                .install(|| first_non_finite_rows(&rows, ns, nm))
+                .unwrap();
+            let first = *planted.iter().min().unwrap();
+            assert_eq!(
+                (got.strategy, got.material),
+                ((first / nm) % ns, first % nm),
+                "planted {planted:?}"
+            );
+            let stored = RunResult {
+                first_replication: 0,
+                n_replications: n,
+                n_strategies: ns,
+                n_materials: nm,
+                rows,
+                daily: None,
+            };
+            let Ok(want) = first_non_finite(&stored);
+            assert_eq!(format!("{:?}", Some(got)), format!("{want:?}"));
         }
     }
 

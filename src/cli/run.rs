@@ -658,7 +658,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !spilled {
         let result = pool.install(|| sim::run(&scn, &opts, &progress));
         progress.bar.finish_and_clear();
-        let finite = Finite::Unchecked;
+        // Checked on the rows themselves (in parallel), not block by block.
+        let finite = Finite::Checked(pool.install(|| {
+            limits::first_non_finite_rows(&result.rows, result.n_strategies, result.n_materials)
+        }));
         return conclude(
             &cx,
             &pool,

@@ -416,6 +416,14 @@ where
         let n_chunks = (block_end - block_start).div_ceil(CHUNK) as usize;
         (0..n_chunks)
             .into_par_iter()
+            // One task per chunk. Left to itself, rayon splits a range only as deep as
+            // it takes to feed every thread once and runs the pieces it keeps whole: the
+            // first thread's piece holds the recorded replications (the first
+            // `record_below`, several times dearer each), and the other threads, done
+            // with theirs, find nothing left to take (the flagship ran its last 2 s of
+            // simulation on one thread of two). A chunk is about 1 ms of work, so a task
+            // per chunk costs nothing.
+            .with_max_len(1)
             .map(|c| {
                 let a = block_start + c as u64 * CHUNK;
                 let b = (a + CHUNK).min(block_end);
@@ -453,9 +461,15 @@ where
             .collect()
     };
     let hand_on = |sink: &mut S, first: u64, chunks: Vec<Vec<MetricsRow>>| {
-        let mut rows = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-        for c in chunks {
-            rows.extend(c);
+        // The chunks joined in parallel: a copy of every row of the block (180 MB for
+        // the flagship's 20,000 futures, with its sectors), which kept one thread busy
+        // and the others idle at the end of a run. Every chunk holds `CHUNK`
+        // replications but the last, so row `i` is row `i % len` of chunk `i / len`.
+        let total: usize = chunks.iter().map(Vec::len).sum();
+        let len = chunks.first().map_or(0, Vec::len);
+        let mut rows = Vec::with_capacity(total);
+        if len > 0 {
+            rows.par_extend((0..total).into_par_iter().map(|i| chunks[i / len][i % len]));
         }
         sink.accept(first, rows)
     };
@@ -477,16 +491,27 @@ where
         pending = Some((block_start, chunks));
         block_start = block_end;
     }
+    // The last block goes to the sink while the workers' daily histograms count the
+    // bins their recorders still hold, each worker's on a thread of its own.
+    let mut workers = pool.into_inner().unwrap_or_default();
+    let flush = |workers: &mut Vec<Worker>| {
+        workers.par_iter_mut().for_each(|w| {
+            if let Some(h) = &mut w.hist {
+                h.flush();
+            }
+        });
+    };
     if let Some((first, prev)) = pending {
-        hand_on(sink, first, prev)?;
+        let (handed, ()) = rayon::join(|| hand_on(sink, first, prev), || flush(&mut workers));
+        handed?;
+    } else {
+        flush(&mut workers);
     }
     // Integer counts: the merge order does not matter.
     let daily = if opts.daily {
         let mut total = DailyHist::new(scn);
-        for mut w in pool.into_inner().unwrap_or_default() {
-            if let Some(h) = &mut w.hist {
-                // Count the bins the batched recorder still holds.
-                h.flush();
+        for w in &workers {
+            if let Some(h) = &w.hist {
                 total.merge(h);
             }
         }
