@@ -225,13 +225,25 @@ pub(crate) fn sector_values(
     out.push(Some(gdp));
 }
 
-/// Replications per formatting task of [`write_replications_csv`] (about 1 MB of CSV for
-/// `scenarios/bench.toml`).
-const CSV_CHUNK: usize = 2048;
+/// Rows per formatting task of [`write_replications_csv`] (about 2.5 MB of CSV):
+/// 2,048 replications of `scenarios/bench.toml` (10 rows each), 50 of the flagship
+/// (405 rows each, with its sectors). Counted in rows, so a scenario with many rows per
+/// replication still makes many tasks (counted in replications, the flagship's 20,000
+/// futures made 10 tasks, one window, and nothing to write while formatting).
+const CSV_CHUNK_ROWS: usize = 20_480;
 
-/// Formatting tasks in flight at once in [`write_replications_csv`]: bounds the memory
-/// held (a few tens of MB) whatever the run's size.
-const CSV_WINDOW: usize = 16;
+/// Replications per formatting task for `rows_per_rep` rows per replication.
+fn csv_chunk(rows_per_rep: usize) -> usize {
+    (CSV_CHUNK_ROWS / rows_per_rep.max(1)).max(1)
+}
+
+/// Formatting tasks in flight at once in [`write_replications_csv`]: two per thread,
+/// at least 4. Bounds the memory held (10 MB per window on 2 threads) whatever the run's
+/// size, and keeps the window written while the next is formatted short, so that the
+/// last window's write, which nothing overlaps, is short too.
+fn csv_window() -> usize {
+    (2 * rayon::current_num_threads()).max(4)
+}
 
 /// Writes `replications.csv` of a run to `out`: header `replication, strategy,
 /// material,` then every metric in [`Metric::ALL`] order, then [`STRATEGY_TOTAL_COLUMN`]
@@ -241,7 +253,7 @@ const CSV_WINDOW: usize = 16;
 /// order.
 ///
 /// Reads `res` one block at a time; a block's rows are formatted in parallel chunks of
-/// replications (in the current rayon pool), at most `CSV_WINDOW` chunks at a time,
+/// replications (in the current rayon pool), at most `csv_window()` chunks at a time,
 /// and written in replication order, each window while the next one is formatted. A row's bytes depend on that row alone, so the
 /// file is the same bytes as one written row by row, whatever the thread count or the
 /// store's block sizes.
@@ -275,14 +287,15 @@ pub fn write_replications_csv<W: Write + Send, R: Replications + ?Sized>(
     };
     for i in 0..res.n_blocks() {
         let block = res.block(i).map_err(io::Error::other)?;
-        let n_chunks = block.len().div_ceil(CSV_CHUNK);
-        for window in (0..n_chunks).collect::<Vec<_>>().chunks(CSV_WINDOW) {
+        let chunk = csv_chunk(block.n_strategies() * block.n_materials());
+        let n_chunks = block.len().div_ceil(chunk);
+        for window in (0..n_chunks).collect::<Vec<_>>().chunks(csv_window()) {
             let format = || -> Vec<Vec<u8>> {
                 window
                     .par_iter()
                     .map(|&c| {
-                        let a = c * CSV_CHUNK;
-                        replication_rows(scn, &block, a..(a + CSV_CHUNK).min(block.len()))
+                        let a = c * chunk;
+                        replication_rows(scn, &block, a..(a + chunk).min(block.len()))
                     })
                     .collect()
             };
@@ -524,7 +537,13 @@ mod tests {
     #[test]
     fn a_file_of_several_windows_keeps_replication_order() {
         let scn = scenario(include_str!("../../scenarios/bench.toml"));
-        let n = CSV_CHUNK * (CSV_WINDOW + 2) + 5;
+        // Two threads: windows of 4 tasks; bench.toml has 10 rows per replication.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool");
+        let chunk = csv_chunk(10);
+        let n = chunk * (pool.install(csv_window) + 2) + 5;
         let block = awkward_block(&scn, n);
         // Rows of a RunResult, from the block, so the file is written as a run's is.
         let (ns, nm) = (block.n_strategies(), block.n_materials());
@@ -541,7 +560,8 @@ mod tests {
             daily: None,
         };
         let mut file = Vec::new();
-        write_replications_csv(&mut file, &scn, &res).expect("writes to memory");
+        pool.install(|| write_replications_csv(&mut file, &scn, &res))
+            .expect("writes to memory");
         let body_at = file.iter().position(|&b| b == b'\n').expect("a header") + 1;
         let want = replication_rows_serde(&scn, &block, 0..n);
         assert!(file[body_at..] == want[..], "rows differ");
