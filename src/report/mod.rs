@@ -144,9 +144,10 @@ where
         }
     })?;
     let result = (|| -> io::Result<()> {
-        let mut w = BufWriter::with_capacity(1 << 16, file);
+        // The writeback of a large file starts while it is written (`Writeback`).
+        let mut w = BufWriter::with_capacity(1 << 16, crate::staging::Writeback::new(file));
         fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
+        let file = w.into_inner().map_err(|e| e.into_error())?.into_inner();
         file.sync_all()
     })();
     if let Err(source) = result {
