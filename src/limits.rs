@@ -5,7 +5,8 @@
 //!
 //! Pure arithmetic over the validated scenario, except [`available_memory`], which reads
 //! `/proc/meminfo`. Used by the command line before it starts a run; depends on
-//! [`crate::model`] and [`crate::sim`].
+//! [`crate::model`] and [`crate::sim`]; the finite check of rows in memory searches in
+//! parallel (rayon, in the pool of the caller).
 
 use crate::model::Scenario;
 use crate::sim::{BlockSink, Metric, MetricsRow, Replications};

@@ -123,6 +123,31 @@ pub fn write_atomic_through<F>(tmp: &Path, path: &Path, fill: F) -> Result<(), R
 where
     F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 {
+    write_temp(tmp, path, fill)?.finish()
+}
+
+/// A temporary file written in full (by [`write_temp`]) and not yet made durable and
+/// renamed into place ([`Written::finish`]).
+#[derive(Debug)]
+#[must_use = "a written file is only in place once finished"]
+pub struct Written {
+    file: File,
+    tmp: PathBuf,
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+/// The first half of [`write_atomic_through`]: creates the folder if missing and the
+/// temporary file `tmp` (tracked until renamed, so an interrupted process removes it),
+/// and writes it from `fill` through a buffered writer, which it flushes. On failure
+/// the temporary file is removed.
+///
+/// # Errors
+/// As [`write_atomic_with`].
+pub fn write_temp<F>(tmp: &Path, path: &Path, fill: F) -> Result<Written, ReportError>
+where
+    F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
+{
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -143,28 +168,56 @@ where
             }
         }
     })?;
-    let result = (|| -> io::Result<()> {
+    let result = (|| -> io::Result<File> {
         // The writeback of a large file starts while it is written (`Writeback`).
         let mut w = BufWriter::with_capacity(1 << 16, crate::staging::Writeback::new(file));
         fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?.into_inner();
-        file.sync_all()
+        Ok(w.into_inner().map_err(|e| e.into_error())?.into_inner())
     })();
-    if let Err(source) = result {
-        let _ = crate::staging::finish_temp(&tmp, path, false);
-        return Err(ReportError::Write { path: tmp, source });
-    }
-    if let Err(source) = crate::staging::finish_temp(&tmp, path, true) {
-        return Err(ReportError::Rename {
+    match result {
+        Ok(file) => Ok(Written {
+            file,
+            tmp,
             path: path.to_path_buf(),
-            source,
-        });
+            dir,
+        }),
+        Err(source) => {
+            let _ = crate::staging::finish_temp(&tmp, path, false);
+            Err(ReportError::Write { path: tmp, source })
+        }
     }
-    // Make the rename itself durable where the platform allows; failure is harmless.
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
+}
+
+impl Written {
+    /// The second half of [`write_atomic_through`]: `sync_all`s the file, renames it
+    /// over its target and makes the rename durable where the platform allows. On
+    /// failure the temporary file is removed and any existing target is left untouched.
+    /// Mostly a wait on the disk, so a caller may run it on a thread of its own while
+    /// it writes other files.
+    ///
+    /// # Errors
+    /// As [`write_atomic_with`].
+    pub fn finish(self) -> Result<(), ReportError> {
+        let Written {
+            file,
+            tmp,
+            path,
+            dir,
+        } = self;
+        if let Err(source) = file.sync_all() {
+            let _ = crate::staging::finish_temp(&tmp, &path, false);
+            return Err(ReportError::Write { path: tmp, source });
+        }
+        drop(file);
+        if let Err(source) = crate::staging::finish_temp(&tmp, &path, true) {
+            return Err(ReportError::Rename { path, source });
+        }
+        // Make the rename itself durable where the platform allows; failure is harmless.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Pretty JSON of a [`Summary`], with a final newline.
@@ -278,69 +331,121 @@ pub fn write_run_outputs_with<R: Replications + ?Sized>(
     if let Ok(h) = run_info::sha256_file(&copy) {
         files.insert(saved::SCENARIO_COPY.to_string(), h);
     }
-    let mut put = |name: &str, fill: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>| {
+    // Writes `name` into a temporary file, hashing it on the way: the file, still to be
+    // finished (made durable and renamed into place), and its hash.
+    let temp = |name: &str, fill: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>| {
         let path = dir.join(name);
         let mut hash = String::new();
-        write_atomic_with(&path, |w| {
+        let file = write_temp(&temp_path(&path), &path, |w| {
             let mut hw = run_info::HashingWriter::new(w);
             fill(&mut hw)?;
             hash = hw.hex();
             Ok(())
         })?;
+        Ok::<_, ReportError>((file, hash))
+    };
+    // Lists a file written: in the manifest with its hash, and among the files written.
+    let note = |files: &mut std::collections::BTreeMap<String, String>,
+                written: &mut Vec<PathBuf>,
+                name: &str,
+                hash: String| {
         files.insert(name.to_string(), hash);
-        written.push(path);
+        written.push(dir.join(name));
+    };
+    // Writes `name` in full and in place.
+    let put = |files: &mut std::collections::BTreeMap<String, String>,
+               written: &mut Vec<PathBuf>,
+               name: &str,
+               fill: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>| {
+        let (file, hash) = temp(name, fill)?;
+        file.finish()?;
+        note(files, written, name, hash);
         Ok::<(), ReportError>(())
     };
-    put("summary.json", &mut |w| {
+    put(&mut files, &mut written, "summary.json", &mut |w| {
         w.write_all(summary_json(summary).as_bytes())
     })?;
-    put("summary.csv", &mut |w| {
+    put(&mut files, &mut written, "summary.csv", &mut |w| {
         w.write_all(summary_csv(summary).as_bytes())
     })?;
-    match format {
-        ReplicationsFormat::Csv => put(REPLICATIONS_CSV, &mut |w| {
-            write_replications_csv(w, scn, res)
-        })?,
-        #[cfg(feature = "parquet")]
-        ReplicationsFormat::Parquet => put(REPLICATIONS_PARQUET, &mut |w| {
-            parquet_out::write_replications_parquet(w, scn, res)
-        })?,
-        ReplicationsFormat::None => {}
-    }
-    // A per-replication file of another format left by an earlier run in this folder
-    // would describe other futures: removed.
     let own = match format {
         ReplicationsFormat::Csv => Some(REPLICATIONS_CSV),
         #[cfg(feature = "parquet")]
         ReplicationsFormat::Parquet => Some(REPLICATIONS_PARQUET),
         ReplicationsFormat::None => None,
     };
-    for stale in [REPLICATIONS_CSV, REPLICATIONS_PARQUET] {
-        if Some(stale) != own {
-            let path = dir.join(stale);
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(ReportError::Write { path, source: e });
+    // The per-replication file, the largest by far (127 MB at 100,000 futures of
+    // `scenarios/bench.toml`): written here, then made durable and renamed into place on
+    // a thread of its own (mostly a wait on the disk, 0.1-0.25 s) while the files after
+    // it are written; joined before run.json, which lists it.
+    let repl = match own {
+        Some(name) => Some((
+            name,
+            temp(name, &mut |w| match format {
+                ReplicationsFormat::Csv => write_replications_csv(w, scn, res),
+                #[cfg(feature = "parquet")]
+                ReplicationsFormat::Parquet => parquet_out::write_replications_parquet(w, scn, res),
+                ReplicationsFormat::None => Ok(()),
+            })?,
+        )),
+        None => None,
+    };
+    std::thread::scope(|scope| -> Result<(), ReportError> {
+        let finishing = repl.map(|(name, (file, hash))| {
+            // Listed where it was written.
+            note(&mut files, &mut written, name, hash);
+            scope.spawn(move || file.finish())
+        });
+        let rest = (|| -> Result<(), ReportError> {
+            // A per-replication file of another format left by an earlier run in this
+            // folder would describe other futures: removed.
+            for stale in [REPLICATIONS_CSV, REPLICATIONS_PARQUET] {
+                if Some(stale) != own {
+                    let path = dir.join(stale);
+                    match fs::remove_file(&path) {
+                        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                            return Err(ReportError::Write { path, source: e });
+                        }
+                        _ => {}
+                    }
                 }
-                _ => {}
             }
-        }
-    }
-    if let Some(bands) = bands {
-        put("daily.csv", &mut |w| write_daily_csv(w, scn, bands))?;
-    }
-    if drivers {
-        let reps = info.first_replication..info.first_replication + info.replications;
-        match format {
-            #[cfg(feature = "parquet")]
-            ReplicationsFormat::Parquet => put(drivers_out::DRIVERS_PARQUET, &mut |w| {
-                drivers_out::write_drivers_parquet(w, scn, info.seed, reps.clone())
-            })?,
-            _ => put(drivers_out::DRIVERS_CSV, &mut |w| {
-                drivers_out::write_drivers_csv(w, scn, info.seed, reps.clone())
-            })?,
-        }
-    }
+            if let Some(bands) = bands {
+                put(&mut files, &mut written, "daily.csv", &mut |w| {
+                    write_daily_csv(w, scn, bands)
+                })?;
+            }
+            if drivers {
+                let reps = info.first_replication..info.first_replication + info.replications;
+                match format {
+                    #[cfg(feature = "parquet")]
+                    ReplicationsFormat::Parquet => put(
+                        &mut files,
+                        &mut written,
+                        drivers_out::DRIVERS_PARQUET,
+                        &mut |w| {
+                            drivers_out::write_drivers_parquet(w, scn, info.seed, reps.clone())
+                        },
+                    )?,
+                    _ => put(
+                        &mut files,
+                        &mut written,
+                        drivers_out::DRIVERS_CSV,
+                        &mut |w| drivers_out::write_drivers_csv(w, scn, info.seed, reps.clone()),
+                    )?,
+                }
+            }
+            Ok(())
+        })();
+        // Joined whatever happened meanwhile: its first error, else the others'.
+        let finished = match finishing {
+            Some(h) => h
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => Ok(()),
+        };
+        finished.and(rest)
+    })?;
     let path = dir.join("run.json");
     let text = run_info::run_json_with_manifest(info, &files);
     write_atomic(&path, text.as_bytes())?;

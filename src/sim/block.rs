@@ -5,7 +5,8 @@
 //! (strategy, material, metric, replication): the replication axis is contiguous, so a
 //! column is a slice ([`Block::column`], no copy), and totals over materials are a fold
 //! over the material axis in material order ([`Block::material_sum`]). A run is a
-//! sequence of blocks of [`BLOCK`] replications (the last one shorter). Pure: no I/O.
+//! sequence of blocks of [`BLOCK`] replications (the last one shorter). Pure: no I/O;
+//! [`Block::from_rows`] copies in parallel (rayon, in the pool of the caller).
 
 use super::metrics::{Metric, MetricsRow, N_METRICS};
 use ndarray::{Array1, Array4, ArrayView1, Axis, s};

@@ -17,11 +17,13 @@
 //! [`LANES`] futures at once (the batched step, through [`LaneRecorder`]), with the same
 //! counts and the same bits of the extremes as recording the lanes one after the other.
 //!
-//! Pure; depends on [`crate::model`] and the sibling modules `lanes` and `material`.
+//! Pure; depends on [`crate::model`], the sibling modules `lanes` and `material`, and
+//! rayon (merging adds the counts in parallel, in the pool of the caller).
 
 use super::lanes::{LANES, V, fmax, fmin};
 use super::material::DayRecorder;
 use crate::model::{MaterialParams, Scenario};
+use rayon::prelude::*;
 
 /// Number of bins per histogram (bin 0 = exact zero).
 pub const BINS: usize = 201;
@@ -342,11 +344,17 @@ impl DailyHist {
             other.counts.len(),
             "merging unlike histograms"
         );
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            for (a, b) in a.0.iter_mut().zip(&b.0) {
-                *a += b;
-            }
-        }
+        // Integer counts, added in parallel (tens of MB; serial, the merge at the end
+        // of a run kept the other threads idle).
+        self.counts
+            .par_iter_mut()
+            .zip(&other.counts)
+            .with_min_len(1 << 12)
+            .for_each(|(a, b)| {
+                for (a, b) in a.0.iter_mut().zip(&b.0) {
+                    *a += b;
+                }
+            });
         for (a, b) in self.ext.iter_mut().zip(&other.ext) {
             a.merge(b);
         }
