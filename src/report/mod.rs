@@ -512,13 +512,16 @@ pub fn render_charts(
     charts::chart_list(data)
         .into_par_iter()
         .map(|spec| {
-            let svg = charts::render_svg(&spec, data, size)?;
-            let png = if png {
-                Some(charts::render_png(&spec, data, size)?)
-            } else {
-                None
-            };
-            Ok((spec, svg, png))
+            // A chart's two files at once: the last chart of a run, drawn and compressed
+            // alone, otherwise ends it on one thread.
+            let (svg, png) = rayon::join(
+                || charts::render_svg(&spec, data, size),
+                || {
+                    png.then(|| charts::render_png(&spec, data, size))
+                        .transpose()
+                },
+            );
+            Ok((spec, svg?, png?))
         })
         .collect()
 }
@@ -554,7 +557,17 @@ pub fn write_charts_and_report_with(
     formats: ChartFormats,
     drivers: Option<&drivers_section::DriversSection>,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let rendered = render_charts(data, formats.png, charts::DEFAULT_SIZE)?;
+    // The report's findings (paired comparisons, bootstraps: most of its computing) are
+    // worked out while the charts are drawn.
+    let (rendered, found) = rayon::join(
+        || render_charts(data, formats.png, charts::DEFAULT_SIZE),
+        || pages::run::findings(data, scn),
+    );
+    let rendered = rendered?;
+    let found = found.map_err(|e| ChartError {
+        chart: "report.html".into(),
+        message: format!("could not read the run's replications: {e}"),
+    })?;
     let mut written = Vec::new();
     let chart_dir = dir.join("charts");
     for (spec, svg, png) in &rendered {
@@ -577,17 +590,16 @@ pub fn write_charts_and_report_with(
         Some(d) => write_drivers_charts(&chart_dir, d, formats, &mut written)?,
         None => Vec::new(),
     };
-    let html = pages::run::report_html(&pages::run::ReportInput {
-        data,
-        scenario: scn,
-        info,
-        charts: &inline,
-        drivers: drivers.map(|d| (d, &drivers_svgs[..])),
-    })
-    .map_err(|e| ChartError {
-        chart: "report.html".into(),
-        message: format!("could not read the run's replications: {e}"),
-    })?;
+    let html = pages::run::report_html_with(
+        &pages::run::ReportInput {
+            data,
+            scenario: scn,
+            info,
+            charts: &inline,
+            drivers: drivers.map(|d| (d, &drivers_svgs[..])),
+        },
+        found,
+    );
     let p = dir.join("report.html");
     write_atomic(&p, html.as_bytes())?;
     written.push(p);
