@@ -196,6 +196,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             &info,
             &set.scenario_bytes,
             outputs,
+            None,
         )
     })?;
     super::run::discard_unwritten(&mut staging, &written);

@@ -250,6 +250,7 @@ pub(super) fn write_all<R: Replications + ?Sized>(
     info: &RunInfo,
     scenario_bytes: &[u8],
     outputs: Outputs,
+    ahead: Option<report::Ahead>,
 ) -> Result<Vec<PathBuf>, CliError> {
     // The scenario copy first and run.json (inside write_run_outputs) last of the data
     // files, so a run.json always describes the files beside it; charts and the report
@@ -275,6 +276,7 @@ pub(super) fn write_all<R: Replications + ?Sized>(
         info,
         outputs.replications,
         outputs.drivers,
+        ahead,
     )?;
     written.insert(0, copy);
     if outputs.charts {
@@ -391,10 +393,26 @@ pub(super) fn conclude<R: Replications + ?Sized>(
     if let Some(bad) = bad {
         return Err(non_finite(scn, &bad));
     }
-    // Statistics and outputs run in the same pool: `-j` bounds every phase.
-    let summary = pool
-        .install(|| Summary::from_run(scn, reps, seed))
-        .map_err(read_error)?;
+    // Statistics and outputs run in the same pool: `-j` bounds every phase. The
+    // per-replication file is written while the statistics are computed (both read every
+    // replication, in parallel; each fills the other's idle moments).
+    let outputs = Outputs::of(args);
+    let (summary, ahead) = pool.install(|| {
+        rayon::join(
+            || Summary::from_run(scn, reps, seed),
+            || report::write_replications_ahead(staging.dir(), scn, reps, outputs.replications),
+        )
+    });
+    let (summary, ahead) = match (summary, ahead) {
+        (Ok(summary), Ok(ahead)) => (summary, ahead),
+        (Err(e), ahead) => {
+            if let Ok(Some(a)) = ahead {
+                a.discard();
+            }
+            return Err(read_error(e));
+        }
+        (Ok(_), Err(e)) => return Err(e.into()),
+    };
     let wall = cx.t0.elapsed().as_secs_f64();
 
     let info = RunInfo {
@@ -421,7 +439,7 @@ pub(super) fn conclude<R: Replications + ?Sized>(
             daily,
             summary: &summary,
         };
-        write_all(staging.dir(), scn, res, &info, &cx.bytes, Outputs::of(args))
+        write_all(staging.dir(), scn, res, &info, &cx.bytes, outputs, ahead)
     })?;
     // The spill (inside the staging folder) goes before the swap: the folder swapped in
     // holds the run's outputs and nothing else.

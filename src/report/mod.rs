@@ -189,6 +189,13 @@ where
 }
 
 impl Written {
+    /// Removes the temporary file instead of finishing it (a run that failed after
+    /// writing it).
+    pub fn discard(self) {
+        drop(self.file);
+        let _ = crate::staging::finish_temp(&self.tmp, &self.path, false);
+    }
+
     /// The second half of [`write_atomic_through`]: `sync_all`s the file, renames it
     /// over its target and makes the rename durable where the platform allows. On
     /// failure the temporary file is removed and any existing target is left untouched.
@@ -302,7 +309,61 @@ pub fn write_run_outputs<R: Replications + ?Sized>(
     info: &RunInfo,
     format: ReplicationsFormat,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    write_run_outputs_with(dir, scn, res, summary, bands, info, format, false)
+    write_run_outputs_with(dir, scn, res, summary, bands, info, format, false, None)
+}
+
+/// A run's per-replication file written ahead of its other outputs
+/// ([`write_replications_ahead`]), for [`write_run_outputs_with`] to finish and list.
+#[derive(Debug)]
+pub struct Ahead {
+    name: &'static str,
+    file: Written,
+    hash: String,
+}
+
+impl Ahead {
+    /// Removes the file written ahead (a run that failed before its other outputs).
+    pub fn discard(self) {
+        self.file.discard();
+    }
+}
+
+/// Writes the per-replication file of `format` (`replications.csv` or
+/// `replications.parquet`; nothing for [`ReplicationsFormat::None`]) into `dir` as a
+/// temporary file, hashed for run.json's manifest, ahead of the other outputs: so that a
+/// caller can write it while it computes the statistics (both read the replications in
+/// parallel, and each fills the other's idle moments).
+///
+/// # Errors
+/// As [`write_atomic_with`].
+pub fn write_replications_ahead<R: Replications + ?Sized>(
+    dir: &Path,
+    scn: &Scenario,
+    res: &R,
+    format: ReplicationsFormat,
+) -> Result<Option<Ahead>, ReportError> {
+    let name = match format {
+        ReplicationsFormat::Csv => REPLICATIONS_CSV,
+        #[cfg(feature = "parquet")]
+        ReplicationsFormat::Parquet => REPLICATIONS_PARQUET,
+        ReplicationsFormat::None => return Ok(None),
+    };
+    let path = dir.join(name);
+    let mut hash = String::new();
+    let file = write_temp(&temp_path(&path), &path, |w| {
+        let mut hw = run_info::HashingWriter::new(w);
+        match format {
+            ReplicationsFormat::Csv => write_replications_csv(&mut hw, scn, res)?,
+            #[cfg(feature = "parquet")]
+            ReplicationsFormat::Parquet => {
+                parquet_out::write_replications_parquet(&mut hw, scn, res)?
+            }
+            ReplicationsFormat::None => {}
+        }
+        hash = hw.hex();
+        Ok(())
+    })?;
+    Ok(Some(Ahead { name, file, hash }))
 }
 
 /// [`write_run_outputs`], and with `drivers` also the per-future drivers of the run's
@@ -322,6 +383,7 @@ pub fn write_run_outputs_with<R: Replications + ?Sized>(
     info: &RunInfo,
     format: ReplicationsFormat,
     drivers: bool,
+    ahead: Option<Ahead>,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     // The manifest of run.json: each data file's SHA-256, hashed as it is written (the
@@ -378,17 +440,33 @@ pub fn write_run_outputs_with<R: Replications + ?Sized>(
     // `scenarios/bench.toml`): written here, then made durable and renamed into place on
     // a thread of its own (mostly a wait on the disk, 0.1-0.25 s) while the files after
     // it are written; joined before run.json, which lists it.
-    let repl = match own {
-        Some(name) => Some((
-            name,
-            temp(name, &mut |w| match format {
-                ReplicationsFormat::Csv => write_replications_csv(w, scn, res),
-                #[cfg(feature = "parquet")]
-                ReplicationsFormat::Parquet => parquet_out::write_replications_parquet(w, scn, res),
-                ReplicationsFormat::None => Ok(()),
-            })?,
-        )),
-        None => None,
+    let repl = match ahead {
+        // Written by the caller ahead of the rest, in this folder and format.
+        Some(a) if Some(a.name) == own && a.file.path == dir.join(a.name) => {
+            Some((a.name, (a.file, a.hash)))
+        }
+        Some(a) => {
+            let path = a.file.path.clone();
+            a.discard();
+            return Err(ReportError::Write {
+                path,
+                source: io::Error::other("written ahead for another folder or format"),
+            });
+        }
+        None => match own {
+            Some(name) => Some((
+                name,
+                temp(name, &mut |w| match format {
+                    ReplicationsFormat::Csv => write_replications_csv(w, scn, res),
+                    #[cfg(feature = "parquet")]
+                    ReplicationsFormat::Parquet => {
+                        parquet_out::write_replications_parquet(w, scn, res)
+                    }
+                    ReplicationsFormat::None => Ok(()),
+                })?,
+            )),
+            None => None,
+        },
     };
     std::thread::scope(|scope| -> Result<(), ReportError> {
         let finishing = repl.map(|(name, (file, hash))| {
