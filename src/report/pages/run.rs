@@ -840,14 +840,10 @@ struct RunPage<'a> {
     started_at: &'a str,
     currency: &'a str,
     notes: &'static str,
-    /// The opening paragraph (markup built in [`super::recommend`]).
-    recommendation: Option<String>,
-    /// The value added at risk section ([`super::sectors`]; runs with sectors only).
-    va: Option<super::sectors::SectorsPage>,
-    headlines: Vec<String>,
-    comparison: Vec<ComparisonRow>,
-    shortfall: Vec<ShortfallMaterial>,
-    cost_effectiveness: Vec<CostEffectiveness>,
+    /// The recommendation, value added section, headlines and tables, at the page's top
+    /// level for the template.
+    #[serde(flatten)]
+    found: Findings,
     exposure: Vec<ExposureGroup>,
     figures: Vec<Figure<'a>>,
     /// The scenario's description as paragraphs, its fact ids linked to the sources.
@@ -926,8 +922,11 @@ fn drivers_page<'a>(d: &'a DriversSection, svgs: &'a [String]) -> DriversPage<'a
 /// charts, and most of its computing (the paired comparisons, the CVaR95 bootstraps), so
 /// a caller may compute it while the charts are drawn ([`findings`],
 /// [`report_html_with`]).
+#[derive(Serialize)]
 pub struct Findings {
+    /// The opening paragraph (markup built in [`super::recommend`]).
     recommendation: Option<String>,
+    /// The value added at risk section ([`super::sectors`]; runs with sectors only).
     va: Option<super::sectors::SectorsPage>,
     headlines: Vec<String>,
     comparison: Vec<ComparisonRow>,
@@ -986,12 +985,7 @@ pub fn report_html_with(input: &ReportInput, found: Findings) -> String {
         started_at: &info.started_at,
         currency: &sum.currency,
         notes: NOTES,
-        recommendation: found.recommendation,
-        va: found.va,
-        headlines: found.headlines,
-        comparison: found.comparison,
-        shortfall: found.shortfall,
-        cost_effectiveness: found.cost_effectiveness,
+        found,
         exposure: exposure_groups(scn),
         figures: input
             .charts
