@@ -328,6 +328,17 @@ impl Ahead {
     }
 }
 
+/// The per-replication file of `format`: `replications.csv`, `replications.parquet`, or
+/// none.
+fn replications_name(format: ReplicationsFormat) -> Option<&'static str> {
+    match format {
+        ReplicationsFormat::Csv => Some(REPLICATIONS_CSV),
+        #[cfg(feature = "parquet")]
+        ReplicationsFormat::Parquet => Some(REPLICATIONS_PARQUET),
+        ReplicationsFormat::None => None,
+    }
+}
+
 /// Writes the per-replication file of `format` (`replications.csv` or
 /// `replications.parquet`; nothing for [`ReplicationsFormat::None`]) into `dir` as a
 /// temporary file, hashed for run.json's manifest, ahead of the other outputs: so that a
@@ -342,11 +353,8 @@ pub fn write_replications_ahead<R: Replications + ?Sized>(
     res: &R,
     format: ReplicationsFormat,
 ) -> Result<Option<Ahead>, ReportError> {
-    let name = match format {
-        ReplicationsFormat::Csv => REPLICATIONS_CSV,
-        #[cfg(feature = "parquet")]
-        ReplicationsFormat::Parquet => REPLICATIONS_PARQUET,
-        ReplicationsFormat::None => return Ok(None),
+    let Some(name) = replications_name(format) else {
+        return Ok(None);
     };
     let path = dir.join(name);
     let mut hash = String::new();
@@ -430,21 +438,14 @@ pub fn write_run_outputs_with<R: Replications + ?Sized>(
     put(&mut files, &mut written, "summary.csv", &mut |w| {
         w.write_all(summary_csv(summary).as_bytes())
     })?;
-    let own = match format {
-        ReplicationsFormat::Csv => Some(REPLICATIONS_CSV),
-        #[cfg(feature = "parquet")]
-        ReplicationsFormat::Parquet => Some(REPLICATIONS_PARQUET),
-        ReplicationsFormat::None => None,
-    };
+    let own = replications_name(format);
     // The per-replication file, the largest by far (127 MB at 100,000 futures of
     // `scenarios/bench.toml`): written here, then made durable and renamed into place on
     // a thread of its own (mostly a wait on the disk, 0.1-0.25 s) while the files after
     // it are written; joined before run.json, which lists it.
     let repl = match ahead {
         // Written by the caller ahead of the rest, in this folder and format.
-        Some(a) if Some(a.name) == own && a.file.path == dir.join(a.name) => {
-            Some((a.name, (a.file, a.hash)))
-        }
+        Some(a) if Some(a.name) == own && a.file.path == dir.join(a.name) => Some(a),
         Some(a) => {
             let path = a.file.path.clone();
             a.discard();
@@ -453,23 +454,10 @@ pub fn write_run_outputs_with<R: Replications + ?Sized>(
                 source: io::Error::other("written ahead for another folder or format"),
             });
         }
-        None => match own {
-            Some(name) => Some((
-                name,
-                temp(name, &mut |w| match format {
-                    ReplicationsFormat::Csv => write_replications_csv(w, scn, res),
-                    #[cfg(feature = "parquet")]
-                    ReplicationsFormat::Parquet => {
-                        parquet_out::write_replications_parquet(w, scn, res)
-                    }
-                    ReplicationsFormat::None => Ok(()),
-                })?,
-            )),
-            None => None,
-        },
+        None => write_replications_ahead(dir, scn, res, format)?,
     };
     std::thread::scope(|scope| -> Result<(), ReportError> {
-        let finishing = repl.map(|(name, (file, hash))| {
+        let finishing = repl.map(|Ahead { name, file, hash }| {
             // Listed where it was written.
             note(&mut files, &mut written, name, hash);
             scope.spawn(move || file.finish())
