@@ -73,6 +73,16 @@ fn corrupt(path: &Path, what: impl Into<String>) -> SpillError {
     }
 }
 
+/// The little-endian bytes of `values`: a view of their own bytes on a little-endian
+/// machine (no copy), a converted copy elsewhere.
+fn le_bytes(values: &[f64]) -> Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        Cow::Borrowed(bytemuck::cast_slice(values))
+    } else {
+        Cow::Owned(values.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+}
+
 /// The name a file has while it is written: `PATH.partial`.
 pub fn partial_path(path: &Path) -> PathBuf {
     let mut p = path.as_os_str().to_owned();
@@ -147,34 +157,35 @@ impl SpillWriter {
             ));
         }
         let n = block.len();
-        let values = block.values();
         let n_cols = self.n_strategies * self.n_materials * N_METRICS;
+        // The values in (strategy, material, metric, replication) order: a borrow of the
+        // block's own array (a block is laid out that way), copied only if it is not.
+        let values = block.values().as_standard_layout();
+        let flat = values
+            .as_slice()
+            .expect("an array in standard layout is one contiguous slice");
+        // One checksum per column, worked out in parallel (collected in column order).
+        let crcs: Vec<u32> = if n == 0 {
+            vec![crc32fast::hash(&[]); n_cols]
+        } else {
+            flat.par_chunks(n)
+                .map(|col| crc32fast::hash(&le_bytes(col)))
+                .collect()
+        };
         let mut head = Vec::with_capacity(16 + 4 * n_cols);
         head.extend_from_slice(&block.first().to_le_bytes());
         head.extend_from_slice(&(n as u32).to_le_bytes());
-        // Column by column through one column's buffer (never a copy of the block):
-        // first the checksums for the header, then the values.
-        let mut buf = Vec::with_capacity(n * 8);
-        let fill = |buf: &mut Vec<u8>, values: &mut ndarray::iter::Iter<'_, f64, ndarray::Ix4>| {
-            buf.clear();
-            for v in values.by_ref().take(n) {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
-        };
-        let mut it = values.iter();
-        for _ in 0..n_cols {
-            fill(&mut buf, &mut it);
-            head.extend_from_slice(&crc32fast::hash(&buf).to_le_bytes());
+        for c in &crcs {
+            head.extend_from_slice(&c.to_le_bytes());
         }
         let crc = crc32fast::hash(&head);
         head.extend_from_slice(&crc.to_le_bytes());
         self.header_crcs.update(&crc.to_le_bytes());
         self.out.write_all(&head).map_err(io_err(&partial))?;
-        let mut it = values.iter();
-        for _ in 0..n_cols {
-            fill(&mut buf, &mut it);
-            self.out.write_all(&buf).map_err(io_err(&partial))?;
-        }
+        // Every column at once: on a little-endian machine the values' own bytes.
+        self.out
+            .write_all(&le_bytes(flat))
+            .map_err(io_err(&partial))?;
         self.next += n as u64;
         self.replications += n as u64;
         self.blocks += 1;
@@ -374,18 +385,22 @@ impl Spill {
         self.blocks.len()
     }
 
+    /// Reads column `col` of block `b` into `dst` (`b.n` values) and checks it against
+    /// its crc32: the file's bytes go straight into the values (converted in place on a
+    /// big-endian machine).
     fn read_checked(
         &self,
         f: &mut File,
         b: &BlockEntry,
         col: usize,
-        buf: &mut Vec<u8>,
+        dst: &mut [f64],
     ) -> Result<(), SpillError> {
-        buf.resize(b.n * 8, 0);
+        debug_assert_eq!(dst.len(), b.n);
         f.seek(SeekFrom::Start(b.data_offset + (col * b.n * 8) as u64))
             .map_err(io_err(&self.path))?;
-        f.read_exact(buf).map_err(io_err(&self.path))?;
-        if crc32fast::hash(buf) != b.column_crcs[col] {
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(dst);
+        f.read_exact(bytes).map_err(io_err(&self.path))?;
+        if crc32fast::hash(bytes) != b.column_crcs[col] {
             return Err(corrupt(
                 &self.path,
                 format!(
@@ -393,6 +408,11 @@ impl Spill {
                     b.first
                 ),
             ));
+        }
+        if cfg!(target_endian = "big") {
+            for v in dst {
+                *v = f64::from_bits(u64::from_le(v.to_bits()));
+            }
         }
         Ok(())
     }
@@ -402,14 +422,14 @@ impl Spill {
     pub fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SpillError> {
         let col = (s * self.n_materials + m) * N_METRICS + metric.index();
         let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
-        let mut out = Vec::with_capacity(self.replications as usize);
-        let mut buf = Vec::new();
+        let mut out = vec![0.0; self.replications as usize];
+        let mut at = 0;
         for b in &self.blocks {
-            self.read_checked(&mut f, b, col, &mut buf)?;
-            out.extend(
-                buf.chunks_exact(8)
-                    .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8]))),
-            );
+            let dst = out.get_mut(at..at + b.n).ok_or_else(|| {
+                corrupt(&self.path, "blocks hold more replications than the trailer")
+            })?;
+            self.read_checked(&mut f, b, col, dst)?;
+            at += b.n;
         }
         Ok(out)
     }
@@ -429,12 +449,8 @@ impl Spill {
                 .enumerate()
                 .map(|(task, dst)| {
                     let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
-                    let mut buf = Vec::new();
                     for (j, col_dst) in dst.chunks_exact_mut(b.n).enumerate() {
-                        self.read_checked(&mut f, b, task * BLOCK_READ_COLUMNS + j, &mut buf)?;
-                        for (d, c) in col_dst.iter_mut().zip(buf.chunks_exact(8)) {
-                            *d = f64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-                        }
+                        self.read_checked(&mut f, b, task * BLOCK_READ_COLUMNS + j, col_dst)?;
                     }
                     Ok(())
                 })
