@@ -455,12 +455,11 @@ impl Runner {
     }
 }
 
-/// Per-supplier state of the batched step.
+/// Per-supplier state of the batched step. (The surge counter `k_i` of MODEL.md §4 is
+/// the same for every supplier of a material, since all start at 0 and grow or reset on
+/// the same days: the step keeps one per lane, and only when some supplier ramps.)
 #[derive(Debug, Clone, Copy, Default)]
 struct SupLanes {
-    /// Surge counter `k_i` (a whole number; kept only for a supplier that ramps, see
-    /// [`SupConst::ramps`]).
-    k: V,
     /// Spare capacity after the first pass.
     cap: V,
     /// First-pass allocation.
@@ -474,6 +473,9 @@ struct SupLanes {
 struct SupConst {
     w_base: f64,
     w_react: f64,
+    /// `w d` under the base shares, and under the reaction's.
+    wd_base: f64,
+    wd_react: f64,
     surge_d: f64,
     inv_lag: f64,
     /// Whether the capacity changes with the surge counter: surge capacity with a lag.
@@ -828,6 +830,8 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             SupConst {
                 w_base,
                 w_react,
+                wd_base: w_base * d,
+                wd_react: w_react * d,
                 surge_d,
                 inv_lag: if s.surge_lag_days() == 0 {
                     f64::INFINITY
@@ -843,6 +847,10 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         }));
     ws.sup.clear();
     ws.sup.resize(ws.cst.len(), SupLanes::default());
+    // The surge counter, shared by the suppliers (see `SupLanes`): kept only when some
+    // supplier's capacity depends on it.
+    let any_ramps = ws.cst.iter().any(|c| c.ramps);
+    let mut surge_k = V::ZERO;
     let record = rec.active();
     ws.short_days.clear();
     if list {
@@ -998,6 +1006,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         // addition less on the day's dependency chain.
         let mut first_total = zero;
         let mut spare_total = zero;
+        let k = if any_ramps { W::load(&surge_k) } else { zero };
         for (i, ((s, c), a)) in ws.sup.iter_mut().zip(&ws.cst).zip(avail).enumerate() {
             let w = if REACT {
                 react.select(W::splat(c.w_react), W::splat(c.w_base))
@@ -1007,8 +1016,14 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             // Capacity before losses, `w d + S d ramp`, with `ramp = min(k / g, 1)` (MODEL.md
             // §4). (Where no lane lost supply, `a` is 1 in every lane: `1 * y = y`.)
             let y = if c.ramps {
-                let ramp = (W::load(&s.k) * W::splat(c.inv_lag)).min(one);
-                w * d_v + W::splat(c.surge_d) * ramp
+                let ramp = (k * W::splat(c.inv_lag)).min(one);
+                // `w d`, the same bits as multiplying here.
+                let wd = if REACT {
+                    react.select(W::splat(c.wd_react), W::splat(c.wd_base))
+                } else {
+                    W::splat(c.wd_base)
+                };
+                wd + W::splat(c.surge_d) * ramp
             } else if REACT {
                 react.select(W::splat(c.y_react), W::splat(c.y_base))
             } else {
@@ -1049,14 +1064,8 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         for (i, (s, c)) in ws.sup.iter_mut().zip(&ws.cst).enumerate() {
             let alloc = W::load(&s.alloc);
             let x = if any_surge {
-                if c.ramps {
-                    s.k = surge.select(W::load(&s.k) + one, zero).to_v();
-                }
                 surge.select(alloc + frac * W::load(&s.cap), alloc)
             } else {
-                if c.ramps {
-                    s.k = V::ZERO;
-                }
                 alloc
             };
             if frame.delayed[t * n + i] {
@@ -1072,6 +1081,13 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             sent = if i == 0 { x } else { sent + x };
         }
         pipeline += sent;
+        if any_ramps {
+            surge_k = if any_surge {
+                surge.select(k + one, zero).to_v()
+            } else {
+                V::ZERO
+            };
+        }
 
         // 7. Record.
         let stock = if STOCKPILE {
