@@ -1000,14 +1000,24 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         // 5. Allocate: shares first, then the remainder to spare capacity. (With q = 0
         // every allocation is 0 and no surge is asked: the scalar step's "no order"
         // branch, bit for bit.)
-        let avail = &frame.avail[t * n..(t + 1) * n];
+        // The day's frame of each supplier, sliced once (no bounds check per supplier).
+        let day = t * n..(t + 1) * n;
+        let (avail, lossy) = (&frame.avail[day.clone()], &frame.lossy[day.clone()]);
+        let (delayed, delay) = (&frame.delayed[day.clone()], &frame.delay[day]);
         // The sums start from the first supplier's term rather than from 0: the same
         // bits, since every term is a non-negative number other than -0, and one
         // addition less on the day's dependency chain.
         let mut first_total = zero;
         let mut spare_total = zero;
         let k = if any_ramps { W::load(&surge_k) } else { zero };
-        for (i, ((s, c), a)) in ws.sup.iter_mut().zip(&ws.cst).zip(avail).enumerate() {
+        for (i, (((s, c), a), &lossy)) in ws
+            .sup
+            .iter_mut()
+            .zip(&ws.cst)
+            .zip(avail)
+            .zip(lossy)
+            .enumerate()
+        {
             let w = if REACT {
                 react.select(W::splat(c.w_react), W::splat(c.w_base))
             } else {
@@ -1029,7 +1039,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             } else {
                 W::splat(c.y_base)
             };
-            let cap = if frame.lossy[t * n + i] {
+            let cap = if lossy {
                 W::load(a) * y
             } else {
                 y
@@ -1061,15 +1071,21 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             zero
         };
         let mut sent = zero;
-        for (i, (s, c)) in ws.sup.iter_mut().zip(&ws.cst).enumerate() {
+        for (i, (((s, c), &delayed), dl)) in ws
+            .sup
+            .iter_mut()
+            .zip(&ws.cst)
+            .zip(delayed)
+            .zip(delay)
+            .enumerate()
+        {
             let alloc = W::load(&s.alloc);
             let x = if any_surge {
                 surge.select(alloc + frac * W::load(&s.cap), alloc)
             } else {
                 alloc
             };
-            if frame.delayed[t * n + i] {
-                let dl = &frame.delay[t * n + i];
+            if delayed {
                 for (l, (&dl, &x)) in dl.iter().zip(&x.to_v().0).enumerate() {
                     ws.ring[(t + c.lead + dl as usize) & rmask].0[l] += x;
                 }
