@@ -478,6 +478,9 @@ struct SupConst {
     wd_react: f64,
     surge_d: f64,
     inv_lag: f64,
+    /// Index of this supplier's ramp among the day's distinct ramps (`Workspace::ramps`;
+    /// suppliers with the same lag share one), when it ramps.
+    ramp_of: usize,
     /// Whether the capacity changes with the surge counter: surge capacity with a lag.
     /// Otherwise the day's capacity before losses, `w d + S d ramp`, is the same every
     /// day: `S d ramp` is `S d` whatever the ramp when `S d` is 0 (`±0 × r = ±0` for
@@ -497,6 +500,10 @@ pub struct Workspace {
     reacting: Vec<M>,
     sup: Vec<SupLanes>,
     cst: Vec<SupConst>,
+    /// The distinct `1 / g` of the suppliers that ramp, and each one's ramp of the day,
+    /// `min(k / g, 1)`.
+    lags: Vec<f64>,
+    ramps: Vec<V>,
     /// When listing short days (for the sector layer): every day some lane fell short.
     short_days: Vec<ShortDay>,
 }
@@ -838,6 +845,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
                 } else {
                     1.0 / s.surge_lag_days() as f64
                 },
+                ramp_of: 0,
                 ramps: surge_d != 0.0 && s.surge_lag_days() != 0,
                 y_base: w_base * d + surge_d,
                 y_react: w_react * d + surge_d,
@@ -850,6 +858,18 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     // The surge counter, shared by the suppliers (see `SupLanes`): kept only when some
     // supplier's capacity depends on it.
     let any_ramps = ws.cst.iter().any(|c| c.ramps);
+    ws.lags.clear();
+    for c in ws.cst.iter_mut().filter(|c| c.ramps) {
+        c.ramp_of = match ws.lags.iter().position(|&g| g == c.inv_lag) {
+            Some(r) => r,
+            None => {
+                ws.lags.push(c.inv_lag);
+                ws.lags.len() - 1
+            }
+        };
+    }
+    ws.ramps.clear();
+    ws.ramps.resize(ws.lags.len(), V::ZERO);
     let mut surge_k = V::ZERO;
     let record = rec.active();
     ws.short_days.clear();
@@ -1010,6 +1030,9 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         let mut first_total = zero;
         let mut spare_total = zero;
         let k = if any_ramps { W::load(&surge_k) } else { zero };
+        for (ramp, &g) in ws.ramps.iter_mut().zip(&ws.lags) {
+            *ramp = (k * W::splat(g)).min(one).to_v();
+        }
         for (i, (((s, c), a), &lossy)) in ws
             .sup
             .iter_mut()
@@ -1026,7 +1049,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             // Capacity before losses, `w d + S d ramp`, with `ramp = min(k / g, 1)` (MODEL.md
             // §4). (Where no lane lost supply, `a` is 1 in every lane: `1 * y = y`.)
             let y = if c.ramps {
-                let ramp = (k * W::splat(c.inv_lag)).min(one);
+                let ramp = W::load(&ws.ramps[c.ramp_of]);
                 // `w d`, the same bits as multiplying here.
                 let wd = if REACT {
                     react.select(W::splat(c.wd_react), W::splat(c.wd_base))
@@ -1039,11 +1062,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
             } else {
                 W::splat(c.y_base)
             };
-            let cap = if lossy {
-                W::load(a) * y
-            } else {
-                y
-            };
+            let cap = if lossy { W::load(a) * y } else { y };
             let x = cap.min(w * q);
             s.cap = (cap - x).to_v();
             s.alloc = x.to_v();
@@ -1146,6 +1165,14 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         (shortfall_units.to_v(), total_demand.to_v(), holding.to_v());
     let (stock_low, restock) = (stock_low.to_v(), restock.to_v());
     let sub_premium = p.substitution().map_or(0.0, |s| s.cost_premium());
+    // What is still in transit, slot after slot from day `h`, every lane at once: the
+    // sum in the same order as lane by lane from 0 (the same bits: every slot holds a
+    // non-negative number other than -0, so the first addition to 0 is exact).
+    let mut final_pipeline = zero;
+    for t in h..h + ring_len {
+        final_pipeline += W::load(&ws.ring[t & rmask]);
+    }
+    let final_pipeline = final_pipeline.to_v();
     for (l, o) in out.iter_mut().enumerate() {
         let mut longest_recovery = book.longest_recovery[l];
         if let Some(first) = book.ep_first[l] {
@@ -1170,7 +1197,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         for (s, c) in ws.sup.iter().zip(&ws.cst) {
             procurement += s.dispatched.0[l] * c.unit_cost;
         }
-        ledger.final_pipeline = (h..h + ring_len).map(|t| ws.ring[t & rmask].0[l]).sum();
+        ledger.final_pipeline = final_pipeline.0[l];
 
         let (shortfall_units, total_demand, holding) =
             (shortfall_units.0[l], total_demand.0[l], holding.0[l]);
