@@ -62,3 +62,30 @@ pub mod spill;
 pub mod staging;
 pub mod stats;
 pub mod store;
+
+/// Fixtures shared by the unit tests of several modules.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::model::Scenario;
+    use crate::sim::{NoProgress, RunOptions, RunResult};
+
+    /// The shipped tutorial scenario.
+    pub fn tutorial() -> Scenario {
+        crate::scenario::parse_scenario("tutorial.toml", include_str!("../scenarios/tutorial.toml"))
+            .expect("tutorial scenario is valid")
+    }
+
+    /// A run of `replications` futures of the tutorial scenario from `seed`, with the
+    /// daily histograms of every one.
+    pub fn tutorial_run(seed: u64, replications: u64) -> (Scenario, RunResult) {
+        let scn = tutorial();
+        let opts = RunOptions {
+            seed,
+            replications: 0..replications,
+            daily: true,
+            daily_replications: u64::MAX,
+        };
+        let res = crate::sim::run(&scn, &opts, &NoProgress);
+        (scn, res)
+    }
+}

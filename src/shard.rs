@@ -592,11 +592,7 @@ mod tests {
 
     #[test]
     fn daily_bin_round_trips_and_refuses_damage() {
-        let scn = crate::scenario::parse_scenario(
-            "tutorial.toml",
-            include_str!("../scenarios/tutorial.toml"),
-        )
-        .unwrap();
+        let scn = crate::test_support::tutorial();
         let mut opts = RunOptions::new(3, 40);
         opts.daily_replications = 30;
         let res = sim::run(&scn, &opts, &sim::NoProgress);

@@ -2,7 +2,6 @@
 //! names and caption; PNGs have the promised size.
 
 use super::*;
-use crate::sim::{NoProgress, RunOptions};
 use crate::stats::daily_bands;
 use std::sync::OnceLock;
 
@@ -10,18 +9,7 @@ use std::sync::OnceLock;
 fn data() -> &'static ChartData<'static> {
     static DATA: OnceLock<ChartData<'static>> = OnceLock::new();
     DATA.get_or_init(|| {
-        let scn = crate::scenario::parse_scenario(
-            "tutorial.toml",
-            include_str!("../../scenarios/tutorial.toml"),
-        )
-        .expect("tutorial scenario is valid");
-        let opts = RunOptions {
-            seed: 7,
-            replications: 0..120,
-            daily: true,
-            daily_replications: u64::MAX,
-        };
-        let res = crate::sim::run(&scn, &opts, &NoProgress);
+        let (scn, res) = crate::test_support::tutorial_run(7, 120);
         let summary = Summary::from_run(&scn, &res, 7).unwrap();
         let bands = res.daily.as_ref().map(daily_bands).unwrap_or_default();
         // The run lives as long as the tests: its columns are read when a chart draws.

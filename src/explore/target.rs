@@ -901,11 +901,7 @@ mod tests {
             let e = Target::parse(bad).unwrap_err().to_string();
             assert!(e.contains(want), "{bad}: {e}");
         }
-        let scn = crate::scenario::parse_scenario(
-            "tutorial.toml",
-            include_str!("../../scenarios/tutorial.toml"),
-        )
-        .unwrap();
+        let scn = crate::test_support::tutorial();
         assert!(
             Subject::Total
                 .measure(&scn, "shortfall_pct")

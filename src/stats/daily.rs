@@ -65,23 +65,12 @@ pub fn daily_bands(hist: &DailyHist) -> Vec<DailyBand> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{NoProgress, RunOptions};
 
     /// The daily histograms of a short run of the tutorial scenario (2 strategies or
     /// more, so that the (strategy, material) tasks are several).
     fn hist() -> DailyHist {
-        let scn = crate::scenario::parse_scenario(
-            "tutorial.toml",
-            include_str!("../../scenarios/tutorial.toml"),
-        )
-        .expect("tutorial scenario is valid");
-        let opts = RunOptions {
-            seed: 7,
-            replications: 0..64,
-            daily: true,
-            daily_replications: u64::MAX,
-        };
-        crate::sim::run(&scn, &opts, &NoProgress)
+        crate::test_support::tutorial_run(7, 64)
+            .1
             .daily
             .expect("the run kept daily histograms")
     }
