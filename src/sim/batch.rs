@@ -855,9 +855,7 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
         }));
     ws.sup.clear();
     ws.sup.resize(ws.cst.len(), SupLanes::default());
-    // The surge counter, shared by the suppliers (see `SupLanes`): kept only when some
-    // supplier's capacity depends on it.
-    let any_ramps = ws.cst.iter().any(|c| c.ramps);
+    // The distinct lags of the suppliers that ramp, and which one each reads.
     ws.lags.clear();
     for c in ws.cst.iter_mut().filter(|c| c.ramps) {
         c.ramp_of = match ws.lags.iter().position(|&g| g == c.inv_lag) {
@@ -870,6 +868,9 @@ fn step<W: Lanes, R: LaneRecorder, const REACT: bool, const STOCKPILE: bool>(
     }
     ws.ramps.clear();
     ws.ramps.resize(ws.lags.len(), V::ZERO);
+    // The surge counter, shared by the suppliers (see `SupLanes`): kept only when some
+    // supplier's capacity depends on it.
+    let any_ramps = !ws.lags.is_empty();
     let mut surge_k = V::ZERO;
     let record = rec.active();
     ws.short_days.clear();
