@@ -236,6 +236,131 @@ impl BlockSink for SpillWriter {
     }
 }
 
+/// A [`BlockSink`] that writes every block to a spill file but the run's last, which it
+/// keeps in memory: a `run` reads its replications back as soon as the simulation ends,
+/// so writing the last block only to read it again would cost a copy into the page
+/// cache with every other thread idle (the engine hands the last block over when no
+/// block is left to simulate beside it), and a copy back out for every column.
+pub struct SpillKeepLast {
+    writer: SpillWriter,
+    end: u64,
+    kept: Option<Block>,
+}
+
+impl SpillKeepLast {
+    /// Writes through `writer` every block but the one that ends at replication `end`
+    /// (exclusive; the run's end).
+    pub fn new(writer: SpillWriter, end: u64) -> SpillKeepLast {
+        SpillKeepLast {
+            writer,
+            end,
+            kept: None,
+        }
+    }
+
+    /// Finishes the file as [`SpillWriter::finish_temporary`] does and opens it with the
+    /// block kept in memory after it.
+    ///
+    /// # Errors
+    /// As [`SpillWriter::finish_temporary`] and [`Spill::open`], and
+    /// [`SpillError::Corrupt`] if the file and the kept block do not join up.
+    pub fn finish_temporary(self) -> Result<SpillAndTail, SpillError> {
+        let path = self.writer.finish_temporary()?;
+        SpillAndTail::new(Spill::open(&path)?, self.kept)
+    }
+}
+
+impl BlockSink for SpillKeepLast {
+    type Error = SpillError;
+
+    fn accept(&mut self, first: u64, rows: Vec<MetricsRow>) -> Result<(), SpillError> {
+        let w = &self.writer;
+        let block = Block::from_rows(first, w.n_strategies, w.n_materials, &rows);
+        drop(rows);
+        if first + block.len() as u64 == self.end {
+            self.kept = Some(block);
+            Ok(())
+        } else {
+            self.writer.write_block(&block)
+        }
+    }
+}
+
+/// A spill file and the block of replications that follows it, held in memory
+/// ([`SpillKeepLast`]), read as one set of replications: columns are the file's columns
+/// followed by the block's, blocks the file's blocks and then the one in memory.
+#[derive(Debug)]
+pub struct SpillAndTail {
+    spill: Spill,
+    tail: Option<Block>,
+}
+
+impl SpillAndTail {
+    /// Joins `spill` and the block `tail` after it (none: the file alone).
+    ///
+    /// # Errors
+    /// [`SpillError::Corrupt`] if `tail` does not start where the file ends or has other
+    /// strategies or materials.
+    pub fn new(spill: Spill, tail: Option<Block>) -> Result<SpillAndTail, SpillError> {
+        if let Some(t) = &tail {
+            let next = spill.first + spill.replications;
+            if t.first() != next
+                || (t.n_strategies(), t.n_materials()) != (spill.n_strategies, spill.n_materials)
+            {
+                return Err(corrupt(
+                    &spill.path,
+                    format!(
+                        "the block kept in memory (replications from {}, {} strategies × {} \
+                         materials) does not follow the file (replications to {next}, {} × {})",
+                        t.first(),
+                        t.n_strategies(),
+                        t.n_materials(),
+                        spill.n_strategies,
+                        spill.n_materials
+                    ),
+                ));
+            }
+        }
+        Ok(SpillAndTail { spill, tail })
+    }
+}
+
+impl Replications for SpillAndTail {
+    type Error = SpillError;
+
+    fn shape(&self) -> Shape {
+        let mut shape = self.spill.shape();
+        shape.replications += self.tail.as_ref().map_or(0, |t| t.len() as u64);
+        shape
+    }
+
+    fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SpillError> {
+        // One vector of the whole length, filled in place: the file's part, then the
+        // block's (no second copy of the file's part to grow it).
+        let mut out = vec![0.0; self.shape().replications as usize];
+        let (head, rest) = out.split_at_mut(self.spill.replications as usize);
+        self.spill.column_into(s, m, metric, head)?;
+        if let Some(t) = &self.tail {
+            for (o, &x) in rest.iter_mut().zip(t.column(s, m, metric).iter()) {
+                *o = x;
+            }
+        }
+        Ok(out)
+    }
+
+    fn n_blocks(&self) -> usize {
+        self.spill.n_blocks() + usize::from(self.tail.is_some())
+    }
+
+    fn block(&self, i: usize) -> Result<Cow<'_, Block>, SpillError> {
+        match (&self.tail, i.checked_sub(self.spill.n_blocks())) {
+            (_, None) => self.spill.block(i).map(Cow::Owned),
+            (Some(t), Some(0)) => Ok(Cow::Borrowed(t)),
+            _ => panic!("block {i} of {}", self.n_blocks()),
+        }
+    }
+}
+
 /// Where one block lies in the file.
 #[derive(Debug, Clone)]
 struct BlockEntry {
@@ -420,9 +545,21 @@ impl Spill {
     /// Values of `metric` for strategy `s` and material `m`, every block in replication
     /// order (`NaN` = absent); each block's slice checked against its crc32.
     pub fn column(&self, s: usize, m: usize, metric: Metric) -> Result<Vec<f64>, SpillError> {
+        let mut out = vec![0.0; self.replications as usize];
+        self.column_into(s, m, metric, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Spill::column`] into the first [`Spill::replications`] values of `out`.
+    fn column_into(
+        &self,
+        s: usize,
+        m: usize,
+        metric: Metric,
+        out: &mut [f64],
+    ) -> Result<(), SpillError> {
         let col = (s * self.n_materials + m) * N_METRICS + metric.index();
         let mut f = File::open(&self.path).map_err(io_err(&self.path))?;
-        let mut out = vec![0.0; self.replications as usize];
         let mut at = 0;
         for b in &self.blocks {
             let dst = out.get_mut(at..at + b.n).ok_or_else(|| {
@@ -431,7 +568,7 @@ impl Spill {
             self.read_checked(&mut f, b, col, dst)?;
             at += b.n;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Block `i` (in replication order), every column checked.
@@ -653,6 +790,101 @@ mod tests {
         assert_eq!(b.first(), 15);
         let bits = |r: MetricsRow| r.0.map(f64::to_bits);
         assert_eq!(bits(b.row(2, 1, 1)), bits(all[((5 + 2) * ns + 1) * nm + 1]));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// Writes blocks of sizes `sizes` from replication 10 through [`SpillKeepLast`]
+    /// (the run ending after them); returns what it read back and all rows.
+    fn keep_last(dir: &Path, sizes: &[usize]) -> (PathBuf, SpillAndTail, Vec<MetricsRow>) {
+        let (ns, nm) = (3, 2);
+        let path = dir.join("replications.bin");
+        let end = 10 + sizes.iter().sum::<usize>() as u64;
+        let writer = SpillWriter::create(&path, 10, ns, nm).unwrap();
+        let mut sink = SpillKeepLast::new(writer, end);
+        let mut all = Vec::new();
+        let mut first = 10;
+        for &n in sizes {
+            let r = rows(first, n, ns, nm);
+            all.extend_from_slice(&r);
+            sink.accept(first, r).unwrap();
+            first += n as u64;
+        }
+        (path.clone(), sink.finish_temporary().unwrap(), all)
+    }
+
+    /// Every column of `res` and every row of its blocks, as the bits of `all`.
+    fn assert_reads_back<R: Replications>(res: &R, all: &[MetricsRow]) {
+        let (ns, nm) = (3, 2);
+        let n = all.len() / (ns * nm);
+        for s in 0..ns {
+            for m in 0..nm {
+                for metric in Metric::ALL {
+                    let col = res.column(s, m, metric).unwrap();
+                    let want: Vec<u64> = (0..n)
+                        .map(|r| all[(r * ns + s) * nm + m].get(metric).to_bits())
+                        .collect();
+                    let got: Vec<u64> = col.iter().map(|v| v.to_bits()).collect();
+                    assert_eq!(got, want, "column ({s}, {m}, {metric:?})");
+                }
+            }
+        }
+        let bits = |r: MetricsRow| r.0.map(f64::to_bits);
+        let mut r0 = 0;
+        for i in 0..res.n_blocks() {
+            let b = res.block(i).unwrap();
+            assert_eq!(b.first(), 10 + r0 as u64);
+            for r in 0..b.len() {
+                for s in 0..ns {
+                    for m in 0..nm {
+                        let want = all[((r0 + r) * ns + s) * nm + m];
+                        assert_eq!(bits(b.row(r, s, m)), bits(want), "block {i} row {r}");
+                    }
+                }
+            }
+            r0 += b.len();
+        }
+        assert_eq!(r0, n, "the blocks hold every replication");
+    }
+
+    #[test]
+    fn the_last_block_is_kept_in_memory_and_reads_back_after_the_file() {
+        let d = tmp("keep-last");
+        let (path, res, all) = keep_last(&d, &[5, 7, 1]);
+        // The file holds the first two blocks; the third (1 replication) is in memory.
+        let file = Spill::open(&path).unwrap();
+        assert_eq!(
+            (file.first(), file.replications(), file.n_blocks()),
+            (10, 12, 2)
+        );
+        let shape = res.shape();
+        assert_eq!(
+            (shape.first, shape.replications, res.n_blocks()),
+            (10, 13, 3)
+        );
+        assert!(matches!(res.block(2).unwrap(), Cow::Borrowed(_)));
+        assert_reads_back(&res, &all);
+        // A run of one block: the file holds none, the memory all.
+        let (path, res, all) = keep_last(&d, &[6]);
+        assert_eq!(Spill::open(&path).unwrap().n_blocks(), 0);
+        assert_eq!((res.shape().replications, res.n_blocks()), (6, 1));
+        assert_reads_back(&res, &all);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_kept_block_that_does_not_follow_the_file_is_refused() {
+        let d = tmp("keep-last-gap");
+        let (path, _) = write(&d, &[4, 4], true);
+        let block = |first, ns| Some(Block::from_rows(first, ns, 2, &rows(first, 3, ns, 2)));
+        // The file holds replications 10..18.
+        assert!(SpillAndTail::new(Spill::open(&path).unwrap(), block(18, 3)).is_ok());
+        for (first, ns) in [(19, 3), (17, 3), (18, 2)] {
+            let err = SpillAndTail::new(Spill::open(&path).unwrap(), block(first, ns));
+            assert!(
+                matches!(&err, Err(SpillError::Corrupt { what, .. }) if what.contains("does not follow")),
+                "{first}, {ns}: {err:?}"
+            );
+        }
         std::fs::remove_dir_all(&d).unwrap();
     }
 

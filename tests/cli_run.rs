@@ -346,7 +346,8 @@ fn a_spilled_run_writes_the_same_bytes_and_leaves_no_spill_file() {
     };
     let (mem, o) = run("mem", &[], false);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    // 150 replications above a threshold of 40: spilled, in 1 block.
+    // 150 replications above a threshold of 40: spilled, in 1 block, which as the run's
+    // last stays in memory (the spill file holds none).
     let (spilled, o) = run("spilled", &["--spill-above", "40"], false);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut files: Vec<String> = std::fs::read_dir(&mem)

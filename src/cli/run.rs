@@ -568,9 +568,10 @@ fn daily_bands_on(scn: &Scenario, n_threads: usize) -> (bool, Vec<String>) {
     (false, vec![note])
 }
 
-/// A run above the spill threshold: the engine writes each block to a spill file as it
-/// finishes it (checking that every metric is finite on the way, so the file is not
-/// read back for it); statistics and writers read it back a column or a block at a time.
+/// A run above the spill threshold: the engine writes each block but the last to a spill
+/// file as it finishes it (checking that every metric is finite on the way, so the file
+/// is not read back for it) and the last stays in memory; statistics and writers read
+/// them back a column or a block at a time.
 fn run_spilled(
     cx: &Context,
     pool: &rayon::ThreadPool,
@@ -582,14 +583,16 @@ fn run_spilled(
     let file = SpillFile(spill_path(staging.dir()));
     let (ns, nm) = (scn.strategies().len(), scn.n_slots());
     let writer = spill::SpillWriter::create(&file.0, 0, ns, nm).map_err(spill_error)?;
-    let mut sink = limits::CheckFinite::new(writer, ns, nm);
+    // The last block stays in memory: it is read back at once, and the engine hands it
+    // over with nothing left to simulate beside its write.
+    let keep_last = spill::SpillKeepLast::new(writer, opts.replications.end);
+    let mut sink = limits::CheckFinite::new(keep_last, ns, nm);
     let tail = pool.install(|| sim::run_into(scn, opts, progress, Kernel::detect(), &mut sink));
     progress.bar.finish_and_clear();
     let tail = tail.map_err(spill_error)?;
     let finite = Finite::Checked(sink.first_non_finite().cloned());
     // Removed once the outputs are written: no need to wait for the disk.
-    sink.inner.finish_temporary().map_err(spill_error)?;
-    let spilled = spill::Spill::open(&file.0).map_err(spill_error)?;
+    let spilled = sink.inner.finish_temporary().map_err(spill_error)?;
     conclude(
         cx,
         pool,
