@@ -52,22 +52,22 @@ impl Paired {
             "paired samples must have one value per replication each"
         );
         let mut diffs = Vec::with_capacity(strategy.len());
-        let (mut better, mut worse, mut tied) = (0usize, 0usize, 0usize);
+        let (mut better, mut worse) = (0usize, 0usize);
         for (&a, &b) in strategy.iter().zip(reference) {
             if a.is_nan() || b.is_nan() {
                 continue;
             }
+            // Counted without a branch: which way a pair goes is as unpredictable as the
+            // futures, and a mispredicted branch per pair cost more than the counting.
             let tol = TIE_REL * a.abs().max(b.abs());
-            if a < b - tol {
-                better += 1;
-            } else if a > b + tol {
-                worse += 1;
-            } else {
-                tied += 1;
-            }
+            better += usize::from(a < b - tol);
+            worse += usize::from(a > b + tol);
             diffs.push(a - b);
         }
         let n = diffs.len();
+        // Neither better nor worse (`b - tol <= a <= b + tol`): tied. The two tests
+        // cannot both hold (`tol >= 0`, so `b - tol <= b + tol`).
+        let tied = n - better - worse;
         if n == 0 {
             return Paired {
                 mean_diff: None,
@@ -157,6 +157,30 @@ pub fn paired_quantile_diff(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// MODEL.md §5: the shares of replications where the strategy is strictly better
+    /// (lower), strictly worse, and tied, over the pairs where both values exist; two
+    /// values are tied here within `TIE_REL` of the larger magnitude.
+    #[test]
+    fn pairs_are_counted_better_worse_or_tied() {
+        let big = 1e9;
+        let strategy = [1.0, 2.0, 3.0, 5.0, f64::NAN, 4.0, big, -0.0];
+        let reference = [
+            2.0,                         // better
+            2.0,                         // tied (equal)
+            1.0,                         // worse
+            5.0 * (1.0 + 0.5 * TIE_REL), // tied: apart by half the tolerance
+            1.0,                         // skipped: the strategy's value is absent
+            f64::NAN,                    // skipped: the reference's is absent
+            big * (1.0 + 2.0 * TIE_REL), // better: apart by twice the tolerance
+            0.0,                         // tied (-0 and 0)
+        ];
+        let p = Paired::from_pairs(&strategy, &reference);
+        assert_eq!(p.n, 6);
+        assert_eq!(p.prob_better, Some(2.0 / 6.0));
+        assert_eq!(p.prob_worse, Some(1.0 / 6.0));
+        assert_eq!(p.prob_tied, Some(3.0 / 6.0));
+    }
 
     #[test]
     fn quantile_difference_of_a_shifted_sample_is_the_shift() {
