@@ -740,19 +740,25 @@ mod tests {
             .collect()
     }
 
-    /// Writes blocks of sizes `sizes` from replication 10; returns the file and all rows.
-    fn write(dir: &Path, sizes: &[usize], finish: bool) -> (PathBuf, Vec<MetricsRow>) {
-        let (ns, nm) = (3, 2);
-        let path = dir.join("replications.bin");
-        let mut w = SpillWriter::create(&path, 10, ns, nm).unwrap();
+    /// Hands `sink` blocks of sizes `sizes` of 3 strategies × 2 materials from
+    /// replication 10; returns all their rows.
+    fn feed(sink: &mut impl BlockSink<Error = SpillError>, sizes: &[usize]) -> Vec<MetricsRow> {
         let mut all = Vec::new();
         let mut first = 10;
         for &n in sizes {
-            let r = rows(first, n, ns, nm);
+            let r = rows(first, n, 3, 2);
             all.extend_from_slice(&r);
-            w.accept(first, r).unwrap();
+            sink.accept(first, r).unwrap();
             first += n as u64;
         }
+        all
+    }
+
+    /// Writes blocks of sizes `sizes` from replication 10; returns the file and all rows.
+    fn write(dir: &Path, sizes: &[usize], finish: bool) -> (PathBuf, Vec<MetricsRow>) {
+        let path = dir.join("replications.bin");
+        let mut w = SpillWriter::create(&path, 10, 3, 2).unwrap();
+        let all = feed(&mut w, sizes);
         if finish {
             w.finish().unwrap();
         }
@@ -796,19 +802,11 @@ mod tests {
     /// Writes blocks of sizes `sizes` from replication 10 through [`SpillKeepLast`]
     /// (the run ending after them); returns what it read back and all rows.
     fn keep_last(dir: &Path, sizes: &[usize]) -> (PathBuf, SpillAndTail, Vec<MetricsRow>) {
-        let (ns, nm) = (3, 2);
         let path = dir.join("replications.bin");
         let end = 10 + sizes.iter().sum::<usize>() as u64;
-        let writer = SpillWriter::create(&path, 10, ns, nm).unwrap();
+        let writer = SpillWriter::create(&path, 10, 3, 2).unwrap();
         let mut sink = SpillKeepLast::new(writer, end);
-        let mut all = Vec::new();
-        let mut first = 10;
-        for &n in sizes {
-            let r = rows(first, n, ns, nm);
-            all.extend_from_slice(&r);
-            sink.accept(first, r).unwrap();
-            first += n as u64;
-        }
+        let all = feed(&mut sink, sizes);
         (path.clone(), sink.finish_temporary().unwrap(), all)
     }
 

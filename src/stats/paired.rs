@@ -58,7 +58,7 @@ impl Paired {
                 continue;
             }
             // Counted without a branch: which way a pair goes is as unpredictable as the
-            // futures, and a mispredicted branch per pair cost more than the counting.
+            // futures, so a branch on it would often be mispredicted.
             let tol = TIE_REL * a.abs().max(b.abs());
             better += usize::from(a < b - tol);
             worse += usize::from(a > b + tol);

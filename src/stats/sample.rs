@@ -91,8 +91,8 @@ impl Stats {
         // The sums above are done in replication order. The quantiles and the CVaR need
         // order statistics, not a sorted copy: the values from p95's lower rank up (about
         // 5%: p95, p99 and CVaR95's largest `ceil(0.05 n)`) are partitioned off and
-        // sorted, p50 and p90 selected from the values below (a sort of every column was
-        // most of the statistics' time). `total_cmp` is a total order on bit patterns
+        // sorted, p50 and p90 selected from the values below: linear time but for the
+        // top part's sort. `total_cmp` is a total order on bit patterns
         // (elements it calls equal are the same bits), so each order statistic, and the
         // ascending run CVaR95 sums, are the same bits as in a sorted copy.
         let mut values = present;
