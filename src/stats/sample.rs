@@ -96,7 +96,7 @@ impl Stats {
         // (elements it calls equal are the same bits), so each order statistic, and the
         // ascending run CVaR95 sums, are the same bits as in a sorted copy.
         let mut values = present;
-        let split = rank_below(n, 0.95).min(n - cvar95_count(n));
+        let split = virtual_index(n, 0.95).1.min(n - cvar95_count(n));
         values.select_nth_unstable_by(split, f64::total_cmp);
         let (low, high) = values.split_at_mut(split);
         high.sort_unstable_by(f64::total_cmp);
@@ -211,8 +211,7 @@ pub(crate) fn t_interval(mean: f64, se: f64, n: usize) -> Option<[f64; 2]> {
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
     assert!(n > 0, "quantile of an empty sample");
-    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = (h.floor() as usize).min(n - 1);
+    let (h, lo) = virtual_index(n, q);
     let hi = (lo + 1).min(n - 1);
     let g = h - lo as f64;
     let (a, b) = (sorted[lo], sorted[hi]);
@@ -228,11 +227,12 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-/// The lower of the two order statistics (counted from 0) that [`quantile_sorted`]
-/// interpolates between for quantile `q` of `n > 0` values.
-fn rank_below(n: usize, q: f64) -> usize {
+/// The virtual index `h = (n - 1) q` of quantile `q` of `n > 0` values and the lower
+/// of the two order statistics (counted from 0) that [`quantile_sorted`] interpolates
+/// between, `⌊h⌋`.
+fn virtual_index(n: usize, q: f64) -> (f64, usize) {
     let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    (h.floor() as usize).min(n - 1)
+    (h, (h.floor() as usize).min(n - 1))
 }
 
 /// [`quantile_sorted`] of the non-empty, NaN-free sample `low` ∪ `high`, split at an
@@ -241,8 +241,7 @@ fn rank_below(n: usize, q: f64) -> usize {
 /// the same bits.
 fn quantile_split(low: &mut [f64], high: &[f64], q: f64) -> f64 {
     let n = low.len() + high.len();
-    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = rank_below(n, q);
+    let (h, lo) = virtual_index(n, q);
     let (a, b) = match lo.checked_sub(low.len()) {
         Some(i) => (high[i], high.get(i + 1).copied().unwrap_or(high[i])),
         None => {
@@ -263,14 +262,8 @@ fn quantile_split(low: &mut [f64], high: &[f64], q: f64) -> f64 {
 /// # Panics
 /// If `xs` is empty.
 pub fn quantile_select(xs: &mut [f64], q: f64) -> f64 {
-    let n = xs.len();
-    assert!(n > 0, "quantile of an empty sample");
-    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = (h.floor() as usize).min(n - 1);
-    let (_, &mut a, rest) = xs.select_nth_unstable_by(lo, f64::total_cmp);
-    // The next order statistic is the smallest of those above `lo`.
-    let b = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
-    quantile_sorted(&[a, b], if lo + 1 < n { h - lo as f64 } else { 0.0 })
+    assert!(!xs.is_empty(), "quantile of an empty sample");
+    quantile_split(xs, &[], q)
 }
 
 /// Number of values CVaR95 averages: `ceil(0.05 n)`, computed in integers so that no
