@@ -507,13 +507,14 @@ where
     } else {
         flush(&mut workers);
     }
-    // Integer counts: the merge order does not matter.
+    // Integer counts: the merge order does not matter. The others are added into the
+    // first worker's histograms (a fresh total would be tens of MB of pages zeroed while
+    // the other thread waits).
     let daily = if opts.daily {
-        let mut total = DailyHist::new(scn);
-        for w in &workers {
-            if let Some(h) = &w.hist {
-                total.merge(h);
-            }
+        let mut hists = workers.iter_mut().filter_map(|w| w.hist.take());
+        let mut total = hists.next().unwrap_or_else(|| DailyHist::new(scn));
+        for h in hists {
+            total.merge(&h);
         }
         for s in 0..scn.strategies().len() {
             for m in 0..nm {
