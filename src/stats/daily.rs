@@ -42,11 +42,9 @@ pub fn daily_bands(hist: &DailyHist) -> Vec<DailyBand> {
             let mut out = Vec::with_capacity(h * Series::ALL.len());
             for day in 0..h {
                 for series in Series::ALL {
-                    let v = hist.quantiles(s, m, series, day, &BAND_LEVELS);
-                    let mut q = [None; 5];
-                    for (slot, x) in q.iter_mut().zip(v) {
-                        *slot = (!x.is_nan()).then_some(x);
-                    }
+                    let mut v = [f64::NAN; 5];
+                    hist.quantiles_into(s, m, series, day, &BAND_LEVELS, &mut v);
+                    let q = v.map(|x| (!x.is_nan()).then_some(x));
                     out.push(DailyBand {
                         strategy: s,
                         material: m,
