@@ -431,7 +431,7 @@ const DAILY_WINDOW_ROWS: usize = 64 * DAILY_CHUNK_ROWS;
 /// band, `S × M × H × 5` rows in their order.
 ///
 /// The rows are formatted in parallel chunks (in the current rayon pool) and written in
-/// order: the same bytes as the `csv` crate's serializer (see [`daily_rows`]). Written
+/// order: the same bytes as the `csv` crate's serializer (a unit test compares them). Written
 /// after the statistics with nothing beside it, the file kept one thread busy and the
 /// others idle for 0.1 s at 100,000 futures of `scenarios/bench.toml` through the
 /// serializer.
