@@ -237,12 +237,59 @@ fn csv_chunk(rows_per_rep: usize) -> usize {
     (CSV_CHUNK_ROWS / rows_per_rep.max(1)).max(1)
 }
 
-/// Formatting tasks in flight at once in [`write_replications_csv`]: two per thread,
+/// Formatting tasks in flight at once in [`InOrder`]: two per thread,
 /// at least 4. Bounds the memory held (10 MB per window on 2 threads) whatever the run's
 /// size, and keeps the window written while the next is formatted short, so that the
 /// last window's write, which nothing overlaps, is short too.
 fn csv_window() -> usize {
     (2 * rayon::current_num_threads()).max(4)
+}
+
+/// Text formatted in parallel chunks and written in order: each window of
+/// [`csv_window`] chunks is formatted (in the current rayon pool) while the window before
+/// it is written, so the serial write (and the caller's hashing) overlaps the parallel
+/// formatting. A chunk's bytes depend on that chunk alone, so the text is the same
+/// whatever the thread count.
+#[derive(Default)]
+struct InOrder {
+    /// The last window formatted, not written yet.
+    pending: Vec<Vec<u8>>,
+}
+
+impl InOrder {
+    /// Formats chunks `0..n_chunks` with `format` and writes them, in order, after
+    /// everything fed before.
+    fn feed<W: Write + Send>(
+        &mut self,
+        out: &mut W,
+        n_chunks: usize,
+        format: impl Fn(usize) -> Vec<u8> + Sync,
+    ) -> io::Result<()> {
+        for window in (0..n_chunks).collect::<Vec<_>>().chunks(csv_window()) {
+            let previous = std::mem::take(&mut self.pending);
+            let (written, bufs) = rayon::join(
+                || write_bufs(out, &previous),
+                || window.par_iter().map(|&c| format(c)).collect(),
+            );
+            written?;
+            self.pending = bufs;
+        }
+        Ok(())
+    }
+
+    /// Writes the last window and flushes `out`.
+    fn finish<W: Write>(self, out: &mut W) -> io::Result<()> {
+        write_bufs(out, &self.pending)?;
+        out.flush()
+    }
+}
+
+/// Writes `bufs` one after the other.
+fn write_bufs<W: Write>(out: &mut W, bufs: &[Vec<u8>]) -> io::Result<()> {
+    for b in bufs {
+        out.write_all(b)?;
+    }
+    Ok(())
 }
 
 /// Writes `replications.csv` of a run to `out`: header `replication, strategy,
@@ -278,35 +325,16 @@ pub fn write_replications_csv<W: Write + Send, R: Replications + ?Sized>(
     out.write_all(&w.into_inner().expect("flushing CSV to memory cannot fail"))?;
     // Each window is formatted while the previous one is written (and hashed by the
     // caller's writer): the serial write overlaps the parallel formatting.
-    let mut pending: Vec<Vec<u8>> = Vec::new();
-    let write_all = |out: &mut W, bufs: Vec<Vec<u8>>| -> io::Result<()> {
-        for b in &bufs {
-            out.write_all(b)?;
-        }
-        Ok(())
-    };
+    let mut in_order = InOrder::default();
     for i in 0..res.n_blocks() {
         let block = res.block(i).map_err(io::Error::other)?;
         let chunk = csv_chunk(block.n_strategies() * block.n_materials());
-        let n_chunks = block.len().div_ceil(chunk);
-        for window in (0..n_chunks).collect::<Vec<_>>().chunks(csv_window()) {
-            let format = || -> Vec<Vec<u8>> {
-                window
-                    .par_iter()
-                    .map(|&c| {
-                        let a = c * chunk;
-                        replication_rows(scn, &block, a..(a + chunk).min(block.len()))
-                    })
-                    .collect()
-            };
-            let previous = std::mem::take(&mut pending);
-            let (written, bufs) = rayon::join(|| write_all(&mut out, previous), format);
-            written?;
-            pending = bufs;
-        }
+        in_order.feed(&mut out, block.len().div_ceil(chunk), |c| {
+            let a = c * chunk;
+            replication_rows(scn, &block, a..(a + chunk).min(block.len()))
+        })?;
     }
-    write_all(&mut out, pending)?;
-    out.flush()
+    in_order.finish(&mut out)
 }
 
 /// The rows of `replications.csv` for the replications `reps` (counted from the block's
@@ -422,39 +450,29 @@ struct DailyRow<'a> {
 /// Rows of `daily.csv` formatted by one task (about 100 kB of text).
 const DAILY_CHUNK_ROWS: usize = 1024;
 
-/// Rows of `daily.csv` formatted (in parallel) before they are written: bounds the text
-/// held at once (about 6 MB) whatever the run's size.
-const DAILY_WINDOW_ROWS: usize = 64 * DAILY_CHUNK_ROWS;
-
 /// Writes `daily.csv` of a run's daily bands (from [`crate::stats::daily_bands`]) to
 /// `out`: header `strategy, material, day, series, p5, p25, p50, p75, p95`; one row per
 /// band, `S × M × H × 5` rows in their order.
 ///
-/// The rows are formatted in parallel chunks (in the current rayon pool) and written in
-/// order: the same bytes as the `csv` crate's serializer (a unit test compares them). Written
-/// after the statistics with nothing beside it, the file kept one thread busy and the
-/// others idle for 0.1 s at 100,000 futures of `scenarios/bench.toml` through the
-/// serializer.
+/// The rows are formatted in parallel chunks and written in order, as those of
+/// `replications.csv`, with the bytes of the `csv` crate's serializer (a unit test
+/// compares them). Written after the statistics with nothing beside it, the file kept
+/// one thread busy and the others idle for 0.1 s at 100,000 futures of
+/// `scenarios/bench.toml` through the serializer.
 ///
 /// # Errors
 /// Any I/O error of `out`.
-pub fn write_daily_csv<W: Write>(
+pub fn write_daily_csv<W: Write + Send>(
     mut out: W,
     scn: &Scenario,
     bands: &[DailyBand],
 ) -> io::Result<()> {
     out.write_all(DAILY_CSV_HEADER.join(",").as_bytes())?;
     out.write_all(b"\n")?;
-    for window in bands.chunks(DAILY_WINDOW_ROWS) {
-        let text: Vec<Vec<u8>> = window
-            .par_chunks(DAILY_CHUNK_ROWS)
-            .map(|rows| daily_rows(scn, rows))
-            .collect();
-        for t in &text {
-            out.write_all(t)?;
-        }
-    }
-    out.flush()
+    let mut in_order = InOrder::default();
+    let chunks: Vec<&[DailyBand]> = bands.chunks(DAILY_CHUNK_ROWS).collect();
+    in_order.feed(&mut out, chunks.len(), |c| daily_rows(scn, chunks[c]))?;
+    in_order.finish(&mut out)
 }
 
 /// The rows of `daily.csv` for `bands`, without header.
@@ -655,7 +673,11 @@ mod tests {
     fn daily_rows_are_the_serializers_bytes() {
         let scn = scenario(include_str!("../../scenarios/bench.toml"));
         let (ns, nm) = (scn.strategies().len(), scn.materials().len());
-        let n = 2 * DAILY_WINDOW_ROWS + DAILY_CHUNK_ROWS + 7;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("a pool");
+        let n = 2 * DAILY_CHUNK_ROWS * pool.install(csv_window) + DAILY_CHUNK_ROWS + 7;
         let mut state = 0x2545_F491_4F6C_DD1D_u64;
         let bands: Vec<DailyBand> = (0..n)
             .map(|i| DailyBand {
@@ -667,10 +689,6 @@ mod tests {
                 q: std::array::from_fn(|_| (i % 11 != 0).then(|| awkward(&mut state))),
             })
             .collect();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .expect("a pool");
         let mut got = Vec::new();
         pool.install(|| write_daily_csv(&mut got, &scn, &bands))
             .expect("writes to memory");
